@@ -1,0 +1,8 @@
+# Project-wide warning flags; applied to our targets through outreach_warnings.
+add_library(outreach_warnings INTERFACE)
+target_compile_options(outreach_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference
+  -Wimplicit-fallthrough)
+if(OUTREACH_WERROR)
+  target_compile_options(outreach_warnings INTERFACE -Werror)
+endif()

@@ -1,0 +1,252 @@
+#include "gateway/api/api_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <regex>
+
+#include "gateway/core/crypto.h"
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+namespace {
+
+constexpr size_t kMaxIdempotencyKeyLength = 255;
+
+// "/v1/contacts/{id}" -> "/v1/contacts/([^/]+)"
+std::string PatternToRegex(const std::string& pattern) {
+  static const std::regex kParam(R"(\{[a-z_]+\})");
+  return std::regex_replace(pattern, kParam, "([^/]+)");
+}
+
+std::string BearerToken(const httplib::Request& req) {
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer "))) {
+    return auth.substr(7);
+  }
+  return req.get_header_value("X-API-Key");
+}
+
+void Write(const ApiResponse& r, httplib::Response& res) {
+  res.status = r.status;
+  for (const auto& [k, v] : r.headers) res.set_header(k, v);
+  if (r.status != 204) res.set_content(r.body, r.content_type);
+}
+
+bool Allowed(Access access, const Principal& p) {
+  switch (access) {
+    case Access::kPublic:
+    case Access::kRead:
+      return true;
+    case Access::kWrite:
+      return p.CanWrite();
+    case Access::kAdmin:
+      return p.IsAdmin();
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string RequestContext::Query(const std::string& name, const std::string& fallback) const {
+  return request.has_param(name) ? request.get_param_value(name) : fallback;
+}
+
+std::optional<nlohmann::json> RequestContext::JsonBody(ApiResponse* problem) const {
+  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) {
+    *problem = Problem(400, "Malformed JSON", "the request body is not valid JSON", "body");
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    *problem = Problem(400, "Malformed JSON", "the request body must be a JSON object", "body");
+    return std::nullopt;
+  }
+  return body;
+}
+
+ApiRouter::ApiRouter(httplib::Server* server, ApiServices* services)
+    : server_(server), services_(services) {}
+
+void ApiRouter::Add(std::string method, std::string pattern, Access access, Handler handler) {
+  routes_.push_back({method, pattern, access});
+  ApiServices* services = services_;
+  auto wrapped = [services, method, pattern, access, handler = std::move(handler)](
+                     const httplib::Request& req, httplib::Response& res) {
+    auto started = std::chrono::steady_clock::now();
+    ApiResponse response;
+    try {
+      Principal principal;
+      std::optional<ApiResponse> early;
+      if (access != Access::kPublic) {
+        auto authenticated = services->orgs->Authenticate(BearerToken(req));
+        if (!authenticated.ok()) {
+          early = authenticated.status().code() == absl::StatusCode::kUnauthenticated
+                      ? Problem(401, "Unauthorized",
+                                "send a valid API key as 'Authorization: Bearer <key>'")
+                      : ProblemFromStatus(authenticated.status());
+          if (early->status == 401) early->headers["WWW-Authenticate"] = "Bearer";
+        } else {
+          principal = *std::move(authenticated);
+        }
+      }
+      if (!early && access != Access::kPublic) {
+        auto decision = services->rate_limiter->Acquire(
+            keys::RateLimit(principal.org_id, principal.key_id), services->settings.rate_limit);
+        if (!decision.ok()) {
+          early = ProblemFromStatus(decision.status());
+        } else if (!decision->allowed) {
+          services->metrics->CountRateLimited();
+          early = Problem(429, "Too many requests", "the API key's rate limit is exceeded");
+          early->headers["Retry-After"] =
+              std::to_string((decision->retry_after_millis + 999) / 1000);
+        }
+      }
+      if (!early && !Allowed(access, principal)) {
+        early = Problem(403, "Forbidden",
+                        "this operation needs the " +
+                            std::string(access == Access::kAdmin ? "admin" : "officer or admin") +
+                            " role");
+      }
+      if (early) {
+        response = std::move(*early);
+      } else {
+        RequestContext ctx{req, principal, {}, *services};
+        for (size_t i = 1; i < req.matches.size(); ++i) ctx.params.push_back(req.matches[i]);
+
+        std::string idem_key = req.get_header_value("Idempotency-Key");
+        if (method == "POST" && !idem_key.empty()) {
+          if (idem_key.size() > kMaxIdempotencyKeyLength) {
+            response = Problem(400, "Invalid header", "Idempotency-Key is longer than 255",
+                               "Idempotency-Key");
+          } else {
+            std::string fingerprint = Sha256Hex(method + " " + req.path + "?" +
+                                                req.get_header_value("Content-Type") + "\n" +
+                                                [&] {
+                                                  std::string q;
+                                                  for (const auto& [k, v] : req.params) {
+                                                    q += k + "=" + v + "&";
+                                                  }
+                                                  return q;
+                                                }() + "\n" + req.body);
+            auto begin = services->idempotency->Start(principal.org_id, principal.key_id,
+                                                      idem_key, fingerprint);
+            if (!begin.ok()) {
+              response = ProblemFromStatus(begin.status());
+            } else if (begin->kind == IdempotencyStore::Begin::Kind::kReplay) {
+              response = std::move(begin->replay);
+            } else if (begin->kind == IdempotencyStore::Begin::Kind::kMismatch) {
+              response = Problem(422, "Idempotency key reused",
+                                 "this Idempotency-Key was used with a different request",
+                                 "Idempotency-Key");
+            } else if (begin->kind == IdempotencyStore::Begin::Kind::kInFlight) {
+              response = Problem(409, "Request in progress",
+                                 "a request with this Idempotency-Key is still being processed",
+                                 "Idempotency-Key");
+            } else {
+              response = handler(ctx);
+              absl::Status stored = services->idempotency->Finish(
+                  principal.org_id, begin->record_key, fingerprint, response);
+              if (!stored.ok()) spdlog::warn("idempotency record not stored: {}", MessageOf(stored));
+            }
+          }
+        } else {
+          response = handler(ctx);
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: unhandled exception: {}", method, pattern, e.what());
+      response = Problem(500, "Internal error", "an internal error occurred");
+    }
+    Write(response, res);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                         .count();
+    services->metrics->ObserveRequest(method, pattern, response.status, seconds);
+  };
+  std::string regex = PatternToRegex(pattern);
+  if (method == "GET") {
+    server_->Get(regex, wrapped);
+  } else if (method == "POST") {
+    server_->Post(regex, wrapped);
+  } else if (method == "PUT") {
+    server_->Put(regex, wrapped);
+  } else if (method == "PATCH") {
+    server_->Patch(regex, wrapped);
+  } else if (method == "DELETE") {
+    server_->Delete(regex, wrapped);
+  }
+}
+
+ApiServer::ApiServer(ApiServices services, ServerSettings settings)
+    : services_(services), settings_(std::move(settings)) {
+  server_ = std::make_unique<httplib::Server>();
+  router_ = std::make_unique<ApiRouter>(server_.get(), &services_);
+
+  router_->Add("GET", "/healthz", Access::kPublic,
+               [](RequestContext&) { return ApiResponse::Json(200, {{"status", "ok"}}); });
+  router_->Add("GET", "/readyz", Access::kPublic, [](RequestContext& ctx) {
+    auto pong = ctx.services.redis->Command({"PING"});
+    if (!pong.ok()) {
+      return Problem(503, "Not ready", "redis is not reachable");
+    }
+    return ApiResponse::Json(200, {{"status", "ready"}, {"redis", "ok"}});
+  });
+  router_->Add("GET", "/metrics", Access::kPublic, [](RequestContext& ctx) {
+    ApiResponse r;
+    r.body = ctx.services.metrics->Serialize();
+    r.content_type = "text/plain; version=0.0.4";
+    return r;
+  });
+  RegisterOrgRoutes(*router_);
+  RegisterContactRoutes(*router_);
+  RegisterSegmentRoutes(*router_);
+
+  server_->set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
+  server_->set_read_timeout(settings_.read_timeout_seconds, 0);
+  server_->new_task_queue = [threads = settings_.threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+    // Errors raised by the HTTP layer itself (no route, body too large, bad request line);
+    // responses our handlers produced already carry a problem body.
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    ApiResponse p;
+    if (res.status == 404) {
+      p = Problem(404, "Not found", "no such route");
+    } else if (res.status == 413) {
+      p = Problem(413, "Payload too large", "the request body exceeds the configured limit",
+                  "body");
+    } else {
+      p = Problem(res.status, "HTTP error", "the request could not be processed");
+    }
+    res.set_content(p.body, p.content_type);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+const std::vector<RouteInfo>& ApiServer::routes() const { return router_->routes(); }
+
+absl::Status ApiServer::Start() {
+  if (settings_.port == 0) {
+    port_ = server_->bind_to_any_port(settings_.listen);
+  } else {
+    port_ = server_->bind_to_port(settings_.listen, settings_.port) ? settings_.port : -1;
+  }
+  if (port_ <= 0) {
+    return absl::UnavailableError("cannot listen on " + settings_.listen + ":" +
+                                  std::to_string(settings_.port));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+void ApiServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace ogw

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/api/idempotency.h"
+#include "gateway/api/problem.h"
+#include "gateway/auth/principal.h"
+#include "gateway/config/gateway_config.h"
+#include "gateway/contacts/contact_store.h"
+#include "gateway/contacts/importer.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/rate_limiter.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/metrics/metrics.h"
+#include "gateway/orgs/org_store.h"
+#include "gateway/segments/segment_store.h"
+
+namespace httplib {
+class Server;
+struct Request;
+}  // namespace httplib
+
+namespace ogw {
+
+// Everything route handlers use. Owned by the caller (main or a test), which outlives the server.
+struct ApiServices {
+  ApiSettings settings;
+  RedisPool* redis = nullptr;
+  const Clock* clock = nullptr;
+  OrgStore* orgs = nullptr;
+  ContactStore* contacts = nullptr;
+  ContactImporter* importer = nullptr;
+  SegmentStore* segments = nullptr;
+  GcraRateLimiter* rate_limiter = nullptr;
+  IdempotencyStore* idempotency = nullptr;
+  GatewayMetrics* metrics = nullptr;
+};
+
+// What a handler gets: the request, who is calling, and the {name} parameters of its pattern.
+struct RequestContext {
+  const httplib::Request& request;
+  const Principal& principal;
+  std::vector<std::string> params;  // In pattern order.
+  ApiServices& services;
+
+  // The query parameter, or `fallback` when absent.
+  std::string Query(const std::string& name, const std::string& fallback = "") const;
+  // The body parsed as a JSON object, or a 400 problem naming what is wrong.
+  std::optional<nlohmann::json> JsonBody(ApiResponse* problem) const;
+};
+
+// Minimum rights a route requires, checked before the handler runs.
+enum class Access { kPublic, kRead, kWrite, kAdmin };
+
+using Handler = std::function<ApiResponse(RequestContext&)>;
+
+struct RouteInfo {
+  std::string method;
+  std::string pattern;  // e.g. "/v1/contacts/{id}"
+  Access access;
+};
+
+// Registers routes on the HTTP server and wraps each with the common pipeline:
+// authentication (Bearer API key), role check, per-key rate limit (429 + Retry-After),
+// Idempotency-Key handling for POST, problem+json errors, metrics.
+class ApiRouter {
+ public:
+  ApiRouter(httplib::Server* server, ApiServices* services);
+  void Add(std::string method, std::string pattern, Access access, Handler handler);
+  const std::vector<RouteInfo>& routes() const { return routes_; }
+
+ private:
+  httplib::Server* server_;
+  ApiServices* services_;
+  std::vector<RouteInfo> routes_;
+};
+
+void RegisterOrgRoutes(ApiRouter& router);
+void RegisterContactRoutes(ApiRouter& router);
+void RegisterSegmentRoutes(ApiRouter& router);
+
+// The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
+class ApiServer {
+ public:
+  ApiServer(ApiServices services, ServerSettings settings);
+  ~ApiServer();
+
+  // Binds `settings.listen:port` (port 0 picks a free port) and starts serving.
+  absl::Status Start();
+  void Stop();
+  int port() const { return port_; }
+  const std::vector<RouteInfo>& routes() const;
+
+ private:
+  ApiServices services_;
+  ServerSettings settings_;
+  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<ApiRouter> router_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace ogw

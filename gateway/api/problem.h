@@ -1,0 +1,45 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+// One HTTP response produced by a route handler.
+struct ApiResponse {
+  int status = 200;
+  std::string body;  // Already serialised.
+  std::string content_type = "application/json";
+  std::map<std::string, std::string> headers;
+  // The contacts whose personal data the body carries, so a cached idempotent replay of it
+  // is erased together with any of them.
+  std::vector<std::string> contact_ids;
+  // Set when the body holds a secret shown once (a new API key's token): an idempotent
+  // repeat then gets 409 instead of a stored copy of the secret.
+  bool shows_secret = false;
+
+  static ApiResponse Json(int status, const nlohmann::json& body);
+  static ApiResponse NoContent();
+};
+
+struct FieldProblem {
+  std::string field;
+  std::string message;
+};
+
+// RFC 9457 problem details (application/problem+json). `field` names the offending input
+// (a JSON path, query parameter or header) when there is one; `errors` lists several.
+ApiResponse Problem(int status, std::string_view title, std::string_view detail,
+                    std::string_view field = "", const std::vector<FieldProblem>& errors = {});
+
+// Maps a Status to a problem response with the canonical HTTP status for its code.
+// Internal errors get a generic detail: their messages may name Redis keys or data.
+ApiResponse ProblemFromStatus(const absl::Status& status, std::string_view field = "");
+
+}  // namespace ogw

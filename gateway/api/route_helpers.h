@@ -1,0 +1,51 @@
+#pragma once
+
+// Small helpers shared by the route files.
+
+#include <httplib.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/api/api_server.h"
+#include "gateway/core/ids.h"
+#include "gateway/core/json_reader.h"
+
+namespace ogw {
+
+// A 422 problem listing every field problem `reader` found.
+inline ApiResponse InvalidFields(const JsonReader& reader) {
+  std::vector<FieldProblem> errors;
+  for (const auto& [path, message] : reader.problems()) errors.push_back({path, message});
+  std::string first = errors.empty() ? "" : errors.front().field + ": " + errors.front().message;
+  return Problem(422, "Invalid input", first, errors.empty() ? "" : errors.front().field, errors);
+}
+
+// Page size from ?limit=, bounded by the configured maximum. nullopt (with a problem) when the
+// parameter is not a positive integer.
+inline std::optional<size_t> PageLimit(const RequestContext& ctx, ApiResponse* problem) {
+  std::string raw = ctx.Query("limit");
+  if (raw.empty()) return static_cast<size_t>(ctx.services.settings.default_page_size);
+  size_t value = 0;
+  for (char c : raw) {
+    if (c < '0' || c > '9' || value > 1'000'000) {
+      *problem = Problem(400, "Invalid query parameter", "limit must be a positive integer",
+                         "limit");
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<size_t>(c - '0');
+  }
+  if (value == 0) {
+    *problem = Problem(400, "Invalid query parameter", "limit must be a positive integer",
+                       "limit");
+    return std::nullopt;
+  }
+  return std::min(value, static_cast<size_t>(ctx.services.settings.max_page_size));
+}
+
+inline ApiResponse NotFound(std::string_view what) {
+  return Problem(404, "Not found", std::string(what) + " not found");
+}
+
+}  // namespace ogw

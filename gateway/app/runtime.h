@@ -1,0 +1,64 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gateway/api/api_server.h"
+#include "gateway/api/idempotency.h"
+#include "gateway/config/gateway_config.h"
+#include "gateway/contacts/contact_store.h"
+#include "gateway/contacts/importer.h"
+#include "gateway/core/embedded_redis.h"
+#include "gateway/core/rate_limiter.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/metrics/metrics.h"
+#include "gateway/orgs/org_store.h"
+#include "gateway/segments/segment_store.h"
+
+namespace ogw {
+
+// The gateway's components wired together explicitly, in dependency order. Used by `serve`,
+// the admin commands and integration tests alike. Not copyable; destroy to shut down.
+class Runtime {
+ public:
+  // Connects to the configured Redis, or starts (or attaches to) the private one.
+  static absl::StatusOr<std::unique_ptr<Runtime>> Open(const GatewayConfig& config,
+                                                       const Clock* clock = nullptr);
+  ~Runtime();
+
+  // Services for the HTTP API.
+  ApiServices Services();
+
+  // First start: when Redis holds no organisation, create the configured one with an admin
+  // officer and return that admin's API key token (shown once). nullopt otherwise.
+  absl::StatusOr<std::optional<std::string>> BootstrapIfEmpty();
+
+  const GatewayConfig& config() const { return config_; }
+  RedisPool& redis() { return *redis_; }
+  OrgStore& orgs() { return *orgs_; }
+  ContactStore& contacts() { return *contacts_; }
+  ContactImporter& importer() { return *importer_; }
+  SegmentStore& segments() { return *segments_; }
+  GatewayMetrics& metrics() { return *metrics_; }
+  const Clock& clock() const { return *clock_; }
+  // The private server, when no URL is configured.
+  EmbeddedRedis* embedded_redis() { return embedded_.get(); }
+
+ private:
+  explicit Runtime(GatewayConfig config) : config_(std::move(config)) {}
+
+  GatewayConfig config_;
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<EmbeddedRedis> embedded_;
+  std::unique_ptr<RedisPool> redis_;
+  std::unique_ptr<OrgStore> orgs_;
+  std::unique_ptr<ContactStore> contacts_;
+  std::unique_ptr<ContactImporter> importer_;
+  std::unique_ptr<SegmentStore> segments_;
+  std::unique_ptr<GcraRateLimiter> rate_limiter_;
+  std::unique_ptr<IdempotencyStore> idempotency_;
+  std::unique_ptr<GatewayMetrics> metrics_;
+};
+
+}  // namespace ogw

@@ -1,0 +1,78 @@
+#include "gateway/config/gateway_config.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace ogw {
+
+absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root,
+                                                      JsonReader::EnvLookup env) {
+  GatewayConfig c;
+  JsonReader r(root, "", std::move(env));
+  r.Object("server", [&](JsonReader& s) {
+    s.String("listen", &c.server.listen);
+    s.Int("port", &c.server.port, 0, 65535);
+    s.Int("threads", &c.server.threads, 1, 256);
+    s.Int("max_body_bytes", &c.server.max_body_bytes, 1024, int64_t{1} << 32);
+    s.Int("read_timeout_seconds", &c.server.read_timeout_seconds, 1, 3600);
+  });
+  r.Object("redis", [&](JsonReader& s) {
+    s.String("url", &c.redis.url);
+    s.String("data_dir", &c.redis.data_dir);
+    s.String("binary", &c.redis.binary);
+    s.String("max_memory", &c.redis.max_memory);
+    s.Int("pool_size", &c.redis.pool_size, 1, 1024);
+    s.Int("timeout_ms", &c.redis.timeout_ms, 10, 60000);
+    if (!c.redis.url.empty() && !c.redis.url.starts_with("redis://") &&
+        !c.redis.url.starts_with("unix://")) {
+      s.Error("url", "must start with redis:// or unix://");
+    }
+  });
+  r.Object("api", [&](JsonReader& s) {
+    s.Object("rate_limit", [&](JsonReader& rl) {
+      rl.Double("per_second", &c.api.rate_limit.per_second, 0.01, 1e6);
+      rl.Double("burst", &c.api.rate_limit.burst, 1, 1e6);
+    });
+    s.Int("idempotency_ttl_seconds", &c.api.idempotency_ttl_seconds, 60, 30 * 86400);
+    s.Int("default_page_size", &c.api.default_page_size, 1, 10000);
+    s.Int("max_page_size", &c.api.max_page_size, 1, 10000);
+    s.Int("max_import_rows", &c.api.max_import_rows, 1, 10'000'000);
+    if (c.api.default_page_size > c.api.max_page_size) {
+      s.Error("default_page_size", "must not exceed max_page_size");
+    }
+  });
+  r.Object("bootstrap", [&](JsonReader& s) {
+    s.String("organisation", &c.bootstrap.organisation);
+    s.String("default_language", &c.bootstrap.default_language);
+    s.String("admin_name", &c.bootstrap.admin_name);
+  });
+  r.Object("logging", [&](JsonReader& s) {
+    s.String("level", &c.logging.level);
+    static const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
+    bool known = false;
+    for (const char* l : kLevels) known |= c.logging.level == l;
+    if (!known) s.Error("level", "expected one of trace, debug, info, warn, error");
+  });
+  RETURN_IF_ERROR(r.Finish());
+  return c;
+}
+
+absl::StatusOr<GatewayConfig> GatewayConfig::LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read config file " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(buf.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    return absl::InvalidArgumentError(path + ": not valid JSON: " + e.what());
+  }
+  auto config = FromJson(root);
+  if (!config.ok()) {
+    return absl::InvalidArgumentError(path + ": " + std::string(MessageOf(config.status())));
+  }
+  return config;
+}
+
+}  // namespace ogw

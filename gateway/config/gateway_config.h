@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/core/json_reader.h"
+#include "gateway/core/rate_limiter.h"
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+// Typed, validated settings. Only this file's loader reads configuration JSON; components get
+// these structs. config/gateway.example.json documents every option.
+struct ServerSettings {
+  std::string listen = "127.0.0.1";
+  int port = 8080;
+  int threads = 8;
+  int64_t max_body_bytes = 32 * 1024 * 1024;
+  int read_timeout_seconds = 30;
+};
+
+struct RedisSettings {
+  std::string url;                 // Empty: start a private redis-server.
+  std::string data_dir = "data";   // For the private server (AOF files, socket).
+  std::string binary = "redis-server";
+  std::string max_memory;          // For the private server, e.g. "4gb".
+  int pool_size = 16;
+  int timeout_ms = 2000;
+};
+
+struct ApiSettings {
+  RateLimit rate_limit{50, 100};   // Per API key.
+  int idempotency_ttl_seconds = 86400;
+  int default_page_size = 50;
+  int max_page_size = 500;
+  int max_import_rows = 1'000'000;
+};
+
+struct BootstrapSettings {
+  // When Redis holds no organisation yet, one is created with an admin and a first key.
+  std::string organisation = "Ministry of Diaspora Affairs";
+  std::string default_language = "en";
+  std::string admin_name = "Administrator";
+};
+
+struct LoggingSettings {
+  std::string level = "info";  // trace, debug, info, warn, error.
+};
+
+struct GatewayConfig {
+  ServerSettings server;
+  RedisSettings redis;
+  ApiSettings api;
+  BootstrapSettings bootstrap;
+  LoggingSettings logging;
+
+  // Every problem is reported with its key path; unknown keys are errors.
+  static absl::StatusOr<GatewayConfig> FromJson(const nlohmann::json& root,
+                                                JsonReader::EnvLookup env = nullptr);
+  static absl::StatusOr<GatewayConfig> LoadFile(const std::string& path);
+};
+
+}  // namespace ogw

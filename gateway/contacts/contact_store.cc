@@ -1,0 +1,326 @@
+#include "gateway/contacts/contact_store.h"
+
+#include <algorithm>
+#include <set>
+
+#include "gateway/contacts/contact_json.h"
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+namespace {
+
+// KEYS: contacts, versions, address index, all ids, new post ids, old post ids, stats.
+// ARGV: id, expected version, document, n_new, new address keys..., n_old, old address keys...
+const RedisScript kPutScript(R"lua(
+local id = ARGV[1]
+local current = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+if current ~= tonumber(ARGV[2]) then return {'version', tostring(current)} end
+local n_new = tonumber(ARGV[4])
+local wanted = {}
+for i = 1, n_new do
+  local a = ARGV[4 + i]
+  local owner = redis.call('HGET', KEYS[3], a)
+  if owner and owner ~= id then return {'conflict', a, owner} end
+  wanted[a] = true
+end
+local base = 5 + n_new
+for i = 1, tonumber(ARGV[base]) do
+  local a = ARGV[base + i]
+  if not wanted[a] then redis.call('HDEL', KEYS[3], a) end
+end
+for a, _ in pairs(wanted) do redis.call('HSET', KEYS[3], a, id) end
+redis.call('HSET', KEYS[1], id, ARGV[3])
+if KEYS[6] ~= KEYS[5] then redis.call('ZREM', KEYS[6], id) end
+redis.call('ZADD', KEYS[4], 0, id)
+redis.call('ZADD', KEYS[5], 0, id)
+if current == 0 then redis.call('HINCRBY', KEYS[7], 'contacts_created', 1) end
+return {'ok', tostring(redis.call('HINCRBY', KEYS[2], id, 1))}
+)lua");
+
+// KEYS: contacts, versions, address index, all ids, post ids, stats, contact idempotency set,
+//       then the idempotency records to delete.
+// ARGV: id, expected version, address keys...
+const RedisScript kEraseScript(R"lua(
+local id = ARGV[1]
+local current = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+if current == 0 then return 'missing' end
+if current ~= tonumber(ARGV[2]) then return 'version' end
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[3], ARGV[i]) == id then redis.call('HDEL', KEYS[3], ARGV[i]) end
+end
+redis.call('HDEL', KEYS[1], id)
+redis.call('HDEL', KEYS[2], id)
+redis.call('ZREM', KEYS[4], id)
+redis.call('ZREM', KEYS[5], id)
+for i = 7, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('HINCRBY', KEYS[6], 'contacts_erased', 1)
+return 'ok'
+)lua");
+
+constexpr size_t kScanBatch = 1000;
+
+std::vector<std::string> AddressKeys(const Contact& c) {
+  std::vector<std::string> out;
+  out.reserve(c.addresses.size());
+  for (const auto& a : c.addresses) out.push_back(AddressKey(a));
+  return out;
+}
+
+absl::StatusOr<int64_t> ParseInt(const RedisReply& r) {
+  if (r.type == RedisReply::Type::kInteger) return r.integer;
+  if (r.type == RedisReply::Type::kString) {
+    try {
+      return std::stoll(r.str);
+    } catch (...) {
+    }
+  }
+  return absl::DataLossError("redis: expected an integer");
+}
+
+}  // namespace
+
+ContactStore::ContactStore(RedisPool* redis) : redis_(redis) {}
+
+absl::StatusOr<std::optional<StoredContact>> ContactStore::Get(std::string_view org_id,
+                                                               std::string_view contact_id) {
+  ASSIGN_OR_RETURN(auto many, GetMany(org_id, {std::string(contact_id)}));
+  return std::move(many.front());
+}
+
+absl::StatusOr<std::vector<std::optional<StoredContact>>> ContactStore::GetMany(
+    std::string_view org_id, const std::vector<std::string>& contact_ids) {
+  std::vector<std::optional<StoredContact>> out(contact_ids.size());
+  if (contact_ids.empty()) return out;
+  std::vector<std::string> docs_cmd = {"HMGET", keys::Contacts(org_id)};
+  std::vector<std::string> vers_cmd = {"HMGET", keys::ContactVersions(org_id)};
+  docs_cmd.insert(docs_cmd.end(), contact_ids.begin(), contact_ids.end());
+  vers_cmd.insert(vers_cmd.end(), contact_ids.begin(), contact_ids.end());
+  ASSIGN_OR_RETURN(auto replies, redis_->Pipeline({docs_cmd, vers_cmd}));
+  RETURN_IF_ERROR(replies[0].AsStatus());
+  RETURN_IF_ERROR(replies[1].AsStatus());
+  for (size_t i = 0; i < contact_ids.size(); ++i) {
+    const RedisReply& doc = replies[0].elements[i];
+    if (doc.IsNil()) continue;
+    ASSIGN_OR_RETURN(Contact c, ParseStoredContact(doc.str));
+    int64_t version = 0;
+    if (!replies[1].elements[i].IsNil()) {
+      ASSIGN_OR_RETURN(version, ParseInt(replies[1].elements[i]));
+    }
+    out[i] = StoredContact{std::move(c), version};
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ContactStore::FindOwners(
+    std::string_view org_id, const std::vector<std::string>& address_keys) {
+  std::vector<std::string> out(address_keys.size());
+  if (address_keys.empty()) return out;
+  std::vector<std::string> cmd = {"HMGET", keys::AddressIndex(org_id)};
+  cmd.insert(cmd.end(), address_keys.begin(), address_keys.end());
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Command(cmd));
+  for (size_t i = 0; i < address_keys.size() && i < reply.elements.size(); ++i) {
+    if (!reply.elements[i].IsNil()) out[i] = reply.elements[i].str;
+  }
+  return out;
+}
+
+std::vector<std::string> ContactStore::PutKeys(const Contact& c, const Contact* previous) {
+  const std::string& org = c.org_id;
+  return {keys::Contacts(org),
+          keys::ContactVersions(org),
+          keys::AddressIndex(org),
+          keys::ContactIds(org),
+          keys::PostContactIds(org, c.post_id),
+          keys::PostContactIds(org, previous != nullptr ? previous->post_id : c.post_id),
+          keys::Stats(org)};
+}
+
+std::vector<std::string> ContactStore::PutArgs(const Contact& c, int64_t expected_version,
+                                               const Contact* previous) {
+  std::vector<std::string> args = {c.id, std::to_string(expected_version), SerializeContact(c)};
+  std::vector<std::string> fresh = AddressKeys(c);
+  args.push_back(std::to_string(fresh.size()));
+  args.insert(args.end(), fresh.begin(), fresh.end());
+  std::vector<std::string> old = previous != nullptr ? AddressKeys(*previous)
+                                                     : std::vector<std::string>{};
+  args.push_back(std::to_string(old.size()));
+  args.insert(args.end(), old.begin(), old.end());
+  return args;
+}
+
+absl::StatusOr<PutOutcome> ContactStore::ParseOutcome(const RedisReply& reply) {
+  RETURN_IF_ERROR(reply.AsStatus());
+  if (reply.type != RedisReply::Type::kArray || reply.elements.size() < 2) {
+    return absl::InternalError("contact put: unexpected reply");
+  }
+  PutOutcome out;
+  const std::string& tag = reply.elements[0].str;
+  if (tag == "ok") {
+    out.code = PutOutcome::Code::kOk;
+    ASSIGN_OR_RETURN(out.version, ParseInt(reply.elements[1]));
+  } else if (tag == "version") {
+    out.code = PutOutcome::Code::kVersionMismatch;
+    ASSIGN_OR_RETURN(out.version, ParseInt(reply.elements[1]));
+  } else {
+    out.code = PutOutcome::Code::kAddressConflict;
+    out.address_key = reply.elements[1].str;
+    if (reply.elements.size() > 2) out.owner_id = reply.elements[2].str;
+  }
+  return out;
+}
+
+absl::StatusOr<PutOutcome> ContactStore::Put(const Contact& contact, int64_t expected_version,
+                                             const Contact* previous) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Eval(kPutScript, PutKeys(contact, previous),
+                                PutArgs(contact, expected_version, previous)));
+  return ParseOutcome(reply);
+}
+
+absl::StatusOr<std::vector<PutOutcome>> ContactStore::PutMany(
+    const std::vector<PutRequest>& requests) {
+  std::vector<PutOutcome> out;
+  if (requests.empty()) return out;
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(requests.size() + 1);
+  // Loading the script first makes every EVALSHA in the batch valid even right after a
+  // Redis restart that emptied the script cache.
+  commands.push_back({"SCRIPT", "LOAD", kPutScript.source()});
+  for (const auto& r : requests) {
+    commands.push_back(RedisConnection::EvalShaArgs(
+        kPutScript, PutKeys(*r.contact, r.previous),
+        PutArgs(*r.contact, r.expected_version, r.previous)));
+  }
+  ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+  RETURN_IF_ERROR(replies[0].AsStatus());
+  out.reserve(requests.size());
+  for (size_t i = 1; i < replies.size(); ++i) {
+    ASSIGN_OR_RETURN(PutOutcome o, ParseOutcome(replies[i]));
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+absl::Status ContactStore::Erase(std::string_view org_id, std::string_view contact_id) {
+  // Retried on a concurrent write so the address list passed to the script is current.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ASSIGN_OR_RETURN(auto stored, Get(org_id, contact_id));
+    if (!stored) return absl::NotFoundError("contact not found");
+    const std::string cidem = keys::ContactIdempotency(org_id, contact_id);
+    ASSIGN_OR_RETURN(RedisReply members, redis_->Command({"SMEMBERS", cidem}));
+    std::vector<std::string> ks = {keys::Contacts(org_id),
+                                   keys::ContactVersions(org_id),
+                                   keys::AddressIndex(org_id),
+                                   keys::ContactIds(org_id),
+                                   keys::PostContactIds(org_id, stored->contact.post_id),
+                                   keys::Stats(org_id),
+                                   cidem};
+    for (const auto& m : members.elements) ks.push_back(m.str);
+    std::vector<std::string> args = {std::string(contact_id), std::to_string(stored->version)};
+    for (auto& a : AddressKeys(stored->contact)) args.push_back(std::move(a));
+    ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kEraseScript, ks, args));
+    if (reply.str == "ok") return absl::OkStatus();
+    if (reply.str == "missing") return absl::NotFoundError("contact not found");
+  }
+  return absl::AbortedError("contact changed repeatedly during erasure; try again");
+}
+
+absl::StatusOr<ContactPage> ContactStore::List(std::string_view org_id, const PostScope& scope,
+                                               std::string_view cursor, size_t limit) {
+  const std::string start = cursor.empty() ? "-" : "(" + std::string(cursor);
+  std::vector<std::string> set_keys;
+  if (scope.organisation_wide) {
+    set_keys.push_back(keys::ContactIds(org_id));
+  } else {
+    for (const auto& p : scope.posts) set_keys.push_back(keys::PostContactIds(org_id, p));
+  }
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& k : set_keys) {
+    commands.push_back({"ZRANGEBYLEX", k, start, "+", "LIMIT", "0", std::to_string(limit + 1)});
+  }
+  ContactPage page;
+  if (commands.empty()) return page;
+  ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+  // Several post sets are merged by id; each is sorted, so the first limit+1 of the union
+  // are among the first limit+1 of each set.
+  std::set<std::string> ids;
+  for (const auto& r : replies) {
+    RETURN_IF_ERROR(r.AsStatus());
+    for (const auto& e : r.elements) ids.insert(e.str);
+  }
+  std::vector<std::string> chosen(ids.begin(), ids.end());
+  bool more = chosen.size() > limit;
+  if (more) chosen.resize(limit);
+  ASSIGN_OR_RETURN(auto stored, GetMany(org_id, chosen));
+  for (auto& s : stored) {
+    if (s) page.contacts.push_back(std::move(s->contact));
+  }
+  if (more && !chosen.empty()) page.next_cursor = chosen.back();
+  return page;
+}
+
+absl::Status ContactStore::ForEachInPost(std::string_view org_id, std::string_view post_id,
+                                         const std::function<bool(const Contact&)>& fn,
+                                         bool* stopped) {
+  std::string start = "-";
+  const std::string set_key = keys::PostContactIds(org_id, post_id);
+  while (!*stopped) {
+    ASSIGN_OR_RETURN(RedisReply ids, redis_->Command({"ZRANGEBYLEX", set_key, start, "+", "LIMIT",
+                                                      "0", std::to_string(kScanBatch)}));
+    if (ids.elements.empty()) break;
+    std::vector<std::string> cmd = {"HMGET", keys::Contacts(org_id)};
+    for (const auto& e : ids.elements) cmd.push_back(e.str);
+    ASSIGN_OR_RETURN(RedisReply docs, redis_->Command(cmd));
+    for (const auto& d : docs.elements) {
+      if (d.IsNil()) continue;
+      ASSIGN_OR_RETURN(Contact c, ParseStoredContact(d.str));
+      if (!fn(c)) {
+        *stopped = true;
+        break;
+      }
+    }
+    if (ids.elements.size() < kScanBatch) break;
+    start = "(" + ids.elements.back().str;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContactStore::ForEach(std::string_view org_id, const PostScope& scope,
+                                   const std::function<bool(const Contact&)>& fn) {
+  bool stopped = false;
+  if (!scope.organisation_wide) {
+    for (const auto& post : scope.posts) {
+      RETURN_IF_ERROR(ForEachInPost(org_id, post, fn, &stopped));
+      if (stopped) break;
+    }
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(RedisPool::Lease conn, redis_->Acquire());
+  const std::string hash = keys::Contacts(org_id);
+  std::string cursor = "0";
+  do {
+    ASSIGN_OR_RETURN(RedisReply reply, conn->Command({"HSCAN", hash, cursor, "COUNT",
+                                                      std::to_string(kScanBatch)}));
+    if (reply.elements.size() != 2) return absl::InternalError("HSCAN: unexpected reply");
+    cursor = reply.elements[0].str;
+    const auto& items = reply.elements[1].elements;
+    for (size_t i = 1; i < items.size(); i += 2) {
+      ASSIGN_OR_RETURN(Contact c, ParseStoredContact(items[i].str));
+      if (!fn(c)) return absl::OkStatus();
+    }
+  } while (cursor != "0");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ContactStore::Stats(
+    std::string_view org_id) {
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Command({"HGETALL", keys::Stats(org_id)}));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    ASSIGN_OR_RETURN(int64_t v, ParseInt(reply.elements[i + 1]));
+    out.emplace_back(reply.elements[i].str, v);
+  }
+  return out;
+}
+
+}  // namespace ogw

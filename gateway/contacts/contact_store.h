@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/contacts/contact.h"
+#include "gateway/core/post_scope.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+struct StoredContact {
+  Contact contact;
+  int64_t version = 0;  // Bumped by every write; 0 means "does not exist".
+};
+
+// Outcome of a conditional write. Redis failures are reported as a Status instead.
+struct PutOutcome {
+  enum class Code { kOk, kVersionMismatch, kAddressConflict };
+  Code code = Code::kOk;
+  int64_t version = 0;       // New version (kOk) or the current one (kVersionMismatch).
+  std::string address_key;   // kAddressConflict: the "<kind>:<value>" already taken.
+  std::string owner_id;      // kAddressConflict: the contact that holds it.
+};
+
+struct ContactPage {
+  std::vector<Contact> contacts;
+  std::string next_cursor;  // Empty on the last page.
+};
+
+// Contacts of all organisations in Redis (key schema: docs/ARCHITECTURE.md, key_schema.h).
+// Every write is one Lua script, so a contact, its address index entries and its listing
+// entries change together or not at all. The address index guarantees that one normalised
+// address maps to at most one contact per organisation. Thread-safe.
+class ContactStore {
+ public:
+  explicit ContactStore(RedisPool* redis);
+
+  absl::StatusOr<std::optional<StoredContact>> Get(std::string_view org_id,
+                                                   std::string_view contact_id);
+  // One entry per id, std::nullopt for missing ids.
+  absl::StatusOr<std::vector<std::optional<StoredContact>>> GetMany(
+      std::string_view org_id, const std::vector<std::string>& contact_ids);
+  // Owner contact id per address key ("" when unknown), in order.
+  absl::StatusOr<std::vector<std::string>> FindOwners(std::string_view org_id,
+                                                      const std::vector<std::string>& address_keys);
+
+  // Writes `contact` if its current version equals `expected_version` (0: must not exist).
+  // `previous` is the stored contact the caller read at that version (nullptr when creating);
+  // its addresses and post are unindexed where they changed.
+  absl::StatusOr<PutOutcome> Put(const Contact& contact, int64_t expected_version,
+                                 const Contact* previous);
+  // The same for many contacts in one round trip; outcomes in order.
+  struct PutRequest {
+    const Contact* contact;
+    int64_t expected_version;
+    const Contact* previous;
+  };
+  absl::StatusOr<std::vector<PutOutcome>> PutMany(const std::vector<PutRequest>& requests);
+
+  // Erasure on request: removes the contact document, its index entries and every cached
+  // API response that carried its data; only the anonymous counter "contacts_erased" remains.
+  // NotFound when absent.
+  absl::Status Erase(std::string_view org_id, std::string_view contact_id);
+
+  // Contacts visible in `scope`, in id (creation) order, after `cursor`.
+  absl::StatusOr<ContactPage> List(std::string_view org_id, const PostScope& scope,
+                                   std::string_view cursor, size_t limit);
+
+  // Calls `fn` for every contact visible in `scope`, in no particular order, until it returns
+  // false. Reads in batches; a contact written during the scan may or may not be seen.
+  absl::Status ForEach(std::string_view org_id, const PostScope& scope,
+                       const std::function<bool(const Contact&)>& fn);
+
+  // Organisation counters (contacts_created, contacts_erased, ...).
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Stats(std::string_view org_id);
+
+ private:
+  static std::vector<std::string> PutKeys(const Contact& contact, const Contact* previous);
+  static std::vector<std::string> PutArgs(const Contact& contact, int64_t expected_version,
+                                          const Contact* previous);
+  static absl::StatusOr<PutOutcome> ParseOutcome(const RedisReply& reply);
+  absl::Status ForEachInPost(std::string_view org_id, std::string_view post_id,
+                             const std::function<bool(const Contact&)>& fn, bool* stopped);
+
+  RedisPool* redis_;
+};
+
+}  // namespace ogw

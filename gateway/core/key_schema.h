@@ -1,0 +1,50 @@
+#pragma once
+
+// Every Redis key the gateway uses is built here, so the schema documented in
+// docs/ARCHITECTURE.md has exactly one implementation.
+//
+// Keys of one organisation share the hash tag {o:<org_id>}: every multi-key operation (a Lua
+// script, a MULTI) touches one organisation only, so on Redis Cluster all its keys sit in one
+// slot and those operations stay atomic. Global keys (the organisation list and the API key
+// directory) are small and are only ever read or written one key at a time.
+
+#include <string>
+#include <string_view>
+
+namespace ogw::keys {
+
+inline std::string Tag(std::string_view org_id) {
+  return "{o:" + std::string(org_id) + "}";
+}
+
+// Global.
+inline std::string Orgs() { return "ogw:orgs"; }        // HASH org_id -> organisation JSON
+inline std::string KeyDirectory() { return "ogw:keydir"; }  // HASH key_id -> org_id
+
+// Per organisation.
+inline std::string Posts(std::string_view org) { return Tag(org) + ":posts"; }
+inline std::string Officers(std::string_view org) { return Tag(org) + ":officers"; }
+inline std::string ApiKeys(std::string_view org) { return Tag(org) + ":keys"; }
+inline std::string Contacts(std::string_view org) { return Tag(org) + ":contacts"; }
+inline std::string ContactVersions(std::string_view org) { return Tag(org) + ":cver"; }
+inline std::string AddressIndex(std::string_view org) { return Tag(org) + ":addr"; }
+inline std::string ContactIds(std::string_view org) { return Tag(org) + ":ids"; }
+// Contacts of one post; post "" (no post) is stored as "_".
+inline std::string PostContactIds(std::string_view org, std::string_view post) {
+  return Tag(org) + ":post:" + (post.empty() ? std::string("_") : std::string(post)) + ":ids";
+}
+inline std::string Segments(std::string_view org) { return Tag(org) + ":segments"; }
+inline std::string Stats(std::string_view org) { return Tag(org) + ":stats"; }
+inline std::string Idempotency(std::string_view org, std::string_view key_id,
+                               std::string_view digest) {
+  return Tag(org) + ":idem:" + std::string(key_id) + ":" + std::string(digest);
+}
+// Idempotency records that hold a contact's data, deleted when the contact is erased.
+inline std::string ContactIdempotency(std::string_view org, std::string_view contact_id) {
+  return Tag(org) + ":cidem:" + std::string(contact_id);
+}
+inline std::string RateLimit(std::string_view org, std::string_view key_id) {
+  return Tag(org) + ":rl:" + std::string(key_id);
+}
+
+}  // namespace ogw::keys

@@ -1,0 +1,62 @@
+#include "gateway/config/gateway_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace ogw {
+namespace {
+
+// Every example config in config/ loads, so the examples never go stale.
+TEST(GatewayConfigTest, EveryExampleConfigLoads) {
+  int loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(OGW_SOURCE_DIR "/config")) {
+    if (!entry.path().string().ends_with(".example.json")) continue;
+    auto config = GatewayConfig::LoadFile(entry.path().string());
+    EXPECT_TRUE(config.ok()) << entry.path() << ": " << config.status();
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 1);
+}
+
+TEST(GatewayConfigTest, DefaultsApplyWhenKeysAreAbsent) {
+  auto config = GatewayConfig::FromJson(nlohmann::json::object());
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->server.port, 8080);
+  EXPECT_TRUE(config->redis.url.empty());
+  EXPECT_EQ(config->api.max_page_size, 500);
+}
+
+TEST(GatewayConfigTest, UnknownKeysAndWrongTypesNameTheirPath) {
+  nlohmann::json j = {{"server", {{"port", "8080"}, {"listn", "x"}}},
+                      {"redis", {{"url", "http://x"}}},
+                      {"logging", {{"level", "loud"}}}};
+  auto config = GatewayConfig::FromJson(j);
+  ASSERT_FALSE(config.ok());
+  std::string msg(MessageOf(config.status()));
+  EXPECT_NE(msg.find("server.port: expected an integer"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("server.listn: unknown key"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("redis.url: must start with redis://"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("logging.level"), std::string::npos) << msg;
+}
+
+TEST(GatewayConfigTest, SecretsComeFromTheEnvironment) {
+  nlohmann::json j = {{"redis", {{"url", "redis://:${REDIS_PASSWORD}@127.0.0.1:6379"}}}};
+  auto with = GatewayConfig::FromJson(
+      j, [](const char* n) -> const char* { return std::string(n) == "REDIS_PASSWORD" ? "pw" : nullptr; });
+  ASSERT_TRUE(with.ok());
+  EXPECT_EQ(with->redis.url, "redis://:pw@127.0.0.1:6379");
+  auto without = GatewayConfig::FromJson(j, [](const char*) -> const char* { return nullptr; });
+  ASSERT_FALSE(without.ok());
+  EXPECT_NE(std::string(MessageOf(without.status())).find("redis.url: environment variable "
+                                                           "REDIS_PASSWORD is not set"),
+            std::string::npos);
+}
+
+TEST(GatewayConfigTest, MissingOrMalformedFileIsAnError) {
+  EXPECT_EQ(GatewayConfig::LoadFile("/nonexistent.json").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ogw

@@ -1,0 +1,113 @@
+#include "tests/testutil/api_harness.h"
+
+namespace ogw::testing {
+namespace {
+
+HttpResult Convert(const httplib::Result& r) {
+  HttpResult out;
+  if (!r) {
+    ADD_FAILURE() << "HTTP request failed: " << httplib::to_string(r.error());
+    return out;
+  }
+  out.status = r->status;
+  out.body = r->body;
+  out.headers = r->headers;
+  out.json = nlohmann::json::parse(r->body, nullptr, false);
+  if (out.json.is_discarded()) out.json = nullptr;
+  return out;
+}
+
+httplib::Headers WithAuth(const std::string& token, httplib::Headers headers = {}) {
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  return headers;
+}
+
+}  // namespace
+
+std::string HttpResult::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? "" : it->second;
+}
+
+void ApiTest::SetUp() {
+  FlushAll();
+  config_ = GatewayConfig();
+  config_.redis.url = "unix://" + endpoint().unix_socket;
+  config_.server.port = 0;
+  config_.server.threads = 4;
+  config_.api.rate_limit = {1000, 1000};
+  Configure(config_);
+  auto runtime = Runtime::Open(config_, &clock_);
+  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  runtime_ = std::move(*runtime);
+  auto token = runtime_->BootstrapIfEmpty();
+  ASSERT_TRUE(token.ok() && token->has_value()) << token.status();
+  admin_token_ = **token;
+  server_ = std::make_unique<ApiServer>(runtime_->Services(), config_.server);
+  ASSERT_TRUE(server_->Start().ok());
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  client_->set_read_timeout(30, 0);
+}
+
+void ApiTest::TearDown() {
+  client_.reset();
+  if (server_) server_->Stop();
+  server_.reset();
+  runtime_.reset();
+}
+
+HttpResult ApiTest::Get(const std::string& path, const std::string& token) {
+  return Convert(client_->Get(path, WithAuth(token)));
+}
+
+HttpResult ApiTest::Post(const std::string& path, const nlohmann::json& body,
+                         const std::string& token, const httplib::Headers& headers) {
+  return PostRaw(path, body.dump(), "application/json", token, headers);
+}
+
+HttpResult ApiTest::PostRaw(const std::string& path, const std::string& body,
+                            const std::string& content_type, const std::string& token,
+                            const httplib::Headers& headers) {
+  return Convert(client_->Post(path, WithAuth(token, headers), body, content_type));
+}
+
+HttpResult ApiTest::Patch(const std::string& path, const nlohmann::json& body,
+                          const std::string& token) {
+  return Convert(client_->Patch(path, WithAuth(token), body.dump(), "application/json"));
+}
+
+HttpResult ApiTest::Put(const std::string& path, const nlohmann::json& body,
+                        const std::string& token) {
+  return Convert(client_->Put(path, WithAuth(token), body.dump(), "application/json"));
+}
+
+HttpResult ApiTest::Delete(const std::string& path, const std::string& token) {
+  return Convert(client_->Delete(path, WithAuth(token)));
+}
+
+std::string ApiTest::CreatePost(const std::string& name) {
+  HttpResult r = Post("/v1/posts", {{"name", name}}, admin_token_);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json.value("id", "");
+}
+
+std::string ApiTest::CreateOfficerToken(const std::string& role,
+                                        const std::vector<std::string>& posts,
+                                        std::string* officer_id) {
+  HttpResult o = Post("/v1/officers", {{"name", "Officer " + role}, {"role", role}, {"posts", posts}},
+                      admin_token_);
+  EXPECT_EQ(o.status, 201) << o.body;
+  std::string id = o.json.value("id", "");
+  if (officer_id != nullptr) *officer_id = id;
+  HttpResult k = Post("/v1/officers/" + id + "/keys", nlohmann::json::object(), admin_token_);
+  EXPECT_EQ(k.status, 201) << k.body;
+  return k.json.value("token", "");
+}
+
+std::string ApiTest::CreateContact(const nlohmann::json& body, const std::string& token) {
+  HttpResult r = Post("/v1/contacts", body, token);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json.value("id", "");
+}
+
+}  // namespace ogw::testing
