@@ -299,6 +299,9 @@ void RegisterContactRoutes(ApiRouter& router) {
         return *p;
       }
     }
+    auto posts = ctx.services.orgs->ListPosts(ctx.principal.org_id);
+    if (!posts.ok()) return ProblemFromStatus(posts.status());
+    for (const auto& p : *posts) options.known_posts.insert(p.id);
     auto report = ctx.services.importer->Import(format, ctx.request.body, options);
     if (!report.ok()) {
       return report.status().code() == absl::StatusCode::kInvalidArgument

@@ -205,6 +205,15 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     options.default_post_id = import_post;
     options.source = "import:" + import_file.substr(import_file.find_last_of('/') + 1);
     options.max_rows = static_cast<size_t>(rt.config().api.max_import_rows);
+    auto org = rt.orgs().GetOrganisation(import_org);
+    if (!org.ok()) return Fail(err, org.status());
+    if (!*org) return Fail(err, absl::NotFoundError("unknown organisation " + import_org));
+    auto posts = rt.orgs().ListPosts(import_org);
+    if (!posts.ok()) return Fail(err, posts.status());
+    for (const auto& p : *posts) options.known_posts.insert(p.id);
+    if (!import_post.empty() && !options.known_posts.contains(import_post)) {
+      return Fail(err, absl::NotFoundError("unknown post " + import_post));
+    }
     auto report = rt.importer().Import(format, data, options);
     if (!report.ok()) return Fail(err, report.status());
     out << report->ToJson(format).dump(2) << "\n";

@@ -169,6 +169,10 @@ absl::StatusOr<ImportReport> ContactImporter::Import(ImportFormat format, std::s
   for (auto& row : rows) {
     Contact& c = row.contact;
     if (c.post_id.empty()) c.post_id = options.default_post_id;
+    if (!c.post_id.empty() && !options.known_posts.contains(c.post_id)) {
+      AddError(&report, options, row.line, "post_id", "unknown post");
+      continue;
+    }
     if (!c.post_id.empty() && !options.scope.Allows(c.post_id)) {
       AddError(&report, options, row.line, "post_id", "post is not one of your posts");
       continue;

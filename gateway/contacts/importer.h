@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,8 @@ struct ImportOptions {
   std::string org_id;
   PostScope scope = PostScope::All();
   std::string default_post_id;  // For rows without post_id.
+  // The organisation's posts; a row naming any other post is rejected.
+  std::set<std::string> known_posts;
   std::string source = "import";  // Recorded as the consent source.
   size_t max_rows = 1'000'000;
   size_t max_reported_errors = 1000;

@@ -84,6 +84,12 @@ absl::Status EmbeddedRedis::Spawn() {
     // Own process group: a Ctrl-C to the gateway must not kill Redis before the gateway
     // has shut down cleanly.
     setpgid(0, 0);
+    // The gateway blocks SIGTERM/SIGINT for its sigwait() thread and ignores SIGPIPE; the
+    // mask and ignored dispositions survive exec, and redis-server must see its signals.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
     // The server belongs to this gateway process: if the gateway dies, even by SIGKILL,
     // the server gets SIGTERM and exits cleanly (flushing the AOF) instead of lingering.
     prctl(PR_SET_PDEATHSIG, SIGTERM);

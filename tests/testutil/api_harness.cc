@@ -24,6 +24,21 @@ httplib::Headers WithAuth(const std::string& token, httplib::Headers headers = {
 
 }  // namespace
 
+void ExpectProblem(const HttpResult& r, int status) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_TRUE(r.Header("Content-Type").starts_with("application/problem+json")) << r.body;
+  ASSERT_TRUE(r.json.is_object()) << r.body;
+  EXPECT_EQ(r.json.value("status", 0), status) << r.body;
+  EXPECT_FALSE(r.json.value("title", "").empty()) << r.body;
+}
+
+std::vector<std::string> ErrorFields(const HttpResult& r) {
+  std::vector<std::string> out;
+  if (!r.json.is_object() || !r.json.contains("errors")) return out;
+  for (const auto& e : r.json["errors"]) out.push_back(e.value("field", ""));
+  return out;
+}
+
 std::string HttpResult::Header(const std::string& name) const {
   auto it = headers.find(name);
   return it == headers.end() ? "" : it->second;

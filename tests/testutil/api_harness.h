@@ -23,6 +23,11 @@ struct HttpResult {
   std::string Header(const std::string& name) const;
 };
 
+// Expects an application/problem+json response with `status`, a title and a matching body.
+void ExpectProblem(const HttpResult& r, int status);
+// The `field` of every entry of a problem's `errors` list, in order.
+std::vector<std::string> ErrorFields(const HttpResult& r);
+
 // An in-process gateway (Runtime + ApiServer on a free loopback port) over the suite's
 // private Redis, flushed before every test, with an injected clock and a bootstrapped admin.
 class ApiTest : public RedisTest {

@@ -14,6 +14,8 @@ std::unique_ptr<EmbeddedRedis> RedisTest::redis_;
 std::unique_ptr<RedisPool> RedisTest::pool_;
 
 namespace {
+constexpr int kPoolSize = 8;
+
 std::string MakeTempDir() {
   char tmpl[] = "/tmp/ogw-test-XXXXXX";
   char* dir = mkdtemp(tmpl);
@@ -36,7 +38,7 @@ void RedisTest::SetUpTestSuite() {
   absl::Status s = redis_->Start();
   ASSERT_TRUE(s.ok()) << s;
   endpoint_ = redis_->endpoint();
-  pool_ = std::make_unique<RedisPool>(endpoint_, 8);
+  pool_ = std::make_unique<RedisPool>(endpoint_, kPoolSize);
 }
 
 void RedisTest::TearDownTestSuite() {
@@ -49,6 +51,16 @@ void RedisTest::TearDownTestSuite() {
 void RedisTest::FlushAll() {
   auto r = pool_->Command({"FLUSHALL"});
   ASSERT_TRUE(r.ok()) << r.status();
+}
+
+void RedisTest::ReconnectPool() {
+  std::vector<RedisPool::Lease> leases;
+  for (int i = 0; i < kPoolSize; ++i) {
+    auto lease = pool_->Acquire();
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    if (!(*lease)->Command({"PING"}).ok()) ASSERT_TRUE((*lease)->Reconnect().ok());
+    leases.push_back(std::move(*lease));
+  }
 }
 
 void RedisTest::RestartRedis(bool crash) {

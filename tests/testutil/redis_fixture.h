@@ -24,6 +24,9 @@ class RedisTest : public ::testing::Test {
   // Restarts the server on the same data (AOF). With `crash`, the server is killed with
   // SIGKILL first, as in a power cut; otherwise it shuts down cleanly.
   static void RestartRedis(bool crash);
+  // Leases every connection the pool may open and reconnects dead ones, so a test starts with
+  // a healthy pool whatever an earlier restart left behind.
+  static void ReconnectPool();
 
  private:
   static std::string data_dir_;

@@ -21,21 +21,6 @@ using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 using json = nlohmann::json;
 
-void ExpectProblem(const HttpResult& r, int status) {
-  EXPECT_EQ(r.status, status) << r.body;
-  EXPECT_THAT(r.Header("Content-Type"), StartsWith("application/problem+json")) << r.body;
-  ASSERT_TRUE(r.json.is_object()) << r.body;
-  EXPECT_EQ(r.json.value("status", 0), status) << r.body;
-  EXPECT_FALSE(r.json.value("title", "").empty()) << r.body;
-}
-
-std::vector<std::string> ErrorFields(const HttpResult& r) {
-  std::vector<std::string> out;
-  if (!r.json.is_object() || !r.json.contains("errors")) return out;
-  for (const auto& e : r.json["errors"]) out.push_back(e.value("field", ""));
-  return out;
-}
-
 std::string ErrorMessage(const HttpResult& r, const std::string& field) {
   for (const auto& e : r.json.value("errors", json::array())) {
     if (e.value("field", "") == field) return e.value("message", "");

@@ -22,14 +22,6 @@ using ::testing::StartsWith;
 using json = nlohmann::json;
 
 // Checks a problem+json response with `status`, returning whether it was one.
-void ExpectProblem(const HttpResult& r, int status) {
-  EXPECT_EQ(r.status, status) << r.body;
-  EXPECT_THAT(r.Header("Content-Type"), StartsWith("application/problem+json")) << r.body;
-  ASSERT_TRUE(r.json.is_object()) << r.body;
-  EXPECT_EQ(r.json.value("status", 0), status) << r.body;
-  EXPECT_FALSE(r.json.value("title", "").empty()) << r.body;
-}
-
 std::vector<std::string> Ids(const json& items) {
   std::vector<std::string> out;
   for (const auto& i : items) out.push_back(i.value("id", ""));

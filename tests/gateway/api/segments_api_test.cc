@@ -19,13 +19,6 @@ using ::testing::Not;
 using ::testing::StartsWith;
 using json = nlohmann::json;
 
-void ExpectProblem(const HttpResult& r, int status) {
-  EXPECT_EQ(r.status, status) << r.body;
-  EXPECT_THAT(r.Header("Content-Type"), StartsWith("application/problem+json")) << r.body;
-  ASSERT_TRUE(r.json.is_object()) << r.body;
-  EXPECT_EQ(r.json.value("status", 0), status) << r.body;
-}
-
 std::vector<std::string> Ids(const json& items) {
   std::vector<std::string> out;
   for (const auto& i : items) out.push_back(i.value("id", ""));

@@ -42,6 +42,7 @@ class ImporterTest : public ogw::testing::RedisTest {
     ImportOptions options;
     options.org_id = kOrg;
     options.source = "import:survey.csv";
+    options.known_posts = {"post_a", "post_b"};
     return options;
   }
 
@@ -670,6 +671,15 @@ TEST(MergeContactTest, FollowsTheMergeRules) {
   // Merging what is already there changes nothing, not even the timestamp.
   Contact same = MergeContact(merged, input, 1234);
   EXPECT_EQ(same, merged);
+}
+
+TEST_F(ImporterTest, RowNamingAnUnknownPostIsRejected) {
+  ImportReport report = ImportCsv("name,post_id,phone\nLost,_,+49 30 1000009\nGhost,post_z,+49 30 1000008\n");
+  EXPECT_EQ(report.created, 0u);
+  ASSERT_EQ(report.errors.size(), 2u);
+  EXPECT_EQ(report.errors[0].field, "post_id");
+  EXPECT_EQ(report.errors[0].message, "unknown post");
+  EXPECT_EQ(report.errors[1].line, 3u);
 }
 
 }  // namespace

@@ -356,22 +356,8 @@ TEST_F(RedisClientTest, PoolNeverOpensMoreThanItsLimit) {
 
 class RedisRestartTest : public ogw::testing::RedisTest {
  protected:
-  // After a restart the pool may hold idle connections to the old server. Leases every
-  // connection the pool may open and checks each, reconnecting dead ones, so that a test starts
-  // with a healthy pool whatever the previous test did.
-  static void HealPool() {
-    std::vector<RedisPool::Lease> leases;
-    for (int i = 0; i < 8; ++i) {
-      auto lease = pool().Acquire();
-      ASSERT_TRUE(lease.ok()) << lease.status();
-      if (!(*lease)->Command({"PING"}).ok()) {
-        ASSERT_TRUE((*lease)->Reconnect().ok());
-      }
-      leases.push_back(std::move(*lease));
-    }
-  }
   void SetUp() override {
-    HealPool();
+    ReconnectPool();
     FlushAll();
   }
 };
