@@ -205,9 +205,9 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     options.default_post_id = import_post;
     options.source = "import:" + import_file.substr(import_file.find_last_of('/') + 1);
     options.max_rows = static_cast<size_t>(rt.config().api.max_import_rows);
-    auto org = rt.orgs().GetOrganisation(import_org);
-    if (!org.ok()) return Fail(err, org.status());
-    if (!*org) return Fail(err, absl::NotFoundError("unknown organisation " + import_org));
+    auto owner = rt.orgs().GetOrganisation(import_org);
+    if (!owner.ok()) return Fail(err, owner.status());
+    if (!*owner) return Fail(err, absl::NotFoundError("unknown organisation " + import_org));
     auto posts = rt.orgs().ListPosts(import_org);
     if (!posts.ok()) return Fail(err, posts.status());
     for (const auto& p : *posts) options.known_posts.insert(p.id);

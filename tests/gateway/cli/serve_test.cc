@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,10 +66,15 @@ class ServeProcess {
 };
 
 int FreePort() {
-  httplib::Server probe;
-  int port = probe.bind_to_any_port("127.0.0.1");
-  probe.stop();
-  return port;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
 }
 
 bool RedisAnswers(const std::string& socket) {
@@ -97,7 +104,7 @@ TEST(ServeTest, QuickStartRunsPrivateRedisAndKeepsDataAcrossRestarts) {
     auto created = client.Post("/v1/posts", {{"Authorization", "Bearer " + token}},
                                R"({"name": "Embassy in Athens", "country": "GR"})",
                                "application/json");
-    ASSERT_TRUE(created);
+    ASSERT_TRUE(created) << httplib::to_string(created.error()) << "\n" << log;
     EXPECT_EQ(created->status, 201);
     EXPECT_TRUE(RedisAnswers(socket));
     EXPECT_EQ(serve.Terminate(), 0);
