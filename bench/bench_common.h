@@ -265,7 +265,10 @@ inline void MakePhone(const CountrySpec& country, uint64_t serial, std::string* 
     std::snprintf(sig, sizeof sig, "415%s", digits);
   }
   *national = nat;
-  *e164 = "+" + std::to_string(country.country_calling_code) + sig;
+  // Appended piecewise: `"+" + std::to_string(...)` trips GCC 12's false -Wrestrict.
+  e164->assign(1, '+');
+  e164->append(std::to_string(country.country_calling_code));
+  e164->append(sig);
 }
 
 inline Person MakePerson(uint64_t index) {
@@ -346,7 +349,7 @@ inline Contact ToContact(const Person& p, const std::string& org_id, int64_t now
   c.attributes["generation"] = static_cast<double>(p.generation);
   c.attributes["age_band"] = p.age_band;
   c.attributes["member_since"] = static_cast<double>(p.member_since);
-  c.tags = p.tags;  // Already sorted? kTags is not; sort below.
+  c.tags = p.tags;  // Stored sorted.
   std::sort(c.tags.begin(), c.tags.end());
   auto consent_of = [&](const std::string& state) {
     Consent consent;

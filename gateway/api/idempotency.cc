@@ -23,12 +23,12 @@ absl::StatusOr<IdempotencyStore::Begin> IdempotencyStore::Start(std::string_view
   ASSIGN_OR_RETURN(RedisReply existing, redis_->Command({"GET", begin.record_key}));
   if (existing.IsNil()) return begin;  // Expired in between: run it.
   nlohmann::json record = nlohmann::json::parse(existing.str, nullptr, false);
-  if (record.is_discarded() || record.value("fingerprint", "") != fingerprint) {
-    begin.kind = Begin::Kind::kMismatch;
+  if (!record.is_discarded() && record.value("state", "") == "in_flight") {
+    begin.kind = Begin::Kind::kInFlight;
     return begin;
   }
-  if (record.value("state", "") != "done") {
-    begin.kind = Begin::Kind::kInFlight;
+  if (record.is_discarded() || record.value("fingerprint", "") != fingerprint) {
+    begin.kind = Begin::Kind::kMismatch;
     return begin;
   }
   begin.kind = Begin::Kind::kReplay;

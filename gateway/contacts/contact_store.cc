@@ -1,7 +1,11 @@
 #include "gateway/contacts/contact_store.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "gateway/contacts/contact_json.h"
 #include "gateway/core/key_schema.h"
@@ -58,6 +62,8 @@ return 'ok'
 )lua");
 
 constexpr size_t kScanBatch = 1000;
+// HSCAN batches ForEach fetches ahead of the one being parsed.
+constexpr size_t kPrefetchDepth = 2;
 
 std::vector<std::string> AddressKeys(const Contact& c) {
   std::vector<std::string> out;
@@ -297,19 +303,86 @@ absl::Status ContactStore::ForEach(std::string_view org_id, const PostScope& sco
   }
   ASSIGN_OR_RETURN(RedisPool::Lease conn, redis_->Acquire());
   const std::string hash = keys::Contacts(org_id);
-  std::string cursor = "0";
-  do {
-    ASSIGN_OR_RETURN(RedisReply reply, conn->Command({"HSCAN", hash, cursor, "COUNT",
-                                                      std::to_string(kScanBatch)}));
+  const std::string count = std::to_string(kScanBatch);
+  auto scan = [&](const std::string& cursor) -> absl::StatusOr<RedisReply> {
+    ASSIGN_OR_RETURN(RedisReply reply, conn->Command({"HSCAN", hash, cursor, "COUNT", count}));
     if (reply.elements.size() != 2) return absl::InternalError("HSCAN: unexpected reply");
-    cursor = reply.elements[0].str;
+    return reply;
+  };
+  // Parses one HSCAN batch and hands its contacts to `fn`; sets *stop when fn says so.
+  auto deliver = [&](const RedisReply& reply, bool* stop) -> absl::Status {
     const auto& items = reply.elements[1].elements;
     for (size_t i = 1; i < items.size(); i += 2) {
       ASSIGN_OR_RETURN(Contact c, ParseStoredContact(items[i].str));
-      if (!fn(c)) return absl::OkStatus();
+      if (!fn(c)) {
+        *stop = true;
+        break;
+      }
     }
-  } while (cursor != "0");
-  return absl::OkStatus();
+    return absl::OkStatus();
+  };
+
+  ASSIGN_OR_RETURN(RedisReply first, scan("0"));
+  if (first.elements[0].str == "0") {  // Small organisations: one batch, no helper thread.
+    return deliver(first, &stopped);
+  }
+
+  // Parsing a batch takes about as long as Redis takes to produce the next one, so a helper
+  // thread fetches batch n+1 (on this call's connection, which this thread no longer touches)
+  // while this thread parses batch n and calls `fn`, which stays on the caller's thread.
+  struct Prefetch {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<absl::StatusOr<RedisReply>> ready;  // At most kPrefetchDepth batches.
+    bool done = false;  // The helper has queued its last batch (or an error).
+    bool cancel = false;
+  } pf;
+  std::thread fetcher([&, cursor = first.elements[0].str]() mutable {
+    while (true) {
+      absl::StatusOr<RedisReply> reply = scan(cursor);
+      const bool last = !reply.ok() || reply->elements[0].str == "0";
+      if (!last) cursor = reply->elements[0].str;
+      std::unique_lock lock(pf.mu);
+      pf.cv.wait(lock, [&] { return pf.cancel || pf.ready.size() < kPrefetchDepth; });
+      if (pf.cancel) break;
+      pf.ready.push_back(std::move(reply));
+      pf.done = last;
+      pf.cv.notify_all();
+      if (last) break;
+    }
+  });
+  // Stops and joins the helper however this function is left (fn may throw).
+  struct JoinFetcher {
+    Prefetch& pf;
+    std::thread& fetcher;
+    ~JoinFetcher() {
+      {
+        std::lock_guard lock(pf.mu);
+        pf.cancel = true;
+      }
+      pf.cv.notify_all();
+      fetcher.join();
+    }
+  } join_fetcher{pf, fetcher};
+
+  absl::Status status = deliver(first, &stopped);
+  while (status.ok() && !stopped) {
+    absl::StatusOr<RedisReply> batch;
+    {
+      std::unique_lock lock(pf.mu);
+      pf.cv.wait(lock, [&] { return !pf.ready.empty() || pf.done; });
+      if (pf.ready.empty()) break;  // Done and drained.
+      batch = std::move(pf.ready.front());
+      pf.ready.pop_front();
+    }
+    pf.cv.notify_all();
+    if (!batch.ok()) {
+      status = batch.status();
+      break;
+    }
+    status = deliver(*batch, &stopped);
+  }
+  return status;
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ContactStore::Stats(

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gateway/core/crypto.h"
+#include "gateway/core/key_schema.h"
 #include "tests/testutil/api_harness.h"
 
 namespace ogw::testing {
@@ -105,6 +107,19 @@ TEST_F(IdempotencyApiTest, RepeatReplaysDifferentBodyIs422) {
   HttpResult different = Post("/v1/posts", {{"name", "Embassy in Paris"}}, admin_token_, key);
   EXPECT_EQ(different.status, 422);
   EXPECT_EQ(different.json["field"], "Idempotency-Key");
+}
+
+TEST_F(IdempotencyApiTest, RepeatWhileTheFirstIsRunningIs409) {
+  HttpResult me = Get("/v1/me", admin_token_);
+  // What the first request leaves in Redis while its handler runs.
+  std::string record = keys::Idempotency(me.json["org_id"].get<std::string>(),
+                                         me.json["key_id"].get<std::string>(),
+                                         Sha256Hex("slow-1"));
+  ASSERT_TRUE(pool().Command({"SET", record, R"({"state":"in_flight","fingerprint":"x"})"}).ok());
+  HttpResult r = Post("/v1/posts", {{"name", "A"}}, admin_token_, {{"Idempotency-Key", "slow-1"}});
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.json["field"], "Idempotency-Key");
+  EXPECT_EQ(Get("/v1/posts", admin_token_).json["items"].size(), 0u);
 }
 
 TEST_F(IdempotencyApiTest, KeysAreScopedToTheApiKey) {

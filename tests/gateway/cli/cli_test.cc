@@ -6,6 +6,8 @@
 #include <regex>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "gateway/cli/commands.h"
 #include "tests/testutil/redis_fixture.h"
 

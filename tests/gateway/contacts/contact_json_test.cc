@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -268,6 +271,130 @@ TEST(ContactJsonTest, CorruptedDocumentsAreDataLoss) {
     j["attributes"]["bad"] = true;
     ExpectDataLoss(j.dump());
   }
+}
+
+// The fast reader behind ParseStoredContact either gives up or agrees with the nlohmann path,
+// down to the sign of zero and the error returned.
+void ExpectPathsAgree(const std::string& doc, bool fast_expected) {
+  SCOPED_TRACE(doc);
+  const std::optional<Contact> fast = contact_json_internal::ParseStoredContactFast(doc);
+  const absl::StatusOr<Contact> slow = contact_json_internal::ParseStoredContactSlow(doc);
+  const absl::StatusOr<Contact> parsed = ParseStoredContact(doc);
+  EXPECT_EQ(fast.has_value(), fast_expected);
+  if (fast) {
+    ASSERT_TRUE(slow.ok()) << "the fast path accepted what nlohmann refuses: " << slow.status();
+    EXPECT_EQ(*fast, *slow);
+    // == treats -0.0 and 0.0 as equal; the bytes written back must not differ either.
+    EXPECT_EQ(SerializeContact(*fast), SerializeContact(*slow));
+  }
+  ASSERT_EQ(parsed.ok(), slow.ok());
+  if (slow.ok()) {
+    EXPECT_EQ(*parsed, *slow);
+  } else {
+    EXPECT_EQ(parsed.status(), slow.status());
+  }
+}
+
+TEST(ContactJsonTest, FastPathReadsWhatSerializeContactWrites) {
+  Contact escaped = FullContact();
+  escaped.name = "Zoë \"Z\" O'Brien \\ / \t\n\r\b\f end";
+  escaped.city = "";
+  escaped.attributes["empty"] = std::string();
+  escaped.attributes["tiny"] = 5e-324;
+  escaped.attributes["huge"] = 1.7976931348623157e308;
+  escaped.attributes["negzero"] = -0.0;
+  escaped.attributes["third"] = 1.0 / 3.0;
+  escaped.addresses[0].consent.at_millis = -1;
+  escaped.created_at_millis = std::numeric_limits<int64_t>::max();
+  escaped.updated_at_millis = std::numeric_limits<int64_t>::min();
+  Contact minimal;
+  minimal.id = "c_x";
+  minimal.org_id = "o_y";
+  minimal.name = "A";
+  for (const Contact& c : {FullContact(), escaped, minimal}) {
+    const std::string doc = SerializeContact(c);
+    ExpectPathsAgree(doc, /*fast_expected=*/true);
+    const std::optional<Contact> fast = contact_json_internal::ParseStoredContactFast(doc);
+    ASSERT_TRUE(fast.has_value());
+    EXPECT_EQ(*fast, c);
+    EXPECT_EQ(SerializeContact(*fast), doc);
+  }
+  // Any spacing, member order and unknown members are fine too.
+  const json full = json::parse(SerializeContact(FullContact()));
+  ExpectPathsAgree(full.dump(2), true);
+  ExpectPathsAgree(" \r\n\t" + full.dump(1, '\t') + " \n", true);
+  json extra = full;
+  extra["future"] = json::parse(R"({"a": [1, -2.5e3, true, false, null, "x\u00e9", {"b": []}]})");
+  extra["addresses"][0]["note"] = "n";
+  extra["addresses"][0]["consent"]["by"] = {1, 2};
+  ExpectPathsAgree(extra.dump(), true);
+  std::string reordered = R"({"verified":true,"updated_at":2,"time_zone":"","tags":[],)"
+                          R"("post_id":"","org_id":"o","name":"N","languages":[],"id":"c",)"
+                          R"("created_at":1,"country":"","city":"","channel_order":["sms"],)"
+                          R"("attributes":{"b":"x","a":1.5},"addresses":[{"verified":false,)"
+                          R"("value":"+4930123456","opted_out_at":0,"opted_out":false,)"
+                          R"("kind":"phone","consent":{"state":"unknown","source":"","at":0}}]})";
+  ExpectPathsAgree(reordered, true);
+}
+
+TEST(ContactJsonTest, FastPathLeavesUnusualDocumentsToNlohmann) {
+  const std::string good = SerializeContact(FullContact());
+  ExpectPathsAgree(good, true);
+  auto edited = [&](const std::function<void(json&)>& edit) {
+    json j = json::parse(good);
+    edit(j);
+    return j.dump();
+  };
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string doc = good;
+    const size_t at = doc.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) doc.replace(at, from.size(), to);
+    return doc;
+  };
+  // Readable by nlohmann, but not by the fast path.
+  ExpectPathsAgree(replaced("\"name\":\"", "\"name\":\"\\u10d0\\ud83d\\ude00"), false);
+  ExpectPathsAgree(replaced("\"name\":", "\"n\\u0061me\":"), false);
+  ExpectPathsAgree(replaced("\"generation\":2.0", "\"generation\":2"), false);
+  ExpectPathsAgree(replaced("\"generation\":2.0", "\"generation\":-0"), false);
+  ExpectPathsAgree(replaced("\"generation\":2.0", "\"generation\":1e400"), false);
+  ExpectPathsAgree(replaced("\"created_at\":" + std::to_string(kCreated),
+                            "\"created_at\":1.5e12"), false);
+  ExpectPathsAgree(replaced("\"created_at\":" + std::to_string(kCreated),
+                            "\"created_at\":18446744073709551615"), false);
+  ExpectPathsAgree(replaced("\"verified\":false}", "\"verified\":false,\"verified\":true}"),
+                   false);
+  ExpectPathsAgree(replaced("\"tier\":\"gold\"", "\"tier\":\"gold\",\"tier\":\"silver\""),
+                   false);
+  ExpectPathsAgree("\xEF\xBB\xBF" + good, false);
+  // Refused by both (the error comes from the nlohmann path).
+  ExpectPathsAgree(edited([](json& j) { j["attributes"]["bad"] = true; }), false);
+  ExpectPathsAgree(edited([](json& j) { j["attributes"]["bad"] = nullptr; }), false);
+  ExpectPathsAgree(edited([](json& j) { j["name"] = 5; }), false);
+  ExpectPathsAgree(edited([](json& j) { j["addresses"][0]["kind"] = "pager"; }), false);
+  ExpectPathsAgree(edited([](json& j) { j["addresses"][0]["consent"]["state"] = "maybe"; }),
+                   false);
+  ExpectPathsAgree(edited([](json& j) { j["channel_order"][0] = "fax"; }), false);
+  ExpectPathsAgree(edited([](json& j) { j["addresses"][0].erase("opted_out_at"); }), false);
+  ExpectPathsAgree(edited([](json& j) { j.erase("updated_at"); }), false);
+  ExpectPathsAgree(replaced("\"name\":\"", "\"name\":\"\x01"), false);            // Control.
+  ExpectPathsAgree(replaced("\"name\":\"", "\"name\":\"\xC0\xAF"), false);        // Overlong.
+  ExpectPathsAgree(replaced("\"name\":\"", "\"name\":\"\xED\xA0\x80"), false);    // Surrogate.
+  ExpectPathsAgree(replaced("\"name\":\"", "\"name\":\"\xE1\x83"), false);        // Truncated.
+  ExpectPathsAgree(replaced("\"name\":\"", "\"name\":\"\\x"), false);             // Bad escape.
+  ExpectPathsAgree(replaced("\"name\":\"", "\"name\":\"\\ud800"), false);         // Lone half.
+  ExpectPathsAgree(replaced("\"generation\":2.0", "\"generation\":02.0"), false);
+  ExpectPathsAgree(replaced("\"generation\":2.0", "\"generation\":2."), false);
+  ExpectPathsAgree(replaced("\"verified\":false}", "\"verified\":falsey}"), false);
+  ExpectPathsAgree(good + "x", false);
+  ExpectPathsAgree(good + "{}", false);
+  ExpectPathsAgree(good.substr(0, good.size() - 1), false);
+  ExpectPathsAgree(replaced(",\"city\"", ",,\"city\""), false);
+  ExpectPathsAgree(replaced("\"tags\":[", "\"tags\":[,"), false);
+  std::string deep = std::string(100, '[') + std::string(100, ']');
+  ExpectPathsAgree(replaced("{\"addresses\"", "{\"deep\":" + deep + ",\"addresses\""), false);
+  // Every prefix of a good document is refused by both.
+  for (size_t n = 0; n < good.size(); n += 7) ExpectPathsAgree(good.substr(0, n), false);
 }
 
 TEST(ContactJsonTest, InputJsonDropsIdOrgAndTimestamps) {

@@ -689,6 +689,34 @@ TEST_F(ContactStoreTest, CorruptDocumentIsDataLoss) {
   EXPECT_EQ(each.code(), absl::StatusCode::kDataLoss);
 }
 
+TEST_F(ContactStoreTest, OrganisationWideScanStopsAtACorruptDocumentInAnyBatch) {
+  // Several read batches, so the scan reads ahead on its helper thread while it parses.
+  std::vector<Contact> contacts;
+  for (int i = 0; i < 3500; ++i) contacts.push_back(NewContact("C" + std::to_string(i), "p1", i));
+  CreateAll(contacts);
+  ASSERT_TRUE(
+      pool().Command({"HSET", keys::Contacts(kOrg), contacts[2700].id, "{broken"}).ok());
+  size_t calls = 0;
+  absl::Status each = store_.ForEach(kOrg, PostScope::All(), [&](const Contact&) {
+    ++calls;
+    return true;
+  });
+  EXPECT_EQ(each.code(), absl::StatusCode::kDataLoss) << each;
+  EXPECT_LT(calls, contacts.size());
+  // The connection the scan used is clean afterwards: every call still works.
+  ASSERT_TRUE(pool().Command({"HSET", keys::Contacts(kOrg), contacts[2700].id,
+                              SerializeContact(contacts[2700])}).ok());
+  for (int round = 0; round < 20; ++round) {
+    size_t seen = 0;
+    each = store_.ForEach(kOrg, PostScope::All(), [&](const Contact&) { return ++seen < 1500; });
+    ASSERT_EQ(each.code(), absl::StatusCode::kOk) << each;
+    EXPECT_EQ(seen, 1500u);
+  }
+  auto got = store_.Get(kOrg, contacts[0].id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->has_value());
+}
+
 // Runs `call`, retrying once when the first attempt meets a connection the restart killed.
 template <typename F>
 auto WithOneRetry(F call) -> decltype(call()) {
