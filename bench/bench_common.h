@@ -6,6 +6,7 @@
 // FR, GE, ET or US with a valid national phone number of that country).
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -37,6 +38,16 @@ inline long long FlagValue(int argc, char** argv, const char* name, long long fa
     if (argv[i][n] == '\0' && i + 1 < argc) return std::atoll(argv[i + 1]);
   }
   return fallback;
+}
+
+// CPU seconds this process has used (user + system, all threads).
+inline double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 class Stopwatch {
@@ -86,19 +97,21 @@ class BenchRedis {
   pid_t pid() const { return redis_->pid(); }
 
   // A field of INFO <section> as a number (0 when absent).
-  long long Info(const std::string& section, const std::string& field) {
+  double Info(const std::string& section, const std::string& field) {
     auto reply = pool_->Command({"INFO", section});
     if (!reply.ok()) return 0;
     const std::string& text = reply->str;
     const std::string needle = field + ":";
     size_t at = 0;
     while ((at = text.find(needle, at)) != std::string::npos) {
-      if (at == 0 || text[at - 1] == '\n') return std::atoll(text.c_str() + at + needle.size());
+      if (at == 0 || text[at - 1] == '\n') return std::atof(text.c_str() + at + needle.size());
       at += needle.size();
     }
     return 0;
   }
-  long long UsedMemory() { return Info("memory", "used_memory"); }
+  long long UsedMemory() { return static_cast<long long>(Info("memory", "used_memory")); }
+  // CPU seconds the server has used (user + system, all its threads).
+  double CpuSeconds() { return Info("cpu", "used_cpu_user") + Info("cpu", "used_cpu_sys"); }
 
  private:
   std::string dir_;

@@ -139,17 +139,22 @@ int Main(int argc, char** argv) {
     cases.push_back({"post " + scoped_post, PostScope::Of({scoped_post}), e, expected_post[e]});
   }
 
-  std::printf("%-15s %-4s %9s %9s %9s %9s %12s\n", "scope", "expr", "count", "best s", "median s",
-              "worst s", "contacts/s");
+  std::printf("%-15s %-4s %9s %9s %9s %9s %12s %9s %9s\n", "scope", "expr", "count", "best s",
+              "median s", "worst s", "contacts/s", "cpu s", "redis s");
   bool ok = true;
   double worst_full = 0;
   for (const Case& c : cases) {
     std::vector<double> times;
     size_t count = 0;
+    double cpu = 0, redis_cpu = 0;  // Summed over the runs.
     for (int r = 0; r < repeat; ++r) {
+      const double cpu_before = ProcessCpuSeconds();
+      const double redis_before = redis.CpuSeconds();
       Stopwatch watch;
       auto preview = EvaluateSegment(&store, kOrg, c.scope, expressions[c.expr], kSampleSize);
       times.push_back(watch.Seconds());
+      cpu += ProcessCpuSeconds() - cpu_before;
+      redis_cpu += redis.CpuSeconds() - redis_before;
       if (!preview.ok()) {
         std::fprintf(stderr, "EvaluateSegment: %s\n",
                      std::string(preview.status().message()).c_str());
@@ -164,12 +169,14 @@ int Main(int argc, char** argv) {
     }
     std::sort(times.begin(), times.end());
     const size_t scanned = c.scope.organisation_wide ? n : in_post;
-    std::printf("%-15s %-4zu %9zu %9.2f %9.2f %9.2f %12.0f\n", c.label.c_str(), c.expr + 1, count,
-                times.front(), times[times.size() / 2], times.back(),
-                static_cast<double>(scanned) / times[times.size() / 2]);
+    std::printf("%-15s %-4zu %9zu %9.2f %9.2f %9.2f %12.0f %9.2f %9.2f\n", c.label.c_str(),
+                c.expr + 1, count, times.front(), times[times.size() / 2], times.back(),
+                static_cast<double>(scanned) / times[times.size() / 2], cpu / repeat,
+                redis_cpu / repeat);
     if (c.scope.organisation_wide) worst_full = std::max(worst_full, times[times.size() / 2]);
   }
-  std::printf("\nexpressions:\n");
+  std::printf("\ncpu s: this process's CPU time per evaluation (all threads); redis s: the "
+              "server's.\nexpressions:\n");
   for (size_t e = 0; e < n_expr; ++e) std::printf("  %zu: %s\n", e + 1, kExpressions[e]);
   if (n == kTargetContacts) {
     std::printf("target: segment over %zu contacts in < %.0f s: %s (slowest median %.2f s)\n",

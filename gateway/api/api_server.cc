@@ -241,6 +241,12 @@ absl::Status ApiServer::Start() {
                                   std::to_string(settings_.port));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop runs, so a Stop() that came too early
+  // would leave the thread serving forever: return only once it runs.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!server_->is_running()) return absl::InternalError("the HTTP server did not start");
   return absl::OkStatus();
 }
 
