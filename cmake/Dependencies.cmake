@@ -9,6 +9,9 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(prometheus-cpp REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n)
+find_package(cmark REQUIRED)
+# kainjow-mustache is a single header (kainjow/mustache.hpp).
+find_path(MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 # Debian 12's HiredisConfigVersion.cmake is broken; its pkg-config file is not.
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
