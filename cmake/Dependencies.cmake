@@ -9,12 +9,13 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(prometheus-cpp REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n)
-find_package(cmark REQUIRED)
 # kainjow-mustache is a single header (kainjow/mustache.hpp).
 find_path(MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 # Debian 12's HiredisConfigVersion.cmake is broken; its pkg-config file is not.
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# Debian 12's cmark CMake config needs the cmark command-line tool; pkg-config does not.
+pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
 
 # libphonenumber ships no CMake or pkg-config file on Debian 12.
 find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)

@@ -31,7 +31,7 @@ std::string BearerToken(const httplib::Request& req) {
 void Write(const ApiResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
-  if (r.status != 204) res.set_content(r.body, r.content_type);
+  if (!r.body.empty() || !r.content_type.empty()) res.set_content(r.body, r.content_type);
 }
 
 bool Allowed(Access access, const Principal& p) {
@@ -201,6 +201,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterOrgRoutes(*router_);
   RegisterContactRoutes(*router_);
   RegisterSegmentRoutes(*router_);
+  RegisterLinkRoutes(*router_);
 
   server_->set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
   server_->set_read_timeout(settings_.read_timeout_seconds, 0);

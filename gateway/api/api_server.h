@@ -22,6 +22,7 @@
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "gateway/segments/segment_store.h"
+#include "templates/tracked_links.h"
 
 namespace httplib {
 class Server;
@@ -42,6 +43,7 @@ struct ApiServices {
   GcraRateLimiter* rate_limiter = nullptr;
   IdempotencyStore* idempotency = nullptr;
   GatewayMetrics* metrics = nullptr;
+  TrackedLinks* links = nullptr;
 };
 
 // What a handler gets: the request, who is calling, and the {name} parameters of its pattern.
@@ -86,6 +88,7 @@ class ApiRouter {
 void RegisterOrgRoutes(ApiRouter& router);
 void RegisterContactRoutes(ApiRouter& router);
 void RegisterSegmentRoutes(ApiRouter& router);
+void RegisterLinkRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/core/crypto.h"
+#include "gateway/core/key_schema.h"
+
 namespace ogw {
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& config,
@@ -33,6 +36,18 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->idempotency_ =
       std::make_unique<IdempotencyStore>(rt->redis_.get(), config.api.idempotency_ttl_seconds);
   rt->metrics_ = std::make_unique<GatewayMetrics>();
+  std::string link_secret = config.links.secret;
+  if (link_secret.empty()) {
+    // Generated once per Redis, so every gateway process sharing it agrees on the key.
+    const std::string key = keys::GeneratedSecret("links");
+    ASSIGN_OR_RETURN(RedisReply set, rt->redis_->Command({"SET", key, HexEncode(RandomBytes(32)),
+                                                          "NX"}));
+    (void)set;
+    ASSIGN_OR_RETURN(RedisReply stored, rt->redis_->Command({"GET", key}));
+    link_secret = stored.str;
+  }
+  rt->links_ = std::make_unique<TrackedLinks>(rt->redis_.get(), rt->clock_, link_secret,
+                                              int64_t{config.links.ttl_days} * 86400);
   return rt;
 }
 
@@ -54,6 +69,7 @@ ApiServices Runtime::Services() {
   s.rate_limiter = rate_limiter_.get();
   s.idempotency = idempotency_.get();
   s.metrics = metrics_.get();
+  s.links = links_.get();
   return s;
 }
 

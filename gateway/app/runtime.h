@@ -15,6 +15,7 @@
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "gateway/segments/segment_store.h"
+#include "templates/tracked_links.h"
 
 namespace ogw {
 
@@ -41,6 +42,7 @@ class Runtime {
   ContactImporter& importer() { return *importer_; }
   SegmentStore& segments() { return *segments_; }
   GatewayMetrics& metrics() { return *metrics_; }
+  TrackedLinks& links() { return *links_; }
   const Clock& clock() const { return *clock_; }
   // The private server, when no URL is configured.
   EmbeddedRedis* embedded_redis() { return embedded_.get(); }
@@ -59,6 +61,7 @@ class Runtime {
   std::unique_ptr<GcraRateLimiter> rate_limiter_;
   std::unique_ptr<IdempotencyStore> idempotency_;
   std::unique_ptr<GatewayMetrics> metrics_;
+  std::unique_ptr<TrackedLinks> links_;
 };
 
 }  // namespace ogw

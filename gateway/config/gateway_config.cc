@@ -46,6 +46,20 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
     s.String("default_language", &c.bootstrap.default_language);
     s.String("admin_name", &c.bootstrap.admin_name);
   });
+  r.Object("links", [&](JsonReader& s) {
+    s.String("public_base_url", &c.links.public_base_url);
+    s.String("secret", &c.links.secret);
+    s.Int("ttl_days", &c.links.ttl_days, 1, 3650);
+    if (!c.links.public_base_url.starts_with("http://") &&
+        !c.links.public_base_url.starts_with("https://")) {
+      s.Error("public_base_url", "must start with http:// or https://");
+    } else if (c.links.public_base_url.ends_with("/")) {
+      s.Error("public_base_url", "must not end with /");
+    }
+    if (!c.links.secret.empty() && c.links.secret.size() < 32) {
+      s.Error("secret", "must be at least 32 characters");
+    }
+  });
   r.Object("logging", [&](JsonReader& s) {
     s.String("level", &c.logging.level);
     static const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};

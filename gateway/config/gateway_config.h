@@ -45,6 +45,14 @@ struct BootstrapSettings {
   std::string admin_name = "Administrator";
 };
 
+struct LinkSettings {
+  // Where recipients reach the gateway's /l/<token> redirects.
+  std::string public_base_url = "http://127.0.0.1:8080";
+  // HMAC key for link tokens; empty: generated once and kept in Redis.
+  std::string secret;
+  int ttl_days = 365;
+};
+
 struct LoggingSettings {
   std::string level = "info";  // trace, debug, info, warn, error.
 };
@@ -54,6 +62,7 @@ struct GatewayConfig {
   RedisSettings redis;
   ApiSettings api;
   BootstrapSettings bootstrap;
+  LinkSettings links;
   LoggingSettings logging;
 
   // Every problem is reported with its key path; unknown keys are errors.

@@ -20,6 +20,14 @@ inline std::string Tag(std::string_view org_id) {
 // Global.
 inline std::string Orgs() { return "ogw:orgs"; }        // HASH org_id -> organisation JSON
 inline std::string KeyDirectory() { return "ogw:keydir"; }  // HASH key_id -> org_id
+// Tracked links are resolved from the token alone, before the organisation is known.
+inline std::string TrackedLink(std::string_view token) {
+  return "ogw:lnk:" + std::string(token);
+}
+// Secrets the gateway generates for itself when the config names none.
+inline std::string GeneratedSecret(std::string_view name) {
+  return "ogw:secret:" + std::string(name);
+}
 
 // Per organisation.
 inline std::string Posts(std::string_view org) { return Tag(org) + ":posts"; }
@@ -43,6 +51,8 @@ inline std::string Idempotency(std::string_view org, std::string_view key_id,
 inline std::string ContactIdempotency(std::string_view org, std::string_view contact_id) {
   return Tag(org) + ":cidem:" + std::string(contact_id);
 }
+// Stream of tracked-link clicks: contact, campaign, link index, time.
+inline std::string Clicks(std::string_view org) { return Tag(org) + ":clicks"; }
 inline std::string RateLimit(std::string_view org, std::string_view key_id) {
   return Tag(org) + ":rl:" + std::string(key_id);
 }

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+// Whom a tracked link was minted for.
+struct LinkOwner {
+  std::string org_id;
+  std::string campaign_id;  // May be empty (e.g. a preview or a one-off message).
+  std::string contact_id;
+  uint32_t link_index = 0;  // Position of the link in its message.
+};
+
+struct ResolvedLink {
+  LinkOwner owner;
+  std::string target_url;
+};
+
+// Personal tracked links: every link in a message becomes <base>/l/<token>, unique per
+// recipient. A token is 12 random base32 characters (60 bits) followed by a 6-character
+// HMAC-SHA256 check (30 bits) over them, so forged or mistyped tokens are rejected without a
+// lookup and tokens cannot be enumerated. The target and owner are stored in
+// ogw:lnk:<token> (a hash, expiring after `ttl_seconds`); each click is appended to the
+// organisation's click stream {o:<org>}:clicks (contact id, campaign id, link index, time),
+// which reports and the conversation log read. Thread-safe.
+class TrackedLinks {
+ public:
+  TrackedLinks(RedisPool* redis, const Clock* clock, std::string secret, int64_t ttl_seconds);
+
+  // Stores a new token for `target_url` (http or https only) and returns it.
+  absl::StatusOr<std::string> Mint(const LinkOwner& owner, std::string_view target_url);
+  // The full URL for a token under `public_base_url` (no trailing slash).
+  static std::string Url(std::string_view public_base_url, std::string_view token);
+
+  // Resolves a token and records the click. NotFound for malformed, forged, unknown or
+  // expired tokens (one answer for all, so callers learn nothing).
+  absl::StatusOr<ResolvedLink> Click(std::string_view token);
+
+  // Whether `token` carries a valid check (no lookup).
+  bool WellFormed(std::string_view token) const;
+
+ private:
+  std::string Check(std::string_view random_part) const;
+
+  RedisPool* redis_;
+  const Clock* clock_;
+  std::string secret_;
+  int64_t ttl_seconds_;
+};
+
+}  // namespace ogw
