@@ -1,0 +1,348 @@
+#include "templates/template.h"
+
+// GCC 12 reports a false -Wnull-dereference inside std::vector::insert as kainjow uses it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <kainjow/mustache.hpp>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <set>
+
+#include "gateway/core/json_reader.h"
+
+namespace ogw {
+namespace {
+
+constexpr size_t kMaxNameBytes = 200;
+constexpr size_t kMaxFieldBytes = 64 * 1024;
+
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+std::string_view Trim(std::string_view s) {
+  size_t begin = s.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  size_t end = s.find_last_not_of(" \t\r\n");
+  return s.substr(begin, end - begin + 1);
+}
+
+// "line L, column C" for a byte offset; columns count code points so they match what an
+// editor shows for non-Latin text.
+std::string LineColumn(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// kainjow reports positions as a trailing " at <byte offset>"; officers need line and column.
+std::string WithLineColumn(const std::string& message, std::string_view text) {
+  size_t at = message.rfind(" at ");
+  if (at == std::string::npos) return message;
+  size_t offset = 0;
+  const char* first = message.data() + at + 4;
+  const char* last = message.data() + message.size();
+  auto [end, ec] = std::from_chars(first, last, offset);
+  if (ec != std::errc() || end != last) return message;
+  return message.substr(0, at) + " at " + LineColumn(text, offset);
+}
+
+// The shared reader behind TemplateFromJson and TemplateFromStoredJson.
+absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
+                                      FieldErrors* errors) {
+  Template t;
+  JsonReader r = JsonReader::ForInput(body);
+  if (stored) {
+    r.String("id", &t.id, true);
+    r.String("org_id", &t.org_id, true);
+    r.Int("version", &t.version, 0, std::numeric_limits<int64_t>::max(), true);
+    r.Int("created_at", &t.created_at_millis, 0, std::numeric_limits<int64_t>::max(), true);
+    r.Int("updated_at", &t.updated_at_millis, 0, std::numeric_limits<int64_t>::max(), true);
+  }
+  const bool has = body.is_object();
+  r.String("name", &t.name, true);
+  if (has && body.contains("name") && body["name"].is_string() &&
+      (Trim(t.name).empty() || t.name.size() > kMaxNameBytes)) {
+    r.Error("name", "must be 1 to " + std::to_string(kMaxNameBytes) + " bytes");
+  }
+  std::string default_language;
+  r.String("default_language", &default_language, true);
+  if (!default_language.empty()) {
+    if (auto canonical = CanonicalLanguageTag(default_language)) {
+      t.default_language = *canonical;
+    } else {
+      r.Error("default_language", "is not a BCP 47 language tag");
+    }
+  }
+  r.Bool("collects_data", &t.collects_data);
+  r.String("post_id", &t.post_id);
+
+  r.Object(
+      "variants",
+      [&](JsonReader& v) {
+        // JsonReader visits only the keys it is asked for, so walk the languages present.
+        std::set<std::string> seen;
+        for (const auto& [key, value] : body.at("variants").items()) {
+          TemplateVariant variant;
+          bool has_body = false;
+          v.Object(key, [&](JsonReader& f) {
+            f.String("body", &variant.body, true);
+            f.String("subject", &variant.subject);
+            f.String("sms", &variant.sms);
+            f.String("data_use", &variant.data_use);
+            has_body = value.contains("body") && value["body"].is_string();
+            if (has_body && Trim(variant.body).empty()) f.Error("body", "must not be empty");
+            if (variant.subject.find_first_of("\r\n") != std::string::npos) {
+              f.Error("subject", "must be a single line");
+            }
+            const std::pair<const char*, const std::string*> fields[] = {
+                {"body", &variant.body},
+                {"subject", &variant.subject},
+                {"sms", &variant.sms},
+                {"data_use", &variant.data_use}};
+            for (const auto& [name, text] : fields) {
+              if (text->size() > kMaxFieldBytes) {
+                f.Error(name, "must be at most " + std::to_string(kMaxFieldBytes) + " bytes");
+              } else if (absl::Status s = CheckMustache(*text); !s.ok()) {
+                f.Error(name, MessageOf(s));
+              }
+            }
+          });
+          std::optional<std::string> canonical = CanonicalLanguageTag(key);
+          if (!canonical) {
+            v.Error(key, "is not a BCP 47 language tag");
+            continue;
+          }
+          if (!seen.insert(*canonical).second) {
+            v.Error(key, "duplicates language " + *canonical);
+            continue;
+          }
+          if (!value.is_object() || !has_body) continue;
+          variant.language = *canonical;
+          t.variants.push_back(std::move(variant));
+        }
+        if (body.at("variants").empty()) r.Error("variants", "needs at least one language");
+      },
+      true);
+  std::sort(
+      t.variants.begin(), t.variants.end(),
+      [](const TemplateVariant& a, const TemplateVariant& b) { return a.language < b.language; });
+
+  if (!t.default_language.empty() && has && body.contains("variants") &&
+      body["variants"].is_object()) {
+    bool declared = false;  // A variant with errors is not in t.variants but was written.
+    for (const auto& [key, value] : body["variants"].items()) {
+      if (auto canonical = CanonicalLanguageTag(key); canonical == t.default_language) {
+        declared = true;
+      }
+    }
+    if (!declared) r.Error("default_language", "has no variant in variants");
+    const TemplateVariant* fallback = t.Variant(t.default_language);
+    if (t.collects_data && fallback != nullptr && Trim(fallback->data_use).empty()) {
+      r.Error("variants." + t.default_language + ".data_use",
+              "is required in the default language when collects_data is true");
+    }
+  }
+
+  absl::Status status = r.Finish();
+  if (!status.ok()) {
+    if (errors != nullptr) *errors = r.problems();
+    return status;
+  }
+  if (errors != nullptr) errors->clear();
+  return t;
+}
+
+}  // namespace
+
+const TemplateVariant* Template::Variant(std::string_view language) const {
+  for (const TemplateVariant& variant : variants) {
+    if (EqualsIgnoringCase(variant.language, language)) return &variant;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<Template> TemplateFromJson(const nlohmann::json& body, FieldErrors* errors) {
+  return ReadTemplate(body, /*stored=*/false, errors);
+}
+
+nlohmann::json ToJson(const Template& t) {
+  nlohmann::json variants = nlohmann::json::object();
+  for (const TemplateVariant& v : t.variants) {
+    nlohmann::json fields = {{"body", v.body}};
+    if (!v.subject.empty()) fields["subject"] = v.subject;
+    if (!v.sms.empty()) fields["sms"] = v.sms;
+    if (!v.data_use.empty()) fields["data_use"] = v.data_use;
+    variants[v.language] = std::move(fields);
+  }
+  return {{"id", t.id},
+          {"org_id", t.org_id},
+          {"post_id", t.post_id},
+          {"name", t.name},
+          {"default_language", t.default_language},
+          {"collects_data", t.collects_data},
+          {"variants", std::move(variants)},
+          {"version", t.version},
+          {"created_at", t.created_at_millis},
+          {"updated_at", t.updated_at_millis}};
+}
+
+absl::StatusOr<Template> TemplateFromStoredJson(const nlohmann::json& stored) {
+  absl::StatusOr<Template> t = ReadTemplate(stored, /*stored=*/true, nullptr);
+  if (!t.ok()) {
+    return absl::DataLossError("stored template is not valid: " +
+                               std::string(MessageOf(t.status())));
+  }
+  return t;
+}
+
+std::optional<std::string> CanonicalLanguageTag(std::string_view tag) {
+  std::string out;
+  bool after_singleton = false;
+  size_t index = 0;
+  while (true) {
+    size_t end = tag.find('-');
+    std::string_view subtag = tag.substr(0, end);
+    if (index == 0) {
+      if (subtag.size() < 2 || subtag.size() > 3 ||
+          !std::all_of(subtag.begin(), subtag.end(), IsAsciiAlpha)) {
+        return std::nullopt;
+      }
+      for (char c : subtag) out += Lower(c);
+    } else {
+      if (subtag.empty() || subtag.size() > 8 ||
+          !std::all_of(subtag.begin(), subtag.end(),
+                       [](char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); })) {
+        return std::nullopt;
+      }
+      out += '-';
+      bool alpha = std::all_of(subtag.begin(), subtag.end(), IsAsciiAlpha);
+      for (size_t i = 0; i < subtag.size(); ++i) {
+        char c = subtag[i];
+        if (!after_singleton && alpha && subtag.size() == 2) {
+          out += Upper(c);  // Region.
+        } else if (!after_singleton && alpha && subtag.size() == 4 && i == 0) {
+          out += Upper(c);  // Script.
+        } else {
+          out += Lower(c);
+        }
+      }
+      if (subtag.size() == 1) after_singleton = true;
+    }
+    ++index;
+    if (end == std::string_view::npos) break;
+    tag.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+std::vector<MustacheTag> ScanMustacheTags(std::string_view text) {
+  std::vector<MustacheTag> tags;
+  size_t pos = 0;
+  while (true) {
+    size_t open = text.find("{{", pos);
+    if (open == std::string_view::npos) break;
+    MustacheTag tag;
+    tag.offset = open;
+    std::string_view contents;
+    // Same rule as kainjow: "{{{" opens a triple mustache unless it is the last thing.
+    if (open + 2 < text.size() && text[open + 2] == '{') {
+      size_t close = text.find("}}}", open + 3);
+      if (close == std::string_view::npos) break;
+      tag.kind = MustacheTag::Kind::kUnescaped;
+      tag.name = std::string(Trim(text.substr(open + 3, close - open - 3)));
+      pos = close + 3;
+      tags.push_back(std::move(tag));
+      continue;
+    }
+    size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) break;
+    contents = Trim(text.substr(open + 2, close - open - 2));
+    pos = close + 2;
+    char sigil = contents.empty() ? '\0' : contents.front();
+    switch (sigil) {
+      case '#':
+        tag.kind = MustacheTag::Kind::kSection;
+        break;
+      case '^':
+        tag.kind = MustacheTag::Kind::kInverted;
+        break;
+      case '/':
+        tag.kind = MustacheTag::Kind::kEnd;
+        break;
+      case '&':
+        tag.kind = MustacheTag::Kind::kUnescaped;
+        break;
+      case '!':
+        tag.kind = MustacheTag::Kind::kComment;
+        break;
+      case '>':
+        tag.kind = MustacheTag::Kind::kPartial;
+        break;
+      case '=':
+        tag.kind = MustacheTag::Kind::kDelimiters;
+        break;
+      default:
+        tag.kind = MustacheTag::Kind::kVariable;
+        break;
+    }
+    if (tag.kind != MustacheTag::Kind::kVariable) contents.remove_prefix(1);
+    tag.name = std::string(Trim(contents));
+    bool stop = tag.kind == MustacheTag::Kind::kDelimiters;  // Later tags use other braces.
+    tags.push_back(std::move(tag));
+    if (stop) break;
+  }
+  return tags;
+}
+
+absl::Status CheckMustache(std::string_view text) {
+  if (text.find("{{") == std::string_view::npos) return absl::OkStatus();
+  kainjow::mustache::mustache parsed{std::string(text)};
+  if (!parsed.is_valid()) {
+    return absl::InvalidArgumentError(WithLineColumn(parsed.error_message(), text));
+  }
+  for (const MustacheTag& tag : ScanMustacheTags(text)) {
+    std::string where = " at " + LineColumn(text, tag.offset);
+    switch (tag.kind) {
+      case MustacheTag::Kind::kPartial:
+        return absl::InvalidArgumentError("partials ({{>" + tag.name + "}}) are not supported" +
+                                          where);
+      case MustacheTag::Kind::kDelimiters:
+        return absl::InvalidArgumentError("changing delimiters is not supported" + where);
+      case MustacheTag::Kind::kVariable:
+      case MustacheTag::Kind::kUnescaped:
+        if (std::find(kDateSections.begin(), kDateSections.end(), tag.name) !=
+            kDateSections.end()) {
+          return absl::InvalidArgumentError("{{" + tag.name +
+                                            "}} is a formatting section: write {{#" + tag.name +
+                                            "}}{{event.date}}{{/" + tag.name + "}}" + where);
+        }
+        if (tag.name.empty()) {
+          return absl::InvalidArgumentError("empty tag" + where);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ogw

@@ -202,6 +202,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterContactRoutes(*router_);
   RegisterSegmentRoutes(*router_);
   RegisterLinkRoutes(*router_);
+  RegisterTemplateRoutes(*router_);
 
   server_->set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
   server_->set_read_timeout(settings_.read_timeout_seconds, 0);

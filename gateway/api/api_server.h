@@ -22,6 +22,8 @@
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "gateway/segments/segment_store.h"
+#include "templates/template_renderer.h"
+#include "templates/template_store.h"
 #include "templates/tracked_links.h"
 
 namespace httplib {
@@ -44,6 +46,8 @@ struct ApiServices {
   IdempotencyStore* idempotency = nullptr;
   GatewayMetrics* metrics = nullptr;
   TrackedLinks* links = nullptr;
+  TemplateStore* templates = nullptr;
+  const TemplateRenderer* renderer = nullptr;
 };
 
 // What a handler gets: the request, who is calling, and the {name} parameters of its pattern.
@@ -89,6 +93,7 @@ void RegisterOrgRoutes(ApiRouter& router);
 void RegisterContactRoutes(ApiRouter& router);
 void RegisterSegmentRoutes(ApiRouter& router);
 void RegisterLinkRoutes(ApiRouter& router);
+void RegisterTemplateRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

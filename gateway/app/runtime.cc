@@ -48,6 +48,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   }
   rt->links_ = std::make_unique<TrackedLinks>(rt->redis_.get(), rt->clock_, link_secret,
                                               int64_t{config.links.ttl_days} * 86400);
+  rt->templates_ = std::make_unique<TemplateStore>(rt->redis_.get(), rt->clock_);
+  rt->renderer_ = std::make_unique<TemplateRenderer>();
   return rt;
 }
 
@@ -70,6 +72,8 @@ ApiServices Runtime::Services() {
   s.idempotency = idempotency_.get();
   s.metrics = metrics_.get();
   s.links = links_.get();
+  s.templates = templates_.get();
+  s.renderer = renderer_.get();
   return s;
 }
 

@@ -15,6 +15,8 @@
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "gateway/segments/segment_store.h"
+#include "templates/template_renderer.h"
+#include "templates/template_store.h"
 #include "templates/tracked_links.h"
 
 namespace ogw {
@@ -62,6 +64,8 @@ class Runtime {
   std::unique_ptr<IdempotencyStore> idempotency_;
   std::unique_ptr<GatewayMetrics> metrics_;
   std::unique_ptr<TrackedLinks> links_;
+  std::unique_ptr<TemplateStore> templates_;
+  std::unique_ptr<TemplateRenderer> renderer_;
 };
 
 }  // namespace ogw

@@ -42,6 +42,7 @@ inline std::string PostContactIds(std::string_view org, std::string_view post) {
   return Tag(org) + ":post:" + (post.empty() ? std::string("_") : std::string(post)) + ":ids";
 }
 inline std::string Segments(std::string_view org) { return Tag(org) + ":segments"; }
+inline std::string Templates(std::string_view org) { return Tag(org) + ":templates"; }
 inline std::string Stats(std::string_view org) { return Tag(org) + ":stats"; }
 inline std::string Idempotency(std::string_view org, std::string_view key_id,
                                std::string_view digest) {

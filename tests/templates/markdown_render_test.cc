@@ -1,0 +1,278 @@
+#include "templates/markdown_render.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ogw {
+namespace {
+
+std::string Render(std::string_view markdown, TextFormat format,
+                   const MarkdownRenderOptions& options = {}) {
+  absl::StatusOr<std::string> out = RenderMarkdown(markdown, format, options);
+  EXPECT_TRUE(out.ok()) << MessageOf(out.status());
+  return out.ok() ? *out : "";
+}
+
+// The tag names used in Telegram HTML output (every '<' there starts a tag, text is escaped).
+std::set<std::string> TagNames(std::string_view html) {
+  std::set<std::string> names;
+  for (size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
+    size_t start = i + 1;
+    if (start < html.size() && html[start] == '/') ++start;
+    size_t end = html.find_first_of(" >", start);
+    names.insert(std::string(html.substr(start, end - start)));
+  }
+  return names;
+}
+
+constexpr std::string_view kDocument =
+    "# Title\n"
+    "\n"
+    "Hello *world* and **bold** `a<b` [site](https://x.org/?a=1&b=\"2\") <https://auto.org>\n"
+    "\n"
+    "- one\n"
+    "- two\n"
+    "  - nested\n"
+    "- three\n"
+    "\n"
+    "3. third\n"
+    "4. fourth\n"
+    "\n"
+    "> quoted\n"
+    "\n"
+    "```\n"
+    "x < y && z\n"
+    "```\n"
+    "\n"
+    "<div onclick=\"evil()\">raw</div>\n"
+    "\n"
+    "Line one  \n"
+    "line two\n";
+
+TEST(MarkdownRenderTest, HtmlIsSafeCommonMark) {
+  std::string html = Render(kDocument, TextFormat::kHtml);
+  EXPECT_NE(html.find("<h1>Title</h1>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<em>world</em>"), std::string::npos);
+  EXPECT_NE(html.find("<strong>bold</strong>"), std::string::npos);
+  EXPECT_NE(html.find("<code>a&lt;b</code>"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"https://x.org/?a=1&amp;b=%222%22\">site</a>"), std::string::npos);
+  EXPECT_NE(html.find("<li>one</li>"), std::string::npos);
+  EXPECT_NE(html.find("<ol start=\"3\">"), std::string::npos);
+  EXPECT_EQ(html.find("onclick"), std::string::npos) << "raw HTML must be dropped";
+  EXPECT_EQ(html.find("<div"), std::string::npos);
+  EXPECT_NE(html.find("Line one<br />"), std::string::npos);
+  EXPECT_EQ(html.find("dir="), std::string::npos);
+}
+
+TEST(MarkdownRenderTest, HtmlDropsDangerousUrls) {
+  std::string html = Render(
+      "[a](javascript:alert(1)) [b](VBScript:x) [c](data:text/html,x) "
+      "![d](data:image/png;base64,AA)",
+      TextFormat::kHtml);
+  EXPECT_EQ(html.find("javascript"), std::string::npos) << html;
+  EXPECT_EQ(html.find("VBScript"), std::string::npos);
+  EXPECT_EQ(html.find("text/html"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"\">a</a>"), std::string::npos);
+  EXPECT_NE(html.find("data:image/png"), std::string::npos) << "image data URLs are allowed";
+}
+
+TEST(MarkdownRenderTest, HtmlRtlWrapper) {
+  MarkdownRenderOptions options;
+  options.rtl = true;
+  EXPECT_EQ(Render("مرحبا *بكم*", TextFormat::kHtml, options),
+            "<div dir=\"rtl\">\n<p>مرحبا <em>بكم</em></p>\n</div>\n");
+  // Only HTML has a direction wrapper.
+  EXPECT_EQ(Render("مرحبا", TextFormat::kPlainText, options), "مرحبا");
+  EXPECT_EQ(Render("مرحبا", TextFormat::kTelegramHtml, options), "مرحبا");
+}
+
+TEST(MarkdownRenderTest, PlainTextStripsMarkdown) {
+  EXPECT_EQ(Render(kDocument, TextFormat::kPlainText),
+            "Title\n"
+            "\n"
+            "Hello world and bold a<b site (https://x.org/?a=1&b=\"2\") https://auto.org\n"
+            "\n"
+            "- one\n"
+            "- two\n"
+            "  - nested\n"
+            "- three\n"
+            "\n"
+            "3. third\n"
+            "4. fourth\n"
+            "\n"
+            "> quoted\n"
+            "\n"
+            "x < y && z\n"
+            "\n"
+            "Line one\n"
+            "line two");
+}
+
+TEST(MarkdownRenderTest, PlainTextLinksListsAndWhitespace) {
+  EXPECT_EQ(Render("[https://a.org](https://a.org) and <me@example.org>", TextFormat::kPlainText),
+            "https://a.org and me@example.org");
+  EXPECT_EQ(Render("[](https://empty.org)", TextFormat::kPlainText), "https://empty.org");
+  EXPECT_EQ(Render("[click](javascript:alert(1))", TextFormat::kPlainText), "click");
+  EXPECT_EQ(Render("- loose\n\n- list\n\nafter", TextFormat::kPlainText),
+            "- loose\n\n- list\n\nafter");
+  EXPECT_EQ(Render("1) a\n2) b", TextFormat::kPlainText), "1) a\n2) b");
+  EXPECT_EQ(Render("- first\n\n  second para", TextFormat::kPlainText), "- first\n\n  second para");
+  EXPECT_EQ(Render("## Heading ##\n\ntext   \n\n\n", TextFormat::kPlainText), "Heading\n\ntext");
+  EXPECT_EQ(Render("a\n\n---\n\nb", TextFormat::kPlainText), "a\n\n---\n\nb");
+  EXPECT_EQ(Render("<b>raw</b> text", TextFormat::kPlainText), "raw text");
+  EXPECT_EQ(Render("", TextFormat::kPlainText), "");
+  std::string out = Render(kDocument, TextFormat::kPlainText);
+  for (size_t i = out.find('\n'); i != std::string::npos; i = out.find('\n', i + 1)) {
+    ASSERT_GT(i, 0u);
+    EXPECT_NE(out[i - 1], ' ') << "trailing space before offset " << i;
+  }
+}
+
+TEST(MarkdownRenderTest, TelegramHtmlUsesOnlyAllowedTags) {
+  std::string out = Render(kDocument, TextFormat::kTelegramHtml);
+  EXPECT_EQ(out,
+            "<b>Title</b>\n"
+            "\n"
+            "Hello <i>world</i> and <b>bold</b> <code>a&lt;b</code> "
+            "<a href=\"https://x.org/?a=1&amp;b=&quot;2&quot;\">site</a> "
+            "<a href=\"https://auto.org\">https://auto.org</a>\n"
+            "\n"
+            "• one\n"
+            "• two\n"
+            "  • nested\n"
+            "• three\n"
+            "\n"
+            "3. third\n"
+            "4. fourth\n"
+            "\n"
+            "&gt; quoted\n"
+            "\n"
+            "<pre>x &lt; y &amp;&amp; z</pre>\n"
+            "\n"
+            "Line one\n"
+            "line two");
+  std::set<std::string> allowed = {"b", "i", "u", "s", "a", "code", "pre"};
+  for (const std::string& tag : TagNames(out)) EXPECT_TRUE(allowed.contains(tag)) << tag;
+}
+
+TEST(MarkdownRenderTest, TelegramHtmlEscapesEverythingElse) {
+  std::string out = Render("Text <script>alert(1)</script> 5 > 3 & \\<i\\> [x](javascript:y)",
+                           TextFormat::kTelegramHtml);
+  EXPECT_EQ(out, "Text alert(1) 5 &gt; 3 &amp; &lt;i&gt; x");
+  // A line starting with <script> opens an HTML block, which is dropped whole.
+  EXPECT_EQ(Render("<script>alert(1)</script>\n\nafter", TextFormat::kTelegramHtml), "after");
+  EXPECT_EQ(Render("![alt](https://i.org/p.png)", TextFormat::kTelegramHtml),
+            "<a href=\"https://i.org/p.png\">alt</a>");
+  EXPECT_EQ(Render("[![alt](https://i.org/p.png)](https://l.org)", TextFormat::kTelegramHtml),
+            "<a href=\"https://l.org\">alt</a>")
+      << "no link inside a link";
+}
+
+TEST(MarkdownRenderTest, InvalidUtf8IsRejected) {
+  for (TextFormat format : {TextFormat::kHtml, TextFormat::kPlainText, TextFormat::kTelegramHtml}) {
+    for (std::string bad : {std::string("a\xff"), std::string("\xc3"), std::string("\xed\xa0\x80"),
+                            std::string("\xc0\xaf")}) {
+      absl::StatusOr<std::string> out = RenderMarkdown(bad, format);
+      EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+    }
+  }
+  EXPECT_TRUE(RenderMarkdown("ok ✓ 😀 ქართული", TextFormat::kHtml).ok());
+}
+
+TEST(MarkdownRenderTest, RewritesLinksInOrderWithIndexes) {
+  std::vector<std::pair<std::string, size_t>> calls;
+  MarkdownRenderOptions options;
+  options.rewrite_link = [&](std::string_view url, size_t index) {
+    calls.emplace_back(std::string(url), index);
+    return "https://t.example/l/" + std::to_string(index);
+  };
+  constexpr std::string_view kLinks =
+      "[a](https://a.org) ![img](https://img.org/i.png) [bad](javascript:x) <https://b.org>\n\n"
+      "- [c](https://c.org/?q=1)";
+  std::string text = Render(kLinks, TextFormat::kPlainText, options);
+  EXPECT_EQ(calls, (std::vector<std::pair<std::string, size_t>>{
+                       {"https://a.org", 0}, {"https://b.org", 1}, {"https://c.org/?q=1", 2}}));
+  EXPECT_EQ(text,
+            "a (https://t.example/l/0) img (https://img.org/i.png) bad "
+            "https://t.example/l/1\n\n- c (https://t.example/l/2)");
+  calls.clear();
+  std::string html = Render(kLinks, TextFormat::kHtml, options);
+  EXPECT_EQ(calls.size(), 3u);
+  EXPECT_NE(html.find("<a href=\"https://t.example/l/0\">a</a>"), std::string::npos) << html;
+  EXPECT_NE(html.find("src=\"https://img.org/i.png\""), std::string::npos);
+  calls.clear();
+  std::string telegram = Render(kLinks, TextFormat::kTelegramHtml, options);
+  EXPECT_NE(telegram.find("<a href=\"https://t.example/l/2\">c</a>"), std::string::npos);
+}
+
+// Values that look like Markdown or HTML must come out as the same characters.
+TEST(MarkdownRenderTest, EscapedTextRendersLiterally) {
+  const std::vector<std::string> nasty = {
+      "<script>alert(1)</script>",
+      "*bold* **strong** _u_ __v__",
+      "[x](http://evil)",
+      "![i](http://evil/i.png)",
+      "<http://auto.example>",
+      "# heading",
+      "1. item",
+      "2) item",
+      "- item",
+      "+ item",
+      "> quote",
+      "`code` ``x``",
+      "&amp; &#65; & < > \"'",
+      "a\\b\\*c",
+      "---",
+      "===",
+      "~~~",
+      "| a | b |",
+      "    four spaces",
+      "\ttab",
+      "Ünïcödé ✓ مرحبا",
+      "http://bare.example/path?q=1&r=2",
+  };
+  for (const std::string& value : nasty) {
+    std::string escaped = EscapeMarkdown(value);
+    EXPECT_EQ(Render(escaped, TextFormat::kPlainText), value) << escaped;
+    std::string html = Render(escaped, TextFormat::kHtml);
+    EXPECT_EQ(html.find("<a "), std::string::npos) << html;
+    EXPECT_EQ(html.find("<em>"), std::string::npos) << html;
+    EXPECT_EQ(html.find("<script"), std::string::npos) << html;
+    EXPECT_EQ(html.find("<h1>"), std::string::npos) << html;
+    EXPECT_EQ(html.find("<li>"), std::string::npos) << html;
+    EXPECT_EQ(html.find("<pre>"), std::string::npos) << html;
+    EXPECT_EQ(html.find("<img"), std::string::npos) << html;
+    std::string telegram = Render(escaped, TextFormat::kTelegramHtml);
+    EXPECT_EQ(telegram.find("<a "), std::string::npos) << telegram;
+    EXPECT_EQ(telegram.find("<i>"), std::string::npos) << telegram;
+  }
+  EXPECT_EQ(Render(EscapeMarkdown("<script>"), TextFormat::kHtml), "<p>&lt;script&gt;</p>\n");
+  EXPECT_EQ(Render(EscapeMarkdown("A & B"), TextFormat::kTelegramHtml), "A &amp; B");
+}
+
+TEST(MarkdownRenderTest, EscapedLineBreaksStayInTheParagraph) {
+  std::string escaped = EscapeMarkdown("first\n\n# not a heading\r\n    not code\n");
+  EXPECT_EQ(Render("Note: " + escaped, TextFormat::kPlainText),
+            "Note: first\n\n# not a heading\n    not code");
+  std::string html = Render("Note: " + escaped, TextFormat::kHtml);
+  EXPECT_EQ(html.find("<h1>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<pre>"), std::string::npos) << html;
+  EXPECT_EQ(html.rfind("<p>", 0), 0u) << "one paragraph: " << html;
+}
+
+TEST(MarkdownRenderTest, IsRtlLanguage) {
+  for (const char* rtl : {"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ckb", "ar-EG",
+                          "AR", "fa-IR", "he-IL", "ur-PK"}) {
+    EXPECT_TRUE(IsRtlLanguage(rtl)) << rtl;
+  }
+  for (const char* ltr : {"en", "fr", "ka", "arn", "pt-BR", "", "a", "he2"}) {
+    EXPECT_FALSE(IsRtlLanguage(ltr)) << ltr;
+  }
+}
+
+}  // namespace
+}  // namespace ogw

@@ -1,0 +1,230 @@
+// Routes for message templates: CRUD, preview for one contact, validation against an audience.
+
+#include "gateway/api/route_helpers.h"
+#include "gateway/audience/template_audit.h"
+#include "templates/sms_encoding.h"
+
+namespace ogw {
+namespace {
+
+bool Visible(const Principal& p, const Template& t) {
+  return t.post_id.empty() || p.scope.Allows(t.post_id);
+}
+
+std::optional<Template> VisibleTemplate(RequestContext& ctx, ApiResponse* problem) {
+  auto t = ctx.services.templates->Get(ctx.principal.org_id, ctx.params[0]);
+  if (!t.ok()) {
+    *problem = ProblemFromStatus(t.status());
+    return std::nullopt;
+  }
+  if (!*t || !Visible(ctx.principal, **t)) {
+    *problem = NotFound("template");
+    return std::nullopt;
+  }
+  return **t;
+}
+
+// Validates a template body; officers may only keep templates in their posts.
+std::optional<Template> ReadTemplate(RequestContext& ctx, ApiResponse* problem) {
+  auto body = ctx.JsonBody(problem);
+  if (!body) return std::nullopt;
+  FieldErrors errors;
+  auto t = TemplateFromJson(*body, &errors);
+  if (t.ok()) {
+    if (!t->post_id.empty() && !ctx.principal.scope.Allows(t->post_id)) {
+      errors.emplace_back("post_id", "post is not one of your posts");
+    } else if (t->post_id.empty() && !ctx.principal.IsAdmin()) {
+      errors.emplace_back("post_id", "required: officers keep templates in one of their posts");
+    }
+  }
+  if (!t.ok() || !errors.empty()) {
+    std::vector<FieldProblem> problems;
+    for (const auto& [field, message] : errors) problems.push_back({field, message});
+    if (problems.empty()) problems.push_back({"body", std::string(MessageOf(t.status()))});
+    *problem = Problem(422, "Invalid template", problems.front().field + ": " +
+                       problems.front().message, problems.front().field, problems);
+    return std::nullopt;
+  }
+  t->org_id = ctx.principal.org_id;
+  return *std::move(t);
+}
+
+// Reads "variables" (extra Mustache variables such as the event) from a request body.
+std::optional<nlohmann::json> ExtraVariables(const nlohmann::json& body, ApiResponse* problem) {
+  nlohmann::json extra = body.value("variables", nlohmann::json::object());
+  if (!extra.is_object() || extra.contains("contact")) {
+    *problem = Problem(422, "Invalid input",
+                       "variables must be an object and cannot override contact", "variables");
+    return std::nullopt;
+  }
+  return extra;
+}
+
+}  // namespace
+
+void RegisterTemplateRoutes(ApiRouter& router) {
+  router.Add("GET", "/v1/templates", Access::kRead, [](RequestContext& ctx) {
+    auto list = ctx.services.templates->List(ctx.principal.org_id);
+    if (!list.ok()) return ProblemFromStatus(list.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& t : *list) {
+      if (Visible(ctx.principal, t)) items.push_back(ToJson(t));
+    }
+    return ApiResponse::Json(200, {{"items", std::move(items)}});
+  });
+
+  router.Add("POST", "/v1/templates", Access::kWrite, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto t = ReadTemplate(ctx, &problem);
+    if (!t) return problem;
+    auto created = ctx.services.templates->Create(*std::move(t));
+    if (!created.ok()) return ProblemFromStatus(created.status());
+    return ApiResponse::Json(201, ToJson(*created));
+  });
+
+  router.Add("GET", "/v1/templates/{id}", Access::kRead, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto t = VisibleTemplate(ctx, &problem);
+    if (!t) return problem;
+    return ApiResponse::Json(200, ToJson(*t));
+  });
+
+  router.Add("PUT", "/v1/templates/{id}", Access::kWrite, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto existing = VisibleTemplate(ctx, &problem);
+    if (!existing) return problem;
+    auto t = ReadTemplate(ctx, &problem);
+    if (!t) return problem;
+    t->id = existing->id;
+    auto updated = ctx.services.templates->Update(*std::move(t));
+    if (!updated.ok()) return ProblemFromStatus(updated.status());
+    return ApiResponse::Json(200, ToJson(*updated));
+  });
+
+  router.Add("DELETE", "/v1/templates/{id}", Access::kWrite, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto t = VisibleTemplate(ctx, &problem);
+    if (!t) return problem;
+    if (t->post_id.empty() && !ctx.principal.IsAdmin()) {
+      return Problem(403, "Forbidden", "only admins delete organisation-wide templates");
+    }
+    auto s = ctx.services.templates->Delete(ctx.principal.org_id, t->id);
+    if (!s.ok()) return ProblemFromStatus(s);
+    return ApiResponse::NoContent();
+  });
+
+  // What one contact would receive on one channel.
+  router.Add("POST", "/v1/templates/{id}/preview", Access::kRead, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto body = ctx.JsonBody(&problem);
+    if (!body) return problem;
+    auto t = VisibleTemplate(ctx, &problem);
+    if (!t) return problem;
+    auto channel = ParseRenderChannel(body->value("channel", ""));
+    if (!channel) {
+      return Problem(422, "Invalid input",
+                     "channel must be email, sms, whatsapp, telegram, messenger or bulletin",
+                     "channel");
+    }
+    auto extra = ExtraVariables(*body, &problem);
+    if (!extra) return problem;
+    std::string contact_id = body->value("contact_id", "");
+    auto stored = ctx.services.contacts->Get(ctx.principal.org_id, contact_id);
+    if (!stored.ok()) return ProblemFromStatus(stored.status());
+    if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
+      return Problem(422, "Invalid input", "unknown contact", "contact_id");
+    }
+    const Contact& contact = (*stored)->contact;
+    std::string post_language;
+    if (!contact.post_id.empty()) {
+      auto post = ctx.services.orgs->GetPost(ctx.principal.org_id, contact.post_id);
+      if (post.ok() && *post) post_language = (*post)->default_language;
+    }
+    auto rendered = RenderFor(*ctx.services.renderer, *t, contact, *channel, post_language, *extra);
+    if (!rendered.ok()) return ProblemFromStatus(rendered.status());
+    nlohmann::json out = {{"template", t->id},
+                          {"contact_id", contact.id},
+                          {"channel", RenderChannelName(*channel)},
+                          {"subject", rendered->subject},
+                          {"text", rendered->text},
+                          {"html", rendered->html},
+                          {"body_language", rendered->body_language},
+                          {"subject_language", rendered->subject_language},
+                          {"sms_language", rendered->sms_language},
+                          {"missing_variables", rendered->missing_variables}};
+    if (*channel == RenderChannel::kSms) {
+      auto info = AnalyzeSms(rendered->text);
+      if (info.ok()) {
+        out["sms"] = {{"encoding", info->encoding == SmsEncoding::kGsm7 ? "gsm7" : "ucs2"},
+                      {"units", info->units},
+                      {"segments", info->segments}};
+      }
+    }
+    ApiResponse r = ApiResponse::Json(200, out);
+    r.contact_ids = {contact.id};
+    return r;
+  });
+
+  // Everything a launch to this audience on these channels would check.
+  router.Add("POST", "/v1/templates/{id}/validate", Access::kRead, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto body = ctx.JsonBody(&problem);
+    if (!body) return problem;
+    auto t = VisibleTemplate(ctx, &problem);
+    if (!t) return problem;
+    AuditOptions options;
+    JsonReader r = JsonReader::ForInput(*body);
+    std::string segment_id, expression;
+    std::vector<std::string> channels;
+    int max_segments = 4;
+    r.String("segment_id", &segment_id);
+    r.String("expression", &expression);
+    r.StringList("channels", &channels, true);
+    r.Int("max_sms_segments", &max_segments, 1, 20);
+    r.Double("sms_price_per_segment", &options.sms_price_per_segment, 0, 100);
+    r.String("currency", &options.currency);
+    r.Object("variables", [](JsonReader&) {});  // Free-form; validated below.
+    for (size_t i = 0; i < channels.size(); ++i) {
+      auto c = ParseRenderChannel(channels[i]);
+      c ? options.channels.push_back(*c)
+        : r.Error("channels[" + std::to_string(i) + "]", "unknown channel");
+    }
+    if (segment_id.empty() == expression.empty()) {
+      r.Error("segment_id", "give exactly one of segment_id and expression");
+    }
+    options.max_sms_segments = static_cast<size_t>(max_segments);
+    (void)r.Finish();
+    std::vector<std::pair<std::string, std::string>> field_problems;
+    for (const auto& p : r.problems()) {
+      if (!p.first.starts_with("variables.")) field_problems.push_back(p);
+    }
+    if (!field_problems.empty()) {
+      std::vector<FieldProblem> problems;
+      for (const auto& [f, m] : field_problems) problems.push_back({f, m});
+      return Problem(422, "Invalid input", problems.front().field + ": " + problems.front().message,
+                     problems.front().field, problems);
+    }
+    auto extra = ExtraVariables(*body, &problem);
+    if (!extra) return problem;
+    options.extra_variables = *extra;
+    if (!segment_id.empty()) {
+      auto segment = ctx.services.segments->Get(ctx.principal.org_id, segment_id);
+      if (!segment.ok()) return ProblemFromStatus(segment.status());
+      if (!*segment || !((*segment)->post_id.empty() ||
+                         ctx.principal.scope.Allows((*segment)->post_id))) {
+        return Problem(422, "Invalid input", "unknown segment", "segment_id");
+      }
+      expression = (*segment)->expression;
+    }
+    auto audience = SegmentExpression::Parse(expression);
+    if (!audience.ok()) {
+      return Problem(422, "Invalid input", MessageOf(audience.status()), "expression");
+    }
+    auto report = AuditTemplate(*ctx.services.renderer, *t, ctx.services.contacts,
+                                ctx.principal.org_id, ctx.principal.scope, *audience, options);
+    if (!report.ok()) return ProblemFromStatus(report.status());
+    return ApiResponse::Json(200, *report);
+  });
+}
+
+}  // namespace ogw

@@ -1,0 +1,243 @@
+#include "gateway/audience/template_audit.h"
+
+#include <array>
+#include <set>
+
+#include <unicode/unistr.h>
+
+#include "templates/opt_out.h"
+#include "templates/sms_encoding.h"
+
+namespace ogw {
+namespace {
+
+constexpr std::array<std::pair<RenderChannel, std::string_view>, 6> kChannels = {{
+    {RenderChannel::kEmail, "email"},
+    {RenderChannel::kSms, "sms"},
+    {RenderChannel::kWhatsApp, "whatsapp"},
+    {RenderChannel::kTelegram, "telegram"},
+    {RenderChannel::kMessenger, "messenger"},
+    {RenderChannel::kBulletin, "bulletin"},
+}};
+
+// Characters a channel accepts in one message (Telegram and WhatsApp: 4096; Messenger: 2000).
+size_t CharacterLimit(RenderChannel channel) {
+  switch (channel) {
+    case RenderChannel::kTelegram:
+    case RenderChannel::kWhatsApp:
+      return 4096;
+    case RenderChannel::kMessenger:
+      return 2000;
+    default:
+      return 0;  // No limit, or counted in segments (SMS).
+  }
+}
+
+size_t CodePoints(const std::string& utf8) {
+  return static_cast<size_t>(icu::UnicodeString::fromUTF8(utf8).countChar32());
+}
+
+// Variables a contact can provide; anything else must come from the extra variables.
+bool KnownVariable(const std::string& name, const nlohmann::json& extra) {
+  static const std::set<std::string> kContactFields = {
+      "contact.name", "contact.city", "contact.country", "contact.time_zone",
+      "contact.languages"};
+  if (kContactFields.contains(name) || name.starts_with("contact.attributes.")) return true;
+  std::string top = name.substr(0, name.find('.'));
+  if (top == "date" || top == "time" || top == "datetime") return true;
+  return extra.is_object() && extra.contains(top);
+}
+
+struct Tally {
+  size_t count = 0;
+  std::vector<std::string> sample;
+  void Add(const std::string& id, size_t max) {
+    ++count;
+    if (sample.size() < max) sample.push_back(id);
+  }
+};
+
+}  // namespace
+
+std::optional<RenderChannel> ParseRenderChannel(std::string_view name) {
+  for (const auto& [c, n] : kChannels) {
+    if (n == name) return c;
+  }
+  return std::nullopt;
+}
+
+std::string_view RenderChannelName(RenderChannel channel) {
+  for (const auto& [c, n] : kChannels) {
+    if (c == channel) return n;
+  }
+  return "email";
+}
+
+Recipient RecipientFor(const Contact& c, const nlohmann::json& extra) {
+  Recipient r;
+  r.languages = c.languages;
+  r.time_zone = c.time_zone;
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const auto& [k, v] : c.attributes) {
+    if (const auto* s = std::get_if<std::string>(&v)) {
+      attributes[k] = *s;
+    } else {
+      attributes[k] = std::get<double>(v);
+    }
+  }
+  r.variables = extra.is_object() ? extra : nlohmann::json::object();
+  r.variables["contact"] = {{"name", c.name},
+                            {"city", c.city.empty() ? nlohmann::json() : nlohmann::json(c.city)},
+                            {"country", c.country},
+                            {"time_zone", c.time_zone},
+                            {"languages", c.languages},
+                            {"attributes", std::move(attributes)}};
+  return r;
+}
+
+absl::StatusOr<RenderedMessage> RenderFor(const TemplateRenderer& renderer, const Template& t,
+                                          const Contact& contact, RenderChannel channel,
+                                          std::string_view post_default_language,
+                                          const nlohmann::json& extra) {
+  Recipient recipient = RecipientFor(contact, extra);
+  RenderRequest request;
+  request.channel = channel;
+  request.recipient = &recipient;
+  request.post_default_language = std::string(post_default_language);
+  // The opt-out line follows the body's language, known only after the language choice: a
+  // first pass without it finds that language (parsed templates are cached, so it is cheap).
+  ASSIGN_OR_RETURN(RenderedMessage probe, renderer.Render(t, request));
+  request.opt_out_text = OptOutText(channel, probe.body_language);
+  if (request.opt_out_text.empty()) return probe;
+  return renderer.Render(t, request);
+}
+
+absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, const Template& t,
+                                             ContactStore* contacts, std::string_view org_id,
+                                             const PostScope& scope,
+                                             const SegmentExpression& audience,
+                                             const AuditOptions& options) {
+  nlohmann::json errors = nlohmann::json::array();
+  auto add_error = [&](std::string code, std::string language, std::string channel,
+                       nlohmann::json position, std::string message) {
+    errors.push_back({{"template", t.id},
+                      {"code", std::move(code)},
+                      {"language", std::move(language)},
+                      {"channel", std::move(channel)},
+                      {"position", std::move(position)},
+                      {"message", std::move(message)}});
+  };
+
+  // Unknown variables: names no recipient and no extra variable can provide.
+  for (const TemplateVariant& v : t.variants) {
+    for (const auto& [field, text] : {std::pair{"body", &v.body}, std::pair{"subject", &v.subject},
+                                      std::pair{"sms", &v.sms}, std::pair{"data_use", &v.data_use}}) {
+      for (const MustacheTag& tag : ScanMustacheTags(*text)) {
+        if (tag.kind != MustacheTag::Kind::kVariable && tag.kind != MustacheTag::Kind::kUnescaped) {
+          continue;
+        }
+        if (!KnownVariable(tag.name, options.extra_variables)) {
+          add_error("unknown_variable", v.language, "", {{"field", field}, {"offset", tag.offset}},
+                    "unknown variable " + tag.name);
+        }
+      }
+    }
+  }
+
+  size_t recipients = 0;
+  std::map<std::string, Tally> missing;         // variable -> recipients lacking it
+  std::map<std::string, Tally> language_gaps;   // wanted language -> recipients served another
+  std::map<std::string, Tally> too_long;        // "channel|language" -> recipients
+  std::map<std::string, size_t> longest;
+  SmsCostAccumulator sms_cost(options.sms_price_per_segment, options.currency);
+  size_t gsm7 = 0, ucs2 = 0;
+  absl::Status failure;
+
+  RETURN_IF_ERROR(contacts->ForEach(org_id, scope, [&](const Contact& c) {
+    if (!scope.Allows(c.post_id) || !audience.Matches(c)) return true;
+    ++recipients;
+    if (!c.languages.empty()) {
+      const std::string& wanted = c.languages.front();
+      std::string primary = wanted.substr(0, wanted.find('-'));
+      bool served = false;
+      for (const auto& v : t.variants) {
+        served |= v.language == wanted || v.language.substr(0, v.language.find('-')) == primary;
+      }
+      if (!served) language_gaps[wanted].Add(c.id, options.sample_size);
+    }
+    for (RenderChannel channel : options.channels) {
+      auto rendered = RenderFor(renderer, t, c, channel, "", options.extra_variables);
+      if (!rendered.ok()) {
+        failure = rendered.status();
+        return false;
+      }
+      for (const auto& name : rendered->missing_variables) {
+        missing[name].Add(c.id, options.sample_size);
+      }
+      const std::string key =
+          std::string(RenderChannelName(channel)) + "|" + rendered->body_language;
+      if (channel == RenderChannel::kSms) {
+        auto info = AnalyzeSms(rendered->text);
+        if (!info.ok()) {
+          failure = info.status();
+          return false;
+        }
+        sms_cost.Add(*info);
+        ++(info->encoding == SmsEncoding::kGsm7 ? gsm7 : ucs2);
+        longest[key] = std::max(longest[key], info->segments);
+        if (info->segments > options.max_sms_segments) too_long[key].Add(c.id, options.sample_size);
+      } else if (size_t limit = CharacterLimit(channel); limit > 0) {
+        size_t length = CodePoints(rendered->text);
+        longest[key] = std::max(longest[key], length);
+        if (length > limit) too_long[key].Add(c.id, options.sample_size);
+      }
+    }
+    return true;
+  }));
+  RETURN_IF_ERROR(failure);
+
+  nlohmann::json missing_json = nlohmann::json::array();
+  for (const auto& [name, tally] : missing) {
+    missing_json.push_back({{"variable", name}, {"recipients", tally.count},
+                            {"sample_contact_ids", tally.sample}});
+    add_error("missing_variable", "", "", nullptr,
+              "variable " + name + " is missing for " + std::to_string(tally.count) +
+                  " recipient(s)");
+  }
+  nlohmann::json languages_json = nlohmann::json::array();
+  for (const auto& [language, tally] : language_gaps) {
+    languages_json.push_back({{"language", language}, {"recipients", tally.count},
+                              {"sample_contact_ids", tally.sample}});
+    add_error("missing_language", language, "", nullptr,
+              "the template has no " + language + " variant; " + std::to_string(tally.count) +
+                  " recipient(s) would get a fallback language");
+  }
+  for (const auto& [key, tally] : too_long) {
+    std::string channel = key.substr(0, key.find('|'));
+    std::string language = key.substr(key.find('|') + 1);
+    std::string limit = channel == "sms" ? std::to_string(options.max_sms_segments) + " segments"
+                                         : std::to_string(CharacterLimit(*ParseRenderChannel(
+                                               channel))) + " characters";
+    add_error("too_long", language, channel,
+              {{"limit", limit}, {"longest", longest[key]}},
+              "the text exceeds " + limit + " for " + std::to_string(tally.count) +
+                  " recipient(s)");
+  }
+  SmsCostEstimate estimate = sms_cost.Result();
+  nlohmann::json report = {{"template", t.id},
+                           {"recipients", recipients},
+                           {"valid", errors.empty()},
+                           {"errors", std::move(errors)},
+                           {"missing_variables", std::move(missing_json)},
+                           {"missing_languages", std::move(languages_json)}};
+  for (RenderChannel c : options.channels) {
+    if (c == RenderChannel::kSms) {
+      report["sms"] = {{"messages", estimate.messages}, {"segments", estimate.segments},
+                       {"cost", estimate.cost},         {"currency", estimate.currency},
+                       {"gsm7_messages", gsm7},         {"ucs2_messages", ucs2}};
+    }
+  }
+  return report;
+}
+
+}  // namespace ogw

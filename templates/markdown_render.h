@@ -1,0 +1,56 @@
+#pragma once
+
+// Markdown (CommonMark, via cmark) rendered for the formats channels accept. Officers write
+// message bodies in Markdown; each channel gets what it can display.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+enum class TextFormat {
+  // cmark's HTML with CMARK_OPT_SAFE: raw HTML is dropped and dangerous link targets
+  // (javascript:, vbscript:, file:, non-image data:) are emptied.
+  kHtml,
+  // Markdown stripped for SMS and chat: emphasis removed, headings as their text, list items as
+  // "- " or "1. " lines (nested items indented), block quotes as "> " lines, links as
+  // "text (url)" (just the url when the text is the url), code as its literal text, raw HTML
+  // dropped, blocks separated by a blank line (one newline between items of a tight list), no
+  // trailing whitespace.
+  kPlainText,
+  // Telegram Bot API "HTML" parse mode: only <b>, <i>, <u>, <s>, <a href>, <code> and <pre> are
+  // emitted; everything else is text with &, <, > escaped (and " in href). Headings are <b>,
+  // list items are "• " (or "1. ") lines, the layout is as for kPlainText.
+  kTelegramHtml,
+};
+
+struct MarkdownRenderOptions {
+  bool rtl = false;  // kHtml: wrap the output in <div dir="rtl">...</div>. Ignored otherwise.
+  // Called once for every link target ([text](url) and <url> autolinks, not images) in document
+  // order, with its index counted from 0; returns the URL to emit (e.g. a tracked link). Links
+  // whose target is empty or dangerous are emptied, not passed, and take no index. Null = keep.
+  std::function<std::string(std::string_view url, size_t index)> rewrite_link;
+};
+
+// Renders `markdown` in `format`. InvalidArgument when the input is not valid UTF-8 (or over
+// 2 GiB). Thread-safe (no shared state).
+absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat format,
+                                           const MarkdownRenderOptions& options = {});
+
+// Escapes `text` so that CommonMark renders it literally wherever inline text may appear
+// (paragraphs, headings, list items, link text and destinations): every ASCII punctuation
+// character gets a backslash (so <, &, *, _, [, ], `, #, "1." and the like stay text), a line
+// break becomes a hard line break, and a space or tab that starts a line becomes a character
+// reference so it cannot open an indented code block. Backslash escapes do not apply inside
+// code spans and autolinks, so values placed there show the backslashes.
+std::string EscapeMarkdown(std::string_view text);
+
+// True when the primary subtag of the BCP 47 tag `bcp47` is a right-to-left language:
+// ar, fa, he, ur, ps, sd, ug, yi, dv or ckb (case-insensitive).
+bool IsRtlLanguage(std::string_view bcp47);
+
+}  // namespace ogw

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "templates/template_renderer.h"
+
+namespace ogw {
+
+// The opt-out instruction every message carries, as Markdown, in the recipient's language
+// (primary subtag; English when the language is not in the catalogue). SMS and chat name the
+// keyword the gateway listens for; e-mail asks for a reply with it until the one-click
+// List-Unsubscribe link of the e-mail adapter is there; bulletins are public pages and carry none.
+std::string OptOutText(RenderChannel channel, std::string_view language);
+
+}  // namespace ogw

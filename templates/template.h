@@ -1,0 +1,111 @@
+#pragma once
+
+// The message template model, its JSON forms and the checks every template passes before it
+// is stored. Templates carry plain data only: they know nothing of contacts or channels.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+// One language of a template. Every field is Markdown with Mustache variables, except
+// `subject`, which is plain text with Mustache variables.
+struct TemplateVariant {
+  std::string language;  // Canonical BCP 47 tag, e.g. "en", "pt-BR".
+  std::string body;      // Required.
+  std::string subject;   // Email subject; optional.
+  std::string sms;       // Short text for SMS and chat; optional (the body is used instead).
+  std::string data_use;  // Purpose and data-use statement; required in the default language
+                         // when the template collects data.
+};
+
+struct Template {
+  std::string id;
+  std::string org_id;
+  std::string post_id;  // Empty: organisation-wide.
+  std::string name;
+  std::string default_language;
+  bool collects_data = false;
+  std::vector<TemplateVariant> variants;  // Ordered by language tag, at most one per tag.
+  // Identifies the content for caches: bump it on every change. 0 for an unsaved template.
+  int64_t version = 0;
+  int64_t created_at_millis = 0;
+  int64_t updated_at_millis = 0;
+
+  // The variant whose tag equals `language` (ASCII case-insensitive), or null. Points into
+  // `variants`, so it is valid until the template changes.
+  const TemplateVariant* Variant(std::string_view language) const;
+};
+
+// Field errors as (path, message) pairs, e.g. ("variants.fr.body", "is required").
+using FieldErrors = std::vector<std::pair<std::string, std::string>>;
+
+// Validates an API request body:
+//   {"name": "...", "default_language": "en", "collects_data": false, "post_id": "...",
+//    "variants": {"en": {"body": "...", "subject": "...", "sms": "...", "data_use": "..."},
+//                 "ar": {...}}}
+// name, default_language and variants are required; unknown keys are errors. Language tags
+// must look like BCP 47 ([a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*) and are returned in canonical case
+// ("pt-br" becomes "pt-BR"; two keys that differ only in case are an error). Every variant needs
+// a body; default_language needs a variant; collects_data needs data_use in the default
+// language. Every field must be valid Mustache (the message names the variant, field, line and
+// column), without partials ({{>x}}) or delimiter changes ({{=<% %>=}}), and may use the
+// formatting sections {{#date}}, {{#time}}, {{#datetime}} only as sections.
+// On failure returns InvalidArgument listing every problem and, when `errors` is not null,
+// fills it with the same problems as (path, message) pairs. id, org_id, version and the
+// timestamps are left for the store to set.
+absl::StatusOr<Template> TemplateFromJson(const nlohmann::json& body, FieldErrors* errors);
+
+// The stored and API form: the input form plus "id", "org_id", "version", "created_at" and
+// "updated_at". Variants are written in tag order, so equal templates give equal JSON.
+nlohmann::json ToJson(const Template& t);
+
+// Reads what ToJson wrote, with the same checks as TemplateFromJson. Errors are kDataLoss:
+// stored templates are written only by ToJson, so a failure means corruption.
+absl::StatusOr<Template> TemplateFromStoredJson(const nlohmann::json& stored);
+
+// `tag` in canonical case (language lower, 2-letter region upper, 4-letter script title case,
+// everything after a singleton lower), or nullopt when it does not look like BCP 47.
+std::optional<std::string> CanonicalLanguageTag(std::string_view tag);
+
+// ---- Mustache as templates use it (shared by validation and TemplateRenderer). ----
+
+// Sections that format the millisecond timestamp inside them, e.g.
+// {{#date}}{{event.date}}{{/date}}.
+inline constexpr std::array<std::string_view, 3> kDateSections = {"date", "time", "datetime"};
+
+// One tag of a Mustache text with the default {{ }} delimiters.
+struct MustacheTag {
+  enum class Kind {
+    kVariable,    // {{name}}
+    kUnescaped,   // {{{name}}} or {{&name}}
+    kSection,     // {{#name}}
+    kInverted,    // {{^name}}
+    kEnd,         // {{/name}}
+    kComment,     // {{!...}}
+    kPartial,     // {{>name}}
+    kDelimiters,  // {{=<% %>=}}
+  };
+  Kind kind = Kind::kVariable;
+  std::string name;   // Trimmed.
+  size_t offset = 0;  // Byte offset of the opening braces.
+};
+
+// The tags of `text` in order. Stops at an unclosed tag (CheckMustache reports it).
+std::vector<MustacheTag> ScanMustacheTags(std::string_view text);
+
+// OK when kainjow parses `text` and it uses only what templates allow (see TemplateFromJson);
+// otherwise InvalidArgument "<problem> at line L, column C" (column in code points, from 1).
+absl::Status CheckMustache(std::string_view text);
+
+}  // namespace ogw
