@@ -53,55 +53,41 @@ std::vector<Recipient> Recipients() {
   return out;
 }
 
-void BM_RenderSms(benchmark::State& state) {
+// Renders for a rotating set of recipients; with `count_segments`, also analyses the SMS text
+// as every SMS send does.
+void RenderLoop(benchmark::State& state, RenderChannel channel, const char* opt_out,
+                bool count_segments) {
   const Template t = SmsTemplate();
   const std::vector<Recipient> recipients = Recipients();
   TemplateRenderer renderer;
   RenderRequest request;
-  request.channel = RenderChannel::kSms;
-  request.opt_out_text = "Reply STOP to unsubscribe.";
+  request.channel = channel;
+  request.opt_out_text = opt_out;
   size_t i = 0;
   for (auto _ : state) {
     request.recipient = &recipients[i++ % recipients.size()];
     auto rendered = renderer.Render(t, request);
     benchmark::DoNotOptimize(rendered);
+    if (count_segments) {
+      auto info = AnalyzeSms(rendered->text);
+      benchmark::DoNotOptimize(info);
+    }
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+void BM_RenderSms(benchmark::State& state) {
+  RenderLoop(state, RenderChannel::kSms, "Reply STOP to unsubscribe.", false);
 }
 BENCHMARK(BM_RenderSms);
 
 void BM_RenderSmsAndCountSegments(benchmark::State& state) {
-  const Template t = SmsTemplate();
-  const std::vector<Recipient> recipients = Recipients();
-  TemplateRenderer renderer;
-  RenderRequest request;
-  request.channel = RenderChannel::kSms;
-  request.opt_out_text = "Reply STOP to unsubscribe.";
-  size_t i = 0;
-  for (auto _ : state) {
-    request.recipient = &recipients[i++ % recipients.size()];
-    auto rendered = renderer.Render(t, request);
-    auto info = AnalyzeSms(rendered->text);
-    benchmark::DoNotOptimize(info);
-  }
-  state.SetItemsProcessed(state.iterations());
+  RenderLoop(state, RenderChannel::kSms, "Reply STOP to unsubscribe.", true);
 }
 BENCHMARK(BM_RenderSmsAndCountSegments);
 
 void BM_RenderEmail(benchmark::State& state) {
-  const Template t = SmsTemplate();
-  const std::vector<Recipient> recipients = Recipients();
-  TemplateRenderer renderer;
-  RenderRequest request;
-  request.channel = RenderChannel::kEmail;
-  request.opt_out_text = "To stop receiving these e-mails, reply STOP.";
-  size_t i = 0;
-  for (auto _ : state) {
-    request.recipient = &recipients[i++ % recipients.size()];
-    auto rendered = renderer.Render(t, request);
-    benchmark::DoNotOptimize(rendered);
-  }
-  state.SetItemsProcessed(state.iterations());
+  RenderLoop(state, RenderChannel::kEmail, "To stop receiving these e-mails, reply STOP.", false);
 }
 BENCHMARK(BM_RenderEmail);
 
