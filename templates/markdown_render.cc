@@ -4,6 +4,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -408,6 +409,36 @@ bool IsRtlLanguage(std::string_view bcp47) {
     if (primary == rtl) return true;
   }
   return false;
+}
+
+std::vector<std::string> FindBareUrls(std::string_view markdown) {
+  std::vector<std::string> urls;
+  NodePtr document(cmark_parse_document(markdown.data(), markdown.size(), CMARK_OPT_DEFAULT));
+  IterPtr iter(cmark_iter_new(document.get()));
+  for (cmark_event_type ev; (ev = cmark_iter_next(iter.get())) != CMARK_EVENT_DONE;) {
+    cmark_node* node = cmark_iter_get_node(iter.get());
+    if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_TEXT) continue;
+    // Text inside a link is the link's label, not a bare address.
+    bool in_link = false;
+    for (cmark_node* p = cmark_node_parent(node); p != nullptr; p = cmark_node_parent(p)) {
+      in_link |= cmark_node_get_type(p) == CMARK_NODE_LINK;
+    }
+    if (in_link) continue;
+    std::string_view text = cmark_node_get_literal(node);
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t found = std::string_view::npos;
+      for (std::string_view scheme : {"https://", "http://", "www."}) {
+        found = std::min(found, text.find(scheme, pos));
+      }
+      if (found == std::string_view::npos) break;
+      size_t end = found;
+      while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
+      urls.emplace_back(text.substr(found, end - found));
+      pos = end;
+    }
+  }
+  return urls;
 }
 
 }  // namespace ogw

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/core/status.h"
 
@@ -52,5 +53,10 @@ std::string EscapeMarkdown(std::string_view text);
 // True when the primary subtag of the BCP 47 tag `bcp47` is a right-to-left language:
 // ar, fa, he, ur, ps, sd, ug, yi, dv or ckb (case-insensitive).
 bool IsRtlLanguage(std::string_view bcp47);
+
+// Web addresses written as plain text ("see https://x.org") rather than as Markdown links:
+// core CommonMark leaves them as text, so they are neither clickable in HTML nor tracked.
+// Returns each such address (http://, https:// or www. up to the next white space) in order.
+std::vector<std::string> FindBareUrls(std::string_view markdown);
 
 }  // namespace ogw

@@ -5,6 +5,7 @@
 
 #include <unicode/unistr.h>
 
+#include "templates/markdown_render.h"
 #include "templates/opt_out.h"
 #include "templates/sms_encoding.h"
 
@@ -144,6 +145,24 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
     }
   }
 
+  // Addresses that would be neither clickable in HTML nor tracked: a warning, since phones
+  // still make them clickable in SMS.
+  nlohmann::json warnings = nlohmann::json::array();
+  for (const TemplateVariant& v : t.variants) {
+    for (const auto& [field, text] : {std::pair{"body", &v.body}, std::pair{"sms", &v.sms}}) {
+      for (const std::string& url : FindBareUrls(*text)) {
+        warnings.push_back(
+            {{"template", t.id},
+             {"code", "bare_url"},
+             {"language", v.language},
+             {"channel", ""},
+             {"position", {{"field", field}, {"offset", text->find(url)}}},
+             {"message", "write " + url + " as a Markdown link ([text](" + url + ") or <" + url +
+                             ">) so it is clickable in e-mail and tracked"}});
+      }
+    }
+  }
+
   size_t recipients = 0;
   std::map<std::string, Tally> missing;         // variable -> recipients lacking it
   std::map<std::string, Tally> language_gaps;   // wanted language -> recipients served another
@@ -228,6 +247,7 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
                            {"recipients", recipients},
                            {"valid", errors.empty()},
                            {"errors", std::move(errors)},
+                           {"warnings", std::move(warnings)},
                            {"missing_variables", std::move(missing_json)},
                            {"missing_languages", std::move(languages_json)}};
   for (RenderChannel c : options.channels) {

@@ -276,3 +276,18 @@ TEST(MarkdownRenderTest, IsRtlLanguage) {
 
 }  // namespace
 }  // namespace ogw
+
+namespace ogw {
+namespace {
+
+TEST(FindBareUrlsTest, ReportsOnlyAddressesThatAreNotLinks) {
+  EXPECT_EQ(FindBareUrls("See https://a.org/x?y=1 and www.b.org, or [c](https://c.org) "
+                         "<https://d.org> [https://e.org](https://e.org)."),
+            (std::vector<std::string>{"https://a.org/x?y=1", "www.b.org,"}));
+  EXPECT_TRUE(FindBareUrls("No links here. `https://code.org` is code.").empty());
+  EXPECT_EQ(FindBareUrls("- item http://f.org\n\n# title https://g.org"),
+            (std::vector<std::string>{"http://f.org", "https://g.org"}));
+}
+
+}  // namespace
+}  // namespace ogw

@@ -137,6 +137,8 @@ TEST_F(TemplatesApiTest, ValidateReportsGapsLimitsAndSmsCost) {
   EXPECT_NEAR(r.json["sms"]["cost"].get<double>(), r.json["sms"]["segments"].get<int>() * 0.05,
               1e-9);
   EXPECT_EQ(r.json["sms"]["ucs2_messages"], 1);  // The Georgian one.
+  // The en sms text has no bare URL now; the body's link is a Markdown link.
+  EXPECT_TRUE(r.json["warnings"].empty()) << r.body;
 
   // Providing the event variable removes the unknown-variable error.
   HttpResult with_event = Post("/v1/templates/" + id + "/validate",
@@ -167,6 +169,21 @@ TEST_F(TemplatesApiTest, ValidateReportsGapsLimitsAndSmsCost) {
   HttpResult bad = Post("/v1/templates/" + id + "/validate", {{"channels", {"pigeon"}}},
                         admin_token_);
   ExpectProblem(bad, 422);
+}
+
+TEST_F(TemplatesApiTest, BareUrlsAreFlaggedAsWarnings) {
+  json t = Survey();
+  t["variants"]["en"]["body"] = "Survey: https://survey.example.org/s and [ok](https://a.org)";
+  std::string id = CreateTemplate(t);
+  Contact("Anna", "DE", "en", "030 1111111");
+  HttpResult r = Post("/v1/templates/" + id + "/validate",
+                      {{"expression", "has(phone)"}, {"channels", {"email"}}}, admin_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.json["warnings"].size(), 2u) << r.body;  // body, and the en sms text.
+  EXPECT_EQ(r.json["warnings"][0]["code"], "bare_url");
+  EXPECT_EQ(r.json["warnings"][0]["position"]["field"], "body");
+  EXPECT_EQ(r.json["warnings"][0]["position"]["offset"], 8);
+  EXPECT_TRUE(r.json["valid"]) << r.body;
 }
 
 TEST_F(TemplatesApiTest, OfficersSeeOnlyTheirPostsTemplates) {
