@@ -14,10 +14,14 @@ absl::StatusOr<Template> Parse(const std::string& doc) {
   return TemplateFromStoredJson(j);
 }
 
-// Replaces an existing entry only, atomically.
-const RedisScript kReplace(
-    "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end "
-    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1");
+// Replaces an existing entry whose version is still ARGV[3], atomically.
+const RedisScript kReplace(R"lua(
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+if cjson.decode(current).version ~= tonumber(ARGV[3]) then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+)lua");
 
 }  // namespace
 
@@ -56,12 +60,16 @@ absl::StatusOr<std::vector<Template>> TemplateStore::List(std::string_view org_i
 absl::StatusOr<Template> TemplateStore::Update(Template t) {
   ASSIGN_OR_RETURN(auto existing, Get(t.org_id, t.id));
   if (!existing) return absl::NotFoundError("template not found");
+  const int64_t expected = t.version;
   t.created_at_millis = existing->created_at_millis;
-  t.version = existing->version + 1;
+  t.version = expected + 1;
   t.updated_at_millis = clock_->NowMillis();
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Eval(kReplace, {keys::Templates(t.org_id)}, {t.id, ToJson(t).dump()}));
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Eval(kReplace, {keys::Templates(t.org_id)},
+                                              {t.id, ToJson(t).dump(), std::to_string(expected)}));
   if (r.integer == 0) return absl::NotFoundError("template not found");
+  if (r.integer < 0) {
+    return absl::AbortedError("the template was changed concurrently; read it and retry");
+  }
   return t;
 }
 

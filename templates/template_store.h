@@ -22,7 +22,9 @@ class TemplateStore {
   absl::StatusOr<Template> Create(Template t);
   absl::StatusOr<std::optional<Template>> Get(std::string_view org_id, std::string_view id);
   absl::StatusOr<std::vector<Template>> List(std::string_view org_id);
-  // Replaces content, keeping id and creation time; bumps the version. NotFound when absent.
+  // Replaces content, keeping id and creation time, if the stored version still equals
+  // `t.version` (Aborted otherwise: someone else changed it); bumps the version. NotFound when
+  // absent.
   absl::StatusOr<Template> Update(Template t);
   absl::Status Delete(std::string_view org_id, std::string_view id);
 

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "gateway/core/crypto.h"
+#include "gateway/core/json_reader.h"
 #include "gateway/core/key_schema.h"
 
 namespace ogw {
@@ -54,6 +55,10 @@ std::string RequestContext::Query(const std::string& name, const std::string& fa
 }
 
 std::optional<nlohmann::json> RequestContext::JsonBody(ApiResponse* problem) const {
+  if (JsonNestingDepth(request.body) > kMaxInputJsonDepth) {
+    *problem = Problem(400, "Malformed JSON", "the request body is nested too deeply", "body");
+    return std::nullopt;
+  }
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
   if (body.is_discarded()) {
     *problem = Problem(400, "Malformed JSON", "the request body is not valid JSON", "body");
@@ -114,6 +119,16 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
       } else {
         RequestContext ctx{req, principal, {}, *services};
         for (size_t i = 1; i < req.matches.size(); ++i) ctx.params.push_back(req.matches[i]);
+        // A handler that throws answers 500 like any other server error, so an idempotency
+        // record it started is released rather than left "in flight".
+        auto run = [&]() -> ApiResponse {
+          try {
+            return handler(ctx);
+          } catch (const std::exception& e) {
+            spdlog::error("{} {}: unhandled exception: {}", method, pattern, e.what());
+            return Problem(500, "Internal error", "an internal error occurred");
+          }
+        };
 
         std::string idem_key = req.get_header_value("Idempotency-Key");
         if (method == "POST" && !idem_key.empty()) {
@@ -145,14 +160,14 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
                                  "a request with this Idempotency-Key is still being processed",
                                  "Idempotency-Key");
             } else {
-              response = handler(ctx);
+              response = run();
               absl::Status stored = services->idempotency->Finish(
                   principal.org_id, begin->record_key, fingerprint, response);
               if (!stored.ok()) spdlog::warn("idempotency record not stored: {}", MessageOf(stored));
             }
           }
         } else {
-          response = handler(ctx);
+          response = run();
         }
       }
     } catch (const std::exception& e) {

@@ -114,7 +114,7 @@ std::optional<Contact> PatchContact(const Contact& stored, const nlohmann::json&
       if (old.kind != a.kind || old.value != a.value) continue;
       const bool person_said_no = old.opted_out || old.consent.state == ConsentState::kWithdrawn;
       if (person_said_no && a.consent.state == ConsentState::kGranted &&
-          !(a.consent.state == old.consent.state && !old.opted_out)) {
+          old.consent.state != ConsentState::kGranted) {
         *problem = Problem(409, "Consent withdrawn",
                            "the person withdrew consent or opted out; record a renewed grant "
                            "through POST /v1/contacts/{id}/consent",
@@ -289,7 +289,15 @@ void RegisterContactRoutes(ApiRouter& router) {
     options.org_id = ctx.principal.org_id;
     options.scope = ctx.principal.scope;
     options.default_post_id = ctx.Query("post_id");
-    options.source = "import:" + ctx.Query("source", "api");
+    const std::string source = ctx.Query("source", "api");
+    bool printable = !source.empty() && source.size() <= 200 &&
+                     FindInvalidUtf8(source) == std::string::npos;
+    for (unsigned char c : source) printable &= c >= 0x20 && c != 0x7f;
+    if (!printable) {
+      return Problem(400, "Invalid query parameter",
+                     "source must be 1 to 200 bytes of printable UTF-8", "source");
+    }
+    options.source = "import:" + source;
     options.max_rows = static_cast<size_t>(ctx.services.settings.max_import_rows);
     if (!options.default_post_id.empty()) {
       if (auto p = CheckPost(ctx, options.default_post_id)) {

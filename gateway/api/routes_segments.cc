@@ -126,6 +126,9 @@ void RegisterSegmentRoutes(ApiRouter& router) {
     if (!body) return problem;
     auto segment = VisibleSegment(ctx, &problem);
     if (!segment) return problem;
+    if (segment->post_id.empty() && !ctx.principal.IsAdmin()) {
+      return Problem(403, "Forbidden", "only admins change organisation-wide segments");
+    }
     if (!ReadSegment(ctx, *body, &*segment, false, &problem)) return problem;
     if (auto s = ctx.services.segments->Update(*segment); !s.ok()) return ProblemFromStatus(s);
     return ApiResponse::Json(200, ToJson(*segment));

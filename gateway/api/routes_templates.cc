@@ -93,9 +93,13 @@ void RegisterTemplateRoutes(ApiRouter& router) {
     ApiResponse problem;
     auto existing = VisibleTemplate(ctx, &problem);
     if (!existing) return problem;
+    if (existing->post_id.empty() && !ctx.principal.IsAdmin()) {
+      return Problem(403, "Forbidden", "only admins change organisation-wide templates");
+    }
     auto t = ReadTemplate(ctx, &problem);
     if (!t) return problem;
     t->id = existing->id;
+    t->version = existing->version;  // Expected version: a concurrent change makes this fail.
     auto updated = ctx.services.templates->Update(*std::move(t));
     if (!updated.ok()) return ProblemFromStatus(updated.status());
     return ApiResponse::Json(200, ToJson(*updated));
@@ -120,7 +124,9 @@ void RegisterTemplateRoutes(ApiRouter& router) {
     if (!body) return problem;
     auto t = VisibleTemplate(ctx, &problem);
     if (!t) return problem;
-    auto channel = ParseRenderChannel(body->value("channel", ""));
+    const auto& channel_field = (*body)["channel"];
+    auto channel = ParseRenderChannel(channel_field.is_string() ? channel_field.get<std::string>()
+                                                                : std::string());
     if (!channel) {
       return Problem(422, "Invalid input",
                      "channel must be email, sms, whatsapp, telegram, messenger or bulletin",
@@ -128,7 +134,8 @@ void RegisterTemplateRoutes(ApiRouter& router) {
     }
     auto extra = ExtraVariables(*body, &problem);
     if (!extra) return problem;
-    std::string contact_id = body->value("contact_id", "");
+    const auto& contact_field = (*body)["contact_id"];
+    std::string contact_id = contact_field.is_string() ? contact_field.get<std::string>() : "";
     auto stored = ctx.services.contacts->Get(ctx.principal.org_id, contact_id);
     if (!stored.ok()) return ProblemFromStatus(stored.status());
     if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {

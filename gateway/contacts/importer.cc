@@ -8,6 +8,7 @@
 #include "gateway/contacts/contact_input.h"
 #include "gateway/contacts/csv_reader.h"
 #include "gateway/core/ids.h"
+#include "gateway/core/json_reader.h"
 
 namespace ogw {
 namespace {
@@ -66,6 +67,11 @@ Contact MergeContact(const Contact& stored, const Contact& input, int64_t now_mi
       continue;
     }
     it->verified = it->verified || in.verified;
+    // An opt-out in the file is the person's wish recorded elsewhere: it always applies.
+    if (in.opted_out && !it->opted_out) {
+      it->opted_out = true;
+      it->opted_out_at_millis = now_millis;
+    }
     const bool person_said_no = it->opted_out || it->consent.state == ConsentState::kWithdrawn;
     if (!person_said_no && in.consent.state != ConsentState::kUnknown &&
         in.consent.state != it->consent.state) {
@@ -135,11 +141,18 @@ absl::StatusOr<ImportReport> ContactImporter::Import(ImportFormat format, std::s
       accept(line, std::move(contact), errors);
     }
   } else {
+    if (JsonNestingDepth(data) > kMaxInputJsonDepth) {
+      return absl::InvalidArgumentError("body is nested too deeply");
+    }
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(data);
     } catch (const nlohmann::json::parse_error& e) {
-      return absl::InvalidArgumentError(std::string("body is not valid JSON: ") + e.what());
+      // Only the position: nlohmann's message quotes the text it read, which is personal data.
+      return absl::InvalidArgumentError("body is not valid JSON (at byte " +
+                                        std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::exception&) {
+      return absl::InvalidArgumentError("body holds a number or value out of range");
     }
     if (doc.is_object() && doc.contains("contacts")) doc = std::move(doc["contacts"]);
     if (!doc.is_array()) {
@@ -167,8 +180,9 @@ absl::StatusOr<ImportReport> ContactImporter::Import(ImportFormat format, std::s
   std::vector<Row> valid;
   valid.reserve(rows.size());
   for (auto& row : rows) {
+    // The default post applies only to contacts the import creates (see ProcessBatch): a row
+    // without post_id that matches a stored contact leaves that contact in its post.
     Contact& c = row.contact;
-    if (c.post_id.empty()) c.post_id = options.default_post_id;
     if (!c.post_id.empty() && !options.known_posts.contains(c.post_id)) {
       AddError(&report, options, row.line, "post_id", "unknown post");
       continue;
@@ -278,13 +292,14 @@ absl::Status ContactImporter::ProcessBatch(std::vector<Row>& rows, const ImportO
         requests.push_back({&merged[i], it->second.version, &existing});
         is_create.push_back(false);
       } else {
-        if (!options.scope.organisation_wide && input.post_id.empty()) {
+        merged[i] = input;
+        if (merged[i].post_id.empty()) merged[i].post_id = options.default_post_id;
+        if (!options.scope.organisation_wide && merged[i].post_id.empty()) {
           AddError(report, options, pending[i]->line, "post_id",
                    "required: officers create contacts in one of their posts");
           row_failed[i] = true;
           continue;
         }
-        merged[i] = input;
         merged[i].id = NewId("c", now);
         merged[i].org_id = options.org_id;
         merged[i].created_at_millis = now;

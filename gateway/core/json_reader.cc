@@ -1,9 +1,32 @@
 #include "gateway/core/json_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 namespace ogw {
+
+size_t JsonNestingDepth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 JsonReader::JsonReader(const nlohmann::json& node, std::string path, EnvLookup env)
     : JsonReader(node, std::move(path), std::move(env), true, std::make_shared<Problems>()) {}

@@ -14,6 +14,13 @@
 
 namespace ogw {
 
+// The deepest nesting of arrays and objects in JSON text (strings are skipped; the text need not
+// be valid). Bodies from outside are checked against a limit before parsing: nlohmann recurses
+// per level when copying or destroying a value, so a few hundred kilobytes of "[[[[..." would
+// otherwise exhaust the stack.
+size_t JsonNestingDepth(std::string_view text);
+inline constexpr size_t kMaxInputJsonDepth = 32;
+
 // Reads a JSON object (a config file or an API request body) into typed fields, tracking the
 // path of every key. Unknown keys, wrong types and out-of-range values are reported with their
 // full path (e.g. "server.port: expected an integer in 1..65535").

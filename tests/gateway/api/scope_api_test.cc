@@ -542,8 +542,12 @@ TEST_F(ApiScopeTest, OrganisationWideSegmentIsReadOnlyForOfficers) {
   HttpResult del = Delete("/v1/segments/" + id, officer_a_);
   ExpectProblem(del, 403);
   HttpResult put = Put("/v1/segments/" + id, {{"name", "Mine now"}}, officer_a_);
-  ExpectProblem(put, 422);
-  EXPECT_EQ(put.json["field"], "post_id");
+  ExpectProblem(put, 403);
+  // Moving it into the officer's own post is no way around it either.
+  HttpResult take = Put("/v1/segments/" + id,
+                        {{"name", "Mine now"}, {"expression", "has(email)"}, {"post_id", post_a_}},
+                        officer_a_);
+  ExpectProblem(take, 403);
   HttpResult check = Get("/v1/segments/" + id, admin_token_);
   EXPECT_EQ(check.json["name"], "Everyone");
   EXPECT_EQ(check.json["post_id"], "");

@@ -673,6 +673,32 @@ TEST(MergeContactTest, FollowsTheMergeRules) {
   EXPECT_EQ(same, merged);
 }
 
+TEST_F(ImporterTest, OptOutInTheFileAppliesToAStoredAddress) {
+  ImportReport first = ImportCsv("name,phone,consent\nLeila,+49 30 1000007,granted\n");
+  ASSERT_EQ(first.created, 1u);
+  ImportReport second = Import(ImportFormat::kJson,
+                               R"([{"name": "Leila", "addresses": [{"kind": "phone",
+                                  "value": "+49 30 1000007", "opted_out": true}]}])",
+                               Options());
+  EXPECT_EQ(second.updated, 1u);
+  const Address& phone = ByAddress("phone:+49301000007").contact.addresses.front();
+  EXPECT_TRUE(phone.opted_out);
+  EXPECT_GT(phone.opted_out_at_millis, 0);
+  EXPECT_FALSE(phone.Reachable());
+}
+
+TEST_F(ImporterTest, DefaultPostOnlyAppliesToNewContacts) {
+  ImportReport first = ImportCsv("name,post_id,phone\nStays,post_b,+49 30 1000006\n");
+  ASSERT_EQ(first.created, 1u);
+  ImportOptions options = Options();
+  options.default_post_id = "post_a";
+  ImportReport second = Import(ImportFormat::kCsv,
+                               "name,phone\nStays,+49 30 1000006\nNew,+49 30 1000005\n", options);
+  EXPECT_EQ(second.created, 1u);
+  EXPECT_EQ(ByAddress("phone:+49301000006").contact.post_id, "post_b");
+  EXPECT_EQ(ByAddress("phone:+49301000005").contact.post_id, "post_a");
+}
+
 TEST_F(ImporterTest, RowNamingAnUnknownPostIsRejected) {
   ImportReport report = ImportCsv("name,post_id,phone\nLost,_,+49 30 1000009\nGhost,post_z,+49 30 1000008\n");
   EXPECT_EQ(report.created, 0u);
