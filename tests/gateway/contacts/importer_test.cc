@@ -681,7 +681,8 @@ TEST_F(ImporterTest, OptOutInTheFileAppliesToAStoredAddress) {
                                   "value": "+49 30 1000007", "opted_out": true}]}])",
                                Options());
   EXPECT_EQ(second.updated, 1u);
-  const Address& phone = ByAddress("phone:+49301000007").contact.addresses.front();
+  const StoredContact stored = ByAddress("phone:+49301000007");
+  const Address& phone = stored.contact.addresses.front();
   EXPECT_TRUE(phone.opted_out);
   EXPECT_GT(phone.opted_out_at_millis, 0);
   EXPECT_FALSE(phone.Reachable());
