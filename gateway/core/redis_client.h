@@ -141,4 +141,9 @@ class RedisPool {
   size_t open_ = 0;
 };
 
+// Sets hash `key` field `field` to `value` only if the field already exists (an update that must
+// not resurrect a deleted record), atomically. Returns whether it was replaced.
+absl::StatusOr<bool> HashReplaceExisting(RedisPool& redis, const std::string& key,
+                                         const std::string& field, const std::string& value);
+
 }  // namespace ogw

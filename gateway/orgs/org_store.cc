@@ -162,13 +162,9 @@ absl::StatusOr<std::vector<Post>> OrgStore::ListPosts(std::string_view org_id) {
 }
 
 absl::Status OrgStore::UpdatePost(const Post& post) {
-  // HSETXX semantics: only replace an existing post.
-  static const RedisScript kReplace(
-      "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end "
-      "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1");
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Eval(kReplace, {keys::Posts(post.org_id)}, {post.id, ToJson(post).dump()}));
-  if (r.integer == 0) return absl::NotFoundError("post not found");
+  ASSIGN_OR_RETURN(bool replaced, HashReplaceExisting(*redis_, keys::Posts(post.org_id), post.id,
+                                                      ToJson(post).dump()));
+  if (!replaced) return absl::NotFoundError("post not found");
   return absl::OkStatus();
 }
 

@@ -64,14 +64,11 @@ absl::StatusOr<std::vector<Segment>> SegmentStore::List(std::string_view org_id)
 }
 
 absl::Status SegmentStore::Update(const Segment& segment) {
-  static const RedisScript kReplace(
-      "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end "
-      "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1");
   Segment s = segment;
   s.updated_at_millis = clock_->NowMillis();
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Eval(kReplace, {keys::Segments(s.org_id)}, {s.id, ToJson(s).dump()}));
-  if (r.integer == 0) return absl::NotFoundError("segment not found");
+  ASSIGN_OR_RETURN(bool replaced,
+                   HashReplaceExisting(*redis_, keys::Segments(s.org_id), s.id, ToJson(s).dump()));
+  if (!replaced) return absl::NotFoundError("segment not found");
   return absl::OkStatus();
 }
 

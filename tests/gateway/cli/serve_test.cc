@@ -83,12 +83,18 @@ bool RedisAnswers(const std::string& socket) {
   return conn.ok() && (*conn)->Command({"PING"}).ok();
 }
 
-TEST(ServeTest, QuickStartRunsPrivateRedisAndKeepsDataAcrossRestarts) {
-  TempDir dir;
-  int port = FreePort();
+// A config serving on `port` with the private Redis's data under `dir`/data.
+std::string WriteConfig(const TempDir& dir, int port) {
   std::string config = dir.path() + "/gateway.json";
   std::ofstream(config) << R"({"server": {"port": )" << port << R"(}, "redis": {"data_dir": ")"
                         << dir.path() << R"(/data"}})";
+  return config;
+}
+
+TEST(ServeTest, QuickStartRunsPrivateRedisAndKeepsDataAcrossRestarts) {
+  TempDir dir;
+  int port = FreePort();
+  std::string config = WriteConfig(dir, port);
   std::string socket = dir.path() + "/data/redis.sock";
 
   std::string token;
@@ -126,9 +132,7 @@ TEST(ServeTest, QuickStartRunsPrivateRedisAndKeepsDataAcrossRestarts) {
 TEST(ServeTest, PrivateRedisDiesWithACrashedGateway) {
   TempDir dir;
   int port = FreePort();
-  std::string config = dir.path() + "/gateway.json";
-  std::ofstream(config) << R"({"server": {"port": )" << port << R"(}, "redis": {"data_dir": ")"
-                        << dir.path() << R"(/data"}})";
+  std::string config = WriteConfig(dir, port);
   {
     ServeProcess serve(config, dir.path() + "/serve.log");
     serve.WaitFor("listening on");
