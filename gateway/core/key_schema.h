@@ -58,4 +58,22 @@ inline std::string RateLimit(std::string_view org, std::string_view key_id) {
   return Tag(org) + ":rl:" + std::string(key_id);
 }
 
+// Delivery queue (docs/ARCHITECTURE.md, "Delivery queue").
+inline std::string CampaignRing() { return "ogw:ring"; }  // LIST "<org>/<campaign>"
+// Provider account rate limit; the hash tag keeps both buckets of an account in one slot.
+inline std::string ProviderRate(std::string_view account, std::string_view window) {
+  return "ogw:prl:{" + std::string(account) + "}:" + std::string(window);
+}
+inline std::string Campaigns(std::string_view org) { return Tag(org) + ":campaigns"; }
+// Prefix of one campaign's queue keys: <prefix>:meta, :state, :chunk:<n>, :leases, :sent,
+// :done, :stats, :fail.
+inline std::string CampaignQueue(std::string_view org, std::string_view campaign) {
+  return Tag(org) + ":cmp:" + std::string(campaign);
+}
+inline std::string DueLane(std::string_view org) { return Tag(org) + ":due"; }
+inline std::string DirectLane(std::string_view org) { return Tag(org) + ":direct"; }
+inline std::string DirectMessages(std::string_view org) { return Tag(org) + ":dmsg"; }
+inline std::string DirectLocks(std::string_view org) { return Tag(org) + ":dlock"; }
+inline std::string DeadLetters(std::string_view org) { return Tag(org) + ":dead"; }
+
 }  // namespace ogw::keys

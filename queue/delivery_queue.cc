@@ -1,0 +1,719 @@
+#include "queue/delivery_queue.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "gateway/core/ids.h"
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+namespace {
+
+// Every script touches the keys of one organisation only (one Redis Cluster slot); keys of a
+// campaign are built inside the script from the prefix passed in ARGV.
+
+// ARGV: prefix, total, chunks, start_at, initial state. KEYS: state, meta, stats.
+const RedisScript kEnqueueScript(R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], 'total', ARGV[2], 'chunks', ARGV[3], 'next', 0, 'start_at', ARGV[4])
+redis.call('HSET', KEYS[3], 'queued', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[5])
+return 1
+)lua");
+
+// KEYS: state, meta, leases. ARGV: prefix, now, lease, chunk size.
+const RedisScript kClaimChunkScript(R"lua(
+local now = tonumber(ARGV[2])
+local state = redis.call('GET', KEYS[1])
+if not state then return {'gone'} end
+if state == 'scheduled' then
+  local start = tonumber(redis.call('HGET', KEYS[2], 'start_at') or '0')
+  if now < start then return {'scheduled'} end
+  redis.call('SET', KEYS[1], 'running')
+  state = 'running'
+end
+if state ~= 'running' then return {state} end
+local n
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1)
+if #expired > 0 then
+  n = tonumber(expired[1])
+else
+  local nxt = tonumber(redis.call('HGET', KEYS[2], 'next'))
+  local chunks = tonumber(redis.call('HGET', KEYS[2], 'chunks'))
+  if nxt >= chunks then
+    if redis.call('ZCARD', KEYS[3]) == 0 then return {'drained'} end
+    return {'busy'}
+  end
+  redis.call('HSET', KEYS[2], 'next', nxt + 1)
+  n = nxt
+end
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), n)
+local bytes = tonumber(ARGV[4]) / 8
+local from = n * bytes
+return {'ok', n, redis.call('GET', ARGV[1] .. ':chunk:' .. n) or '',
+        redis.call('GETRANGE', ARGV[1] .. ':done', from, from + bytes - 1),
+        redis.call('GETRANGE', ARGV[1] .. ':sent', from, from + bytes - 1)}
+)lua");
+
+// KEYS: leases. ARGV: chunk, score. Renews (XX: only a lease that still exists).
+const RedisScript kLeaseScript(R"lua(
+return redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1])
+)lua");
+
+// KEYS: due. ARGV: tag, now, lease, limit, chunk size, record bytes.
+const RedisScript kClaimScheduledScript(R"lua(
+local now = tonumber(ARGV[2])
+local csize = tonumber(ARGV[5])
+local rbytes = tonumber(ARGV[6])
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+local out = {}
+for _, m in ipairs(items) do
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), m)
+  local cmp, idx = string.match(m, '^([^:]+):(%d+):%d+$')
+  local rec, state, sent = '', 'gone', 0
+  if cmp then
+    local p = ARGV[1] .. ':cmp:' .. cmp
+    idx = tonumber(idx)
+    local off = (idx % csize) * rbytes
+    rec = redis.call('GETRANGE', p .. ':chunk:' .. math.floor(idx / csize), off, off + rbytes - 1)
+    state = redis.call('GET', p .. ':state') or 'gone'
+    sent = redis.call('GETBIT', p .. ':sent', idx)
+  end
+  table.insert(out, m)
+  table.insert(out, rec)
+  table.insert(out, state)
+  table.insert(out, sent)
+end
+return out
+)lua");
+
+// KEYS: direct, locks, messages. ARGV: id, member prefix (contact|channel|address), payload,
+// due, person.
+const RedisScript kEnqueueDirectScript(R"lua(
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[5] .. '#last') or '0')
+local score = tonumber(ARGV[4])
+if score <= last then score = last + 0.001 end
+redis.call('HSET', KEYS[2], ARGV[5] .. '#last', string.format('%.3f', score))
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[1] .. ':s', cjson.encode({status = 'queued', attempts = 0}))
+redis.call('ZADD', KEYS[1], string.format('%.3f', score), ARGV[2] .. '|' .. ARGV[1] .. '|0')
+return 1
+)lua");
+
+// KEYS: direct, locks, messages. ARGV: now, lease, limit.
+// A person's lock names the member being worked on; a later message of that person waits
+// until the holder is completed (no longer in the lane).
+const RedisScript kClaimDirectScript(R"lua(
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[3])
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit * 4)
+local out = {}
+local got = 0
+for _, m in ipairs(items) do
+  if got >= limit then break end
+  local person, id = string.match(m, '^([^|]*|[^|]*)|[^|]*|([^|]*)|%d+$')
+  if person then
+    local holder = redis.call('HGET', KEYS[2], person)
+    if (not holder) or holder == m or (not redis.call('ZSCORE', KEYS[1], holder)) then
+      redis.call('HSET', KEYS[2], person, m)
+      redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), m)
+      local st = cjson.decode(redis.call('HGET', KEYS[3], id .. ':s') or '{}')
+      st.status = 'sending'
+      redis.call('HSET', KEYS[3], id .. ':s', cjson.encode(st))
+      table.insert(out, m)
+      table.insert(out, redis.call('HGET', KEYS[3], id) or '')
+      got = got + 1
+    end
+  end
+end
+return out
+)lua");
+
+// KEYS: due, direct, locks, messages, dead. ARGV: tag, now, then 12 fields per outcome:
+// kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person.
+// `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
+// "contact|channel|address" (dead).
+const RedisScript kRecordScript(R"lua(
+local tag = ARGV[1]
+local now = tonumber(ARGV[2])
+local counted = 0
+local function settled(p)
+  local s = redis.call('HMGET', p .. ':stats', 'sent', 'failed', 'dead', 'cancelled')
+  local sum = 0
+  for _, v in ipairs(s) do sum = sum + tonumber(v or '0') end
+  local total = tonumber(redis.call('HGET', p .. ':meta', 'total') or '0')
+  if sum >= total and redis.call('GET', p .. ':state') == 'running' then
+    redis.call('SET', p .. ':state', 'finished')
+  end
+end
+for i = 3, #ARGV, 12 do
+  local kind, lane, cmp, idx = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  local code, reason, extra, person = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
+  local fresh = true
+  if lane == 'c' then
+    local p = tag .. ':cmp:' .. cmp
+    if redis.call('SETBIT', p .. ':done', idx, 1) == 1 then fresh = false end
+  elseif lane == 's' then
+    fresh = redis.call('ZREM', KEYS[1], member) == 1
+  else
+    fresh = redis.call('ZREM', KEYS[2], member) == 1
+  end
+  if fresh then
+    counted = counted + 1
+    if cmp ~= '' then
+      local p = tag .. ':cmp:' .. cmp
+      if kind == 'sent' then
+        if redis.call('SETBIT', p .. ':sent', idx, 1) == 0 then
+          redis.call('HINCRBY', p .. ':stats', 'sent', 1)
+        end
+      elseif kind == 'failed' then
+        redis.call('HINCRBY', p .. ':stats', 'failed', 1)
+        redis.call('HSET', p .. ':fail', idx, cjson.encode({code = code, reason = reason, at = now}))
+      elseif kind == 'retry' then
+        redis.call('ZADD', KEYS[1], due, extra)
+        redis.call('HINCRBY', p .. ':stats', 'retried', 1)
+      elseif kind == 'deferred' then
+        redis.call('ZADD', KEYS[1], due, extra)
+        redis.call('HINCRBY', p .. ':stats', 'deferred', 1)
+      elseif kind == 'held' then
+        redis.call('ZADD', KEYS[1], due, extra)
+      elseif kind == 'dead' then
+        local c, ch, a = string.match(extra, '^([^|]*)|([^|]*)|([^|]*)$')
+        redis.call('HSET', KEYS[5], cmp .. ':' .. idx, cjson.encode({campaign = cmp,
+          index = tonumber(idx), contact_id = c, channel = ch, address_index = tonumber(a),
+          attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
+        redis.call('HINCRBY', p .. ':stats', 'dead', 1)
+      elseif kind == 'dropped' then
+        redis.call('HINCRBY', p .. ':stats', 'cancelled', 1)
+      end
+      settled(p)
+    else
+      local st = cjson.decode(redis.call('HGET', KEYS[4], did .. ':s') or '{}')
+      st.attempts = tonumber(attempt) + 1
+      st.at = now
+      local release = true
+      if kind == 'sent' then
+        st.status = 'sent'
+        st.provider_message_id = extra
+      elseif kind == 'failed' or kind == 'dropped' then
+        st.status = 'failed'
+        st.code = code
+        st.reason = reason
+      elseif kind == 'retry' or kind == 'deferred' or kind == 'held' then
+        st.status = 'retrying'
+        st.code = code
+        st.reason = reason
+        if kind ~= 'retry' then st.attempts = tonumber(attempt) end
+        redis.call('ZADD', KEYS[2], due, extra)
+        redis.call('HSET', KEYS[3], person, extra)
+        release = false
+      elseif kind == 'dead' then
+        st.status = 'dead'
+        st.code = code
+        st.reason = reason
+        redis.call('HSET', KEYS[5], did, cjson.encode({direct_id = did, member = member,
+          attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
+      end
+      if release and redis.call('HGET', KEYS[3], person) == member then
+        redis.call('HDEL', KEYS[3], person)
+      end
+      redis.call('HSET', KEYS[4], did .. ':s', cjson.encode(st))
+    end
+  end
+end
+return counted
+)lua");
+
+// KEYS: state, meta. ARGV: action, now.
+const RedisScript kTransitionScript(R"lua(
+local state = redis.call('GET', KEYS[1])
+if not state then return {'missing', ''} end
+local action = ARGV[1]
+local to
+if action == 'pause' and (state == 'running' or state == 'scheduled') then to = 'paused'
+elseif action == 'resume' and state == 'paused' then
+  local start = tonumber(redis.call('HGET', KEYS[2], 'start_at') or '0')
+  if tonumber(ARGV[2]) < start then to = 'scheduled' else to = 'running' end
+elseif action == 'cancel' and state ~= 'finished' and state ~= 'cancelled' then to = 'cancelled'
+else return {'refused', state} end
+redis.call('SET', KEYS[1], to)
+return {'ok', to}
+)lua");
+
+// KEYS: due, direct, locks, dead. ARGV: id, now, tag.
+const RedisScript kRequeueScript(R"lua(
+local raw = redis.call('HGET', KEYS[4], ARGV[1])
+if not raw then return 0 end
+local d = cjson.decode(raw)
+if d.campaign then
+  redis.call('ZADD', KEYS[1], ARGV[2], d.campaign .. ':' .. d.index .. ':0')
+  local p = ARGV[3] .. ':cmp:' .. d.campaign
+  redis.call('HINCRBY', p .. ':stats', 'dead', -1)
+  redis.call('HINCRBY', p .. ':stats', 'requeued', 1)
+  if redis.call('GET', p .. ':state') == 'finished' then redis.call('SET', p .. ':state', 'running') end
+else
+  local prefix = string.match(d.member, '^(.*)|%d+$')
+  redis.call('ZADD', KEYS[2], ARGV[2], prefix .. '|0')
+end
+redis.call('HDEL', KEYS[4], ARGV[1])
+return 1
+)lua");
+
+std::string Num(int64_t v) { return std::to_string(v); }
+
+int64_t ToInt(std::string_view s) {
+  int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+bool BitSet(std::string_view bytes, size_t i) {
+  if (i / 8 >= bytes.size()) return false;
+  return (static_cast<unsigned char>(bytes[i / 8]) & (0x80u >> (i % 8))) != 0;
+}
+
+std::string_view KindName(MessageOutcome::Kind kind) {
+  switch (kind) {
+    case MessageOutcome::Kind::kSent: return "sent";
+    case MessageOutcome::Kind::kFailed: return "failed";
+    case MessageOutcome::Kind::kRetry: return "retry";
+    case MessageOutcome::Kind::kDeferred: return "deferred";
+    case MessageOutcome::Kind::kDead: return "dead";
+    case MessageOutcome::Kind::kDropped: return "dropped";
+    case MessageOutcome::Kind::kHeld: return "held";
+  }
+  return "failed";
+}
+
+// Direct lane member: contact|channel|address|id|attempt. The person is contact|channel.
+std::string DirectPrefix(const QueuedRecipient& r) {
+  return r.contact_id + "|" + Num(r.channel) + "|" + Num(r.address_index);
+}
+std::string PersonOf(const QueuedRecipient& r) { return r.contact_id + "|" + Num(r.channel); }
+
+absl::StatusOr<ClaimedMessage> ParseDirectMember(const std::string& member) {
+  // contact | channel | address | id | attempt
+  std::vector<std::string_view> parts;
+  std::string_view rest = member;
+  for (size_t pos; (pos = rest.find('|')) != std::string_view::npos;) {
+    parts.push_back(rest.substr(0, pos));
+    rest.remove_prefix(pos + 1);
+  }
+  parts.push_back(rest);
+  if (parts.size() != 5) return absl::InternalError("direct lane: malformed member");
+  ClaimedMessage m;
+  m.lane = ClaimedMessage::Lane::kDirect;
+  m.member = member;
+  m.recipient.contact_id = std::string(parts[0]);
+  m.recipient.channel = static_cast<uint8_t>(ToInt(parts[1]));
+  m.recipient.address_index = static_cast<uint8_t>(ToInt(parts[2]));
+  m.direct_id = std::string(parts[3]);
+  m.attempt = static_cast<int>(ToInt(parts[4]));
+  return m;
+}
+
+// The member an item gets when it goes back to its lane with `attempt`.
+std::string NextMember(const ClaimedMessage& m, int attempt) {
+  if (m.lane == ClaimedMessage::Lane::kDirect) {
+    return DirectPrefix(m.recipient) + "|" + m.direct_id + "|" + Num(attempt);
+  }
+  return m.campaign_id + ":" + Num(m.index) + ":" + Num(attempt);
+}
+
+}  // namespace
+
+std::string_view CampaignStateName(CampaignState state) {
+  switch (state) {
+    case CampaignState::kScheduled: return "scheduled";
+    case CampaignState::kRunning: return "running";
+    case CampaignState::kPaused: return "paused";
+    case CampaignState::kCancelled: return "cancelled";
+    case CampaignState::kFinished: return "finished";
+  }
+  return "running";
+}
+
+std::optional<CampaignState> ParseCampaignState(std::string_view name) {
+  for (CampaignState s : {CampaignState::kScheduled, CampaignState::kRunning,
+                          CampaignState::kPaused, CampaignState::kCancelled,
+                          CampaignState::kFinished}) {
+    if (CampaignStateName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+DeliveryQueue::DeliveryQueue(RedisPool* redis, const Clock* clock, QueueOptions options)
+    : redis_(redis), clock_(clock), options_(options) {
+  if (options_.chunk_size == 0 || options_.chunk_size % 8 != 0) options_.chunk_size = 1000;
+}
+
+absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
+                                            std::string_view campaign_id,
+                                            std::string_view packed, int64_t start_at_millis) {
+  if (packed.size() % kRecordBytes != 0) {
+    return absl::InvalidArgumentError("enqueue: packed recipients are not whole records");
+  }
+  const std::string p = keys::CampaignQueue(org_id, campaign_id);
+  ASSIGN_OR_RETURN(RedisReply exists, redis_->Command({"EXISTS", p + ":state"}));
+  if (exists.integer == 1) return absl::AlreadyExistsError("campaign already enqueued");
+
+  // Chunks first: the campaign becomes visible only once they are all written, so a crash
+  // mid-way leaves an invisible, re-launchable campaign rather than a partial one.
+  const size_t total = RecipientCount(packed);
+  const size_t chunk_bytes = options_.chunk_size * kRecordBytes;
+  const size_t chunks = (packed.size() + chunk_bytes - 1) / chunk_bytes;
+  constexpr size_t kChunksPerPipeline = 64;
+  std::vector<std::vector<std::string>> batch;
+  for (size_t n = 0; n < chunks; ++n) {
+    batch.push_back({"SET", p + ":chunk:" + Num(static_cast<int64_t>(n)),
+                     std::string(packed.substr(n * chunk_bytes, chunk_bytes))});
+    if (batch.size() == kChunksPerPipeline || n + 1 == chunks) {
+      ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(batch));
+      for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
+      batch.clear();
+    }
+  }
+  const bool later = start_at_millis > clock_->NowMillis();
+  ASSIGN_OR_RETURN(
+      RedisReply created,
+      redis_->Eval(kEnqueueScript, {p + ":state", p + ":meta", p + ":stats"},
+                   {p, Num(static_cast<int64_t>(total)), Num(static_cast<int64_t>(chunks)),
+                    Num(start_at_millis), later ? "scheduled" : "running"}));
+  if (created.integer != 1) return absl::AlreadyExistsError("campaign already enqueued");
+  if (chunks > 0) {
+    ASSIGN_OR_RETURN(RedisReply pushed,
+                     redis_->Command({"RPUSH", keys::CampaignRing(),
+                                      std::string(org_id) + "/" + std::string(campaign_id)}));
+    (void)pushed;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<ChunkClaim>> DeliveryQueue::ClaimChunk() {
+  ASSIGN_OR_RETURN(RedisReply len, redis_->Command({"LLEN", keys::CampaignRing()}));
+  for (int64_t tries = 0; tries < len.integer; ++tries) {
+    ASSIGN_OR_RETURN(RedisReply entry, redis_->Command({"LMOVE", keys::CampaignRing(),
+                                                        keys::CampaignRing(), "LEFT", "RIGHT"}));
+    if (entry.IsNil()) return std::nullopt;
+    const size_t slash = entry.str.find('/');
+    if (slash == std::string::npos) {
+      RETURN_IF_ERROR(redis_->Command({"LREM", keys::CampaignRing(), "0", entry.str}).status());
+      continue;
+    }
+    const std::string org = entry.str.substr(0, slash);
+    const std::string campaign = entry.str.substr(slash + 1);
+    const std::string p = keys::CampaignQueue(org, campaign);
+    ASSIGN_OR_RETURN(RedisReply reply,
+                     redis_->Eval(kClaimChunkScript, {p + ":state", p + ":meta", p + ":leases"},
+                                  {p, Num(clock_->NowMillis()), Num(options_.lease_millis),
+                                   Num(static_cast<int64_t>(options_.chunk_size))}));
+    if (reply.elements.empty()) return absl::InternalError("claim chunk: empty reply");
+    const std::string& status = reply.elements[0].str;
+    if (status == "ok" && reply.elements.size() == 5) {
+      ChunkClaim claim;
+      claim.org_id = org;
+      claim.campaign_id = campaign;
+      claim.chunk = reply.elements[1].integer;
+      const std::string& packed = reply.elements[2].str;
+      const std::string& done = reply.elements[3].str;
+      const std::string& sent = reply.elements[4].str;
+      const int64_t first = claim.chunk * static_cast<int64_t>(options_.chunk_size);
+      for (size_t i = 0; i < RecipientCount(packed); ++i) {
+        if (BitSet(done, i) || BitSet(sent, i)) continue;
+        ASSIGN_OR_RETURN(QueuedRecipient r, RecipientAt(packed, i));
+        ClaimedMessage m;
+        m.lane = ClaimedMessage::Lane::kChunk;
+        m.campaign_id = campaign;
+        m.index = first + static_cast<int64_t>(i);
+        m.recipient = std::move(r);
+        claim.messages.push_back(std::move(m));
+      }
+      return claim;
+    }
+    if (status == "drained" || status == "gone" || status == "cancelled" ||
+        status == "finished") {
+      // Nothing left to claim: leave the ring (retries live in the scheduled lane).
+      RETURN_IF_ERROR(redis_->Command({"LREM", keys::CampaignRing(), "0", entry.str}).status());
+    }
+    // "paused", "scheduled", "busy": stay in the ring, try the next campaign.
+  }
+  return std::nullopt;
+}
+
+absl::Status DeliveryQueue::RenewChunk(const ChunkClaim& claim) {
+  const std::string p = keys::CampaignQueue(claim.org_id, claim.campaign_id);
+  return redis_
+      ->Eval(kLeaseScript, {p + ":leases"},
+             {Num(claim.chunk), Num(clock_->NowMillis() + options_.lease_millis)})
+      .status();
+}
+
+absl::Status DeliveryQueue::ReleaseChunk(const ChunkClaim& claim) {
+  const std::string p = keys::CampaignQueue(claim.org_id, claim.campaign_id);
+  return redis_->Eval(kLeaseScript, {p + ":leases"}, {Num(claim.chunk), "0"}).status();
+}
+
+absl::Status DeliveryQueue::FinishChunk(const ChunkClaim& claim) {
+  const std::string p = keys::CampaignQueue(claim.org_id, claim.campaign_id);
+  return redis_->Command({"ZREM", p + ":leases", Num(claim.chunk)}).status();
+}
+
+absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
+    std::string_view org_id, size_t limit) {
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_->Eval(kClaimScheduledScript, {keys::DueLane(org_id)},
+                   {keys::Tag(org_id), Num(clock_->NowMillis()), Num(options_.lease_millis),
+                    Num(static_cast<int64_t>(limit)),
+                    Num(static_cast<int64_t>(options_.chunk_size)),
+                    Num(static_cast<int64_t>(kRecordBytes))}));
+  std::vector<ClaimedMessage> out;
+  for (size_t i = 0; i + 3 < reply.elements.size(); i += 4) {
+    ClaimedMessage m;
+    m.lane = ClaimedMessage::Lane::kScheduled;
+    m.member = reply.elements[i].str;
+    const size_t c1 = m.member.find(':');
+    const size_t c2 = m.member.find(':', c1 + 1);
+    m.campaign_id = m.member.substr(0, c1);
+    m.index = ToInt(std::string_view(m.member).substr(c1 + 1, c2 - c1 - 1));
+    m.attempt = static_cast<int>(ToInt(std::string_view(m.member).substr(c2 + 1)));
+    m.campaign_state = reply.elements[i + 2].str;
+    m.already_sent = reply.elements[i + 3].integer == 1;
+    auto r = RecipientAt(reply.elements[i + 1].str, 0);
+    if (r.ok()) {
+      m.recipient = *std::move(r);
+    } else {
+      m.campaign_state = "gone";  // Its campaign's chunks were cleaned up.
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> DeliveryQueue::EnqueueDirect(std::string_view org_id,
+                                                         const DirectMessageInput& input) {
+  if (!IsWellFormedId(input.contact_id, "c")) {
+    return absl::InvalidArgumentError("direct message: malformed contact id");
+  }
+  const int64_t now = clock_->NowMillis();
+  const std::string id = NewId("m", now);
+  QueuedRecipient r{input.contact_id, input.channel, input.address_index};
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_->Eval(kEnqueueDirectScript,
+                   {keys::DirectLane(org_id), keys::DirectLocks(org_id),
+                    keys::DirectMessages(org_id)},
+                   {id, DirectPrefix(r), input.payload.dump(),
+                    Num(std::max(now, input.send_at_millis)), PersonOf(r)}));
+  (void)reply;
+  return id;
+}
+
+absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimDirect(std::string_view org_id,
+                                                                       size_t limit) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Eval(kClaimDirectScript,
+                                {keys::DirectLane(org_id), keys::DirectLocks(org_id),
+                                 keys::DirectMessages(org_id)},
+                                {Num(clock_->NowMillis()), Num(options_.lease_millis),
+                                 Num(static_cast<int64_t>(limit))}));
+  std::vector<ClaimedMessage> out;
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    ASSIGN_OR_RETURN(ClaimedMessage m, ParseDirectMember(reply.elements[i].str));
+    m.payload = reply.elements[i + 1].str;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<DirectStatus>> DeliveryQueue::GetDirectStatus(
+    std::string_view org_id, std::string_view message_id) {
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Command({"HGET", keys::DirectMessages(org_id),
+                                                      std::string(message_id) + ":s"}));
+  if (reply.IsNil()) return std::nullopt;
+  const nlohmann::json j = nlohmann::json::parse(reply.str, nullptr, false);
+  if (!j.is_object()) return absl::InternalError("direct message status: not JSON");
+  DirectStatus s;
+  s.status = j.value("status", "");
+  s.attempts = j.value("attempts", 0);
+  s.code = j.value("code", "");
+  s.reason = j.value("reason", "");
+  s.provider_message_id = j.value("provider_message_id", "");
+  s.at_millis = j.value("at", int64_t{0});
+  return s;
+}
+
+absl::Status DeliveryQueue::Record(std::string_view org_id,
+                                   std::span<const MessageOutcome> outcomes) {
+  if (outcomes.empty()) return absl::OkStatus();
+  std::vector<std::string> args;
+  args.reserve(2 + outcomes.size() * 12);
+  args.push_back(keys::Tag(org_id));
+  args.push_back(Num(clock_->NowMillis()));
+  for (const MessageOutcome& o : outcomes) {
+    const ClaimedMessage& m = o.message;
+    std::string extra;
+    switch (o.kind) {
+      case MessageOutcome::Kind::kSent: extra = o.provider_message_id; break;
+      case MessageOutcome::Kind::kRetry: extra = NextMember(m, m.attempt + 1); break;
+      case MessageOutcome::Kind::kDeferred:
+      case MessageOutcome::Kind::kHeld: extra = NextMember(m, m.attempt); break;
+      case MessageOutcome::Kind::kDead:
+        extra = m.recipient.contact_id + "|" + o.channel + "|" + Num(m.recipient.address_index);
+        break;
+      default: break;
+    }
+    const char* lane = m.lane == ClaimedMessage::Lane::kChunk       ? "c"
+                       : m.lane == ClaimedMessage::Lane::kScheduled ? "s"
+                                                                     : "d";
+    args.push_back(std::string(KindName(o.kind)));
+    args.push_back(lane);
+    args.push_back(m.campaign_id);
+    args.push_back(Num(m.index));
+    args.push_back(Num(m.attempt));
+    args.push_back(m.member);
+    args.push_back(m.direct_id);
+    args.push_back(Num(o.due_millis));
+    args.push_back(o.code);
+    args.push_back(o.reason);
+    args.push_back(std::move(extra));
+    args.push_back(PersonOf(m.recipient));
+  }
+  return redis_
+      ->Eval(kRecordScript,
+             {keys::DueLane(org_id), keys::DirectLane(org_id), keys::DirectLocks(org_id),
+              keys::DirectMessages(org_id), keys::DeadLetters(org_id)},
+             args)
+      .status();
+}
+
+absl::StatusOr<CampaignState> DeliveryQueue::Transition(std::string_view org_id,
+                                                        std::string_view campaign_id,
+                                                        std::string_view action) {
+  const std::string p = keys::CampaignQueue(org_id, campaign_id);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Eval(kTransitionScript, {p + ":state", p + ":meta"},
+                                {std::string(action), Num(clock_->NowMillis())}));
+  if (reply.elements.size() != 2) return absl::InternalError("transition: unexpected reply");
+  const std::string& outcome = reply.elements[0].str;
+  if (outcome == "missing") return absl::NotFoundError("campaign was never launched");
+  if (outcome == "refused") {
+    return absl::FailedPreconditionError("campaign is " + reply.elements[1].str);
+  }
+  auto state = ParseCampaignState(reply.elements[1].str);
+  if (!state) return absl::InternalError("transition: unknown state");
+  return *state;
+}
+
+absl::StatusOr<CampaignState> DeliveryQueue::Pause(std::string_view org_id,
+                                                   std::string_view campaign_id) {
+  return Transition(org_id, campaign_id, "pause");
+}
+absl::StatusOr<CampaignState> DeliveryQueue::Resume(std::string_view org_id,
+                                                    std::string_view campaign_id) {
+  return Transition(org_id, campaign_id, "resume");
+}
+absl::StatusOr<CampaignState> DeliveryQueue::Cancel(std::string_view org_id,
+                                                    std::string_view campaign_id) {
+  return Transition(org_id, campaign_id, "cancel");
+}
+
+absl::StatusOr<std::optional<CampaignState>> DeliveryQueue::State(std::string_view org_id,
+                                                                  std::string_view campaign_id) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Command({"GET", keys::CampaignQueue(org_id, campaign_id) + ":state"}));
+  if (reply.IsNil()) return std::nullopt;
+  return ParseCampaignState(reply.str);
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> DeliveryQueue::CampaignStats(
+    std::string_view org_id, std::string_view campaign_id) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Command({"HGETALL", keys::CampaignQueue(org_id, campaign_id) + ":stats"}));
+  std::map<std::string, int64_t> stats;
+  for (const char* name : {"queued", "sent", "failed", "retried", "deferred", "dead", "cancelled",
+                           "rate_limited", "requeued"}) {
+    stats[name] = 0;
+  }
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    stats[reply.elements[i].str] = ToInt(reply.elements[i + 1].str);
+  }
+  stats["pending"] = std::max<int64_t>(
+      0, stats["queued"] - stats["sent"] - stats["failed"] - stats["dead"] - stats["cancelled"]);
+  return stats;
+}
+
+absl::Status DeliveryQueue::CountRateLimited(std::string_view org_id,
+                                             std::string_view campaign_id, int64_t messages) {
+  return redis_
+      ->Command({"HINCRBY", keys::CampaignQueue(org_id, campaign_id) + ":stats", "rate_limited",
+                 Num(messages)})
+      .status();
+}
+
+absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::FailureOf(
+    std::string_view org_id, std::string_view campaign_id, int64_t index) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Command({"HGET", keys::CampaignQueue(org_id, campaign_id) + ":fail",
+                                    Num(index)}));
+  if (reply.IsNil()) return std::nullopt;
+  return nlohmann::json::parse(reply.str, nullptr, false);
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> DeliveryQueue::LaneSizes(std::string_view org_id) {
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                   redis_->Pipeline({{"ZCARD", keys::DueLane(org_id)},
+                                     {"ZCARD", keys::DirectLane(org_id)},
+                                     {"HLEN", keys::DeadLetters(org_id)},
+                                     {"LLEN", keys::CampaignRing()}}));
+  for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
+  return std::map<std::string, int64_t>{{"scheduled", replies[0].integer},
+                                        {"direct", replies[1].integer},
+                                        {"dead_letters", replies[2].integer},
+                                        {"active_campaigns", replies[3].integer}};
+}
+
+absl::StatusOr<std::vector<DeadLetter>> DeliveryQueue::ListDeadLetters(std::string_view org_id) {
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Command({"HGETALL", keys::DeadLetters(org_id)}));
+  std::vector<DeadLetter> out;
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    out.push_back({reply.elements[i].str,
+                   nlohmann::json::parse(reply.elements[i + 1].str, nullptr, false)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DeadLetter& a, const DeadLetter& b) { return a.id < b.id; });
+  return out;
+}
+
+absl::StatusOr<std::optional<DeadLetter>> DeliveryQueue::GetDeadLetter(std::string_view org_id,
+                                                                       std::string_view id) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Command({"HGET", keys::DeadLetters(org_id), std::string(id)}));
+  if (reply.IsNil()) return std::nullopt;
+  return DeadLetter{std::string(id), nlohmann::json::parse(reply.str, nullptr, false)};
+}
+
+absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::string_view id) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Eval(kRequeueScript,
+                                {keys::DueLane(org_id), keys::DirectLane(org_id),
+                                 keys::DirectLocks(org_id), keys::DeadLetters(org_id)},
+                                {std::string(id), Num(clock_->NowMillis()), keys::Tag(org_id)}));
+  if (reply.integer != 1) return absl::NotFoundError("no such dead letter");
+  return absl::OkStatus();
+}
+
+absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view campaign_id) {
+  const std::string p = keys::CampaignQueue(org_id, campaign_id);
+  ASSIGN_OR_RETURN(RedisReply meta, redis_->Command({"HGET", p + ":meta", "chunks"}));
+  const int64_t chunks = meta.IsNil() ? 0 : ToInt(meta.str);
+  std::vector<std::vector<std::string>> batch;
+  for (int64_t n = 0; n < chunks; ++n) {
+    batch.push_back({"UNLINK", p + ":chunk:" + Num(n)});
+  }
+  batch.push_back({"UNLINK", p + ":done", p + ":sent", p + ":leases"});
+  return redis_->Pipeline(batch).status();
+}
+
+}  // namespace ogw

@@ -1,0 +1,175 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/core/status.h"
+#include "queue/packed_recipients.h"
+
+namespace ogw {
+
+// The delivery queue in Redis: three lanes (campaign chunks, scheduled, direct), leases by
+// score, results recorded atomically per organisation. Design, keys and failure behaviour:
+// docs/ARCHITECTURE.md, "Delivery queue". Thread-safe; any number of processes may share one
+// Redis.
+struct QueueOptions {
+  size_t chunk_size = 1000;  // Recipients per chunk; a multiple of 8 (whole bitmap bytes).
+  int64_t lease_millis = 60'000;
+};
+
+enum class CampaignState { kScheduled, kRunning, kPaused, kCancelled, kFinished };
+std::string_view CampaignStateName(CampaignState state);
+std::optional<CampaignState> ParseCampaignState(std::string_view name);
+
+// A message the queue handed to a worker.
+struct ClaimedMessage {
+  enum class Lane { kChunk, kScheduled, kDirect };
+  Lane lane = Lane::kChunk;
+  std::string campaign_id;  // Empty for direct messages.
+  int64_t index = 0;        // Position in the campaign.
+  int attempt = 0;          // Attempts already made.
+  QueuedRecipient recipient;
+  std::string member;       // Scheduled and direct lanes: the item's member in its zset.
+  std::string direct_id;    // Direct lane: the message id.
+  std::string payload;      // Direct lane: the message JSON given to EnqueueDirect.
+  bool already_sent = false;  // Scheduled lane: the sent bit is set (complete it as kSent).
+  std::string campaign_state;  // Scheduled lane: the campaign's state at claim time.
+};
+
+struct ChunkClaim {
+  std::string org_id;
+  std::string campaign_id;
+  int64_t chunk = 0;
+  std::vector<ClaimedMessage> messages;  // Those neither done nor sent.
+};
+
+// What became of one claimed message. Recording is idempotent per claim: a message completed
+// twice (a reclaimed lease racing its first worker) is counted once.
+struct MessageOutcome {
+  enum class Kind {
+    kSent,      // The provider accepted it.
+    kFailed,    // Permanent failure (code, reason).
+    kRetry,     // Transient failure: attempt + 1 at due_millis.
+    kDeferred,  // Not attempted (quiet hours, rate): back in the scheduled lane at due_millis.
+    kDead,      // Transient failure on the last attempt: to the dead letters.
+    kDropped,   // Campaign cancelled: removed unsent.
+    kHeld,      // Scheduled or direct item of a paused campaign: back at due_millis, uncounted.
+  };
+  Kind kind = Kind::kSent;
+  ClaimedMessage message;
+  int64_t due_millis = 0;
+  std::string code;
+  std::string reason;
+  std::string provider_message_id;
+  std::string channel;  // Channel name, kept in dead letters.
+};
+
+struct DirectMessageInput {
+  std::string contact_id;
+  uint8_t channel = 0;
+  uint8_t address_index = 0;
+  nlohmann::json payload;  // Opaque to the queue (text, subject, author, ...).
+  int64_t send_at_millis = 0;  // 0: now.
+};
+
+struct DirectStatus {
+  std::string status;  // queued, sending, retrying, sent, failed, dead
+  int attempts = 0;
+  std::string code;
+  std::string reason;
+  std::string provider_message_id;
+  int64_t at_millis = 0;
+};
+
+struct DeadLetter {
+  std::string id;  // "<campaign>:<index>" or the direct message id.
+  nlohmann::json detail;
+};
+
+class DeliveryQueue {
+ public:
+  DeliveryQueue(RedisPool* redis, const Clock* clock, QueueOptions options = {});
+
+  const QueueOptions& options() const { return options_; }
+
+  // Campaign lane. Writes the packed recipients as chunks, then makes the campaign claimable
+  // from `start_at_millis` (0: now). AlreadyExists when the campaign was enqueued before.
+  absl::Status EnqueueCampaign(std::string_view org_id, std::string_view campaign_id,
+                               std::string_view packed, int64_t start_at_millis);
+  // Rotates the campaign ring and claims the next chunk of the first campaign that has one.
+  // nullopt when no campaign has a claimable chunk.
+  absl::StatusOr<std::optional<ChunkClaim>> ClaimChunk();
+  absl::Status RenewChunk(const ChunkClaim& claim);
+  // Gives a claimed chunk back unfinished (paused campaign): claimable again at once.
+  absl::Status ReleaseChunk(const ChunkClaim& claim);
+  // Every message of the chunk has an outcome recorded.
+  absl::Status FinishChunk(const ChunkClaim& claim);
+
+  // Scheduled lane: up to `limit` due items of one organisation, leased.
+  absl::StatusOr<std::vector<ClaimedMessage>> ClaimScheduled(std::string_view org_id,
+                                                              size_t limit);
+
+  // Direct lane: officer messages and replies, drained before campaign chunks. Returns the
+  // message id.
+  absl::StatusOr<std::string> EnqueueDirect(std::string_view org_id,
+                                            const DirectMessageInput& input);
+  // Up to `limit` due direct messages, at most one per person and channel, in queued order.
+  absl::StatusOr<std::vector<ClaimedMessage>> ClaimDirect(std::string_view org_id, size_t limit);
+  absl::StatusOr<std::optional<DirectStatus>> GetDirectStatus(std::string_view org_id,
+                                                              std::string_view message_id);
+
+  // Records outcomes of claimed messages of one organisation, atomically.
+  absl::Status Record(std::string_view org_id, std::span<const MessageOutcome> outcomes);
+
+  // Control. Pause: scheduled|running -> paused; resume: paused -> running (scheduled if its
+  // start is still ahead); cancel: anything but finished -> cancelled. FailedPrecondition
+  // naming the current state otherwise; NotFound when never enqueued.
+  absl::StatusOr<CampaignState> Pause(std::string_view org_id, std::string_view campaign_id);
+  absl::StatusOr<CampaignState> Resume(std::string_view org_id, std::string_view campaign_id);
+  absl::StatusOr<CampaignState> Cancel(std::string_view org_id, std::string_view campaign_id);
+  absl::StatusOr<std::optional<CampaignState>> State(std::string_view org_id,
+                                                     std::string_view campaign_id);
+
+  // Counters of one campaign: queued, sent, failed, retried, deferred, dead, cancelled,
+  // rate_limited, and pending (queued minus settled).
+  absl::StatusOr<std::map<std::string, int64_t>> CampaignStats(std::string_view org_id,
+                                                               std::string_view campaign_id);
+  absl::Status CountRateLimited(std::string_view org_id, std::string_view campaign_id,
+                                int64_t messages);
+  // Failure reason of one campaign message, when it failed.
+  absl::StatusOr<std::optional<nlohmann::json>> FailureOf(std::string_view org_id,
+                                                          std::string_view campaign_id,
+                                                          int64_t index);
+  // Items waiting in the scheduled and direct lanes and dead letters of an organisation.
+  absl::StatusOr<std::map<std::string, int64_t>> LaneSizes(std::string_view org_id);
+
+  // Dead letters.
+  absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(std::string_view org_id);
+  absl::StatusOr<std::optional<DeadLetter>> GetDeadLetter(std::string_view org_id,
+                                                          std::string_view id);
+  // Puts a dead letter back in its lane, due now, with a fresh attempt count. NotFound when
+  // absent.
+  absl::Status RequeueDeadLetter(std::string_view org_id, std::string_view id);
+
+  // Drops the chunks and bitmaps of a finished or cancelled campaign (stats stay).
+  absl::Status Cleanup(std::string_view org_id, std::string_view campaign_id);
+
+ private:
+  absl::StatusOr<CampaignState> Transition(std::string_view org_id, std::string_view campaign_id,
+                                           std::string_view action);
+
+  RedisPool* redis_;
+  const Clock* clock_;
+  QueueOptions options_;
+};
+
+}  // namespace ogw

@@ -1,0 +1,323 @@
+#include "queue/delivery_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "gateway/core/ids.h"
+#include "gateway/core/key_schema.h"
+#include "tests/testutil/redis_fixture.h"
+
+namespace ogw {
+namespace {
+
+using Kind = MessageOutcome::Kind;
+
+class DeliveryQueueTest : public testing::RedisTest {
+ protected:
+  void SetUp() override {
+    FlushAll();
+    ReconnectPool();
+    QueueOptions options;
+    options.chunk_size = 8;
+    options.lease_millis = 30'000;
+    queue_ = std::make_unique<DeliveryQueue>(&pool(), &clock_, options);
+  }
+
+  // `n` recipients with distinct contact ids, channel 1, address 0.
+  std::string Packed(size_t n, std::vector<std::string>* ids = nullptr) {
+    std::string packed;
+    for (size_t i = 0; i < n; ++i) {
+      QueuedRecipient r{NewId("c", clock_.NowMillis() + static_cast<int64_t>(i)), 1, 0};
+      if (ids) ids->push_back(r.contact_id);
+      EXPECT_TRUE(AppendRecipient(r, &packed).ok());
+    }
+    return packed;
+  }
+
+  // Claims every chunk and records every message with `kind`; returns the messages seen.
+  std::vector<ClaimedMessage> DrainChunks(Kind kind) {
+    std::vector<ClaimedMessage> seen;
+    for (;;) {
+      auto claim = queue_->ClaimChunk();
+      EXPECT_TRUE(claim.ok()) << MessageOf(claim.status());
+      if (!claim.ok() || !claim->has_value()) break;
+      std::vector<MessageOutcome> outcomes;
+      for (const ClaimedMessage& m : (*claim)->messages) {
+        seen.push_back(m);
+        MessageOutcome o;
+        o.kind = kind;
+        o.message = m;
+        o.due_millis = clock_.NowMillis() + 1000;
+        o.code = "x";
+        o.reason = "why";
+        o.channel = "sms";
+        outcomes.push_back(o);
+      }
+      EXPECT_TRUE(queue_->Record((*claim)->org_id, outcomes).ok());
+      EXPECT_TRUE(queue_->FinishChunk(**claim).ok());
+    }
+    return seen;
+  }
+
+  static MessageOutcome Outcome(const ClaimedMessage& m, Kind kind, int64_t due = 0) {
+    MessageOutcome o;
+    o.kind = kind;
+    o.message = m;
+    o.due_millis = due;
+    o.channel = "sms";
+    o.code = "http_503";
+    o.reason = "unavailable";
+    return o;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<DeliveryQueue> queue_;
+};
+
+TEST(PackedRecipientsTest, RoundTripsFixedSizeRecords) {
+  std::string packed;
+  QueuedRecipient a{NewId("c", 1), 3, 2};
+  QueuedRecipient b{NewId("c", 2), 0, 255};
+  ASSERT_TRUE(AppendRecipient(a, &packed).ok());
+  ASSERT_TRUE(AppendRecipient(b, &packed).ok());
+  EXPECT_EQ(packed.size(), 2 * kRecordBytes);
+  EXPECT_EQ(*RecipientAt(packed, 0), a);
+  EXPECT_EQ(*RecipientAt(packed, 1), b);
+  EXPECT_FALSE(RecipientAt(packed, 2).ok());
+  EXPECT_FALSE(AppendRecipient({"c_short", 0, 0}, &packed).ok());
+}
+
+TEST_F(DeliveryQueueTest, EveryRecipientIsClaimedOnceAndCounted) {
+  std::vector<std::string> ids;
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(21, &ids), 0).ok());
+  const auto seen = DrainChunks(Kind::kSent);
+  ASSERT_EQ(seen.size(), 21u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].index, static_cast<int64_t>(i));
+    EXPECT_EQ(seen[i].recipient.contact_id, ids[i]);
+  }
+  auto stats = queue_->CampaignStats("o1", "k1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)["queued"], 21);
+  EXPECT_EQ((*stats)["sent"], 21);
+  EXPECT_EQ((*stats)["pending"], 0);
+  EXPECT_EQ(**queue_->State("o1", "k1"), CampaignState::kFinished);
+  // The finished campaign left the ring.
+  EXPECT_FALSE(queue_->ClaimChunk()->has_value());
+  EXPECT_EQ(queue_->LaneSizes("o1")->at("active_campaigns"), 0);
+}
+
+TEST_F(DeliveryQueueTest, EnqueueTwiceIsRefused) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(3), 0).ok());
+  EXPECT_EQ(queue_->EnqueueCampaign("o1", "k1", Packed(3), 0).code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(DeliveryQueueTest, ExpiredLeaseIsReclaimedAndSkipsWhatWasSent) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(8), 0).ok());
+  auto first = queue_->ClaimChunk();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  ASSERT_EQ((*first)->messages.size(), 8u);
+  // The worker records three sends, then dies.
+  std::vector<MessageOutcome> outcomes;
+  for (int i = 0; i < 3; ++i) outcomes.push_back(Outcome((*first)->messages[i], Kind::kSent));
+  ASSERT_TRUE(queue_->Record("o1", outcomes).ok());
+  // Before the lease expires nobody else gets the chunk.
+  EXPECT_FALSE(queue_->ClaimChunk()->has_value());
+  clock_.Advance(30'001);
+  auto second = queue_->ClaimChunk();
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->chunk, (*first)->chunk);
+  ASSERT_EQ((*second)->messages.size(), 5u);
+  EXPECT_EQ((*second)->messages[0].index, 3);
+  // The first worker comes back to life and records its sends again: counted once.
+  ASSERT_TRUE(queue_->Record("o1", outcomes).ok());
+  EXPECT_EQ(queue_->CampaignStats("o1", "k1")->at("sent"), 3);
+}
+
+TEST_F(DeliveryQueueTest, CampaignsShareWorkersRoundRobin) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "big", Packed(80), 0).ok());
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "small", Packed(5), 0).ok());
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i) {
+    auto claim = queue_->ClaimChunk();
+    ASSERT_TRUE(claim.ok() && claim->has_value());
+    order.push_back((*claim)->campaign_id);
+  }
+  // The small campaign's only chunk is claimed second, not after the big one's ten.
+  EXPECT_EQ(order[0], "big");
+  EXPECT_EQ(order[1], "small");
+  EXPECT_EQ(order[2], "big");
+  EXPECT_EQ(order[3], "big");
+}
+
+TEST_F(DeliveryQueueTest, PauseStopsClaimsAndResumeContinuesWhereItStopped) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(16), 0).ok());
+  auto claim = queue_->ClaimChunk();
+  ASSERT_TRUE(claim.ok() && claim->has_value());
+  std::vector<MessageOutcome> outcomes;
+  for (int i = 0; i < 4; ++i) outcomes.push_back(Outcome((*claim)->messages[i], Kind::kSent));
+  ASSERT_TRUE(queue_->Record("o1", outcomes).ok());
+  ASSERT_EQ(*queue_->Pause("o1", "k1"), CampaignState::kPaused);
+  ASSERT_TRUE(queue_->ReleaseChunk(**claim).ok());
+  EXPECT_FALSE(queue_->ClaimChunk()->has_value());
+  EXPECT_EQ(queue_->Pause("o1", "k1").status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(*queue_->Resume("o1", "k1"), CampaignState::kRunning);
+  const auto rest = DrainChunks(Kind::kSent);
+  std::set<int64_t> indexes;
+  for (const auto& m : rest) indexes.insert(m.index);
+  EXPECT_EQ(rest.size(), 12u);  // The four sent before the pause are never offered again.
+  EXPECT_EQ(indexes.count(0) + indexes.count(3), 0u);
+  EXPECT_EQ(queue_->CampaignStats("o1", "k1")->at("sent"), 16);
+}
+
+TEST_F(DeliveryQueueTest, CancelDropsWhatIsNotSent) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(16), 0).ok());
+  ASSERT_EQ(*queue_->Cancel("o1", "k1"), CampaignState::kCancelled);
+  EXPECT_FALSE(queue_->ClaimChunk()->has_value());
+  EXPECT_EQ(queue_->CampaignStats("o1", "k1")->at("pending"), 16);
+  EXPECT_EQ(queue_->Resume("o1", "k1").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(queue_->Cancel("o1", "nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(DeliveryQueueTest, ScheduledCampaignWaitsForItsStart) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(4), clock_.NowMillis() + 60'000).ok());
+  EXPECT_EQ(**queue_->State("o1", "k1"), CampaignState::kScheduled);
+  EXPECT_FALSE(queue_->ClaimChunk()->has_value());
+  clock_.Advance(60'000);
+  auto claim = queue_->ClaimChunk();
+  ASSERT_TRUE(claim.ok() && claim->has_value());
+  EXPECT_EQ(**queue_->State("o1", "k1"), CampaignState::kRunning);
+}
+
+TEST_F(DeliveryQueueTest, RetriesWaitInTheScheduledLaneThenDeadLetterAndRequeue) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(1), 0).ok());
+  auto claim = queue_->ClaimChunk();
+  ASSERT_TRUE(claim.ok() && claim->has_value());
+  const int64_t due = clock_.NowMillis() + 5'000;
+  MessageOutcome retry = Outcome((*claim)->messages[0], Kind::kRetry, due);
+  ASSERT_TRUE(queue_->Record("o1", {&retry, 1}).ok());
+  ASSERT_TRUE(queue_->FinishChunk(**claim).ok());
+  EXPECT_TRUE(queue_->ClaimScheduled("o1", 10)->empty());  // Not yet due.
+  clock_.Advance(5'000);
+  auto due_items = queue_->ClaimScheduled("o1", 10);
+  ASSERT_TRUE(due_items.ok());
+  ASSERT_EQ(due_items->size(), 1u);
+  const ClaimedMessage& m = (*due_items)[0];
+  EXPECT_EQ(m.attempt, 1);
+  EXPECT_EQ(m.recipient, (*claim)->messages[0].recipient);
+  EXPECT_EQ(m.campaign_state, "running");
+  // Leased: a second worker does not get it.
+  EXPECT_TRUE(queue_->ClaimScheduled("o1", 10)->empty());
+  MessageOutcome dead = Outcome(m, Kind::kDead);
+  ASSERT_TRUE(queue_->Record("o1", {&dead, 1}).ok());
+  auto letters = queue_->ListDeadLetters("o1");
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].id, "k1:0");
+  EXPECT_EQ((*letters)[0].detail["attempts"], 2);
+  EXPECT_EQ((*letters)[0].detail["code"], "http_503");
+  EXPECT_EQ((*letters)[0].detail["contact_id"], m.recipient.contact_id);
+  EXPECT_EQ(**queue_->State("o1", "k1"), CampaignState::kFinished);
+  ASSERT_TRUE(queue_->RequeueDeadLetter("o1", "k1:0").ok());
+  EXPECT_EQ(queue_->RequeueDeadLetter("o1", "k1:0").code(), absl::StatusCode::kNotFound);
+  auto again = queue_->ClaimScheduled("o1", 10);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempt, 0);
+  MessageOutcome sent = Outcome((*again)[0], Kind::kSent);
+  ASSERT_TRUE(queue_->Record("o1", {&sent, 1}).ok());
+  auto stats = *queue_->CampaignStats("o1", "k1");
+  EXPECT_EQ(stats["sent"], 1);
+  EXPECT_EQ(stats["dead"], 0);
+  EXPECT_EQ(stats["retried"], 1);
+  EXPECT_EQ(stats["requeued"], 1);
+  EXPECT_EQ(**queue_->State("o1", "k1"), CampaignState::kFinished);
+}
+
+TEST_F(DeliveryQueueTest, DirectMessagesToOnePersonGoOutInOrderEvenAcrossRetries) {
+  const std::string alice = NewId("c", 1);
+  const std::string bob = NewId("c", 2);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto id = queue_->EnqueueDirect("o1", {alice, 1, 0, {{"text", "a" + std::to_string(i)}}, 0});
+    ASSERT_TRUE(id.ok());
+    ids.push_back(*id);
+  }
+  ASSERT_TRUE(queue_->EnqueueDirect("o1", {bob, 1, 0, {{"text", "b"}}, 0}).ok());
+  // One per person at a time: alice's first and bob's.
+  auto claimed = queue_->ClaimDirect("o1", 10);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 2u);
+  EXPECT_EQ((*claimed)[0].direct_id, ids[0]);
+  EXPECT_EQ(nlohmann::json::parse((*claimed)[0].payload)["text"], "a0");
+  EXPECT_EQ((*claimed)[1].recipient.contact_id, bob);
+  // Alice's first fails transiently: her second must not overtake it.
+  MessageOutcome retry = Outcome((*claimed)[0], Kind::kRetry, clock_.NowMillis() + 2'000);
+  ASSERT_TRUE(queue_->Record("o1", {&retry, 1}).ok());
+  EXPECT_TRUE(queue_->ClaimDirect("o1", 10)->empty());
+  EXPECT_EQ(queue_->GetDirectStatus("o1", ids[0])->value().status, "retrying");
+  clock_.Advance(2'000);
+  auto again = queue_->ClaimDirect("o1", 10);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].direct_id, ids[0]);
+  EXPECT_EQ((*again)[0].attempt, 1);
+  MessageOutcome sent = Outcome((*again)[0], Kind::kSent);
+  sent.provider_message_id = "p-1";
+  ASSERT_TRUE(queue_->Record("o1", {&sent, 1}).ok());
+  auto status = queue_->GetDirectStatus("o1", ids[0]);
+  EXPECT_EQ((*status)->status, "sent");
+  EXPECT_EQ((*status)->attempts, 2);
+  EXPECT_EQ((*status)->provider_message_id, "p-1");
+  auto next = queue_->ClaimDirect("o1", 10);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].direct_id, ids[1]);
+}
+
+TEST_F(DeliveryQueueTest, DirectLeaseExpiresForADeadWorker) {
+  const std::string alice = NewId("c", 1);
+  auto id = queue_->EnqueueDirect("o1", {alice, 1, 0, {{"text", "hi"}}, 0});
+  ASSERT_EQ(queue_->ClaimDirect("o1", 10)->size(), 1u);
+  EXPECT_TRUE(queue_->ClaimDirect("o1", 10)->empty());
+  clock_.Advance(30'001);
+  auto again = queue_->ClaimDirect("o1", 10);
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].direct_id, *id);
+}
+
+TEST_F(DeliveryQueueTest, QueueSurvivesARedisCrash) {
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(16), 0).ok());
+  auto claim = queue_->ClaimChunk();
+  std::vector<MessageOutcome> outcomes;
+  for (int i = 0; i < 2; ++i) outcomes.push_back(Outcome((*claim)->messages[i], Kind::kSent));
+  ASSERT_TRUE(queue_->Record("o1", outcomes).ok());
+  // appendfsync everysec: give the AOF its second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  RestartRedis(/*crash=*/true);
+  ReconnectPool();
+  clock_.Advance(30'001);
+  const auto rest = DrainChunks(Kind::kSent);
+  EXPECT_EQ(rest.size(), 14u);
+  EXPECT_EQ(queue_->CampaignStats("o1", "k1")->at("sent"), 16);
+}
+
+TEST_F(DeliveryQueueTest, AQueuedMessageCostsUnderHundredBytes) {
+  QueueOptions options;  // Production chunk size.
+  DeliveryQueue queue(&pool(), &clock_, options);
+  const size_t n = 20'000;
+  const auto before = pool().Command({"INFO", "memory"});
+  ASSERT_TRUE(before.ok());
+  auto used = [&] {
+    const std::string info = pool().Command({"INFO", "memory"})->str;
+    const size_t at = info.find("used_memory:");
+    return std::stoll(info.substr(at + 12));
+  };
+  const int64_t start = used();
+  ASSERT_TRUE(queue.EnqueueCampaign("o1", "k1", Packed(n), 0).ok());
+  const int64_t per_message = (used() - start) / static_cast<int64_t>(n);
+  EXPECT_LE(per_message, 100) << per_message << " bytes per message";
+}
+
+}  // namespace
+}  // namespace ogw
