@@ -137,6 +137,7 @@ const RedisScript kRecordScript(R"lua(
 local tag = ARGV[1]
 local now = tonumber(ARGV[2])
 local counted = 0
+local touched = {}
 local function settled(p)
   local s = redis.call('HMGET', p .. ':stats', 'sent', 'failed', 'dead', 'cancelled')
   local sum = 0
@@ -187,7 +188,7 @@ for i = 3, #ARGV, 12 do
       elseif kind == 'dropped' then
         redis.call('HINCRBY', p .. ':stats', 'cancelled', 1)
       end
-      settled(p)
+      touched[p] = true
     else
       local st = cjson.decode(redis.call('HGET', KEYS[4], did .. ':s') or '{}')
       st.attempts = tonumber(attempt) + 1
@@ -222,6 +223,7 @@ for i = 3, #ARGV, 12 do
     end
   end
 end
+for p, _ in pairs(touched) do settled(p) end
 return counted
 )lua");
 
@@ -241,7 +243,7 @@ redis.call('SET', KEYS[1], to)
 return {'ok', to}
 )lua");
 
-// KEYS: due, direct, locks, dead. ARGV: id, now, tag.
+// KEYS: due, direct, locks, dead. ARGV: id, now, tag, direct messages hash.
 const RedisScript kRequeueScript(R"lua(
 local raw = redis.call('HGET', KEYS[4], ARGV[1])
 if not raw then return 0 end
@@ -255,6 +257,7 @@ if d.campaign then
 else
   local prefix = string.match(d.member, '^(.*)|%d+$')
   redis.call('ZADD', KEYS[2], ARGV[2], prefix .. '|0')
+  redis.call('HSET', ARGV[4], d.direct_id .. ':s', cjson.encode({status = 'queued', attempts = 0}))
 end
 redis.call('HDEL', KEYS[4], ARGV[1])
 return 1
@@ -457,6 +460,24 @@ absl::Status DeliveryQueue::ReleaseChunk(const ChunkClaim& claim) {
 absl::Status DeliveryQueue::FinishChunk(const ChunkClaim& claim) {
   const std::string p = keys::CampaignQueue(claim.org_id, claim.campaign_id);
   return redis_->Command({"ZREM", p + ":leases", Num(claim.chunk)}).status();
+}
+
+absl::Status DeliveryQueue::RenewItems(std::string_view org_id,
+                                       std::span<const ClaimedMessage> messages) {
+  const std::string until = Num(clock_->NowMillis() + options_.lease_millis);
+  std::vector<std::vector<std::string>> commands;
+  for (const ClaimedMessage& m : messages) {
+    if (m.lane == ClaimedMessage::Lane::kChunk) continue;
+    // XX: a recorded item is gone and stays gone; GT: never earlier than it already is.
+    commands.push_back({"ZADD",
+                        m.lane == ClaimedMessage::Lane::kDirect ? keys::DirectLane(org_id)
+                                                                 : keys::DueLane(org_id),
+                        "XX", "GT", until, m.member});
+  }
+  if (commands.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(commands));
+  for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
@@ -699,7 +720,8 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
                    redis_->Eval(kRequeueScript,
                                 {keys::DueLane(org_id), keys::DirectLane(org_id),
                                  keys::DirectLocks(org_id), keys::DeadLetters(org_id)},
-                                {std::string(id), Num(clock_->NowMillis()), keys::Tag(org_id)}));
+                                {std::string(id), Num(clock_->NowMillis()), keys::Tag(org_id),
+                                 keys::DirectMessages(org_id)}));
   if (reply.integer != 1) return absl::NotFoundError("no such dead letter");
   return absl::OkStatus();
 }

@@ -113,6 +113,9 @@ class DeliveryQueue {
   absl::Status ReleaseChunk(const ChunkClaim& claim);
   // Every message of the chunk has an outcome recorded.
   absl::Status FinishChunk(const ChunkClaim& claim);
+  // Extends the leases of claimed scheduled and direct items that are still unrecorded (a
+  // worker waiting on a rate limit keeps them). Never moves an item's due time earlier.
+  absl::Status RenewItems(std::string_view org_id, std::span<const ClaimedMessage> messages);
 
   // Scheduled lane: up to `limit` due items of one organisation, leased.
   absl::StatusOr<std::vector<ClaimedMessage>> ClaimScheduled(std::string_view org_id,

@@ -218,6 +218,8 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterSegmentRoutes(*router_);
   RegisterLinkRoutes(*router_);
   RegisterTemplateRoutes(*router_);
+  RegisterCampaignRoutes(*router_);
+  RegisterMessageRoutes(*router_);
 
   server_->set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
   server_->set_read_timeout(settings_.read_timeout_seconds, 0);

@@ -13,6 +13,8 @@
 #include "gateway/api/idempotency.h"
 #include "gateway/api/problem.h"
 #include "gateway/auth/principal.h"
+#include "gateway/campaigns/campaign_launcher.h"
+#include "gateway/campaigns/campaign_store.h"
 #include "gateway/config/gateway_config.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/contacts/importer.h"
@@ -48,6 +50,9 @@ struct ApiServices {
   TrackedLinks* links = nullptr;
   TemplateStore* templates = nullptr;
   const TemplateRenderer* renderer = nullptr;
+  CampaignStore* campaigns = nullptr;
+  CampaignLauncher* launcher = nullptr;
+  DeliveryQueue* queue = nullptr;
 };
 
 // What a handler gets: the request, who is calling, and the {name} parameters of its pattern.
@@ -94,6 +99,8 @@ void RegisterContactRoutes(ApiRouter& router);
 void RegisterSegmentRoutes(ApiRouter& router);
 void RegisterLinkRoutes(ApiRouter& router);
 void RegisterTemplateRoutes(ApiRouter& router);
+void RegisterCampaignRoutes(ApiRouter& router);
+void RegisterMessageRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

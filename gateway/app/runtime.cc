@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/sandbox/sandbox_provider.h"
+#include "adapters/webhook/webhook_provider.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/key_schema.h"
 
@@ -50,7 +52,65 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
                                               int64_t{config.links.ttl_days} * 86400);
   rt->templates_ = std::make_unique<TemplateStore>(rt->redis_.get(), rt->clock_);
   rt->renderer_ = std::make_unique<TemplateRenderer>();
+  QueueOptions queue_options;
+  queue_options.chunk_size = static_cast<size_t>(config.delivery.chunk_size);
+  queue_options.lease_millis = int64_t{config.delivery.lease_seconds} * 1000;
+  rt->queue_ = std::make_unique<DeliveryQueue>(rt->redis_.get(), rt->clock_, queue_options);
+  rt->campaigns_ = std::make_unique<CampaignStore>(rt->redis_.get(), rt->clock_);
+  rt->launcher_ = std::make_unique<CampaignLauncher>(rt->contacts_.get(), rt->segments_.get(),
+                                                     rt->templates_.get(), rt->campaigns_.get(),
+                                                     rt->queue_.get(), rt->clock_);
+  rt->provider_rates_ = std::make_unique<ProviderRateLimiter>(rt->redis_.get(), rt->clock_);
+  rt->providers_ = std::make_unique<ProviderRegistry>();
+  for (const ProviderSettings& ps : config.delivery.providers) {
+    ProviderBinding binding;
+    binding.account = ps.name;
+    binding.rate = ProviderRate{ps.per_second, ps.per_minute};
+    if (ps.type == "webhook") {
+      WebhookConfig wc;
+      wc.name = ps.name;
+      wc.url = ps.url;
+      wc.auth_header = ps.auth_header;
+      wc.timeout_ms = ps.timeout_ms;
+      binding.provider = std::make_shared<WebhookProvider>(wc);
+    } else {
+      binding.provider = std::make_shared<SandboxProvider>(ps.name, rt->redis_.get(), rt->clock_);
+    }
+    for (const std::string& ch : ps.channels) rt->providers_->Bind(*ParseChannel(ch), binding);
+  }
+  // Every channel without a configured provider goes to the sandbox.
+  for (Channel ch : {Channel::kEmail, Channel::kSms, Channel::kWhatsApp, Channel::kTelegram,
+                     Channel::kMessenger}) {
+    if (rt->providers_->For(ch) != nullptr) continue;
+    const std::string name = std::string(ChannelName(ch)) + "-sandbox";
+    rt->providers_->Bind(ch, ProviderBinding{std::make_shared<SandboxProvider>(
+                                                 name, rt->redis_.get(), rt->clock_),
+                                             name, ProviderRate{}});
+  }
   return rt;
+}
+
+std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
+  WorkerDeps deps;
+  deps.redis = redis_.get();
+  deps.clock = clock_;
+  deps.queue = queue_.get();
+  deps.contacts = contacts_.get();
+  deps.templates = templates_.get();
+  deps.renderer = renderer_.get();
+  deps.campaigns = campaigns_.get();
+  deps.orgs = orgs_.get();
+  deps.providers = providers_.get();
+  deps.rate_limiter = provider_rates_.get();
+  deps.metrics = metrics_.get();
+  WorkerOptions options;
+  options.threads = static_cast<size_t>(config_.delivery.worker_threads);
+  options.group_size = static_cast<size_t>(config_.delivery.group_size);
+  options.backoff.max_attempts = config_.delivery.max_attempts;
+  options.backoff.base_millis = config_.delivery.backoff_base_ms;
+  options.backoff.cap_millis = config_.delivery.backoff_cap_ms;
+  options.default_time_zone = config_.delivery.default_time_zone;
+  return std::make_unique<DeliveryWorker>(deps, options);
 }
 
 Runtime::~Runtime() {
@@ -74,6 +134,9 @@ ApiServices Runtime::Services() {
   s.links = links_.get();
   s.templates = templates_.get();
   s.renderer = renderer_.get();
+  s.campaigns = campaigns_.get();
+  s.launcher = launcher_.get();
+  s.queue = queue_.get();
   return s;
 }
 

@@ -6,7 +6,11 @@
 
 #include "gateway/api/api_server.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/campaigns/campaign_launcher.h"
+#include "gateway/campaigns/campaign_store.h"
 #include "gateway/config/gateway_config.h"
+#include "gateway/delivery/delivery_worker.h"
+#include "gateway/delivery/provider_registry.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/contacts/importer.h"
 #include "gateway/core/embedded_redis.h"
@@ -45,6 +49,11 @@ class Runtime {
   SegmentStore& segments() { return *segments_; }
   GatewayMetrics& metrics() { return *metrics_; }
   TrackedLinks& links() { return *links_; }
+  DeliveryQueue& queue() { return *queue_; }
+  CampaignStore& campaigns() { return *campaigns_; }
+  CampaignLauncher& launcher() { return *launcher_; }
+  // A delivery worker over this runtime's stores and configured providers (not started).
+  std::unique_ptr<DeliveryWorker> NewWorker();
   const Clock& clock() const { return *clock_; }
   // The private server, when no URL is configured.
   EmbeddedRedis* embedded_redis() { return embedded_.get(); }
@@ -66,6 +75,11 @@ class Runtime {
   std::unique_ptr<TrackedLinks> links_;
   std::unique_ptr<TemplateStore> templates_;
   std::unique_ptr<TemplateRenderer> renderer_;
+  std::unique_ptr<DeliveryQueue> queue_;
+  std::unique_ptr<CampaignStore> campaigns_;
+  std::unique_ptr<CampaignLauncher> launcher_;
+  std::unique_ptr<ProviderRegistry> providers_;
+  std::unique_ptr<ProviderRateLimiter> provider_rates_;
 };
 
 }  // namespace ogw

@@ -25,6 +25,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> OpenRuntime(const CommonOptions& common
   return Runtime::Open(config);
 }
 
+int Fail(std::ostream& err, const absl::Status& s) {
+  err << "error: " << s.message() << "\n";
+  return 1;
+}
+
 // Blocks until SIGINT or SIGTERM.
 void WaitForShutdownSignal() {
   sigset_t set;
@@ -36,16 +41,20 @@ void WaitForShutdownSignal() {
   spdlog::info("received signal {}, shutting down", sig);
 }
 
-int Serve(const CommonOptions& common, int port_override, std::ostream& out,
-          std::ostream& err) {
-  // Block the shutdown signals before any thread starts, so they all inherit the mask and
-  // only sigwait() receives them.
+// Blocks the shutdown signals before any thread starts, so they all inherit the mask and
+// only sigwait() receives them.
+void BlockShutdownSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+}
+
+int Serve(const CommonOptions& common, int port_override, std::ostream& out,
+          std::ostream& err) {
+  BlockShutdownSignals();
 
   auto config = GatewayConfig::LoadFile(common.config_path);
   if (!config.ok()) {
@@ -78,15 +87,58 @@ int Serve(const CommonOptions& common, int port_override, std::ostream& out,
   } else {
     out << "existing data loaded; create more keys with: outreach-gateway key create\n";
   }
+  std::unique_ptr<DeliveryWorker> worker;
+  if (config->delivery.worker_in_serve) {
+    worker = (*runtime)->NewWorker();
+    worker->Start();
+    out << "delivery worker running with " << config->delivery.worker_threads << " threads\n";
+  }
   out.flush();
   WaitForShutdownSignal();
   server.Stop();
+  if (worker) worker->Stop();
   return 0;
 }
 
-int Fail(std::ostream& err, const absl::Status& s) {
-  err << "error: " << s.message() << "\n";
-  return 1;
+// A process that only drains the delivery queue; run as many as needed, on any host that
+// reaches the same Redis.
+int Worker(const CommonOptions& common, std::ostream& out, std::ostream& err) {
+  BlockShutdownSignals();
+  auto runtime = OpenRuntime(common);
+  if (!runtime.ok()) {
+    err << "error: " << MessageOf(runtime.status()) << "\n";
+    return 1;
+  }
+  auto worker = (*runtime)->NewWorker();
+  worker->Start();
+  out << "outreach-gateway worker running with " << (*runtime)->config().delivery.worker_threads
+      << " threads\n";
+  out.flush();
+  WaitForShutdownSignal();
+  worker->Stop();
+  return 0;
+}
+
+int QueueStats(Runtime& rt, const std::string& org_id, std::ostream& out, std::ostream& err) {
+  auto lanes = rt.queue().LaneSizes(org_id);
+  if (!lanes.ok()) return Fail(err, lanes.status());
+  nlohmann::json report = {{"lanes", *lanes}, {"campaigns", nlohmann::json::array()}};
+  auto campaigns = rt.campaigns().List(org_id);
+  if (!campaigns.ok()) return Fail(err, campaigns.status());
+  for (const Campaign& c : *campaigns) {
+    if (!c.launched()) continue;
+    auto state = rt.queue().State(org_id, c.id);
+    auto stats = rt.queue().CampaignStats(org_id, c.id);
+    if (!state.ok()) return Fail(err, state.status());
+    if (!stats.ok()) return Fail(err, stats.status());
+    report["campaigns"].push_back(
+        {{"id", c.id},
+         {"name", c.name},
+         {"state", *state ? std::string(CampaignStateName(**state)) : "draft"},
+         {"stats", *stats}});
+  }
+  out << report.dump(2) << "\n";
+  return 0;
 }
 
 std::string ReadFile(const std::string& path, bool* ok) {
@@ -110,7 +162,23 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   auto* serve = app.add_subcommand("serve", "run the HTTP API");
   serve->add_option("--port", port, "override server.port");
 
+  auto* worker = app.add_subcommand("worker", "drain the delivery queue (no HTTP API)");
+
   auto* check = app.add_subcommand("check-config", "validate the configuration file and exit");
+
+  auto* queue = app.add_subcommand("queue", "the delivery queue");
+  queue->require_subcommand(1);
+  std::string queue_org, letter_id;
+  auto* queue_stats = queue->add_subcommand("stats", "lane sizes and per-campaign counters");
+  queue_stats->add_option("--org", queue_org, "organisation id")->required();
+  auto* dead = queue->add_subcommand("dead-letters", "list dead letters");
+  dead->add_option("--org", queue_org, "organisation id")->required();
+  auto* dead_show = queue->add_subcommand("dead-letter", "show one dead letter");
+  dead_show->add_option("--org", queue_org, "organisation id")->required();
+  dead_show->add_option("--id", letter_id, "dead letter id")->required();
+  auto* requeue = queue->add_subcommand("requeue", "send a dead letter again");
+  requeue->add_option("--org", queue_org, "organisation id")->required();
+  requeue->add_option("--id", letter_id, "dead letter id")->required();
 
   auto* org = app.add_subcommand("org", "organisations");
   org->require_subcommand(1);
@@ -151,6 +219,7 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
 
   if (*serve) return Serve(common, port, out, err);
+  if (*worker) return Worker(common, out, err);
   if (*check) {
     auto config = GatewayConfig::LoadFile(common.config_path);
     if (!config.ok()) return Fail(err, config.status());
@@ -218,6 +287,28 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (!report.ok()) return Fail(err, report.status());
     out << report->ToJson(format).dump(2) << "\n";
     return report->failed == 0 ? 0 : 3;
+  }
+  if (*queue_stats) return QueueStats(rt, queue_org, out, err);
+  if (*dead) {
+    auto letters = rt.queue().ListDeadLetters(queue_org);
+    if (!letters.ok()) return Fail(err, letters.status());
+    for (const auto& l : *letters) {
+      out << l.id << "\t" << l.detail.value("code", "") << "\t" << l.detail.value("reason", "")
+          << "\n";
+    }
+    return 0;
+  }
+  if (*dead_show) {
+    auto letter = rt.queue().GetDeadLetter(queue_org, letter_id);
+    if (!letter.ok()) return Fail(err, letter.status());
+    if (!*letter) return Fail(err, absl::NotFoundError("no dead letter " + letter_id));
+    out << (*letter)->detail.dump(2) << "\n";
+    return 0;
+  }
+  if (*requeue) {
+    if (auto s = rt.queue().RequeueDeadLetter(queue_org, letter_id); !s.ok()) return Fail(err, s);
+    out << "requeued " << letter_id << "\n";
+    return 0;
   }
   if (*seg_preview) {
     auto expression = SegmentExpression::Parse(seg_expression);

@@ -1,7 +1,10 @@
 #include "gateway/config/gateway_config.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include "gateway/contacts/contact.h"
 
 namespace ogw {
 
@@ -59,6 +62,48 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
     if (!c.links.secret.empty() && c.links.secret.size() < 32) {
       s.Error("secret", "must be at least 32 characters");
     }
+  });
+  r.Object("delivery", [&](JsonReader& s) {
+    DeliverySettings& d = c.delivery;
+    s.Bool("worker_in_serve", &d.worker_in_serve);
+    s.Int("worker_threads", &d.worker_threads, 1, 256);
+    s.Int("group_size", &d.group_size, 1, 10000);
+    s.Int("chunk_size", &d.chunk_size, 8, 100000);
+    s.Int("lease_seconds", &d.lease_seconds, 5, 3600);
+    s.Int("max_attempts", &d.max_attempts, 1, 100);
+    s.Int("backoff_base_ms", &d.backoff_base_ms, 1, 3'600'000);
+    s.Int("backoff_cap_ms", &d.backoff_cap_ms, 1, 86'400'000);
+    s.String("default_time_zone", &d.default_time_zone);
+    if (d.chunk_size % 8 != 0) s.Error("chunk_size", "must be a multiple of 8");
+    std::set<std::string> names;
+    std::set<std::string> served;
+    s.ObjectList("providers", [&](JsonReader& p) {
+      ProviderSettings ps;
+      p.String("name", &ps.name, true);
+      p.String("type", &ps.type, true);
+      p.StringList("channels", &ps.channels, true);
+      p.String("url", &ps.url);
+      p.String("auth_header", &ps.auth_header);
+      p.Int("timeout_ms", &ps.timeout_ms, 100, 300000);
+      p.Double("per_second", &ps.per_second, 0, 1e6);
+      p.Double("per_minute", &ps.per_minute, 0, 1e8);
+      if (!names.insert(ps.name).second) p.Error("name", "another provider has this name");
+      if (ps.type != "sandbox" && ps.type != "webhook") {
+        p.Error("type", "expected sandbox or webhook");
+      }
+      if (ps.type == "webhook" && !ps.url.starts_with("http://") &&
+          !ps.url.starts_with("https://")) {
+        p.Error("url", "webhook providers need an http:// or https:// url");
+      }
+      for (const std::string& ch : ps.channels) {
+        if (!ParseChannel(ch)) {
+          p.Error("channels", "unknown channel " + ch);
+        } else if (!served.insert(ch).second) {
+          p.Error("channels", "channel " + ch + " already has a provider");
+        }
+      }
+      d.providers.push_back(std::move(ps));
+    });
   });
   r.Object("logging", [&](JsonReader& s) {
     s.String("level", &c.logging.level);

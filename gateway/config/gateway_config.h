@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +54,31 @@ struct LinkSettings {
   int ttl_days = 365;
 };
 
+// A provider account. Channels without one use the sandbox provider.
+struct ProviderSettings {
+  std::string name;                   // Unique; also the rate-limit account.
+  std::string type;                   // "sandbox" or "webhook".
+  std::vector<std::string> channels;  // Channels it serves: "sms", "email", ...
+  std::string url;                    // webhook: where messages are POSTed.
+  std::string auth_header;            // webhook: e.g. "Authorization: Bearer ${TOKEN}".
+  int timeout_ms = 10000;
+  double per_second = 0;              // Rate limits; 0 = none.
+  double per_minute = 0;
+};
+
+struct DeliverySettings {
+  bool worker_in_serve = true;  // `serve` also drains the queue; `worker` runs only that.
+  int worker_threads = 4;
+  int group_size = 250;
+  int chunk_size = 1000;
+  int lease_seconds = 60;
+  int max_attempts = 5;
+  int64_t backoff_base_ms = 2000;
+  int64_t backoff_cap_ms = 3'600'000;
+  std::string default_time_zone = "UTC";
+  std::vector<ProviderSettings> providers;
+};
+
 struct LoggingSettings {
   std::string level = "info";  // trace, debug, info, warn, error.
 };
@@ -63,6 +89,7 @@ struct GatewayConfig {
   ApiSettings api;
   BootstrapSettings bootstrap;
   LinkSettings links;
+  DeliverySettings delivery;
   LoggingSettings logging;
 
   // Every problem is reported with its key path; unknown keys are errors.

@@ -135,6 +135,13 @@ void JsonReader::Bool(std::string_view key, bool* out, bool required) {
   *out = v->get<bool>();
 }
 
+void JsonReader::AnyObject(std::string_view key, nlohmann::json* out, bool required) {
+  const nlohmann::json* v = Find(key, required);
+  if (v == nullptr) return;
+  if (!v->is_object()) return Error(key, "expected an object");
+  *out = *v;
+}
+
 void JsonReader::StringList(std::string_view key, std::vector<std::string>* out,
                               bool required) {
   const nlohmann::json* v = Find(key, required);

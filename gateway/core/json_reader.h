@@ -45,6 +45,8 @@ class JsonReader {
   void Double(std::string_view key, double* out, double min, double max, bool required = false);
   void Bool(std::string_view key, bool* out, bool required = false);
   void StringList(std::string_view key, std::vector<std::string>* out, bool required = false);
+  // An object taken whole, its keys unchecked (free-form data such as template variables).
+  void AnyObject(std::string_view key, nlohmann::json* out, bool required = false);
   // Visits a child object; `fn` receives a reader for it. Absent keys are skipped.
   void Object(std::string_view key, const std::function<void(JsonReader&)>& fn,
               bool required = false);

@@ -75,5 +75,7 @@ inline std::string DirectLane(std::string_view org) { return Tag(org) + ":direct
 inline std::string DirectMessages(std::string_view org) { return Tag(org) + ":dmsg"; }
 inline std::string DirectLocks(std::string_view org) { return Tag(org) + ":dlock"; }
 inline std::string DeadLetters(std::string_view org) { return Tag(org) + ":dead"; }
+// Capped stream of what the sandbox provider would have sent.
+inline std::string SandboxOutbox(std::string_view org) { return Tag(org) + ":sandbox"; }
 
 }  // namespace ogw::keys

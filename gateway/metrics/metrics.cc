@@ -22,6 +22,10 @@ GatewayMetrics::GatewayMetrics() : registry_(std::make_shared<prometheus::Regist
                       .Name("ogw_contact_import_rows_total")
                       .Help("Imported contact rows by outcome")
                       .Register(*registry_);
+  deliveries_ = &prometheus::BuildCounter()
+                     .Name("ogw_delivery_messages_total")
+                     .Help("Queued messages by channel, campaign (empty: direct) and outcome")
+                     .Register(*registry_);
 }
 
 void GatewayMetrics::ObserveRequest(std::string_view method, std::string_view route, int status,
@@ -44,6 +48,15 @@ void GatewayMetrics::CountImport(size_t created, size_t updated, size_t unchange
   import_rows_->Add({{"outcome", "updated"}}).Increment(static_cast<double>(updated));
   import_rows_->Add({{"outcome", "unchanged"}}).Increment(static_cast<double>(unchanged));
   import_rows_->Add({{"outcome", "failed"}}).Increment(static_cast<double>(failed));
+}
+
+void GatewayMetrics::CountDelivery(std::string_view channel, std::string_view campaign,
+                                   std::string_view outcome) {
+  deliveries_
+      ->Add({{"channel", std::string(channel)},
+             {"campaign", std::string(campaign)},
+             {"outcome", std::string(outcome)}})
+      .Increment();
 }
 
 std::string GatewayMetrics::Serialize() const {

@@ -25,6 +25,10 @@ class GatewayMetrics {
   void CountRateLimited();
   void CountImport(size_t created, size_t updated, size_t unchanged, size_t failed);
 
+  // One message's outcome in the delivery queue (campaign "" for direct messages).
+  void CountDelivery(std::string_view channel, std::string_view campaign,
+                     std::string_view outcome);
+
   prometheus::Registry& registry() { return *registry_; }
   // Prometheus text exposition format 0.0.4.
   std::string Serialize() const;
@@ -35,6 +39,7 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Histogram>* latency_;
   prometheus::Counter* rate_limited_;
   prometheus::Family<prometheus::Counter>* import_rows_;
+  prometheus::Family<prometheus::Counter>* deliveries_;
 };
 
 }  // namespace ogw

@@ -125,4 +125,16 @@ std::string ApiTest::CreateContact(const nlohmann::json& body, const std::string
   return r.json.value("id", "");
 }
 
+std::string ApiTest::CreateTemplate(const nlohmann::json& body, const std::string& token) {
+  HttpResult r = Post("/v1/templates", body, token);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json.value("id", "");
+}
+
+std::string ApiTest::CreateSegment(const nlohmann::json& body, const std::string& token) {
+  HttpResult r = Post("/v1/segments", body, token);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json.value("id", "");
+}
+
 }  // namespace ogw::testing

@@ -55,6 +55,12 @@ class ApiTest : public RedisTest {
                                  std::string* officer_id = nullptr);
   // Creates a contact (as `token`) and returns its id; fails the test on error.
   std::string CreateContact(const nlohmann::json& body, const std::string& token);
+  // Creates a template (POST /v1/templates as `token`) and returns its id; fails the test on
+  // error.
+  std::string CreateTemplate(const nlohmann::json& body, const std::string& token);
+  // Creates a saved segment (POST /v1/segments as `token`) and returns its id; fails the test
+  // on error.
+  std::string CreateSegment(const nlohmann::json& body, const std::string& token);
 
   FakeClock clock_;
   GatewayConfig config_;

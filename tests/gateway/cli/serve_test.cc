@@ -16,53 +16,17 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/testutil/gateway_process.h"
 #include "tests/testutil/redis_fixture.h"
 
 namespace ogw::testing {
 namespace {
 
-class ServeProcess {
+// `outreach-gateway serve` with `config`.
+class ServeProcess : public GatewayProcess {
  public:
-  ServeProcess(const std::string& config, const std::string& log) : log_(log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE* out = freopen(log.c_str(), "w", stdout);
-      (void)out;
-      dup2(fileno(stdout), STDERR_FILENO);
-      execl(OGW_GATEWAY_BINARY, OGW_GATEWAY_BINARY, "--config", config.c_str(), "serve",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Waits until the log contains `pattern`; returns the whole log.
-  std::string WaitFor(const std::string& pattern) {
-    for (int i = 0; i < 300; ++i) {
-      std::ifstream in(log_);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      if (buf.str().find(pattern) != std::string::npos) return buf.str();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "timed out waiting for '" << pattern << "'";
-    return "";
-  }
-  int Terminate() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  std::string log_;
-  pid_t pid_ = 0;
+  ServeProcess(const std::string& config, const std::string& log)
+      : GatewayProcess(OGW_GATEWAY_BINARY, config, log) {}
 };
 
 int FreePort() {

@@ -1,0 +1,321 @@
+#include "adapters/common/http_batch_client.h"
+
+#include <strings.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <mutex>
+#include <string_view>
+
+namespace ogw {
+namespace {
+
+constexpr int kMaxEvents = 256;
+// epoll_wait bound when curl has no timer pending, so a lost wake-up can only cost this long.
+constexpr int kIdleWaitMillis = 1000;
+
+void GlobalInitOnce() {
+  // curl_global_init is not thread-safe and must run before any other curl call.
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
+}
+
+std::string_view Trim(std::string_view text) {
+  const size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  const size_t end = text.find_last_not_of(" \t\r\n");
+  return text.substr(begin, end - begin + 1);
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  const size_t bytes = size * count;
+  const size_t room = HttpResponse::kMaxBodyBytes - response->body.size();
+  response->body.append(data, std::min(bytes, room));
+  return bytes;  // Anything past the cap is dropped, not treated as a write error.
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  const size_t bytes = size * count;
+  const std::string_view line(data, bytes);
+  if (StartsWithNoCase(line, "HTTP/")) {
+    // A new status line starts a new response (after an interim 1xx): forget the old one's.
+    response->retry_after.clear();
+    response->status_text.clear();
+    const size_t code_at = line.find(' ');
+    const size_t phrase_at =
+        code_at == std::string_view::npos ? code_at : line.find(' ', code_at + 1);
+    if (phrase_at != std::string_view::npos) {
+      response->status_text = Trim(line.substr(phrase_at + 1));
+    }
+  } else if (StartsWithNoCase(line, "retry-after:")) {
+    response->retry_after = Trim(line.substr(sizeof("retry-after:") - 1));
+  }
+  return bytes;
+}
+
+void Fail(HttpResponse* response, CURLcode code) {
+  *response = HttpResponse{};
+  response->curl_code = code;
+  response->error = curl_easy_strerror(code);
+}
+
+}  // namespace
+
+struct HttpBatchClient::Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  HttpResponse* response = nullptr;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+HttpBatchClient::HttpBatchClient(HttpBatchClientOptions options) : options_(options) {
+  GlobalInitOnce();
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  multi_ = curl_multi_init();
+  if (multi_ != nullptr) {
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &HttpBatchClient::OnSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &HttpBatchClient::OnTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_connections);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
+  }
+  // Transfers of one multi handle share its connection and DNS caches but not TLS sessions;
+  // sharing those turns a thousand full handshakes to one provider into resumptions. One
+  // thread uses the share at a time, so it needs no lock callbacks.
+  share_ = curl_share_init();
+  if (share_ != nullptr) curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+}
+
+HttpBatchClient::~HttpBatchClient() {
+  // Closing the multi handle closes cached connections and reports their sockets through
+  // OnSocket, so the epoll set must still be open.
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  for (auto& transfer : transfers_) {
+    curl_slist_free_all(transfer->headers);
+    curl_easy_cleanup(transfer->easy);
+  }
+  if (share_ != nullptr) curl_share_cleanup(share_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+void HttpBatchClient::Perform(std::span<const HttpRequest> requests,
+                              std::span<HttpResponse> responses) {
+  const size_t count = std::min(requests.size(), responses.size());
+  if (multi_ == nullptr || epoll_fd_ < 0) {
+    for (size_t i = 0; i < count; ++i) Fail(&responses[i], CURLE_FAILED_INIT);
+    return;
+  }
+  const size_t max_in_flight = std::max<size_t>(options_.max_in_flight, 1);
+  size_t next = 0;
+  size_t in_flight = 0;
+  size_t done = 0;
+  epoll_event events[kMaxEvents];
+  while (done < count) {
+    // A fresh client sends one request alone first, so that the batch behind it finds the
+    // host's address and TLS session cached instead of starting hundreds of resolver threads
+    // and full handshakes at once.
+    const size_t limit = warmed_up_ ? max_in_flight : 1;
+    while (next < count && in_flight < limit) {
+      Transfer* transfer = AcquireTransfer();
+      if (transfer == nullptr) {
+        Fail(&responses[next++], CURLE_OUT_OF_MEMORY);
+        ++done;
+      } else if (!Start(transfer, requests[next], &responses[next])) {
+        idle_.push_back(transfer);
+        ++next;
+        ++done;
+      } else {
+        ++next;
+        ++in_flight;
+      }
+    }
+    if (in_flight == 0) continue;
+
+    const int ready = epoll_wait(epoll_fd_, events, kMaxEvents, WaitMillis());
+    int running = 0;
+    for (int i = 0; i < ready; ++i) {
+      int mask = 0;
+      if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi_, events[i].data.fd, mask, &running);
+    }
+    if (deadline_.has_value() && std::chrono::steady_clock::now() >= *deadline_) {
+      deadline_.reset();  // OnTimer sets the next one from inside socket_action.
+      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    const size_t finished = DrainCompleted();
+    in_flight -= finished;
+    done += finished;
+  }
+}
+
+HttpBatchClient::Transfer* HttpBatchClient::AcquireTransfer() {
+  if (!idle_.empty()) {
+    Transfer* transfer = idle_.back();
+    idle_.pop_back();
+    return transfer;
+  }
+  auto transfer = std::make_unique<Transfer>();
+  transfer->easy = curl_easy_init();
+  if (transfer->easy == nullptr) return nullptr;
+  transfers_.push_back(std::move(transfer));
+  return transfers_.back().get();
+}
+
+bool HttpBatchClient::Start(Transfer* transfer, const HttpRequest& request,
+                            HttpResponse* response) {
+  *response = HttpResponse{};
+  CURL* easy = transfer->easy;
+  // Resets options only; the multi handle keeps the connections and caches.
+  curl_easy_reset(easy);
+  transfer->error[0] = '\0';
+  transfer->response = response;
+
+  curl_slist_free_all(transfer->headers);
+  transfer->headers = nullptr;
+  bool has_expect = false;
+  for (const std::string& header : request.headers) {
+    curl_slist* grown = curl_slist_append(transfer->headers, header.c_str());
+    if (grown == nullptr) {
+      Fail(response, CURLE_OUT_OF_MEMORY);
+      return false;
+    }
+    transfer->headers = grown;
+    has_expect = has_expect || StartsWithNoCase(header, "expect:");
+  }
+  if (!has_expect) {
+    // Otherwise curl holds larger bodies back for up to a second waiting for "100 Continue".
+    curl_slist* grown = curl_slist_append(transfer->headers, "Expect:");
+    if (grown == nullptr) {
+      Fail(response, CURLE_OUT_OF_MEMORY);
+      return false;
+    }
+    transfer->headers = grown;
+  }
+
+  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // Signals cannot be used from many threads.
+  curl_easy_setopt(easy, CURLOPT_SHARE, share_);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, options_.request_timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, response);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, response);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
+  if (request.method == "GET") {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else {
+    // Sent from the caller's string without a copy; the request outlives the transfer.
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+    if (request.method != "POST") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+  }
+
+  const CURLMcode added = curl_multi_add_handle(multi_, easy);
+  if (added != CURLM_OK) {
+    Fail(response, added == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT);
+    response->error = curl_multi_strerror(added);
+    transfer->response = nullptr;
+    return false;
+  }
+  return true;
+}
+
+void HttpBatchClient::Finish(Transfer* transfer, CURLcode code) {
+  HttpResponse* response = transfer->response;
+  if (code == CURLE_OK) {
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response->status);
+  } else {
+    // A half-received answer is no answer; keep only why it failed.
+    response->status = 0;
+    response->status_text.clear();
+    response->retry_after.clear();
+    response->body.clear();
+    response->error = transfer->error[0] != '\0' ? transfer->error : curl_easy_strerror(code);
+  }
+  response->curl_code = code;
+  curl_multi_remove_handle(multi_, transfer->easy);
+  curl_slist_free_all(transfer->headers);
+  transfer->headers = nullptr;
+  transfer->response = nullptr;
+  idle_.push_back(transfer);
+  warmed_up_ = true;
+}
+
+size_t HttpBatchClient::DrainCompleted() {
+  size_t finished = 0;
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    char* opaque = nullptr;
+    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &opaque);
+    // Read before Finish: removing the handle invalidates `message`.
+    const CURLcode code = message->data.result;
+    Finish(reinterpret_cast<Transfer*>(opaque), code);
+    ++finished;
+  }
+  return finished;
+}
+
+int HttpBatchClient::WaitMillis() const {
+  if (!deadline_.has_value()) return kIdleWaitMillis;
+  const auto left = *deadline_ - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+  // Rounded up: waking a little early would only spin until the deadline.
+  const auto millis = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+  return static_cast<int>(std::min<long long>(millis, kIdleWaitMillis));
+}
+
+int HttpBatchClient::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* self,
+                              void* socket_data) {
+  auto* client = static_cast<HttpBatchClient*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(client->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);  // May already be closed.
+    return 0;
+  }
+  epoll_event event{};
+  event.data.fd = socket;
+  if (what & CURL_POLL_IN) event.events |= EPOLLIN;
+  if (what & CURL_POLL_OUT) event.events |= EPOLLOUT;
+  const int op = socket_data != nullptr ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(client->epoll_fd_, op, socket, &event) != 0) {
+    // A closed socket leaves the epoll set by itself, and its number may come back for a
+    // new connection, so our view and curl's can differ by one step: try the other op.
+    const int retry = errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    epoll_ctl(client->epoll_fd_, retry, socket, &event);
+  }
+  if (socket_data == nullptr) curl_multi_assign(client->multi_, socket, client);
+  return 0;
+}
+
+int HttpBatchClient::OnTimer(CURLM* /*multi*/, long timeout_ms, void* self) {
+  auto* client = static_cast<HttpBatchClient*>(self);
+  if (timeout_ms < 0) {
+    client->deadline_.reset();
+  } else {
+    client->deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
+}
+
+}  // namespace ogw

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ogw {
+
+// One HTTP request of a batch. The client reads it in place: it must outlive Perform().
+struct HttpRequest {
+  std::string method = "POST";       // "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", ...
+  std::string url;                   // Absolute http:// or https:// URL.
+  std::vector<std::string> headers;  // "Name: value" lines, sent as given.
+  std::string body;                  // Sent with Content-Length for every method but GET/HEAD.
+};
+
+// How one request ended. A transport failure (refused, timed out, reset, TLS error) has
+// status 0 and a curl_code other than CURLE_OK; otherwise status is the HTTP status code.
+struct HttpResponse {
+  long status = 0;
+  CURLcode curl_code = CURLE_OK;
+  std::string error;        // curl's description of a transport failure; never the body.
+  std::string status_text;  // Reason phrase of the status line ("Bad Request"); empty for HTTP/2.
+  std::string retry_after;  // Raw Retry-After header value, if the response carried one.
+  std::string body;         // The first kMaxBodyBytes of the response body.
+
+  static constexpr size_t kMaxBodyBytes = 64 * 1024;
+};
+
+struct HttpBatchClientOptions {
+  size_t max_in_flight = 1000;      // Requests on the wire at once; the rest wait their turn.
+  long connect_timeout_ms = 2000;   // TCP (+TLS) connect, per request.
+  long request_timeout_ms = 10000;  // Whole request, counted from when it goes in flight.
+  long max_connections = 1000;      // Idle keep-alive connections kept (CURLMOPT_MAXCONNECTS).
+  long max_host_connections = 0;    // Open connections per host; 0 = unlimited.
+};
+
+// Performs batches of HTTP requests concurrently on the calling thread with the libcurl multi
+// interface (curl_multi_socket_action over a private epoll set): up to max_in_flight requests
+// share one thread instead of one blocking call per thread. Connections and curl handles stay
+// open between batches, so successive batches to the same host reuse keep-alive connections.
+//
+// Not thread-safe: one instance serves one Perform() at a time. Pool instances to share them
+// among threads (see WebhookProvider).
+class HttpBatchClient {
+ public:
+  explicit HttpBatchClient(HttpBatchClientOptions options = {});
+  ~HttpBatchClient();
+  HttpBatchClient(const HttpBatchClient&) = delete;
+  HttpBatchClient& operator=(const HttpBatchClient&) = delete;
+
+  // Sends requests[i] and fills responses[i]; the spans have the same size. Blocks until every
+  // request has a response or has failed; never throws. Per-request failures are reported in
+  // the response; if the client itself cannot work (no epoll, curl out of memory) every
+  // affected response says so with curl_code CURLE_FAILED_INIT or CURLE_OUT_OF_MEMORY.
+  void Perform(std::span<const HttpRequest> requests, std::span<HttpResponse> responses);
+
+ private:
+  struct Transfer;
+
+  Transfer* AcquireTransfer();
+  bool Start(Transfer* transfer, const HttpRequest& request, HttpResponse* response);
+  void Finish(Transfer* transfer, CURLcode code);
+  size_t DrainCompleted();
+  int WaitMillis() const;
+
+  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void* socket_data);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+
+  const HttpBatchClientOptions options_;
+  CURLM* multi_ = nullptr;
+  CURLSH* share_ = nullptr;
+  int epoll_fd_ = -1;
+  std::vector<std::unique_ptr<Transfer>> transfers_;               // Every transfer ever created.
+  std::vector<Transfer*> idle_;                                    // Those not in flight.
+  std::optional<std::chrono::steady_clock::time_point> deadline_;  // curl's next timeout.
+  bool warmed_up_ = false;  // A request has completed: DNS and TLS session caches are warm.
+};
+
+}  // namespace ogw

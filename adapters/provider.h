@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ogw {
+
+// One rendered message ready for a provider. Built by the delivery worker at send time; the
+// queue itself only ever stores references.
+struct OutboundMessage {
+  std::string message_id;  // The gateway's id: "<campaign>:<index>" or a direct message id.
+  std::string org_id;
+  std::string channel;     // "sms", "email", "telegram", ...
+  std::string to;          // Normalised address (E.164, e-mail, chat id).
+  std::string from;        // Sender id or address; empty for the provider's default.
+  std::string subject;     // E-mail only.
+  std::string text;        // Plain-text body (SMS, chat, e-mail text part).
+  std::string html;        // E-mail HTML part; empty elsewhere.
+  int64_t cost = 1;        // Units charged against the rate limit (SMS segments).
+};
+
+// How a provider answered one message.
+struct SendResult {
+  enum class Outcome {
+    kAccepted,   // The provider took the message; delivery reports may follow.
+    kTransient,  // Try again later: timeout, refused connection, 5xx, 429.
+    kPermanent,  // Never succeeds: invalid address, rejected content, other 4xx.
+    kOptedOut,   // The recipient told the provider to stop (e.g. Twilio 21610).
+  };
+  Outcome outcome = Outcome::kTransient;
+  std::string provider_message_id;  // When accepted.
+  std::string code;                 // Provider's code, or "http_503", "timeout", "connect".
+  std::string reason;               // Provider's text; never contains the message body.
+  int64_t retry_after_millis = 0;   // From the provider's Retry-After; 0 when absent.
+};
+
+std::string_view OutcomeName(SendResult::Outcome outcome);
+
+// A way to hand messages to one provider account. SendBatch sends many messages at once (the
+// HTTP providers keep them all in flight together) and blocks until every one has an answer or
+// has timed out. Implementations are thread-safe: several worker threads call SendBatch at once.
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  // Configured name, e.g. "sms-sandbox"; used in metrics and logs.
+  virtual const std::string& name() const = 0;
+  // Fills results[i] for messages[i]; both spans have the same size.
+  virtual void SendBatch(std::span<const OutboundMessage> messages,
+                         std::span<SendResult> results) = 0;
+};
+
+}  // namespace ogw

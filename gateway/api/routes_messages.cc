@@ -1,0 +1,224 @@
+// Routes for single messages and the delivery queue: direct officer messages, dead letters,
+// queue statistics and the sandbox outbox.
+
+#include "adapters/sandbox/sandbox_provider.h"
+#include "gateway/api/route_helpers.h"
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+namespace {
+
+constexpr size_t kMaxTextBytes = 10'000;
+constexpr size_t kMaxSubjectBytes = 998;  // One RFC 5322 header line.
+constexpr size_t kMaxDeadLetterId = 200;
+constexpr size_t kDefaultOutbox = 50;
+constexpr size_t kMaxOutbox = 500;
+
+// The first address of `contact` serving `channel` that an officer may write to: neither opted
+// out nor with consent withdrawn. A direct message answers someone the officer deals with, so
+// unlike campaigns it does not need consent recorded as granted. -1 with the reason otherwise.
+int DirectAddress(const Contact& contact, Channel channel, std::string* reason) {
+  const AddressKind kind = AddressKindForChannel(channel);
+  bool any = false;
+  for (size_t i = 0; i < contact.addresses.size() && i < 256; ++i) {
+    const Address& a = contact.addresses[i];
+    if (a.kind != kind) continue;
+    any = true;
+    if (!a.opted_out && a.consent.state != ConsentState::kWithdrawn) return static_cast<int>(i);
+  }
+  const std::string name(ChannelName(channel));
+  *reason = any ? "the contact's " + name + " address is opted out or consent was withdrawn"
+                : "the contact has no address for " + name;
+  return -1;
+}
+
+ApiResponse EnqueueMessage(RequestContext& ctx, const nlohmann::json& body) {
+  JsonReader r = JsonReader::ForInput(body);
+  std::string contact_id, channel_name, text, subject;
+  r.String("contact_id", &contact_id, true);
+  r.String("channel", &channel_name, true);
+  r.String("text", &text, true);
+  r.String("subject", &subject);
+  const std::optional<Channel> channel = ParseChannel(channel_name);
+  if (!channel_name.empty() && !channel) {
+    r.Error("channel", "must be email, sms, whatsapp, telegram or messenger");
+  }
+  if (auto t = body.find("text");
+      t != body.end() && t->is_string() && (text.empty() || text.size() > kMaxTextBytes)) {
+    r.Error("text", "must be 1 to 10000 bytes");
+  }
+  if (!subject.empty() && channel && *channel != Channel::kEmail) {
+    r.Error("subject", "only e-mail messages have a subject");
+  }
+  if (subject.size() > kMaxSubjectBytes) r.Error("subject", "must be at most 998 bytes");
+  if (!r.Finish().ok()) return InvalidFields(r);
+
+  const std::string& org = ctx.principal.org_id;
+  if (!IsWellFormedId(contact_id, "c")) return NotFound("contact");
+  auto stored = ctx.services.contacts->Get(org, contact_id);
+  if (!stored.ok()) return ProblemFromStatus(stored.status());
+  if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
+    return NotFound("contact");
+  }
+  const Contact& contact = (*stored)->contact;
+  std::string reason;
+  const int index = DirectAddress(contact, *channel, &reason);
+  if (index < 0) return Problem(422, "Invalid input", reason, "channel", {{"channel", reason}});
+
+  DirectMessageInput input;
+  input.contact_id = contact.id;
+  input.channel = static_cast<uint8_t>(*channel);
+  input.address_index = static_cast<uint8_t>(index);
+  // contact_id and channel are kept in the payload too, for the status route.
+  input.payload = {{"contact_id", contact.id},
+                   {"channel", ChannelName(*channel)},
+                   {"text", text},
+                   {"subject", subject},
+                   {"author", ctx.principal.officer_id},
+                   {"contact_post", contact.post_id}};
+  auto id = ctx.services.queue->EnqueueDirect(org, input);
+  if (!id.ok()) return ProblemFromStatus(id.status());
+  ApiResponse response = ApiResponse::Json(202, {{"id", *id},
+                                                 {"status", "queued"},
+                                                 {"contact_id", contact.id},
+                                                 {"channel", ChannelName(*channel)}});
+  response.contact_ids = {contact.id};
+  return response;
+}
+
+ApiResponse MessageStatus(RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  const std::string& org = ctx.principal.org_id;
+  if (!IsWellFormedId(id, "m")) return NotFound("message");
+  auto raw = ctx.services.redis->Command({"HGET", keys::DirectMessages(org), id});
+  if (!raw.ok()) return ProblemFromStatus(raw.status());
+  if (raw->IsNil()) return NotFound("message");
+  const nlohmann::json payload = nlohmann::json::parse(raw->str, nullptr, false);
+  if (!payload.is_object()) return NotFound("message");
+  const std::string contact_id = payload.value("contact_id", "");
+  // Scope follows the contact's post now; a contact since erased keeps the post it had.
+  std::string post = payload.value("contact_post", "");
+  if (!ctx.principal.scope.organisation_wide) {
+    if (IsWellFormedId(contact_id, "c")) {
+      auto stored = ctx.services.contacts->Get(org, contact_id);
+      if (!stored.ok()) return ProblemFromStatus(stored.status());
+      if (*stored) post = (*stored)->contact.post_id;
+    }
+    if (!ctx.principal.scope.Allows(post)) return NotFound("message");
+  }
+  auto status = ctx.services.queue->GetDirectStatus(org, id);
+  if (!status.ok()) return ProblemFromStatus(status.status());
+  if (!*status) return NotFound("message");
+  const DirectStatus& s = **status;
+  return ApiResponse::Json(200, {{"id", id},
+                                 {"contact_id", contact_id},
+                                 {"channel", payload.value("channel", "")},
+                                 {"author", payload.value("author", "")},
+                                 {"status", s.status},
+                                 {"attempts", s.attempts},
+                                 {"code", s.code},
+                                 {"reason", s.reason},
+                                 {"provider_message_id", s.provider_message_id},
+                                 {"updated_at", s.at_millis}});
+}
+
+nlohmann::json DeadLetterJson(const DeadLetter& d) {
+  nlohmann::json j = {{"id", d.id}};
+  if (d.detail.is_object()) j.update(d.detail);
+  j["id"] = d.id;
+  return j;
+}
+
+bool PlausibleDeadLetterId(const std::string& id) {
+  return !id.empty() && id.size() <= kMaxDeadLetterId;
+}
+
+// Organisation-wide: stats of every launched campaign, and the lanes' sizes.
+ApiResponse QueueStats(RequestContext& ctx) {
+  const std::string& org = ctx.principal.org_id;
+  auto lanes = ctx.services.queue->LaneSizes(org);
+  if (!lanes.ok()) return ProblemFromStatus(lanes.status());
+  auto list = ctx.services.campaigns->List(org);
+  if (!list.ok()) return ProblemFromStatus(list.status());
+  nlohmann::json campaigns = nlohmann::json::array();
+  int64_t active = 0;
+  for (const Campaign& c : *list) {
+    auto state = ctx.services.queue->State(org, c.id);
+    if (!state.ok()) return ProblemFromStatus(state.status());
+    if (!*state) continue;
+    auto stats = ctx.services.queue->CampaignStats(org, c.id);
+    if (!stats.ok()) return ProblemFromStatus(stats.status());
+    if (**state == CampaignState::kScheduled || **state == CampaignState::kRunning ||
+        **state == CampaignState::kPaused) {
+      ++active;
+    }
+    campaigns.push_back(
+        {{"id", c.id}, {"name", c.name}, {"state", CampaignStateName(**state)}, {"stats", *stats}});
+  }
+  // The queue's campaign ring is shared by every organisation: count only this one's.
+  (*lanes)["active_campaigns"] = active;
+  return ApiResponse::Json(200, {{"lanes", *lanes}, {"campaigns", std::move(campaigns)}});
+}
+
+ApiResponse SandboxOutbox(RequestContext& ctx) {
+  size_t limit = kDefaultOutbox;
+  if (std::string raw = ctx.Query("limit"); !raw.empty()) {
+    if (raw.size() > 7 || raw.find_first_not_of("0123456789") != std::string::npos ||
+        (limit = std::stoul(raw)) == 0) {
+      return Problem(400, "Invalid query parameter", "limit must be a positive integer", "limit");
+    }
+    limit = std::min(limit, kMaxOutbox);
+  }
+  auto items = ReadSandboxOutbox(*ctx.services.redis, ctx.principal.org_id, limit);
+  if (!items.ok()) return ProblemFromStatus(items.status());
+  return ApiResponse::Json(200, {{"items", *items}});
+}
+
+}  // namespace
+
+void RegisterMessageRoutes(ApiRouter& router) {
+  router.Add("POST", "/v1/messages", Access::kWrite, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto body = ctx.JsonBody(&problem);
+    if (!body) return problem;
+    return EnqueueMessage(ctx, *body);
+  });
+
+  router.Add("GET", "/v1/messages/{id}", Access::kRead,
+             [](RequestContext& ctx) { return MessageStatus(ctx); });
+
+  router.Add("GET", "/v1/dead-letters", Access::kAdmin, [](RequestContext& ctx) {
+    auto list = ctx.services.queue->ListDeadLetters(ctx.principal.org_id);
+    if (!list.ok()) return ProblemFromStatus(list.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const DeadLetter& d : *list) items.push_back(DeadLetterJson(d));
+    return ApiResponse::Json(200, {{"items", std::move(items)}});
+  });
+
+  router.Add("GET", "/v1/dead-letters/{id}", Access::kAdmin, [](RequestContext& ctx) {
+    const std::string& id = ctx.params[0];
+    if (!PlausibleDeadLetterId(id)) return NotFound("dead letter");
+    auto d = ctx.services.queue->GetDeadLetter(ctx.principal.org_id, id);
+    if (!d.ok()) return ProblemFromStatus(d.status());
+    if (!*d) return NotFound("dead letter");
+    return ApiResponse::Json(200, DeadLetterJson(**d));
+  });
+
+  router.Add("POST", "/v1/dead-letters/{id}/requeue", Access::kAdmin, [](RequestContext& ctx) {
+    const std::string& id = ctx.params[0];
+    if (!PlausibleDeadLetterId(id)) return NotFound("dead letter");
+    auto s = ctx.services.queue->RequeueDeadLetter(ctx.principal.org_id, id);
+    if (s.code() == absl::StatusCode::kNotFound) return NotFound("dead letter");
+    if (!s.ok()) return ProblemFromStatus(s);
+    return ApiResponse::Json(200, {{"requeued", id}});
+  });
+
+  router.Add("GET", "/v1/queue/stats", Access::kAdmin,
+             [](RequestContext& ctx) { return QueueStats(ctx); });
+
+  // The outbox records no post, so it cannot be narrowed to an officer's scope: admins only.
+  router.Add("GET", "/v1/sandbox/messages", Access::kAdmin,
+             [](RequestContext& ctx) { return SandboxOutbox(ctx); });
+}
+
+}  // namespace ogw

@@ -1,0 +1,121 @@
+#include "gateway/campaigns/campaign.h"
+
+#include <cstdio>
+
+#include "gateway/contacts/contact.h"
+
+namespace ogw {
+
+bool QuietHours::Contains(int minute) const {
+  if (start_minute == end_minute) return false;
+  if (start_minute < end_minute) return minute >= start_minute && minute < end_minute;
+  return minute >= start_minute || minute < end_minute;  // Wraps past midnight.
+}
+
+int QuietHours::MinutesUntilEnd(int minute) const {
+  return (end_minute - minute + 24 * 60) % (24 * 60);
+}
+
+std::optional<int> ParseClockTime(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (size_t i : {0, 1, 3, 4}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  const int h = (text[0] - '0') * 10 + (text[1] - '0');
+  const int m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  return h * 60 + m;
+}
+
+std::string FormatClockTime(int minute) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", (minute / 60) % 24, minute % 60);
+  return buf;
+}
+
+nlohmann::json ToJson(const Campaign& c) {
+  nlohmann::json j = {{"id", c.id},
+                      {"org_id", c.org_id},
+                      {"post_id", c.post_id},
+                      {"name", c.name},
+                      {"template_id", c.template_id},
+                      {"segment_id", c.segment_id},
+                      {"channel", c.channel},
+                      {"send_at", c.send_at_millis},
+                      {"quiet_hours", nullptr},
+                      {"variables", c.variables},
+                      {"created_by", c.created_by},
+                      {"created_at", c.created_at_millis},
+                      {"updated_at", c.updated_at_millis},
+                      {"launched_at", c.launched_at_millis},
+                      {"audience", c.audience},
+                      {"queued", c.queued},
+                      {"skipped", c.skipped},
+                      {"channels", c.channels}};
+  if (c.quiet_hours) {
+    j["quiet_hours"] = {{"start", FormatClockTime(c.quiet_hours->start_minute)},
+                        {"end", FormatClockTime(c.quiet_hours->end_minute)}};
+  }
+  return j;
+}
+
+absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(doc);
+    Campaign c;
+    c.id = j.at("id");
+    c.org_id = j.at("org_id");
+    c.post_id = j.at("post_id");
+    c.name = j.at("name");
+    c.template_id = j.at("template_id");
+    c.segment_id = j.at("segment_id");
+    c.channel = j.at("channel");
+    c.send_at_millis = j.at("send_at");
+    if (const auto& q = j.at("quiet_hours"); q.is_object()) {
+      c.quiet_hours = QuietHours{ParseClockTime(q.at("start").get<std::string>()).value_or(0),
+                                 ParseClockTime(q.at("end").get<std::string>()).value_or(0)};
+    }
+    c.variables = j.at("variables");
+    c.created_by = j.at("created_by");
+    c.created_at_millis = j.at("created_at");
+    c.updated_at_millis = j.at("updated_at");
+    c.launched_at_millis = j.at("launched_at");
+    c.audience = j.at("audience");
+    c.queued = j.at("queued");
+    c.skipped = j.at("skipped").get<std::map<std::string, int64_t>>();
+    c.channels = j.at("channels").get<std::map<std::string, int64_t>>();
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(std::string("stored campaign is not readable: ") + e.what());
+  }
+}
+
+void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
+  r.String("name", &c->name, creating);
+  r.String("template_id", &c->template_id, creating);
+  r.String("segment_id", &c->segment_id, creating);
+  r.String("channel", &c->channel, creating);
+  r.String("post_id", &c->post_id);
+  r.Int("send_at", &c->send_at_millis, 0, int64_t{32503680000000});  // Before year 3000.
+  r.AnyObject("variables", &c->variables);
+  r.Object("quiet_hours", [&](JsonReader& q) {
+    std::string start, end;
+    q.String("start", &start, true);
+    q.String("end", &end, true);
+    auto s = ParseClockTime(start);
+    auto e = ParseClockTime(end);
+    if (!start.empty() && !s) q.Error("start", "expected HH:MM (24-hour clock)");
+    if (!end.empty() && !e) q.Error("end", "expected HH:MM (24-hour clock)");
+    if (s && e && *s == *e) q.Error("end", "must differ from start");
+    if (s && e && *s != *e) c->quiet_hours = QuietHours{*s, *e};
+  });
+  if (c->name.empty() || c->name.size() > 200) r.Error("name", "must be 1 to 200 bytes");
+  if (c->channel != "preferred" && !ParseChannel(c->channel)) {
+    r.Error("channel", "must be preferred, email, sms, whatsapp, telegram or messenger");
+  }
+  if (c->variables.contains("contact")) {
+    r.Error("variables", "contact is filled from each recipient and cannot be set");
+  }
+}
+
+}  // namespace ogw

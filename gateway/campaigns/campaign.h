@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/core/json_reader.h"
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+// A daily window, in the recipient's local time, in which campaign messages are not sent
+// (e.g. 21:00-08:00). Minutes since local midnight; start > end wraps past midnight.
+struct QuietHours {
+  int start_minute = 0;
+  int end_minute = 0;
+  bool operator==(const QuietHours&) const = default;
+  bool Contains(int minute_of_day) const;
+  // Minutes from `minute_of_day` (inside the window) until it ends.
+  int MinutesUntilEnd(int minute_of_day) const;
+};
+
+// "HH:MM" -> minutes since midnight.
+std::optional<int> ParseClockTime(std::string_view text);
+std::string FormatClockTime(int minute_of_day);
+
+// A first form of campaign: a template, an audience (a saved segment) and a channel choice.
+struct Campaign {
+  std::string id;       // "cmp_..."
+  std::string org_id;
+  std::string post_id;  // Empty: organisation-wide (admins only).
+  std::string name;
+  std::string template_id;
+  std::string segment_id;
+  // A channel name ("email", "sms", ...) or "preferred": each contact's first usable channel
+  // in their own order, using only addresses with consent.
+  std::string channel;
+  int64_t send_at_millis = 0;  // 0: as soon as launched.
+  std::optional<QuietHours> quiet_hours;
+  nlohmann::json variables = nlohmann::json::object();  // Extra template variables.
+  std::string created_by;
+  int64_t created_at_millis = 0;
+  int64_t updated_at_millis = 0;
+
+  // Filled by the launch.
+  int64_t launched_at_millis = 0;
+  int64_t audience = 0;                     // Contacts the segment matched.
+  int64_t queued = 0;                       // Messages put in the queue.
+  std::map<std::string, int64_t> skipped;   // Reason -> contacts not queued.
+  std::map<std::string, int64_t> channels;  // Channel -> messages queued.
+
+  bool launched() const { return launched_at_millis != 0; }
+};
+
+nlohmann::json ToJson(const Campaign& campaign);
+absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc);
+
+// Reads the writable fields of a campaign from an API body or CLI input: name, template_id,
+// segment_id, channel, post_id, send_at (epoch ms), quiet_hours {start, end} ("HH:MM"),
+// variables. Problems go to `reader` naming the field.
+void ReadCampaignFields(JsonReader& reader, Campaign* campaign, bool creating);
+
+}  // namespace ogw

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "gateway/campaigns/campaign_store.h"
+#include "gateway/contacts/contact_store.h"
+#include "gateway/core/post_scope.h"
+#include "gateway/segments/segment_store.h"
+#include "queue/delivery_queue.h"
+#include "templates/template_store.h"
+
+namespace ogw {
+
+// Launches a campaign: evaluates its segment once within the campaign's post, picks for each
+// contact the channel and address to use (the campaign's channel, or the contact's first usable
+// one; only addresses with consent and not opted out), and fans the recipients out into the
+// delivery queue. Messages are rendered at send time, not here. Thread-safe.
+class CampaignLauncher {
+ public:
+  CampaignLauncher(ContactStore* contacts, SegmentStore* segments, TemplateStore* templates,
+                   CampaignStore* campaigns, DeliveryQueue* queue, const Clock* clock);
+
+  // Errors: NotFound (campaign,
+  // template or segment gone), FailedPrecondition (already launched, launch in progress, or
+  // nobody to send to), InvalidArgument (segment expression no longer parses).
+  absl::StatusOr<Campaign> Launch(std::string_view org_id, std::string_view campaign_id);
+
+ private:
+  ContactStore* contacts_;
+  SegmentStore* segments_;
+  TemplateStore* templates_;
+  CampaignStore* campaigns_;
+  DeliveryQueue* queue_;
+  const Clock* clock_;
+};
+
+// The address a campaign message to `contact` uses on `channel_choice` ("preferred" or a
+// channel name): its channel and address index, or nullopt with the reason it has none.
+struct AddressChoice {
+  uint8_t channel = 0;
+  uint8_t address_index = 0;
+};
+std::optional<AddressChoice> ChooseAddress(const Contact& contact, std::string_view channel_choice,
+                                           std::string* reason);
+
+}  // namespace ogw

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/campaigns/campaign_store.h"
+#include "gateway/contacts/contact_store.h"
+#include "gateway/core/clock.h"
+#include "gateway/delivery/provider_registry.h"
+#include "gateway/metrics/metrics.h"
+#include "gateway/orgs/org_store.h"
+#include "queue/backoff.h"
+#include "queue/delivery_queue.h"
+#include "queue/provider_rate_limiter.h"
+#include "templates/template_renderer.h"
+#include "templates/template_store.h"
+
+namespace ogw {
+
+struct WorkerOptions {
+  size_t threads = 4;
+  // Messages sent together and recorded together: the most a crash can send twice per thread.
+  size_t group_size = 250;
+  int64_t idle_poll_millis = 50;
+  BackoffPolicy backoff;
+  std::string default_time_zone = "UTC";  // For contacts without one (quiet hours).
+};
+
+struct WorkerDeps {
+  RedisPool* redis = nullptr;
+  const Clock* clock = nullptr;
+  DeliveryQueue* queue = nullptr;
+  ContactStore* contacts = nullptr;
+  TemplateStore* templates = nullptr;
+  const TemplateRenderer* renderer = nullptr;
+  CampaignStore* campaigns = nullptr;
+  OrgStore* orgs = nullptr;
+  const ProviderRegistry* providers = nullptr;
+  ProviderRateLimiter* rate_limiter = nullptr;
+  GatewayMetrics* metrics = nullptr;  // May be null.
+  // Waits while a provider's rate limit refuses; tests pass one that advances a FakeClock.
+  std::function<void(int64_t millis)> sleep;  // Default: std::this_thread::sleep_for.
+};
+
+// Drains the delivery queue: direct messages first, then due scheduled items, then the next
+// campaign chunk (round-robin across campaigns). Renders each message at send time, checks
+// consent and quiet hours, takes the provider's rate limit, sends through the provider and
+// records the outcomes. Stateless: any number of workers, in any number of processes, share
+// one Redis.
+class DeliveryWorker {
+ public:
+  DeliveryWorker(WorkerDeps deps, WorkerOptions options);
+  ~DeliveryWorker();
+
+  // Runs `options.threads` threads until Stop().
+  void Start();
+  void Stop();
+
+  // One pass over the three lanes on the calling thread; the number of messages handled.
+  // Tests drive the worker with this and an injected clock.
+  absl::StatusOr<size_t> RunOnce();
+
+ private:
+  struct Job;
+  absl::StatusOr<size_t> DrainDirect(const std::vector<std::string>& orgs);
+  absl::StatusOr<size_t> DrainScheduled(const std::vector<std::string>& orgs);
+  absl::StatusOr<size_t> DrainOneChunk();
+  // Sends `messages` of one organisation in groups and records their outcomes. For a chunk,
+  // `claim` is renewed between groups and released when the campaign is paused.
+  absl::StatusOr<size_t> Deliver(const std::string& org_id, std::vector<ClaimedMessage> messages,
+                                 const ChunkClaim* claim);
+  absl::StatusOr<std::vector<std::string>> OrgIds();
+  void Loop();
+
+  WorkerDeps deps_;
+  WorkerOptions options_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+  std::mutex mu_;  // Guards the caches below.
+  std::vector<std::string> org_ids_;
+  int64_t org_ids_at_ = 0;
+};
+
+}  // namespace ogw

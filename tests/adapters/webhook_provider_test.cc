@@ -1,0 +1,354 @@
+#include "adapters/webhook/webhook_provider.h"
+
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/common/http_batch_client.h"
+#include "tests/testutil/http_sink.h"
+
+namespace ogw {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using Outcome = SendResult::Outcome;
+using ogw::testing::HttpSink;
+using ogw::testing::SinkRequest;
+using ogw::testing::SinkResponse;
+
+constexpr char kSecret[] = "s3cret-token-4711";
+
+OutboundMessage Message(const std::string& id) {
+  OutboundMessage m;
+  m.message_id = id;
+  m.org_id = "org_1";
+  m.channel = "sms";
+  m.to = "+4917012345678";
+  m.from = "Diaspora";
+  m.text = "Γεια σας! Meeting on Friday at the community hall.";
+  return m;
+}
+
+std::vector<OutboundMessage> Messages(const std::string& prefix, size_t count) {
+  std::vector<OutboundMessage> messages;
+  messages.reserve(count);
+  for (size_t i = 0; i < count; ++i) messages.push_back(Message(prefix + std::to_string(i)));
+  return messages;
+}
+
+// Everything a SendResult says, for "never shows up" checks.
+std::string Dump(const SendResult& r) {
+  return std::string(OutcomeName(r.outcome)) + "|" + r.provider_message_id + "|" + r.code + "|" +
+         r.reason;
+}
+
+class WebhookProviderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    ASSERT_TRUE(sink_.Start(0, &error)) << error;
+  }
+
+  WebhookConfig Config() const {
+    WebhookConfig config;
+    config.name = "webhook-test";
+    config.url = sink_.BaseUrl() + "/v1/messages";
+    config.auth_header = std::string("Authorization: Bearer ") + kSecret;
+    config.timeout_ms = 10000;
+    return config;
+  }
+
+  SendResult SendOne(const OutboundMessage& message, WebhookConfig config) {
+    WebhookProvider provider(std::move(config));
+    SendResult result;
+    provider.SendBatch({&message, 1}, {&result, 1});
+    return result;
+  }
+  SendResult SendOne(const OutboundMessage& message) { return SendOne(message, Config()); }
+
+  void RespondWith(int status, std::string body,
+                   std::vector<std::pair<std::string, std::string>> headers = {}) {
+    sink_.set_responder([=](const SinkRequest&) { return SinkResponse{status, headers, body}; });
+  }
+
+  HttpSink sink_;
+};
+
+TEST_F(WebhookProviderTest, AcceptedWithProviderMessageId) {
+  const SendResult r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  EXPECT_EQ(r.provider_message_id, "sink-1");
+  EXPECT_EQ(r.code, "");
+  EXPECT_EQ(sink_.requests(), 1u);
+}
+
+TEST_F(WebhookProviderTest, AcceptedWithoutJsonHasNoProviderId) {
+  RespondWith(202, "queued");
+  const SendResult r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kAccepted);
+  EXPECT_EQ(r.provider_message_id, "");
+}
+
+TEST_F(WebhookProviderTest, ServiceUnavailableIsTransient) {
+  RespondWith(503, "<html>down for maintenance</html>", {{"Content-Type", "text/html"}});
+  const SendResult r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kTransient);
+  EXPECT_EQ(r.code, "http_503");
+  EXPECT_EQ(r.reason, "Service Unavailable");
+  EXPECT_EQ(r.retry_after_millis, 0);
+}
+
+TEST_F(WebhookProviderTest, TooManyRequestsHonoursRetryAfterSeconds) {
+  RespondWith(429, R"({"message":"slow down"})", {{"Retry-After", "7"}});
+  const SendResult r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kTransient);
+  EXPECT_EQ(r.code, "http_429");
+  EXPECT_EQ(r.retry_after_millis, 7000);
+  EXPECT_EQ(r.reason, "slow down");
+}
+
+TEST_F(WebhookProviderTest, RequestTimeoutAndTooEarlyAreTransient) {
+  for (int status : {408, 425, 500, 502, 504}) {
+    RespondWith(status, "{}");
+    const SendResult r = SendOne(Message("c1:0"));
+    EXPECT_EQ(r.outcome, Outcome::kTransient) << status;
+    EXPECT_EQ(r.code, "http_" + std::to_string(status));
+  }
+}
+
+TEST_F(WebhookProviderTest, BadRequestIsPermanentWithProviderReason) {
+  RespondWith(400, R"({"error":"invalid number"})");
+  const SendResult r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kPermanent);
+  EXPECT_EQ(r.code, "http_400");
+  EXPECT_EQ(r.reason, "invalid number");
+}
+
+TEST_F(WebhookProviderTest, PermanentReasonFallsBackToStatusTextAndIsTruncated) {
+  RespondWith(404, "not json");
+  SendResult r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kPermanent);
+  EXPECT_EQ(r.code, "http_404");
+  EXPECT_EQ(r.reason, "Not Found");
+
+  // 150 two-byte characters: the cut at 200 bytes must not split one.
+  std::string long_error;
+  for (int i = 0; i < 150; ++i) long_error += "é";
+  RespondWith(422, nlohmann::json({{"error", {{"message", long_error}}}}).dump());
+  r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kPermanent);
+  EXPECT_EQ(r.reason, long_error.substr(0, 200));
+}
+
+TEST_F(WebhookProviderTest, OptedOutCodeWithAnyClientErrorIsOptOut) {
+  RespondWith(400, R"({"code":"opted_out","message":"recipient unsubscribed"})");
+  SendResult r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kOptedOut);
+  EXPECT_EQ(r.code, "opted_out");
+  EXPECT_EQ(r.reason, "recipient unsubscribed");
+
+  RespondWith(403, R"({"code":"opted_out"})");
+  r = SendOne(Message("c1:0"));
+  EXPECT_EQ(r.outcome, Outcome::kOptedOut);
+  EXPECT_EQ(r.reason, "Forbidden");
+}
+
+TEST_F(WebhookProviderTest, SlowAnswerTimesOut) {
+  sink_.set_delay_ms(5000);
+  WebhookConfig config = Config();
+  config.timeout_ms = 200;
+  const SendResult r = SendOne(Message("c1:0"), config);
+  EXPECT_EQ(r.outcome, Outcome::kTransient);
+  EXPECT_EQ(r.code, "timeout");
+  EXPECT_THAT(r.reason, Not(HasSubstr("Γεια")));
+}
+
+TEST_F(WebhookProviderTest, ClosedPortIsConnectFailure) {
+  // Bound but not listening: the kernel refuses connections, and no one else can take the port.
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  WebhookConfig config = Config();
+  config.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/messages";
+
+  const SendResult r = SendOne(Message("c1:0"), config);
+  close(fd);
+  EXPECT_EQ(r.outcome, Outcome::kTransient);
+  EXPECT_EQ(r.code, "connect");
+  EXPECT_FALSE(r.reason.empty());
+}
+
+TEST_F(WebhookProviderTest, PostsMessageAsJsonWithAuthHeaderThatNeverShowsInResults) {
+  sink_.set_recording(10);
+  OutboundMessage email = Message("camp_7:42");
+  email.channel = "email";
+  email.to = "nino.beridze@example.org";
+  email.from = "news@example.org";
+  email.subject = "გამარჯობა — news";
+  email.text = "Plain part";
+  email.html = "<p>HTML part</p>";
+  const SendResult r = SendOne(email);
+  ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+
+  const std::vector<SinkRequest> seen = sink_.Recorded();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_EQ(seen[0].path, "/v1/messages");
+  EXPECT_EQ(seen[0].headers.at("content-type"), "application/json");
+  EXPECT_EQ(seen[0].headers.at("authorization"), std::string("Bearer ") + kSecret);
+  const nlohmann::json body = nlohmann::json::parse(seen[0].body);
+  EXPECT_EQ(body, nlohmann::json({{"id", "camp_7:42"},
+                                  {"channel", "email"},
+                                  {"to", "nino.beridze@example.org"},
+                                  {"from", "news@example.org"},
+                                  {"subject", "გამარჯობა — news"},
+                                  {"text", "Plain part"},
+                                  {"html", "<p>HTML part</p>"}}));
+  EXPECT_THAT(Dump(r), Not(HasSubstr(kSecret)));
+}
+
+TEST_F(WebhookProviderTest, ProviderEchoesNeverReachTheReason) {
+  // A careless provider quotes the credential, or the message, back in its error.
+  sink_.set_responder([](const SinkRequest& request) {
+    const nlohmann::json body = nlohmann::json::parse(request.body);
+    if (body["id"] == "echo-auth") {
+      return SinkResponse{
+          401,
+          {},
+          nlohmann::json({{"error", "bad token " + request.headers.at("authorization")}}).dump()};
+    }
+    return SinkResponse{
+        400,
+        {},
+        nlohmann::json({{"error", "rejected: " + body["text"].get<std::string>()}}).dump()};
+  });
+  WebhookProvider provider(Config());
+  const std::vector<OutboundMessage> messages = {Message("echo-auth"), Message("echo-text")};
+  std::vector<SendResult> results(messages.size());
+  provider.SendBatch(messages, results);
+
+  EXPECT_EQ(results[0].outcome, Outcome::kPermanent);
+  EXPECT_EQ(results[0].code, "http_401");
+  EXPECT_EQ(results[0].reason, "Unauthorized");
+  EXPECT_EQ(results[1].outcome, Outcome::kPermanent);
+  EXPECT_EQ(results[1].reason, "Bad Request");
+  for (const SendResult& r : results) {
+    EXPECT_THAT(Dump(r), Not(HasSubstr(kSecret)));
+    EXPECT_THAT(Dump(r), Not(HasSubstr("Meeting on Friday")));
+  }
+}
+
+TEST_F(WebhookProviderTest, LargeBatchIsInFlightAtOnce) {
+  // 2000 answers each 50 ms late: only concurrency lets the sink see more than 100 sockets.
+  sink_.set_delay_ms(50);
+  WebhookProvider provider(Config());
+  const std::vector<OutboundMessage> messages = Messages("c2:", 2000);
+  std::vector<SendResult> results(messages.size());
+  provider.SendBatch(messages, results);
+
+  std::set<std::string> ids;
+  for (const SendResult& r : results) {
+    ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+    ids.insert(r.provider_message_id);
+  }
+  EXPECT_EQ(ids.size(), messages.size());
+  EXPECT_EQ(sink_.requests(), messages.size());
+  EXPECT_GT(sink_.peak_connections(), 100);
+}
+
+TEST_F(WebhookProviderTest, ConcurrentBatchesFromTwoThreadsGetTheirOwnAnswers) {
+  sink_.set_delay_ms(10);
+  sink_.set_responder([](const SinkRequest& request) {
+    const nlohmann::json body = nlohmann::json::parse(request.body);
+    return SinkResponse{
+        200, {}, nlohmann::json({{"id", "p-" + body["id"].get<std::string>()}}).dump()};
+  });
+  WebhookProvider provider(Config());
+  const std::vector<OutboundMessage> a = Messages("a:", 300);
+  const std::vector<OutboundMessage> b = Messages("b:", 300);
+  std::vector<SendResult> ra(a.size());
+  std::vector<SendResult> rb(b.size());
+  std::thread ta([&] { provider.SendBatch(a, ra); });
+  std::thread tb([&] { provider.SendBatch(b, rb); });
+  ta.join();
+  tb.join();
+
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(ra[i].outcome, Outcome::kAccepted) << Dump(ra[i]);
+    EXPECT_EQ(ra[i].provider_message_id, "p-" + a[i].message_id);
+    EXPECT_EQ(rb[i].outcome, Outcome::kAccepted) << Dump(rb[i]);
+    EXPECT_EQ(rb[i].provider_message_id, "p-" + b[i].message_id);
+  }
+  EXPECT_EQ(sink_.requests(), a.size() + b.size());
+}
+
+TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnections) {
+  // Late answers keep all ten requests of a wave on the wire together, so the first batch
+  // opens (up to) ten connections; the second must find them all still open.
+  sink_.set_delay_ms(20);
+  WebhookConfig config = Config();
+  config.max_in_flight = 10;
+  WebhookProvider provider(config);
+  const std::vector<OutboundMessage> messages = Messages("c3:", 100);
+  std::vector<SendResult> results(messages.size());
+
+  provider.SendBatch(messages, results);
+  const uint64_t after_first = sink_.connections_accepted();
+  provider.SendBatch(messages, results);
+
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  EXPECT_EQ(sink_.requests(), 200u);
+  EXPECT_LE(after_first, 10u);
+  EXPECT_EQ(sink_.connections_accepted(), after_first);
+}
+
+TEST(WebhookRetryAfterTest, ParsesSecondsAndHttpDates) {
+  const std::time_t now = 1767225600;  // 2026-01-01T00:00:00Z
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("", now), 0);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("7", now), 7000);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis(" 120 ", now), 120000);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("99999999999999999999999", now), 3600000);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Thu, 01 Jan 2026 00:00:30 GMT", now), 30000);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Thursday, 01-Jan-26 00:02:00 GMT", now), 120000);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Wed, 31 Dec 2025 23:00:00 GMT", now), 0);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Fri, 02 Jan 2026 00:00:00 GMT", now), 3600000);
+  EXPECT_EQ(WebhookProvider::RetryAfterMillis("soon", now), 0);
+}
+
+TEST(WebhookClassifyTest, TransportFailuresAreTransient) {
+  const OutboundMessage message = Message("c1:0");
+  HttpResponse response;
+  response.curl_code = CURLE_RECV_ERROR;
+  response.error = "Connection reset by peer";
+  const SendResult r = WebhookProvider::Classify(response, message, kSecret, 0);
+  EXPECT_EQ(r.outcome, Outcome::kTransient);
+  EXPECT_EQ(r.code, "transport");
+  EXPECT_EQ(r.reason, "Connection reset by peer");
+}
+
+TEST(WebhookClassifyTest, OutcomeNames) {
+  EXPECT_EQ(OutcomeName(Outcome::kAccepted), "accepted");
+  EXPECT_EQ(OutcomeName(Outcome::kTransient), "transient");
+  EXPECT_EQ(OutcomeName(Outcome::kPermanent), "permanent");
+  EXPECT_EQ(OutcomeName(Outcome::kOptedOut), "opted_out");
+}
+
+}  // namespace
+}  // namespace ogw
