@@ -87,8 +87,8 @@ end
 return out
 )lua");
 
-// KEYS: direct, locks, messages. ARGV: id, member prefix (contact|channel|address), payload,
-// due, person.
+// KEYS: direct, locks, messages, the contact's message ids. ARGV: id, member prefix
+// (contact|channel|address), payload, due, person.
 const RedisScript kEnqueueDirectScript(R"lua(
 local last = tonumber(redis.call('HGET', KEYS[2], ARGV[5] .. '#last') or '0')
 local score = tonumber(ARGV[4])
@@ -96,6 +96,7 @@ if score <= last then score = last + 0.001 end
 redis.call('HSET', KEYS[2], ARGV[5] .. '#last', string.format('%.3f', score))
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1] .. ':s', cjson.encode({status = 'queued', attempts = 0}))
+redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('ZADD', KEYS[1], string.format('%.3f', score), ARGV[2] .. '|' .. ARGV[1] .. '|0')
 return 1
 )lua");
@@ -524,7 +525,8 @@ absl::StatusOr<std::string> DeliveryQueue::EnqueueDirect(std::string_view org_id
       RedisReply reply,
       redis_->Eval(kEnqueueDirectScript,
                    {keys::DirectLane(org_id), keys::DirectLocks(org_id),
-                    keys::DirectMessages(org_id)},
+                    keys::DirectMessages(org_id),
+                    keys::ContactDirectMessages(org_id, input.contact_id)},
                    {id, DirectPrefix(r), input.payload.dump(),
                     Num(std::max(now, input.send_at_millis)), PersonOf(r)}));
   (void)reply;

@@ -262,6 +262,12 @@ void RegisterCampaignRoutes(ApiRouter& router) {
     if (campaign->launched()) return Problem(409, "Conflict", "campaign already launched");
     auto launched = ctx.services.launcher->Launch(ctx.principal.org_id, campaign->id);
     if (!launched.ok()) return LaunchProblem(launched.status());
+    if (ctx.services.metrics != nullptr) {
+      for (const auto& [channel, n] : launched->channels) {
+        ctx.services.metrics->CountDelivery(channel, launched->id, "queued",
+                                            static_cast<double>(n));
+      }
+    }
     return CampaignResponse(ctx, 202, *launched);
   });
 

@@ -61,6 +61,36 @@ redis.call('HINCRBY', KEYS[6], 'contacts_erased', 1)
 return 'ok'
 )lua");
 
+// What the delivery queue and the sandbox hold of a contact's messages: direct message texts
+// (and their queue entries) and sandbox outbox entries sent to one of its addresses.
+// KEYS: direct messages, the contact's message ids, direct lane, sandbox outbox, direct locks.
+// ARGV: contact id, address values...
+const RedisScript kForgetMessagesScript(R"lua(
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  redis.call('HDEL', KEYS[1], id, id .. ':s')
+end
+redis.call('DEL', KEYS[2])
+local prefix = ARGV[1] .. '|'
+for _, m in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+  if string.sub(m, 1, #prefix) == prefix then redis.call('ZREM', KEYS[3], m) end
+end
+local cursor = '0'
+repeat
+  local page = redis.call('HSCAN', KEYS[5], cursor, 'MATCH', ARGV[1] .. '|*', 'COUNT', 1000)
+  cursor = page[1]
+  for i = 1, #page[2], 2 do redis.call('HDEL', KEYS[5], page[2][i]) end
+until cursor == '0'
+local to = {}
+for i = 2, #ARGV do to[ARGV[i]] = true end
+for _, e in ipairs(redis.call('XRANGE', KEYS[4], '-', '+')) do
+  local f = e[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'to' and to[f[i + 1]] then redis.call('XDEL', KEYS[4], e[1]) end
+  end
+end
+return 1
+)lua");
+
 constexpr size_t kScanBatch = 1000;
 // HSCAN batches ForEach fetches ahead of the one being parsed.
 constexpr size_t kPrefetchDepth = 2;
@@ -212,6 +242,16 @@ absl::Status ContactStore::Erase(std::string_view org_id, std::string_view conta
   for (int attempt = 0; attempt < 5; ++attempt) {
     ASSIGN_OR_RETURN(auto stored, Get(org_id, contact_id));
     if (!stored) return absl::NotFoundError("contact not found");
+    std::vector<std::string> forget = {std::string(contact_id)};
+    for (const auto& a : stored->contact.addresses) forget.push_back(a.value);
+    RETURN_IF_ERROR(redis_
+                        ->Eval(kForgetMessagesScript,
+                               {keys::DirectMessages(org_id),
+                                keys::ContactDirectMessages(org_id, contact_id),
+                                keys::DirectLane(org_id), keys::SandboxOutbox(org_id),
+                                keys::DirectLocks(org_id)},
+                               forget)
+                        .status());
     const std::string cidem = keys::ContactIdempotency(org_id, contact_id);
     ASSIGN_OR_RETURN(RedisReply members, redis_->Command({"SMEMBERS", cidem}));
     std::vector<std::string> ks = {keys::Contacts(org_id),

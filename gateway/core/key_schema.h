@@ -74,6 +74,10 @@ inline std::string DueLane(std::string_view org) { return Tag(org) + ":due"; }
 inline std::string DirectLane(std::string_view org) { return Tag(org) + ":direct"; }
 inline std::string DirectMessages(std::string_view org) { return Tag(org) + ":dmsg"; }
 inline std::string DirectLocks(std::string_view org) { return Tag(org) + ":dlock"; }
+// Ids of the direct messages to one contact, so erasure can remove their texts.
+inline std::string ContactDirectMessages(std::string_view org, std::string_view contact_id) {
+  return Tag(org) + ":cdmsg:" + std::string(contact_id);
+}
 inline std::string DeadLetters(std::string_view org) { return Tag(org) + ":dead"; }
 // Capped stream of what the sandbox provider would have sent.
 inline std::string SandboxOutbox(std::string_view org) { return Tag(org) + ":sandbox"; }

@@ -346,10 +346,17 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
         if (grant.granted == 0) {
           if (!counted_wait) {
             counted_wait = true;
+            std::map<std::string, int64_t> waiting;  // Campaign -> messages held back.
             for (size_t k = next; k < indexes.size(); ++k) {
-              const auto& cm = pending[indexes[k]].claimed;
-              if (!cm.campaign_id.empty()) {
-                RETURN_IF_ERROR(deps_.queue->CountRateLimited(org_id, cm.campaign_id, 1));
+              ++waiting[pending[indexes[k]].claimed.campaign_id];
+            }
+            for (const auto& [campaign, n] : waiting) {
+              if (!campaign.empty()) {
+                RETURN_IF_ERROR(deps_.queue->CountRateLimited(org_id, campaign, n));
+              }
+              if (deps_.metrics) {
+                deps_.metrics->CountDelivery(ChannelName(channel), campaign, "rate_limited",
+                                             static_cast<double>(n));
               }
             }
           }
@@ -363,7 +370,10 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
           batch.push_back(std::move(pending[indexes[k]].out));
         }
         std::vector<SendResult> results(batch.size());
+        const std::string channel_name(ChannelName(channel));
+        if (deps_.metrics) deps_.metrics->AddInFlight(channel_name, static_cast<double>(batch.size()));
         binding->provider->SendBatch(batch, results);
+        if (deps_.metrics) deps_.metrics->AddInFlight(channel_name, -static_cast<double>(batch.size()));
         const int64_t after = deps_.clock->NowMillis();
         for (size_t k = 0; k < batch.size(); ++k) {
           const ClaimedMessage& cm = pending[indexes[next + k]].claimed;

@@ -26,6 +26,10 @@ GatewayMetrics::GatewayMetrics() : registry_(std::make_shared<prometheus::Regist
                      .Name("ogw_delivery_messages_total")
                      .Help("Queued messages by channel, campaign (empty: direct) and outcome")
                      .Register(*registry_);
+  in_flight_ = &prometheus::BuildGauge()
+                    .Name("ogw_delivery_in_flight")
+                    .Help("Messages handed to a provider and not yet answered")
+                    .Register(*registry_);
 }
 
 void GatewayMetrics::ObserveRequest(std::string_view method, std::string_view route, int status,
@@ -51,12 +55,16 @@ void GatewayMetrics::CountImport(size_t created, size_t updated, size_t unchange
 }
 
 void GatewayMetrics::CountDelivery(std::string_view channel, std::string_view campaign,
-                                   std::string_view outcome) {
+                                   std::string_view outcome, double messages) {
   deliveries_
       ->Add({{"channel", std::string(channel)},
              {"campaign", std::string(campaign)},
              {"outcome", std::string(outcome)}})
-      .Increment();
+      .Increment(messages);
+}
+
+void GatewayMetrics::AddInFlight(std::string_view channel, double delta) {
+  in_flight_->Add({{"channel", std::string(channel)}}).Increment(delta);
 }
 
 std::string GatewayMetrics::Serialize() const {

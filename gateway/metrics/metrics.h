@@ -26,8 +26,12 @@ class GatewayMetrics {
   void CountImport(size_t created, size_t updated, size_t unchanged, size_t failed);
 
   // One message's outcome in the delivery queue (campaign "" for direct messages).
+  // Outcomes: queued, sent, failed, retried, deferred, dead_lettered, cancelled, held,
+  // rate_limited.
   void CountDelivery(std::string_view channel, std::string_view campaign,
-                     std::string_view outcome);
+                     std::string_view outcome, double messages = 1);
+  // Messages handed to a provider and not yet answered, per channel, in this process.
+  void AddInFlight(std::string_view channel, double delta);
 
   prometheus::Registry& registry() { return *registry_; }
   // Prometheus text exposition format 0.0.4.
@@ -40,6 +44,7 @@ class GatewayMetrics {
   prometheus::Counter* rate_limited_;
   prometheus::Family<prometheus::Counter>* import_rows_;
   prometheus::Family<prometheus::Counter>* deliveries_;
+  prometheus::Family<prometheus::Gauge>* in_flight_;
 };
 
 }  // namespace ogw

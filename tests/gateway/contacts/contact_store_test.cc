@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "adapters/sandbox/sandbox_provider.h"
 #include "gateway/contacts/contact_json.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
+#include "queue/delivery_queue.h"
 #include "tests/testutil/redis_fixture.h"
 
 namespace ogw {
@@ -512,6 +514,8 @@ class ContactStoreEraseTest : public ContactStoreTestBase {
           read = {"ZRANGE", key, "0", "-1"};
         } else if (type->str == "list") {
           read = {"LRANGE", key, "0", "-1"};
+        } else if (type->str == "stream") {
+          read = {"XRANGE", key, "-", "+"};
         } else {
           ADD_FAILURE() << "unexpected type " << type->str << " of " << key;
           continue;
@@ -520,7 +524,13 @@ class ContactStoreEraseTest : public ContactStoreTestBase {
         EXPECT_TRUE(value.ok()) << value.status();
         if (!value.ok()) continue;
         if (value->type == RedisReply::Type::kString) out.push_back(value->str);
-        for (const auto& e : value->elements) out.push_back(e.str);
+        for (const auto& e : value->elements) {
+          out.push_back(e.str);
+          for (const auto& entry : e.elements) {  // Stream entries: id, then field list.
+            out.push_back(entry.str);
+            for (const auto& field : entry.elements) out.push_back(field.str);
+          }
+        }
       }
     } while (cursor != "0");
     return out;
@@ -604,6 +614,44 @@ TEST_F(ContactStoreEraseTest, EraseRemovesEveryTrace) {
   // The freed addresses can be used by a new contact.
   Contact newcomer = NewContact("New", "", {MakeAddress(AddressKind::kPhone, "+995599654321")});
   EXPECT_EQ(Create(newcomer), 1);
+}
+
+TEST_F(ContactStoreEraseTest, EraseRemovesTheContactsMessagesFromQueueAndSandbox) {
+  Contact victim = NewContact("Ayana Tesfaye", "p1",
+                              {MakeAddress(AddressKind::kPhone, "+251911234567")});
+  Contact other = NewContact("Keeps Her Data", "p1",
+                             {MakeAddress(AddressKind::kPhone, "+4930999999")});
+  ASSERT_EQ(Create(victim), 1);
+  ASSERT_EQ(Create(other), 1);
+  FakeClock clock;
+  DeliveryQueue queue(&pool(), &clock);
+  SandboxProvider sandbox("sms-sandbox", &pool(), &clock);
+  for (const Contact* c : {&victim, &other}) {
+    const std::string text = "Private note for " + c->name;
+    ASSERT_TRUE(queue.EnqueueDirect(kOrg, {c->id, 1, 0, {{"text", text}}, 0}).ok());
+    OutboundMessage m;
+    m.org_id = kOrg;
+    m.channel = "sms";
+    m.to = c->addresses[0].value;
+    m.text = text;
+    SendResult r;
+    sandbox.SendBatch({&m, 1}, {&r, 1});
+    ASSERT_EQ(r.outcome, SendResult::Outcome::kAccepted);
+  }
+  ASSERT_TRUE(Mentions("Private note for Ayana"));
+
+  ASSERT_TRUE(store_.Erase(kOrg, victim.id).ok());
+
+  EXPECT_FALSE(Mentions("Private note for Ayana"));
+  EXPECT_FALSE(Mentions("+251911234567"));
+  EXPECT_FALSE(Mentions(victim.id));
+  EXPECT_TRUE(Mentions("Private note for Keeps Her Data"));
+  EXPECT_TRUE(Mentions("+4930999999"));
+  auto outbox = ReadSandboxOutbox(pool(), kOrg, 10);
+  ASSERT_TRUE(outbox.ok());
+  ASSERT_EQ(outbox->size(), 1u);
+  EXPECT_EQ((*outbox)[0]["to"], "+4930999999");
+  EXPECT_EQ(queue.LaneSizes(kOrg)->at("direct"), 1);
 }
 
 TEST_F(ContactStoreEraseTest, EraseOfMissingContactIsNotFound) {
