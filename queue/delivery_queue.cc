@@ -130,8 +130,9 @@ end
 return out
 )lua");
 
-// KEYS: due, direct, locks, messages, dead. ARGV: tag, now, then 12 fields per outcome:
-// kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person.
+// KEYS: due, direct, locks, messages, dead. ARGV: tag, now, then 13 fields per outcome:
+// kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
+// language.
 // `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
 // "contact|channel|address" (dead).
 const RedisScript kRecordScript(R"lua(
@@ -148,10 +149,11 @@ local function settled(p)
     redis.call('SET', p .. ':state', 'finished')
   end
 end
-for i = 3, #ARGV, 12 do
+for i = 3, #ARGV, 13 do
   local kind, lane, cmp, idx = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
   local code, reason, extra, person = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
+  local language = ARGV[i + 12]
   local fresh = true
   if lane == 'c' then
     local p = tag .. ':cmp:' .. cmp
@@ -168,6 +170,7 @@ for i = 3, #ARGV, 12 do
       if kind == 'sent' then
         if redis.call('SETBIT', p .. ':sent', idx, 1) == 0 then
           redis.call('HINCRBY', p .. ':stats', 'sent', 1)
+          if language ~= '' then redis.call('HINCRBY', p .. ':stats', 'language:' .. language, 1) end
         end
       elseif kind == 'failed' then
         redis.call('HINCRBY', p .. ':stats', 'failed', 1)
@@ -567,11 +570,21 @@ absl::StatusOr<std::optional<DirectStatus>> DeliveryQueue::GetDirectStatus(
   return s;
 }
 
+absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::GetDirectPayload(
+    std::string_view org_id, std::string_view message_id) {
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Command({"HGET", keys::DirectMessages(org_id),
+                                                      std::string(message_id)}));
+  if (reply.IsNil()) return std::nullopt;
+  nlohmann::json payload = nlohmann::json::parse(reply.str, nullptr, false);
+  if (!payload.is_object()) return absl::DataLossError("direct message payload is not JSON");
+  return payload;
+}
+
 absl::Status DeliveryQueue::Record(std::string_view org_id,
                                    std::span<const MessageOutcome> outcomes) {
   if (outcomes.empty()) return absl::OkStatus();
   std::vector<std::string> args;
-  args.reserve(2 + outcomes.size() * 12);
+  args.reserve(2 + outcomes.size() * 13);
   args.push_back(keys::Tag(org_id));
   args.push_back(Num(clock_->NowMillis()));
   for (const MessageOutcome& o : outcomes) {
@@ -602,6 +615,7 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
     args.push_back(o.reason);
     args.push_back(std::move(extra));
     args.push_back(PersonOf(m.recipient));
+    args.push_back(o.language);
   }
   return redis_
       ->Eval(kRecordScript,
@@ -664,7 +678,32 @@ absl::StatusOr<std::map<std::string, int64_t>> DeliveryQueue::CampaignStats(
   }
   stats["pending"] = std::max<int64_t>(
       0, stats["queued"] - stats["sent"] - stats["failed"] - stats["dead"] - stats["cancelled"]);
+  ASSIGN_OR_RETURN(int64_t in_flight, InFlight(org_id, campaign_id, stats["queued"]));
+  stats["in_flight"] = in_flight;
   return stats;
+}
+
+absl::StatusOr<int64_t> DeliveryQueue::InFlight(std::string_view org_id,
+                                                std::string_view campaign_id, int64_t total) {
+  const std::string p = keys::CampaignQueue(org_id, campaign_id);
+  ASSIGN_OR_RETURN(RedisReply leased,
+                   redis_->Command({"ZRANGEBYSCORE", p + ":leases",
+                                    "(" + Num(clock_->NowMillis()), "+inf"}));
+  if (leased.elements.empty()) return 0;
+  const int64_t size = static_cast<int64_t>(options_.chunk_size);
+  std::vector<std::vector<std::string>> counts;
+  std::vector<int64_t> records;
+  for (const RedisReply& e : leased.elements) {
+    const int64_t n = ToInt(e.str);
+    counts.push_back({"BITCOUNT", p + ":done", Num(n * size / 8), Num((n + 1) * size / 8 - 1)});
+    records.push_back(std::clamp<int64_t>(total - n * size, 0, size));
+  }
+  ASSIGN_OR_RETURN(std::vector<RedisReply> done, redis_->Pipeline(counts));
+  int64_t in_flight = 0;
+  for (size_t i = 0; i < done.size(); ++i) {
+    in_flight += std::max<int64_t>(0, records[i] - done[i].integer);
+  }
+  return in_flight;
 }
 
 absl::Status DeliveryQueue::CountRateLimited(std::string_view org_id,

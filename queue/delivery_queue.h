@@ -70,7 +70,8 @@ struct MessageOutcome {
   std::string code;
   std::string reason;
   std::string provider_message_id;
-  std::string channel;  // Channel name, kept in dead letters.
+  std::string channel;   // Channel name, kept in dead letters.
+  std::string language;  // kSent campaign messages: the template language used (counted).
 };
 
 struct DirectMessageInput {
@@ -129,6 +130,9 @@ class DeliveryQueue {
   absl::StatusOr<std::vector<ClaimedMessage>> ClaimDirect(std::string_view org_id, size_t limit);
   absl::StatusOr<std::optional<DirectStatus>> GetDirectStatus(std::string_view org_id,
                                                               std::string_view message_id);
+  // The payload given to EnqueueDirect; nullopt when unknown (or erased with its contact).
+  absl::StatusOr<std::optional<nlohmann::json>> GetDirectPayload(std::string_view org_id,
+                                                                 std::string_view message_id);
 
   // Records outcomes of claimed messages of one organisation, atomically.
   absl::Status Record(std::string_view org_id, std::span<const MessageOutcome> outcomes);
@@ -143,7 +147,8 @@ class DeliveryQueue {
                                                      std::string_view campaign_id);
 
   // Counters of one campaign: queued, sent, failed, retried, deferred, dead, cancelled,
-  // rate_limited, and pending (queued minus settled).
+  // rate_limited, requeued, pending (queued minus settled), in_flight (unfinished messages of
+  // chunks leased to a worker now) and language:<tag> (messages sent per template language).
   absl::StatusOr<std::map<std::string, int64_t>> CampaignStats(std::string_view org_id,
                                                                std::string_view campaign_id);
   absl::Status CountRateLimited(std::string_view org_id, std::string_view campaign_id,
@@ -169,6 +174,8 @@ class DeliveryQueue {
  private:
   absl::StatusOr<CampaignState> Transition(std::string_view org_id, std::string_view campaign_id,
                                            std::string_view action);
+  absl::StatusOr<int64_t> InFlight(std::string_view org_id, std::string_view campaign_id,
+                                   int64_t total);
 
   RedisPool* redis_;
   const Clock* clock_;

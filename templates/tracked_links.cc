@@ -37,20 +37,27 @@ std::string TrackedLinks::Url(std::string_view public_base_url, std::string_view
   return std::string(public_base_url) + "/l/" + std::string(token);
 }
 
-absl::StatusOr<std::string> TrackedLinks::Mint(const LinkOwner& owner,
-                                               std::string_view target_url) {
+absl::StatusOr<std::string> TrackedLinks::Prepare(
+    const LinkOwner& owner, std::string_view target_url,
+    std::vector<std::vector<std::string>>* commands) const {
   if (!target_url.starts_with("https://") && !target_url.starts_with("http://")) {
     return absl::InvalidArgumentError("tracked links must point to http or https URLs");
   }
   std::string random = Base32Encode(RandomBytes(8)).substr(0, kRandomChars);
   std::string token = random + Check(random);
   const std::string key = keys::TrackedLink(token);
-  ASSIGN_OR_RETURN(
-      auto replies,
-      redis_->Pipeline({{"HSET", key, "org", owner.org_id, "campaign", owner.campaign_id,
-                         "contact", owner.contact_id, "index", std::to_string(owner.link_index),
-                         "url", std::string(target_url)},
-                        {"EXPIRE", key, std::to_string(ttl_seconds_)}}));
+  commands->push_back({"HSET", key, "org", owner.org_id, "campaign", owner.campaign_id,
+                       "contact", owner.contact_id, "index", std::to_string(owner.link_index),
+                       "url", std::string(target_url)});
+  commands->push_back({"EXPIRE", key, std::to_string(ttl_seconds_)});
+  return token;
+}
+
+absl::StatusOr<std::string> TrackedLinks::Mint(const LinkOwner& owner,
+                                               std::string_view target_url) {
+  std::vector<std::vector<std::string>> commands;
+  ASSIGN_OR_RETURN(std::string token, Prepare(owner, target_url, &commands));
+  ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
   for (const auto& r : replies) RETURN_IF_ERROR(r.AsStatus());
   return token;
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/core/clock.h"
 #include "gateway/core/redis_client.h"
@@ -37,6 +38,11 @@ class TrackedLinks {
 
   // Stores a new token for `target_url` (http or https only) and returns it.
   absl::StatusOr<std::string> Mint(const LinkOwner& owner, std::string_view target_url);
+  // The same without the round trip: returns the token and appends the Redis commands that
+  // store it to `commands`, for a caller minting the links of many messages in one pipeline
+  // (they must run before the message goes out).
+  absl::StatusOr<std::string> Prepare(const LinkOwner& owner, std::string_view target_url,
+                                      std::vector<std::vector<std::string>>* commands) const;
   // The full URL for a token under `public_base_url` (no trailing slash).
   static std::string Url(std::string_view public_base_url, std::string_view token);
 

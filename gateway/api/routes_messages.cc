@@ -3,7 +3,6 @@
 
 #include "adapters/sandbox/sandbox_provider.h"
 #include "gateway/api/route_helpers.h"
-#include "gateway/core/key_schema.h"
 
 namespace ogw {
 namespace {
@@ -90,11 +89,10 @@ ApiResponse MessageStatus(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   const std::string& org = ctx.principal.org_id;
   if (!IsWellFormedId(id, "m")) return NotFound("message");
-  auto raw = ctx.services.redis->Command({"HGET", keys::DirectMessages(org), id});
-  if (!raw.ok()) return ProblemFromStatus(raw.status());
-  if (raw->IsNil()) return NotFound("message");
-  const nlohmann::json payload = nlohmann::json::parse(raw->str, nullptr, false);
-  if (!payload.is_object()) return NotFound("message");
+  auto found = ctx.services.queue->GetDirectPayload(org, id);
+  if (!found.ok()) return ProblemFromStatus(found.status());
+  if (!*found) return NotFound("message");
+  const nlohmann::json& payload = **found;
   const std::string contact_id = payload.value("contact_id", "");
   // Scope follows the contact's post now; a contact since erased keeps the post it had.
   std::string post = payload.value("contact_post", "");

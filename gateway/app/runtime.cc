@@ -103,6 +103,8 @@ std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
   deps.providers = providers_.get();
   deps.rate_limiter = provider_rates_.get();
   deps.metrics = metrics_.get();
+  deps.links = links_.get();
+  deps.public_base_url = config_.links.public_base_url;
   WorkerOptions options;
   options.threads = static_cast<size_t>(config_.delivery.worker_threads);
   options.group_size = static_cast<size_t>(config_.delivery.group_size);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,10 +25,12 @@ std::optional<RenderChannel> ParseRenderChannel(std::string_view name);
 std::string_view RenderChannelName(RenderChannel channel);
 
 // Renders `t` for `contact` on `channel` with the opt-out instruction of the chosen language.
-absl::StatusOr<RenderedMessage> RenderFor(const TemplateRenderer& renderer, const Template& t,
-                                          const Contact& contact, RenderChannel channel,
-                                          std::string_view post_default_language,
-                                          const nlohmann::json& extra);
+// `rewrite_link` (optional) turns each link of the main text into a tracked link; it is called
+// once per link.
+absl::StatusOr<RenderedMessage> RenderFor(
+    const TemplateRenderer& renderer, const Template& t, const Contact& contact,
+    RenderChannel channel, std::string_view post_default_language, const nlohmann::json& extra,
+    const std::function<std::string(std::string_view url, size_t index)>& rewrite_link = nullptr);
 
 struct AuditOptions {
   std::vector<RenderChannel> channels;

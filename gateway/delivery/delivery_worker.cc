@@ -27,6 +27,7 @@ struct Pending {
   const Contact* contact = nullptr;
   Channel channel = Channel::kEmail;
   OutboundMessage out;
+  std::string language;  // The template language chosen for this recipient.
 };
 
 MessageOutcome Outcome(const ClaimedMessage& m, MessageOutcome::Kind kind, std::string code = "",
@@ -211,6 +212,7 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
     const size_t end = std::min(messages.size(), begin + options_.group_size);
     std::vector<MessageOutcome> outcomes;
     std::vector<Pending> pending;
+    std::vector<std::vector<std::string>> link_commands;  // Tracked links minted for the group.
 
     // Campaign states, re-read before every group: pause takes effect within one group.
     std::map<std::string, std::string> states;
@@ -304,13 +306,24 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
           continue;
         }
         const auto render_channel = ParseRenderChannel(ChannelName(channel));
+        std::function<std::string(std::string_view, size_t)> track;
+        if (deps_.links != nullptr) {
+          track = [&](std::string_view url, size_t index) {
+            LinkOwner owner{org_id, m.campaign_id, c.id, static_cast<uint32_t>(index)};
+            auto token = deps_.links->Prepare(owner, url, &link_commands);
+            // mailto: and the like stay as written.
+            return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token)
+                              : std::string(url);
+          };
+        }
         auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *render_channel,
-                                  post_language(c.post_id), campaign.variables);
+                                  post_language(c.post_id), campaign.variables, track);
         if (!rendered.ok()) {
           outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, "render_error",
                                      std::string(MessageOf(rendered.status()))));
           continue;
         }
+        p.language = rendered->body_language;
         p.out.subject = std::move(rendered->subject);
         p.out.text = std::move(rendered->text);
         p.out.html = std::move(rendered->html);
@@ -320,6 +333,12 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
         p.out.cost = info.ok() ? std::max<int64_t>(1, static_cast<int64_t>(info->segments)) : 1;
       }
       pending.push_back(std::move(p));
+    }
+
+    // A tracked link must resolve before anyone can click it.
+    if (!link_commands.empty()) {
+      ASSIGN_OR_RETURN(std::vector<RedisReply> stored, deps_.redis->Pipeline(link_commands));
+      for (const RedisReply& r : stored) RETURN_IF_ERROR(r.AsStatus());
     }
 
     // Send per channel, within the provider account's rate limit.
@@ -377,12 +396,14 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
         const int64_t after = deps_.clock->NowMillis();
         for (size_t k = 0; k < batch.size(); ++k) {
           const ClaimedMessage& cm = pending[indexes[next + k]].claimed;
+          const std::string& language = pending[indexes[next + k]].language;
           const SendResult& r = results[k];
           MessageOutcome o;
           switch (r.outcome) {
             case SendResult::Outcome::kAccepted:
               o = Outcome(cm, MessageOutcome::Kind::kSent);
               o.provider_message_id = r.provider_message_id;
+              o.language = language;
               break;
             case SendResult::Outcome::kPermanent:
               o = Outcome(cm, MessageOutcome::Kind::kFailed, r.code, r.reason);

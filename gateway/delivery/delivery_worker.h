@@ -21,6 +21,7 @@
 #include "queue/provider_rate_limiter.h"
 #include "templates/template_renderer.h"
 #include "templates/template_store.h"
+#include "templates/tracked_links.h"
 
 namespace ogw {
 
@@ -45,6 +46,10 @@ struct WorkerDeps {
   const ProviderRegistry* providers = nullptr;
   ProviderRateLimiter* rate_limiter = nullptr;
   GatewayMetrics* metrics = nullptr;  // May be null.
+  // Links in campaign messages become personal tracked links under public_base_url; null
+  // leaves links as written.
+  TrackedLinks* links = nullptr;
+  std::string public_base_url;
   // Waits while a provider's rate limit refuses; tests pass one that advances a FakeClock.
   std::function<void(int64_t millis)> sleep;  // Default: std::this_thread::sleep_for.
 };

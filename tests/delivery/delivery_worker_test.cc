@@ -69,6 +69,7 @@ TEST_F(WorkerTest, LaunchedCampaignReachesEveryoneOnceWithNameAndOptOut) {
   ExpectEachOnce(provider_->Ids());
   auto stats = Stats(c);
   EXPECT_EQ(stats["sent"], 20);
+  EXPECT_EQ(stats["language:en"], 20);  // The language chosen for each message, counted.
   EXPECT_EQ(stats["pending"], 0);
   EXPECT_EQ(stats["failed"], 0);
   EXPECT_EQ(State(c), CampaignState::kFinished);
@@ -608,6 +609,36 @@ TEST_F(WorkerTest, ThreeWorkersShareACampaignWithoutSendingAnythingTwice) {
   EXPECT_EQ(ids.size(), 400u);
   EXPECT_EQ(Tally(ids).size(), 400u);
   ExpectEachOnce(ids);
+}
+
+TEST_F(WorkerTest, LinksBecomePersonalTrackedLinksThatResolveToTheirOwner) {
+  const auto people = stack_->CreateContacts(org_, 2);
+  const Campaign c = stack_->Launch(
+      org_,
+      stack_->CreateTemplate(org_, "Hello {{contact.name}}, [take the survey](https://survey.example.org/s1)"),
+      stack_->CreateSegment(org_));
+  RunUntilIdle();
+  const auto seen = provider_->Seen();
+  ASSERT_EQ(seen.size(), 2u);
+  std::set<std::string> tokens;
+  for (const OutboundMessage& m : seen) {
+    EXPECT_EQ(m.text.find("survey.example.org"), std::string::npos) << m.text;
+    const size_t at = m.text.find("https://go.example.org/l/");
+    ASSERT_NE(at, std::string::npos) << m.text;
+    const std::string token = m.text.substr(at + 25, 18);
+    tokens.insert(token);
+    auto link = stack_->links.Click(token);
+    ASSERT_TRUE(link.ok()) << link.status();
+    EXPECT_EQ(link->target_url, "https://survey.example.org/s1");
+    EXPECT_EQ(link->owner.campaign_id, c.id);
+    EXPECT_EQ(m.to.empty(), false);
+    bool owner_matches = false;
+    for (const Contact& p : people) {
+      if (p.id == link->owner.contact_id) owner_matches = m.to == p.addresses[0].value;
+    }
+    EXPECT_TRUE(owner_matches) << "the link names the contact it was sent to";
+  }
+  EXPECT_EQ(tokens.size(), 2u) << "one personal link per recipient";
 }
 
 }  // namespace

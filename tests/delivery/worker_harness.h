@@ -153,6 +153,7 @@ class DeliveryStack {
         queue(redis, clock, queue_options),
         launcher(&contacts, &segments, &templates, &campaigns, &queue, clock),
         rate_limiter(redis, clock),
+        links(redis, clock, std::string(32, 'k'), 86400),
         provider(std::move(fake)),
         redis_(redis),
         clock_(clock),
@@ -179,6 +180,8 @@ class DeliveryStack {
     deps.orgs = &orgs;
     deps.providers = &providers;
     deps.rate_limiter = &rate_limiter;
+    deps.links = &links;
+    deps.public_base_url = "https://go.example.org";
     return deps;
   }
 
@@ -298,6 +301,7 @@ class DeliveryStack {
   DeliveryQueue queue;
   CampaignLauncher launcher;
   ProviderRateLimiter rate_limiter;
+  TrackedLinks links;
   ProviderRegistry providers;
   std::shared_ptr<FakeProvider> provider;
 

@@ -123,9 +123,11 @@ TEST_F(DeliveryQueueTest, ExpiredLeaseIsReclaimedAndSkipsWhatWasSent) {
   std::vector<MessageOutcome> outcomes;
   for (int i = 0; i < 3; ++i) outcomes.push_back(Outcome((*first)->messages[i], Kind::kSent));
   ASSERT_TRUE(queue_->Record("o1", outcomes).ok());
+  EXPECT_EQ(queue_->CampaignStats("o1", "k1")->at("in_flight"), 5);
   // Before the lease expires nobody else gets the chunk.
   EXPECT_FALSE(queue_->ClaimChunk()->has_value());
   clock_.Advance(30'001);
+  EXPECT_EQ(queue_->CampaignStats("o1", "k1")->at("in_flight"), 0);  // Its worker is gone.
   auto second = queue_->ClaimChunk();
   ASSERT_TRUE(second.ok() && second->has_value());
   EXPECT_EQ((*second)->chunk, (*first)->chunk);
