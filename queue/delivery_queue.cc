@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <set>
 
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
@@ -12,9 +14,11 @@ namespace {
 // Every script touches the keys of one organisation only (one Redis Cluster slot); keys of a
 // campaign are built inside the script from the prefix passed in ARGV.
 
-// ARGV: prefix, total, chunks, start_at, initial state. KEYS: state, meta, stats.
+// ARGV: prefix, total, chunks, start_at, initial state, campaign id.
+// KEYS: state, meta, stats, active campaigns, launch sequence.
 const RedisScript kEnqueueScript(R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[6])
 redis.call('HSET', KEYS[2], 'total', ARGV[2], 'chunks', ARGV[3], 'next', 0, 'start_at', ARGV[4])
 redis.call('HSET', KEYS[3], 'queued', ARGV[2])
 redis.call('SET', KEYS[1], ARGV[5])
@@ -130,7 +134,8 @@ end
 return out
 )lua");
 
-// KEYS: due, direct, locks, messages, dead. ARGV: tag, now, then 13 fields per outcome:
+// KEYS: due, direct, locks, messages, dead, active campaigns. ARGV: tag, now, then 13 fields
+// per outcome:
 // kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
 // language.
 // `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
@@ -147,6 +152,7 @@ local function settled(p)
   local total = tonumber(redis.call('HGET', p .. ':meta', 'total') or '0')
   if sum >= total and redis.call('GET', p .. ':state') == 'running' then
     redis.call('SET', p .. ':state', 'finished')
+    redis.call('ZREM', KEYS[6], string.sub(p, #tag + 6))
   end
 end
 for i = 3, #ARGV, 13 do
@@ -192,6 +198,9 @@ for i = 3, #ARGV, 13 do
       elseif kind == 'dropped' then
         redis.call('HINCRBY', p .. ':stats', 'cancelled', 1)
       end
+      if kind == 'sent' or kind == 'failed' or kind == 'dead' or kind == 'dropped' then
+        redis.call('SETBIT', p .. ':fin', idx, 1)
+      end
       touched[p] = true
     else
       local st = cjson.decode(redis.call('HGET', KEYS[4], did .. ':s') or '{}')
@@ -231,7 +240,7 @@ for p, _ in pairs(touched) do settled(p) end
 return counted
 )lua");
 
-// KEYS: state, meta. ARGV: action, now.
+// KEYS: state, meta, active campaigns. ARGV: action, now, campaign id.
 const RedisScript kTransitionScript(R"lua(
 local state = redis.call('GET', KEYS[1])
 if not state then return {'missing', ''} end
@@ -244,6 +253,7 @@ elseif action == 'resume' and state == 'paused' then
 elseif action == 'cancel' and state ~= 'finished' and state ~= 'cancelled' then to = 'cancelled'
 else return {'refused', state} end
 redis.call('SET', KEYS[1], to)
+if to == 'cancelled' then redis.call('ZREM', KEYS[3], ARGV[3]) end
 return {'ok', to}
 )lua");
 
@@ -268,6 +278,9 @@ return 1
 )lua");
 
 std::string Num(int64_t v) { return std::to_string(v); }
+
+// Bytes of a packed record that hold the contact id (see packed_recipients.h).
+constexpr size_t kIdBytes = kRecordBytes - 2;
 
 int64_t ToInt(std::string_view s) {
   int64_t v = 0;
@@ -381,12 +394,20 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
       batch.clear();
     }
   }
+  // The first contact of every chunk: recipients are sorted by contact id, so this finds the
+  // chunk holding any contact (per-person ordering across campaigns).
+  std::string firsts;
+  for (size_t n = 0; n < chunks; ++n) firsts.append(packed.substr(n * chunk_bytes, kIdBytes));
+  RETURN_IF_ERROR(redis_->Command({"SET", p + ":firsts", firsts}).status());
   const bool later = start_at_millis > clock_->NowMillis();
   ASSIGN_OR_RETURN(
       RedisReply created,
-      redis_->Eval(kEnqueueScript, {p + ":state", p + ":meta", p + ":stats"},
+      redis_->Eval(kEnqueueScript,
+                   {p + ":state", p + ":meta", p + ":stats", keys::ActiveCampaigns(org_id),
+                    keys::LaunchSequence(org_id)},
                    {p, Num(static_cast<int64_t>(total)), Num(static_cast<int64_t>(chunks)),
-                    Num(start_at_millis), later ? "scheduled" : "running"}));
+                    Num(start_at_millis), later ? "scheduled" : "running",
+                    std::string(campaign_id)}));
   if (created.integer != 1) return absl::AlreadyExistsError("campaign already enqueued");
   if (chunks > 0) {
     ASSIGN_OR_RETURN(RedisReply pushed,
@@ -482,6 +503,77 @@ absl::Status DeliveryQueue::RenewItems(std::string_view org_id,
   ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(commands));
   for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<std::string>> DeliveryQueue::WaitingBehindEarlier(
+    std::string_view org_id, std::string_view campaign_id,
+    const std::vector<QueuedRecipient>& recipients) {
+  std::set<std::string> waiting;
+  if (recipients.empty()) return waiting;
+  const std::string active = keys::ActiveCampaigns(org_id);
+  ASSIGN_OR_RETURN(RedisReply mine, redis_->Command({"ZSCORE", active, std::string(campaign_id)}));
+  ASSIGN_OR_RETURN(RedisReply earlier,
+                   redis_->Command({"ZRANGEBYSCORE", active, "-inf",
+                                    mine.IsNil() ? "+inf" : "(" + mine.str}));
+  const int64_t size = static_cast<int64_t>(options_.chunk_size);
+  for (const RedisReply& e : earlier.elements) {
+    if (e.str == campaign_id) continue;
+    const std::string p = keys::CampaignQueue(org_id, e.str);
+    ASSIGN_OR_RETURN(RedisReply firsts_reply, redis_->Command({"GET", p + ":firsts"}));
+    const std::string& firsts = firsts_reply.str;
+    const size_t chunk_count = firsts.size() / kIdBytes;
+    // Which chunk of the earlier campaign could hold each recipient.
+    std::map<int64_t, std::vector<const QueuedRecipient*>> by_chunk;
+    for (const QueuedRecipient& r : recipients) {
+      if (r.contact_id.size() != kIdBytes + 2) continue;
+      const std::string_view id = std::string_view(r.contact_id).substr(2);
+      size_t lo = 0, hi = chunk_count;  // First chunk whose first id is greater than `id`.
+      while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (std::string_view(firsts).substr(mid * kIdBytes, kIdBytes) <= id) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      if (lo > 0) by_chunk[static_cast<int64_t>(lo) - 1].push_back(&r);
+    }
+    if (by_chunk.empty()) continue;
+    std::vector<std::vector<std::string>> gets;
+    for (const auto& [n, _] : by_chunk) gets.push_back({"GET", p + ":chunk:" + Num(n)});
+    ASSIGN_OR_RETURN(std::vector<RedisReply> chunks, redis_->Pipeline(gets));
+    std::vector<std::vector<std::string>> bits;
+    std::vector<const QueuedRecipient*> candidates;
+    size_t k = 0;
+    for (const auto& [n, rs] : by_chunk) {
+      const std::string& chunk = chunks[k++].str;
+      const size_t count = RecipientCount(chunk);
+      for (const QueuedRecipient* r : rs) {
+        const std::string_view id = std::string_view(r->contact_id).substr(2);
+        size_t lo = 0, hi = count;
+        while (lo < hi) {
+          const size_t mid = (lo + hi) / 2;
+          if (std::string_view(chunk).substr(mid * kRecordBytes, kIdBytes) < id) {
+            lo = mid + 1;
+          } else {
+            hi = mid;
+          }
+        }
+        if (lo == count || std::string_view(chunk).substr(lo * kRecordBytes, kIdBytes) != id ||
+            static_cast<uint8_t>(chunk[lo * kRecordBytes + kIdBytes]) != r->channel) {
+          continue;  // Not in that campaign on this channel.
+        }
+        bits.push_back({"GETBIT", p + ":fin", Num(n * size + static_cast<int64_t>(lo))});
+        candidates.push_back(r);
+      }
+    }
+    if (bits.empty()) continue;
+    ASSIGN_OR_RETURN(std::vector<RedisReply> settled, redis_->Pipeline(bits));
+    for (size_t i = 0; i < settled.size(); ++i) {
+      if (settled[i].integer == 0) waiting.insert(candidates[i]->contact_id);
+    }
+  }
+  return waiting;
 }
 
 absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
@@ -620,7 +712,8 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
   return redis_
       ->Eval(kRecordScript,
              {keys::DueLane(org_id), keys::DirectLane(org_id), keys::DirectLocks(org_id),
-              keys::DirectMessages(org_id), keys::DeadLetters(org_id)},
+              keys::DirectMessages(org_id), keys::DeadLetters(org_id),
+              keys::ActiveCampaigns(org_id)},
              args)
       .status();
 }
@@ -630,8 +723,10 @@ absl::StatusOr<CampaignState> DeliveryQueue::Transition(std::string_view org_id,
                                                         std::string_view action) {
   const std::string p = keys::CampaignQueue(org_id, campaign_id);
   ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Eval(kTransitionScript, {p + ":state", p + ":meta"},
-                                {std::string(action), Num(clock_->NowMillis())}));
+                   redis_->Eval(kTransitionScript,
+                                {p + ":state", p + ":meta", keys::ActiveCampaigns(org_id)},
+                                {std::string(action), Num(clock_->NowMillis()),
+                                 std::string(campaign_id)}));
   if (reply.elements.size() != 2) return absl::InternalError("transition: unexpected reply");
   const std::string& outcome = reply.elements[0].str;
   if (outcome == "missing") return absl::NotFoundError("campaign was never launched");
@@ -775,7 +870,7 @@ absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view ca
   for (int64_t n = 0; n < chunks; ++n) {
     batch.push_back({"UNLINK", p + ":chunk:" + Num(n)});
   }
-  batch.push_back({"UNLINK", p + ":done", p + ":sent", p + ":leases"});
+  batch.push_back({"UNLINK", p + ":done", p + ":sent", p + ":fin", p + ":firsts", p + ":leases"});
   return redis_->Pipeline(batch).status();
 }
 

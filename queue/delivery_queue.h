@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -117,6 +118,13 @@ class DeliveryQueue {
   // Extends the leases of claimed scheduled and direct items that are still unrecorded (a
   // worker waiting on a rate limit keeps them). Never moves an item's due time earlier.
   absl::Status RenewItems(std::string_view org_id, std::span<const ClaimedMessage> messages);
+
+  // Per-person ordering across campaigns: the contacts among `recipients` that still have an
+  // unsettled message, on the same channel, from a campaign launched before `campaign_id`.
+  // Their messages wait behind it.
+  absl::StatusOr<std::set<std::string>> WaitingBehindEarlier(
+      std::string_view org_id, std::string_view campaign_id,
+      const std::vector<QueuedRecipient>& recipients);
 
   // Scheduled lane: up to `limit` due items of one organisation, leased.
   absl::StatusOr<std::vector<ClaimedMessage>> ClaimScheduled(std::string_view org_id,

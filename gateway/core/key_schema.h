@@ -71,6 +71,9 @@ inline std::string CampaignQueue(std::string_view org, std::string_view campaign
   return Tag(org) + ":cmp:" + std::string(campaign);
 }
 inline std::string DueLane(std::string_view org) { return Tag(org) + ":due"; }
+// Campaigns with unsettled messages, scored by launch order (per-person ordering across them).
+inline std::string ActiveCampaigns(std::string_view org) { return Tag(org) + ":active"; }
+inline std::string LaunchSequence(std::string_view org) { return Tag(org) + ":launchseq"; }
 inline std::string DirectLane(std::string_view org) { return Tag(org) + ":direct"; }
 inline std::string DirectMessages(std::string_view org) { return Tag(org) + ":dmsg"; }
 inline std::string DirectLocks(std::string_view org) { return Tag(org) + ":dlock"; }

@@ -20,6 +20,7 @@ constexpr size_t kScheduledBatch = 500;
 constexpr int64_t kOrgListTtlMillis = 5'000;
 constexpr int64_t kPausedRecheckMillis = 1'000;
 constexpr int64_t kMaxRateWaitMillis = 1'000;
+constexpr int64_t kWaitBehindEarlierMillis = 2'000;
 
 // One message on its way through Deliver.
 struct Pending {
@@ -227,6 +228,19 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
       return handled;
     }
 
+    // Per-person order across campaigns: a message waits while the same person still has an
+    // unsettled message on the same channel from a campaign launched earlier.
+    std::map<std::string, std::vector<QueuedRecipient>> by_campaign;
+    for (size_t i = begin; i < end; ++i) {
+      const ClaimedMessage& m = messages[i];
+      if (!m.campaign_id.empty() && !m.already_sent) by_campaign[m.campaign_id].push_back(m.recipient);
+    }
+    std::map<std::string, std::set<std::string>> waiting;
+    for (const auto& [campaign, recipients] : by_campaign) {
+      ASSIGN_OR_RETURN(waiting[campaign],
+                       deps_.queue->WaitingBehindEarlier(org_id, campaign, recipients));
+    }
+
     for (size_t i = begin; i < end; ++i) {
       const ClaimedMessage& m = messages[i];
       const bool direct = m.lane == ClaimedMessage::Lane::kDirect;
@@ -248,6 +262,12 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
         if (state == "gone" || !campaigns[m.campaign_id]) {
           outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, "campaign_gone",
                                      "the campaign no longer exists"));
+          continue;
+        }
+        if (waiting[m.campaign_id].count(m.recipient.contact_id)) {
+          outcomes.push_back(Outcome(m, MessageOutcome::Kind::kHeld, "waiting_for_earlier",
+                                     "an earlier campaign's message to this person is not sent",
+                                     now + kWaitBehindEarlierMillis));
           continue;
         }
       }

@@ -641,5 +641,60 @@ TEST_F(WorkerTest, LinksBecomePersonalTrackedLinksThatResolveToTheirOwner) {
   EXPECT_EQ(tokens.size(), 2u) << "one personal link per recipient";
 }
 
+TEST_F(WorkerTest, APersonGetsCampaignMessagesInTheOrderTheCampaignsWereLaunched) {
+  const std::string tmpl = stack_->CreateTemplate(org_);
+  const auto both = stack_->CreateContacts(org_, 4, {"Both", "", {"a", "b"}});
+  stack_->CreateContacts(org_, 60, {"OnlyA", "", {"a"}});
+  stack_->CreateContacts(org_, 3, {"OnlyB", "", {"b"}});
+  const Campaign a = stack_->Launch(org_, tmpl, stack_->CreateSegment(org_, "\"a\" in tags"), "a");
+  const Campaign b = stack_->Launch(org_, tmpl, stack_->CreateSegment(org_, "\"b\" in tags"), "b");
+  ASSERT_EQ(a.queued, 64);
+  ASSERT_EQ(b.queued, 7);
+  for (int round = 0; round < 20 && Stats(b)["pending"] > 0; ++round) {
+    RunUntilIdle();
+    clock_.Advance(2'100);
+  }
+  const auto seen = provider_->Seen();
+  ASSERT_EQ(seen.size(), 71u);
+  ExpectEachOnce(provider_->Ids());
+  // For everyone in both audiences, campaign a's message goes first.
+  for (const Contact& c : both) {
+    int first_a = -1, first_b = -1;
+    for (size_t i = 0; i < seen.size(); ++i) {
+      if (seen[i].to != c.addresses[0].value) continue;
+      const bool from_a = seen[i].message_id.starts_with(a.id + ":");
+      if (from_a && first_a < 0) first_a = static_cast<int>(i);
+      if (!from_a && first_b < 0) first_b = static_cast<int>(i);
+    }
+    ASSERT_GE(first_a, 0);
+    ASSERT_GE(first_b, 0);
+    EXPECT_LT(first_a, first_b) << c.name;
+  }
+  // Those only in b did not wait for a: they went out with b's first chunk, before a finished.
+  size_t last_a = 0, first_only_b = seen.size();
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (seen[i].message_id.starts_with(a.id + ":")) last_a = i;
+    if (seen[i].text.find("OnlyB") != std::string::npos) first_only_b = std::min(first_only_b, i);
+  }
+  EXPECT_LT(first_only_b, last_a);
+  EXPECT_EQ(Stats(a)["sent"], 64);
+  EXPECT_EQ(Stats(b)["sent"], 7);
+}
+
+TEST_F(WorkerTest, CancellingTheEarlierCampaignReleasesTheLaterOne) {
+  const std::string tmpl = stack_->CreateTemplate(org_);
+  stack_->CreateContacts(org_, 5, {"Both", "", {"a", "b"}});
+  const Campaign a = stack_->Launch(org_, tmpl, stack_->CreateSegment(org_, "\"a\" in tags"), "a");
+  ASSERT_TRUE(stack_->queue.Pause(org_, a.id).ok());
+  const Campaign b = stack_->Launch(org_, tmpl, stack_->CreateSegment(org_, "\"b\" in tags"), "b");
+  RunUntilIdle();
+  EXPECT_EQ(provider_->Count(), 0u) << "b waits behind a, which is paused";
+  ASSERT_TRUE(stack_->queue.Cancel(org_, a.id).ok());
+  clock_.Advance(2'100);
+  RunUntilIdle();
+  EXPECT_EQ(Stats(b)["sent"], 5);
+  EXPECT_EQ(Stats(a)["sent"], 0);
+}
+
 }  // namespace
 }  // namespace ogw::testing
