@@ -19,30 +19,12 @@
 #include <vector>
 
 #include "adapters/webhook/webhook_provider.h"
+#include "bench/bench_flags.h"
 #include "tests/testutil/http_sink.h"
 
 namespace ogw::bench {
 namespace {
 
-// Value of "--name N" (or "--name=N"), or `fallback`.
-long long FlagValue(int argc, char** argv, const char* name, long long fallback) {
-  const size_t n = std::strlen(name);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], name, n) != 0) continue;
-    if (argv[i][n] == '=') return std::atoll(argv[i] + n + 1);
-    if (argv[i][n] == '\0' && i + 1 < argc) return std::atoll(argv[i + 1]);
-  }
-  return fallback;
-}
-
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 std::vector<OutboundMessage> MakeMessages(size_t count) {
   std::vector<OutboundMessage> messages(count);

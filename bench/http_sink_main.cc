@@ -13,22 +13,10 @@
 #include <cstring>
 #include <string>
 
+#include "bench/bench_flags.h"
 #include "tests/testutil/http_sink.h"
 
-namespace {
-
-// Value of "--name N" (or "--name=N"), or `fallback`.
-long long FlagValue(int argc, char** argv, const char* name, long long fallback) {
-  const size_t n = std::strlen(name);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], name, n) != 0) continue;
-    if (argv[i][n] == '=') return std::atoll(argv[i] + n + 1);
-    if (argv[i][n] == '\0' && i + 1 < argc) return std::atoll(argv[i + 1]);
-  }
-  return fallback;
-}
-
-}  // namespace
+using ogw::bench::FlagValue;
 
 int main(int argc, char** argv) {
   const long long port = FlagValue(argc, argv, "--port", 0);

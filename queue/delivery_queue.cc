@@ -765,7 +765,7 @@ absl::StatusOr<std::map<std::string, int64_t>> DeliveryQueue::CampaignStats(
                    redis_->Command({"HGETALL", keys::CampaignQueue(org_id, campaign_id) + ":stats"}));
   std::map<std::string, int64_t> stats;
   for (const char* name : {"queued", "sent", "failed", "retried", "deferred", "dead", "cancelled",
-                           "rate_limited", "requeued"}) {
+                           "rate_limited", "requeued", "clicks"}) {
     stats[name] = 0;
   }
   for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
@@ -775,6 +775,10 @@ absl::StatusOr<std::map<std::string, int64_t>> DeliveryQueue::CampaignStats(
       0, stats["queued"] - stats["sent"] - stats["failed"] - stats["dead"] - stats["cancelled"]);
   ASSIGN_OR_RETURN(int64_t in_flight, InFlight(org_id, campaign_id, stats["queued"]));
   stats["in_flight"] = in_flight;
+  ASSIGN_OR_RETURN(RedisReply clickers,
+                   redis_->Command({"PFCOUNT", keys::CampaignQueue(org_id, campaign_id) +
+                                                   ":clickers"}));
+  stats["people_clicked"] = clickers.integer;
   return stats;
 }
 

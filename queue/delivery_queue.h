@@ -105,6 +105,8 @@ class DeliveryQueue {
 
   // Campaign lane. Writes the packed recipients as chunks, then makes the campaign claimable
   // from `start_at_millis` (0: now). AlreadyExists when the campaign was enqueued before.
+  // Recipients must be sorted by contact id, one per contact (the launcher does this): the
+  // per-person order across campaigns finds them by binary search.
   absl::Status EnqueueCampaign(std::string_view org_id, std::string_view campaign_id,
                                std::string_view packed, int64_t start_at_millis);
   // Rotates the campaign ring and claims the next chunk of the first campaign that has one.
@@ -156,7 +158,8 @@ class DeliveryQueue {
 
   // Counters of one campaign: queued, sent, failed, retried, deferred, dead, cancelled,
   // rate_limited, requeued, pending (queued minus settled), in_flight (unfinished messages of
-  // chunks leased to a worker now) and language:<tag> (messages sent per template language).
+  // chunks leased to a worker now), language:<tag> (messages sent per template language),
+  // clicks and people_clicked (tracked links).
   absl::StatusOr<std::map<std::string, int64_t>> CampaignStats(std::string_view org_id,
                                                                std::string_view campaign_id);
   absl::Status CountRateLimited(std::string_view org_id, std::string_view campaign_id,

@@ -75,12 +75,19 @@ absl::StatusOr<ResolvedLink> TrackedLinks::Click(std::string_view token) {
   const std::string& index = r.elements[3].str;
   std::from_chars(index.data(), index.data() + index.size(), link.owner.link_index);
   link.target_url = r.elements[4].str;
-  ASSIGN_OR_RETURN(RedisReply added,
-                   redis_->Command({"XADD", keys::Clicks(link.owner.org_id), "*",
-                                    "contact", link.owner.contact_id, "campaign",
-                                    link.owner.campaign_id, "link", index, "at",
-                                    std::to_string(clock_->NowMillis())}));
-  (void)added;
+  std::vector<std::vector<std::string>> record = {
+      {"XADD", keys::Clicks(link.owner.org_id), "*", "contact", link.owner.contact_id,
+       "campaign", link.owner.campaign_id, "link", index, "at",
+       std::to_string(clock_->NowMillis())}};
+  if (!link.owner.campaign_id.empty()) {
+    // The campaign's report: clicks, and distinct people who clicked (HyperLogLog, 12 KB at
+    // most per campaign, about 1% error).
+    const std::string p = keys::CampaignQueue(link.owner.org_id, link.owner.campaign_id);
+    record.push_back({"HINCRBY", p + ":stats", "clicks", "1"});
+    record.push_back({"PFADD", p + ":clickers", link.owner.contact_id});
+  }
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(record));
+  for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
   return link;
 }
 

@@ -639,6 +639,10 @@ TEST_F(WorkerTest, LinksBecomePersonalTrackedLinksThatResolveToTheirOwner) {
     EXPECT_TRUE(owner_matches) << "the link names the contact it was sent to";
   }
   EXPECT_EQ(tokens.size(), 2u) << "one personal link per recipient";
+  // The campaign's report counts the clicks and the people who clicked.
+  ASSERT_TRUE(stack_->links.Click(*tokens.begin()).ok());
+  EXPECT_EQ(Stats(c)["clicks"], 3);
+  EXPECT_EQ(Stats(c)["people_clicked"], 2);
 }
 
 TEST_F(WorkerTest, APersonGetsCampaignMessagesInTheOrderTheCampaignsWereLaunched) {
