@@ -22,15 +22,6 @@ constexpr int64_t kPausedRecheckMillis = 1'000;
 constexpr int64_t kMaxRateWaitMillis = 1'000;
 constexpr int64_t kWaitBehindEarlierMillis = 2'000;
 
-// One message on its way through Deliver.
-struct Pending {
-  ClaimedMessage claimed;
-  const Contact* contact = nullptr;
-  Channel channel = Channel::kEmail;
-  OutboundMessage out;
-  std::string language;  // The template language chosen for this recipient.
-};
-
 MessageOutcome Outcome(const ClaimedMessage& m, MessageOutcome::Kind kind, std::string code = "",
                        std::string reason = "", int64_t due = 0) {
   MessageOutcome o;
@@ -64,7 +55,55 @@ std::string_view OutcomeLabel(MessageOutcome::Kind kind) {
   return "failed";
 }
 
+// What became of one message its provider answered.
+MessageOutcome Classify(const ClaimedMessage& m, const SendResult& r, const BackoffPolicy& backoff,
+                        int64_t now, std::mt19937_64& rng) {
+  switch (r.outcome) {
+    case SendResult::Outcome::kAccepted: {
+      MessageOutcome o = Outcome(m, MessageOutcome::Kind::kSent);
+      o.provider_message_id = r.provider_message_id;
+      return o;
+    }
+    case SendResult::Outcome::kPermanent:
+      return Outcome(m, MessageOutcome::Kind::kFailed, r.code, r.reason);
+    case SendResult::Outcome::kOptedOut:
+      return Outcome(m, MessageOutcome::Kind::kFailed, "opted_out", r.reason);
+    case SendResult::Outcome::kTransient:
+      break;
+  }
+  if (m.attempt + 1 >= backoff.max_attempts) {
+    return Outcome(m, MessageOutcome::Kind::kDead, r.code, r.reason);
+  }
+  return Outcome(m, MessageOutcome::Kind::kRetry, r.code, r.reason,
+                 now + RetryDelayMillis(backoff, m.attempt + 1, r.retry_after_millis, rng));
+}
+
 }  // namespace
+
+struct DeliveryWorker::Batch {
+  std::string org_id;
+  int64_t now = 0;
+  std::map<std::string, Contact> contacts;
+  std::map<std::string, std::optional<Campaign>> campaigns;
+  std::map<std::string, std::optional<Template>> templates;
+  std::map<std::string, std::string> post_languages;  // Filled as needed.
+  // Per group (ReadControl):
+  std::map<std::string, std::string> states;                // Campaign -> state name.
+  std::map<std::string, std::set<std::string>> waiting;     // Campaign -> contacts waiting.
+};
+
+struct DeliveryWorker::Pending {
+  ClaimedMessage claimed;
+  Channel channel = Channel::kEmail;
+  OutboundMessage out;
+  std::string language;  // The template language chosen for this recipient.
+};
+
+struct DeliveryWorker::Group {
+  std::vector<MessageOutcome> outcomes;
+  std::vector<Pending> pending;
+  std::vector<std::vector<std::string>> link_commands;  // Tracked links minted for the group.
+};
 
 DeliveryWorker::DeliveryWorker(WorkerDeps deps, WorkerOptions options)
     : deps_(deps), options_(std::move(options)) {
@@ -157,45 +196,240 @@ absl::StatusOr<size_t> DeliveryWorker::DrainOneChunk() {
   return std::max<size_t>(n, 1);  // A claimed chunk is progress even when all was done.
 }
 
-absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
-                                               std::vector<ClaimedMessage> messages,
-                                               const ChunkClaim* claim) {
-  const int64_t now = deps_.clock->NowMillis();
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-
-  // What the messages refer to, read once per call.
+absl::StatusOr<DeliveryWorker::Batch> DeliveryWorker::LoadBatch(
+    const std::string& org_id, const std::vector<ClaimedMessage>& messages) {
+  Batch batch;
+  batch.org_id = org_id;
+  batch.now = deps_.clock->NowMillis();
   std::set<std::string> contact_ids;
   std::set<std::string> campaign_ids;
   for (const auto& m : messages) {
     contact_ids.insert(m.recipient.contact_id);
     if (!m.campaign_id.empty()) campaign_ids.insert(m.campaign_id);
   }
-  std::vector<std::string> id_list(contact_ids.begin(), contact_ids.end());
   ASSIGN_OR_RETURN(std::vector<std::optional<StoredContact>> stored,
-                   deps_.contacts->GetMany(org_id, id_list));
-  std::map<std::string, Contact> contacts;
+                   deps_.contacts->GetMany(org_id, {contact_ids.begin(), contact_ids.end()}));
   for (auto& s : stored) {
-    if (s) contacts.emplace(s->contact.id, std::move(s->contact));
+    if (s) batch.contacts.emplace(s->contact.id, std::move(s->contact));
   }
-  std::map<std::string, std::optional<Campaign>> campaigns;
-  std::map<std::string, std::optional<Template>> templates;
   for (const std::string& id : campaign_ids) {
-    ASSIGN_OR_RETURN(campaigns[id], deps_.campaigns->Get(org_id, id));
-    if (const auto& c = campaigns[id]; c && !templates.count(c->template_id)) {
-      ASSIGN_OR_RETURN(templates[c->template_id], deps_.templates->Get(org_id, c->template_id));
+    ASSIGN_OR_RETURN(batch.campaigns[id], deps_.campaigns->Get(org_id, id));
+    if (const auto& c = batch.campaigns[id]; c && !batch.templates.count(c->template_id)) {
+      ASSIGN_OR_RETURN(batch.templates[c->template_id],
+                       deps_.templates->Get(org_id, c->template_id));
     }
   }
-  std::map<std::string, std::string> post_languages;
-  auto post_language = [&](const std::string& post_id) -> std::string {
-    if (post_id.empty()) return "";
-    auto it = post_languages.find(post_id);
-    if (it != post_languages.end()) return it->second;
-    auto post = deps_.orgs->GetPost(org_id, post_id);
-    std::string lang = post.ok() && *post ? (*post)->default_language : "";
-    post_languages.emplace(post_id, lang);
-    return lang;
-  };
+  return batch;
+}
 
+absl::Status DeliveryWorker::ReadControl(Batch& batch, std::span<const ClaimedMessage> group) {
+  batch.states.clear();
+  batch.waiting.clear();
+  std::map<std::string, std::vector<QueuedRecipient>> by_campaign;
+  for (const ClaimedMessage& m : group) {
+    if (m.campaign_id.empty()) continue;
+    if (!batch.states.count(m.campaign_id)) {
+      ASSIGN_OR_RETURN(std::optional<CampaignState> state,
+                       deps_.queue->State(batch.org_id, m.campaign_id));
+      batch.states[m.campaign_id] = state ? std::string(CampaignStateName(*state)) : "gone";
+    }
+    if (!m.already_sent) by_campaign[m.campaign_id].push_back(m.recipient);
+  }
+  // Per-person order across campaigns: a message waits while the same person still has an
+  // unsettled message on the same channel from a campaign launched earlier.
+  for (const auto& [campaign, recipients] : by_campaign) {
+    ASSIGN_OR_RETURN(batch.waiting[campaign],
+                     deps_.queue->WaitingBehindEarlier(batch.org_id, campaign, recipients));
+  }
+  return absl::OkStatus();
+}
+
+void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group) {
+  using Kind = MessageOutcome::Kind;
+  auto settle = [&](Kind kind, std::string code = "", std::string reason = "", int64_t due = 0) {
+    group.outcomes.push_back(Outcome(m, kind, std::move(code), std::move(reason), due));
+  };
+  const bool direct = m.lane == ClaimedMessage::Lane::kDirect;
+  if (!direct) {
+    const std::string& state = batch.states[m.campaign_id];
+    if (m.already_sent) return settle(Kind::kSent);
+    if (state == "cancelled") return settle(Kind::kDropped);
+    if (state == "paused" || state == "scheduled") {
+      return settle(Kind::kHeld, "", "", batch.now + kPausedRecheckMillis);
+    }
+    if (state == "gone" || !batch.campaigns[m.campaign_id]) {
+      return settle(Kind::kFailed, "campaign_gone", "the campaign no longer exists");
+    }
+    if (batch.waiting[m.campaign_id].count(m.recipient.contact_id)) {
+      return settle(Kind::kHeld, "waiting_for_earlier",
+                    "an earlier campaign's message to this person is not sent",
+                    batch.now + kWaitBehindEarlierMillis);
+    }
+  }
+  // Consent and addresses are checked at send time, not only at launch.
+  auto found = batch.contacts.find(m.recipient.contact_id);
+  if (found == batch.contacts.end()) {
+    return settle(Kind::kFailed, "contact_erased",
+                  "the contact was erased after the message was queued");
+  }
+  const Contact& c = found->second;
+  const Channel channel = static_cast<Channel>(m.recipient.channel);
+  const size_t ai = m.recipient.address_index;
+  if (m.recipient.channel > static_cast<uint8_t>(Channel::kMessenger) ||
+      ai >= c.addresses.size() || c.addresses[ai].kind != AddressKindForChannel(channel)) {
+    return settle(Kind::kFailed, "address_removed",
+                  "the address was removed after the message was queued");
+  }
+  const Address& address = c.addresses[ai];
+  if (std::string why = Unusable(address, direct); !why.empty()) {
+    return settle(Kind::kFailed, why, "checked at send time");
+  }
+
+  Pending p;
+  p.claimed = m;
+  p.channel = channel;
+  p.out.org_id = batch.org_id;
+  p.out.channel = std::string(ChannelName(channel));
+  p.out.to = address.value;
+  if (direct) {
+    p.out.message_id = m.direct_id;
+    const nlohmann::json payload = nlohmann::json::parse(m.payload, nullptr, false);
+    p.out.text = payload.is_object() ? payload.value("text", "") : "";
+    p.out.subject = payload.is_object() ? payload.value("subject", "") : "";
+    if (channel == Channel::kEmail) {
+      auto html = RenderMarkdown(p.out.text, TextFormat::kHtml);
+      if (html.ok()) p.out.html = *std::move(html);
+    }
+  } else {
+    const Campaign& campaign = *batch.campaigns[m.campaign_id];
+    p.out.message_id = m.campaign_id + ":" + std::to_string(m.index);
+    if (campaign.quiet_hours) {
+      if (auto until = QuietUntil(*campaign.quiet_hours, c.time_zone,
+                                  options_.default_time_zone, batch.now)) {
+        return settle(Kind::kDeferred, "quiet_hours", "recipient's local quiet hours", *until);
+      }
+    }
+    const auto& tmpl = batch.templates[campaign.template_id];
+    if (!tmpl) return settle(Kind::kFailed, "template_gone", "the template no longer exists");
+    std::function<std::string(std::string_view, size_t)> track;
+    if (deps_.links != nullptr) {
+      track = [&](std::string_view url, size_t index) {
+        LinkOwner owner{batch.org_id, m.campaign_id, c.id, static_cast<uint32_t>(index)};
+        auto token = deps_.links->Prepare(owner, url, &group.link_commands);
+        // mailto: and the like stay as written.
+        return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
+      };
+    }
+    auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
+                              PostLanguage(batch, c.post_id), campaign.variables, track);
+    if (!rendered.ok()) {
+      return settle(Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
+    }
+    p.language = rendered->body_language;
+    p.out.subject = std::move(rendered->subject);
+    p.out.text = std::move(rendered->text);
+    p.out.html = std::move(rendered->html);
+  }
+  if (channel == Channel::kSms) {
+    auto info = AnalyzeSms(p.out.text);
+    p.out.cost = info.ok() ? std::max<int64_t>(1, static_cast<int64_t>(info->segments)) : 1;
+  }
+  group.pending.push_back(std::move(p));
+}
+
+std::string DeliveryWorker::PostLanguage(Batch& batch, const std::string& post_id) {
+  if (post_id.empty()) return "";
+  auto it = batch.post_languages.find(post_id);
+  if (it != batch.post_languages.end()) return it->second;
+  auto post = deps_.orgs->GetPost(batch.org_id, post_id);
+  std::string language = post.ok() && *post ? (*post)->default_language : "";
+  batch.post_languages.emplace(post_id, language);
+  return language;
+}
+
+absl::Status DeliveryWorker::Send(Batch& batch, Group& group,
+                                  const std::function<absl::Status()>& renew) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::map<Channel, std::vector<size_t>> by_channel;
+  for (size_t i = 0; i < group.pending.size(); ++i) {
+    by_channel[group.pending[i].channel].push_back(i);
+  }
+  for (const auto& [channel, indexes] : by_channel) {
+    const std::string channel_name(ChannelName(channel));
+    const ProviderBinding* binding = deps_.providers->For(channel);
+    if (binding == nullptr) {
+      // Configuration, not the message: wait for a provider rather than fail.
+      for (size_t i : indexes) {
+        group.outcomes.push_back(Outcome(group.pending[i].claimed, MessageOutcome::Kind::kHeld,
+                                         "no_provider", "no provider for this channel",
+                                         batch.now + 60'000));
+      }
+      continue;
+    }
+    size_t next = 0;
+    bool counted_wait = false;
+    while (next < indexes.size()) {
+      std::vector<int64_t> costs;
+      for (size_t k = next; k < indexes.size(); ++k) {
+        costs.push_back(group.pending[indexes[k]].out.cost);
+      }
+      ASSIGN_OR_RETURN(RateGrant grant,
+                       deps_.rate_limiter->TakeUpTo(binding->account, binding->rate, costs));
+      if (grant.granted == 0) {
+        if (!counted_wait) {
+          counted_wait = true;
+          std::map<std::string, int64_t> held;  // Campaign -> messages held back.
+          for (size_t k = next; k < indexes.size(); ++k) {
+            ++held[group.pending[indexes[k]].claimed.campaign_id];
+          }
+          for (const auto& [campaign, n] : held) {
+            if (!campaign.empty()) {
+              RETURN_IF_ERROR(deps_.queue->CountRateLimited(batch.org_id, campaign, n));
+            }
+            if (deps_.metrics) {
+              deps_.metrics->CountDelivery(channel_name, campaign, "rate_limited",
+                                           static_cast<double>(n));
+            }
+          }
+        }
+        if (stopping_) break;
+        deps_.sleep(std::clamp<int64_t>(grant.wait_millis, 1, kMaxRateWaitMillis));
+        RETURN_IF_ERROR(renew());
+        continue;
+      }
+      std::vector<OutboundMessage> out;
+      for (size_t k = next; k < next + grant.granted; ++k) {
+        out.push_back(std::move(group.pending[indexes[k]].out));
+      }
+      std::vector<SendResult> results(out.size());
+      const double n = static_cast<double>(out.size());
+      if (deps_.metrics) deps_.metrics->AddInFlight(channel_name, n);
+      binding->provider->SendBatch(out, results);
+      if (deps_.metrics) deps_.metrics->AddInFlight(channel_name, -n);
+      const int64_t answered = deps_.clock->NowMillis();
+      for (size_t k = 0; k < out.size(); ++k) {
+        const Pending& p = group.pending[indexes[next + k]];
+        MessageOutcome o = Classify(p.claimed, results[k], options_.backoff, answered, rng);
+        if (o.kind == MessageOutcome::Kind::kSent) o.language = p.language;
+        o.channel = channel_name;
+        group.outcomes.push_back(std::move(o));
+      }
+      next += grant.granted;
+    }
+    // Stopping while rate-limited: the rest go back to the scheduled lane untouched.
+    for (size_t k = next; k < indexes.size(); ++k) {
+      group.outcomes.push_back(Outcome(group.pending[indexes[k]].claimed,
+                                       MessageOutcome::Kind::kDeferred, "rate_limited",
+                                       "worker stopped while rate-limited", batch.now));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
+                                               std::vector<ClaimedMessage> messages,
+                                               const ChunkClaim* claim) {
+  ASSIGN_OR_RETURN(Batch batch, LoadBatch(org_id, messages));
   size_t handled = 0;
   size_t begin = 0;
   // Keeps the claim on what is not recorded yet: the chunk, or the lane items from `begin` on.
@@ -210,258 +444,31 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
       RETURN_IF_ERROR(deps_.queue->ReleaseChunk(*claim));
       return handled;
     }
-    const size_t end = std::min(messages.size(), begin + options_.group_size);
-    std::vector<MessageOutcome> outcomes;
-    std::vector<Pending> pending;
-    std::vector<std::vector<std::string>> link_commands;  // Tracked links minted for the group.
-
-    // Campaign states, re-read before every group: pause takes effect within one group.
-    std::map<std::string, std::string> states;
-    for (size_t i = begin; i < end; ++i) {
-      const std::string& id = messages[i].campaign_id;
-      if (id.empty() || states.count(id)) continue;
-      ASSIGN_OR_RETURN(std::optional<CampaignState> state, deps_.queue->State(org_id, id));
-      states[id] = state ? std::string(CampaignStateName(*state)) : "gone";
-    }
-    if (claim != nullptr && states[claim->campaign_id] == "paused") {
+    const auto members = std::span<const ClaimedMessage>(messages).subspan(
+        begin, std::min(options_.group_size, messages.size() - begin));
+    RETURN_IF_ERROR(ReadControl(batch, members));
+    if (claim != nullptr && batch.states[claim->campaign_id] == "paused") {
       RETURN_IF_ERROR(deps_.queue->ReleaseChunk(*claim));
       return handled;
     }
-
-    // Per-person order across campaigns: a message waits while the same person still has an
-    // unsettled message on the same channel from a campaign launched earlier.
-    std::map<std::string, std::vector<QueuedRecipient>> by_campaign;
-    for (size_t i = begin; i < end; ++i) {
-      const ClaimedMessage& m = messages[i];
-      if (!m.campaign_id.empty() && !m.already_sent) by_campaign[m.campaign_id].push_back(m.recipient);
-    }
-    std::map<std::string, std::set<std::string>> waiting;
-    for (const auto& [campaign, recipients] : by_campaign) {
-      ASSIGN_OR_RETURN(waiting[campaign],
-                       deps_.queue->WaitingBehindEarlier(org_id, campaign, recipients));
-    }
-
-    for (size_t i = begin; i < end; ++i) {
-      const ClaimedMessage& m = messages[i];
-      const bool direct = m.lane == ClaimedMessage::Lane::kDirect;
-      if (!direct) {
-        const std::string& state = states[m.campaign_id];
-        if (m.already_sent) {
-          outcomes.push_back(Outcome(m, MessageOutcome::Kind::kSent));
-          continue;
-        }
-        if (state == "cancelled") {
-          outcomes.push_back(Outcome(m, MessageOutcome::Kind::kDropped));
-          continue;
-        }
-        if (state == "paused" || state == "scheduled") {
-          outcomes.push_back(
-              Outcome(m, MessageOutcome::Kind::kHeld, "", "", now + kPausedRecheckMillis));
-          continue;
-        }
-        if (state == "gone" || !campaigns[m.campaign_id]) {
-          outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, "campaign_gone",
-                                     "the campaign no longer exists"));
-          continue;
-        }
-        if (waiting[m.campaign_id].count(m.recipient.contact_id)) {
-          outcomes.push_back(Outcome(m, MessageOutcome::Kind::kHeld, "waiting_for_earlier",
-                                     "an earlier campaign's message to this person is not sent",
-                                     now + kWaitBehindEarlierMillis));
-          continue;
-        }
-      }
-      auto contact = contacts.find(m.recipient.contact_id);
-      if (contact == contacts.end()) {
-        outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, "contact_erased",
-                                   "the contact was erased after the message was queued"));
-        continue;
-      }
-      const Contact& c = contact->second;
-      const Channel channel = static_cast<Channel>(m.recipient.channel);
-      const size_t ai = m.recipient.address_index;
-      if (m.recipient.channel > static_cast<uint8_t>(Channel::kMessenger) ||
-          ai >= c.addresses.size() || c.addresses[ai].kind != AddressKindForChannel(channel)) {
-        outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, "address_removed",
-                                   "the address was removed after the message was queued"));
-        continue;
-      }
-      const Address& address = c.addresses[ai];
-      if (std::string why = Unusable(address, direct); !why.empty()) {
-        outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, why,
-                                   "checked at send time"));
-        continue;
-      }
-      Pending p;
-      p.claimed = m;
-      p.contact = &c;
-      p.channel = channel;
-      p.out.org_id = org_id;
-      p.out.channel = std::string(ChannelName(channel));
-      p.out.to = address.value;
-      if (direct) {
-        p.out.message_id = m.direct_id;
-        const nlohmann::json payload = nlohmann::json::parse(m.payload, nullptr, false);
-        p.out.text = payload.is_object() ? payload.value("text", "") : "";
-        p.out.subject = payload.is_object() ? payload.value("subject", "") : "";
-        if (channel == Channel::kEmail) {
-          auto html = RenderMarkdown(p.out.text, TextFormat::kHtml);
-          if (html.ok()) p.out.html = *std::move(html);
-        }
-      } else {
-        const Campaign& campaign = *campaigns[m.campaign_id];
-        p.out.message_id = m.campaign_id + ":" + std::to_string(m.index);
-        if (campaign.quiet_hours) {
-          if (auto until = QuietUntil(*campaign.quiet_hours, c.time_zone,
-                                      options_.default_time_zone, now)) {
-            outcomes.push_back(Outcome(m, MessageOutcome::Kind::kDeferred, "quiet_hours",
-                                       "recipient's local quiet hours", *until));
-            continue;
-          }
-        }
-        const auto& tmpl = templates[campaign.template_id];
-        if (!tmpl) {
-          outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, "template_gone",
-                                     "the template no longer exists"));
-          continue;
-        }
-        const auto render_channel = ParseRenderChannel(ChannelName(channel));
-        std::function<std::string(std::string_view, size_t)> track;
-        if (deps_.links != nullptr) {
-          track = [&](std::string_view url, size_t index) {
-            LinkOwner owner{org_id, m.campaign_id, c.id, static_cast<uint32_t>(index)};
-            auto token = deps_.links->Prepare(owner, url, &link_commands);
-            // mailto: and the like stay as written.
-            return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token)
-                              : std::string(url);
-          };
-        }
-        auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *render_channel,
-                                  post_language(c.post_id), campaign.variables, track);
-        if (!rendered.ok()) {
-          outcomes.push_back(Outcome(m, MessageOutcome::Kind::kFailed, "render_error",
-                                     std::string(MessageOf(rendered.status()))));
-          continue;
-        }
-        p.language = rendered->body_language;
-        p.out.subject = std::move(rendered->subject);
-        p.out.text = std::move(rendered->text);
-        p.out.html = std::move(rendered->html);
-      }
-      if (channel == Channel::kSms) {
-        auto info = AnalyzeSms(p.out.text);
-        p.out.cost = info.ok() ? std::max<int64_t>(1, static_cast<int64_t>(info->segments)) : 1;
-      }
-      pending.push_back(std::move(p));
-    }
-
+    Group group;
+    for (const ClaimedMessage& m : members) Prepare(batch, m, group);
     // A tracked link must resolve before anyone can click it.
-    if (!link_commands.empty()) {
-      ASSIGN_OR_RETURN(std::vector<RedisReply> stored, deps_.redis->Pipeline(link_commands));
+    if (!group.link_commands.empty()) {
+      ASSIGN_OR_RETURN(std::vector<RedisReply> stored, deps_.redis->Pipeline(group.link_commands));
       for (const RedisReply& r : stored) RETURN_IF_ERROR(r.AsStatus());
     }
-
-    // Send per channel, within the provider account's rate limit.
-    std::map<Channel, std::vector<size_t>> by_channel;
-    for (size_t i = 0; i < pending.size(); ++i) by_channel[pending[i].channel].push_back(i);
-    for (const auto& [channel, indexes] : by_channel) {
-      const ProviderBinding* binding = deps_.providers->For(channel);
-      if (binding == nullptr) {
-        // Configuration, not the message: wait for a provider rather than fail.
-        for (size_t i : indexes) {
-          outcomes.push_back(Outcome(pending[i].claimed, MessageOutcome::Kind::kHeld,
-                                     "no_provider", "no provider for this channel",
-                                     now + 60'000));
-        }
-        continue;
-      }
-      size_t next = 0;
-      bool counted_wait = false;
-      while (next < indexes.size()) {
-        std::vector<int64_t> costs;
-        for (size_t k = next; k < indexes.size(); ++k) costs.push_back(pending[indexes[k]].out.cost);
-        ASSIGN_OR_RETURN(RateGrant grant,
-                         deps_.rate_limiter->TakeUpTo(binding->account, binding->rate, costs));
-        if (grant.granted == 0) {
-          if (!counted_wait) {
-            counted_wait = true;
-            std::map<std::string, int64_t> waiting;  // Campaign -> messages held back.
-            for (size_t k = next; k < indexes.size(); ++k) {
-              ++waiting[pending[indexes[k]].claimed.campaign_id];
-            }
-            for (const auto& [campaign, n] : waiting) {
-              if (!campaign.empty()) {
-                RETURN_IF_ERROR(deps_.queue->CountRateLimited(org_id, campaign, n));
-              }
-              if (deps_.metrics) {
-                deps_.metrics->CountDelivery(ChannelName(channel), campaign, "rate_limited",
-                                             static_cast<double>(n));
-              }
-            }
-          }
-          if (stopping_) break;
-          deps_.sleep(std::clamp<int64_t>(grant.wait_millis, 1, kMaxRateWaitMillis));
-          RETURN_IF_ERROR(renew());
-          continue;
-        }
-        std::vector<OutboundMessage> batch;
-        for (size_t k = next; k < next + grant.granted; ++k) {
-          batch.push_back(std::move(pending[indexes[k]].out));
-        }
-        std::vector<SendResult> results(batch.size());
-        const std::string channel_name(ChannelName(channel));
-        if (deps_.metrics) deps_.metrics->AddInFlight(channel_name, static_cast<double>(batch.size()));
-        binding->provider->SendBatch(batch, results);
-        if (deps_.metrics) deps_.metrics->AddInFlight(channel_name, -static_cast<double>(batch.size()));
-        const int64_t after = deps_.clock->NowMillis();
-        for (size_t k = 0; k < batch.size(); ++k) {
-          const ClaimedMessage& cm = pending[indexes[next + k]].claimed;
-          const std::string& language = pending[indexes[next + k]].language;
-          const SendResult& r = results[k];
-          MessageOutcome o;
-          switch (r.outcome) {
-            case SendResult::Outcome::kAccepted:
-              o = Outcome(cm, MessageOutcome::Kind::kSent);
-              o.provider_message_id = r.provider_message_id;
-              o.language = language;
-              break;
-            case SendResult::Outcome::kPermanent:
-              o = Outcome(cm, MessageOutcome::Kind::kFailed, r.code, r.reason);
-              break;
-            case SendResult::Outcome::kOptedOut:
-              o = Outcome(cm, MessageOutcome::Kind::kFailed, "opted_out", r.reason);
-              break;
-            case SendResult::Outcome::kTransient:
-              if (cm.attempt + 1 < options_.backoff.max_attempts) {
-                o = Outcome(cm, MessageOutcome::Kind::kRetry, r.code, r.reason,
-                            after + RetryDelayMillis(options_.backoff, cm.attempt + 1,
-                                                     r.retry_after_millis, rng));
-              } else {
-                o = Outcome(cm, MessageOutcome::Kind::kDead, r.code, r.reason);
-              }
-              break;
-          }
-          o.channel = std::string(ChannelName(channel));
-          outcomes.push_back(std::move(o));
-        }
-        next += grant.granted;
-      }
-      // Stopping while rate-limited: the rest go back to the scheduled lane untouched.
-      for (size_t k = next; k < indexes.size(); ++k) {
-        outcomes.push_back(Outcome(pending[indexes[k]].claimed, MessageOutcome::Kind::kDeferred,
-                                   "rate_limited", "worker stopped while rate-limited", now));
-      }
-    }
-
-    RETURN_IF_ERROR(deps_.queue->Record(org_id, outcomes));
+    RETURN_IF_ERROR(Send(batch, group, renew));
+    RETURN_IF_ERROR(deps_.queue->Record(org_id, group.outcomes));
     if (deps_.metrics != nullptr) {
-      for (const MessageOutcome& o : outcomes) {
-        const std::string channel = std::string(
-            ChannelName(static_cast<Channel>(std::min<uint8_t>(o.message.recipient.channel, 4))));
-        deps_.metrics->CountDelivery(channel, o.message.campaign_id, OutcomeLabel(o.kind));
+      for (const MessageOutcome& o : group.outcomes) {
+        const auto channel =
+            static_cast<Channel>(std::min<uint8_t>(o.message.recipient.channel, 4));
+        deps_.metrics->CountDelivery(ChannelName(channel), o.message.campaign_id,
+                                     OutcomeLabel(o.kind));
       }
     }
-    handled += outcomes.size();
+    handled += group.outcomes.size();
     if (claim != nullptr) RETURN_IF_ERROR(deps_.queue->RenewChunk(*claim));
   }
   if (claim != nullptr) RETURN_IF_ERROR(deps_.queue->FinishChunk(*claim));

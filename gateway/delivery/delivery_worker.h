@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,7 +74,10 @@ class DeliveryWorker {
   absl::StatusOr<size_t> RunOnce();
 
  private:
-  struct Job;
+  struct Batch;    // What one Deliver call's messages refer to, read once.
+  struct Pending;  // A message ready for its provider.
+  struct Group;    // One group of messages on its way: outcomes so far, messages to send.
+
   absl::StatusOr<size_t> DrainDirect(const std::vector<std::string>& orgs);
   absl::StatusOr<size_t> DrainScheduled(const std::vector<std::string>& orgs);
   absl::StatusOr<size_t> DrainOneChunk();
@@ -81,6 +85,17 @@ class DeliveryWorker {
   // `claim` is renewed between groups and released when the campaign is paused.
   absl::StatusOr<size_t> Deliver(const std::string& org_id, std::vector<ClaimedMessage> messages,
                                  const ChunkClaim* claim);
+  absl::StatusOr<Batch> LoadBatch(const std::string& org_id,
+                                  const std::vector<ClaimedMessage>& messages);
+  // Campaign states and per-person waits for one group, read fresh (pause within a group).
+  absl::Status ReadControl(Batch& batch, std::span<const ClaimedMessage> group);
+  // Checks, quiet hours and rendering: each message becomes an outcome or a Pending.
+  void Prepare(Batch& batch, const ClaimedMessage& m, Group& group);
+  // The default language of a post (cached in the batch); "" for none.
+  std::string PostLanguage(Batch& batch, const std::string& post_id);
+  // Sends the group's pending messages per channel within the provider's rate limit.
+  // `renew` keeps the claim while waiting for the limit.
+  absl::Status Send(Batch& batch, Group& group, const std::function<absl::Status()>& renew);
   absl::StatusOr<std::vector<std::string>> OrgIds();
   void Loop();
 
