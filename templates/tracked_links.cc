@@ -87,7 +87,7 @@ absl::StatusOr<ResolvedLink> TrackedLinks::Click(std::string_view token) {
     record.push_back({"PFADD", p + ":clickers", link.owner.contact_id});
   }
   ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(record));
-  for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
+  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
   return link;
 }
 

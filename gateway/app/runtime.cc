@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/sandbox/sandbox_provider.h"
+#include "adapters/sms/twilio_provider.h"
 #include "adapters/webhook/webhook_provider.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/key_schema.h"
@@ -73,6 +74,17 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
       wc.auth_header = ps.auth_header;
       wc.timeout_ms = ps.timeout_ms;
       binding.provider = std::make_shared<WebhookProvider>(wc);
+    } else if (ps.type == "twilio") {
+      TwilioConfig tc;
+      tc.name = ps.name;
+      tc.api_base = ps.api_base;
+      tc.account_sid = ps.account_sid;
+      tc.auth_token = ps.auth_token;
+      tc.from = ps.from;
+      tc.messaging_service_sid = ps.messaging_service_sid;
+      tc.status_callback_url = ps.status_callback_url;
+      tc.timeout_ms = ps.timeout_ms;
+      binding.provider = std::make_shared<TwilioProvider>(tc);
     } else {
       binding.provider = std::make_shared<SandboxProvider>(ps.name, rt->redis_.get(), rt->clock_);
     }

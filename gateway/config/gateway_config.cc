@@ -87,9 +87,28 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
       p.Int("timeout_ms", &ps.timeout_ms, 100, 300000);
       p.Double("per_second", &ps.per_second, 0, 1e6);
       p.Double("per_minute", &ps.per_minute, 0, 1e8);
+      p.String("account_sid", &ps.account_sid);
+      p.String("auth_token", &ps.auth_token);
+      p.String("from", &ps.from);
+      p.String("messaging_service_sid", &ps.messaging_service_sid);
+      p.String("status_callback_url", &ps.status_callback_url);
+      p.String("api_base", &ps.api_base);
       if (!names.insert(ps.name).second) p.Error("name", "another provider has this name");
-      if (ps.type != "sandbox" && ps.type != "webhook") {
-        p.Error("type", "expected sandbox or webhook");
+      if (ps.type != "sandbox" && ps.type != "webhook" && ps.type != "twilio") {
+        p.Error("type", "expected sandbox, webhook or twilio");
+      }
+      if (ps.type == "twilio") {
+        if (!ps.account_sid.starts_with("AC")) p.Error("account_sid", "expected AC...");
+        if (ps.auth_token.empty()) p.Error("auth_token", "required (use ${ENV})");
+        if (ps.from.empty() && ps.messaging_service_sid.empty()) {
+          p.Error("from", "from or messaging_service_sid is required");
+        }
+        if (!ps.api_base.starts_with("http://") && !ps.api_base.starts_with("https://")) {
+          p.Error("api_base", "must start with http:// or https://");
+        }
+        for (const std::string& ch : ps.channels) {
+          if (ch != "sms") p.Error("channels", "twilio serves sms");
+        }
       }
       if (ps.type == "webhook" && !ps.url.starts_with("http://") &&
           !ps.url.starts_with("https://")) {

@@ -57,10 +57,19 @@ struct LinkSettings {
 // A provider account. Channels without one use the sandbox provider.
 struct ProviderSettings {
   std::string name;                   // Unique; also the rate-limit account.
-  std::string type;                   // "sandbox" or "webhook".
+  std::string type;                   // "sandbox", "webhook" or "twilio".
   std::vector<std::string> channels;  // Channels it serves: "sms", "email", ...
   std::string url;                    // webhook: where messages are POSTed.
   std::string auth_header;            // webhook: e.g. "Authorization: Bearer ${TOKEN}".
+  // twilio: the account, its auth token (a secret: "${TWILIO_AUTH_TOKEN}"), the sender (a
+  // number or alphanumeric id, or a Messaging Service), where Twilio reports delivery, and
+  // the API's base URL (tests point it at a fake).
+  std::string account_sid;
+  std::string auth_token;
+  std::string from;
+  std::string messaging_service_sid;
+  std::string status_callback_url;
+  std::string api_base = "https://api.twilio.com";
   int timeout_ms = 10000;
   double per_second = 0;              // Rate limits; 0 = none.
   double per_minute = 0;

@@ -53,6 +53,44 @@ TEST(GatewayConfigTest, SecretsComeFromTheEnvironment) {
             std::string::npos);
 }
 
+TEST(GatewayConfigTest, ProvidersAreValidatedNamingTheirPath) {
+  nlohmann::json j = {
+      {"delivery",
+       {{"chunk_size", 1001},
+        {"providers",
+         {{{"name", "sms"}, {"type", "twilio"}, {"channels", {"sms", "email"}},
+           {"account_sid", "XY123"}},
+          {{"name", "sms"}, {"type", "carrier-pigeon"}, {"channels", {"sms", "fax"}}},
+          {{"name", "hook"}, {"type", "webhook"}, {"channels", {"email"}}}}}}}};
+  auto config = GatewayConfig::FromJson(j);
+  ASSERT_FALSE(config.ok());
+  const std::string msg(MessageOf(config.status()));
+  for (const char* expected :
+       {"delivery.chunk_size: must be a multiple of 8", "delivery.providers[0].account_sid",
+        "delivery.providers[0].auth_token", "delivery.providers[0].from",
+        "delivery.providers[0].channels: twilio serves sms", "delivery.providers[1].name",
+        "delivery.providers[1].type", "delivery.providers[1].channels: unknown channel fax",
+        "delivery.providers[1].channels: channel sms already has a provider",
+        "delivery.providers[2].url", "delivery.providers[2].channels: channel email already"}) {
+    EXPECT_NE(msg.find(expected), std::string::npos) << expected << "\n" << msg;
+  }
+}
+
+TEST(GatewayConfigTest, TwilioProviderTakesItsTokenFromTheEnvironment) {
+  nlohmann::json j = {{"delivery",
+                       {{"providers",
+                         {{{"name", "twilio-main"}, {"type", "twilio"}, {"channels", {"sms"}},
+                           {"account_sid", "AC0123"}, {"auth_token", "${TWILIO_AUTH_TOKEN}"},
+                           {"from", "+15005550006"}, {"per_second", 10}}}}}}};
+  auto config = GatewayConfig::FromJson(j, [](const char* n) -> const char* {
+    return std::string(n) == "TWILIO_AUTH_TOKEN" ? "secret-token" : nullptr;
+  });
+  ASSERT_TRUE(config.ok()) << MessageOf(config.status());
+  ASSERT_EQ(config->delivery.providers.size(), 1u);
+  EXPECT_EQ(config->delivery.providers[0].auth_token, "secret-token");
+  EXPECT_EQ(config->delivery.providers[0].per_second, 10);
+}
+
 TEST(GatewayConfigTest, MissingOrMalformedFileIsAnError) {
   EXPECT_EQ(GatewayConfig::LoadFile("/nonexistent.json").status().code(),
             absl::StatusCode::kNotFound);
