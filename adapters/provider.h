@@ -34,6 +34,9 @@ struct SendResult {
   std::string code;                 // Provider's code, or "http_503", "timeout", "connect".
   std::string reason;               // Provider's text; never contains the message body.
   int64_t retry_after_millis = 0;   // From the provider's Retry-After; 0 when absent.
+  // False when the message never reached the provider (its circuit is open): it waits and
+  // the attempt does not count.
+  bool attempted = true;
 };
 
 std::string_view OutcomeName(SendResult::Outcome outcome);

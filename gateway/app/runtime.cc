@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/common/circuit_breaker.h"
 #include "adapters/sandbox/sandbox_provider.h"
 #include "adapters/sms/twilio_provider.h"
 #include "adapters/webhook/webhook_provider.h"
@@ -88,6 +89,9 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
     } else {
       binding.provider = std::make_shared<SandboxProvider>(ps.name, rt->redis_.get(), rt->clock_);
     }
+    // A provider that is down must not eat worker time: its messages wait.
+    binding.provider =
+        std::make_shared<CircuitBreakerProvider>(binding.provider, rt->clock_);
     for (const std::string& ch : ps.channels) rt->providers_->Bind(*ParseChannel(ch), binding);
   }
   // Every channel without a configured provider goes to the sandbox.

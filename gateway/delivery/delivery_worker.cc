@@ -71,6 +71,10 @@ MessageOutcome Classify(const ClaimedMessage& m, const SendResult& r, const Back
     case SendResult::Outcome::kTransient:
       break;
   }
+  if (!r.attempted) {
+    return Outcome(m, MessageOutcome::Kind::kDeferred, r.code, r.reason,
+                   now + std::max<int64_t>(r.retry_after_millis, 1'000));
+  }
   if (m.attempt + 1 >= backoff.max_attempts) {
     return Outcome(m, MessageOutcome::Kind::kDead, r.code, r.reason);
   }

@@ -6,6 +6,8 @@
 
 #include "gateway/delivery/delivery_worker.h"
 
+#include "adapters/common/circuit_breaker.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -698,6 +700,36 @@ TEST_F(WorkerTest, CancellingTheEarlierCampaignReleasesTheLaterOne) {
   RunUntilIdle();
   EXPECT_EQ(Stats(b)["sent"], 5);
   EXPECT_EQ(Stats(a)["sent"], 0);
+}
+
+TEST_F(WorkerTest, AProviderThatIsDownOpensItsCircuitAndMessagesWaitInsteadOfFailing) {
+  auto breaker = std::make_shared<CircuitBreakerProvider>(provider_, &clock_,
+                                                          CircuitBreakerOptions{3, 30'000});
+  stack_->providers.Bind(Channel::kSms, ProviderBinding{breaker, "fake-account", {}});
+  std::atomic<bool> down{true};
+  provider_->SetResponder([&](const OutboundMessage&, int) {
+    return down ? FakeProvider::Transient("connect") : FakeProvider::Accepted(0);
+  });
+  const Campaign c = LaunchTo(20);
+  ASSERT_FALSE(c.id.empty());
+  // A long outage: far more passes than max_attempts (3), none of them fatal.
+  for (int round = 0; round < 12; ++round) {
+    RunUntilIdle();
+    clock_.Advance(10'000);
+  }
+  EXPECT_TRUE(breaker->open());
+  EXPECT_EQ(Stats(c)["dead"], 0);
+  EXPECT_EQ(Stats(c)["failed"], 0);
+  EXPECT_EQ(Stats(c)["pending"], 20);
+  const size_t tried_while_down = provider_->Count();
+  EXPECT_LT(tried_while_down, 40u) << "the open circuit kept the worker off the provider";
+  down = false;
+  for (int round = 0; round < 12 && Stats(c)["pending"] > 0; ++round) {
+    clock_.Advance(30'000);
+    RunUntilIdle();
+  }
+  EXPECT_EQ(Stats(c)["sent"], 20);
+  EXPECT_FALSE(breaker->open());
 }
 
 }  // namespace

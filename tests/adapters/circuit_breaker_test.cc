@@ -1,0 +1,92 @@
+#include "adapters/common/circuit_breaker.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+namespace ogw {
+namespace {
+
+// Answers every message with the outcome it is set to; counts the batches it was given.
+class ScriptedProvider : public Provider {
+ public:
+  const std::string& name() const override { return name_; }
+  void SendBatch(std::span<const OutboundMessage>, std::span<SendResult> results) override {
+    ++batches;
+    for (SendResult& r : results) {
+      r = SendResult{};
+      r.outcome = outcome;
+      r.code = outcome == SendResult::Outcome::kAccepted ? "" : "connect";
+    }
+  }
+  SendResult::Outcome outcome = SendResult::Outcome::kTransient;
+  int batches = 0;
+
+ private:
+  std::string name_ = "scripted";
+};
+
+class CircuitBreakerTest : public ::testing::Test {
+ protected:
+  std::vector<SendResult> Send(size_t n = 3) {
+    std::vector<OutboundMessage> messages(n);
+    std::vector<SendResult> results(n);
+    breaker_.SendBatch(messages, results);
+    return results;
+  }
+  std::shared_ptr<ScriptedProvider> inner_ = std::make_shared<ScriptedProvider>();
+  FakeClock clock_;
+  CircuitBreakerProvider breaker_{inner_, &clock_, {3, 30'000}};
+};
+
+TEST_F(CircuitBreakerTest, OpensAfterBatchesThatFailEntirelyAndStopsCallingTheProvider) {
+  for (int i = 0; i < 2; ++i) {
+    for (const SendResult& r : Send()) EXPECT_TRUE(r.attempted);
+  }
+  // The third failed batch opens the circuit; it does not use up its messages' attempts.
+  for (const SendResult& r : Send()) EXPECT_FALSE(r.attempted);
+  EXPECT_TRUE(breaker_.open());
+  const auto refused = Send();
+  EXPECT_EQ(inner_->batches, 3) << "an open circuit does not call the provider";
+  for (const SendResult& r : refused) {
+    EXPECT_EQ(r.outcome, SendResult::Outcome::kTransient);
+    EXPECT_FALSE(r.attempted);
+    EXPECT_EQ(r.code, "circuit_open");
+    EXPECT_EQ(r.retry_after_millis, 30'000);
+  }
+}
+
+TEST_F(CircuitBreakerTest, AProbeAfterTheOpenPeriodClosesOrReopensIt) {
+  for (int i = 0; i < 3; ++i) Send();
+  clock_.Advance(30'000);
+  Send();  // The probe fails: open again for a full period.
+  EXPECT_EQ(inner_->batches, 4);
+  EXPECT_TRUE(breaker_.open());
+  Send();
+  EXPECT_EQ(inner_->batches, 4);
+  clock_.Advance(30'000);
+  inner_->outcome = SendResult::Outcome::kAccepted;
+  for (const SendResult& r : Send()) EXPECT_EQ(r.outcome, SendResult::Outcome::kAccepted);
+  EXPECT_FALSE(breaker_.open());
+  Send();
+  EXPECT_EQ(inner_->batches, 6);
+}
+
+TEST_F(CircuitBreakerTest, PartialFailuresOrPermanentErrorsDoNotOpenIt) {
+  inner_->outcome = SendResult::Outcome::kPermanent;  // The provider is up; the numbers are bad.
+  for (int i = 0; i < 5; ++i) Send();
+  EXPECT_FALSE(breaker_.open());
+  inner_->outcome = SendResult::Outcome::kTransient;
+  Send();
+  Send();
+  inner_->outcome = SendResult::Outcome::kAccepted;
+  Send();  // A success resets the run.
+  inner_->outcome = SendResult::Outcome::kTransient;
+  Send();
+  Send();
+  EXPECT_FALSE(breaker_.open());
+}
+
+}  // namespace
+}  // namespace ogw
