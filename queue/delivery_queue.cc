@@ -145,6 +145,24 @@ local tag = ARGV[1]
 local now = tonumber(ARGV[2])
 local counted = 0
 local touched = {}
+-- Key names per campaign, built once; counters summed here and written once per campaign.
+local names = {}
+local counts = {}
+local function keys_of(cmp)
+  local k = names[cmp]
+  if not k then
+    local p = tag .. ':cmp:' .. cmp
+    k = {p = p, done = p .. ':done', sent = p .. ':sent', fin = p .. ':fin', stats = p .. ':stats',
+         fail = p .. ':fail'}
+    names[cmp] = k
+    counts[p] = {}
+  end
+  return k
+end
+local function count(p, field)
+  local c = counts[p]
+  c[field] = (c[field] or 0) + 1
+end
 local function settled(p)
   local s = redis.call('HMGET', p .. ':stats', 'sent', 'failed', 'dead', 'cancelled')
   local sum = 0
@@ -162,8 +180,7 @@ for i = 3, #ARGV, 13 do
   local language = ARGV[i + 12]
   local fresh = true
   if lane == 'c' then
-    local p = tag .. ':cmp:' .. cmp
-    if redis.call('SETBIT', p .. ':done', idx, 1) == 1 then fresh = false end
+    if redis.call('SETBIT', keys_of(cmp).done, idx, 1) == 1 then fresh = false end
   elseif lane == 's' then
     fresh = redis.call('ZREM', KEYS[1], member) == 1
   else
@@ -172,21 +189,22 @@ for i = 3, #ARGV, 13 do
   if fresh then
     counted = counted + 1
     if cmp ~= '' then
-      local p = tag .. ':cmp:' .. cmp
+      local k = keys_of(cmp)
+      local p = k.p
       if kind == 'sent' then
-        if redis.call('SETBIT', p .. ':sent', idx, 1) == 0 then
-          redis.call('HINCRBY', p .. ':stats', 'sent', 1)
-          if language ~= '' then redis.call('HINCRBY', p .. ':stats', 'language:' .. language, 1) end
+        if redis.call('SETBIT', k.sent, idx, 1) == 0 then
+          count(p, 'sent')
+          if language ~= '' then count(p, 'language:' .. language) end
         end
       elseif kind == 'failed' then
-        redis.call('HINCRBY', p .. ':stats', 'failed', 1)
-        redis.call('HSET', p .. ':fail', idx, cjson.encode({code = code, reason = reason, at = now}))
+        count(p, 'failed')
+        redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
       elseif kind == 'retry' then
         redis.call('ZADD', KEYS[1], due, extra)
-        redis.call('HINCRBY', p .. ':stats', 'retried', 1)
+        count(p, 'retried')
       elseif kind == 'deferred' then
         redis.call('ZADD', KEYS[1], due, extra)
-        redis.call('HINCRBY', p .. ':stats', 'deferred', 1)
+        count(p, 'deferred')
       elseif kind == 'held' then
         redis.call('ZADD', KEYS[1], due, extra)
       elseif kind == 'dead' then
@@ -194,12 +212,12 @@ for i = 3, #ARGV, 13 do
         redis.call('HSET', KEYS[5], cmp .. ':' .. idx, cjson.encode({campaign = cmp,
           index = tonumber(idx), contact_id = c, channel = ch, address_index = tonumber(a),
           attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
-        redis.call('HINCRBY', p .. ':stats', 'dead', 1)
+        count(p, 'dead')
       elseif kind == 'dropped' then
-        redis.call('HINCRBY', p .. ':stats', 'cancelled', 1)
+        count(p, 'cancelled')
       end
       if kind == 'sent' or kind == 'failed' or kind == 'dead' or kind == 'dropped' then
-        redis.call('SETBIT', p .. ':fin', idx, 1)
+        redis.call('SETBIT', k.fin, idx, 1)
       end
       touched[p] = true
     else
@@ -235,6 +253,9 @@ for i = 3, #ARGV, 13 do
       redis.call('HSET', KEYS[4], did .. ':s', cjson.encode(st))
     end
   end
+end
+for p, c in pairs(counts) do
+  for field, n in pairs(c) do redis.call('HINCRBY', p .. ':stats', field, n) end
 end
 for p, _ in pairs(touched) do settled(p) end
 return counted
