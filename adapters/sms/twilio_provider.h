@@ -9,12 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/common/http_client_pool.h"
 #include "adapters/provider.h"
 
 namespace ogw {
 
-class HttpBatchClient;
-struct HttpResponse;
 
 struct TwilioConfig {
   std::string name;                                 // Provider name for metrics and logs.
@@ -69,15 +68,12 @@ class TwilioProvider final : public Provider {
                              std::span<const std::string> secrets, std::time_t now);
 
  private:
-  std::unique_ptr<HttpBatchClient> Borrow();
-  void Return(std::unique_ptr<HttpBatchClient> client);
 
   const TwilioConfig config_;
   const std::string url_;
   const std::vector<std::string> headers_;  // Authorization included.
   const std::vector<std::string> secrets_;  // The auth token and the encoded credential.
-  std::mutex mu_;
-  std::vector<std::unique_ptr<HttpBatchClient>> idle_clients_;  // Guarded by mu_.
+  HttpClientPool clients_;
 };
 
 }  // namespace ogw

@@ -10,12 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/common/http_client_pool.h"
 #include "adapters/provider.h"
 
 namespace ogw {
 
-class HttpBatchClient;
-struct HttpResponse;
 
 struct WebhookConfig {
   std::string name;             // Provider name for metrics and logs, e.g. "webhook-crm".
@@ -58,19 +57,13 @@ class WebhookProvider final : public Provider {
   // Classifies one HTTP answer to `message`; `credential` is the secret to keep out of it.
   static SendResult Classify(const HttpResponse& response, const OutboundMessage& message,
                              std::string_view credential, std::time_t now);
-  // Milliseconds to wait from a Retry-After value: delta-seconds, or an HTTP-date taken
-  // relative to `now`; clamped to [0, 1 hour]; 0 when empty or unparseable.
-  static int64_t RetryAfterMillis(std::string_view value, std::time_t now);
 
  private:
-  std::unique_ptr<HttpBatchClient> Borrow();
-  void Return(std::unique_ptr<HttpBatchClient> client);
 
   const WebhookConfig config_;
   const std::vector<std::string> headers_;  // Sent with every request, auth_header included.
   const std::string credential_;            // The value part of auth_header.
-  std::mutex mu_;
-  std::vector<std::unique_ptr<HttpBatchClient>> idle_clients_;  // Guarded by mu_.
+  HttpClientPool clients_;
 };
 
 }  // namespace ogw

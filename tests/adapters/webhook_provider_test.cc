@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/common/http_answer.h"
 #include "adapters/common/http_batch_client.h"
 #include "tests/testutil/http_sink.h"
 
@@ -321,15 +322,15 @@ TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnections) {
 
 TEST(WebhookRetryAfterTest, ParsesSecondsAndHttpDates) {
   const std::time_t now = 1767225600;  // 2026-01-01T00:00:00Z
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("", now), 0);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("7", now), 7000);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis(" 120 ", now), 120000);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("99999999999999999999999", now), 3600000);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Thu, 01 Jan 2026 00:00:30 GMT", now), 30000);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Thursday, 01-Jan-26 00:02:00 GMT", now), 120000);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Wed, 31 Dec 2025 23:00:00 GMT", now), 0);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("Fri, 02 Jan 2026 00:00:00 GMT", now), 3600000);
-  EXPECT_EQ(WebhookProvider::RetryAfterMillis("soon", now), 0);
+  EXPECT_EQ(RetryAfterMillis("", now), 0);
+  EXPECT_EQ(RetryAfterMillis("7", now), 7000);
+  EXPECT_EQ(RetryAfterMillis(" 120 ", now), 120000);
+  EXPECT_EQ(RetryAfterMillis("99999999999999999999999", now), 3600000);
+  EXPECT_EQ(RetryAfterMillis("Thu, 01 Jan 2026 00:00:30 GMT", now), 30000);
+  EXPECT_EQ(RetryAfterMillis("Thursday, 01-Jan-26 00:02:00 GMT", now), 120000);
+  EXPECT_EQ(RetryAfterMillis("Wed, 31 Dec 2025 23:00:00 GMT", now), 0);
+  EXPECT_EQ(RetryAfterMillis("Fri, 02 Jan 2026 00:00:00 GMT", now), 3600000);
+  EXPECT_EQ(RetryAfterMillis("soon", now), 0);
 }
 
 TEST(WebhookClassifyTest, TransportFailuresAreTransient) {
