@@ -18,6 +18,11 @@ struct OutboundMessage {
   std::string subject;     // E-mail only.
   std::string text;        // Plain-text body (SMS, chat, e-mail text part).
   std::string html;        // E-mail HTML part; empty elsewhere.
+  // E-mail: where replies go (reply+<token>@domain, so they thread to the person), and the
+  // one-click unsubscribe URL and mailto for List-Unsubscribe (RFC 8058). Empty: left out.
+  std::string reply_to;
+  std::string unsubscribe_url;
+  std::string unsubscribe_mailto;
   int64_t cost = 1;        // Units charged against the rate limit (SMS segments).
 };
 

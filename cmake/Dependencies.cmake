@@ -16,6 +16,8 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 # Debian 12's cmark CMake config needs the cmark command-line tool; pkg-config does not.
 pkg_check_modules(CMARK REQUIRED IMPORTED_TARGET libcmark)
+# GMime builds and parses e-mail (adapters/email); its imported includes count as system ones.
+pkg_check_modules(GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
 
 # libphonenumber ships no CMake or pkg-config file on Debian 12.
 find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)

@@ -834,6 +834,82 @@ absl::Status DeliveryQueue::CountRateLimited(std::string_view org_id,
       .status();
 }
 
+absl::StatusOr<std::optional<QueuedRecipient>> DeliveryQueue::CampaignRecipient(
+    std::string_view org_id, std::string_view campaign_id, int64_t index) {
+  if (index < 0) return std::nullopt;
+  const int64_t size = static_cast<int64_t>(options_.chunk_size);
+  const int64_t offset = (index % size) * static_cast<int64_t>(kRecordBytes);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Command({"GETRANGE",
+                                    keys::CampaignQueue(org_id, campaign_id) + ":chunk:" +
+                                        Num(index / size),
+                                    Num(offset), Num(offset + kRecordBytes - 1)}));
+  if (reply.str.size() != kRecordBytes) return std::nullopt;
+  auto r = RecipientAt(reply.str, 0);
+  if (!r.ok()) return std::nullopt;
+  return *r;
+}
+
+namespace {
+
+// KEYS: the campaign's bitmap of messages reported in this state, its stats, its meta.
+// ARGV: index, stats field. Counts each message once per state.
+const RedisScript kCampaignReportScript(R"lua(
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 0 then redis.call('HINCRBY', KEYS[2], ARGV[2], 1) end
+return 1
+)lua");
+
+// KEYS: direct messages. ARGV: id, state, code, reason, now. Moves a direct message's status
+// to what its provider reported, keeping attempts and the provider id.
+const RedisScript kDirectReportScript(R"lua(
+local raw = redis.call('HGET', KEYS[1], ARGV[1] .. ':s')
+if not raw then return 0 end
+local st = cjson.decode(raw)
+st.status = ARGV[2]
+st.code = ARGV[3]
+st.reason = ARGV[4]
+st.at = tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], ARGV[1] .. ':s', cjson.encode(st))
+return 1
+)lua");
+
+}  // namespace
+
+absl::StatusOr<bool> DeliveryQueue::RecordDeliveryReport(std::string_view org_id,
+                                                         std::string_view message_id,
+                                                         std::string_view state,
+                                                         std::string_view code,
+                                                         std::string_view reason) {
+  if (state != "delivered" && state != "undelivered") {
+    return absl::InvalidArgumentError("state must be delivered or undelivered");
+  }
+  const size_t colon = message_id.rfind(':');
+  if (colon == std::string_view::npos) {
+    if (!IsWellFormedId(message_id, "m")) return false;
+    ASSIGN_OR_RETURN(RedisReply r,
+                     redis_->Eval(kDirectReportScript, {keys::DirectMessages(org_id)},
+                                  {std::string(message_id), std::string(state), std::string(code),
+                                   std::string(reason), Num(clock_->NowMillis())}));
+    return r.integer == 1;
+  }
+  const std::string_view campaign = message_id.substr(0, colon);
+  const std::string_view index = message_id.substr(colon + 1);
+  int64_t i = -1;
+  auto [end, ec] = std::from_chars(index.data(), index.data() + index.size(), i);
+  if (!IsWellFormedId(campaign, "cmp") || ec != std::errc() || end != index.data() + index.size() ||
+      i < 0) {
+    return false;
+  }
+  const std::string p = keys::CampaignQueue(org_id, campaign);
+  ASSIGN_OR_RETURN(RedisReply r,
+                   redis_->Eval(kCampaignReportScript,
+                                {p + (state == "delivered" ? ":dlv" : ":udl"), p + ":stats",
+                                 p + ":meta"},
+                                {Num(i), std::string(state)}));
+  return r.integer == 1;
+}
+
 absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::FailureOf(
     std::string_view org_id, std::string_view campaign_id, int64_t index) {
   ASSIGN_OR_RETURN(RedisReply reply,
@@ -895,7 +971,8 @@ absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view ca
   for (int64_t n = 0; n < chunks; ++n) {
     batch.push_back({"UNLINK", p + ":chunk:" + Num(n)});
   }
-  batch.push_back({"UNLINK", p + ":done", p + ":sent", p + ":fin", p + ":firsts", p + ":leases"});
+  batch.push_back({"UNLINK", p + ":done", p + ":sent", p + ":fin", p + ":firsts", p + ":leases",
+                   p + ":dlv", p + ":udl"});
   return redis_->Pipeline(batch).status();
 }
 

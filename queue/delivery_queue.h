@@ -144,6 +144,19 @@ class DeliveryQueue {
   absl::StatusOr<std::optional<nlohmann::json>> GetDirectPayload(std::string_view org_id,
                                                                  std::string_view message_id);
 
+  // The recipient of campaign message `index`; nullopt when the campaign's chunks are gone
+  // (never launched, or cleaned up).
+  absl::StatusOr<std::optional<QueuedRecipient>> CampaignRecipient(std::string_view org_id,
+                                                                    std::string_view campaign_id,
+                                                                    int64_t index);
+  // A provider's delivery report on a sent message: `state` is "delivered" or "undelivered".
+  // Campaign messages count it in their campaign's stats; a direct message's status moves to
+  // it (with the code and reason) unless the message was erased. Idempotent per message and
+  // state. False when the message is unknown.
+  absl::StatusOr<bool> RecordDeliveryReport(std::string_view org_id, std::string_view message_id,
+                                            std::string_view state, std::string_view code,
+                                            std::string_view reason);
+
   // Records outcomes of claimed messages of one organisation, atomically.
   absl::Status Record(std::string_view org_id, std::span<const MessageOutcome> outcomes);
 

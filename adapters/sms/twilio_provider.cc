@@ -77,9 +77,18 @@ std::string TwilioProvider::RequestBody(const TwilioConfig& config,
   }
   params.emplace_back("Body", message.text);
   if (!config.status_callback_url.empty()) {
-    params.emplace_back("StatusCallback", config.status_callback_url);
+    // The message's own id rides in the callback URL, so a report finds its message without
+    // a lookup table (Twilio signs the whole URL, query included).
+    params.emplace_back("StatusCallback", StatusCallbackUrl(config, message.message_id));
   }
   return EncodeFormUrlEncoded(params);
+}
+
+std::string TwilioProvider::StatusCallbackUrl(const TwilioConfig& config,
+                                              std::string_view message_id) {
+  const char separator = config.status_callback_url.find('?') == std::string::npos ? '?' : '&';
+  return config.status_callback_url + separator +
+         EncodeFormUrlEncoded({{"m", std::string(message_id)}});
 }
 
 void TwilioProvider::SendBatch(std::span<const OutboundMessage> messages,

@@ -32,7 +32,7 @@ struct TwilioConfig {
 //   Authorization: Basic base64(account_sid:auth_token)
 //   Content-Type: application/x-www-form-urlencoded
 //   To=<message.to>&From=<message.from, else config.from>&MessagingServiceSid=<config>
-//     &Body=<message.text>&StatusCallback=<config>          (empty parameters left out)
+//     &Body=<message.text>&StatusCallback=<config>[?|&]m=<message id>   (empty ones left out)
 // all of a batch in flight together. How Twilio's answer is read (errors carry Twilio's
 // {"code", "message", "more_info", "status"} JSON):
 //   2xx                                   accepted; provider_message_id = JSON "sid"
@@ -61,6 +61,8 @@ class TwilioProvider final : public Provider {
 
   // The Messages.json URL for `config`.
   static std::string MessagesUrl(const TwilioConfig& config);
+  // status_callback_url with the message's id added as the query parameter "m".
+  static std::string StatusCallbackUrl(const TwilioConfig& config, std::string_view message_id);
   // The form body SendBatch posts for `message`.
   static std::string RequestBody(const TwilioConfig& config, const OutboundMessage& message);
   // Classifies one HTTP answer to `message`; `secrets` are kept out of the result.

@@ -18,6 +18,9 @@
 #include "gateway/config/gateway_config.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/contacts/importer.h"
+#include "gateway/conversations/conversation_log.h"
+#include "gateway/inbound/inbound_pipeline.h"
+#include "gateway/inbound/person_tokens.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/rate_limiter.h"
 #include "gateway/core/redis_client.h"
@@ -53,6 +56,13 @@ struct ApiServices {
   CampaignStore* campaigns = nullptr;
   CampaignLauncher* launcher = nullptr;
   DeliveryQueue* queue = nullptr;
+  ConversationLog* conversations = nullptr;
+  InboundPipeline* inbound = nullptr;
+  const PersonTokens* tokens = nullptr;
+  // Configured provider accounts: inbound routes find their owner and secrets here.
+  const std::vector<ProviderSettings>* providers = nullptr;
+  // How providers and recipients reach the gateway (signed webhook URLs are checked on it).
+  std::string public_base_url;
 };
 
 // What a handler gets: the request, who is calling, and the {name} parameters of its pattern.
@@ -101,6 +111,8 @@ void RegisterLinkRoutes(ApiRouter& router);
 void RegisterTemplateRoutes(ApiRouter& router);
 void RegisterCampaignRoutes(ApiRouter& router);
 void RegisterMessageRoutes(ApiRouter& router);
+void RegisterConversationRoutes(ApiRouter& router);
+void RegisterInboundRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

@@ -1,5 +1,7 @@
 // The public redirect behind personal tracked links.
 
+#include <spdlog/spdlog.h>
+
 #include "gateway/api/route_helpers.h"
 
 namespace ogw {
@@ -13,6 +15,16 @@ void RegisterLinkRoutes(ApiRouter& router) {
       return link.status().code() == absl::StatusCode::kNotFound
                  ? NotFound("link")
                  : ProblemFromStatus(link.status());
+    }
+    if (ctx.services.conversations != nullptr && !link->owner.contact_id.empty()) {
+      // The click is already counted; the conversation note must not hold up the redirect.
+      auto noted = ctx.services.conversations->Append(
+          link->owner.org_id, {link->owner.contact_id,
+                               "click",
+                               {{"campaign", link->owner.campaign_id},
+                                {"link", std::to_string(link->owner.link_index)},
+                                {"url", link->target_url}}});
+      if (!noted.ok()) spdlog::warn("click not noted in conversation: {}", MessageOf(noted.status()));
     }
     ApiResponse r;
     r.status = 302;

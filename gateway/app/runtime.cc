@@ -4,7 +4,10 @@
 
 #include "adapters/common/circuit_breaker.h"
 #include "adapters/sandbox/sandbox_provider.h"
+#include "adapters/email/smtp_provider.h"
+#include "adapters/sms/kannel_provider.h"
 #include "adapters/sms/twilio_provider.h"
+#include "gateway/inbound/email_intake.h"
 #include "adapters/webhook/webhook_provider.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/key_schema.h"
@@ -62,6 +65,20 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->launcher_ = std::make_unique<CampaignLauncher>(rt->contacts_.get(), rt->segments_.get(),
                                                      rt->templates_.get(), rt->campaigns_.get(),
                                                      rt->queue_.get(), rt->clock_);
+  rt->conversations_ = std::make_unique<ConversationLog>(rt->redis_.get(), rt->clock_);
+  rt->tokens_ = std::make_unique<PersonTokens>(link_secret);
+  KeywordSettings inbound_settings;
+  if (!config.inbound.stop_keywords.empty()) {
+    inbound_settings.stop_keywords = config.inbound.stop_keywords;
+  }
+  if (!config.inbound.start_keywords.empty()) {
+    inbound_settings.start_keywords = config.inbound.start_keywords;
+  }
+  inbound_settings.resubscribe_on_start = config.inbound.resubscribe_on_start;
+  rt->inbound_ = std::make_unique<InboundPipeline>(
+      InboundDeps{rt->redis_.get(), rt->clock_, rt->contacts_.get(), rt->conversations_.get(),
+                  rt->queue_.get(), rt->tokens_.get()},
+      std::move(inbound_settings));
   rt->provider_rates_ = std::make_unique<ProviderRateLimiter>(rt->redis_.get(), rt->clock_);
   rt->providers_ = std::make_unique<ProviderRegistry>();
   for (const ProviderSettings& ps : config.delivery.providers) {
@@ -84,15 +101,49 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
       tc.from = ps.from;
       tc.messaging_service_sid = ps.messaging_service_sid;
       tc.status_callback_url = ps.status_callback_url;
+      if (tc.status_callback_url.empty() && !ps.organisation.empty()) {
+        tc.status_callback_url =
+            config.links.public_base_url + "/v1/inbound/twilio/" + ps.name + "/status";
+      }
       tc.timeout_ms = ps.timeout_ms;
       binding.provider = std::make_shared<TwilioProvider>(tc);
+    } else if (ps.type == "kannel") {
+      KannelConfig kc;
+      kc.name = ps.name;
+      kc.sendsms_url = ps.url;
+      kc.username = ps.username;
+      kc.password = ps.password;
+      kc.from = ps.from;
+      kc.smsc = ps.smsc;
+      kc.dlr_url_base = config.links.public_base_url + "/v1/inbound/kannel/" + ps.name + "/dlr";
+      kc.dlr_secret = ps.inbound_secret;
+      kc.timeout_ms = ps.timeout_ms;
+      binding.provider = std::make_shared<KannelProvider>(kc);
+    } else if (ps.type == "smtp") {
+      SmtpConfig sc;
+      sc.name = ps.name;
+      sc.url = ps.url;
+      sc.starttls = ps.starttls;
+      sc.username = ps.username;
+      sc.password = ps.password;
+      sc.from_address = ps.from;
+      sc.from_name = ps.from_name;
+      sc.message_id_domain = MessageIdDomain(ps);
+      sc.timeout_ms = ps.timeout_ms;
+      if (absl::Status valid = ValidateSmtpConfig(sc); !valid.ok()) {
+        return absl::InvalidArgumentError("delivery.providers " + ps.name + ": " +
+                                          std::string(MessageOf(valid)));
+      }
+      binding.provider = std::make_shared<SmtpProvider>(sc);
     } else {
       binding.provider = std::make_shared<SandboxProvider>(ps.name, rt->redis_.get(), rt->clock_);
     }
     // A provider that is down must not eat worker time: its messages wait.
     binding.provider =
         std::make_shared<CircuitBreakerProvider>(binding.provider, rt->clock_);
-    for (const std::string& ch : ps.channels) rt->providers_->Bind(*ParseChannel(ch), binding);
+    for (const std::string& ch : ps.channels) {
+      rt->providers_->Bind(*ParseChannel(ch), binding, ps.organisation, ps.post);
+    }
   }
   // Every channel without a configured provider goes to the sandbox.
   for (Channel ch : {Channel::kEmail, Channel::kSms, Channel::kWhatsApp, Channel::kTelegram,
@@ -104,6 +155,10 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
                                              name, ProviderRate{}});
   }
   return rt;
+}
+
+std::unique_ptr<MailboxWatcher> Runtime::NewMailboxWatcher() {
+  return std::make_unique<MailboxWatcher>(inbound_.get(), config_.delivery.providers);
 }
 
 std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
@@ -121,6 +176,9 @@ std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
   deps.metrics = metrics_.get();
   deps.links = links_.get();
   deps.public_base_url = config_.links.public_base_url;
+  deps.conversations = conversations_.get();
+  deps.tokens = tokens_.get();
+  deps.reply_domain = config_.inbound.reply_domain;
   WorkerOptions options;
   options.threads = static_cast<size_t>(config_.delivery.worker_threads);
   options.group_size = static_cast<size_t>(config_.delivery.group_size);
@@ -155,6 +213,11 @@ ApiServices Runtime::Services() {
   s.campaigns = campaigns_.get();
   s.launcher = launcher_.get();
   s.queue = queue_.get();
+  s.conversations = conversations_.get();
+  s.inbound = inbound_.get();
+  s.tokens = tokens_.get();
+  s.providers = &config_.delivery.providers;
+  s.public_base_url = config_.links.public_base_url;
   return s;
 }
 

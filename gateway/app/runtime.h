@@ -9,7 +9,11 @@
 #include "gateway/campaigns/campaign_launcher.h"
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/config/gateway_config.h"
+#include "gateway/conversations/conversation_log.h"
 #include "gateway/delivery/delivery_worker.h"
+#include "gateway/inbound/inbound_pipeline.h"
+#include "gateway/inbound/mailbox_watcher.h"
+#include "gateway/inbound/person_tokens.h"
 #include "gateway/delivery/provider_registry.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/contacts/importer.h"
@@ -52,8 +56,13 @@ class Runtime {
   DeliveryQueue& queue() { return *queue_; }
   CampaignStore& campaigns() { return *campaigns_; }
   CampaignLauncher& launcher() { return *launcher_; }
+  ConversationLog& conversations() { return *conversations_; }
+  InboundPipeline& inbound() { return *inbound_; }
+  const PersonTokens& tokens() const { return *tokens_; }
   // A delivery worker over this runtime's stores and configured providers (not started).
   std::unique_ptr<DeliveryWorker> NewWorker();
+  // Polls the configured providers' mailboxes for replies (not started).
+  std::unique_ptr<MailboxWatcher> NewMailboxWatcher();
   const Clock& clock() const { return *clock_; }
   // The private server, when no URL is configured.
   EmbeddedRedis* embedded_redis() { return embedded_.get(); }
@@ -78,6 +87,9 @@ class Runtime {
   std::unique_ptr<DeliveryQueue> queue_;
   std::unique_ptr<CampaignStore> campaigns_;
   std::unique_ptr<CampaignLauncher> launcher_;
+  std::unique_ptr<ConversationLog> conversations_;
+  std::unique_ptr<PersonTokens> tokens_;
+  std::unique_ptr<InboundPipeline> inbound_;
   std::unique_ptr<ProviderRegistry> providers_;
   std::unique_ptr<ProviderRateLimiter> provider_rates_;
 };

@@ -27,6 +27,7 @@ std::string UnreachableReason(const Contact& contact, AddressKind kind) {
   if (address == nullptr) return "no_address";
   if (address->opted_out) return "opted_out";
   if (address->consent.state == ConsentState::kWithdrawn) return "consent_withdrawn";
+  if (address->invalid) return "address_invalid";
   return "no_consent";
 }
 

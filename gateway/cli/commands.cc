@@ -88,14 +88,23 @@ int Serve(const CommonOptions& common, int port_override, std::ostream& out,
     out << "existing data loaded; create more keys with: outreach-gateway key create\n";
   }
   std::unique_ptr<DeliveryWorker> worker;
+  std::unique_ptr<MailboxWatcher> mailboxes;
   if (config->delivery.worker_in_serve) {
     worker = (*runtime)->NewWorker();
     worker->Start();
     out << "delivery worker running with " << config->delivery.worker_threads << " threads\n";
+    mailboxes = (*runtime)->NewMailboxWatcher();
+    if (absl::Status s = mailboxes->Start(); !s.ok()) {
+      err << "error: " << MessageOf(s) << "\n";
+      server.Stop();
+      worker->Stop();
+      return 1;
+    }
   }
   out.flush();
   WaitForShutdownSignal();
   server.Stop();
+  if (mailboxes) mailboxes->Stop();
   if (worker) worker->Stop();
   return 0;
 }
@@ -109,6 +118,11 @@ int Worker(const CommonOptions& common, std::ostream& out, std::ostream& err) {
     err << "error: " << MessageOf(runtime.status()) << "\n";
     return 1;
   }
+  auto mailboxes = (*runtime)->NewMailboxWatcher();
+  if (absl::Status s = mailboxes->Start(); !s.ok()) {
+    err << "error: " << MessageOf(s) << "\n";
+    return 1;
+  }
   auto worker = (*runtime)->NewWorker();
   worker->Start();
   out << "outreach-gateway worker running with " << (*runtime)->config().delivery.worker_threads
@@ -116,6 +130,7 @@ int Worker(const CommonOptions& common, std::ostream& out, std::ostream& err) {
   out.flush();
   WaitForShutdownSignal();
   worker->Stop();
+  mailboxes->Stop();
   return 0;
 }
 

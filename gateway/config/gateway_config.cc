@@ -93,9 +93,64 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
       p.String("messaging_service_sid", &ps.messaging_service_sid);
       p.String("status_callback_url", &ps.status_callback_url);
       p.String("api_base", &ps.api_base);
+      p.String("organisation", &ps.organisation);
+      p.String("post", &ps.post);
+      p.String("inbound_secret", &ps.inbound_secret);
+      p.String("username", &ps.username);
+      p.String("password", &ps.password);
+      p.String("smsc", &ps.smsc);
+      p.String("starttls", &ps.starttls);
+      p.String("from_name", &ps.from_name);
+      p.String("imap_url", &ps.imap_url);
+      p.String("imap_username", &ps.imap_username);
+      p.String("imap_password", &ps.imap_password);
+      p.Int("poll_seconds", &ps.poll_seconds, 1, 86400);
       if (!names.insert(ps.name).second) p.Error("name", "another provider has this name");
-      if (ps.type != "sandbox" && ps.type != "webhook" && ps.type != "twilio") {
-        p.Error("type", "expected sandbox, webhook or twilio");
+      if (ps.type != "sandbox" && ps.type != "webhook" && ps.type != "twilio" &&
+          ps.type != "kannel" && ps.type != "smtp") {
+        p.Error("type", "expected sandbox, webhook, twilio, kannel or smtp");
+      }
+      if (!ps.post.empty() && ps.organisation.empty()) {
+        p.Error("post", "a post's provider must also name its organisation");
+      }
+      if (!ps.inbound_secret.empty() && ps.inbound_secret.size() < 24) {
+        p.Error("inbound_secret", "must be at least 24 characters");
+      }
+      if (ps.type == "kannel") {
+        if (!ps.url.starts_with("http://") && !ps.url.starts_with("https://")) {
+          p.Error("url", "kannel providers need smsbox's sendsms URL (http:// or https://)");
+        }
+        if (ps.username.empty()) p.Error("username", "required: the sendsms user");
+        if (ps.organisation.empty()) {
+          p.Error("organisation", "required: incoming SMS must land in one organisation");
+        }
+        if (ps.inbound_secret.empty()) {
+          p.Error("inbound_secret", "required: authenticates Kannel's sms-service requests");
+        }
+        for (const std::string& ch : ps.channels) {
+          if (ch != "sms") p.Error("channels", "kannel serves sms");
+        }
+      }
+      if (ps.type == "smtp") {
+        if (!ps.url.starts_with("smtp://") && !ps.url.starts_with("smtps://")) {
+          p.Error("url", "smtp providers need smtp://host:port or smtps://host:port");
+        }
+        if (ps.from.empty() || ps.from.find('@') == std::string::npos) {
+          p.Error("from", "required: the sender's e-mail address");
+        }
+        if (ps.starttls != "none" && ps.starttls != "try" && ps.starttls != "required") {
+          p.Error("starttls", "expected none, try or required");
+        }
+        if (!ps.imap_url.empty() && !ps.imap_url.starts_with("imap://") &&
+            !ps.imap_url.starts_with("imaps://")) {
+          p.Error("imap_url", "must start with imap:// or imaps://");
+        }
+        if (!ps.imap_url.empty() && ps.organisation.empty()) {
+          p.Error("organisation", "required with imap_url: replies must land in one organisation");
+        }
+        for (const std::string& ch : ps.channels) {
+          if (ch != "email") p.Error("channels", "smtp serves email");
+        }
       }
       if (ps.type == "twilio") {
         if (!ps.account_sid.starts_with("AC")) p.Error("account_sid", "expected AC...");
@@ -117,12 +172,22 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
       for (const std::string& ch : ps.channels) {
         if (!ParseChannel(ch)) {
           p.Error("channels", "unknown channel " + ch);
-        } else if (!served.insert(ch).second) {
-          p.Error("channels", "channel " + ch + " already has a provider");
+        } else if (!served.insert(ch + "/" + ps.organisation + "/" + ps.post).second) {
+          p.Error("channels", "channel " + ch + " already has a provider" +
+                                  (ps.organisation.empty() ? "" : " for this organisation/post"));
         }
       }
       d.providers.push_back(std::move(ps));
     });
+  });
+  r.Object("inbound", [&](JsonReader& s) {
+    s.String("reply_domain", &c.inbound.reply_domain);
+    s.StringList("stop_keywords", &c.inbound.stop_keywords);
+    s.StringList("start_keywords", &c.inbound.start_keywords);
+    s.Bool("resubscribe_on_start", &c.inbound.resubscribe_on_start);
+    if (c.inbound.reply_domain.find_first_of("@ <>\r\n") != std::string::npos) {
+      s.Error("reply_domain", "must be a bare domain such as replies.example.org");
+    }
   });
   r.Object("logging", [&](JsonReader& s) {
     s.String("level", &c.logging.level);

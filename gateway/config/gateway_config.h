@@ -57,9 +57,27 @@ struct LinkSettings {
 // A provider account. Channels without one use the sandbox provider.
 struct ProviderSettings {
   std::string name;                   // Unique; also the rate-limit account.
-  std::string type;                   // "sandbox", "webhook" or "twilio".
+  std::string type;                   // "sandbox", "webhook", "twilio", "kannel" or "smtp".
   std::vector<std::string> channels;  // Channels it serves: "sms", "email", ...
-  std::string url;                    // webhook: where messages are POSTed.
+  // Whose it is: messages to people of this organisation (and post) go through it, and what
+  // it receives lands there. Empty: every organisation without a provider of its own; such a
+  // provider cannot receive (an inbound message must have one owner).
+  std::string organisation;
+  std::string post;
+  // Shared secret that authenticates what the provider posts to the gateway when it cannot
+  // sign (Kannel's sms-service, an inbound e-mail relay); at least 24 characters.
+  std::string inbound_secret;
+  std::string url;        // webhook: where messages are POSTed; kannel: smsbox's sendsms URL;
+                          // smtp: smtp://host:port or smtps://host:port.
+  std::string username;   // kannel: sendsms user; smtp: AUTH user.
+  std::string password;   // kannel, smtp: a secret ("${ENV}").
+  std::string smsc;       // kannel: route through this smsc id; empty for Kannel's choice.
+  std::string starttls = "try";  // smtp: none, try or required.
+  std::string from_name;         // smtp: display name of the sender.
+  std::string imap_url;          // smtp: mailbox polled for replies, imap(s)://host:port/INBOX.
+  std::string imap_username;
+  std::string imap_password;
+  int poll_seconds = 30;         // smtp: how often the mailbox is polled.
   std::string auth_header;            // webhook: e.g. "Authorization: Bearer ${TOKEN}".
   // twilio: the account, its auth token (a secret: "${TWILIO_AUTH_TOKEN}"), the sender (a
   // number or alphanumeric id, or a Messaging Service), where Twilio reports delivery, and
@@ -88,6 +106,16 @@ struct DeliverySettings {
   std::vector<ProviderSettings> providers;
 };
 
+// Replies and opt-outs (docs/ARCHITECTURE.md, "Conversations and the life of a reply").
+struct InboundSettings {
+  // Domain of the reply+<token>@ addresses that thread e-mail replies; empty: no Reply-To.
+  std::string reply_domain;
+  // Keywords that withdraw / re-grant consent; empty: the built-in lists.
+  std::vector<std::string> stop_keywords;
+  std::vector<std::string> start_keywords;
+  bool resubscribe_on_start = true;
+};
+
 struct LoggingSettings {
   std::string level = "info";  // trace, debug, info, warn, error.
 };
@@ -99,6 +127,7 @@ struct GatewayConfig {
   BootstrapSettings bootstrap;
   LinkSettings links;
   DeliverySettings delivery;
+  InboundSettings inbound;
   LoggingSettings logging;
 
   // Every problem is reported with its key path; unknown keys are errors.

@@ -44,10 +44,15 @@ struct Address {
   Consent consent;
   bool opted_out = false;
   int64_t opted_out_at_millis = 0;
+  // The address cannot receive anything (hard bounce, unknown number), from a provider report.
+  bool invalid = false;
+  std::string invalid_reason;
   bool operator==(const Address&) const = default;
 
-  // Usable for outreach: consent granted and not opted out.
-  bool Reachable() const { return consent.state == ConsentState::kGranted && !opted_out; }
+  // Usable for outreach: consent granted, not opted out, not known to be invalid.
+  bool Reachable() const {
+    return consent.state == ConsentState::kGranted && !opted_out && !invalid;
+  }
 };
 
 // A free attribute value: text or number. CSV cells that parse as finite numbers are numbers.

@@ -33,7 +33,8 @@ nlohmann::json ContactToJson(const Contact& c) {
   j["tags"] = c.tags;
   nlohmann::json addresses = nlohmann::json::array();
   for (const auto& a : c.addresses) {
-    addresses.push_back({
+    nlohmann::json& stored = addresses.emplace_back();
+    stored = nlohmann::json({
         {"kind", AddressKindName(a.kind)},
         {"value", a.value},
         {"verified", a.verified},
@@ -44,6 +45,11 @@ nlohmann::json ContactToJson(const Contact& c) {
         {"opted_out", a.opted_out},
         {"opted_out_at", a.opted_out_at_millis},
     });
+    // Only when set, so the documents of the many valid addresses stay as they were.
+    if (a.invalid) {
+      stored["invalid"] = true;
+      stored["invalid_reason"] = a.invalid_reason;
+    }
   }
   j["addresses"] = std::move(addresses);
   nlohmann::json order = nlohmann::json::array();
@@ -63,6 +69,8 @@ nlohmann::json ContactToInputJson(const Contact& c) {
     // Unknown consent has no source; ContactFromJson refuses an empty one.
     if (a["consent"]["source"].get<std::string>().empty()) a["consent"].erase("source");
     a.erase("opted_out_at");
+    a.erase("invalid");
+    a.erase("invalid_reason");
   }
   for (const char* k : {"country", "city", "time_zone", "post_id"}) {
     if (j[k].get<std::string>().empty()) j.erase(k);
@@ -108,6 +116,8 @@ absl::StatusOr<Contact> ParseStoredContactSlow(std::string_view document) {
       addr.consent.at_millis = a.at("consent").at("at").get<int64_t>();
       addr.opted_out = a.at("opted_out").get<bool>();
       addr.opted_out_at_millis = a.at("opted_out_at").get<int64_t>();
+      addr.invalid = a.value("invalid", false);
+      addr.invalid_reason = a.value("invalid_reason", "");
       c.addresses.push_back(std::move(addr));
     }
     for (const auto& ch : j.at("channel_order")) {
@@ -448,6 +458,8 @@ bool ReadAddress(FastReader& r, Address* address) {
     if (Is(key, "consent")) return seen.Mark(3) && ReadConsent(r, &address->consent);
     if (Is(key, "opted_out")) return seen.Mark(4) && r.Bool(&address->opted_out);
     if (Is(key, "opted_out_at")) return seen.Mark(5) && r.Int64(&address->opted_out_at_millis);
+    if (Is(key, "invalid")) return r.Bool(&address->invalid);
+    if (Is(key, "invalid_reason")) return r.String(&address->invalid_reason);
     return r.SkipValue();
   });
   if (!ok || !seen.All(6)) return false;

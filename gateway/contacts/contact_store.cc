@@ -260,7 +260,8 @@ absl::Status ContactStore::Erase(std::string_view org_id, std::string_view conta
                                    keys::ContactIds(org_id),
                                    keys::PostContactIds(org_id, stored->contact.post_id),
                                    keys::Stats(org_id),
-                                   cidem};
+                                   cidem,
+                                   keys::Conversation(org_id, contact_id)};
     for (const auto& m : members.elements) ks.push_back(m.str);
     std::vector<std::string> args = {std::string(contact_id), std::to_string(stored->version)};
     for (auto& a : AddressKeys(stored->contact)) args.push_back(std::move(a));

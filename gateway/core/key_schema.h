@@ -82,6 +82,20 @@ inline std::string ContactDirectMessages(std::string_view org, std::string_view 
   return Tag(org) + ":cdmsg:" + std::string(contact_id);
 }
 inline std::string DeadLetters(std::string_view org) { return Tag(org) + ":dead"; }
+// Conversations (docs/ARCHITECTURE.md, "Conversations and the life of a reply").
+// One person's log across all channels: a capped stream.
+inline std::string Conversation(std::string_view org, std::string_view contact_id) {
+  return Tag(org) + ":conv:" + std::string(contact_id);
+}
+// References to the inbound entries of the people of one post ("_": no post).
+inline std::string Inbox(std::string_view org, std::string_view post) {
+  return Tag(org) + ":inbox:" + (post.empty() ? std::string("_") : std::string(post));
+}
+// Marks an inbound message or report as handled, so a provider's retry is not stored twice.
+inline std::string InboundSeen(std::string_view org, std::string_view provider,
+                               std::string_view provider_message_id) {
+  return Tag(org) + ":inb:" + std::string(provider) + ":" + std::string(provider_message_id);
+}
 // Capped stream of what the sandbox provider would have sent.
 inline std::string SandboxOutbox(std::string_view org) { return Tag(org) + ":sandbox"; }
 

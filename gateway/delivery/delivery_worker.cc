@@ -33,8 +33,11 @@ MessageOutcome Outcome(const ClaimedMessage& m, MessageOutcome::Kind kind, std::
   return o;
 }
 
-// Why an address may no longer be used, or "" when it may.
-std::string Unusable(const Address& a, bool direct) {
+// Why an address may no longer be used, or "" when it may. The confirmation of a person's
+// own opt-out is the one message an opted-out address still gets.
+std::string Unusable(const Address& a, bool direct, bool consent_confirmation) {
+  if (a.invalid) return "address_invalid";
+  if (consent_confirmation) return "";
   if (a.opted_out) return "opted_out";
   if (a.consent.state == ConsentState::kWithdrawn) return "consent_withdrawn";
   // A direct message answers someone in a conversation; a campaign needs consent granted.
@@ -285,7 +288,11 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
                   "the address was removed after the message was queued");
   }
   const Address& address = c.addresses[ai];
-  if (std::string why = Unusable(address, direct); !why.empty()) {
+  const nlohmann::json payload =
+      direct ? nlohmann::json::parse(m.payload, nullptr, false) : nlohmann::json();
+  const bool consent_confirmation =
+      payload.is_object() && payload.value("system", "") == "consent_confirmation";
+  if (std::string why = Unusable(address, direct, consent_confirmation); !why.empty()) {
     return settle(Kind::kFailed, why, "checked at send time");
   }
 
@@ -297,7 +304,6 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
   p.out.to = address.value;
   if (direct) {
     p.out.message_id = m.direct_id;
-    const nlohmann::json payload = nlohmann::json::parse(m.payload, nullptr, false);
     p.out.text = payload.is_object() ? payload.value("text", "") : "";
     p.out.subject = payload.is_object() ? payload.value("subject", "") : "";
     if (channel == Channel::kEmail) {
@@ -334,11 +340,51 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
     p.out.text = std::move(rendered->text);
     p.out.html = std::move(rendered->html);
   }
+  if (channel == Channel::kEmail && deps_.tokens != nullptr && !consent_confirmation) {
+    if (!deps_.reply_domain.empty()) {
+      p.out.reply_to =
+          "reply+" + deps_.tokens->ReplyToken(batch.org_id, c.id) + "@" + deps_.reply_domain;
+    }
+    p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
+                            deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
+  }
   if (channel == Channel::kSms) {
     auto info = AnalyzeSms(p.out.text);
     p.out.cost = info.ok() ? std::max<int64_t>(1, static_cast<int64_t>(info->segments)) : 1;
   }
   group.pending.push_back(std::move(p));
+}
+
+absl::Status DeliveryWorker::NoteSent(const Batch& batch, const Group& group) {
+  if (deps_.conversations == nullptr) return absl::OkStatus();
+  std::vector<ConversationAppend> entries;
+  for (const MessageOutcome& o : group.outcomes) {
+    // Settled as sent without a send (its bit was already set): noted the first time.
+    if (o.kind != MessageOutcome::Kind::kSent || o.message.already_sent) continue;
+    const ClaimedMessage& m = o.message;
+    ConversationAppend e{m.recipient.contact_id, "out", {}};
+    e.fields = {{"channel", o.channel},
+                {"provider_message_id", o.provider_message_id},
+                {"language", o.language}};
+    if (auto c = batch.contacts.find(m.recipient.contact_id);
+        c != batch.contacts.end() && m.recipient.address_index < c->second.addresses.size()) {
+      e.fields.emplace_back("address", c->second.addresses[m.recipient.address_index].value);
+    }
+    if (m.lane == ClaimedMessage::Lane::kDirect) {
+      const nlohmann::json payload = nlohmann::json::parse(m.payload, nullptr, false);
+      e.fields.emplace_back("message", m.direct_id);
+      if (payload.is_object()) {
+        e.fields.emplace_back("text", payload.value("text", ""));
+        e.fields.emplace_back("subject", payload.value("subject", ""));
+        e.fields.emplace_back("author", payload.value("author", ""));
+      }
+    } else {
+      e.fields.emplace_back("message", m.campaign_id + ":" + std::to_string(m.index));
+      e.fields.emplace_back("campaign", m.campaign_id);
+    }
+    entries.push_back(std::move(e));
+  }
+  return deps_.conversations->AppendMany(batch.org_id, entries);
 }
 
 std::string DeliveryWorker::PostLanguage(Batch& batch, const std::string& post_id) {
@@ -354,22 +400,25 @@ std::string DeliveryWorker::PostLanguage(Batch& batch, const std::string& post_i
 absl::Status DeliveryWorker::Send(Batch& batch, Group& group,
                                   const std::function<absl::Status()>& renew) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::map<Channel, std::vector<size_t>> by_channel;
+  // Each message goes through the provider of its channel for the person's post (falling
+  // back to the organisation's, then the shared one).
+  std::map<std::pair<Channel, const ProviderBinding*>, std::vector<size_t>> by_provider;
   for (size_t i = 0; i < group.pending.size(); ++i) {
-    by_channel[group.pending[i].channel].push_back(i);
-  }
-  for (const auto& [channel, indexes] : by_channel) {
-    const std::string channel_name(ChannelName(channel));
-    const ProviderBinding* binding = deps_.providers->For(channel);
+    const Pending& p = group.pending[i];
+    const auto contact = batch.contacts.find(p.claimed.recipient.contact_id);
+    const std::string& post = contact == batch.contacts.end() ? "" : contact->second.post_id;
+    const ProviderBinding* binding = deps_.providers->For(p.channel, batch.org_id, post);
     if (binding == nullptr) {
       // Configuration, not the message: wait for a provider rather than fail.
-      for (size_t i : indexes) {
-        group.outcomes.push_back(Outcome(group.pending[i].claimed, MessageOutcome::Kind::kHeld,
-                                         "no_provider", "no provider for this channel",
-                                         batch.now + 60'000));
-      }
+      group.outcomes.push_back(Outcome(p.claimed, MessageOutcome::Kind::kHeld, "no_provider",
+                                       "no provider for this channel", batch.now + 60'000));
       continue;
     }
+    by_provider[{p.channel, binding}].push_back(i);
+  }
+  for (const auto& [key, indexes] : by_provider) {
+    const auto& [channel, binding] = key;
+    const std::string channel_name(ChannelName(channel));
     size_t next = 0;
     bool counted_wait = false;
     while (next < indexes.size()) {
@@ -464,6 +513,7 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
     }
     RETURN_IF_ERROR(Send(batch, group, renew));
     RETURN_IF_ERROR(deps_.queue->Record(org_id, group.outcomes));
+    RETURN_IF_ERROR(NoteSent(batch, group));
     if (deps_.metrics != nullptr) {
       for (const MessageOutcome& o : group.outcomes) {
         const auto channel =

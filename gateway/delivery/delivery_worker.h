@@ -13,8 +13,10 @@
 
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/contacts/contact_store.h"
+#include "gateway/conversations/conversation_log.h"
 #include "gateway/core/clock.h"
 #include "gateway/delivery/provider_registry.h"
+#include "gateway/inbound/person_tokens.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "queue/backoff.h"
@@ -51,6 +53,12 @@ struct WorkerDeps {
   // leaves links as written.
   TrackedLinks* links = nullptr;
   std::string public_base_url;
+  // Sent messages are noted in each person's conversation; null: not noted.
+  ConversationLog* conversations = nullptr;
+  // E-mail gets a reply+<token>@reply_domain Reply-To (when reply_domain is set) and a
+  // one-click unsubscribe link under public_base_url; null tokens: neither.
+  const PersonTokens* tokens = nullptr;
+  std::string reply_domain;
   // Waits while a provider's rate limit refuses; tests pass one that advances a FakeClock.
   std::function<void(int64_t millis)> sleep;  // Default: std::this_thread::sleep_for.
 };
@@ -96,6 +104,8 @@ class DeliveryWorker {
   // Sends the group's pending messages per channel within the provider's rate limit.
   // `renew` keeps the claim while waiting for the limit.
   absl::Status Send(Batch& batch, Group& group, const std::function<absl::Status()>& renew);
+  // Notes the group's sent messages in each person's conversation.
+  absl::Status NoteSent(const Batch& batch, const Group& group);
   absl::StatusOr<std::vector<std::string>> OrgIds();
   void Loop();
 

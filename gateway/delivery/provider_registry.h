@@ -1,8 +1,10 @@
 #pragma once
 
-#include <array>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <tuple>
 
 #include "adapters/provider.h"
 #include "gateway/contacts/contact.h"
@@ -17,16 +19,22 @@ struct ProviderBinding {
   ProviderRate rate;
 };
 
-// Channel -> provider binding. Built once at start-up from the configuration; read-only
-// afterwards, so thread-safe.
+// Channel (and organisation and post) -> provider binding. A post's own provider (its SMS
+// sender id, its mailbox) wins over its organisation's, which wins over the one every
+// organisation shares. Built once at start-up from the configuration; read-only afterwards,
+// so thread-safe.
 class ProviderRegistry {
  public:
-  void Bind(Channel channel, ProviderBinding binding);
-  // nullptr when the channel has no provider.
-  const ProviderBinding* For(Channel channel) const;
+  // `org_id` and `post_id` empty: shared by every organisation (every post).
+  void Bind(Channel channel, ProviderBinding binding, std::string org_id = "",
+            std::string post_id = "");
+  // The most specific binding for a message to a person of `post_id` in `org_id`; nullptr
+  // when the channel has none.
+  const ProviderBinding* For(Channel channel, std::string_view org_id = "",
+                             std::string_view post_id = "") const;
 
  private:
-  std::array<std::unique_ptr<ProviderBinding>, 5> bindings_;
+  std::map<std::tuple<Channel, std::string, std::string>, ProviderBinding, std::less<>> bindings_;
 };
 
 }  // namespace ogw

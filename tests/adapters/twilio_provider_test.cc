@@ -134,7 +134,7 @@ TEST_F(TwilioProviderTest, MessageSenderMessagingServiceAndStatusCallback) {
   ASSERT_EQ(accepted.size(), 2u);
   EXPECT_EQ(accepted[0].from, "");
   EXPECT_EQ(accepted[0].messaging_service_sid, config.messaging_service_sid);
-  EXPECT_EQ(accepted[0].status_callback, config.status_callback_url);
+  EXPECT_EQ(accepted[0].status_callback, config.status_callback_url + "&m=c1%3A0");
   EXPECT_EQ(accepted[0].num_segments, 0);  // The service has not picked a sender yet.
   EXPECT_EQ(accepted[1].from, "Diaspora");
   const absl::StatusOr<FormParams> form = ParseFormUrlEncoded(fake_.Recorded()[0].body);
@@ -142,7 +142,8 @@ TEST_F(TwilioProviderTest, MessageSenderMessagingServiceAndStatusCallback) {
   EXPECT_THAT(*form, ElementsAre(Pair("To", "+4917012345678"),
                                  Pair("MessagingServiceSid", config.messaging_service_sid),
                                  Pair("Body", Message("").text),
-                                 Pair("StatusCallback", config.status_callback_url)));
+                                 Pair("StatusCallback",
+                                      "https://gw.example.org/twilio/status?org=org_1&m=c1%3A0")));
 }
 
 TEST_F(TwilioProviderTest, WrongTokenIsPermanentAuthenticate) {

@@ -185,8 +185,16 @@ TEST(ReadinessTest, RedisDownMeansNotReadyAnd503) {
   GcraRateLimiter limiter(&pool, &clock);
   IdempotencyStore idempotency(&pool, 60);
   GatewayMetrics metrics;
-  ApiServices services{ApiSettings(), &pool,    &clock,   &orgs,        &contacts,
-                       &importer,     &segments, &limiter, &idempotency, &metrics};
+  ApiServices services;
+  services.redis = &pool;
+  services.clock = &clock;
+  services.orgs = &orgs;
+  services.contacts = &contacts;
+  services.importer = &importer;
+  services.segments = &segments;
+  services.rate_limiter = &limiter;
+  services.idempotency = &idempotency;
+  services.metrics = &metrics;
   ServerSettings settings;
   settings.port = 0;
   ApiServer server(services, settings);

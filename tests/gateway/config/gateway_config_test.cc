@@ -91,6 +91,46 @@ TEST(GatewayConfigTest, TwilioProviderTakesItsTokenFromTheEnvironment) {
   EXPECT_EQ(config->delivery.providers[0].per_second, 10);
 }
 
+TEST(GatewayConfigTest, PostsMayHaveTheirOwnProvidersAndReceivingOnesNeedAnOwner) {
+  nlohmann::json ok = {
+      {"delivery",
+       {{"providers",
+         {{{"name", "shared"}, {"type", "webhook"}, {"channels", {"sms"}},
+           {"url", "http://127.0.0.1:9/"}},
+          {{"name", "berlin"}, {"type", "webhook"}, {"channels", {"sms"}},
+           {"url", "http://127.0.0.1:9/"}, {"organisation", "org_1"}, {"post", "post_b"}},
+          {{"name", "athens"}, {"type", "webhook"}, {"channels", {"sms"}},
+           {"url", "http://127.0.0.1:9/"}, {"organisation", "org_1"}, {"post", "post_a"}}}}}},
+      {"inbound", {{"reply_domain", "replies.example.org"}, {"stop_keywords", {"HALT"}}}}};
+  auto config = GatewayConfig::FromJson(ok);
+  ASSERT_TRUE(config.ok()) << MessageOf(config.status());
+  EXPECT_EQ(config->inbound.reply_domain, "replies.example.org");
+  EXPECT_EQ(config->inbound.stop_keywords, std::vector<std::string>{"HALT"});
+
+  nlohmann::json bad = {
+      {"delivery",
+       {{"providers",
+         {{{"name", "k"}, {"type", "kannel"}, {"channels", {"sms", "email"}},
+           {"url", "ftp://x"}, {"inbound_secret", "short"}},
+          {{"name", "p"}, {"type", "webhook"}, {"channels", {"email"}},
+           {"url", "http://127.0.0.1:9/"}, {"post", "post_a"}},
+          {{"name", "m"}, {"type", "smtp"}, {"channels", {"email"}}, {"url", "http://x"},
+           {"starttls", "maybe"}, {"imap_url", "pop3://x"}}}}}},
+      {"inbound", {{"reply_domain", "reply@example.org"}}}};
+  auto refused = GatewayConfig::FromJson(bad);
+  ASSERT_FALSE(refused.ok());
+  const std::string msg(MessageOf(refused.status()));
+  for (const char* expected :
+       {"delivery.providers[0].url", "delivery.providers[0].username",
+        "delivery.providers[0].organisation", "delivery.providers[0].inbound_secret",
+        "delivery.providers[0].channels: kannel serves sms", "delivery.providers[1].post",
+        "delivery.providers[2].url", "delivery.providers[2].from",
+        "delivery.providers[2].starttls", "delivery.providers[2].imap_url",
+        "inbound.reply_domain"}) {
+    EXPECT_NE(msg.find(expected), std::string::npos) << expected << "\n" << msg;
+  }
+}
+
 TEST(GatewayConfigTest, MissingOrMalformedFileIsAnError) {
   EXPECT_EQ(GatewayConfig::LoadFile("/nonexistent.json").status().code(),
             absl::StatusCode::kNotFound);

@@ -1,0 +1,205 @@
+#include "adapters/email/mime_builder.h"
+
+#include <gmime/gmime.h>
+
+#include <memory>
+#include <string_view>
+
+#include "adapters/email/email_message_id.h"
+#include "adapters/email/gmime_init.h"
+
+namespace ogw {
+namespace {
+
+struct GObjectUnref {
+  void operator()(gpointer object) const { g_object_unref(object); }
+};
+template <typename T>
+using GRef = std::unique_ptr<T, GObjectUnref>;
+
+struct FormatOptionsFree {
+  void operator()(GMimeFormatOptions* options) const { g_mime_format_options_free(options); }
+};
+
+absl::Status Invalid(std::string_view field, std::string_view problem) {
+  return absl::InvalidArgumentError(std::string(field) + ": " + std::string(problem));
+}
+
+// NUL counts too: GMime takes C strings and would silently cut the value there.
+absl::Status CheckHeaderValue(std::string_view field, std::string_view value) {
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+    return Invalid(field, "contains CR, LF or NUL (header injection refused)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAddress(std::string_view field, std::string_view address) {
+  RETURN_IF_ERROR(CheckHeaderValue(field, address));
+  if (!IsPlainEmailAddress(address)) return Invalid(field, "not a plain ASCII e-mail address");
+  return absl::OkStatus();
+}
+
+// One ASCII URI inside List-Unsubscribe's angle brackets: a space, '<' or '>' would end it
+// early, and GMime would turn 8-bit bytes into encoded-words that no client reads as a URI.
+bool IsBracketableUri(std::string_view uri) {
+  for (unsigned char c : uri) {
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>') return false;
+  }
+  return true;
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    const char c = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] - 'A' + 'a')
+                                                    : text[i];
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+absl::Status CheckUnsubscribe(const OutboundMessage& message) {
+  RETURN_IF_ERROR(CheckHeaderValue("unsubscribe_url", message.unsubscribe_url));
+  RETURN_IF_ERROR(CheckHeaderValue("unsubscribe_mailto", message.unsubscribe_mailto));
+  const std::string_view url = message.unsubscribe_url;
+  if (!url.empty() && (!IsBracketableUri(url) || !(StartsWithIgnoreCase(url, "https://") ||
+                                                   StartsWithIgnoreCase(url, "http://")))) {
+    return Invalid("unsubscribe_url", "not one http(s) URI");
+  }
+  if (!message.unsubscribe_mailto.empty() && !IsBracketableUri(message.unsubscribe_mailto)) {
+    return Invalid("unsubscribe_mailto", "not one mailto URI or address");
+  }
+  return absl::OkStatus();
+}
+
+// RFC 8058 one-click needs the HTTPS URI; the mailto is for clients that only know RFC 2369.
+std::string ListUnsubscribe(const OutboundMessage& message) {
+  std::string value;
+  if (!message.unsubscribe_url.empty()) value = "<" + message.unsubscribe_url + ">";
+  if (!message.unsubscribe_mailto.empty()) {
+    if (!value.empty()) value += ", ";
+    const bool has_scheme = StartsWithIgnoreCase(message.unsubscribe_mailto, "mailto:");
+    value += "<" + std::string(has_scheme ? "" : "mailto:") + message.unsubscribe_mailto + ">";
+  }
+  return value;
+}
+
+// Text parts travel in canonical form (RFC 2046): CRLF line ends, also inside base64.
+std::string CrlfLines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 32);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r') {
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      out += "\r\n";
+    } else if (text[i] == '\n') {
+      out += "\r\n";
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+GRef<GMimePart> TextPart(const char* subtype, std::string_view text) {
+  GRef<GMimePart> part(g_mime_part_new_with_type("text", subtype));
+  // Set by hand: g_mime_text_part_set_text would relabel (and convert) Latin text to iso-8859-1.
+  g_mime_object_set_content_type_parameter(GMIME_OBJECT(part.get()), "charset", "utf-8");
+  const std::string canonical = CrlfLines(text);
+  GRef<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(canonical.data(), canonical.size()));
+  GRef<GMimeDataWrapper> content(
+      g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part.get(), content.get());
+  g_mime_part_set_content_encoding(
+      part.get(), g_mime_part_get_best_content_encoding(part.get(), GMIME_ENCODING_CONSTRAINT_7BIT));
+  return part;
+}
+
+void AddMailbox(InternetAddressList* list, const std::string& name, const std::string& address) {
+  GRef<InternetAddress> mailbox(
+      internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(), address.c_str()));
+  // Else GMime picks a legacy charset for the encoded-words (windows-1251 for Cyrillic).
+  internet_address_set_charset(mailbox.get(), "utf-8");
+  internet_address_list_add(list, mailbox.get());
+}
+
+}  // namespace
+
+// Nothing for GMime to quote and no way to name a second address: the To header then says
+// exactly what RCPT TO says.
+bool IsPlainEmailAddress(std::string_view address) {
+  const size_t at = address.find('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 == address.size() ||
+      address.find('@', at + 1) != std::string_view::npos) {
+    return false;
+  }
+  for (unsigned char c : address) {
+    if (c <= ' ' || c >= 0x7f || std::string_view("()<>[]:;,\"\\").find(static_cast<char>(c)) !=
+                                     std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<BuiltEmail> BuildEmail(const OutboundMessage& message, const MimeSender& sender) {
+  BuiltEmail built;
+  built.from_address = message.from.empty() ? sender.address : message.from;
+  RETURN_IF_ERROR(CheckAddress("to", message.to));
+  RETURN_IF_ERROR(CheckAddress("from", built.from_address));
+  RETURN_IF_ERROR(CheckHeaderValue("from_name", sender.name));
+  RETURN_IF_ERROR(CheckHeaderValue("subject", message.subject));
+  RETURN_IF_ERROR(CheckHeaderValue("message_id", message.message_id));
+  if (!message.reply_to.empty()) RETURN_IF_ERROR(CheckAddress("reply_to", message.reply_to));
+  RETURN_IF_ERROR(CheckUnsubscribe(message));
+  ASSIGN_OR_RETURN(std::string message_id,
+                   NewEmailMessageId(message.message_id, sender.message_id_domain));
+  built.message_id = message_id.substr(1, message_id.size() - 2);
+
+  InitGMime();
+  GRef<GMimeMessage> mime(g_mime_message_new(TRUE));
+  GMimeObject* object = GMIME_OBJECT(mime.get());
+  GDateTime* now = g_date_time_new_now_utc();
+  g_mime_message_set_date(mime.get(), now);
+  g_date_time_unref(now);
+  AddMailbox(g_mime_message_get_from(mime.get()), sender.name, built.from_address);
+  AddMailbox(g_mime_message_get_to(mime.get()), "", message.to);
+  if (!message.reply_to.empty()) {
+    AddMailbox(g_mime_message_get_reply_to(mime.get()), "", message.reply_to);
+  }
+  g_mime_message_set_subject(mime.get(), message.subject.c_str(), "utf-8");
+  g_mime_message_set_message_id(mime.get(), built.message_id.c_str());
+  const std::string list_unsubscribe = ListUnsubscribe(message);
+  if (!list_unsubscribe.empty()) {
+    g_mime_object_set_header(object, "List-Unsubscribe", list_unsubscribe.c_str(), nullptr);
+  }
+  if (!message.unsubscribe_url.empty()) {
+    g_mime_object_set_header(object, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click",
+                             nullptr);
+  }
+  g_mime_object_set_header(object, "X-Outreach-Message-Id", message.message_id.c_str(), nullptr);
+
+  GRef<GMimePart> text = TextPart("plain", message.text);
+  if (message.html.empty()) {
+    g_mime_message_set_mime_part(mime.get(), GMIME_OBJECT(text.get()));
+  } else {
+    GRef<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
+    // Least preferred first (RFC 2046 5.1.4): clients show the HTML part when they can.
+    g_mime_multipart_add(alternative.get(), GMIME_OBJECT(text.get()));
+    g_mime_multipart_add(alternative.get(), GMIME_OBJECT(TextPart("html", message.html).get()));
+    g_mime_message_set_mime_part(mime.get(), GMIME_OBJECT(alternative.get()));
+  }
+
+  // SMTP wants CRLF everywhere; GMime writes LF by default.
+  std::unique_ptr<GMimeFormatOptions, FormatOptionsFree> format(g_mime_format_options_new());
+  g_mime_format_options_set_newline_format(format.get(), GMIME_NEWLINE_FORMAT_DOS);
+  GRef<GMimeStream> out(g_mime_stream_mem_new());
+  if (g_mime_object_write_to_stream(object, format.get(), out.get()) < 0) {
+    return absl::InternalError("GMime could not write the message");
+  }
+  const GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
+  built.data.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
+  return built;
+}
+
+}  // namespace ogw

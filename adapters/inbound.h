@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ogw {
+
+// What providers hand the gateway from the other direction. Each provider's webhook or mailbox
+// parser produces these; the gateway's inbound pipeline (gateway/inbound) persists them into
+// the person's conversation log. Parsers never log the text or the sender.
+
+// A message a person sent to one of the gateway's numbers, mailboxes or bots.
+struct InboundMessage {
+  std::string provider;             // Configured provider name that received it.
+  std::string channel;              // "sms", "email", "telegram", ...
+  std::string provider_message_id;  // The provider's id; deduplicates provider retries.
+  std::string from;                 // Sender address as the provider gave it (not normalised).
+  std::string to;                   // The gateway's number / mailbox / bot it was sent to.
+  std::string text;                 // What the person wrote (e-mail: quoted history stripped).
+  std::string subject;              // E-mail only.
+  // E-mail threading, strongest first: the token of a reply+<token>@ address, then the
+  // Message-IDs of In-Reply-To and References (without angle brackets).
+  std::string reply_token;
+  std::vector<std::string> references;
+  int64_t received_at_ms = 0;       // Provider's time when known, else 0 (the gateway's clock).
+};
+
+// A provider's report on a message the gateway sent.
+struct DeliveryReport {
+  enum class State {
+    kSent,       // Handed on by the provider (e.g. to the carrier); not yet at the handset.
+    kDelivered,  // Reached the person's device or mailbox.
+    kFailed,     // Will not be delivered.
+  };
+  std::string provider;
+  // The gateway's message id ("<campaign>:<index>" or a direct message id) when the provider
+  // echoes it (Kannel's dlr-url, a StatusCallback query), else empty.
+  std::string message_id;
+  std::string provider_message_id;
+  std::string to;                   // The recipient address, when the report names it.
+  State state = State::kSent;
+  std::string code;                 // Provider's code, e.g. "twilio_30003", "dlr_16", "5.1.1".
+  std::string reason;               // Provider's text; never the message body.
+  // The address cannot receive anything (hard bounce, number does not exist): mark it invalid.
+  bool address_invalid = false;
+  // The recipient opted out at the provider (Twilio 21610): withdraw consent for the channel.
+  bool opted_out = false;
+};
+
+}  // namespace ogw

@@ -1,0 +1,164 @@
+#include "gateway/conversations/conversation_log.h"
+
+#include <charconv>
+
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+namespace {
+
+// KEYS: contacts hash, conversation stream. ARGV: contact id, max entries, field, value, ...
+// Returns the new entry id, or false when the contact is gone (erased).
+const RedisScript kAppendScript(R"lua(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return false end
+local args = {'XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*'}
+for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
+return redis.call(unpack(args))
+)lua");
+
+int64_t MillisOfId(std::string_view id) {
+  int64_t ms = 0;
+  std::from_chars(id.data(), id.data() + id.size(), ms);
+  return ms;
+}
+
+// The exclusive upper bound for XREVRANGE: "(<id>" (Redis 6.2+), or "+" for the newest.
+std::string UpperBound(std::string_view before) {
+  return before.empty() ? "+" : "(" + std::string(before);
+}
+
+}  // namespace
+
+std::string ConversationEntry::Field(std::string_view name) const {
+  for (const auto& [k, v] : fields) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+std::vector<std::string> ConversationLog::FieldArgs(
+    std::string_view kind, int64_t at_millis,
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::vector<std::string> args = {"kind", std::string(kind), "at", std::to_string(at_millis)};
+  for (const auto& [k, v] : fields) {
+    if (v.empty()) continue;  // Absent and empty read the same; keep entries small.
+    args.push_back(k);
+    args.push_back(v);
+  }
+  return args;
+}
+
+absl::StatusOr<ConversationEntry> ConversationLog::ParseEntry(const RedisReply& reply) {
+  if (reply.elements.size() != 2) return absl::DataLossError("malformed conversation entry");
+  ConversationEntry e;
+  e.id = reply.elements[0].str;
+  e.at_millis = MillisOfId(e.id);
+  const auto& f = reply.elements[1].elements;
+  for (size_t i = 0; i + 1 < f.size(); i += 2) {
+    if (f[i].str == "kind") {
+      e.kind = f[i + 1].str;
+    } else if (f[i].str == "at") {
+      std::from_chars(f[i + 1].str.data(), f[i + 1].str.data() + f[i + 1].str.size(),
+                      e.at_millis);
+    } else {
+      e.fields.emplace_back(f[i].str, f[i + 1].str);
+    }
+  }
+  return e;
+}
+
+bool ConversationLog::IsEntryId(std::string_view id) {
+  const size_t dash = id.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size() || id.size() > 41) {
+    return false;
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i != dash && (id[i] < '0' || id[i] > '9')) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ConversationLog::Append(std::string_view org_id,
+                                                    const ConversationAppend& entry) {
+  std::vector<std::string> args = {entry.contact_id, std::to_string(kMaxEntries)};
+  for (auto& a : FieldArgs(entry.kind, clock_->NowMillis(), entry.fields)) {
+    args.push_back(std::move(a));
+  }
+  ASSIGN_OR_RETURN(RedisReply r,
+                   redis_->Eval(kAppendScript,
+                                {keys::Contacts(org_id),
+                                 keys::Conversation(org_id, entry.contact_id)},
+                                args));
+  return r.type == RedisReply::Type::kString ? r.str : std::string();
+}
+
+absl::Status ConversationLog::AppendMany(std::string_view org_id,
+                                         const std::vector<ConversationAppend>& entries) {
+  if (entries.empty()) return absl::OkStatus();
+  const int64_t now = clock_->NowMillis();
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(entries.size() + 1);
+  // Loading the script first keeps every EVALSHA valid right after a Redis restart.
+  commands.push_back({"SCRIPT", "LOAD", kAppendScript.source()});
+  for (const ConversationAppend& entry : entries) {
+    std::vector<std::string> args = {entry.contact_id, std::to_string(kMaxEntries)};
+    for (auto& a : FieldArgs(entry.kind, now, entry.fields)) args.push_back(std::move(a));
+    commands.push_back(RedisConnection::EvalShaArgs(
+        kAppendScript,
+        {keys::Contacts(org_id), keys::Conversation(org_id, entry.contact_id)}, args));
+  }
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(commands));
+  for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ConversationEntry>> ConversationLog::Read(std::string_view org_id,
+                                                                     std::string_view contact_id,
+                                                                     std::string_view before,
+                                                                     size_t limit) {
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"XREVRANGE",
+                                                  keys::Conversation(org_id, contact_id),
+                                                  UpperBound(before), "-", "COUNT",
+                                                  std::to_string(limit)}));
+  std::vector<ConversationEntry> out;
+  for (const RedisReply& e : r.elements) {
+    ASSIGN_OR_RETURN(ConversationEntry entry, ParseEntry(e));
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+absl::StatusOr<ConversationEntry> ConversationLog::Get(std::string_view org_id,
+                                                       std::string_view contact_id,
+                                                       std::string_view entry_id) {
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"XRANGE",
+                                                  keys::Conversation(org_id, contact_id),
+                                                  std::string(entry_id), std::string(entry_id)}));
+  if (r.elements.empty()) return absl::NotFoundError("conversation entry not found");
+  return ParseEntry(r.elements[0]);
+}
+
+absl::StatusOr<std::vector<InboxItem>> ConversationLog::ReadInbox(std::string_view org_id,
+                                                                  std::string_view post,
+                                                                  std::string_view before,
+                                                                  size_t limit) {
+  ASSIGN_OR_RETURN(RedisReply r,
+                   redis_->Command({"XREVRANGE", keys::Inbox(org_id, post), UpperBound(before),
+                                    "-", "COUNT", std::to_string(limit)}));
+  std::vector<InboxItem> out;
+  for (const RedisReply& e : r.elements) {
+    if (e.elements.size() != 2) return absl::DataLossError("malformed inbox item");
+    InboxItem item;
+    item.id = e.elements[0].str;
+    const auto& f = e.elements[1].elements;
+    for (size_t i = 0; i + 1 < f.size(); i += 2) {
+      if (f[i].str == "contact") item.contact_id = f[i + 1].str;
+      if (f[i].str == "entry") item.entry_id = f[i + 1].str;
+      if (f[i].str == "channel") item.channel = f[i + 1].str;
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+}  // namespace ogw

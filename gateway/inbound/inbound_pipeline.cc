@@ -1,0 +1,387 @@
+#include "gateway/inbound/inbound_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/contacts/normalize.h"
+#include "gateway/core/ids.h"
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+namespace {
+
+constexpr int64_t kSeenTtlSeconds = 7 * 24 * 3600;  // Longer than any provider retries.
+constexpr size_t kMaxTextBytes = 64 * 1024;
+constexpr size_t kMaxSubjectBytes = 998;
+constexpr size_t kMaxIdBytes = 300;
+constexpr int kWriteAttempts = 5;
+
+// Stores one inbound message, all or nothing, once per provider message id.
+// KEYS: contacts hash, conversation, inbox of the person's post, seen marker.
+// ARGV: contact id, max entries, max inbox items, seen ttl, field, value, ...
+// Returns {'dup', '<contact>/<entry>'} when already stored, {'gone'} when the contact was
+// erased meanwhile, else {'ok', entry id}.
+const RedisScript kStoreInboundScript(R"lua(
+local seen = redis.call('GET', KEYS[4])
+if seen then return {'dup', seen} end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'gone'} end
+local args = {'XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*'}
+local channel = ''
+for i = 5, #ARGV, 2 do
+  args[#args + 1] = ARGV[i]
+  args[#args + 1] = ARGV[i + 1]
+  if ARGV[i] == 'channel' then channel = ARGV[i + 1] end
+end
+local id = redis.call(unpack(args))
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'contact', ARGV[1], 'entry', id,
+           'channel', channel)
+redis.call('SET', KEYS[4], ARGV[1] .. '/' .. id, 'EX', ARGV[4])
+return {'ok', id}
+)lua");
+
+std::string Clip(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return std::string(s.substr(0, end));
+}
+
+std::string_view StateName(DeliveryReport::State state) {
+  switch (state) {
+    case DeliveryReport::State::kSent: return "sent";
+    case DeliveryReport::State::kDelivered: return "delivered";
+    case DeliveryReport::State::kFailed: return "failed";
+  }
+  return "sent";
+}
+
+}  // namespace
+
+InboundPipeline::InboundPipeline(InboundDeps deps, KeywordSettings settings)
+    : deps_(deps),
+      settings_(std::move(settings)),
+      keywords_(settings_.stop_keywords, settings_.start_keywords) {}
+
+absl::StatusOr<std::string> InboundPipeline::FindOrCreateContact(const InboundSource& source,
+                                                                 const InboundMessage& message,
+                                                                 AddressKind kind,
+                                                                 const std::string& address,
+                                                                 bool* created) {
+  *created = false;
+  const std::string key = AddressKey(kind, address);
+  ASSIGN_OR_RETURN(std::vector<std::string> owners,
+                   deps_.contacts->FindOwners(source.org_id, {key}));
+  // The sender's own address decides first: replies from different people to one newsletter
+  // are different conversations, whatever reply address they used.
+  if (!owners[0].empty()) return owners[0];
+  if (!message.reply_token.empty() && deps_.tokens != nullptr) {
+    if (auto id = deps_.tokens->ContactOfReplyToken(source.org_id, message.reply_token)) {
+      ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, *id));
+      if (stored) return *id;  // The person wrote from another address of theirs.
+    }
+  }
+  // Unknown sender: a new, unverified contact of the post that owns the number or mailbox.
+  const int64_t now = deps_.clock->NowMillis();
+  Contact contact;
+  contact.id = NewId("c", now);
+  contact.org_id = source.org_id;
+  contact.post_id = source.post_id;
+  contact.verified = false;
+  contact.created_at_millis = now;
+  contact.updated_at_millis = now;
+  Address a;
+  a.kind = kind;
+  a.value = address;
+  a.verified = false;
+  contact.addresses.push_back(a);
+  ASSIGN_OR_RETURN(PutOutcome outcome, deps_.contacts->Put(contact, 0, nullptr));
+  if (outcome.code == PutOutcome::Code::kAddressConflict) return outcome.owner_id;  // A race.
+  if (outcome.code != PutOutcome::Code::kOk) {
+    return absl::AbortedError("could not create the sender's contact");
+  }
+  *created = true;
+  return contact.id;
+}
+
+absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& source,
+                                                       const InboundMessage& message) {
+  const std::optional<Channel> channel = ParseChannel(message.channel);
+  if (!channel) return absl::InvalidArgumentError("channel: unknown channel");
+  if (message.provider_message_id.empty() || message.provider_message_id.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError("provider_message_id: must be 1 to 300 bytes");
+  }
+  const AddressKind kind = AddressKindForChannel(*channel);
+  auto address = NormalizeAddress(kind, message.from, "");
+  if (!address.ok()) {
+    return absl::InvalidArgumentError("from: " + std::string(MessageOf(address.status())));
+  }
+  const std::string seen_key =
+      keys::InboundSeen(source.org_id, source.provider, message.provider_message_id);
+  // A provider's retry of a stored message: answer at once, create nothing.
+  ASSIGN_OR_RETURN(RedisReply seen, deps_.redis->Command({"GET", seen_key}));
+  InboundResult result;
+  if (!seen.IsNil()) {
+    result.kind = InboundResult::Kind::kDuplicate;
+    result.contact_id = seen.str.substr(0, seen.str.find('/'));
+    return result;
+  }
+
+  for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(result.contact_id, FindOrCreateContact(source, message, kind, *address,
+                                                            &result.created_contact));
+    ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, result.contact_id));
+    if (!stored) continue;  // Erased meanwhile: the sender becomes a new contact.
+    const Contact& contact = stored->contact;
+
+    // Consent first: should anything fail after it, the provider's retry finds the message
+    // not yet stored and repeats; repeating a consent change is a no-op.
+    const KeywordIntent intent = keywords_.Match(message.text);
+    bool consent_changed = false;
+    if (intent == KeywordIntent::kStop ||
+        (intent == KeywordIntent::kStart && settings_.resubscribe_on_start)) {
+      ConsentChange change{source.org_id, contact.id, message.channel, *address,
+                           intent == KeywordIntent::kStop, "keyword:" + message.channel};
+      ASSIGN_OR_RETURN(consent_changed, ChangeConsent(change));
+    }
+
+    const std::vector<std::pair<std::string, std::string>> fields = {
+        {"channel", message.channel},
+        {"address", *address},
+        {"provider", source.provider},
+        {"provider_message_id", message.provider_message_id},
+        {"to", Clip(message.to, kMaxIdBytes)},
+        {"post", source.post_id},
+        {"subject", Clip(message.subject, kMaxSubjectBytes)},
+        {"text", Clip(message.text, kMaxTextBytes)},
+        {"keyword", intent == KeywordIntent::kStop    ? "stop"
+                    : intent == KeywordIntent::kStart ? "start"
+                                                      : ""},
+    };
+    std::vector<std::string> args = {contact.id, std::to_string(ConversationLog::kMaxEntries),
+                                     std::to_string(ConversationLog::kMaxInboxItems),
+                                     std::to_string(kSeenTtlSeconds)};
+    const int64_t at = message.received_at_ms > 0 ? message.received_at_ms
+                                                  : deps_.clock->NowMillis();
+    for (auto& a : ConversationLog::FieldArgs("in", at, fields)) args.push_back(std::move(a));
+    ASSIGN_OR_RETURN(RedisReply r,
+                     deps_.redis->Eval(kStoreInboundScript,
+                                       {keys::Contacts(source.org_id),
+                                        keys::Conversation(source.org_id, contact.id),
+                                        keys::Inbox(source.org_id, contact.post_id), seen_key},
+                                       args));
+    if (r.elements.empty()) return absl::InternalError("inbound store: empty reply");
+    const std::string& outcome = r.elements[0].str;
+    if (outcome == "gone") continue;
+    if (outcome == "dup") {
+      result.kind = InboundResult::Kind::kDuplicate;
+      const std::string& s = r.elements[1].str;
+      result.contact_id = s.substr(0, s.find('/'));
+      return result;
+    }
+    result.kind = InboundResult::Kind::kStored;
+    result.entry_id = r.elements[1].str;
+    if (consent_changed) {
+      result.keyword = intent;
+      if (!source.provider_confirms_keywords) {
+        ConsentChange change{source.org_id, contact.id, message.channel, *address,
+                             intent == KeywordIntent::kStop, ""};
+        // The message and the change are stored; a lost confirmation must not make the
+        // provider retry (the retry would be a duplicate and confirm nothing either).
+        auto confirmed = QueueConfirmation(change);
+        if (!confirmed.ok()) {
+          spdlog::warn("inbound: consent confirmation for {} not queued: {}", contact.id,
+                       MessageOf(confirmed));
+        }
+      }
+    }
+    return result;
+  }
+  return absl::AbortedError("the sender's contact changed repeatedly; try again");
+}
+
+absl::StatusOr<bool> InboundPipeline::ChangeConsent(const ConsentChange& change) {
+  const std::optional<Channel> channel = ParseChannel(change.channel);
+  if (!channel) return absl::InvalidArgumentError("channel: unknown channel");
+  const AddressKind kind = AddressKindForChannel(*channel);
+  for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(change.org_id, change.contact_id));
+    if (!stored) return absl::NotFoundError("contact not found");
+    Contact updated = stored->contact;
+    const int64_t now = deps_.clock->NowMillis();
+    bool changed = false;
+    bool found = false;
+    for (Address& a : updated.addresses) {
+      if (a.kind != kind || (!change.address.empty() && a.value != change.address)) continue;
+      found = true;
+      if (change.withdraw && !(a.opted_out && a.consent.state == ConsentState::kWithdrawn)) {
+        a.opted_out = true;
+        a.opted_out_at_millis = now;
+        a.consent = Consent{ConsentState::kWithdrawn, change.source, now};
+        changed = true;
+      } else if (!change.withdraw && (a.opted_out || a.consent.state != ConsentState::kGranted)) {
+        a.opted_out = false;
+        a.opted_out_at_millis = now;
+        a.consent = Consent{ConsentState::kGranted, change.source, now};
+        changed = true;
+      }
+    }
+    if (!found) return absl::NotFoundError("the contact has no such address");
+    if (!changed) return false;
+    updated.updated_at_millis = now;
+    ASSIGN_OR_RETURN(PutOutcome outcome,
+                     deps_.contacts->Put(updated, stored->version, &stored->contact));
+    if (outcome.code == PutOutcome::Code::kVersionMismatch) continue;
+    if (outcome.code != PutOutcome::Code::kOk) return absl::AbortedError("consent not stored");
+    RETURN_IF_ERROR(deps_.conversations
+                        ->Append(change.org_id,
+                                 {updated.id,
+                                  "consent",
+                                  {{"channel", change.channel},
+                                   {"address", change.address},
+                                   {"state", change.withdraw ? "withdrawn" : "granted"},
+                                   {"source", change.source}}})
+                        .status());
+    return true;
+  }
+  return absl::AbortedError("the contact changed repeatedly; try again");
+}
+
+absl::Status InboundPipeline::QueueConfirmation(const ConsentChange& change) {
+  const std::optional<Channel> channel = ParseChannel(change.channel);
+  if (!channel) return absl::InvalidArgumentError("channel: unknown channel");
+  const AddressKind kind = AddressKindForChannel(*channel);
+  ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(change.org_id, change.contact_id));
+  if (!stored) return absl::NotFoundError("contact not found");
+  const Contact& contact = stored->contact;
+  int index = -1;
+  for (size_t i = 0; i < contact.addresses.size() && i < 256 && index < 0; ++i) {
+    const Address& a = contact.addresses[i];
+    if (a.kind == kind && (change.address.empty() || a.value == change.address)) {
+      index = static_cast<int>(i);
+    }
+  }
+  if (index < 0) return absl::NotFoundError("the contact has no such address");
+  DirectMessageInput input;
+  input.contact_id = contact.id;
+  input.channel = static_cast<uint8_t>(*channel);
+  input.address_index = static_cast<uint8_t>(index);
+  const std::string text = change.withdraw ? OptOutConfirmation(contact.languages)
+                                           : OptInConfirmation(contact.languages);
+  input.payload = {{"contact_id", contact.id},
+                   {"channel", change.channel},
+                   {"text", text},
+                   {"subject", ""},
+                   {"author", "system"},
+                   {"system", "consent_confirmation"},
+                   {"contact_post", contact.post_id}};
+  return deps_.queue->EnqueueDirect(change.org_id, input).status();
+}
+
+absl::Status InboundPipeline::MarkAddressInvalid(const std::string& org_id,
+                                                 const std::string& contact_id,
+                                                 const std::string& channel,
+                                                 const std::string& address,
+                                                 const std::string& reason) {
+  const std::optional<Channel> ch = ParseChannel(channel);
+  if (!ch) return absl::InvalidArgumentError("channel: unknown channel");
+  for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(org_id, contact_id));
+    if (!stored) return absl::OkStatus();  // Erased: nothing to mark.
+    Contact updated = stored->contact;
+    bool changed = false;
+    for (Address& a : updated.addresses) {
+      if (a.kind == AddressKindForChannel(*ch) && a.value == address && !a.invalid) {
+        a.invalid = true;
+        a.invalid_reason = Clip(reason, 200);
+        changed = true;
+      }
+    }
+    if (!changed) return absl::OkStatus();
+    updated.updated_at_millis = deps_.clock->NowMillis();
+    ASSIGN_OR_RETURN(PutOutcome outcome,
+                     deps_.contacts->Put(updated, stored->version, &stored->contact));
+    if (outcome.code == PutOutcome::Code::kVersionMismatch) continue;
+    if (outcome.code != PutOutcome::Code::kOk) return absl::AbortedError("address not marked");
+    return absl::OkStatus();
+  }
+  return absl::AbortedError("the contact changed repeatedly; try again");
+}
+
+absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
+                                             const DeliveryReport& report) {
+  if (report.message_id.empty() || report.message_id.size() > kMaxIdBytes) return false;
+  // Who the message went to, and on which channel and address.
+  std::string contact_id, channel, address;
+  const size_t colon = report.message_id.rfind(':');
+  if (colon == std::string::npos) {
+    if (!IsWellFormedId(report.message_id, "m")) return false;
+    ASSIGN_OR_RETURN(auto payload, deps_.queue->GetDirectPayload(source.org_id, report.message_id));
+    if (!payload) return false;
+    contact_id = payload->value("contact_id", "");
+    channel = payload->value("channel", "");
+  } else {
+    int64_t index = -1;
+    try {
+      index = std::stoll(report.message_id.substr(colon + 1));
+    } catch (const std::exception&) {
+      return false;
+    }
+    ASSIGN_OR_RETURN(auto recipient,
+                     deps_.queue->CampaignRecipient(
+                         source.org_id, report.message_id.substr(0, colon), index));
+    if (!recipient) return false;
+    contact_id = recipient->contact_id;
+    if (recipient->channel > static_cast<uint8_t>(Channel::kMessenger)) return false;
+    channel = std::string(ChannelName(static_cast<Channel>(recipient->channel)));
+    ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, contact_id));
+    if (stored && recipient->address_index < stored->contact.addresses.size()) {
+      address = stored->contact.addresses[recipient->address_index].value;
+    }
+  }
+  if (address.empty() && !report.to.empty() && ParseChannel(channel)) {
+    auto normalised = NormalizeAddress(AddressKindForChannel(*ParseChannel(channel)), report.to, "");
+    if (normalised.ok()) address = *normalised;
+  }
+  if (report.state != DeliveryReport::State::kSent) {
+    const bool delivered = report.state == DeliveryReport::State::kDelivered;
+    RETURN_IF_ERROR(deps_.queue
+                        ->RecordDeliveryReport(source.org_id, report.message_id,
+                                               delivered ? "delivered" : "undelivered",
+                                               Clip(report.code, 100), Clip(report.reason, 200))
+                        .status());
+  }
+  // One status entry per message and state, also when the provider repeats the report.
+  const std::string seen_key = keys::InboundSeen(
+      source.org_id, source.provider,
+      "dlr:" + report.message_id + ":" + std::string(StateName(report.state)));
+  ASSIGN_OR_RETURN(RedisReply first, deps_.redis->Command({"SET", seen_key, "1", "NX", "EX",
+                                                           std::to_string(kSeenTtlSeconds)}));
+  if (!first.IsNil() && !contact_id.empty()) {
+    RETURN_IF_ERROR(deps_.conversations
+                        ->Append(source.org_id,
+                                 {contact_id,
+                                  "status",
+                                  {{"message", report.message_id},
+                                   {"channel", channel},
+                                   {"state", std::string(StateName(report.state))},
+                                   {"code", Clip(report.code, 100)},
+                                   {"reason", Clip(report.reason, 200)},
+                                   {"provider", source.provider}}})
+                        .status());
+  }
+  if (!contact_id.empty() && !address.empty()) {
+    if (report.address_invalid) {
+      RETURN_IF_ERROR(MarkAddressInvalid(source.org_id, contact_id, channel, address,
+                                         report.code + " " + report.reason));
+    }
+    if (report.opted_out) {
+      auto changed = ChangeConsent({source.org_id, contact_id, channel, address, true,
+                                    "provider:" + source.provider});
+      if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
+        return changed.status();
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace ogw

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "adapters/inbound.h"
+#include "gateway/contacts/contact_store.h"
+#include "gateway/conversations/conversation_log.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/core/status.h"
+#include "gateway/inbound/keywords.h"
+#include "gateway/inbound/person_tokens.h"
+#include "queue/delivery_queue.h"
+
+namespace ogw {
+
+struct KeywordSettings {
+  std::vector<std::string> stop_keywords = KeywordMatcher::DefaultStopKeywords();
+  std::vector<std::string> start_keywords = KeywordMatcher::DefaultStartKeywords();
+  // START (and the other start keywords) re-grant consent the person withdrew by keyword.
+  bool resubscribe_on_start = true;
+};
+
+struct InboundDeps {
+  RedisPool* redis = nullptr;
+  const Clock* clock = nullptr;
+  ContactStore* contacts = nullptr;
+  ConversationLog* conversations = nullptr;
+  DeliveryQueue* queue = nullptr;
+  const PersonTokens* tokens = nullptr;
+};
+
+// Where an inbound message or report came in: the provider account and the organisation and
+// post that own it (its number, mailbox or bot).
+struct InboundSource {
+  std::string org_id;
+  std::string post_id;  // "" when the provider belongs to the organisation as a whole.
+  std::string provider;
+  // The provider answers STOP/START itself (Twilio's Advanced Opt-Out): no confirmation.
+  bool provider_confirms_keywords = false;
+};
+
+struct InboundResult {
+  enum class Kind { kStored, kDuplicate };
+  Kind kind = Kind::kStored;
+  std::string contact_id;
+  std::string entry_id;
+  bool created_contact = false;
+  KeywordIntent keyword = KeywordIntent::kNone;  // Acted on (consent changed).
+};
+
+// A person's own consent change on one channel, from a keyword, a one-click unsubscribe or a
+// provider's report.
+struct ConsentChange {
+  std::string org_id;
+  std::string contact_id;
+  std::string channel;  // Every address serving it changes, or only `address` when set.
+  std::string address;  // Normalised value; "" for all of the channel's addresses.
+  bool withdraw = true; // false: granted again.
+  std::string source;   // e.g. "keyword:sms", "unsubscribe:email", "provider:twilio".
+};
+
+// Turns what providers deliver into the conversation log (docs/ARCHITECTURE.md, "Conversations
+// and the life of a reply"). Every method is safe to call again with the same input (provider
+// retries): a message is stored once, a report counted once. Thread-safe.
+class InboundPipeline {
+ public:
+  InboundPipeline(InboundDeps deps, KeywordSettings settings);
+
+  // Finds or creates the sender's contact, stores the message in the person's conversation
+  // (deduplicated by provider message id), and acts on opt-out / opt-in keywords. Returns only
+  // after the message is stored: the caller may then acknowledge it.
+  absl::StatusOr<InboundResult> Receive(const InboundSource& source, const InboundMessage& message);
+
+  // Applies a delivery report: status of the message, a `status` entry in the conversation,
+  // the address marked invalid or opted out when the report says so. False when the message
+  // is unknown (e.g. sent by another system on the same account).
+  absl::StatusOr<bool> Report(const InboundSource& source, const DeliveryReport& report);
+
+  // Withdraws or re-grants consent and notes it in the conversation. Returns whether anything
+  // changed (repeating a change is a no-op).
+  absl::StatusOr<bool> ChangeConsent(const ConsentChange& change);
+  // Queues the one confirmation of a change, in the person's language, on the direct lane.
+  absl::Status QueueConfirmation(const ConsentChange& change);
+
+ private:
+  absl::StatusOr<std::string> FindOrCreateContact(const InboundSource& source,
+                                                  const InboundMessage& message,
+                                                  AddressKind kind, const std::string& address,
+                                                  bool* created);
+  absl::Status MarkAddressInvalid(const std::string& org_id, const std::string& contact_id,
+                                  const std::string& channel, const std::string& address,
+                                  const std::string& reason);
+
+  InboundDeps deps_;
+  KeywordSettings settings_;
+  KeywordMatcher keywords_;
+};
+
+}  // namespace ogw

@@ -1,0 +1,136 @@
+#include "gateway/inbound/keywords.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <map>
+
+namespace ogw {
+namespace {
+
+constexpr size_t kMaxKeywordMessageBytes = 64;  // Longer messages are conversation, not keywords.
+
+// Language (primary subtag) -> text. Kept short: SMS confirmations should fit one segment.
+const std::map<std::string, std::string>& OptOutTexts() {
+  static const auto* texts = new std::map<std::string, std::string>{
+      {"en", "You are unsubscribed and will get no more messages on this channel. Reply START to subscribe again."},
+      {"fr", "Vous êtes désabonné(e) et ne recevrez plus de messages sur ce canal. Répondez START pour vous réabonner."},
+      {"es", "Se ha dado de baja y no recibirá más mensajes por este canal. Responda START para volver a suscribirse."},
+      {"pt", "A sua subscrição foi cancelada e não receberá mais mensagens neste canal. Responda START para voltar."},
+      {"de", "Sie sind abgemeldet und erhalten auf diesem Kanal keine Nachrichten mehr. Antworten Sie START, um sich wieder anzumelden."},
+      {"ar", "تم إلغاء اشتراكك ولن تصلك رسائل أخرى عبر هذه القناة. أرسل START للاشتراك من جديد."},
+      {"ru", "Вы отписаны и больше не будете получать сообщения по этому каналу. Ответьте START, чтобы подписаться снова."},
+      {"uk", "Ви відписані й більше не отримуватимете повідомлень цим каналом. Надішліть START, щоб підписатися знову."},
+      {"ka", "გამოწერა გაუქმებულია და ამ არხზე შეტყობინებებს აღარ მიიღებთ. ხელახლა გამოსაწერად უპასუხეთ START."},
+      {"tr", "Aboneliğiniz iptal edildi, bu kanaldan artık mesaj almayacaksınız. Tekrar abone olmak için START yazın."},
+  };
+  return *texts;
+}
+
+const std::map<std::string, std::string>& OptInTexts() {
+  static const auto* texts = new std::map<std::string, std::string>{
+      {"en", "You are subscribed again on this channel. Reply STOP to unsubscribe."},
+      {"fr", "Vous êtes de nouveau abonné(e) sur ce canal. Répondez STOP pour vous désabonner."},
+      {"es", "Se ha vuelto a suscribir en este canal. Responda STOP para darse de baja."},
+      {"pt", "Voltou a subscrever este canal. Responda STOP para cancelar."},
+      {"de", "Sie sind auf diesem Kanal wieder angemeldet. Antworten Sie STOP, um sich abzumelden."},
+      {"ar", "تم تجديد اشتراكك في هذه القناة. أرسل STOP لإلغاء الاشتراك."},
+      {"ru", "Вы снова подписаны на этот канал. Ответьте STOP, чтобы отписаться."},
+      {"uk", "Ви знову підписані на цей канал. Надішліть STOP, щоб відписатися."},
+      {"ka", "ამ არხზე ხელახლა გამოწერილი ხართ. გამოწერის გასაუქმებლად უპასუხეთ STOP."},
+      {"tr", "Bu kanala yeniden abone oldunuz. Aboneliği iptal etmek için STOP yazın."},
+  };
+  return *texts;
+}
+
+std::string Pick(const std::map<std::string, std::string>& texts,
+                 const std::vector<std::string>& languages) {
+  for (const std::string& tag : languages) {
+    const std::string primary = tag.substr(0, tag.find('-'));
+    if (auto it = texts.find(primary); it != texts.end()) return it->second;
+  }
+  return texts.at("en");
+}
+
+}  // namespace
+
+const std::vector<std::string>& KeywordMatcher::DefaultStopKeywords() {
+  static const auto* words = new std::vector<std::string>{
+      "STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT",
+      "ARRET", "ARRÊT", "ARRETER", "ARRÊTER", "DESABONNER", "DÉSABONNER",     // French
+      "PARE", "PARAR", "BAJA", "ALTO", "CANCELAR",                             // Spanish, Portuguese
+      "STOPP", "ABMELDEN",                                                     // German
+      "توقف", "إلغاء", "الغاء", "ايقاف", "إيقاف",                                 // Arabic
+      "СТОП", "ОТПИСАТЬСЯ", "ОТПИСКА",                                         // Russian
+      "ВІДПИСАТИСЯ",                                                           // Ukrainian
+      "გაჩერება", "შეწყვეტა",                                                    // Georgian
+      "DUR", "IPTAL",                                                          // Turkish
+  };
+  return *words;
+}
+
+const std::vector<std::string>& KeywordMatcher::DefaultStartKeywords() {
+  static const auto* words = new std::vector<std::string>{"START", "UNSTOP", "SUBSCRIBE",
+                                                          "СТАРТ", "ابدأ"};
+  return *words;
+}
+
+KeywordMatcher::KeywordMatcher(const std::vector<std::string>& stop,
+                               const std::vector<std::string>& start) {
+  for (const auto& w : stop) {
+    if (std::string f = Fold(w); !f.empty()) stop_.push_back(std::move(f));
+  }
+  for (const auto& w : start) {
+    if (std::string f = Fold(w); !f.empty()) start_.push_back(std::move(f));
+  }
+}
+
+std::string KeywordMatcher::Fold(std::string_view text) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  if (U_FAILURE(status)) return "";
+  icu::UnicodeString decomposed =
+      nfd->normalize(icu::UnicodeString::fromUTF8(
+                         icu::StringPiece(text.data(), static_cast<int32_t>(text.size())))
+                         .foldCase(),
+                     status);
+  if (U_FAILURE(status)) return "";
+  // Keep letters and digits, drop marks (accents) and punctuation, collapse spaces to one.
+  icu::UnicodeString folded;
+  bool pending_space = false;
+  for (int32_t i = 0; i < decomposed.length();) {
+    const UChar32 c = decomposed.char32At(i);
+    i += U16_LENGTH(c);
+    if (u_isalnum(c)) {
+      if (pending_space && !folded.isEmpty()) folded.append(static_cast<UChar>(' '));
+      pending_space = false;
+      folded.append(c);
+    } else if (u_isUWhiteSpace(c)) {
+      pending_space = true;
+    }
+  }
+  std::string out;
+  folded.toUTF8String(out);
+  return out;
+}
+
+KeywordIntent KeywordMatcher::Match(std::string_view text) const {
+  if (text.size() > kMaxKeywordMessageBytes) return KeywordIntent::kNone;
+  const std::string f = Fold(text);
+  if (f.empty()) return KeywordIntent::kNone;
+  if (std::find(stop_.begin(), stop_.end(), f) != stop_.end()) return KeywordIntent::kStop;
+  if (std::find(start_.begin(), start_.end(), f) != start_.end()) return KeywordIntent::kStart;
+  return KeywordIntent::kNone;
+}
+
+std::string OptOutConfirmation(const std::vector<std::string>& languages) {
+  return Pick(OptOutTexts(), languages);
+}
+
+std::string OptInConfirmation(const std::vector<std::string>& languages) {
+  return Pick(OptInTexts(), languages);
+}
+
+}  // namespace ogw

@@ -1,0 +1,79 @@
+#include "gateway/inbound/person_tokens.h"
+
+#include <vector>
+
+#include "gateway/core/crypto.h"
+#include "gateway/core/ids.h"
+
+namespace ogw {
+namespace {
+
+constexpr size_t kReplyMacChars = 10;        // 50 bits: forging needs ~10^15 guesses.
+constexpr size_t kUnsubscribeMacChars = 16;  // 80 bits.
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string PersonTokens::Mac(std::string_view purpose, std::string_view data,
+                              size_t chars) const {
+  std::string message(purpose);
+  message.push_back('|');
+  message.append(data);
+  return Base32Encode(HmacSha256(secret_, message)).substr(0, chars);
+}
+
+std::string PersonTokens::ReplyToken(std::string_view org_id, std::string_view contact_id) const {
+  const std::string_view body = contact_id.substr(2);  // Without "c_".
+  return std::string(body) +
+         Mac("reply", std::string(org_id) + "|" + std::string(contact_id), kReplyMacChars);
+}
+
+std::optional<std::string> PersonTokens::ContactOfReplyToken(std::string_view org_id,
+                                                             std::string_view token) const {
+  if (token.size() <= kReplyMacChars || token.size() > 64) return std::nullopt;
+  std::string lower(token);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  const std::string contact_id = "c_" + lower.substr(0, lower.size() - kReplyMacChars);
+  if (!IsWellFormedId(contact_id, "c")) return std::nullopt;
+  const std::string expected =
+      Mac("reply", std::string(org_id) + "|" + contact_id, kReplyMacChars);
+  if (!ConstantTimeEquals(expected, std::string_view(lower).substr(lower.size() - kReplyMacChars))) {
+    return std::nullopt;
+  }
+  return contact_id;
+}
+
+std::string PersonTokens::UnsubscribeToken(std::string_view org_id, std::string_view contact_id,
+                                           std::string_view channel) const {
+  std::string data = std::string(org_id) + "." + std::string(contact_id) + "." + std::string(channel);
+  return data + "." + Mac("unsubscribe", data, kUnsubscribeMacChars);
+}
+
+std::optional<PersonTokens::Unsubscribe> PersonTokens::ParseUnsubscribeToken(
+    std::string_view token) const {
+  if (token.size() > 200) return std::nullopt;
+  const auto parts = Split(token, '.');
+  if (parts.size() != 4) return std::nullopt;
+  const std::string data = std::string(parts[0]) + "." + std::string(parts[1]) + "." +
+                           std::string(parts[2]);
+  if (!ConstantTimeEquals(Mac("unsubscribe", data, kUnsubscribeMacChars), parts[3])) {
+    return std::nullopt;
+  }
+  if (!IsWellFormedId(parts[0], "org") || !IsWellFormedId(parts[1], "c")) return std::nullopt;
+  return Unsubscribe{std::string(parts[0]), std::string(parts[1]), std::string(parts[2])};
+}
+
+}  // namespace ogw

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ogw {
+
+// Signed tokens that name a person without a lookup, used where a message leaves the gateway
+// and comes back: the reply address reply+<token>@domain (threads an e-mail reply to the
+// person) and the one-click unsubscribe link /u/<token> (RFC 8058). Tokens are HMAC-SHA256
+// signed with the gateway's link secret, so they cannot be forged or enumerated; a token of
+// another organisation does not verify. Thread-safe.
+class PersonTokens {
+ public:
+  explicit PersonTokens(std::string secret) : secret_(std::move(secret)) {}
+
+  // 36 lower-case characters: fits an e-mail local part with room for "reply+".
+  std::string ReplyToken(std::string_view org_id, std::string_view contact_id) const;
+  // The contact a reply token of `org_id` names; nullopt when malformed or forged. Case is
+  // ignored (some mail systems change it).
+  std::optional<std::string> ContactOfReplyToken(std::string_view org_id,
+                                                 std::string_view token) const;
+
+  struct Unsubscribe {
+    std::string org_id;
+    std::string contact_id;
+    std::string channel;
+  };
+  std::string UnsubscribeToken(std::string_view org_id, std::string_view contact_id,
+                               std::string_view channel) const;
+  std::optional<Unsubscribe> ParseUnsubscribeToken(std::string_view token) const;
+
+ private:
+  std::string Mac(std::string_view purpose, std::string_view data, size_t chars) const;
+
+  std::string secret_;
+};
+
+}  // namespace ogw

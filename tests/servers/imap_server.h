@@ -1,0 +1,73 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/status.h"
+#include "tests/testutil/redis_fixture.h"
+
+namespace ogw::testing {
+
+// A real IMAP server for tests: Debian's Dovecot (/usr/sbin/dovecot from dovecot-imapd) in the
+// foreground as a child process, with a configuration of its own in a fresh temporary
+// directory: plain IMAP on 127.0.0.1 at a free port picked at start (never 143/993, where a
+// system Dovecot may listen), no TLS, one user (username() / password()) from a passwd-file,
+// Maildir storage, runtime files and log in the temporary directory. Nothing outside it is
+// read or written, and no system Dovecot is needed.
+//
+// Runs as the current user. Dovecot refuses root for its login and mail processes, so under
+// root those run as "nobody", which then owns the Maildir.
+//
+// The child dies with the test process (PR_SET_PDEATHSIG); the destructor stops it. Not
+// thread-safe.
+class ImapServer {
+ public:
+  ImapServer();
+  ~ImapServer();  // Stops.
+  ImapServer(const ImapServer&) = delete;
+  ImapServer& operator=(const ImapServer&) = delete;
+
+  // Starts Dovecot and returns once the IMAP port greets. FailedPrecondition with the tail of
+  // Dovecot's log when it does not come up within 15 s. After Stop(), starts it again on the
+  // same mail (and a new port).
+  absl::Status Start();
+  // SIGTERM, then SIGKILL after 5 s.
+  void Stop();
+
+  int port() const { return port_; }
+  // "imap://127.0.0.1:<port>/<mailbox>".
+  std::string Url(std::string_view mailbox = "INBOX") const;
+  const std::string& username() const { return username_; }
+  const std::string& password() const { return password_; }
+
+  // Puts `raw` into the user's INBOX as a new, unseen message, as a local delivery agent
+  // does (Maildir tmp/ then rename into new/). Works whether or not the server runs.
+  absl::Status Deliver(std::string_view raw);
+
+  // UIDs in INBOX matching an IMAP SEARCH `criteria` ("UNSEEN", "SEEN", "ALL"), asked over a
+  // separate IMAP connection.
+  absl::StatusOr<std::vector<uint32_t>> Search(std::string_view criteria) const;
+
+  // The last `lines` lines of Dovecot's log.
+  std::string LogTail(size_t lines = 30) const;
+
+ private:
+  absl::Status WriteConfig();
+  absl::Status Spawn();
+  absl::Status WaitReady();
+
+  TempDir dir_;
+  const std::string username_ = "tester";
+  const std::string password_ = "imap-test-secret";
+  uid_t mail_uid_ = 0;
+  gid_t mail_gid_ = 0;
+  pid_t pid_ = 0;
+  int port_ = 0;
+  int delivered_ = 0;
+};
+
+}  // namespace ogw::testing

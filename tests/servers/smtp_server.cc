@@ -1,0 +1,156 @@
+#include "tests/servers/smtp_server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace ogw::testing {
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(15);
+constexpr auto kStopTimeout = std::chrono::seconds(5);
+constexpr auto kPoll = std::chrono::milliseconds(20);
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace
+
+SmtpServer::SmtpServer(SmtpServerOptions options) : options_(std::move(options)) {}
+
+SmtpServer::~SmtpServer() { Stop(); }
+
+absl::Status SmtpServer::Start() {
+  std::vector<std::string> args = {options_.python, "-u",
+                                   std::string(OGW_SOURCE_DIR) + "/tests/servers/smtp_sink.py",
+                                   "--port", "0", "--dir", dir_.path()};
+  for (const std::string& address : options_.reject) args.insert(args.end(), {"--reject", address});
+  for (const std::string& address : options_.defer) args.insert(args.end(), {"--defer", address});
+  if (!options_.auth_user.empty()) {
+    args.insert(args.end(), {"--auth-user", options_.auth_user, "--auth-password",
+                             options_.auth_password});
+  }
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const std::string log_path = dir_.path() + "/sink.log";
+  const pid_t parent = getpid();
+
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed for the SMTP server");
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec: the test may have threads.
+    // PR_SET_PDEATHSIG fires when the forking *thread* exits; tests start servers from the
+    // thread that runs them, which outlives them.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);  // The test died before prctl took effect.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (log >= 0) {
+      dup2(log, STDOUT_FILENO);
+      dup2(log, STDERR_FILENO);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  pid_ = pid;
+
+  // The script writes the port file only once it listens, so the port accepts from then on.
+  const std::filesystem::path port_file = std::filesystem::path(dir_.path()) / "port";
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return absl::FailedPreconditionError("the SMTP server exited during start-up (is "
+                                           "python3-aiosmtpd installed?): " + ReadLog());
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(port_file, ec)) {
+      port_ = std::atoi(ReadFile(port_file).c_str());
+      if (port_ > 0) return absl::OkStatus();
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  Stop();
+  return absl::FailedPreconditionError("the SMTP server did not listen within 15 s: " +
+                                       ReadLog());
+}
+
+void SmtpServer::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = 0;
+}
+
+std::vector<ReceivedEmail> SmtpServer::Received() const {
+  std::vector<std::filesystem::path> envelopes;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.path().extension() == ".json") envelopes.push_back(entry.path());
+  }
+  // Names are zero-padded arrival numbers.
+  std::sort(envelopes.begin(), envelopes.end());
+  std::vector<ReceivedEmail> received;
+  for (const std::filesystem::path& path : envelopes) {
+    const nlohmann::json meta =
+        nlohmann::json::parse(ReadFile(path), nullptr, /*allow_exceptions=*/false);
+    if (!meta.is_object()) continue;
+    ReceivedEmail email;
+    email.mail_from = meta.value("mail_from", "");
+    for (const nlohmann::json& rcpt : meta.value("rcpt_tos", nlohmann::json::array())) {
+      if (rcpt.is_string()) email.rcpt_tos.push_back(rcpt.get<std::string>());
+    }
+    email.session = meta.value("session", 0);
+    if (meta.contains("auth_login") && meta["auth_login"].is_string()) {
+      email.auth_login = meta["auth_login"].get<std::string>();
+    }
+    std::filesystem::path eml = path;
+    email.data = ReadFile(eml.replace_extension(".eml"));
+    received.push_back(std::move(email));
+  }
+  return received;
+}
+
+int SmtpServer::sessions() const {
+  std::istringstream lines(ReadFile(std::filesystem::path(dir_.path()) / "sessions.log"));
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) count += line.empty() ? 0 : 1;
+  return count;
+}
+
+std::string SmtpServer::ReadLog() const {
+  std::string log = ReadFile(std::filesystem::path(dir_.path()) / "sink.log");
+  return log.size() > 2000 ? log.substr(log.size() - 2000) : log;
+}
+
+}  // namespace ogw::testing
