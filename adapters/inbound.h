@@ -24,6 +24,9 @@ struct InboundMessage {
   std::string reply_token;
   std::vector<std::string> references;
   int64_t received_at_ms = 0;       // Provider's time when known, else 0 (the gateway's clock).
+  // Sent by a machine on the person's behalf (out-of-office, vacation responder): kept in the
+  // conversation, but neither an answer nor a keyword.
+  bool auto_reply = false;
 };
 
 // A provider's report on a message the gateway sent.

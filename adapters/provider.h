@@ -42,6 +42,9 @@ struct SendResult {
   // False when the message never reached the provider (its circuit is open): it waits and
   // the attempt does not count.
   bool attempted = true;
+  // Permanent failures only: the address does not exist (SMTP 550 5.1.1, an unknown number),
+  // so it is marked invalid and not used again.
+  bool address_invalid = false;
 };
 
 std::string_view OutcomeName(SendResult::Outcome outcome);

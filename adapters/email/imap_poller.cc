@@ -311,7 +311,7 @@ class Session {
   CURL* curl_ = nullptr;
   curl_socket_t socket_ = CURL_SOCKET_BAD;
   char error_[CURL_ERROR_SIZE] = {};
-  std::string in_;     // Received bytes; those before read_at_ are consumed.
+  std::string in_;  // Received bytes; those before read_at_ are consumed.
   size_t read_at_ = 0;
   int next_tag_ = 1;
 };
@@ -427,7 +427,8 @@ absl::StatusOr<int> ImapPoller::PollOnce(
       const std::string_view token = rest.substr(0, space);
       rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
       const std::optional<uint64_t> uid = ParseNumber(token);
-      if (!uid || *uid == 0 || *uid > UINT32_MAX || !unseen.insert(static_cast<uint32_t>(*uid)).second) {
+      if (!uid || *uid == 0 || *uid > UINT32_MAX ||
+          !unseen.insert(static_cast<uint32_t>(*uid)).second) {
         continue;
       }
       (failed_uids_.contains(static_cast<uint32_t>(*uid)) ? retried : fresh)
@@ -463,9 +464,10 @@ absl::StatusOr<int> ImapPoller::PollOnce(
     const auto size = sizes.find(uid);
     if (size == sizes.end()) continue;  // Expunged since the search.
     if (size->second > config_.max_message_bytes) {
-      spdlog::warn("imap {}: message UID {} has {} bytes, over the limit of {}; marked seen "
-                   "without being handled",
-                   config_.name, uid, size->second, config_.max_message_bytes);
+      spdlog::warn(
+          "imap {}: message UID {} has {} bytes, over the limit of {}; marked seen "
+          "without being handled",
+          config_.name, uid, size->second, config_.max_message_bytes);
       RETURN_IF_ERROR(MarkSeen(session, uid));
       failed_uids_.erase(uid);
       continue;
@@ -486,8 +488,8 @@ absl::StatusOr<int> ImapPoller::PollOnce(
     if (raw == nullptr) continue;  // Expunged since the search.
     const absl::Status status = handle(*raw);
     if (!status.ok()) {
-      spdlog::warn("imap {}: message UID {} left unseen for the next poll: {}", config_.name,
-                   uid, status.ToString());
+      spdlog::warn("imap {}: message UID {} left unseen for the next poll: {}", config_.name, uid,
+                   status.ToString());
       failed_uids_.insert(uid);
       continue;
     }

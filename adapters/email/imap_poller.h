@@ -15,14 +15,14 @@
 namespace ogw {
 
 struct ImapConfig {
-  std::string name;      // Mailbox name for logs; also what callers put in InboundMessage.provider.
+  std::string name;  // Mailbox name for logs; also what callers put in InboundMessage.provider.
   // "imap://host:port/INBOX" or "imaps://host/INBOX"; the path names the mailbox
   // (percent-encoded, INBOX when empty). imap:// upgrades with STARTTLS when the server offers
   // it. No credentials in the URL.
   std::string url;
   std::string username;
-  std::string password;  // Secret: never logged, never in a Status.
-  int timeout_ms = 30000;  // Bounds connecting and logging in, then each IMAP command.
+  std::string password;     // Secret: never logged, never in a Status.
+  int timeout_ms = 30000;   // Bounds connecting and logging in, then each IMAP command.
   bool verify_peer = true;  // Check the server's TLS certificate and host name.
   int max_per_poll = 100;   // Messages handed to the handler per PollOnce at most.
   // Larger messages are not handed over (they would not parse: kMaxEmailBytes); they are
@@ -42,12 +42,13 @@ struct ImapConfig {
 // again at the next poll. handle() must therefore be idempotent (deduplicate on the
 // Message-ID, as ParseEmail's provider_message_id allows).
 //
-// handle() gets the raw message exactly as the server stores it (CRLF line endings) and
-// returns OK once the message is safely stored, or an error to have it offered again at the
-// next poll. Only transient failures (storage down) should be errors: a message that can never
-// be handled (ParseEmail rejects it) should be stored as rejected or dropped and answered OK,
-// or it is fetched at every poll. Messages that failed in the previous poll are tried after
-// the new ones, so up to max_per_poll failing messages cannot starve newer mail.
+// handle() gets the raw message exactly as the server stores it (CRLF line endings; the view
+// is valid during the call only) and returns OK once the message is safely stored, or an error to
+// have it offered again at the next poll. Only transient failures (storage down) should be errors:
+// a message that can never be handled (ParseEmail rejects it) should be stored as rejected or
+// dropped and answered OK, or it is fetched at every poll. Messages that failed in the previous
+// poll are tried after the new ones, so up to max_per_poll failing messages cannot starve newer
+// mail.
 //
 // The message's content never reaches a log or a Status. Thread-safe: concurrent PollOnce
 // calls run one after the other.
@@ -76,9 +77,9 @@ class ImapPoller {
   ImapPoller(ImapConfig config, std::string mailbox);
 
   const ImapConfig config_;
-  const std::string mailbox_;  // Decoded mailbox name, e.g. "INBOX".
-  std::mutex mu_;              // Serialises PollOnce.
-  uint64_t uid_validity_ = 0;  // Guarded by mu_. The UIDs below belong to this UIDVALIDITY.
+  const std::string mailbox_;       // Decoded mailbox name, e.g. "INBOX".
+  std::mutex mu_;                   // Serialises PollOnce.
+  uint64_t uid_validity_ = 0;       // Guarded by mu_. The UIDs below belong to this UIDVALIDITY.
   std::set<uint32_t> failed_uids_;  // Guarded by mu_. handle() refused them last poll.
 };
 

@@ -172,6 +172,16 @@ absl::StatusOr<BuiltEmail> BuildEmail(const OutboundMessage& message, const Mime
   const std::string list_unsubscribe = ListUnsubscribe(message);
   if (!list_unsubscribe.empty()) {
     g_mime_object_set_header(object, "List-Unsubscribe", list_unsubscribe.c_str(), nullptr);
+    // GMime treats the value as free text and writes a long one as RFC 2047 encoded-words,
+    // which no mail client reads as URIs: write it as is, folded between the URIs (a URI may
+    // not be folded; lines up to 998 bytes are allowed).
+    std::string raw = " " + list_unsubscribe + "\n";
+    for (size_t at = raw.find(", "); at != std::string::npos; at = raw.find(", ", at)) {
+      raw.replace(at, 2, ",\n ");
+    }
+    GMimeHeader* header =
+        g_mime_header_list_get_header(g_mime_object_get_header_list(object), "List-Unsubscribe");
+    if (header != nullptr) g_mime_header_set_raw_value(header, raw.c_str());
   }
   if (!message.unsubscribe_url.empty()) {
     g_mime_object_set_header(object, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click",

@@ -89,6 +89,10 @@ bool Contains(std::string_view text, std::string_view part) {
 
 // Unicode case folding, so "Réponse" and "АВТООТВЕТ" match their lower-case patterns.
 std::string Fold(std::string_view text) {
+  // GLib's case functions expect valid UTF-8.
+  if (!g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) {
+    return LowerAscii(text);
+  }
   GChars folded(g_utf8_casefold(text.data(), static_cast<gssize>(text.size())));
   return folded ? std::string(folded.get()) : std::string(text);
 }
@@ -126,6 +130,9 @@ std::string LowerDomain(std::string_view address) {
   const size_t at = address.rfind('@');
   if (at == std::string_view::npos) return std::string(address);
   const std::string_view domain = address.substr(at + 1);
+  if (!g_utf8_validate(domain.data(), static_cast<gssize>(domain.size()), nullptr)) {
+    return std::string(address.substr(0, at + 1)) + LowerAscii(domain);
+  }
   GChars lower(g_utf8_strdown(domain.data(), static_cast<gssize>(domain.size())));
   return std::string(address.substr(0, at + 1)) + (lower ? lower.get() : std::string(domain));
 }
@@ -297,39 +304,39 @@ struct NamedEntity {
 
 // The entities mail clients actually emit; Latin-1 letters come from kLatin1Letters.
 constexpr NamedEntity kEntities[] = {
-    {"amp", '&'},       {"lt", '<'},          {"gt", '>'},          {"quot", '"'},
-    {"apos", '\''},     {"nbsp", 0xA0},       {"iexcl", 0xA1},      {"cent", 0xA2},
-    {"pound", 0xA3},    {"curren", 0xA4},     {"yen", 0xA5},        {"brvbar", 0xA6},
-    {"sect", 0xA7},     {"uml", 0xA8},        {"copy", 0xA9},       {"ordf", 0xAA},
-    {"laquo", 0xAB},    {"not", 0xAC},        {"shy", 0xAD},        {"reg", 0xAE},
-    {"macr", 0xAF},     {"deg", 0xB0},        {"plusmn", 0xB1},     {"sup2", 0xB2},
-    {"sup3", 0xB3},     {"acute", 0xB4},      {"micro", 0xB5},      {"para", 0xB6},
-    {"middot", 0xB7},   {"cedil", 0xB8},      {"sup1", 0xB9},       {"ordm", 0xBA},
-    {"raquo", 0xBB},    {"frac14", 0xBC},     {"frac12", 0xBD},     {"frac34", 0xBE},
-    {"iquest", 0xBF},   {"times", 0xD7},      {"divide", 0xF7},     {"OElig", 0x152},
-    {"oelig", 0x153},   {"Scaron", 0x160},    {"scaron", 0x161},    {"Yuml", 0x178},
-    {"fnof", 0x192},    {"circ", 0x2C6},      {"tilde", 0x2DC},     {"ensp", 0x2002},
-    {"emsp", 0x2003},   {"thinsp", 0x2009},   {"zwnj", 0x200C},     {"zwj", 0x200D},
-    {"lrm", 0x200E},    {"rlm", 0x200F},      {"ndash", 0x2013},    {"mdash", 0x2014},
-    {"lsquo", 0x2018},  {"rsquo", 0x2019},    {"sbquo", 0x201A},    {"ldquo", 0x201C},
-    {"rdquo", 0x201D},  {"bdquo", 0x201E},    {"dagger", 0x2020},   {"Dagger", 0x2021},
-    {"bull", 0x2022},   {"hellip", 0x2026},   {"permil", 0x2030},   {"prime", 0x2032},
-    {"Prime", 0x2033},  {"lsaquo", 0x2039},   {"rsaquo", 0x203A},   {"euro", 0x20AC},
-    {"trade", 0x2122},  {"larr", 0x2190},     {"uarr", 0x2191},     {"rarr", 0x2192},
-    {"darr", 0x2193},   {"harr", 0x2194},     {"minus", 0x2212},    {"hearts", 0x2665},
-    {"check", 0x2713},  {"Alpha", 0x391},     {"alpha", 0x3B1},     {"beta", 0x3B2},
+    {"amp", '&'},      {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
+    {"apos", '\''},    {"nbsp", 0xA0},     {"iexcl", 0xA1},    {"cent", 0xA2},
+    {"pound", 0xA3},   {"curren", 0xA4},   {"yen", 0xA5},      {"brvbar", 0xA6},
+    {"sect", 0xA7},    {"uml", 0xA8},      {"copy", 0xA9},     {"ordf", 0xAA},
+    {"laquo", 0xAB},   {"not", 0xAC},      {"shy", 0xAD},      {"reg", 0xAE},
+    {"macr", 0xAF},    {"deg", 0xB0},      {"plusmn", 0xB1},   {"sup2", 0xB2},
+    {"sup3", 0xB3},    {"acute", 0xB4},    {"micro", 0xB5},    {"para", 0xB6},
+    {"middot", 0xB7},  {"cedil", 0xB8},    {"sup1", 0xB9},     {"ordm", 0xBA},
+    {"raquo", 0xBB},   {"frac14", 0xBC},   {"frac12", 0xBD},   {"frac34", 0xBE},
+    {"iquest", 0xBF},  {"times", 0xD7},    {"divide", 0xF7},   {"OElig", 0x152},
+    {"oelig", 0x153},  {"Scaron", 0x160},  {"scaron", 0x161},  {"Yuml", 0x178},
+    {"fnof", 0x192},   {"circ", 0x2C6},    {"tilde", 0x2DC},   {"ensp", 0x2002},
+    {"emsp", 0x2003},  {"thinsp", 0x2009}, {"zwnj", 0x200C},   {"zwj", 0x200D},
+    {"lrm", 0x200E},   {"rlm", 0x200F},    {"ndash", 0x2013},  {"mdash", 0x2014},
+    {"lsquo", 0x2018}, {"rsquo", 0x2019},  {"sbquo", 0x201A},  {"ldquo", 0x201C},
+    {"rdquo", 0x201D}, {"bdquo", 0x201E},  {"dagger", 0x2020}, {"Dagger", 0x2021},
+    {"bull", 0x2022},  {"hellip", 0x2026}, {"permil", 0x2030}, {"prime", 0x2032},
+    {"Prime", 0x2033}, {"lsaquo", 0x2039}, {"rsaquo", 0x203A}, {"euro", 0x20AC},
+    {"trade", 0x2122}, {"larr", 0x2190},   {"uarr", 0x2191},   {"rarr", 0x2192},
+    {"darr", 0x2193},  {"harr", 0x2194},   {"minus", 0x2212},  {"hearts", 0x2665},
+    {"check", 0x2713}, {"Alpha", 0x391},   {"alpha", 0x3B1},   {"beta", 0x3B2},
 };
 
 // &Agrave; .. &yuml; name U+00C0 .. U+00FF in order; empty names are × and ÷ (above).
 constexpr std::array<std::string_view, 64> kLatin1Letters = {
-    "Agrave", "Aacute", "Acirc",  "Atilde", "Auml",   "Aring",  "AElig",  "Ccedil",
-    "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave", "Iacute", "Icirc",  "Iuml",
-    "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde", "Ouml",   "",
-    "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN",  "szlig",
-    "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig",  "ccedil",
-    "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc",  "iuml",
-    "eth",    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "",
-    "oslash", "ugrave", "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml",
+    "Agrave", "Aacute", "Acirc",  "Atilde", "Auml",   "Aring",  "AElig", "Ccedil",
+    "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave", "Iacute", "Icirc", "Iuml",
+    "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde", "Ouml",  "",
+    "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN", "szlig",
+    "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig", "ccedil",
+    "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc", "iuml",
+    "eth",    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",  "",
+    "oslash", "ugrave", "uacute", "ucirc",  "uuml",   "yacute", "thorn", "yuml",
 };
 
 // HTML maps numeric references in 0x80-0x9F to windows-1252, as Word-made HTML expects.
@@ -387,8 +394,8 @@ size_t DecodeEntity(std::string_view text, std::string* out) {
   if (!value) return 0;
   if (at < text.size() && text[at] == ';') {
     ++at;
-  } else if (!(name == "amp" || name == "lt" || name == "gt" || name == "quot" ||
-               name == "nbsp" || name == "copy" || name == "reg")) {
+  } else if (!(name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "nbsp" ||
+               name == "copy" || name == "reg")) {
     return 0;  // Only these legacy names may omit the ';'.
   }
   AppendUtf8(*value, out);
@@ -472,10 +479,9 @@ size_t ParseTag(std::string_view html, size_t at, Tag* tag) {
 
 bool IsBlockTag(std::string_view name) {
   static constexpr std::string_view kBlocks[] = {
-      "address", "article", "aside",  "caption", "center", "dd",      "div",    "dl",
-      "dt",      "fieldset", "figure", "footer",  "form",   "header",  "hr",     "li",
-      "main",    "nav",     "ol",     "section", "table",  "tbody",   "tfoot",  "thead",
-      "tr",      "ul",      "figcaption"};
+      "address",  "article", "aside",  "caption", "center", "dd",    "div", "dl",   "dt",
+      "fieldset", "figure",  "footer", "form",    "header", "hr",    "li",  "main", "nav",
+      "ol",       "section", "table",  "tbody",   "tfoot",  "thead", "tr",  "ul",   "figcaption"};
   return std::find(std::begin(kBlocks), std::end(kBlocks), name) != std::end(kBlocks);
 }
 
@@ -648,11 +654,15 @@ bool IsAttribution(std::string_view s) {
 }
 
 // How many lines (1-3) from lines[i] form an attribution, 0 when they do not: Gmail and
-// Outlook wrap long ones.
+// Outlook wrap long ones. A wrapped one starts with the date or the address and its first
+// line does not end a sentence, so the person's last line is not taken for its start.
 size_t AttributionLength(const std::vector<std::string>& normalized, size_t i) {
+  const std::string& first = normalized[i];
+  const bool may_wrap = !first.empty() && first.find_first_of("0123456789@") != std::string::npos &&
+                        std::string_view(".!?").find(first.back()) == std::string_view::npos;
   std::string joined;
   for (size_t k = 0; k < 3 && i + k < normalized.size(); ++k) {
-    if (normalized[i + k].empty()) break;
+    if (normalized[i + k].empty() || (k > 0 && !may_wrap)) break;
     if (k > 0) joined += ' ';
     joined += normalized[i + k];
     if (IsAttribution(joined)) return k + 1;
@@ -672,10 +682,9 @@ bool IsSeparator(std::string_view normalized) {
       std::string_view(folded).substr(from, folded.find_last_not_of("- ") - from + 1);
   for (std::string_view label :
        {"original message", "forwarded message", "ursprüngliche nachricht",
-        "weitergeleitete nachricht", "message d'origine", "message transféré",
-        "mensaje original", "mensaje reenviado", "messaggio originale",
-        "messaggio inoltrato", "oorspronkelijk bericht", "doorgestuurd bericht",
-        "mensagem original", "mensagem encaminhada", "исходное сообщение",
+        "weitergeleitete nachricht", "message d'origine", "message transféré", "mensaje original",
+        "mensaje reenviado", "messaggio originale", "messaggio inoltrato", "oorspronkelijk bericht",
+        "doorgestuurd bericht", "mensagem original", "mensagem encaminhada", "исходное сообщение",
         "пересылаемое сообщение", "الرسالة الأصلية"}) {
     if (inner == label) return true;
   }
@@ -687,9 +696,10 @@ bool IsOutlookFrom(std::string_view folded) {
 }
 
 bool IsOutlookSent(std::string_view folded) {
-  return StartsWithAny(folded, {"sent:", "date:", "envoyé :", "envoyé:", "date :", "gesendet:",
-                                "datum:", "enviado:", "enviada:", "fecha:", "inviato:", "data:",
-                                "verzonden:", "отправлено:", "дата:", "التاريخ:", "تاريخ الإرسال:"});
+  return StartsWithAny(
+      folded, {"sent:", "date:", "envoyé :", "envoyé:", "date :", "gesendet:", "datum:", "enviado:",
+               "enviada:", "fecha:", "inviato:", "data:", "verzonden:", "отправлено:", "дата:",
+               "التاريخ:", "تاريخ الإرسال:"});
 }
 
 // "From: ..." followed within four non-blank lines by "Sent: ..." (or "Date:"), as Outlook
@@ -713,10 +723,10 @@ bool IsMobileSignature(std::string_view normalized) {
   if (normalized.size() > 100) return false;
   const std::string folded = Fold(normalized);
   if (folded.starts_with("von meinem ") && folded.ends_with("gesendet")) return true;
-  return StartsWithAny(folded, {"sent from my ", "sent from mail for windows", "get outlook for ",
-                                "sent from yahoo mail", "envoyé de mon ", "envoyé depuis mon ",
-                                "enviado desde mi ", "enviado do meu ", "inviato da ",
-                                "verzonden vanaf ", "отправлено с "});
+  return StartsWithAny(
+      folded, {"sent from my ", "sent from mail for windows", "get outlook for ",
+               "sent from yahoo mail", "envoyé de mon ", "envoyé depuis mon ", "enviado desde mi ",
+               "enviado do meu ", "inviato da ", "verzonden vanaf ", "отправлено с "});
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -740,6 +750,84 @@ std::optional<std::string> Header(GMimeObject* object, const char* name) {
   const char* value = g_mime_object_get_header(object, name);
   if (value == nullptr) return std::nullopt;
   return std::string(value);
+}
+
+// An unfolded unstructured header value (Subject) with its RFC 2047 encoded-words decoded, in
+// UTF-8. GMime 3.2.13 base64-decodes a run of adjacent encoded-words as one string and stops at
+// the first '=' padding, dropping the rest (jstedfast/gmime#133), and mailers (GMime included)
+// fold long non-Latin subjects exactly that way. So each word is decoded on its own here; the
+// bytes of adjacent words in one charset are converted together, as some mailers split a
+// character across words. Like GMime's loose mode, words inside other text are decoded too.
+std::string DecodeHeaderText(std::string_view value, GMimeParserOptions* options) {
+  std::string out;
+  std::string run;  // Decoded bytes of the current run of adjacent words, in `run_charset`.
+  std::string run_charset;
+  const auto flush_run = [&] {
+    if (!run.empty()) out += ToUtf8(run, run_charset.c_str(), options);
+    run.clear();
+  };
+  bool in_run = false;
+  size_t plain_from = 0;  // Start of the text not yet copied to `out`.
+  size_t search = 0;
+  while ((search = value.find("=?", search)) != std::string_view::npos) {
+    const size_t start = search;
+    search += 2;
+    // =?charset?B|Q?encoded-text?=, no whitespace inside.
+    const size_t mark = value.find('?', start + 2);
+    if (mark == std::string_view::npos || mark + 2 >= value.size() || value[mark + 2] != '?') {
+      continue;
+    }
+    const char encoding = LowerAscii(value[mark + 1]);
+    // RFC 2231 allows a language after the charset: "utf-8*ar".
+    std::string_view charset = value.substr(start + 2, mark - start - 2);
+    charset = charset.substr(0, charset.find('*'));
+    if ((encoding != 'b' && encoding != 'q') || charset.empty() ||
+        charset.find_first_of(kSpaces) != std::string_view::npos) {
+      continue;
+    }
+    const size_t space = std::min(value.find_first_of(kSpaces, mark + 3), value.size());
+    const size_t end = value.substr(0, space).find("?=", mark + 3);
+    if (end == std::string_view::npos) {
+      // No word starting before `space` can end before it either: skipping keeps this linear
+      // on hostile input.
+      search = space;
+      continue;
+    }
+    const std::string_view text = value.substr(mark + 3, end - mark - 3);
+
+    // RFC 2047 6.2: whitespace between adjacent encoded-words is not part of the text.
+    const std::string_view between = value.substr(plain_from, start - plain_from);
+    const bool adjacent = in_run && Trim(between).empty();
+    if (!adjacent || !EqualsNoCase(charset, run_charset)) flush_run();
+    if (!adjacent) out += ToUtf8(between, nullptr, options);
+    run_charset = std::string(charset);
+    if (encoding == 'b') {
+      // Some mailers leave out the padding, without which GLib drops the last bytes.
+      std::string base64(text);
+      while (base64.size() % 4 != 0) base64 += '=';
+      gsize length = 0;
+      std::unique_ptr<guchar, GFree> bytes(g_base64_decode(base64.c_str(), &length));
+      if (bytes) run.append(reinterpret_cast<const char*>(bytes.get()), length);
+    } else {
+      for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '_') {
+          run += ' ';
+        } else if (text[i] == '=' && i + 2 < text.size() && g_ascii_isxdigit(text[i + 1]) &&
+                   g_ascii_isxdigit(text[i + 2])) {
+          run += static_cast<char>(g_ascii_xdigit_value(text[i + 1]) * 16 +
+                                   g_ascii_xdigit_value(text[i + 2]));
+          i += 2;
+        } else {
+          run += text[i];
+        }
+      }
+    }
+    in_run = true;
+    plain_from = search = end + 2;
+  }
+  flush_run();
+  out += ToUtf8(value.substr(plain_from), nullptr, options);
+  return out;
 }
 
 void CollectMailboxes(InternetAddressList* list, std::vector<std::string>* out) {
@@ -834,12 +922,12 @@ bool IsAutoReply(GMimeMessage* message, std::string_view subject, std::string_vi
   }
   if (StartsWithNoCase(from, "mailer-daemon@")) return true;
   const std::string folded = Fold(subject);
-  return ContainsAny(folded, {"out of office", "out of the office", "automatic reply",
-                              "auto-reply", "autoreply", "auto reply", "autosvar",
-                              "abwesenheitsnotiz", "automatische antwort", "réponse automatique",
-                              "absence du bureau", "respuesta automática", "fuera de la oficina",
-                              "risposta automatica", "automatisch antwoord", "resposta automática",
-                              "автоответ", "автоматический ответ", "رد تلقائي"});
+  return ContainsAny(
+      folded, {"out of office", "out of the office", "automatic reply", "auto-reply", "autoreply",
+               "auto reply", "autosvar", "abwesenheitsnotiz", "automatische antwort",
+               "réponse automatique", "absence du bureau", "respuesta automática",
+               "fuera de la oficina", "risposta automatica", "automatisch antwoord",
+               "resposta automática", "автоответ", "автоматический ответ", "رد تلقائي"});
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -952,9 +1040,9 @@ std::vector<DeliveryReport> ParseDeliveryStatus(GMimeMultipart* multipart) {
   for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
     GMimeObject* part = g_mime_multipart_get_part(multipart, i);
     GMimeContentType* type = g_mime_object_get_content_type(part);
-    if (GMIME_IS_PART(part) && (g_mime_content_type_is_type(type, "message", "delivery-status") ||
-                                g_mime_content_type_is_type(type, "message",
-                                                            "global-delivery-status"))) {
+    if (GMIME_IS_PART(part) &&
+        (g_mime_content_type_is_type(type, "message", "delivery-status") ||
+         g_mime_content_type_is_type(type, "message", "global-delivery-status"))) {
       if (status_text.empty()) status_text = DecodedContent(GMIME_PART(part));
     } else if (original_id.empty()) {
       original_id = OriginalMessageId(part);
@@ -1061,8 +1149,8 @@ std::string HtmlToText(std::string_view html) {
     }
     i = after;
     const std::string& name = tag.name;
-    if (!tag.closing && (name == "script" || name == "style" || name == "head" ||
-                         name == "title" || name == "template")) {
+    if (!tag.closing && (name == "script" || name == "style" || name == "head" || name == "title" ||
+                         name == "template")) {
       const size_t end = SkipElement(html, i, name);
       // An unclosed <head> is common in broken mail; the body then follows inside it.
       if (end != std::string_view::npos) {
@@ -1111,7 +1199,7 @@ std::string StripQuotedHistory(std::string_view text) {
   for (size_t i = 0; i < raw.size(); ++i) {
     const std::string& line = normalized[i];
     if (line.starts_with('>')) continue;
-    if (TrimRight(raw[i]) == "--" || raw[i] == "-- ") break;
+    if (TrimRight(raw[i]) == "--") break;  // The "-- " signature delimiter.
     if (IsSeparator(line) || IsOutlookBlock(normalized, i)) break;
     if (IsRule(line)) {
       size_t next = i + 1;
@@ -1145,6 +1233,13 @@ absl::StatusOr<ParsedEmail> ParseEmail(std::string_view raw) {
   }
   if (!StartsWithHeaderField(raw)) {
     return absl::InvalidArgumentError("not an e-mail message: it does not start with a header");
+  }
+  // GMime's header decoding slows down badly on huge headers (minutes for a few MB of broken
+  // encoded-words); real mail has a few KB of headers.
+  const size_t header_end = std::min(raw.find("\r\n\r\n"), raw.find("\n\n"));
+  if (std::min(header_end, raw.size()) > kMaxHeaderBytes) {
+    return absl::InvalidArgumentError("e-mail headers are over the limit of " +
+                                      std::to_string(kMaxHeaderBytes) + " bytes");
   }
   InitGMime();
   ParserOptions options = MakeParserOptions();
@@ -1193,8 +1288,18 @@ absl::StatusOr<ParsedEmail> ParseEmail(std::string_view raw) {
   }
   if (out.to.empty() && !to.empty()) out.to = ValidUtf8(to.front());
 
-  const char* subject = g_mime_message_get_subject(message.get());
-  out.subject = ValidUtf8(subject != nullptr ? subject : "");
+  // From the raw value: GMime's own decoding loses text (see DecodeHeaderText).
+  GMimeHeader* subject_header =
+      g_mime_header_list_get_header(g_mime_object_get_header_list(headers), "Subject");
+  const char* raw_subject =
+      subject_header != nullptr ? g_mime_header_get_raw_value(subject_header) : nullptr;
+  if (raw_subject != nullptr) {
+    GChars unfolded(g_mime_utils_header_unfold(raw_subject));
+    out.subject = ValidUtf8(DecodeHeaderText(unfolded ? unfolded.get() : "", options.get()));
+  } else {
+    const char* subject = g_mime_message_get_subject(message.get());
+    out.subject = ValidUtf8(subject != nullptr ? subject : "");
+  }
 
   if (body != nullptr) {
     BodyParts parts;
@@ -1215,15 +1320,14 @@ absl::StatusOr<ParsedEmail> ParseEmail(std::string_view raw) {
   }
 
   const char* message_id = g_mime_message_get_message_id(message.get());
-  out.provider_message_id = message_id != nullptr && *message_id != '\0'
-                                ? ValidUtf8(message_id)
-                                : Sha256Hex(raw);
+  out.provider_message_id =
+      message_id != nullptr && *message_id != '\0' ? ValidUtf8(message_id) : Sha256Hex(raw);
   out.received_at_ms = ReceivedAtMillis(message.get());
 
-  parsed.auto_reply = IsAutoReply(message.get(), out.subject, out.from) ||
-                      (body != nullptr && GMIME_IS_MULTIPART(body) &&
-                       g_mime_content_type_is_type(g_mime_object_get_content_type(body),
-                                                   "multipart", "report"));
+  parsed.auto_reply =
+      IsAutoReply(message.get(), out.subject, out.from) ||
+      (body != nullptr && GMIME_IS_MULTIPART(body) &&
+       g_mime_content_type_is_type(g_mime_object_get_content_type(body), "multipart", "report"));
   return parsed;
 }
 

@@ -13,6 +13,8 @@ namespace ogw {
 // The largest raw message ParseEmail accepts (10 MiB). What a person types back fits many
 // times over; anything larger is an attachment dump the gateway does not store.
 inline constexpr size_t kMaxEmailBytes = 10 * 1024 * 1024;
+// The largest header section (of the message itself) ParseEmail accepts.
+inline constexpr size_t kMaxHeaderBytes = 256 * 1024;
 
 // One received e-mail, as the gateway's inbound pipeline needs it.
 struct ParsedEmail {

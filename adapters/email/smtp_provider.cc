@@ -341,6 +341,7 @@ SendResult SmtpProvider::Classify(const SmtpAnswer& answer, const OutboundMessag
       const std::string_view enhanced = EnhancedStatus(text);
       result.reason = enhanced.empty() ? "SMTP " + std::to_string(code) : std::string(enhanced);
     }
+    result.address_invalid = SmtpAddressInvalid(result);
     return result;
   }
   // No refusal from the server: the connection, TLS or the clock failed, or the server said

@@ -7,6 +7,7 @@
 #include "adapters/common/http_answer.h"
 #include "adapters/sms/kannel_webhooks.h"
 #include "adapters/sms/twilio_webhooks.h"
+#include "templates/sms_encoding.h"
 
 namespace ogw {
 namespace {
@@ -15,57 +16,10 @@ constexpr size_t kMaxIdleClients = 4;
 constexpr char kDlrMaskAll[] = "31";  // 1 + 2 + 4 + 8 + 16.
 constexpr char kCodingUcs2[] = "2";
 
-// The GSM-7 characters outside printable ASCII: the same set as Gsm7Septets() in
-// templates/sms_encoding.cc (outreach_templates is not linked into adapters; a test checks
-// that the two agree), so the encoding chosen here matches the segments the gateway charged for.
-constexpr std::u32string_view kGsm7NonAscii = U"£¥èéùìòÇØøÅåÆæßÉ¤¡ÄÖÑÜ§¿äöñüàΔΦΓΛΩΠΨΣΘΞ€";
-
 std::string PercentEncoded(std::string_view text) {
   std::string encoded = EncodeFormUrlEncoded({{std::string(text), ""}});
   encoded.pop_back();  // The '=' of the empty value.
   return encoded;
-}
-
-// Decodes the well-formed UTF-8 character at text[*at] and moves past it; false when the bytes
-// there are not one (overlong, surrogate, beyond U+10FFFF, truncated).
-bool NextCodePoint(std::string_view text, size_t* at, char32_t* code_point) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(*at);
-  size_t length;
-  char32_t c;
-  if (lead < 0x80) {
-    length = 1;
-    c = lead;
-  } else if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    c = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    c = lead & 0x0F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    c = lead & 0x07;
-  } else {
-    return false;
-  }
-  if (*at + length > text.size()) return false;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(*at + k) & 0xC0) != 0x80) return false;
-    c = (c << 6) | (byte(*at + k) & 0x3F);
-  }
-  const char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (c < smallest[length] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return false;
-  *at += length;
-  *code_point = c;
-  return true;
-}
-
-bool IsGsm7CodePoint(char32_t c) {
-  if (c < 0x80) {
-    // Printable ASCII but '`', plus LF, CR and form feed (an extension-table escape).
-    return (c >= U' ' && c <= U'~' && c != U'`') || c == U'\n' || c == U'\r' || c == U'\f';
-  }
-  return kGsm7NonAscii.find(c) != std::u32string_view::npos;
 }
 
 // smsbox answers one line of plain text; a proxy in front of it may answer an HTML page.
@@ -74,15 +28,6 @@ std::string AnswerText(const HttpResponse& response) {
   text = TrimSpace(text.substr(0, text.find_first_of("\r\n")));
   if (text.empty() || text.front() == '<') return StatusText(response);
   return TruncateUtf8(text, kMaxReasonBytes);
-}
-
-bool IsUtf8(std::string_view text) {
-  size_t at = 0;
-  char32_t c = 0;
-  while (at < text.size()) {
-    if (!NextCodePoint(text, &at, &c)) return false;
-  }
-  return true;
 }
 
 // What smsbox would get wrong rather than refuse: it sends to each word of a recipient with
@@ -95,7 +40,8 @@ std::optional<SendResult> LocalRefusal(const OutboundMessage& message) {
     result.reason = "recipient is not a single phone number";
     return result;
   }
-  if (!IsUtf8(message.text)) {
+  // AnalyzeSms refuses ill-formed UTF-8 (and is the segment count the gateway charged).
+  if (!AnalyzeSms(message.text).ok()) {
     result.code = "invalid_text";
     result.reason = "text is not UTF-8";
     return result;
@@ -113,12 +59,9 @@ KannelProvider::KannelProvider(KannelConfig config)
 KannelProvider::~KannelProvider() = default;
 
 bool KannelProvider::IsGsm7(std::string_view utf8_text) {
-  size_t at = 0;
-  char32_t c = 0;
-  while (at < utf8_text.size()) {
-    if (!NextCodePoint(utf8_text, &at, &c) || !IsGsm7CodePoint(c)) return false;
-  }
-  return true;
+  // The same choice the gateway charged segments for.
+  const absl::StatusOr<SmsInfo> info = AnalyzeSms(utf8_text);
+  return info.ok() && info->encoding == SmsEncoding::kGsm7;
 }
 
 std::string KannelProvider::RequestUrl(const KannelConfig& config, const OutboundMessage& message) {

@@ -179,6 +179,7 @@ std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
   deps.conversations = conversations_.get();
   deps.tokens = tokens_.get();
   deps.reply_domain = config_.inbound.reply_domain;
+  deps.inbound = inbound_.get();
   WorkerOptions options;
   options.threads = static_cast<size_t>(config_.delivery.worker_threads);
   options.group_size = static_cast<size_t>(config_.delivery.group_size);

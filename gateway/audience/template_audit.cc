@@ -38,6 +38,35 @@ size_t CodePoints(const std::string& utf8) {
   return static_cast<size_t>(icu::UnicodeString::fromUTF8(utf8).countChar32());
 }
 
+// Byte offsets of the code points of `utf8` (well-formed), and its size at the end.
+std::vector<size_t> CodePointStarts(const std::string& utf8) {
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    if ((static_cast<unsigned char>(utf8[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  starts.push_back(utf8.size());
+  return starts;
+}
+
+// How many characters (code points) of `text` fit the channel's limit: the first one past it
+// is where an officer has to shorten. SMS: the longest prefix within `max_segments`.
+size_t CharactersThatFit(const std::string& text, RenderChannel channel, size_t max_segments) {
+  const std::vector<size_t> starts = CodePointStarts(text);
+  const size_t count = starts.size() - 1;
+  if (channel != RenderChannel::kSms) return std::min(count, CharacterLimit(channel));
+  size_t lo = 0, hi = count;  // The prefix of lo characters fits; find the largest.
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo + 1) / 2;
+    auto info = AnalyzeSms(std::string_view(text).substr(0, starts[mid]));
+    if (info.ok() && info->segments <= max_segments) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
 // Variables a contact can provide; anything else must come from the extra variables.
 bool KnownVariable(const std::string& name, const nlohmann::json& extra) {
   static const std::set<std::string> kContactFields = {
@@ -170,6 +199,8 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
   std::map<std::string, Tally> language_gaps;   // wanted language -> recipients served another
   std::map<std::string, Tally> too_long;        // "channel|language" -> recipients
   std::map<std::string, size_t> longest;
+  // The longest rendering over the limit per "channel|language", and whose it is.
+  std::map<std::string, std::pair<std::string, std::string>> longest_text;
   SmsCostAccumulator sms_cost(options.sms_price_per_segment, options.currency);
   size_t gsm7 = 0, ucs2 = 0;
   absl::Status failure;
@@ -205,12 +236,18 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
         }
         sms_cost.Add(*info);
         ++(info->encoding == SmsEncoding::kGsm7 ? gsm7 : ucs2);
+        if (info->segments > options.max_sms_segments) {
+          too_long[key].Add(c.id, options.sample_size);
+          if (info->segments > longest[key]) longest_text[key] = {c.id, rendered->text};
+        }
         longest[key] = std::max(longest[key], info->segments);
-        if (info->segments > options.max_sms_segments) too_long[key].Add(c.id, options.sample_size);
       } else if (size_t limit = CharacterLimit(channel); limit > 0) {
         size_t length = CodePoints(rendered->text);
+        if (length > limit) {
+          too_long[key].Add(c.id, options.sample_size);
+          if (length > longest[key]) longest_text[key] = {c.id, rendered->text};
+        }
         longest[key] = std::max(longest[key], length);
-        if (length > limit) too_long[key].Add(c.id, options.sample_size);
       }
     }
     return true;
@@ -239,10 +276,18 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
     std::string limit = channel == "sms" ? std::to_string(options.max_sms_segments) + " segments"
                                          : std::to_string(CharacterLimit(*ParseRenderChannel(
                                                channel))) + " characters";
+    // Where the longest message goes over: characters from there on do not fit.
+    const auto& [contact_id, text] = longest_text[key];
+    const size_t fits =
+        CharactersThatFit(text, *ParseRenderChannel(channel), options.max_sms_segments);
     add_error("too_long", language, channel,
-              {{"limit", limit}, {"longest", longest[key]}},
+              {{"limit", limit},
+               {"longest", longest[key]},
+               {"offset", fits},
+               {"contact_id", contact_id}},
               "the text exceeds " + limit + " for " + std::to_string(tally.count) +
-                  " recipient(s)");
+                  " recipient(s); the longest (contact " + contact_id +
+                  ") goes over at character " + std::to_string(fits + 1));
   }
   SmsCostEstimate estimate = sms_cost.Result();
   nlohmann::json report = {{"template", t.id},

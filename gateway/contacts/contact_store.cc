@@ -272,6 +272,38 @@ absl::Status ContactStore::Erase(std::string_view org_id, std::string_view conta
   return absl::AbortedError("contact changed repeatedly during erasure; try again");
 }
 
+absl::Status ContactStore::MarkAddressInvalid(std::string_view org_id,
+                                              std::string_view contact_id, AddressKind kind,
+                                              std::string_view value, std::string_view reason,
+                                              int64_t now_millis) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ASSIGN_OR_RETURN(auto stored, Get(org_id, contact_id));
+    if (!stored) return absl::OkStatus();
+    Contact updated = stored->contact;
+    bool changed = false;
+    for (Address& a : updated.addresses) {
+      if (a.kind == kind && a.value == value && !a.invalid) {
+        a.invalid = true;
+        // At most 200 bytes, never cutting a UTF-8 sequence.
+        size_t end = std::min<size_t>(reason.size(), 200);
+        while (end > 0 && end < reason.size() &&
+               (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) {
+          --end;
+        }
+        a.invalid_reason = std::string(reason.substr(0, end));
+        changed = true;
+      }
+    }
+    if (!changed) return absl::OkStatus();
+    updated.updated_at_millis = now_millis;
+    ASSIGN_OR_RETURN(PutOutcome outcome, Put(updated, stored->version, &stored->contact));
+    if (outcome.code == PutOutcome::Code::kVersionMismatch) continue;
+    if (outcome.code != PutOutcome::Code::kOk) return absl::AbortedError("address not marked");
+    return absl::OkStatus();
+  }
+  return absl::AbortedError("the contact changed repeatedly; try again");
+}
+
 absl::StatusOr<ContactPage> ContactStore::List(std::string_view org_id, const PostScope& scope,
                                                std::string_view cursor, size_t limit) {
   const std::string start = cursor.empty() ? "-" : "(" + std::string(cursor);

@@ -68,6 +68,13 @@ class ContactStore {
   // NotFound when absent.
   absl::Status Erase(std::string_view org_id, std::string_view contact_id);
 
+  // Marks the contact's address of `kind` with `value` as unable to receive anything (a hard
+  // bounce, an unknown number), with the provider's reason. Retries on concurrent writes; a
+  // contact or address that is gone is not an error.
+  absl::Status MarkAddressInvalid(std::string_view org_id, std::string_view contact_id,
+                                  AddressKind kind, std::string_view value,
+                                  std::string_view reason, int64_t now_millis);
+
   // Contacts visible in `scope`, in id (creation) order, after `cursor`.
   absl::StatusOr<ContactPage> List(std::string_view org_id, const PostScope& scope,
                                    std::string_view cursor, size_t limit);

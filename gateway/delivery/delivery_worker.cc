@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <set>
@@ -110,6 +111,10 @@ struct DeliveryWorker::Group {
   std::vector<MessageOutcome> outcomes;
   std::vector<Pending> pending;
   std::vector<std::vector<std::string>> link_commands;  // Tracked links minted for the group.
+  // Addresses the provider said do not exist: contact id, channel, address, reason.
+  std::vector<std::array<std::string, 4>> invalid_addresses;
+  // Addresses whose person opted out at the provider: contact id, channel, address, provider.
+  std::vector<std::array<std::string, 4>> opted_out;
 };
 
 DeliveryWorker::DeliveryWorker(WorkerDeps deps, WorkerOptions options)
@@ -463,6 +468,14 @@ absl::Status DeliveryWorker::Send(Batch& batch, Group& group,
       for (size_t k = 0; k < out.size(); ++k) {
         const Pending& p = group.pending[indexes[next + k]];
         MessageOutcome o = Classify(p.claimed, results[k], options_.backoff, answered, rng);
+        if (results[k].outcome == SendResult::Outcome::kPermanent && results[k].address_invalid) {
+          group.invalid_addresses.push_back({p.claimed.recipient.contact_id, channel_name,
+                                             out[k].to, results[k].code + " " + results[k].reason});
+        }
+        if (results[k].outcome == SendResult::Outcome::kOptedOut) {
+          group.opted_out.push_back(
+              {p.claimed.recipient.contact_id, channel_name, out[k].to, binding->account});
+        }
         if (o.kind == MessageOutcome::Kind::kSent) o.language = p.language;
         o.channel = channel_name;
         group.outcomes.push_back(std::move(o));
@@ -514,6 +527,19 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
     RETURN_IF_ERROR(Send(batch, group, renew));
     RETURN_IF_ERROR(deps_.queue->Record(org_id, group.outcomes));
     RETURN_IF_ERROR(NoteSent(batch, group));
+    for (const auto& [contact, channel, address, reason] : group.invalid_addresses) {
+      RETURN_IF_ERROR(deps_.contacts->MarkAddressInvalid(
+          org_id, contact, AddressKindForChannel(*ParseChannel(channel)), address, reason,
+          deps_.clock->NowMillis()));
+    }
+    for (const auto& [contact, channel, address, provider] : group.opted_out) {
+      if (deps_.inbound == nullptr) break;
+      auto changed = deps_.inbound->ChangeConsent(
+          {org_id, contact, channel, address, true, "provider:" + provider});
+      if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
+        return changed.status();
+      }
+    }
     if (deps_.metrics != nullptr) {
       for (const MessageOutcome& o : group.outcomes) {
         const auto channel =

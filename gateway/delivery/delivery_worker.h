@@ -16,6 +16,7 @@
 #include "gateway/conversations/conversation_log.h"
 #include "gateway/core/clock.h"
 #include "gateway/delivery/provider_registry.h"
+#include "gateway/inbound/inbound_pipeline.h"
 #include "gateway/inbound/person_tokens.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
@@ -59,6 +60,9 @@ struct WorkerDeps {
   // one-click unsubscribe link under public_base_url; null tokens: neither.
   const PersonTokens* tokens = nullptr;
   std::string reply_domain;
+  // Records the consent a provider says the person withdrew (e.g. Twilio 21610); null: not
+  // recorded (the message still fails as opted_out).
+  InboundPipeline* inbound = nullptr;
   // Waits while a provider's rate limit refuses; tests pass one that advances a FakeClock.
   std::function<void(int64_t millis)> sleep;  // Default: std::this_thread::sleep_for.
 };

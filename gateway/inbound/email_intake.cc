@@ -27,6 +27,7 @@ absl::Status TakeEmail(InboundPipeline& inbound, const ProviderSettings& provide
     return absl::OkStatus();
   }
   parsed.message.provider = provider.name;
+  parsed.message.auto_reply = parsed.auto_reply;
   return inbound.Receive(source, parsed.message).status();
 }
 

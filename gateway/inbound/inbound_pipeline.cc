@@ -134,7 +134,8 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
 
     // Consent first: should anything fail after it, the provider's retry finds the message
     // not yet stored and repeats; repeating a consent change is a no-op.
-    const KeywordIntent intent = keywords_.Match(message.text);
+    const KeywordIntent intent =
+        message.auto_reply ? KeywordIntent::kNone : keywords_.Match(message.text);
     bool consent_changed = false;
     if (intent == KeywordIntent::kStop ||
         (intent == KeywordIntent::kStart && settings_.resubscribe_on_start)) {
@@ -152,6 +153,7 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
         {"post", source.post_id},
         {"subject", Clip(message.subject, kMaxSubjectBytes)},
         {"text", Clip(message.text, kMaxTextBytes)},
+        {"auto_reply", message.auto_reply ? "true" : ""},
         {"keyword", intent == KeywordIntent::kStop    ? "stop"
                     : intent == KeywordIntent::kStart ? "start"
                                                       : ""},
@@ -276,36 +278,6 @@ absl::Status InboundPipeline::QueueConfirmation(const ConsentChange& change) {
   return deps_.queue->EnqueueDirect(change.org_id, input).status();
 }
 
-absl::Status InboundPipeline::MarkAddressInvalid(const std::string& org_id,
-                                                 const std::string& contact_id,
-                                                 const std::string& channel,
-                                                 const std::string& address,
-                                                 const std::string& reason) {
-  const std::optional<Channel> ch = ParseChannel(channel);
-  if (!ch) return absl::InvalidArgumentError("channel: unknown channel");
-  for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
-    ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(org_id, contact_id));
-    if (!stored) return absl::OkStatus();  // Erased: nothing to mark.
-    Contact updated = stored->contact;
-    bool changed = false;
-    for (Address& a : updated.addresses) {
-      if (a.kind == AddressKindForChannel(*ch) && a.value == address && !a.invalid) {
-        a.invalid = true;
-        a.invalid_reason = Clip(reason, 200);
-        changed = true;
-      }
-    }
-    if (!changed) return absl::OkStatus();
-    updated.updated_at_millis = deps_.clock->NowMillis();
-    ASSIGN_OR_RETURN(PutOutcome outcome,
-                     deps_.contacts->Put(updated, stored->version, &stored->contact));
-    if (outcome.code == PutOutcome::Code::kVersionMismatch) continue;
-    if (outcome.code != PutOutcome::Code::kOk) return absl::AbortedError("address not marked");
-    return absl::OkStatus();
-  }
-  return absl::AbortedError("the contact changed repeatedly; try again");
-}
-
 absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
                                              const DeliveryReport& report) {
   if (report.message_id.empty() || report.message_id.size() > kMaxIdBytes) return false;
@@ -370,8 +342,9 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
   }
   if (!contact_id.empty() && !address.empty()) {
     if (report.address_invalid) {
-      RETURN_IF_ERROR(MarkAddressInvalid(source.org_id, contact_id, channel, address,
-                                         report.code + " " + report.reason));
+      RETURN_IF_ERROR(deps_.contacts->MarkAddressInvalid(
+          source.org_id, contact_id, AddressKindForChannel(*ParseChannel(channel)), address,
+          report.code + " " + report.reason, deps_.clock->NowMillis()));
     }
     if (report.opted_out) {
       auto changed = ChangeConsent({source.org_id, contact_id, channel, address, true,

@@ -89,9 +89,6 @@ class InboundPipeline {
                                                   const InboundMessage& message,
                                                   AddressKind kind, const std::string& address,
                                                   bool* created);
-  absl::Status MarkAddressInvalid(const std::string& org_id, const std::string& contact_id,
-                                  const std::string& channel, const std::string& address,
-                                  const std::string& reason);
 
   InboundDeps deps_;
   KeywordSettings settings_;

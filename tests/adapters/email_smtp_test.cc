@@ -309,6 +309,23 @@ TEST(MimeBuilderTest, ArabicAndCyrillicRoundTripThroughEncodedWords) {
   EXPECT_EQ(parsed.parts[1].second, m.html);
 }
 
+TEST(MimeBuilderTest, LongUnsubscribeUrlIsWrittenAsItIsNotEncoded) {
+  // GMime would write a header longer than a line as RFC 2047 encoded-words, which no mail
+  // client reads as a URI.
+  OutboundMessage m = Message("cmp_3:2");
+  m.unsubscribe_url =
+      "https://gw.example.org/u/org_01hf7yat00pzs3326y5nv0tnb4.c_01hf7yat00cw9jn1jeyjtgeehb."
+      "email.oobfr72s3oys5n53";
+  m.unsubscribe_mailto = "unsubscribe@mail.example.org";
+  const absl::StatusOr<BuiltEmail> built = BuildEmail(m, Sender());
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_NE(built->data.find("List-Unsubscribe: <" + m.unsubscribe_url +
+                             ">,\r\n <mailto:unsubscribe@mail.example.org>\r\n"),
+            std::string::npos)
+      << built->data;
+  EXPECT_EQ(built->data.find("=?us-ascii?"), std::string::npos) << built->data;
+}
+
 TEST(MimeBuilderTest, ReplyToAndOneClickUnsubscribe) {
   OutboundMessage m = Message("cmp_3:1");
   m.reply_to = "reply+k7d2q9@mail.example.org";
@@ -422,6 +439,7 @@ TEST(SmtpClassifyTest, RepliesAndTransportFailures) {
   SendResult r = SmtpProvider::Classify(answer, m, secrets);
   EXPECT_EQ(Dump(r), "permanent||smtp_550|" + answer.reply_text);
   EXPECT_TRUE(SmtpAddressInvalid(r));
+  EXPECT_TRUE(r.address_invalid);
 
   answer.reply_code = 553;
   answer.reply_text = "5.1.3 Bad recipient address syntax";

@@ -211,6 +211,63 @@ TEST_F(WorkerTest, MessageFailingEveryAttemptIsDeadLetteredAndCanBeRequeued) {
   EXPECT_EQ(State(c), CampaignState::kFinished);
 }
 
+TEST_F(WorkerTest, ProviderSaysOptedOutOrNoSuchAddressAndTheContactRemembers) {
+  // The worker records consent through the inbound pipeline, as in the gateway.
+  ConversationLog conversations(&pool(), &clock_);
+  InboundPipeline inbound({&pool(), &clock_, &stack_->contacts, &conversations, &stack_->queue,
+                           nullptr},
+                          KeywordSettings{});
+  WorkerDeps deps = stack_->Deps();
+  deps.inbound = &inbound;
+  deps.conversations = &conversations;
+  worker_ = std::make_unique<DeliveryWorker>(deps, Options());
+
+  std::vector<Contact> audience;
+  const Campaign c = LaunchTo(3, &audience);
+  ASSERT_FALSE(c.id.empty());
+  provider_->SetResponder([&](const OutboundMessage& m, int) {
+    if (m.message_id == MessageId(c, 0)) {
+      SendResult r;
+      r.outcome = SendResult::Outcome::kOptedOut;
+      r.code = "twilio_21610";
+      r.reason = "unsubscribed recipient";
+      return r;
+    }
+    if (m.message_id == MessageId(c, 1)) {
+      SendResult r = FakeProvider::Permanent("smtp_550", "5.1.1 no such user");
+      r.address_invalid = true;
+      return r;
+    }
+    return FakeProvider::Accepted(1);
+  });
+  RunUntilIdle();
+
+  auto first = stack_->contacts.Get(org_, audience[0].id);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  const Address& opted = (*first)->contact.addresses[0];
+  EXPECT_TRUE(opted.opted_out);
+  EXPECT_EQ(opted.consent.state, ConsentState::kWithdrawn);
+  EXPECT_EQ(opted.consent.source, "provider:fake-account");
+  auto second = stack_->contacts.Get(org_, audience[1].id);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_TRUE((*second)->contact.addresses[0].invalid);
+  EXPECT_EQ((*second)->contact.addresses[0].invalid_reason, "smtp_550 5.1.1 no such user");
+  // Only the message that was sent is in its person's conversation.
+  auto log = conversations.Read(org_, audience[2].id, "", 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].kind, "out");
+  EXPECT_EQ((*log)[0].Field("campaign"), c.id);
+  auto none = conversations.Read(org_, audience[1].id, "", 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  // A second campaign skips both at launch.
+  const Campaign again =
+      stack_->Launch(org_, stack_->CreateTemplate(org_), stack_->CreateSegment(org_));
+  RunUntilIdle();
+  EXPECT_EQ(Stats(again)["queued"], 1);
+}
+
 TEST_F(WorkerTest, PermanentFailureFailsAtOnceWithTheProvidersReason) {
   const Campaign c = LaunchTo(20);
   ASSERT_FALSE(c.id.empty());

@@ -161,8 +161,7 @@ absl::Status ImapServer::WriteConfig() {
 
   RETURN_IF_ERROR(WriteFile(dir + "/users", username_ + ":{PLAIN}" + password_ + ":" +
                                                 std::to_string(mail_uid_) + ":" +
-                                                std::to_string(mail_gid_) + "::" + home +
-                                                "::\n"));
+                                                std::to_string(mail_gid_) + "::" + home + "::\n"));
   std::ostringstream conf;
   conf << "# Written by ogw::testing::ImapServer: a throw-away Dovecot for one test.\n"
        << "protocols = imap\n"
@@ -192,8 +191,11 @@ absl::Status ImapServer::WriteConfig() {
        << "  driver = passwd-file\n"
        << "  args = username_format=%u " << dir << "/users\n"
        << "}\n"
-       << "service imap-login {\n"
        // Chrooting needs root; without root it fails, with root it buys a test nothing.
+       << "service anvil {\n"
+       << "  chroot =\n"
+       << "}\n"
+       << "service imap-login {\n"
        << "  chroot =\n"
        << "  inet_listener imap {\n"
        << "    address = 127.0.0.1\n"
@@ -297,7 +299,7 @@ void ImapServer::Stop() {
 absl::Status ImapServer::Deliver(std::string_view raw) {
   const std::string maildir = dir_.path() + "/mail/" + username_ + "/Maildir";
   const std::string name = std::to_string(std::time(nullptr)) + ".P" + std::to_string(getpid()) +
-                            "Q" + std::to_string(++delivered_) + ".ogwtest";
+                           "Q" + std::to_string(++delivered_) + ".ogwtest";
   const std::string tmp = maildir + "/tmp/" + name;
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return absl::InternalError("cannot create " + tmp);

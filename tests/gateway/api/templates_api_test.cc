@@ -1,8 +1,10 @@
 // Templates through the API: CRUD, preview for a contact and channel, validation against an
 // audience before launch.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "gateway/core/ids.h"
 #include "tests/testutil/api_harness.h"
 
 namespace ogw::testing {
@@ -162,6 +164,10 @@ TEST_F(TemplatesApiTest, ValidateReportsGapsLimitsAndSmsCost) {
       too_long = true;
       EXPECT_EQ(e["channel"], "sms");
       EXPECT_EQ(e["language"], "ka");
+      // Georgian needs UCS-2: one segment holds 70 characters, the 71st is where it goes over.
+      EXPECT_EQ(e["position"]["offset"], 70) << e.dump();
+      EXPECT_TRUE(IsWellFormedId(e["position"]["contact_id"].get<std::string>(), "c"));
+      EXPECT_THAT(e["message"].get<std::string>(), ::testing::HasSubstr("at character 71"));
     }
   }
   EXPECT_TRUE(too_long) << tight.body;

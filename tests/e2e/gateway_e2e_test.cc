@@ -1,0 +1,352 @@
+// The whole gateway against real servers: campaigns go out through a real Kannel (fakesmsc as
+// the phone network) and a real SMTP server; delivery reports, replies and STOP come back
+// through Kannel's callbacks and a real IMAP mailbox into the person's conversation.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "adapters/email/mime_parser.h"
+#include "adapters/sms/kannel_webhooks.h"
+#include "tests/servers/imap_server.h"
+#include "tests/servers/kannel_server.h"
+#include "tests/servers/smtp_server.h"
+#include "tests/testutil/api_harness.h"
+
+namespace ogw::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+constexpr char kInboundSecret[] = "kannel-inbound-secret-0123456789";
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// Polls `done` for up to 15 s.
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 300; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+// The gateway of ApiTest, opened a second time with providers that belong to the bootstrapped
+// organisation (its id exists only after the first start), serving on a port chosen first so
+// that its public URL is known to the providers it calls back from.
+class GatewayE2eTest : public ApiTest {
+ protected:
+  void Reopen(const std::function<void(GatewayConfig&, const std::string& org)>& providers) {
+    org_ = Get("/v1/me", admin_token_).json.value("org_id", "");
+    ASSERT_FALSE(org_.empty());
+    client_.reset();
+    server_->Stop();
+    server_.reset();
+    runtime_.reset();
+    // The same port each time: Kannel is configured with the first one.
+    if (port_ == 0) port_ = FreePort();
+    ASSERT_NE(port_, 0);
+    const int port = port_;
+    config_.server.port = port;
+    config_.links.public_base_url = "http://127.0.0.1:" + std::to_string(port);
+    providers(config_, org_);
+    auto runtime = Runtime::Open(config_, &clock_);
+    ASSERT_TRUE(runtime.ok()) << runtime.status();
+    runtime_ = std::move(*runtime);
+    server_ = std::make_unique<ApiServer>(runtime_->Services(), config_.server);
+    ASSERT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(30, 0);
+    worker_ = runtime_->NewWorker();
+  }
+
+  void TearDown() override {
+    worker_.reset();
+    ApiTest::TearDown();
+  }
+
+  // Creates a campaign of `template_body` to everyone on `channel`, launches it and runs the
+  // worker until nothing is left to do; returns the campaign id.
+  std::string RunCampaign(const json& template_body, const std::string& channel) {
+    const std::string tmpl = CreateTemplate(template_body, admin_token_);
+    const std::string segment =
+        CreateSegment({{"name", "Everyone " + channel}, {"expression", "true"}}, admin_token_);
+    HttpResult created = Post("/v1/campaigns",
+                              {{"name", "Invitation"},
+                               {"template_id", tmpl},
+                               {"segment_id", segment},
+                               {"channel", channel}},
+                              admin_token_);
+    EXPECT_EQ(created.status, 201) << created.body;
+    const std::string id = created.json.value("id", "");
+    HttpResult launched = Post("/v1/campaigns/" + id + "/launch", json::object(), admin_token_);
+    EXPECT_EQ(launched.status, 202) << launched.body;
+    DrainWorker();
+    return id;
+  }
+
+  void DrainWorker() {
+    for (int i = 0; i < 20; ++i) {
+      auto handled = worker_->RunOnce();
+      ASSERT_TRUE(handled.ok()) << handled.status();
+      if (*handled == 0) break;
+    }
+  }
+
+  json Entries(const std::string& contact) {
+    return Get("/v1/contacts/" + contact + "/conversation", admin_token_)
+        .json.value("entries", json::array());
+  }
+  // The first entry of `kind` (newest first), or null.
+  json Find(const std::string& contact, const std::string& kind) {
+    for (const json& e : Entries(contact)) {
+      if (e["kind"] == kind) return e;
+    }
+    return nullptr;
+  }
+
+  // Whether fakesmsc has received a message containing `text`.
+  static bool Received(const KannelServer& kannel, const std::string& text) {
+    for (const FakeSmscMessage& m : kannel.ReceivedMessages()) {
+      // Long UCS-2 messages arrive as joined parts ("udh"), whose text is UTF-16BE.
+      const std::string decoded = m.type == "udh" ? m.Ucs2Text() : m.Text();
+      if (decoded.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  std::string org_;
+  int port_ = 0;
+  std::unique_ptr<DeliveryWorker> worker_;
+};
+
+TEST_F(GatewayE2eTest, SmsThroughKannelBothWays) {
+  // Kannel needs the gateway's URL for incoming SMS before it starts, and the gateway needs
+  // Kannel's sendsms URL: pick the gateway's port first.
+  Reopen([](GatewayConfig&, const std::string&) {});
+  const std::string provider = "kannel-berlin";
+  KannelServerOptions options;
+  options.sms_service_get_url = KannelSmsServiceGetUrl(
+      config_.links.public_base_url + "/v1/inbound/kannel/" + provider, kInboundSecret, provider);
+  KannelServer kannel(options);
+  ASSERT_TRUE(kannel.Start().ok()) << kannel.LogTails();
+  Reopen([&](GatewayConfig& c, const std::string& org) {
+    ProviderSettings p;
+    p.name = provider;
+    p.type = "kannel";
+    p.channels = {"sms"};
+    p.organisation = org;
+    p.url = kannel.SendsmsUrl();
+    p.username = kannel.username();
+    p.password = kannel.password();
+    p.from = "+4930123456";
+    p.inbound_secret = kInboundSecret;
+    c.delivery.providers = {p};
+  });
+
+  const std::string ana = CreateContact(
+      {{"name", "Ana"},
+       {"languages", {"fr"}},
+       {"addresses", {{{"kind", "phone"}, {"value", "+4915111111111"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string campaign = RunCampaign(
+      {{"name", "Roundtable"},
+       {"default_language", "fr"},
+       {"variants", {{"fr", {{"body", "Bonjour {{contact.name}}, table ronde jeudi à 18h."}}}}}},
+      "sms");
+
+  // The phone network got it. (The fake SMSC's line protocol carries a text message's lines
+  // as separate messages, so the opt-out line that follows arrives on its own.)
+  EXPECT_TRUE(Eventually([&] { return Received(kannel, "Bonjour Ana, table ronde jeudi à 18h."); }))
+      << kannel.LogTails();
+  EXPECT_THAT(kannel.ReceivedMessages()[0].to, HasSubstr("4915111111111"));
+
+  // Kannel's delivery report reaches the gateway: the campaign counts it, the log shows it.
+  EXPECT_TRUE(Eventually([&] {
+    return Get("/v1/campaigns/" + campaign, admin_token_).json["stats"].value("delivered", 0) ==
+           1;
+  })) << Get("/v1/campaigns/" + campaign, admin_token_).body << kannel.LogTails();
+  // Kannel reports "accepted by the SMSC" and "delivered", not always in that order.
+  EXPECT_TRUE(Eventually([&] {
+    for (const json& e : Entries(ana)) {
+      if (e["kind"] == "status" && e["state"] == "delivered") return true;
+    }
+    return false;
+  }));
+  json out = Find(ana, "out");
+  ASSERT_TRUE(out.is_object());
+  EXPECT_EQ(out["campaign"], campaign);
+
+  // Ana answers from her phone: the reply is in her conversation.
+  ASSERT_TRUE(kannel.SendMo("+4915111111111", "+4930123456", "Merci, je viendrai").ok());
+  EXPECT_TRUE(Eventually([&] {
+    json in = Find(ana, "in");
+    return in.is_object() && in["text"] == "Merci, je viendrai";
+  })) << Entries(ana).dump() << kannel.LogTails();
+  json in = Find(ana, "in");
+  EXPECT_EQ(in["provider"], provider);
+
+  // STOP withdraws consent at once and brings one confirmation, in French.
+  ASSERT_TRUE(kannel.SendMo("+4915111111111", "+4930123456", "STOP").ok());
+  EXPECT_TRUE(Eventually([&] {
+    return Get("/v1/contacts/" + ana, admin_token_).json["addresses"][0].value("opted_out", false);
+  }));
+  DrainWorker();
+  EXPECT_TRUE(Eventually([&] { return Received(kannel, "désabonné"); })) << kannel.LogTails();
+}
+
+TEST_F(GatewayE2eTest, EmailThroughSmtpAndImapBothWays) {
+  SmtpServerOptions smtp_options;
+  smtp_options.reject = {"gone@b.example"};
+  SmtpServer smtp(smtp_options);
+  ASSERT_TRUE(smtp.Start().ok());
+  ImapServer imap;
+  ASSERT_TRUE(imap.Start().ok()) << imap.LogTail();
+  Reopen([&](GatewayConfig& c, const std::string& org) {
+    ProviderSettings p;
+    p.name = "mail-berlin";
+    p.type = "smtp";
+    p.channels = {"email"};
+    p.organisation = org;
+    p.url = smtp.Url();
+    p.starttls = "none";
+    p.from = "embassy@berlin.example";
+    p.from_name = "Botschaft Berlin";
+    p.imap_url = imap.Url();
+    p.imap_username = imap.username();
+    p.imap_password = imap.password();
+    c.delivery.providers = {p};
+    c.inbound.reply_domain = "replies.berlin.example";
+  });
+
+  const std::string ana = CreateContact(
+      {{"name", "Ana"},
+       {"addresses", {{{"kind", "email"}, {"value", "ana@a.example"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string bob = CreateContact(
+      {{"name", "Bob"},
+       {"addresses", {{{"kind", "email"}, {"value", "bob@b.example"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string gone = CreateContact(
+      {{"name", "Gone"},
+       {"addresses", {{{"kind", "email"}, {"value", "gone@b.example"}, {"consent", "granted"}}}}},
+      admin_token_);
+  RunCampaign({{"name", "Survey"},
+               {"default_language", "en"},
+               {"variants",
+                {{"en",
+                  {{"subject", "Diaspora survey"},
+                   {"body", "Dear {{contact.name}}, please take **our survey**."}}}}}},
+              "email");
+
+  // Two arrive (the third address is refused at RCPT: a hard bounce, marked invalid at once).
+  ASSERT_EQ(smtp.Received().size(), 2u);
+  EXPECT_EQ(Get("/v1/contacts/" + gone, admin_token_).json["addresses"][0]["invalid"], true);
+  std::string to_ana;
+  for (const ReceivedEmail& e : smtp.Received()) {
+    if (e.rcpt_tos == std::vector<std::string>{"ana@a.example"}) to_ana = e.data;
+  }
+  ASSERT_FALSE(to_ana.empty());
+  EXPECT_THAT(to_ana, HasSubstr("Subject: Diaspora survey"));
+  EXPECT_THAT(to_ana, HasSubstr("multipart/alternative"));
+  EXPECT_THAT(to_ana, HasSubstr("<strong>our survey</strong>"));
+  EXPECT_THAT(to_ana, HasSubstr("List-Unsubscribe: <" + config_.links.public_base_url + "/u/"));
+  EXPECT_THAT(to_ana, HasSubstr("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+  const std::string reply_to =
+      "reply+" + runtime_->tokens().ReplyToken(org_, ana) + "@replies.berlin.example";
+  EXPECT_THAT(to_ana, HasSubstr(reply_to));
+  json out = Find(ana, "out");
+  ASSERT_TRUE(out.is_object());
+  const std::string message_id = out["provider_message_id"];
+  EXPECT_THAT(message_id, HasSubstr("@berlin.example"));
+
+  // Ana replies from another address of hers, quoting the message: the reply token threads it
+  // to her, and only what she wrote is kept.
+  const std::string reply =
+      "From: Ana Work <ana@work.example>\r\n"
+      "To: " + reply_to + "\r\n"
+      "Subject: Re: Diaspora survey\r\n"
+      "Message-ID: <reply-1@work.example>\r\n"
+      "In-Reply-To: <" + message_id + ">\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n"
+      "\r\n"
+      "Done, thank you!\r\n"
+      "\r\n"
+      "On Mon, 30 Nov 2026, Botschaft Berlin wrote:\r\n"
+      "> Dear Ana, please take our survey.\r\n";
+  ASSERT_TRUE(imap.Deliver(reply).ok());
+  // A bounce of Bob's message, as a mail server sends it later (RFC 3464).
+  std::string bob_message_id;
+  for (const json& e : Entries(bob)) {
+    if (e["kind"] == "out") bob_message_id = e["provider_message_id"];
+  }
+  ASSERT_FALSE(bob_message_id.empty());
+  const std::string bounce =
+      "From: Mail Delivery System <MAILER-DAEMON@mx.b.example>\r\n"
+      "To: embassy@berlin.example\r\n"
+      "Subject: Undelivered Mail Returned to Sender\r\n"
+      "Message-ID: <bounce-1@mx.b.example>\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n"
+      "\r\n"
+      "--b1\r\nContent-Type: text/plain\r\n\r\nThe mailbox does not exist.\r\n"
+      "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+      "Reporting-MTA: dns; mx.b.example\r\n\r\n"
+      "Final-Recipient: rfc822; bob@b.example\r\n"
+      "Action: failed\r\n"
+      "Status: 5.1.1\r\n"
+      "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
+      "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+      "Message-ID: <" + bob_message_id + ">\r\n"
+      "Subject: Diaspora survey\r\n"
+      "--b1--\r\n";
+  ASSERT_TRUE(imap.Deliver(bounce).ok());
+
+  auto mailboxes = runtime_->NewMailboxWatcher();
+  ASSERT_TRUE(mailboxes->PollAllOnce().ok());
+  json in = Find(ana, "in");
+  ASSERT_TRUE(in.is_object()) << Entries(ana).dump();
+  EXPECT_EQ(in["text"], "Done, thank you!");
+  EXPECT_EQ(in["subject"], "Re: Diaspora survey");
+  EXPECT_EQ(in["address"], "ana@work.example");
+  json bob_contact = Get("/v1/contacts/" + bob, admin_token_).json;
+  EXPECT_EQ(bob_contact["addresses"][0]["invalid"], true);
+  json status = Find(bob, "status");
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["state"], "failed");
+  EXPECT_EQ(status["code"], "5.1.1");
+  // Both were acknowledged only once stored: nothing left unseen, and a second poll adds
+  // nothing.
+  auto unseen = imap.Search("UNSEEN");
+  ASSERT_TRUE(unseen.ok());
+  EXPECT_TRUE(unseen->empty());
+  const size_t entries = Entries(ana).size();
+  ASSERT_TRUE(mailboxes->PollAllOnce().ok());
+  EXPECT_EQ(Entries(ana).size(), entries);
+}
+
+}  // namespace
+}  // namespace ogw::testing
