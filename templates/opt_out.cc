@@ -10,25 +10,31 @@ struct Entry {
   std::string_view language;
   std::string_view chat;   // SMS, WhatsApp, Telegram, Messenger.
   std::string_view email;
+  std::string_view unsubscribe;  // The text of the e-mail's one-click unsubscribe link.
 };
 
 // Keywords are those the inbound opt-out parser recognises in each language.
 constexpr std::array<Entry, 10> kCatalogue = {{
-    {"en", "Reply STOP to unsubscribe.", "To stop receiving these e-mails, reply STOP."},
+    {"en", "Reply STOP to unsubscribe.", "To stop receiving these e-mails, reply STOP.",
+     "Unsubscribe"},
     {"fr", "Répondez STOP pour vous désabonner.",
-     "Pour ne plus recevoir ces e-mails, répondez STOP."},
+     "Pour ne plus recevoir ces e-mails, répondez STOP.", "Se désabonner"},
     {"es", "Responda STOP para darse de baja.",
-     "Para dejar de recibir estos correos, responda STOP."},
-    {"pt", "Responda PARE para cancelar.", "Para deixar de receber estes e-mails, responda PARE."},
+     "Para dejar de recibir estos correos, responda STOP.", "Darse de baja"},
+    {"pt", "Responda PARE para cancelar.", "Para deixar de receber estes e-mails, responda PARE.",
+     "Cancelar a subscrição"},
     {"de", "Antworten Sie STOP, um sich abzumelden.",
-     "Um diese E-Mails nicht mehr zu erhalten, antworten Sie STOP."},
-    {"ar", "أرسل توقف لإلغاء الاشتراك.", "لإيقاف استلام هذه الرسائل، أرسل توقف."},
-    {"ru", "Ответьте СТОП, чтобы отписаться.", "Чтобы не получать эти письма, ответьте СТОП."},
+     "Um diese E-Mails nicht mehr zu erhalten, antworten Sie STOP.", "Abmelden"},
+    {"ar", "أرسل توقف لإلغاء الاشتراك.", "لإيقاف استلام هذه الرسائل، أرسل توقف.",
+     "إلغاء الاشتراك"},
+    {"ru", "Ответьте СТОП, чтобы отписаться.", "Чтобы не получать эти письма, ответьте СТОП.",
+     "Отписаться"},
     {"ka", "გამოწერის გასაუქმებლად უპასუხეთ STOP.",
-     "ამ წერილების შეწყვეტისთვის უპასუხეთ STOP."},
-    {"el", "Απαντήστε STOP για διαγραφή.", "Για να μη λαμβάνετε αυτά τα μηνύματα, απαντήστε STOP."},
+     "ამ წერილების შეწყვეტისთვის უპასუხეთ STOP.", "გამოწერის გაუქმება"},
+    {"el", "Απαντήστε STOP για διαγραφή.", "Για να μη λαμβάνετε αυτά τα μηνύματα, απαντήστε STOP.",
+     "Διαγραφή"},
     {"it", "Rispondi STOP per annullare l'iscrizione.",
-     "Per non ricevere più queste e-mail, rispondi STOP."},
+     "Per non ricevere più queste e-mail, rispondi STOP.", "Annulla l'iscrizione"},
 }};
 
 const Entry& Lookup(std::string_view language) {
@@ -41,13 +47,17 @@ const Entry& Lookup(std::string_view language) {
 
 }  // namespace
 
-std::string OptOutText(RenderChannel channel, std::string_view language) {
+std::string OptOutText(RenderChannel channel, std::string_view language,
+                       std::string_view unsubscribe_url) {
   const Entry& e = Lookup(language);
   switch (channel) {
     case RenderChannel::kBulletin:
       return "";
     case RenderChannel::kEmail:
-      return std::string(e.email);
+      if (unsubscribe_url.empty()) return std::string(e.email);
+      // Angle brackets keep the URL one destination whatever it holds.
+      return std::string(e.email) + " [" + std::string(e.unsubscribe) + "](<" +
+             std::string(unsubscribe_url) + ">)";
     default:
       return std::string(e.chat);
   }

@@ -18,12 +18,6 @@
 namespace ogw {
 namespace {
 
-struct GObjectUnref {
-  void operator()(gpointer object) const { g_object_unref(object); }
-};
-template <typename T>
-using GRef = std::unique_ptr<T, GObjectUnref>;
-
 struct GFree {
   void operator()(gpointer memory) const { g_free(memory); }
 };

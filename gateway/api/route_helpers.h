@@ -48,4 +48,24 @@ inline ApiResponse NotFound(std::string_view what) {
   return Problem(404, "Not found", std::string(what) + " not found");
 }
 
+// The contact `id` if the caller's scope covers it. Contacts outside the scope are reported
+// exactly like missing ones (404), so their existence does not leak.
+inline std::optional<StoredContact> ScopedContact(RequestContext& ctx, const std::string& id,
+                                                  ApiResponse* problem) {
+  if (!IsWellFormedId(id, "c")) {
+    *problem = NotFound("contact");
+    return std::nullopt;
+  }
+  auto stored = ctx.services.contacts->Get(ctx.principal.org_id, id);
+  if (!stored.ok()) {
+    *problem = ProblemFromStatus(stored.status());
+    return std::nullopt;
+  }
+  if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
+    *problem = NotFound("contact");
+    return std::nullopt;
+  }
+  return std::move(**stored);
+}
+
 }  // namespace ogw

@@ -23,24 +23,9 @@ ApiResponse InvalidContact(const std::vector<FieldError>& errors) {
                  errors.front().field, problems);
 }
 
-// Loads the contact named in the path if the caller's scope covers it. Contacts outside the
-// scope are reported exactly like missing ones, so their existence does not leak.
+// The contact named in the path, if the caller's scope covers it.
 std::optional<StoredContact> VisibleContact(RequestContext& ctx, ApiResponse* out) {
-  const std::string& id = ctx.params[0];
-  if (!IsWellFormedId(id, "c")) {
-    *out = NotFound("contact");
-    return std::nullopt;
-  }
-  auto stored = ctx.services.contacts->Get(ctx.principal.org_id, id);
-  if (!stored.ok()) {
-    *out = ProblemFromStatus(stored.status());
-    return std::nullopt;
-  }
-  if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
-    *out = NotFound("contact");
-    return std::nullopt;
-  }
-  return std::move(**stored);
+  return ScopedContact(ctx, ctx.params[0], out);
 }
 
 // Checks that `post_id` exists and is the caller's; officers must name one of their posts.

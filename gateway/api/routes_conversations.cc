@@ -14,25 +14,6 @@ nlohmann::json EntryJson(const ConversationEntry& e) {
   return j;
 }
 
-// The contact of the {id} parameter when the caller's scope covers it; nullopt with a 404.
-std::optional<StoredContact> ScopedContact(RequestContext& ctx, const std::string& id,
-                                           ApiResponse* problem) {
-  if (!IsWellFormedId(id, "c")) {
-    *problem = NotFound("contact");
-    return std::nullopt;
-  }
-  auto stored = ctx.services.contacts->Get(ctx.principal.org_id, id);
-  if (!stored.ok()) {
-    *problem = ProblemFromStatus(stored.status());
-    return std::nullopt;
-  }
-  if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
-    *problem = NotFound("contact");
-    return std::nullopt;
-  }
-  return **stored;
-}
-
 // ?before= must be an entry id when present.
 bool ReadBefore(const RequestContext& ctx, std::string* before, ApiResponse* problem) {
   *before = ctx.Query("before");

@@ -53,13 +53,10 @@ ApiResponse EnqueueMessage(RequestContext& ctx, const nlohmann::json& body) {
   if (!r.Finish().ok()) return InvalidFields(r);
 
   const std::string& org = ctx.principal.org_id;
-  if (!IsWellFormedId(contact_id, "c")) return NotFound("contact");
-  auto stored = ctx.services.contacts->Get(org, contact_id);
-  if (!stored.ok()) return ProblemFromStatus(stored.status());
-  if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
-    return NotFound("contact");
-  }
-  const Contact& contact = (*stored)->contact;
+  ApiResponse problem;
+  auto stored = ScopedContact(ctx, contact_id, &problem);
+  if (!stored) return problem;
+  const Contact& contact = stored->contact;
   std::string reason;
   const int index = DirectAddress(contact, *channel, &reason);
   if (index < 0) return Problem(422, "Invalid input", reason, "channel", {{"channel", reason}});

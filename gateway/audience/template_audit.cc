@@ -128,7 +128,8 @@ Recipient RecipientFor(const Contact& c, const nlohmann::json& extra) {
 absl::StatusOr<RenderedMessage> RenderFor(
     const TemplateRenderer& renderer, const Template& t, const Contact& contact,
     RenderChannel channel, std::string_view post_default_language, const nlohmann::json& extra,
-    const std::function<std::string(std::string_view url, size_t index)>& rewrite_link) {
+    const std::function<std::string(std::string_view url, size_t index)>& rewrite_link,
+    std::string_view unsubscribe_url) {
   Recipient recipient = RecipientFor(contact, extra);
   RenderRequest request;
   request.channel = channel;
@@ -138,7 +139,7 @@ absl::StatusOr<RenderedMessage> RenderFor(
   // first pass without it finds that language (parsed templates are cached, so it is cheap).
   // Links are rewritten in the final pass only, so each is minted once.
   ASSIGN_OR_RETURN(RenderedMessage probe, renderer.Render(t, request));
-  request.opt_out_text = OptOutText(channel, probe.body_language);
+  request.opt_out_text = OptOutText(channel, probe.body_language, unsubscribe_url);
   if (request.opt_out_text.empty() && !rewrite_link) return probe;
   request.rewrite_link = rewrite_link;
   return renderer.Render(t, request);

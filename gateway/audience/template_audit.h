@@ -30,7 +30,8 @@ std::string_view RenderChannelName(RenderChannel channel);
 absl::StatusOr<RenderedMessage> RenderFor(
     const TemplateRenderer& renderer, const Template& t, const Contact& contact,
     RenderChannel channel, std::string_view post_default_language, const nlohmann::json& extra,
-    const std::function<std::string(std::string_view url, size_t index)>& rewrite_link = nullptr);
+    const std::function<std::string(std::string_view url, size_t index)>& rewrite_link = nullptr,
+    std::string_view unsubscribe_url = "");
 
 struct AuditOptions {
   std::vector<RenderChannel> channels;

@@ -335,8 +335,14 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
         return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
       };
     }
+    // E-mail carries the person's one-click unsubscribe link, in the body and the header.
+    if (channel == Channel::kEmail && deps_.tokens != nullptr) {
+      p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
+                              deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
+    }
     auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
-                              PostLanguage(batch, c.post_id), campaign.variables, track);
+                              PostLanguage(batch, c.post_id), campaign.variables, track,
+                              p.out.unsubscribe_url);
     if (!rendered.ok()) {
       return settle(Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
     }
@@ -350,8 +356,10 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
       p.out.reply_to =
           "reply+" + deps_.tokens->ReplyToken(batch.org_id, c.id) + "@" + deps_.reply_domain;
     }
-    p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
-                            deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
+    if (p.out.unsubscribe_url.empty()) {  // Direct messages: the header only.
+      p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
+                              deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
+    }
   }
   if (channel == Channel::kSms) {
     auto info = AnalyzeSms(p.out.text);

@@ -276,6 +276,10 @@ TEST_F(GatewayE2eTest, EmailThroughSmtpAndImapBothWays) {
   EXPECT_THAT(to_ana, HasSubstr("<strong>our survey</strong>"));
   EXPECT_THAT(to_ana, HasSubstr("List-Unsubscribe: <" + config_.links.public_base_url + "/u/"));
   EXPECT_THAT(to_ana, HasSubstr("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+  // The body links to the same page.
+  auto parsed = ParseEmail(to_ana);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(parsed->message.text, HasSubstr(config_.links.public_base_url + "/u/"));
   const std::string reply_to =
       "reply+" + runtime_->tokens().ReplyToken(org_, ana) + "@replies.berlin.example";
   EXPECT_THAT(to_ana, HasSubstr(reply_to));

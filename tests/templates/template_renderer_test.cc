@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "templates/markdown_render.h"
+#include "templates/opt_out.h"
 
 namespace ogw {
 namespace {
@@ -450,4 +451,17 @@ TEST_F(TemplateRendererTest, ReferencedVariablesCoverAllVariantsAndFields) {
 }
 
 }  // namespace
+TEST(OptOutTextTest, EmailLinksToTheOneClickUnsubscribeInTheRecipientsLanguage) {
+  const std::string url = "https://gw.example.org/u/org_1.c_2.email.abc";
+  EXPECT_EQ(OptOutText(RenderChannel::kEmail, "en"),
+            "To stop receiving these e-mails, reply STOP.");
+  EXPECT_EQ(OptOutText(RenderChannel::kEmail, "fr-CA", url),
+            "Pour ne plus recevoir ces e-mails, répondez STOP. [Se désabonner](<" + url + ">)");
+  auto html = RenderMarkdown(OptOutText(RenderChannel::kEmail, "en", url), TextFormat::kHtml);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("<a href=\"" + url + "\">Unsubscribe</a>"), std::string::npos) << *html;
+  // SMS and chat name the keyword only.
+  EXPECT_EQ(OptOutText(RenderChannel::kSms, "en", url), "Reply STOP to unsubscribe.");
+}
+
 }  // namespace ogw

@@ -262,6 +262,19 @@ TEST_F(ConversationsApiTest, SentMessagesAndDeliveryReportsAreInTheLog) {
             403);
 }
 
+TEST_F(ConversationsApiTest, ClicksOnPersonalLinksAreInTheConversation) {
+  auto token = runtime_->links().Mint({org_, "cmp_none", ana_, 2}, "https://survey.example.org/q");
+  ASSERT_TRUE(token.ok()) << token.status();
+  HttpResult click = Get("/l/" + *token, "");
+  ASSERT_EQ(click.status, 302);
+  json entries = Entries(ana_);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0]["kind"], "click");
+  EXPECT_EQ(entries[0]["campaign"], "cmp_none");
+  EXPECT_EQ(entries[0]["link"], "2");
+  EXPECT_EQ(entries[0]["url"], "https://survey.example.org/q");
+}
+
 TEST_F(ConversationsApiTest, OneClickUnsubscribeWithdrawsEmailConsent) {
   const std::string token = runtime_->tokens().UnsubscribeToken(org_, ana_, "email");
   HttpResult page = Get("/u/" + token, "");
