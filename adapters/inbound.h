@@ -20,9 +20,16 @@ struct InboundMessage {
   std::string text;                 // What the person wrote (e-mail: quoted history stripped).
   std::string subject;              // E-mail only.
   // E-mail threading, strongest first: the token of a reply+<token>@ address, then the
-  // Message-IDs of In-Reply-To and References (without angle brackets).
+  // Message-IDs of In-Reply-To and References (without angle brackets; References from the
+  // last, the parent, back). As the sender wrote them: unverified.
   std::string reply_token;
   std::vector<std::string> references;
+  // Gateway message ids ("<campaign>:<index>" or a direct message id) of the gateway's own
+  // messages this one answers, strongest first, each verified by the channel's layer (e-mail:
+  // the Message-IDs of `references` whose signature checks for the receiving provider). The
+  // pipeline trusts them, so a parser leaves this empty and only code that verified an id
+  // fills it; ids of another organisation's messages lead nowhere.
+  std::vector<std::string> answers;
   int64_t received_at_ms = 0;       // Provider's time when known, else 0 (the gateway's clock).
   // Sent by a machine on the person's behalf (out-of-office, vacation responder): kept in the
   // conversation, but neither an answer nor a keyword.

@@ -8,11 +8,15 @@
 //      meanwhile a direct message (the priority lane) is queued every 100 ms and its time to
 //      reach the sink is measured.
 // Messages are rendered at send time from a template, for contacts stored in Redis (--contacts,
-// default 50,000; campaign recipients cycle over them), exactly as in production.
+// default 50,000; campaign recipients cycle over them), exactly as in production: the worker is
+// built as Runtime::NewWorker builds it (conversation log: every sent message is noted in its
+// person's conversation; metrics; tracked links; person tokens and reply domain). Each drain
+// also reports the CPU spent per message by this process (worker and sink) and by Redis.
+// --conversations 0 leaves the conversation log out, for comparison with older figures only.
 //
 //   ./build-bench/bench/queue_bench [--messages N] [--contacts N] [--threads N] [--group N]
 //                                   [--slow-ms N] [--slow-threads N] [--slow-group N]
-//                                   [--launch-contacts N]
+//                                   [--launch-contacts N] [--conversations 0|1]
 
 #include <algorithm>
 #include <atomic>
@@ -26,7 +30,10 @@
 #include "gateway/campaigns/campaign_launcher.h"
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/contacts/contact_store.h"
+#include "gateway/conversations/conversation_log.h"
 #include "gateway/delivery/delivery_worker.h"
+#include "gateway/inbound/person_tokens.h"
+#include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "queue/delivery_queue.h"
 #include "tests/testutil/http_sink.h"
@@ -43,6 +50,10 @@ struct Setup {
   std::unique_ptr<CampaignStore> campaigns;
   std::unique_ptr<DeliveryQueue> queue;
   std::unique_ptr<ProviderRateLimiter> rates;
+  std::unique_ptr<ConversationLog> conversations;  // Null with --conversations 0.
+  std::unique_ptr<TrackedLinks> links;
+  std::unique_ptr<PersonTokens> tokens;
+  GatewayMetrics metrics;
   TemplateRenderer renderer;
   std::string org;
   std::string template_id;
@@ -123,6 +134,8 @@ struct DrainResult {
   double seconds = 0;
   double per_second = 0;
   int64_t sent = 0;
+  double process_cpu_us = 0;  // Per message: this process (worker threads and the sink).
+  double redis_cpu_us = 0;    // Per message: redis-server.
   std::vector<double> direct_latency_ms;
 };
 
@@ -169,6 +182,13 @@ DrainResult Drain(Setup& s, testing::HttpSink& sink, size_t messages, int64_t de
   deps.orgs = s.orgs.get();
   deps.providers = &registry;
   deps.rate_limiter = s.rates.get();
+  // As Runtime::NewWorker sets them (inbound only acts on a provider's opt-out answer).
+  deps.metrics = &s.metrics;
+  deps.links = s.links.get();
+  deps.public_base_url = "https://gw.example.org";
+  deps.conversations = s.conversations.get();
+  deps.tokens = s.tokens.get();
+  deps.reply_domain = "reply.example.org";
   WorkerOptions options;
   options.threads = threads;
   options.group_size = group;
@@ -176,6 +196,8 @@ DrainResult Drain(Setup& s, testing::HttpSink& sink, size_t messages, int64_t de
   DeliveryWorker worker(deps, options);
 
   const uint64_t requests_before = sink.requests();
+  const double cpu_before = ProcessCpuSeconds();
+  const double redis_before = s.redis.CpuSeconds();
   Stopwatch watch;
   worker.Start();
   std::atomic<bool> done{false};
@@ -196,6 +218,8 @@ DrainResult Drain(Setup& s, testing::HttpSink& sink, size_t messages, int64_t de
   while (Pending(s, campaign) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   DrainResult result;
   result.seconds = watch.Seconds();
+  result.process_cpu_us = (ProcessCpuSeconds() - cpu_before) * 1e6 / static_cast<double>(messages);
+  result.redis_cpu_us = (s.redis.CpuSeconds() - redis_before) * 1e6 / static_cast<double>(messages);
   done = true;
   prober.join();
   worker.Stop();
@@ -232,6 +256,11 @@ int Main(int argc, char** argv) {
   s.campaigns = std::make_unique<CampaignStore>(pool, s.clock);
   s.queue = std::make_unique<DeliveryQueue>(pool, s.clock);
   s.rates = std::make_unique<ProviderRateLimiter>(pool, s.clock);
+  if (FlagValue(argc, argv, "--conversations", 1) != 0) {
+    s.conversations = std::make_unique<ConversationLog>(pool, s.clock);
+  }
+  s.links = std::make_unique<TrackedLinks>(pool, s.clock, "bench-link-secret", 90 * 86400);
+  s.tokens = std::make_unique<PersonTokens>("bench-link-secret");
   auto org = s.orgs->CreateOrganisation("Bench Ministry", "en");
   Check(org.status(), "org");
   s.org = org->id;
@@ -278,16 +307,26 @@ int Main(int argc, char** argv) {
   std::printf("drain to instant sink: %lld sent in %.2f s = %.0f messages/s (%zu threads, "
               "group %zu)\n",
               static_cast<long long>(fast.sent), fast.seconds, fast.per_second, threads, group);
+  std::printf("  CPU per message: %.1f us gateway + sink, %.1f us redis\n", fast.process_cpu_us,
+              fast.redis_cpu_us);
   // 3. Drain to a slow sink, with direct messages alongside.
   DrainResult slow = Drain(s, sink, messages, slow_ms, slow_threads, slow_group, true);
   std::printf("drain to %lld ms sink: %lld sent in %.2f s = %.0f messages/s (%zu threads, "
               "group %zu)\n",
               static_cast<long long>(slow_ms), static_cast<long long>(slow.sent), slow.seconds,
               slow.per_second, slow_threads, slow_group);
+  std::printf("  CPU per message: %.1f us gateway + sink, %.1f us redis\n", slow.process_cpu_us,
+              slow.redis_cpu_us);
   std::printf("direct messages during the drain: %zu, latency p50 %.0f ms, p99 %.0f ms, max "
               "%.0f ms\n",
               slow.direct_latency_ms.size(), Percentile(slow.direct_latency_ms, 0.5),
               Percentile(slow.direct_latency_ms, 0.99), Percentile(slow.direct_latency_ms, 1.0));
+  if (s.conversations) {
+    // Every sent message is noted: each contact got messages / contacts of each drain.
+    auto log = s.conversations->Read(s.org, s.contact_ids[0], "", 1000);
+    Check(log.status(), "conversation");
+    std::printf("conversation of the first contact: %zu entries\n", log->size());
+  }
 
   // 4. A whole launch over stored contacts.
   const size_t launch_contacts =

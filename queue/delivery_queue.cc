@@ -140,6 +140,10 @@ return out
 // language.
 // `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
 // "contact|channel|address" (dead).
+// The campaign bitmaps are written with one BITFIELD per bitmap and group (up to 500 bits per
+// call) rather than one SETBIT per message: the previous bits decide, message by message,
+// exactly as SETBIT's answers did (first whether the outcome is fresh, then whether a sent
+// message is counted).
 const RedisScript kRecordScript(R"lua(
 local tag = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -163,6 +167,41 @@ local function count(p, field)
   local c = counts[p]
   c[field] = (c[field] or 0) + 1
 end
+-- Bits to set, per bitmap key (in first-use order): their indexes and the outcome (position
+-- in ARGV) each belongs to.
+local function collector() return {keys = {}, by = {}} end
+local function add(col, key, idx, at)
+  local g = col.by[key]
+  if not g then
+    g = {idx = {}, at = {}}
+    col.by[key] = g
+    col.keys[#col.keys + 1] = key
+  end
+  g.idx[#g.idx + 1] = idx
+  g.at[#g.at + 1] = at
+end
+-- Sets the collected bits; calls fn(outcome position, previous bit) for each, in order.
+local function set_bits(col, fn)
+  for _, key in ipairs(col.keys) do
+    local g = col.by[key]
+    local i = 1
+    while i <= #g.idx do
+      local last = math.min(#g.idx, i + 499)
+      local args = {'BITFIELD', key}
+      for j = i, last do
+        args[#args + 1] = 'SET'
+        args[#args + 1] = 'u1'
+        args[#args + 1] = g.idx[j]
+        args[#args + 1] = 1
+      end
+      local old = redis.call(unpack(args))
+      if fn then
+        for j = i, last do fn(g.at[j], old[j - i + 1]) end
+      end
+      i = last + 1
+    end
+  end
+end
 local function settled(p)
   local s = redis.call('HMGET', p .. ':stats', 'sent', 'failed', 'dead', 'cancelled')
   local sum = 0
@@ -173,29 +212,35 @@ local function settled(p)
     redis.call('ZREM', KEYS[6], string.sub(p, #tag + 6))
   end
 end
+-- 1. Which outcomes are fresh: a chunk's message whose done bit was clear, a lane item still
+-- in its lane.
+local fresh = {}
+local done = collector()
 for i = 3, #ARGV, 13 do
-  local kind, lane, cmp, idx = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
-  local code, reason, extra, person = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
-  local language = ARGV[i + 12]
-  local fresh = true
+  local lane = ARGV[i + 1]
   if lane == 'c' then
-    if redis.call('SETBIT', keys_of(cmp).done, idx, 1) == 1 then fresh = false end
+    add(done, keys_of(ARGV[i + 2]).done, ARGV[i + 3], i)
   elseif lane == 's' then
-    fresh = redis.call('ZREM', KEYS[1], member) == 1
+    fresh[i] = redis.call('ZREM', KEYS[1], ARGV[i + 5]) == 1
   else
-    fresh = redis.call('ZREM', KEYS[2], member) == 1
+    fresh[i] = redis.call('ZREM', KEYS[2], ARGV[i + 5]) == 1
   end
-  if fresh then
+end
+set_bits(done, function(at, old) fresh[at] = old == 0 end)
+-- 2. What became of each fresh one.
+local sent = collector()
+local fin = collector()
+for i = 3, #ARGV, 13 do
+  if fresh[i] then
+    local kind, cmp, idx = ARGV[i], ARGV[i + 2], ARGV[i + 3]
+    local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+    local code, reason, extra, person = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
     counted = counted + 1
     if cmp ~= '' then
       local k = keys_of(cmp)
       local p = k.p
       if kind == 'sent' then
-        if redis.call('SETBIT', k.sent, idx, 1) == 0 then
-          count(p, 'sent')
-          if language ~= '' then count(p, 'language:' .. language) end
-        end
+        add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
       elseif kind == 'failed' then
         count(p, 'failed')
         redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
@@ -217,7 +262,7 @@ for i = 3, #ARGV, 13 do
         count(p, 'cancelled')
       end
       if kind == 'sent' or kind == 'failed' or kind == 'dead' or kind == 'dropped' then
-        redis.call('SETBIT', k.fin, idx, 1)
+        add(fin, k.fin, idx, i)
       end
       touched[p] = true
     else
@@ -254,6 +299,15 @@ for i = 3, #ARGV, 13 do
     end
   end
 end
+-- A sent bit that was already set is never counted twice.
+set_bits(sent, function(at, old)
+  if old == 0 then
+    local p = keys_of(ARGV[at + 2]).p
+    count(p, 'sent')
+    if ARGV[at + 12] ~= '' then count(p, 'language:' .. ARGV[at + 12]) end
+  end
+end)
+set_bits(fin, nil)
 for p, c in pairs(counts) do
   for field, n in pairs(c) do redis.call('HINCRBY', p .. ':stats', field, n) end
 end

@@ -149,7 +149,18 @@ class Session {
     curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, config_.verify_peer ? 1L : 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, config_.verify_peer ? 2L : 0L);
-    if (!tls_now) curl_easy_setopt(curl_, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+    if (!config_.ca_file.empty()) {
+      // The bundle replaces the system's trust: Debian's libcurl also has a built-in CA path,
+      // which would go on trusting every public CA next to it.
+      curl_easy_setopt(curl_, CURLOPT_CAINFO, config_.ca_file.c_str());
+      curl_easy_setopt(curl_, CURLOPT_CAPATH, nullptr);
+    }
+    if (!tls_now) {
+      const long use_ssl = config_.starttls == "none"  ? CURLUSESSL_NONE
+                           : config_.starttls == "try" ? CURLUSESSL_TRY
+                                                       : CURLUSESSL_ALL;
+      curl_easy_setopt(curl_, CURLOPT_USE_SSL, use_ssl);
+    }
     const CURLcode code = curl_easy_perform(curl_);
     if (code != CURLE_OK) return ConnectError(code);
     if (curl_easy_getinfo(curl_, CURLINFO_ACTIVESOCKET, &socket_) != CURLE_OK ||
@@ -349,6 +360,9 @@ absl::StatusOr<std::unique_ptr<ImapPoller>> ImapPoller::Create(ImapConfig config
     return absl::InvalidArgumentError("imap " + config.name + ": " + std::string(problem));
   };
   if (config.username.empty()) return invalid("username is empty");
+  if (config.starttls != "none" && config.starttls != "try" && config.starttls != "required") {
+    return invalid("starttls must be none, try or required");
+  }
   if (config.timeout_ms <= 0) return invalid("timeout_ms must be positive");
   if (config.max_per_poll <= 0) return invalid("max_per_poll must be positive");
   if (config.max_message_bytes == 0) return invalid("max_message_bytes must be positive");

@@ -24,6 +24,11 @@ struct ImapConfig {
   std::string password;     // Secret: never logged, never in a Status.
   int timeout_ms = 30000;   // Bounds connecting and logging in, then each IMAP command.
   bool verify_peer = true;  // Check the server's TLS certificate and host name.
+  std::string ca_file;      // PEM bundle trusted for the server; empty: the system's.
+  // imap:// only: "required" (the default) refuses to log in unless STARTTLS succeeded, so a
+  // network that strips STARTTLS from the server's capabilities never sees the password;
+  // "try" upgrades when offered; "none" stays plain (a mailbox on the same host).
+  std::string starttls = "required";
   int max_per_poll = 100;   // Messages handed to the handler per PollOnce at most.
   // Larger messages are not handed over (they would not parse: kMaxEmailBytes); they are
   // marked \Seen and logged with their UID and size so they do not come back every poll.

@@ -146,8 +146,9 @@ absl::StatusOr<BuiltEmail> BuildEmail(const OutboundMessage& message, const Mime
   RETURN_IF_ERROR(CheckHeaderValue("message_id", message.message_id));
   if (!message.reply_to.empty()) RETURN_IF_ERROR(CheckAddress("reply_to", message.reply_to));
   RETURN_IF_ERROR(CheckUnsubscribe(message));
-  ASSIGN_OR_RETURN(std::string message_id,
-                   NewEmailMessageId(message.message_id, sender.message_id_domain));
+  ASSIGN_OR_RETURN(
+      std::string message_id,
+      NewEmailMessageId(message.message_id, sender.message_id_domain, sender.message_id_key));
   built.message_id = message_id.substr(1, message_id.size() - 2);
 
   InitGMime();

@@ -13,6 +13,7 @@ struct MimeSender {
   std::string address;            // From address when the message names none (message.from).
   std::string name;               // Display name, any UTF-8; empty: the bare address.
   std::string message_id_domain;  // Right-hand side of Message-IDs (email_message_id.h).
+  std::string message_id_key;     // Signs the Message-IDs (email_message_id.h); secret.
 };
 
 // One message ready for SMTP.
@@ -36,7 +37,8 @@ struct BuiltEmail {
 //
 // InvalidArgument naming the field when a header value would contain CR, LF or NUL (header
 // injection), an address (to, from, reply_to, the sender's) is not a plain ASCII addr-spec,
-// an unsubscribe URL is not one http(s) URI, or the message id cannot form a Message-ID.
+// an unsubscribe URL is not one http(s) URI, or the message id, domain or key cannot form a
+// Message-ID.
 // Thread-safe: each call uses only its own GMime objects.
 absl::StatusOr<BuiltEmail> BuildEmail(const OutboundMessage& message, const MimeSender& sender);
 

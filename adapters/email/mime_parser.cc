@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <set>
@@ -1307,11 +1308,16 @@ absl::StatusOr<ParsedEmail> ParseEmail(std::string_view raw) {
   }
 
   std::set<std::string> seen;
-  for (const char* name : {"In-Reply-To", "References"}) {
-    for (const std::string& value : HeaderValues(headers, name)) {
-      AppendMessageIds(options.get(), value, &out.references, &seen);
-    }
+  for (const std::string& value : HeaderValues(headers, "In-Reply-To")) {
+    AppendMessageIds(options.get(), value, &out.references, &seen);
   }
+  // References lists the thread oldest first; the parent, the best hint, is last.
+  std::vector<std::string> thread;
+  for (const std::string& value : HeaderValues(headers, "References")) {
+    AppendMessageIds(options.get(), value, &thread, &seen);
+  }
+  out.references.insert(out.references.end(), std::make_move_iterator(thread.rbegin()),
+                        std::make_move_iterator(thread.rend()));
 
   const char* message_id = g_mime_message_get_message_id(message.get());
   out.provider_message_id =

@@ -67,8 +67,8 @@ struct ParsedEmail {
 //            HtmlToText; transfer encoding undone, converted to UTF-8 from the part's
 //            charset (iso-8859-1 and us-ascii read as windows-1252, as browsers do; unknown
 //            or wrong labels guessed), format=flowed joined; then StripQuotedHistory
-//   references       Message-IDs of In-Reply-To, then of References, without angle
-//                    brackets, duplicates dropped
+//   references       Message-IDs of In-Reply-To, then of References from the last (the
+//                    parent) back to the first, without angle brackets, duplicates dropped
 //   provider_message_id  Message-ID without brackets; without one, the lower-case hex
 //                    SHA-256 of `raw`, so a re-fetched copy still deduplicates
 //   received_at_ms   the time in the topmost Received header (the receiving server's clock),

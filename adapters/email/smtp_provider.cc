@@ -121,9 +121,9 @@ absl::Status ValidateSmtpConfig(const SmtpConfig& config) {
   if (config.from_name.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
     return absl::InvalidArgumentError("from_name: contains CR, LF or NUL");
   }
-  if (!NewEmailMessageId("probe", config.message_id_domain).ok()) {
-    return absl::InvalidArgumentError("message_id_domain: not a host name");
-  }
+  // Its errors already name the field: message_id_domain, then message_id_key.
+  RETURN_IF_ERROR(
+      NewEmailMessageId("probe", config.message_id_domain, config.message_id_key).status());
   if (config.timeout_ms <= 0) return absl::InvalidArgumentError("timeout_ms: must be positive");
   if (config.connections < 1 || config.connections > kMaxConnections) {
     return absl::InvalidArgumentError("connections: must be 1.." +
@@ -150,6 +150,12 @@ class SmtpProvider::Session {
     }
     curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, config.verify_peer ? 1L : 0L);
     curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, config.verify_peer ? 2L : 0L);
+    if (!config.ca_file.empty()) {
+      // The bundle replaces the system's trust: Debian's libcurl also has a built-in CA path,
+      // which would go on trusting every public CA next to it.
+      curl_easy_setopt(easy_, CURLOPT_CAINFO, config.ca_file.c_str());
+      curl_easy_setopt(easy_, CURLOPT_CAPATH, nullptr);
+    }
     const long timeout_ms = std::max(config.timeout_ms, 1);
     curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, kMaxConnectTimeoutMs));
@@ -242,7 +248,8 @@ class SmtpProvider::Session {
 SmtpProvider::SmtpProvider(SmtpConfig config)
     : config_(std::move(config)),
       url_(UrlWithEhloDomain(config_)),
-      sender_{config_.from_address, config_.from_name, config_.message_id_domain},
+      sender_{config_.from_address, config_.from_name, config_.message_id_domain,
+              config_.message_id_key},
       secrets_(Secrets(config_)),
       max_idle_(std::max<size_t>(config_.connections, 1) * kIdleBatches) {
   CurlGlobalInitOnce();

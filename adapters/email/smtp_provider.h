@@ -28,13 +28,15 @@ struct SmtpConfig {
   std::string from_address;           // From and envelope sender unless the message names one.
   std::string from_name;              // Display name; any UTF-8.
   std::string message_id_domain;      // Right-hand side of our Message-IDs.
+  std::string message_id_key;         // Signs our Message-IDs (email_message_id.h); secret.
+  std::string ca_file;                // PEM bundle trusted for the server; empty: the system's.
   int timeout_ms = 30000;             // Per message, connecting included.
   size_t connections = 4;             // SMTP connections one SendBatch uses at most.
   bool verify_peer = true;            // Check the server's certificate and host name.
 };
 
 // OK, or InvalidArgument naming the first bad field: the URL scheme, starttls, from_address,
-// message_id_domain, timeout_ms and connections.
+// message_id_domain, message_id_key, timeout_ms and connections.
 absl::Status ValidateSmtpConfig(const SmtpConfig& config);
 
 // What the SMTP exchange for one message ended with.

@@ -222,6 +222,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterMessageRoutes(*router_);
   RegisterConversationRoutes(*router_);
   RegisterInboundRoutes(*router_);
+  RegisterProviderRoutes(*router_);
 
   server_->set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
   server_->set_read_timeout(settings_.read_timeout_seconds, 0);

@@ -26,6 +26,8 @@
 #include "gateway/core/redis_client.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
+#include "gateway/providers/provider_directory.h"
+#include "gateway/providers/provider_store.h"
 #include "gateway/segments/segment_store.h"
 #include "templates/template_renderer.h"
 #include "templates/template_store.h"
@@ -59,8 +61,10 @@ struct ApiServices {
   ConversationLog* conversations = nullptr;
   InboundPipeline* inbound = nullptr;
   const PersonTokens* tokens = nullptr;
-  // Configured provider accounts: inbound routes find their owner and secrets here.
-  const std::vector<ProviderSettings>* providers = nullptr;
+  // Provider accounts (configured and added through the API): inbound routes find their
+  // owner and secrets here.
+  ProviderDirectory* providers = nullptr;
+  ProviderStore* provider_store = nullptr;
   // How providers and recipients reach the gateway (signed webhook URLs are checked on it).
   std::string public_base_url;
 };
@@ -113,6 +117,7 @@ void RegisterCampaignRoutes(ApiRouter& router);
 void RegisterMessageRoutes(ApiRouter& router);
 void RegisterConversationRoutes(ApiRouter& router);
 void RegisterInboundRoutes(ApiRouter& router);
+void RegisterProviderRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

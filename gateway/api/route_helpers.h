@@ -68,4 +68,46 @@ inline std::optional<StoredContact> ScopedContact(RequestContext& ctx, const std
   return std::move(**stored);
 }
 
+// A message to or from one person on one channel, as POST /v1/messages and
+// POST /v1/sandbox/replies take it.
+struct PersonMessageInput {
+  std::string contact_id;
+  Channel channel = Channel::kSms;
+  std::string text;
+  std::string subject;  // E-mail only.
+};
+
+// Reads and checks `contact_id`, `channel`, `text` (1 to 10,000 bytes) and `subject` (e-mail
+// only, one header line); nullopt with a 422 naming every bad field.
+inline std::optional<PersonMessageInput> ReadPersonMessage(const nlohmann::json& body,
+                                                           ApiResponse* problem) {
+  constexpr size_t kMaxTextBytes = 10'000;
+  constexpr size_t kMaxSubjectBytes = 998;  // One RFC 5322 header line.
+  JsonReader r = JsonReader::ForInput(body);
+  PersonMessageInput in;
+  std::string channel_name;
+  r.String("contact_id", &in.contact_id, true);
+  r.String("channel", &channel_name, true);
+  r.String("text", &in.text, true);
+  r.String("subject", &in.subject);
+  const std::optional<Channel> channel = ParseChannel(channel_name);
+  if (!channel_name.empty() && !channel) {
+    r.Error("channel", "must be email, sms, whatsapp, telegram or messenger");
+  }
+  if (auto t = body.find("text"); t != body.end() && t->is_string() &&
+                                  (in.text.empty() || in.text.size() > kMaxTextBytes)) {
+    r.Error("text", "must be 1 to 10000 bytes");
+  }
+  if (!in.subject.empty() && channel && *channel != Channel::kEmail) {
+    r.Error("subject", "only e-mail messages have a subject");
+  }
+  if (in.subject.size() > kMaxSubjectBytes) r.Error("subject", "must be at most 998 bytes");
+  if (!r.Finish().ok()) {
+    *problem = InvalidFields(r);
+    return std::nullopt;
+  }
+  in.channel = *channel;
+  return in;
+}
+
 }  // namespace ogw

@@ -6,8 +6,6 @@
 namespace ogw {
 namespace {
 
-constexpr size_t kMaxReplyBytes = 10'000;
-
 nlohmann::json EntryJson(const ConversationEntry& e) {
   nlohmann::json j = {{"id", e.id}, {"kind", e.kind}, {"at", e.at_millis}};
   for (const auto& [k, v] : e.fields) j[k] = v;
@@ -98,23 +96,12 @@ ApiResponse SimulateReply(RequestContext& ctx) {
   ApiResponse problem;
   auto body = ctx.JsonBody(&problem);
   if (!body) return problem;
-  JsonReader r = JsonReader::ForInput(*body);
-  std::string contact_id, channel_name, text, subject;
-  r.String("contact_id", &contact_id, true);
-  r.String("channel", &channel_name, true);
-  r.String("text", &text, true);
-  r.String("subject", &subject);
-  const std::optional<Channel> channel = ParseChannel(channel_name);
-  if (!channel_name.empty() && !channel) {
-    r.Error("channel", "must be email, sms, whatsapp, telegram or messenger");
-  }
-  if (body->contains("text") && (text.empty() || text.size() > kMaxReplyBytes)) {
-    r.Error("text", "must be 1 to 10000 bytes");
-  }
-  if (!r.Finish().ok()) return InvalidFields(r);
-  auto contact = ScopedContact(ctx, contact_id, &problem);
+  std::optional<PersonMessageInput> in = ReadPersonMessage(*body, &problem);
+  if (!in) return problem;
+  auto contact = ScopedContact(ctx, in->contact_id, &problem);
   if (!contact) return problem;
-  const Address* address = contact->contact.FindAddress(AddressKindForChannel(*channel));
+  const std::string channel_name(ChannelName(in->channel));
+  const Address* address = contact->contact.FindAddress(AddressKindForChannel(in->channel));
   if (address == nullptr) {
     return Problem(422, "Invalid input", "the contact has no address for " + channel_name,
                    "channel");
@@ -125,8 +112,8 @@ ApiResponse SimulateReply(RequestContext& ctx) {
   m.provider_message_id = "sim_" + NewId("in", ctx.services.clock->NowMillis()).substr(3);
   m.from = address->value;
   m.to = "sandbox";
-  m.text = text;
-  m.subject = subject;
+  m.text = in->text;
+  m.subject = in->subject;
   InboundSource source{ctx.principal.org_id, contact->contact.post_id, m.provider, false};
   auto result = ctx.services.inbound->Receive(source, m);
   if (!result.ok()) return ProblemFromStatus(result.status());

@@ -13,14 +13,13 @@
 namespace ogw {
 namespace {
 
-// The configured provider `name` of `type` that can receive (it has an organisation).
-const ProviderSettings* InboundProvider(const RequestContext& ctx, std::string_view type,
-                                        const std::string& name) {
-  if (ctx.services.providers == nullptr) return nullptr;
-  for (const ProviderSettings& p : *ctx.services.providers) {
-    if (p.name == name && p.type == type && !p.organisation.empty()) return &p;
-  }
-  return nullptr;
+// The provider account `name` of `type` that can receive (it has an organisation).
+std::optional<ProviderSettings> InboundProvider(const RequestContext& ctx, std::string_view type,
+                                                const std::string& name) {
+  if (ctx.services.providers == nullptr) return std::nullopt;
+  std::optional<ProviderSettings> p = ctx.services.providers->Find(name);
+  if (!p || p->type != type || p->organisation.empty()) return std::nullopt;
+  return p;
 }
 
 InboundSource SourceOf(const ProviderSettings& p, bool provider_confirms_keywords) {
@@ -67,8 +66,8 @@ std::optional<FormParams> VerifiedTwilioForm(const RequestContext& ctx,
 }
 
 ApiResponse TwilioIncoming(RequestContext& ctx) {
-  const ProviderSettings* provider = InboundProvider(ctx, "twilio", ctx.params[0]);
-  if (provider == nullptr) return NotFound("provider");
+  std::optional<ProviderSettings> provider = InboundProvider(ctx, "twilio", ctx.params[0]);
+  if (!provider) return NotFound("provider");
   ApiResponse refusal;
   auto form = VerifiedTwilioForm(ctx, *provider, &refusal);
   if (!form) return refusal;
@@ -93,8 +92,8 @@ ApiResponse TwilioIncoming(RequestContext& ctx) {
 }
 
 ApiResponse TwilioStatus(RequestContext& ctx) {
-  const ProviderSettings* provider = InboundProvider(ctx, "twilio", ctx.params[0]);
-  if (provider == nullptr) return NotFound("provider");
+  std::optional<ProviderSettings> provider = InboundProvider(ctx, "twilio", ctx.params[0]);
+  if (!provider) return NotFound("provider");
   ApiResponse refusal;
   auto form = VerifiedTwilioForm(ctx, *provider, &refusal);
   if (!form) return refusal;
@@ -133,8 +132,8 @@ absl::StatusOr<FormParams> KannelQuery(const RequestContext& ctx) {
 }
 
 ApiResponse KannelIncoming(RequestContext& ctx) {
-  const ProviderSettings* provider = InboundProvider(ctx, "kannel", ctx.params[0]);
-  if (provider == nullptr) return NotFound("provider");
+  std::optional<ProviderSettings> provider = InboundProvider(ctx, "kannel", ctx.params[0]);
+  if (!provider) return NotFound("provider");
   auto query = KannelQuery(ctx);
   if (!query.ok()) return Problem(400, "Invalid webhook", MessageOf(query.status()));
   auto sms = ParseKannelInboundSms(*query, provider->name, provider->inbound_secret);
@@ -158,8 +157,8 @@ ApiResponse KannelIncoming(RequestContext& ctx) {
 }
 
 ApiResponse KannelReport(RequestContext& ctx) {
-  const ProviderSettings* provider = InboundProvider(ctx, "kannel", ctx.params[0]);
-  if (provider == nullptr) return NotFound("provider");
+  std::optional<ProviderSettings> provider = InboundProvider(ctx, "kannel", ctx.params[0]);
+  if (!provider) return NotFound("provider");
   auto query = KannelQuery(ctx);
   if (!query.ok()) return Problem(400, "Invalid webhook", MessageOf(query.status()));
   auto dlr = ParseKannelDlr(*query, provider->name, provider->inbound_secret);
@@ -179,8 +178,8 @@ ApiResponse KannelReport(RequestContext& ctx) {
 // A raw e-mail (message/rfc822) from a relay in front of the provider's mailbox, with
 // "Authorization: Bearer <inbound_secret>".
 ApiResponse EmailIncoming(RequestContext& ctx) {
-  const ProviderSettings* provider = InboundProvider(ctx, "smtp", ctx.params[0]);
-  if (provider == nullptr) return NotFound("provider");
+  std::optional<ProviderSettings> provider = InboundProvider(ctx, "smtp", ctx.params[0]);
+  if (!provider) return NotFound("provider");
   const std::string auth = ctx.request.get_header_value("Authorization");
   if (auth.empty()) return Refuse(401, provider->name, "Authorization is missing");
   if (provider->inbound_secret.empty() ||

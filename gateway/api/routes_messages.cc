@@ -7,69 +7,54 @@
 namespace ogw {
 namespace {
 
-constexpr size_t kMaxTextBytes = 10'000;
-constexpr size_t kMaxSubjectBytes = 998;  // One RFC 5322 header line.
 constexpr size_t kMaxDeadLetterId = 200;
 constexpr size_t kDefaultOutbox = 50;
 constexpr size_t kMaxOutbox = 500;
 
-// The first address of `contact` serving `channel` that an officer may write to: neither opted
-// out nor with consent withdrawn. A direct message answers someone the officer deals with, so
-// unlike campaigns it does not need consent recorded as granted. -1 with the reason otherwise.
+// The first address of `contact` serving `channel` that an officer may write to (the worker
+// checks the same rule again at send time). -1 with the reason otherwise.
 int DirectAddress(const Contact& contact, Channel channel, std::string* reason) {
   const AddressKind kind = AddressKindForChannel(channel);
-  bool any = false;
+  std::string_view first_reason;
   for (size_t i = 0; i < contact.addresses.size() && i < 256; ++i) {
     const Address& a = contact.addresses[i];
     if (a.kind != kind) continue;
-    any = true;
-    if (!a.opted_out && a.consent.state != ConsentState::kWithdrawn) return static_cast<int>(i);
+    const std::string_view why = a.UnusableBecause(Address::Use::kDirect);
+    if (why.empty()) return static_cast<int>(i);
+    if (first_reason.empty()) first_reason = why;
   }
   const std::string name(ChannelName(channel));
-  *reason = any ? "the contact's " + name + " address is opted out or consent was withdrawn"
-                : "the contact has no address for " + name;
+  if (first_reason.empty()) {
+    *reason = "the contact has no address for " + name;
+  } else if (first_reason == "address_invalid") {
+    *reason = "the contact's " + name + " address does not exist (a provider reported it)";
+  } else {
+    *reason = "the contact's " + name + " address is opted out or consent was withdrawn";
+  }
   return -1;
 }
 
 ApiResponse EnqueueMessage(RequestContext& ctx, const nlohmann::json& body) {
-  JsonReader r = JsonReader::ForInput(body);
-  std::string contact_id, channel_name, text, subject;
-  r.String("contact_id", &contact_id, true);
-  r.String("channel", &channel_name, true);
-  r.String("text", &text, true);
-  r.String("subject", &subject);
-  const std::optional<Channel> channel = ParseChannel(channel_name);
-  if (!channel_name.empty() && !channel) {
-    r.Error("channel", "must be email, sms, whatsapp, telegram or messenger");
-  }
-  if (auto t = body.find("text");
-      t != body.end() && t->is_string() && (text.empty() || text.size() > kMaxTextBytes)) {
-    r.Error("text", "must be 1 to 10000 bytes");
-  }
-  if (!subject.empty() && channel && *channel != Channel::kEmail) {
-    r.Error("subject", "only e-mail messages have a subject");
-  }
-  if (subject.size() > kMaxSubjectBytes) r.Error("subject", "must be at most 998 bytes");
-  if (!r.Finish().ok()) return InvalidFields(r);
-
-  const std::string& org = ctx.principal.org_id;
   ApiResponse problem;
-  auto stored = ScopedContact(ctx, contact_id, &problem);
+  std::optional<PersonMessageInput> in = ReadPersonMessage(body, &problem);
+  if (!in) return problem;
+  const std::string& org = ctx.principal.org_id;
+  auto stored = ScopedContact(ctx, in->contact_id, &problem);
   if (!stored) return problem;
   const Contact& contact = stored->contact;
   std::string reason;
-  const int index = DirectAddress(contact, *channel, &reason);
+  const int index = DirectAddress(contact, in->channel, &reason);
   if (index < 0) return Problem(422, "Invalid input", reason, "channel", {{"channel", reason}});
 
   DirectMessageInput input;
   input.contact_id = contact.id;
-  input.channel = static_cast<uint8_t>(*channel);
+  input.channel = static_cast<uint8_t>(in->channel);
   input.address_index = static_cast<uint8_t>(index);
   // contact_id and channel are kept in the payload too, for the status route.
   input.payload = {{"contact_id", contact.id},
-                   {"channel", ChannelName(*channel)},
-                   {"text", text},
-                   {"subject", subject},
+                   {"channel", ChannelName(in->channel)},
+                   {"text", in->text},
+                   {"subject", in->subject},
                    {"author", ctx.principal.officer_id},
                    {"contact_post", contact.post_id}};
   auto id = ctx.services.queue->EnqueueDirect(org, input);
@@ -77,7 +62,7 @@ ApiResponse EnqueueMessage(RequestContext& ctx, const nlohmann::json& body) {
   ApiResponse response = ApiResponse::Json(202, {{"id", *id},
                                                  {"status", "queued"},
                                                  {"contact_id", contact.id},
-                                                 {"channel", ChannelName(*channel)}});
+                                                 {"channel", ChannelName(in->channel)}});
   response.contact_ids = {contact.id};
   return response;
 }

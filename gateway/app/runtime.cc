@@ -2,14 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "adapters/common/circuit_breaker.h"
-#include "adapters/sandbox/sandbox_provider.h"
-#include "adapters/email/smtp_provider.h"
-#include "adapters/sms/kannel_provider.h"
-#include "adapters/sms/twilio_provider.h"
-#include "gateway/inbound/email_intake.h"
-#include "adapters/webhook/webhook_provider.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/secret_box.h"
 #include "gateway/core/key_schema.h"
 
 namespace ogw {
@@ -80,85 +74,39 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
                   rt->queue_.get(), rt->tokens_.get()},
       std::move(inbound_settings));
   rt->provider_rates_ = std::make_unique<ProviderRateLimiter>(rt->redis_.get(), rt->clock_);
-  rt->providers_ = std::make_unique<ProviderRegistry>();
-  for (const ProviderSettings& ps : config.delivery.providers) {
-    ProviderBinding binding;
-    binding.account = ps.name;
-    binding.rate = ProviderRate{ps.per_second, ps.per_minute};
-    if (ps.type == "webhook") {
-      WebhookConfig wc;
-      wc.name = ps.name;
-      wc.url = ps.url;
-      wc.auth_header = ps.auth_header;
-      wc.timeout_ms = ps.timeout_ms;
-      binding.provider = std::make_shared<WebhookProvider>(wc);
-    } else if (ps.type == "twilio") {
-      TwilioConfig tc;
-      tc.name = ps.name;
-      tc.api_base = ps.api_base;
-      tc.account_sid = ps.account_sid;
-      tc.auth_token = ps.auth_token;
-      tc.from = ps.from;
-      tc.messaging_service_sid = ps.messaging_service_sid;
-      tc.status_callback_url = ps.status_callback_url;
-      if (tc.status_callback_url.empty() && !ps.organisation.empty()) {
-        tc.status_callback_url =
-            config.links.public_base_url + "/v1/inbound/twilio/" + ps.name + "/status";
-      }
-      tc.timeout_ms = ps.timeout_ms;
-      binding.provider = std::make_shared<TwilioProvider>(tc);
-    } else if (ps.type == "kannel") {
-      KannelConfig kc;
-      kc.name = ps.name;
-      kc.sendsms_url = ps.url;
-      kc.username = ps.username;
-      kc.password = ps.password;
-      kc.from = ps.from;
-      kc.smsc = ps.smsc;
-      kc.dlr_url_base = config.links.public_base_url + "/v1/inbound/kannel/" + ps.name + "/dlr";
-      kc.dlr_secret = ps.inbound_secret;
-      kc.timeout_ms = ps.timeout_ms;
-      binding.provider = std::make_shared<KannelProvider>(kc);
-    } else if (ps.type == "smtp") {
-      SmtpConfig sc;
-      sc.name = ps.name;
-      sc.url = ps.url;
-      sc.starttls = ps.starttls;
-      sc.username = ps.username;
-      sc.password = ps.password;
-      sc.from_address = ps.from;
-      sc.from_name = ps.from_name;
-      sc.message_id_domain = MessageIdDomain(ps);
-      sc.timeout_ms = ps.timeout_ms;
-      if (absl::Status valid = ValidateSmtpConfig(sc); !valid.ok()) {
-        return absl::InvalidArgumentError("delivery.providers " + ps.name + ": " +
-                                          std::string(MessageOf(valid)));
-      }
-      binding.provider = std::make_shared<SmtpProvider>(sc);
-    } else {
-      binding.provider = std::make_shared<SandboxProvider>(ps.name, rt->redis_.get(), rt->clock_);
-    }
-    // A provider that is down must not eat worker time: its messages wait.
-    binding.provider =
-        std::make_shared<CircuitBreakerProvider>(binding.provider, rt->clock_);
-    for (const std::string& ch : ps.channels) {
-      rt->providers_->Bind(*ParseChannel(ch), binding, ps.organisation, ps.post);
-    }
+  ASSIGN_OR_RETURN(std::string secrets_key, rt->SecretsKey());
+  ASSIGN_OR_RETURN(SecretBox box, SecretBox::FromHexKey(secrets_key));
+  rt->provider_store_ = std::make_unique<ProviderStore>(rt->redis_.get(), std::move(box));
+  ProviderContext context;
+  context.public_base_url = config.links.public_base_url;
+  context.redis = rt->redis_.get();
+  context.clock = rt->clock_;
+  context.message_id_key = rt->tokens_->EmailMessageIdKey();
+  rt->providers_ = std::make_unique<ProviderDirectory>(config.delivery.providers,
+                                                       rt->provider_store_.get(), context);
+  if (absl::Status loaded = rt->providers_->Load(); !loaded.ok()) {
+    return absl::InvalidArgumentError("delivery.providers: " + std::string(MessageOf(loaded)));
   }
-  // Every channel without a configured provider goes to the sandbox.
-  for (Channel ch : {Channel::kEmail, Channel::kSms, Channel::kWhatsApp, Channel::kTelegram,
-                     Channel::kMessenger}) {
-    if (rt->providers_->For(ch) != nullptr) continue;
-    const std::string name = std::string(ChannelName(ch)) + "-sandbox";
-    rt->providers_->Bind(ch, ProviderBinding{std::make_shared<SandboxProvider>(
-                                                 name, rt->redis_.get(), rt->clock_),
-                                             name, ProviderRate{}});
-  }
+  rt->providers_->StartWatching(std::chrono::seconds(1));
   return rt;
 }
 
+absl::StatusOr<std::string> Runtime::SecretsKey() {
+  if (!config_.delivery.secrets_key.empty()) return config_.delivery.secrets_key;
+  // Generated once per Redis, so every gateway process sharing it agrees on the key.
+  const std::string key = keys::GeneratedSecret("providers");
+  ASSIGN_OR_RETURN(RedisReply set,
+                   redis_->Command({"SET", key, HexEncode(RandomBytes(32)), "NX"}));
+  (void)set;
+  ASSIGN_OR_RETURN(RedisReply stored, redis_->Command({"GET", key}));
+  spdlog::warn("delivery.secrets_key is not set: secrets of provider accounts added through the "
+               "API are sealed with a key kept in Redis itself");
+  return stored.str;
+}
+
 std::unique_ptr<MailboxWatcher> Runtime::NewMailboxWatcher() {
-  return std::make_unique<MailboxWatcher>(inbound_.get(), config_.delivery.providers);
+  return std::make_unique<MailboxWatcher>(inbound_.get(),
+                                          [directory = providers_.get()] { return directory->All(); });
 }
 
 std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
@@ -171,7 +119,7 @@ std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
   deps.renderer = renderer_.get();
   deps.campaigns = campaigns_.get();
   deps.orgs = orgs_.get();
-  deps.providers = providers_.get();
+  deps.providers = &providers_->registry();
   deps.rate_limiter = provider_rates_.get();
   deps.metrics = metrics_.get();
   deps.links = links_.get();
@@ -191,6 +139,7 @@ std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
 }
 
 Runtime::~Runtime() {
+  providers_.reset();  // Its watcher thread reads Redis.
   // The pool's connections must close before the private server stops.
   redis_.reset();
   if (embedded_) embedded_->Stop();
@@ -217,7 +166,8 @@ ApiServices Runtime::Services() {
   s.conversations = conversations_.get();
   s.inbound = inbound_.get();
   s.tokens = tokens_.get();
-  s.providers = &config_.delivery.providers;
+  s.providers = providers_.get();
+  s.provider_store = provider_store_.get();
   s.public_base_url = config_.links.public_base_url;
   return s;
 }

@@ -14,7 +14,8 @@
 #include "gateway/inbound/inbound_pipeline.h"
 #include "gateway/inbound/mailbox_watcher.h"
 #include "gateway/inbound/person_tokens.h"
-#include "gateway/delivery/provider_registry.h"
+#include "gateway/providers/provider_directory.h"
+#include "gateway/providers/provider_store.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/contacts/importer.h"
 #include "gateway/core/embedded_redis.h"
@@ -59,6 +60,7 @@ class Runtime {
   ConversationLog& conversations() { return *conversations_; }
   InboundPipeline& inbound() { return *inbound_; }
   const PersonTokens& tokens() const { return *tokens_; }
+  ProviderDirectory& providers() { return *providers_; }
   // A delivery worker over this runtime's stores and configured providers (not started).
   std::unique_ptr<DeliveryWorker> NewWorker();
   // Polls the configured providers' mailboxes for replies (not started).
@@ -69,6 +71,8 @@ class Runtime {
 
  private:
   explicit Runtime(GatewayConfig config) : config_(std::move(config)) {}
+  // The configured key that seals provider secrets, else the one generated in Redis.
+  absl::StatusOr<std::string> SecretsKey();
 
   GatewayConfig config_;
   const Clock* clock_ = nullptr;
@@ -90,7 +94,8 @@ class Runtime {
   std::unique_ptr<ConversationLog> conversations_;
   std::unique_ptr<PersonTokens> tokens_;
   std::unique_ptr<InboundPipeline> inbound_;
-  std::unique_ptr<ProviderRegistry> providers_;
+  std::unique_ptr<ProviderStore> provider_store_;
+  std::unique_ptr<ProviderDirectory> providers_;
   std::unique_ptr<ProviderRateLimiter> provider_rates_;
 };
 

@@ -25,10 +25,7 @@ int ReachableAddress(const Contact& contact, Channel channel) {
 std::string UnreachableReason(const Contact& contact, AddressKind kind) {
   const Address* address = contact.FindAddress(kind);
   if (address == nullptr) return "no_address";
-  if (address->opted_out) return "opted_out";
-  if (address->consent.state == ConsentState::kWithdrawn) return "consent_withdrawn";
-  if (address->invalid) return "address_invalid";
-  return "no_consent";
+  return std::string(address->UnusableBecause(Address::Use::kCampaign));
 }
 
 struct Pick {

@@ -77,102 +77,19 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
     if (d.chunk_size % 8 != 0) s.Error("chunk_size", "must be a multiple of 8");
     std::set<std::string> names;
     std::set<std::string> served;
+    s.String("secrets_key", &d.secrets_key);
+    if (!d.secrets_key.empty() &&
+        (d.secrets_key.size() != 64 ||
+         d.secrets_key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+      s.Error("secrets_key", "must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`");
+    }
     s.ObjectList("providers", [&](JsonReader& p) {
       ProviderSettings ps;
-      p.String("name", &ps.name, true);
-      p.String("type", &ps.type, true);
-      p.StringList("channels", &ps.channels, true);
-      p.String("url", &ps.url);
-      p.String("auth_header", &ps.auth_header);
-      p.Int("timeout_ms", &ps.timeout_ms, 100, 300000);
-      p.Double("per_second", &ps.per_second, 0, 1e6);
-      p.Double("per_minute", &ps.per_minute, 0, 1e8);
-      p.String("account_sid", &ps.account_sid);
-      p.String("auth_token", &ps.auth_token);
-      p.String("from", &ps.from);
-      p.String("messaging_service_sid", &ps.messaging_service_sid);
-      p.String("status_callback_url", &ps.status_callback_url);
-      p.String("api_base", &ps.api_base);
-      p.String("organisation", &ps.organisation);
-      p.String("post", &ps.post);
-      p.String("inbound_secret", &ps.inbound_secret);
-      p.String("username", &ps.username);
-      p.String("password", &ps.password);
-      p.String("smsc", &ps.smsc);
-      p.String("starttls", &ps.starttls);
-      p.String("from_name", &ps.from_name);
-      p.String("imap_url", &ps.imap_url);
-      p.String("imap_username", &ps.imap_username);
-      p.String("imap_password", &ps.imap_password);
-      p.Int("poll_seconds", &ps.poll_seconds, 1, 86400);
+      ReadProviderSettings(p, ProviderSource::kConfig, &ps);
       if (!names.insert(ps.name).second) p.Error("name", "another provider has this name");
-      if (ps.type != "sandbox" && ps.type != "webhook" && ps.type != "twilio" &&
-          ps.type != "kannel" && ps.type != "smtp") {
-        p.Error("type", "expected sandbox, webhook, twilio, kannel or smtp");
-      }
-      if (!ps.post.empty() && ps.organisation.empty()) {
-        p.Error("post", "a post's provider must also name its organisation");
-      }
-      if (!ps.inbound_secret.empty() && ps.inbound_secret.size() < 24) {
-        p.Error("inbound_secret", "must be at least 24 characters");
-      }
-      if (ps.type == "kannel") {
-        if (!ps.url.starts_with("http://") && !ps.url.starts_with("https://")) {
-          p.Error("url", "kannel providers need smsbox's sendsms URL (http:// or https://)");
-        }
-        if (ps.username.empty()) p.Error("username", "required: the sendsms user");
-        if (ps.organisation.empty()) {
-          p.Error("organisation", "required: incoming SMS must land in one organisation");
-        }
-        if (ps.inbound_secret.empty()) {
-          p.Error("inbound_secret", "required: authenticates Kannel's sms-service requests");
-        }
-        for (const std::string& ch : ps.channels) {
-          if (ch != "sms") p.Error("channels", "kannel serves sms");
-        }
-      }
-      if (ps.type == "smtp") {
-        if (!ps.url.starts_with("smtp://") && !ps.url.starts_with("smtps://")) {
-          p.Error("url", "smtp providers need smtp://host:port or smtps://host:port");
-        }
-        if (ps.from.empty() || ps.from.find('@') == std::string::npos) {
-          p.Error("from", "required: the sender's e-mail address");
-        }
-        if (ps.starttls != "none" && ps.starttls != "try" && ps.starttls != "required") {
-          p.Error("starttls", "expected none, try or required");
-        }
-        if (!ps.imap_url.empty() && !ps.imap_url.starts_with("imap://") &&
-            !ps.imap_url.starts_with("imaps://")) {
-          p.Error("imap_url", "must start with imap:// or imaps://");
-        }
-        if (!ps.imap_url.empty() && ps.organisation.empty()) {
-          p.Error("organisation", "required with imap_url: replies must land in one organisation");
-        }
-        for (const std::string& ch : ps.channels) {
-          if (ch != "email") p.Error("channels", "smtp serves email");
-        }
-      }
-      if (ps.type == "twilio") {
-        if (!ps.account_sid.starts_with("AC")) p.Error("account_sid", "expected AC...");
-        if (ps.auth_token.empty()) p.Error("auth_token", "required (use ${ENV})");
-        if (ps.from.empty() && ps.messaging_service_sid.empty()) {
-          p.Error("from", "from or messaging_service_sid is required");
-        }
-        if (!ps.api_base.starts_with("http://") && !ps.api_base.starts_with("https://")) {
-          p.Error("api_base", "must start with http:// or https://");
-        }
-        for (const std::string& ch : ps.channels) {
-          if (ch != "sms") p.Error("channels", "twilio serves sms");
-        }
-      }
-      if (ps.type == "webhook" && !ps.url.starts_with("http://") &&
-          !ps.url.starts_with("https://")) {
-        p.Error("url", "webhook providers need an http:// or https:// url");
-      }
       for (const std::string& ch : ps.channels) {
-        if (!ParseChannel(ch)) {
-          p.Error("channels", "unknown channel " + ch);
-        } else if (!served.insert(ch + "/" + ps.organisation + "/" + ps.post).second) {
+        if (ParseChannel(ch) &&
+            !served.insert(ch + "/" + ps.organisation + "/" + ps.post).second) {
           p.Error("channels", "channel " + ch + " already has a provider" +
                                   (ps.organisation.empty() ? "" : " for this organisation/post"));
         }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/config/provider_settings.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/rate_limiter.h"
 #include "gateway/core/status.h"
@@ -54,45 +55,6 @@ struct LinkSettings {
   int ttl_days = 365;
 };
 
-// A provider account. Channels without one use the sandbox provider.
-struct ProviderSettings {
-  std::string name;                   // Unique; also the rate-limit account.
-  std::string type;                   // "sandbox", "webhook", "twilio", "kannel" or "smtp".
-  std::vector<std::string> channels;  // Channels it serves: "sms", "email", ...
-  // Whose it is: messages to people of this organisation (and post) go through it, and what
-  // it receives lands there. Empty: every organisation without a provider of its own; such a
-  // provider cannot receive (an inbound message must have one owner).
-  std::string organisation;
-  std::string post;
-  // Shared secret that authenticates what the provider posts to the gateway when it cannot
-  // sign (Kannel's sms-service, an inbound e-mail relay); at least 24 characters.
-  std::string inbound_secret;
-  std::string url;        // webhook: where messages are POSTed; kannel: smsbox's sendsms URL;
-                          // smtp: smtp://host:port or smtps://host:port.
-  std::string username;   // kannel: sendsms user; smtp: AUTH user.
-  std::string password;   // kannel, smtp: a secret ("${ENV}").
-  std::string smsc;       // kannel: route through this smsc id; empty for Kannel's choice.
-  std::string starttls = "try";  // smtp: none, try or required.
-  std::string from_name;         // smtp: display name of the sender.
-  std::string imap_url;          // smtp: mailbox polled for replies, imap(s)://host:port/INBOX.
-  std::string imap_username;
-  std::string imap_password;
-  int poll_seconds = 30;         // smtp: how often the mailbox is polled.
-  std::string auth_header;            // webhook: e.g. "Authorization: Bearer ${TOKEN}".
-  // twilio: the account, its auth token (a secret: "${TWILIO_AUTH_TOKEN}"), the sender (a
-  // number or alphanumeric id, or a Messaging Service), where Twilio reports delivery, and
-  // the API's base URL (tests point it at a fake).
-  std::string account_sid;
-  std::string auth_token;
-  std::string from;
-  std::string messaging_service_sid;
-  std::string status_callback_url;
-  std::string api_base = "https://api.twilio.com";
-  int timeout_ms = 10000;
-  double per_second = 0;              // Rate limits; 0 = none.
-  double per_minute = 0;
-};
-
 struct DeliverySettings {
   bool worker_in_serve = true;  // `serve` also drains the queue; `worker` runs only that.
   int worker_threads = 4;
@@ -104,6 +66,9 @@ struct DeliverySettings {
   int64_t backoff_cap_ms = 3'600'000;
   std::string default_time_zone = "UTC";
   std::vector<ProviderSettings> providers;
+  // Seals the secrets of provider accounts added through the API (64 hex digits, "${ENV}");
+  // empty: a key generated once and kept in Redis (docs/ARCHITECTURE.md, "Provider accounts").
+  std::string secrets_key;
 };
 
 // Replies and opt-outs (docs/ARCHITECTURE.md, "Conversations and the life of a reply").

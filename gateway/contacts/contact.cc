@@ -62,6 +62,15 @@ const std::vector<AddressKind>& AllAddressKinds() {
 
 std::string_view ChannelName(Channel channel) { return NameOf(kChannels, channel); }
 std::optional<Channel> ParseChannel(std::string_view name) { return Parse(kChannels, name); }
+std::string_view Address::UnusableBecause(Use use) const {
+  if (invalid) return "address_invalid";
+  if (use == Use::kConsentConfirmation) return "";
+  if (opted_out) return "opted_out";
+  if (consent.state == ConsentState::kWithdrawn) return "consent_withdrawn";
+  if (use == Use::kCampaign && consent.state != ConsentState::kGranted) return "no_consent";
+  return "";
+}
+
 AddressKind AddressKindForChannel(Channel channel) {
   switch (channel) {
     case Channel::kEmail:

@@ -49,10 +49,18 @@ struct Address {
   std::string invalid_reason;
   bool operator==(const Address&) const = default;
 
+  // What a message is sent to the address for.
+  enum class Use {
+    kCampaign,             // Outreach: needs consent granted.
+    kDirect,               // An officer's message in a conversation: consent not withdrawn.
+    kConsentConfirmation,  // The confirmation of the person's own opt-out: only not invalid.
+  };
+  // Why the address may not be used for `use` ("address_invalid", "opted_out",
+  // "consent_withdrawn", "no_consent"), or "" when it may. The one rule for the launcher, the
+  // direct-message route and the delivery worker's check at send time.
+  std::string_view UnusableBecause(Use use) const;
   // Usable for outreach: consent granted, not opted out, not known to be invalid.
-  bool Reachable() const {
-    return consent.state == ConsentState::kGranted && !opted_out && !invalid;
-  }
+  bool Reachable() const { return UnusableBecause(Use::kCampaign).empty(); }
 };
 
 // A free attribute value: text or number. CSV cells that parse as finite numbers are numbers.

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "gateway/contacts/contact_json.h"
+#include "gateway/core/crypto.h"
 #include "gateway/core/key_schema.h"
 
 namespace ogw {
@@ -205,18 +208,97 @@ absl::StatusOr<PutOutcome> ContactStore::ParseOutcome(const RedisReply& reply) {
   return out;
 }
 
+namespace {
+
+std::string SuppressionField(std::string_view org_id, AddressKind kind, std::string_view value) {
+  return Sha256Hex(std::string(org_id) + ":" + AddressKey(kind, value));
+}
+
+bool HadAddress(const Contact* previous, const Address& a) {
+  if (previous == nullptr) return false;
+  for (const Address& p : previous->addresses) {
+    if (p.kind == a.kind && p.value == a.value) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status ContactStore::Suppress(std::string_view org_id, AddressKind kind,
+                                    std::string_view value, std::string_view source,
+                                    int64_t now_millis) {
+  return redis_
+      ->Command({"HSET", keys::Suppressed(org_id), SuppressionField(org_id, kind, value),
+                 std::to_string(now_millis) + " " + std::string(source)})
+      .status();
+}
+
+absl::Status ContactStore::Unsuppress(std::string_view org_id, AddressKind kind,
+                                      std::string_view value) {
+  return redis_->Command({"HDEL", keys::Suppressed(org_id), SuppressionField(org_id, kind, value)})
+      .status();
+}
+
+absl::Status ContactStore::ApplySuppression(std::vector<PutRequest>& requests,
+                                            std::vector<std::unique_ptr<Contact>>& copies) {
+  // Addresses new to their contact and not already opted out, by organisation (one in
+  // practice): one HMGET each.
+  struct Candidate {
+    size_t request;
+    size_t address;
+  };
+  std::map<std::string, std::pair<std::vector<Candidate>, std::vector<std::string>>> by_org;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const Contact& c = *requests[r].contact;
+    for (size_t i = 0; i < c.addresses.size(); ++i) {
+      const Address& a = c.addresses[i];
+      if (a.opted_out || HadAddress(requests[r].previous, a)) continue;
+      auto& [candidates, command] = by_org[c.org_id];
+      if (command.empty()) command = {"HMGET", keys::Suppressed(c.org_id)};
+      candidates.push_back({r, i});
+      command.push_back(SuppressionField(c.org_id, a.kind, a.value));
+    }
+  }
+  std::map<size_t, Contact*> copied;  // Request -> its copy.
+  for (const auto& [org, work] : by_org) {
+    const auto& [candidates, command] = work;
+    ASSIGN_OR_RETURN(RedisReply found, redis_->Command(command));
+    for (size_t k = 0; k < candidates.size() && k < found.elements.size(); ++k) {
+      if (found.elements[k].IsNil()) continue;
+      const Candidate& c = candidates[k];
+      Contact*& copy = copied[c.request];
+      if (copy == nullptr) {
+        copies.push_back(std::make_unique<Contact>(*requests[c.request].contact));
+        copy = copies.back().get();
+        requests[c.request].contact = copy;
+      }
+      Address& a = copy->addresses[c.address];
+      a.opted_out = true;
+      a.opted_out_at_millis = copy->updated_at_millis;
+      a.consent = Consent{ConsentState::kWithdrawn, "suppression", copy->updated_at_millis};
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<PutOutcome> ContactStore::Put(const Contact& contact, int64_t expected_version,
                                              const Contact* previous) {
+  std::vector<PutRequest> request = {{&contact, expected_version, previous}};
+  std::vector<std::unique_ptr<Contact>> copies;
+  RETURN_IF_ERROR(ApplySuppression(request, copies));
   ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Eval(kPutScript, PutKeys(contact, previous),
-                                PutArgs(contact, expected_version, previous)));
+                   redis_->Eval(kPutScript, PutKeys(*request[0].contact, previous),
+                                PutArgs(*request[0].contact, expected_version, previous)));
   return ParseOutcome(reply);
 }
 
 absl::StatusOr<std::vector<PutOutcome>> ContactStore::PutMany(
-    const std::vector<PutRequest>& requests) {
+    const std::vector<PutRequest>& original) {
   std::vector<PutOutcome> out;
-  if (requests.empty()) return out;
+  if (original.empty()) return out;
+  std::vector<PutRequest> requests = original;
+  std::vector<std::unique_ptr<Contact>> copies;
+  RETURN_IF_ERROR(ApplySuppression(requests, copies));
   std::vector<std::vector<std::string>> commands;
   commands.reserve(requests.size() + 1);
   // Loading the script first makes every EVALSHA in the batch valid even right after a

@@ -75,6 +75,14 @@ class ContactStore {
                                   AddressKind kind, std::string_view value,
                                   std::string_view reason, int64_t now_millis);
 
+  // The suppression list (docs/ARCHITECTURE.md, "Conversations and the life of a reply"):
+  // an address its owner opted out of stays opted out wherever it is added again (deleted and
+  // re-added, imported into another contact) until the owner opts in. Every write applies it
+  // to addresses new to the contact. Keeps only a hash of the address.
+  absl::Status Suppress(std::string_view org_id, AddressKind kind, std::string_view value,
+                        std::string_view source, int64_t now_millis);
+  absl::Status Unsuppress(std::string_view org_id, AddressKind kind, std::string_view value);
+
   // Contacts visible in `scope`, in id (creation) order, after `cursor`.
   absl::StatusOr<ContactPage> List(std::string_view org_id, const PostScope& scope,
                                    std::string_view cursor, size_t limit);
@@ -92,6 +100,9 @@ class ContactStore {
   static std::vector<std::string> PutArgs(const Contact& contact, int64_t expected_version,
                                           const Contact* previous);
   static absl::StatusOr<PutOutcome> ParseOutcome(const RedisReply& reply);
+  // Copies of the requests' contacts with suppressed new addresses opted out, where any are.
+  absl::Status ApplySuppression(std::vector<PutRequest>& requests,
+                                std::vector<std::unique_ptr<Contact>>& copies);
   absl::Status ForEachInPost(std::string_view org_id, std::string_view post_id,
                              const std::function<bool(const Contact&)>& fn, bool* stopped);
 

@@ -1,5 +1,6 @@
 #include "gateway/conversations/conversation_log.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "gateway/core/key_schema.h"
@@ -16,6 +17,30 @@ for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
 return redis.call(unpack(args))
 )lua");
 
+// The same for many entries in one call (the delivery worker notes a whole group of sent
+// messages at once). KEYS: contacts hash, then the conversation stream of each entry.
+// ARGV: max entries, then per entry: contact id, n, and n field/value arguments.
+// Entries of contacts that no longer exist are skipped. Returns the number appended.
+const RedisScript kAppendManyScript(R"lua(
+local appended = 0
+local i = 2
+for k = 2, #KEYS do
+  local contact, n = ARGV[i], tonumber(ARGV[i + 1])
+  if redis.call('HEXISTS', KEYS[1], contact) == 1 then
+    local args = {'XADD', KEYS[k], 'MAXLEN', '~', ARGV[1], '*'}
+    for j = i + 2, i + 1 + n do args[#args + 1] = ARGV[j] end
+    redis.call(unpack(args))
+    appended = appended + 1
+  end
+  i = i + 2 + n
+end
+return appended
+)lua");
+
+// Entries per script call: bounds how long one call holds Redis (a few hundred microseconds)
+// while keeping the per-call cost small; the calls of one AppendMany go in one round trip.
+constexpr size_t kEntriesPerCall = 100;
+
 int64_t MillisOfId(std::string_view id) {
   int64_t ms = 0;
   std::from_chars(id.data(), id.data() + id.size(), ms);
@@ -25,6 +50,18 @@ int64_t MillisOfId(std::string_view id) {
 // The exclusive upper bound for XREVRANGE: "(<id>" (Redis 6.2+), or "+" for the newest.
 std::string UpperBound(std::string_view before) {
   return before.empty() ? "+" : "(" + std::string(before);
+}
+
+// FieldArgs, appended to `args`.
+void AppendFieldArgs(std::string_view kind, const std::string& at,
+                     const std::vector<std::pair<std::string, std::string>>& fields,
+                     std::vector<std::string>* args) {
+  args->insert(args->end(), {"kind", std::string(kind), "at", at});
+  for (const auto& [k, v] : fields) {
+    if (v.empty()) continue;  // Absent and empty read the same; keep entries small.
+    args->push_back(k);
+    args->push_back(v);
+  }
 }
 
 }  // namespace
@@ -39,12 +76,8 @@ std::string ConversationEntry::Field(std::string_view name) const {
 std::vector<std::string> ConversationLog::FieldArgs(
     std::string_view kind, int64_t at_millis,
     const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::vector<std::string> args = {"kind", std::string(kind), "at", std::to_string(at_millis)};
-  for (const auto& [k, v] : fields) {
-    if (v.empty()) continue;  // Absent and empty read the same; keep entries small.
-    args.push_back(k);
-    args.push_back(v);
-  }
+  std::vector<std::string> args;
+  AppendFieldArgs(kind, std::to_string(at_millis), fields, &args);
   return args;
 }
 
@@ -95,17 +128,30 @@ absl::StatusOr<std::string> ConversationLog::Append(std::string_view org_id,
 absl::Status ConversationLog::AppendMany(std::string_view org_id,
                                          const std::vector<ConversationAppend>& entries) {
   if (entries.empty()) return absl::OkStatus();
-  const int64_t now = clock_->NowMillis();
+  const std::string at = std::to_string(clock_->NowMillis());
+  const std::string contacts = keys::Contacts(org_id);
+  const std::string max_entries = std::to_string(kMaxEntries);
   std::vector<std::vector<std::string>> commands;
-  commands.reserve(entries.size() + 1);
+  commands.reserve(1 + (entries.size() + kEntriesPerCall - 1) / kEntriesPerCall);
   // Loading the script first keeps every EVALSHA valid right after a Redis restart.
-  commands.push_back({"SCRIPT", "LOAD", kAppendScript.source()});
-  for (const ConversationAppend& entry : entries) {
-    std::vector<std::string> args = {entry.contact_id, std::to_string(kMaxEntries)};
-    for (auto& a : FieldArgs(entry.kind, now, entry.fields)) args.push_back(std::move(a));
-    commands.push_back(RedisConnection::EvalShaArgs(
-        kAppendScript,
-        {keys::Contacts(org_id), keys::Conversation(org_id, entry.contact_id)}, args));
+  commands.push_back({"SCRIPT", "LOAD", kAppendManyScript.source()});
+  for (size_t begin = 0; begin < entries.size(); begin += kEntriesPerCall) {
+    const size_t end = std::min(entries.size(), begin + kEntriesPerCall);
+    std::vector<std::string> keys = {contacts};
+    std::vector<std::string> args = {max_entries};
+    keys.reserve(1 + end - begin);
+    args.reserve(1 + (end - begin) * 20);
+    for (size_t e = begin; e < end; ++e) {
+      const ConversationAppend& entry = entries[e];
+      keys.push_back(keys::Conversation(org_id, entry.contact_id));
+      // The arguments FieldArgs gives, written in place after their count.
+      args.push_back(entry.contact_id);
+      const size_t count_at = args.size();
+      args.emplace_back();
+      AppendFieldArgs(entry.kind, at, entry.fields, &args);
+      args[count_at] = std::to_string(args.size() - count_at - 1);
+    }
+    commands.push_back(RedisConnection::EvalShaArgs(kAppendManyScript, keys, args));
   }
   ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(commands));
   for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());

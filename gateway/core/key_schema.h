@@ -29,8 +29,16 @@ inline std::string GeneratedSecret(std::string_view name) {
   return "ogw:secret:" + std::string(name);
 }
 
+// Provider accounts added through the API: one hash tag, so a definition and the version
+// counter every process watches change in one script.
+inline std::string ProviderDefinitions() { return "{providers}:defs"; }  // HASH name -> JSON
+inline std::string ProviderVersion() { return "{providers}:version"; }   // counter
+
 // Per organisation.
 inline std::string Posts(std::string_view org) { return Tag(org) + ":posts"; }
+// Addresses whose owner opted out, as SHA-256 of "<org>:<kind>:<value>" -> "<millis> <source>":
+// the opt-out outlives the address being deleted and added again, or erasure.
+inline std::string Suppressed(std::string_view org) { return Tag(org) + ":suppressed"; }
 inline std::string Officers(std::string_view org) { return Tag(org) + ":officers"; }
 inline std::string ApiKeys(std::string_view org) { return Tag(org) + ":keys"; }
 inline std::string Contacts(std::string_view org) { return Tag(org) + ":contacts"; }

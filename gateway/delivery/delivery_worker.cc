@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "gateway/audience/template_audit.h"
 #include "gateway/delivery/quiet_hours.h"
@@ -32,18 +33,6 @@ MessageOutcome Outcome(const ClaimedMessage& m, MessageOutcome::Kind kind, std::
   o.reason = std::move(reason);
   o.due_millis = due;
   return o;
-}
-
-// Why an address may no longer be used, or "" when it may. The confirmation of a person's
-// own opt-out is the one message an opted-out address still gets.
-std::string Unusable(const Address& a, bool direct, bool consent_confirmation) {
-  if (a.invalid) return "address_invalid";
-  if (consent_confirmation) return "";
-  if (a.opted_out) return "opted_out";
-  if (a.consent.state == ConsentState::kWithdrawn) return "consent_withdrawn";
-  // A direct message answers someone in a conversation; a campaign needs consent granted.
-  if (!direct && a.consent.state != ConsentState::kGranted) return "no_consent";
-  return "";
 }
 
 std::string_view OutcomeLabel(MessageOutcome::Kind kind) {
@@ -105,11 +94,18 @@ struct DeliveryWorker::Pending {
   Channel channel = Channel::kEmail;
   OutboundMessage out;
   std::string language;  // The template language chosen for this recipient.
+  // Direct messages: what the conversation entry quotes, from the payload parsed in Prepare
+  // (`out` goes to the provider).
+  std::string text;
+  std::string subject;
+  std::string author;
 };
 
 struct DeliveryWorker::Group {
   std::vector<MessageOutcome> outcomes;
   std::vector<Pending> pending;
+  // The conversation entries of the messages a provider accepted (when there is a log).
+  std::vector<ConversationAppend> notes;
   std::vector<std::vector<std::string>> link_commands;  // Tracked links minted for the group.
   // Addresses the provider said do not exist: contact id, channel, address, reason.
   std::vector<std::array<std::string, 4>> invalid_addresses;
@@ -293,11 +289,17 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
                   "the address was removed after the message was queued");
   }
   const Address& address = c.addresses[ai];
+  // A direct message's payload is parsed once, here: the provider gets its text, and so does
+  // the conversation entry once it is sent.
   const nlohmann::json payload =
       direct ? nlohmann::json::parse(m.payload, nullptr, false) : nlohmann::json();
   const bool consent_confirmation =
       payload.is_object() && payload.value("system", "") == "consent_confirmation";
-  if (std::string why = Unusable(address, direct, consent_confirmation); !why.empty()) {
+  // The confirmation of a person's own opt-out is the one message an opted-out address gets.
+  const Address::Use use = consent_confirmation ? Address::Use::kConsentConfirmation
+                           : direct             ? Address::Use::kDirect
+                                                : Address::Use::kCampaign;
+  if (std::string why(address.UnusableBecause(use)); !why.empty()) {
     return settle(Kind::kFailed, why, "checked at send time");
   }
 
@@ -309,8 +311,13 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
   p.out.to = address.value;
   if (direct) {
     p.out.message_id = m.direct_id;
-    p.out.text = payload.is_object() ? payload.value("text", "") : "";
-    p.out.subject = payload.is_object() ? payload.value("subject", "") : "";
+    if (payload.is_object()) {
+      p.text = payload.value("text", "");
+      p.subject = payload.value("subject", "");
+      p.author = payload.value("author", "");
+    }
+    p.out.text = p.text;
+    p.out.subject = p.subject;
     if (channel == Channel::kEmail) {
       auto html = RenderMarkdown(p.out.text, TextFormat::kHtml);
       if (html.ok()) p.out.html = *std::move(html);
@@ -368,36 +375,32 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
   group.pending.push_back(std::move(p));
 }
 
+void DeliveryWorker::NoteFor(const Pending& p, const OutboundMessage& out,
+                             const MessageOutcome& sent, Group& group) const {
+  if (deps_.conversations == nullptr) return;
+  const ClaimedMessage& m = p.claimed;
+  ConversationAppend& e = group.notes.emplace_back();
+  e.contact_id = m.recipient.contact_id;
+  e.kind = "out";
+  e.fields.reserve(8);
+  e.fields.emplace_back("channel", sent.channel);
+  e.fields.emplace_back("provider_message_id", sent.provider_message_id);
+  e.fields.emplace_back("language", sent.language);
+  e.fields.emplace_back("address", out.to);
+  if (m.lane == ClaimedMessage::Lane::kDirect) {
+    e.fields.emplace_back("message", m.direct_id);
+    e.fields.emplace_back("text", p.text);
+    e.fields.emplace_back("subject", p.subject);
+    e.fields.emplace_back("author", p.author);
+  } else {
+    e.fields.emplace_back("message", out.message_id);  // <campaign>:<index>
+    e.fields.emplace_back("campaign", m.campaign_id);
+  }
+}
+
 absl::Status DeliveryWorker::NoteSent(const Batch& batch, const Group& group) {
   if (deps_.conversations == nullptr) return absl::OkStatus();
-  std::vector<ConversationAppend> entries;
-  for (const MessageOutcome& o : group.outcomes) {
-    // Settled as sent without a send (its bit was already set): noted the first time.
-    if (o.kind != MessageOutcome::Kind::kSent || o.message.already_sent) continue;
-    const ClaimedMessage& m = o.message;
-    ConversationAppend e{m.recipient.contact_id, "out", {}};
-    e.fields = {{"channel", o.channel},
-                {"provider_message_id", o.provider_message_id},
-                {"language", o.language}};
-    if (auto c = batch.contacts.find(m.recipient.contact_id);
-        c != batch.contacts.end() && m.recipient.address_index < c->second.addresses.size()) {
-      e.fields.emplace_back("address", c->second.addresses[m.recipient.address_index].value);
-    }
-    if (m.lane == ClaimedMessage::Lane::kDirect) {
-      const nlohmann::json payload = nlohmann::json::parse(m.payload, nullptr, false);
-      e.fields.emplace_back("message", m.direct_id);
-      if (payload.is_object()) {
-        e.fields.emplace_back("text", payload.value("text", ""));
-        e.fields.emplace_back("subject", payload.value("subject", ""));
-        e.fields.emplace_back("author", payload.value("author", ""));
-      }
-    } else {
-      e.fields.emplace_back("message", m.campaign_id + ":" + std::to_string(m.index));
-      e.fields.emplace_back("campaign", m.campaign_id);
-    }
-    entries.push_back(std::move(e));
-  }
-  return deps_.conversations->AppendMany(batch.org_id, entries);
+  return deps_.conversations->AppendMany(batch.org_id, group.notes);
 }
 
 std::string DeliveryWorker::PostLanguage(Batch& batch, const std::string& post_id) {
@@ -416,18 +419,22 @@ absl::Status DeliveryWorker::Send(Batch& batch, Group& group,
   // Each message goes through the provider of its channel for the person's post (falling
   // back to the organisation's, then the shared one).
   std::map<std::pair<Channel, const ProviderBinding*>, std::vector<size_t>> by_provider;
+  std::vector<std::shared_ptr<const ProviderBinding>> in_use;  // Alive while the group sends.
   for (size_t i = 0; i < group.pending.size(); ++i) {
     const Pending& p = group.pending[i];
     const auto contact = batch.contacts.find(p.claimed.recipient.contact_id);
     const std::string& post = contact == batch.contacts.end() ? "" : contact->second.post_id;
-    const ProviderBinding* binding = deps_.providers->For(p.channel, batch.org_id, post);
+    std::shared_ptr<const ProviderBinding> binding =
+        deps_.providers->For(p.channel, batch.org_id, post);
     if (binding == nullptr) {
       // Configuration, not the message: wait for a provider rather than fail.
       group.outcomes.push_back(Outcome(p.claimed, MessageOutcome::Kind::kHeld, "no_provider",
                                        "no provider for this channel", batch.now + 60'000));
       continue;
     }
-    by_provider[{p.channel, binding}].push_back(i);
+    std::vector<size_t>& indexes = by_provider[{p.channel, binding.get()}];
+    if (indexes.empty()) in_use.push_back(std::move(binding));
+    indexes.push_back(i);
   }
   for (const auto& [key, indexes] : by_provider) {
     const auto& [channel, binding] = key;
@@ -484,8 +491,11 @@ absl::Status DeliveryWorker::Send(Batch& batch, Group& group,
           group.opted_out.push_back(
               {p.claimed.recipient.contact_id, channel_name, out[k].to, binding->account});
         }
-        if (o.kind == MessageOutcome::Kind::kSent) o.language = p.language;
         o.channel = channel_name;
+        if (o.kind == MessageOutcome::Kind::kSent) {
+          o.language = p.language;
+          NoteFor(p, out[k], o, group);
+        }
         group.outcomes.push_back(std::move(o));
       }
       next += grant.granted;
@@ -549,11 +559,16 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
       }
     }
     if (deps_.metrics != nullptr) {
+      // Counted once per channel, campaign and outcome of the group, not per message.
+      std::map<std::tuple<uint8_t, std::string_view, MessageOutcome::Kind>, double> counts;
       for (const MessageOutcome& o : group.outcomes) {
-        const auto channel =
-            static_cast<Channel>(std::min<uint8_t>(o.message.recipient.channel, 4));
-        deps_.metrics->CountDelivery(ChannelName(channel), o.message.campaign_id,
-                                     OutcomeLabel(o.kind));
+        counts[{std::min<uint8_t>(o.message.recipient.channel, 4), o.message.campaign_id,
+                o.kind}] += 1;
+      }
+      for (const auto& [key, n] : counts) {
+        const auto& [channel, campaign, kind] = key;
+        deps_.metrics->CountDelivery(ChannelName(static_cast<Channel>(channel)), campaign,
+                                     OutcomeLabel(kind), n);
       }
     }
     handled += group.outcomes.size();

@@ -108,7 +108,11 @@ class DeliveryWorker {
   // Sends the group's pending messages per channel within the provider's rate limit.
   // `renew` keeps the claim while waiting for the limit.
   absl::Status Send(Batch& batch, Group& group, const std::function<absl::Status()>& renew);
-  // Notes the group's sent messages in each person's conversation.
+  // The conversation entry of a message its provider accepted (`out` is what was sent),
+  // kept in the group until NoteSent.
+  void NoteFor(const Pending& p, const OutboundMessage& out, const MessageOutcome& sent,
+               Group& group) const;
+  // Notes the group's sent messages in each person's conversation (after Record).
   absl::Status NoteSent(const Batch& batch, const Group& group);
   absl::StatusOr<std::vector<std::string>> OrgIds();
   void Loop();

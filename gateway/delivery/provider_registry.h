@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -21,20 +22,29 @@ struct ProviderBinding {
 
 // Channel (and organisation and post) -> provider binding. A post's own provider (its SMS
 // sender id, its mailbox) wins over its organisation's, which wins over the one every
-// organisation shares. Built once at start-up from the configuration; read-only afterwards,
-// so thread-safe.
+// organisation shares. Accounts change while the gateway runs (added through the API), so
+// the whole table is replaced at once and readers keep the table they looked at alive until
+// they drop the binding. Thread-safe.
 class ProviderRegistry {
  public:
+  using Key = std::tuple<Channel, std::string, std::string>;  // channel, org, post
+  using Table = std::map<Key, ProviderBinding, std::less<>>;
+
   // `org_id` and `post_id` empty: shared by every organisation (every post).
   void Bind(Channel channel, ProviderBinding binding, std::string org_id = "",
             std::string post_id = "");
+  // Every binding at once.
+  void ReplaceAll(Table table);
   // The most specific binding for a message to a person of `post_id` in `org_id`; nullptr
   // when the channel has none.
-  const ProviderBinding* For(Channel channel, std::string_view org_id = "",
-                             std::string_view post_id = "") const;
+  std::shared_ptr<const ProviderBinding> For(Channel channel, std::string_view org_id = "",
+                                             std::string_view post_id = "") const;
 
  private:
-  std::map<std::tuple<Channel, std::string, std::string>, ProviderBinding, std::less<>> bindings_;
+  std::shared_ptr<const Table> Current() const;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const Table> table_ = std::make_shared<Table>();
 };
 
 }  // namespace ogw

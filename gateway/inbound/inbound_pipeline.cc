@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "gateway/contacts/normalize.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
@@ -13,6 +16,7 @@ constexpr int64_t kSeenTtlSeconds = 7 * 24 * 3600;  // Longer than any provider 
 constexpr size_t kMaxTextBytes = 64 * 1024;
 constexpr size_t kMaxSubjectBytes = 998;
 constexpr size_t kMaxIdBytes = 300;
+constexpr size_t kMaxAnswers = 8;
 constexpr int kWriteAttempts = 5;
 
 // Stores one inbound message, all or nothing, once per provider message id.
@@ -45,6 +49,43 @@ std::string Clip(std::string_view s, size_t max) {
   return std::string(s.substr(0, end));
 }
 
+// Who a message of the gateway went to.
+struct SentMessage {
+  std::string contact_id;               // Empty when the record names none.
+  std::string channel;                  // Channel name.
+  std::optional<size_t> address_index;  // Campaign messages: which of the contact's.
+};
+
+// The recipient of gateway message `message_id` of `org_id`: a direct message by its stored
+// payload, a campaign message ("<campaign>:<index>") by its queue record. nullopt when the
+// organisation has no such message (or no longer has its record).
+absl::StatusOr<std::optional<SentMessage>> FindSentMessage(DeliveryQueue& queue,
+                                                           std::string_view org_id,
+                                                           const std::string& message_id) {
+  const size_t colon = message_id.rfind(':');
+  if (colon == std::string::npos) {
+    if (!IsWellFormedId(message_id, "m")) return std::nullopt;
+    ASSIGN_OR_RETURN(auto payload, queue.GetDirectPayload(org_id, message_id));
+    if (!payload) return std::nullopt;
+    return SentMessage{payload->value("contact_id", ""), payload->value("channel", ""),
+                       std::nullopt};
+  }
+  int64_t index = -1;
+  try {
+    index = std::stoll(message_id.substr(colon + 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(auto recipient,
+                   queue.CampaignRecipient(org_id, message_id.substr(0, colon), index));
+  if (!recipient || recipient->channel > static_cast<uint8_t>(Channel::kMessenger)) {
+    return std::nullopt;
+  }
+  return SentMessage{recipient->contact_id,
+                     std::string(ChannelName(static_cast<Channel>(recipient->channel))),
+                     recipient->address_index};
+}
+
 std::string_view StateName(DeliveryReport::State state) {
   switch (state) {
     case DeliveryReport::State::kSent: return "sent";
@@ -61,23 +102,47 @@ InboundPipeline::InboundPipeline(InboundDeps deps, KeywordSettings settings)
       settings_(std::move(settings)),
       keywords_(settings_.stop_keywords, settings_.start_keywords) {}
 
-absl::StatusOr<std::string> InboundPipeline::FindOrCreateContact(const InboundSource& source,
-                                                                 const InboundMessage& message,
-                                                                 AddressKind kind,
-                                                                 const std::string& address,
-                                                                 bool* created) {
+std::string InboundPipeline::EmailMessageIdKey() const {
+  return deps_.tokens != nullptr ? deps_.tokens->EmailMessageIdKey() : std::string();
+}
+
+absl::StatusOr<std::vector<InboundPipeline::Answered>> InboundPipeline::ResolveAnswers(
+    const InboundSource& source, const InboundMessage& message) {
+  std::vector<Answered> answered;
+  // The channel layer already bounds the list; this bounds the lookups whatever the caller.
+  const size_t n = std::min(message.answers.size(), kMaxAnswers);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& id = message.answers[i];
+    if (id.empty() || id.size() > kMaxIdBytes) continue;
+    // Looked up in the receiving organisation only: another's message leads nowhere.
+    ASSIGN_OR_RETURN(auto sent, FindSentMessage(*deps_.queue, source.org_id, id));
+    if (sent && !sent->contact_id.empty()) answered.push_back({id, sent->contact_id});
+  }
+  return answered;
+}
+
+absl::StatusOr<std::string> InboundPipeline::FindOrCreateContact(
+    const InboundSource& source, const InboundMessage& message,
+    const std::vector<Answered>& answered, AddressKind kind, const std::string& address,
+    bool* created) {
   *created = false;
   const std::string key = AddressKey(kind, address);
   ASSIGN_OR_RETURN(std::vector<std::string> owners,
                    deps_.contacts->FindOwners(source.org_id, {key}));
   // The sender's own address decides first: replies from different people to one newsletter
-  // are different conversations, whatever reply address they used.
+  // are different conversations, whatever reply address they used or message they answer.
   if (!owners[0].empty()) return owners[0];
+  // An unknown address: the person writing from another address of theirs, named by the
+  // signed reply token, else by the message (signed Message-ID) they answer.
   if (!message.reply_token.empty() && deps_.tokens != nullptr) {
     if (auto id = deps_.tokens->ContactOfReplyToken(source.org_id, message.reply_token)) {
       ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, *id));
-      if (stored) return *id;  // The person wrote from another address of theirs.
+      if (stored) return *id;
     }
+  }
+  for (const Answered& a : answered) {
+    ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, a.contact_id));
+    if (stored) return a.contact_id;
   }
   // Unknown sender: a new, unverified contact of the post that owns the number or mailbox.
   const int64_t now = deps_.clock->NowMillis();
@@ -125,12 +190,22 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
     return result;
   }
 
+  ASSIGN_OR_RETURN(const std::vector<Answered> answered, ResolveAnswers(source, message));
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
-    ASSIGN_OR_RETURN(result.contact_id, FindOrCreateContact(source, message, kind, *address,
-                                                            &result.created_contact));
+    ASSIGN_OR_RETURN(result.contact_id, FindOrCreateContact(source, message, answered, kind,
+                                                            *address, &result.created_contact));
     ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, result.contact_id));
     if (!stored) continue;  // Erased meanwhile: the sender becomes a new contact.
     const Contact& contact = stored->contact;
+    // Only a message sent to this very person: someone answering another's message (a
+    // forwarded newsletter) did not answer it to the gateway.
+    std::string in_reply_to;
+    for (const Answered& a : answered) {
+      if (a.contact_id == contact.id) {
+        in_reply_to = a.message_id;
+        break;
+      }
+    }
 
     // Consent first: should anything fail after it, the provider's retry finds the message
     // not yet stored and repeats; repeating a consent change is a no-op.
@@ -153,6 +228,7 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
         {"post", source.post_id},
         {"subject", Clip(message.subject, kMaxSubjectBytes)},
         {"text", Clip(message.text, kMaxTextBytes)},
+        {"in_reply_to", in_reply_to},
         {"auto_reply", message.auto_reply ? "true" : ""},
         {"keyword", intent == KeywordIntent::kStop    ? "stop"
                     : intent == KeywordIntent::kStart ? "start"
@@ -227,6 +303,14 @@ absl::StatusOr<bool> InboundPipeline::ChangeConsent(const ConsentChange& change)
       }
     }
     if (!found) return absl::NotFoundError("the contact has no such address");
+    // The suppression list first, so a withdrawal holds even when the address is deleted
+    // right after; a grant lifts it, so the address may be added elsewhere again.
+    for (const Address& a : updated.addresses) {
+      if (a.kind != kind || (!change.address.empty() && a.value != change.address)) continue;
+      RETURN_IF_ERROR(change.withdraw ? deps_.contacts->Suppress(change.org_id, kind, a.value,
+                                                                 change.source, now)
+                                      : deps_.contacts->Unsuppress(change.org_id, kind, a.value));
+    }
     if (!changed) return false;
     updated.updated_at_millis = now;
     ASSIGN_OR_RETURN(PutOutcome outcome,
@@ -282,31 +366,15 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
                                              const DeliveryReport& report) {
   if (report.message_id.empty() || report.message_id.size() > kMaxIdBytes) return false;
   // Who the message went to, and on which channel and address.
-  std::string contact_id, channel, address;
-  const size_t colon = report.message_id.rfind(':');
-  if (colon == std::string::npos) {
-    if (!IsWellFormedId(report.message_id, "m")) return false;
-    ASSIGN_OR_RETURN(auto payload, deps_.queue->GetDirectPayload(source.org_id, report.message_id));
-    if (!payload) return false;
-    contact_id = payload->value("contact_id", "");
-    channel = payload->value("channel", "");
-  } else {
-    int64_t index = -1;
-    try {
-      index = std::stoll(report.message_id.substr(colon + 1));
-    } catch (const std::exception&) {
-      return false;
-    }
-    ASSIGN_OR_RETURN(auto recipient,
-                     deps_.queue->CampaignRecipient(
-                         source.org_id, report.message_id.substr(0, colon), index));
-    if (!recipient) return false;
-    contact_id = recipient->contact_id;
-    if (recipient->channel > static_cast<uint8_t>(Channel::kMessenger)) return false;
-    channel = std::string(ChannelName(static_cast<Channel>(recipient->channel)));
+  ASSIGN_OR_RETURN(auto sent, FindSentMessage(*deps_.queue, source.org_id, report.message_id));
+  if (!sent) return false;
+  const std::string contact_id = sent->contact_id;
+  const std::string channel = sent->channel;
+  std::string address;
+  if (sent->address_index) {
     ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, contact_id));
-    if (stored && recipient->address_index < stored->contact.addresses.size()) {
-      address = stored->contact.addresses[recipient->address_index].value;
+    if (stored && *sent->address_index < stored->contact.addresses.size()) {
+      address = stored->contact.addresses[*sent->address_index].value;
     }
   }
   if (address.empty() && !report.to.empty() && ParseChannel(channel)) {

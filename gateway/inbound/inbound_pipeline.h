@@ -71,6 +71,14 @@ class InboundPipeline {
   // Finds or creates the sender's contact, stores the message in the person's conversation
   // (deduplicated by provider message id), and acts on opt-out / opt-in keywords. Returns only
   // after the message is stored: the caller may then acknowledge it.
+  //
+  // The contact, always one of source.org_id: the owner of the sender's address when the
+  // organisation knows it (the person who wrote, whatever they answer); else the person
+  // message.reply_token names, then the recipient of the first of message.answers that is a
+  // message of this organisation (the person writing from another address of theirs), each
+  // only while that contact exists; else a new unverified contact of source.post_id. When one
+  // of message.answers was sent to that same contact, the `in` entry names it as
+  // `in_reply_to`.
   absl::StatusOr<InboundResult> Receive(const InboundSource& source, const InboundMessage& message);
 
   // Applies a delivery report: status of the message, a `status` entry in the conversation,
@@ -84,9 +92,23 @@ class InboundPipeline {
   // Queues the one confirmation of a change, in the person's language, on the direct lane.
   absl::Status QueueConfirmation(const ConsentChange& change);
 
+  // The key of the gateway's e-mail Message-IDs (PersonTokens::EmailMessageIdKey), for the
+  // e-mail intake to verify bounces and In-Reply-To with; empty without tokens, and then
+  // nothing verifies. A secret: never log it.
+  std::string EmailMessageIdKey() const;
+
  private:
+  // One of InboundMessage::answers that is a message of the organisation, and its recipient.
+  struct Answered {
+    std::string message_id;
+    std::string contact_id;
+  };
+
+  absl::StatusOr<std::vector<Answered>> ResolveAnswers(const InboundSource& source,
+                                                       const InboundMessage& message);
   absl::StatusOr<std::string> FindOrCreateContact(const InboundSource& source,
                                                   const InboundMessage& message,
+                                                  const std::vector<Answered>& answered,
                                                   AddressKind kind, const std::string& address,
                                                   bool* created);
 

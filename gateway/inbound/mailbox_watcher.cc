@@ -2,33 +2,76 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "gateway/inbound/email_intake.h"
 
 namespace ogw {
 
-MailboxWatcher::MailboxWatcher(InboundPipeline* inbound, std::vector<ProviderSettings> providers)
-    : inbound_(inbound), providers_(std::move(providers)) {}
+MailboxWatcher::MailboxWatcher(InboundPipeline* inbound, Accounts accounts,
+                               std::chrono::milliseconds reconcile_every)
+    : inbound_(inbound), accounts_(std::move(accounts)), reconcile_every_(reconcile_every) {}
 
 MailboxWatcher::~MailboxWatcher() { Stop(); }
 
-absl::Status MailboxWatcher::Open() {
-  if (!mailboxes_.empty()) return absl::OkStatus();
-  for (const ProviderSettings& p : providers_) {
+absl::Status MailboxWatcher::Reconcile(bool run) {
+  absl::Status first_error;
+  std::set<std::string> present;
+  for (const ProviderSettings& p : accounts_()) {
     if (p.type != "smtp" || p.imap_url.empty()) continue;
+    present.insert(p.name);
+    const std::string definition = ProviderSettingsToJson(p, /*with_secrets=*/true).dump();
+    auto it = mailboxes_.find(p.name);
+    if (it != mailboxes_.end() && it->second->definition == definition) continue;
+    if (it != mailboxes_.end()) {
+      StopMailbox(*it->second);
+      mailboxes_.erase(it);
+    }
     ImapConfig config;
     config.name = p.name;
     config.url = p.imap_url;
     config.username = p.imap_username;
     config.password = p.imap_password;
     config.timeout_ms = p.timeout_ms;
+    config.ca_file = p.ca_file;
+    config.starttls = p.starttls;
     auto poller = ImapPoller::Create(config);
     if (!poller.ok()) {
-      return absl::InvalidArgumentError("provider " + p.name + ": " +
-                                        std::string(MessageOf(poller.status())));
+      absl::Status error = absl::InvalidArgumentError(
+          "provider " + p.name + ": " + std::string(MessageOf(poller.status())));
+      if (refused_[p.name] != definition) spdlog::error("mailbox {}", MessageOf(error));
+      refused_[p.name] = definition;
+      if (first_error.ok()) first_error = error;
+      continue;
     }
-    mailboxes_.push_back(std::make_unique<Mailbox>(Mailbox{p, *std::move(poller)}));
+    refused_.erase(p.name);
+    auto mailbox = std::make_unique<Mailbox>();
+    mailbox->provider = p;
+    mailbox->definition = definition;
+    mailbox->poller = *std::move(poller);
+    if (run) mailbox->thread = std::thread([this, mb = mailbox.get()] { Loop(mb); });
+    if (run) spdlog::info("mailbox {}: polling every {} s", p.name, p.poll_seconds);
+    mailboxes_.emplace(p.name, std::move(mailbox));
   }
-  return absl::OkStatus();
+  for (auto it = mailboxes_.begin(); it != mailboxes_.end();) {
+    if (present.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    spdlog::info("mailbox {}: account removed, polling stops", it->first);
+    StopMailbox(*it->second);
+    it = mailboxes_.erase(it);
+  }
+  return first_error;
+}
+
+void MailboxWatcher::StopMailbox(Mailbox& mailbox) {
+  {
+    std::lock_guard lock(mu_);
+    mailbox.stopping = true;
+  }
+  wake_.notify_all();
+  if (mailbox.thread.joinable()) mailbox.thread.join();
 }
 
 absl::StatusOr<int> MailboxWatcher::PollOnce(Mailbox& mailbox) {
@@ -45,18 +88,33 @@ absl::StatusOr<int> MailboxWatcher::PollOnce(Mailbox& mailbox) {
 }
 
 absl::Status MailboxWatcher::PollAllOnce() {
-  RETURN_IF_ERROR(Open());
-  for (auto& m : mailboxes_) RETURN_IF_ERROR(PollOnce(*m).status());
+  RETURN_IF_ERROR(Reconcile(/*run=*/false));
+  for (auto& [name, m] : mailboxes_) RETURN_IF_ERROR(PollOnce(*m).status());
   return absl::OkStatus();
 }
 
 absl::Status MailboxWatcher::Start() {
-  RETURN_IF_ERROR(Open());
+  if (supervisor_.joinable()) return absl::OkStatus();
   {
     std::lock_guard lock(mu_);
     stopping_ = false;
   }
-  for (auto& m : mailboxes_) threads_.emplace_back([this, mb = m.get()] { Loop(mb); });
+  // Mailboxes opened by an earlier PollAllOnce have no thread yet: open them afresh.
+  for (auto& [name, m] : mailboxes_) StopMailbox(*m);
+  mailboxes_.clear();
+  absl::Status started = Reconcile(/*run=*/true);
+  if (!started.ok()) {
+    Stop();
+    return started;
+  }
+  supervisor_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!wake_.wait_for(lock, reconcile_every_, [this] { return stopping_; })) {
+      lock.unlock();
+      (void)Reconcile(/*run=*/true);  // Problems are logged once per definition.
+      lock.lock();
+    }
+  });
   return absl::OkStatus();
 }
 
@@ -70,7 +128,7 @@ void MailboxWatcher::Loop(Mailbox* mailbox) {
     }
     std::unique_lock lock(mu_);
     if (wake_.wait_for(lock, std::chrono::seconds(mailbox->provider.poll_seconds),
-                       [this] { return stopping_; })) {
+                       [&] { return stopping_ || mailbox->stopping; })) {
       return;
     }
   }
@@ -82,8 +140,9 @@ void MailboxWatcher::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  if (supervisor_.joinable()) supervisor_.join();
+  for (auto& [name, m] : mailboxes_) StopMailbox(*m);
+  mailboxes_.clear();
 }
 
 }  // namespace ogw

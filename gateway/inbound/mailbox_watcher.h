@@ -1,47 +1,67 @@
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "adapters/email/imap_poller.h"
-#include "gateway/config/gateway_config.h"
+#include "gateway/config/provider_settings.h"
 #include "gateway/inbound/inbound_pipeline.h"
 
 namespace ogw {
 
-// Polls the IMAP mailbox of every e-mail provider that has one (`imap_url`), one thread per
-// mailbox, and hands each new message to the inbound pipeline. A message is marked \Seen only
-// after it is stored, so a crash or a Redis outage makes the next poll fetch it again (and the
-// pipeline's deduplication keeps it single). Runs in `serve` and `worker` processes; several
-// processes polling one mailbox are safe for the same reason.
+// Polls the IMAP mailbox of every e-mail provider account that has one (`imap_url`), one
+// thread per mailbox, and hands each new message to the inbound pipeline. A message is marked
+// \Seen only after it is stored, so a crash or a Redis outage makes the next poll fetch it
+// again (and the pipeline's deduplication keeps it single). Runs in `serve` and `worker`
+// processes; several processes polling one mailbox are safe for the same reason.
+// Accounts come and go while it runs (added through the API): every few seconds it starts
+// the mailboxes of new accounts, restarts those whose settings changed and stops those of
+// removed ones.
 class MailboxWatcher {
  public:
-  MailboxWatcher(InboundPipeline* inbound, std::vector<ProviderSettings> providers);
+  // Every provider account there is now; called from the watcher's own thread.
+  using Accounts = std::function<std::vector<ProviderSettings>()>;
+
+  MailboxWatcher(InboundPipeline* inbound, Accounts accounts,
+                 std::chrono::milliseconds reconcile_every = std::chrono::seconds(2));
   ~MailboxWatcher();  // Stops.
 
-  // Starts the threads; InvalidArgument naming the provider when a mailbox is misconfigured.
+  // Starts polling; InvalidArgument naming the provider when a mailbox there is now is
+  // misconfigured (later ones are logged and skipped).
   absl::Status Start();
   void Stop();
-  // One poll of every mailbox, on the calling thread (tests, `check-config`).
+  // One poll of every mailbox, on the calling thread (tests, `check-config`); not while
+  // started.
   absl::Status PollAllOnce();
 
  private:
   struct Mailbox {
     ProviderSettings provider;
+    std::string definition;  // What it was opened with; a change reopens it.
     std::unique_ptr<ImapPoller> poller;
+    std::thread thread;
+    bool stopping = false;  // Guarded by mu_.
   };
-  absl::Status Open();
+  // Opens mailboxes of new or changed accounts (starting their threads when `run`) and closes
+  // those of accounts gone. The first misconfigured mailbox's error; the others still open.
+  absl::Status Reconcile(bool run);
+  void StopMailbox(Mailbox& mailbox);
   absl::StatusOr<int> PollOnce(Mailbox& mailbox);
   void Loop(Mailbox* mailbox);
 
   InboundPipeline* inbound_;
-  std::vector<ProviderSettings> providers_;
-  std::vector<std::unique_ptr<Mailbox>> mailboxes_;
-  std::vector<std::thread> threads_;
+  Accounts accounts_;
+  const std::chrono::milliseconds reconcile_every_;
+  // Touched by the caller before Start / after Stop, and by the supervisor thread between.
+  std::map<std::string, std::unique_ptr<Mailbox>> mailboxes_;
+  std::map<std::string, std::string> refused_;  // Name -> definition already logged as bad.
+  std::thread supervisor_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

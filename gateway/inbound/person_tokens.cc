@@ -76,4 +76,9 @@ std::optional<PersonTokens::Unsubscribe> PersonTokens::ParseUnsubscribeToken(
   return Unsubscribe{std::string(parts[0]), std::string(parts[1]), std::string(parts[2])};
 }
 
+std::string PersonTokens::EmailMessageIdKey() const {
+  // No '|': never equal to the input of a token's MAC.
+  return HexEncode(HmacSha256(secret_, "email-message-id"));
+}
+
 }  // namespace ogw

@@ -8,7 +8,8 @@ namespace ogw {
 
 // Signed tokens that name a person without a lookup, used where a message leaves the gateway
 // and comes back: the reply address reply+<token>@domain (threads an e-mail reply to the
-// person) and the one-click unsubscribe link /u/<token> (RFC 8058). Tokens are HMAC-SHA256
+// person) and the one-click unsubscribe link /u/<token> (RFC 8058); it also derives the key of
+// the e-mail Message-IDs. Tokens are HMAC-SHA256
 // signed with the gateway's link secret, so they cannot be forged or enumerated; a token of
 // another organisation does not verify. Thread-safe.
 class PersonTokens {
@@ -30,6 +31,11 @@ class PersonTokens {
   std::string UnsubscribeToken(std::string_view org_id, std::string_view contact_id,
                                std::string_view channel) const;
   std::optional<Unsubscribe> ParseUnsubscribeToken(std::string_view token) const;
+
+  // The key that signs the Message-IDs of the gateway's e-mails (adapters/email/
+  // email_message_id.h): derived from the secret, so every process sharing the secret signs
+  // and verifies alike. 64 characters (hex of 32 bytes); a secret: never log it.
+  std::string EmailMessageIdKey() const;
 
  private:
   std::string Mac(std::string_view purpose, std::string_view data, size_t chars) const;

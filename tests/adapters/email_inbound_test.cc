@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "adapters/email/mime_parser.h"
 #include "gateway/core/crypto.h"
 #include "tests/servers/imap_server.h"
+#include "tests/servers/test_tls.h"
 
 namespace ogw {
 namespace {
@@ -334,6 +337,30 @@ TEST(ParseEmailTest, ReplyTokenFromDeliveredToAndThreading) {
   EXPECT_THAT(parsed.message.references, ElementsAre("a1@gateway.test", "a0@gateway.test"));
 }
 
+// Strongest first: In-Reply-To, then References from its last id (the parent) back.
+TEST(ParseEmailTest, ReferencesComeParentFirst) {
+  const ParsedEmail parsed = MustParse(
+      "From: jane@example.com\n"
+      "To: news@gateway.test\n"
+      "Subject: Re: Re: hi\n"
+      "References: <a0@gateway.test> <b1@example.com>\n"
+      " <a2@gateway.test>\n"
+      "\n"
+      "Hello\n");
+  EXPECT_THAT(parsed.message.references,
+              ElementsAre("a2@gateway.test", "b1@example.com", "a0@gateway.test"));
+  const ParsedEmail answered = MustParse(
+      "From: jane@example.com\n"
+      "To: news@gateway.test\n"
+      "Subject: Re: hi\n"
+      "In-Reply-To: <b1@example.com>\n"
+      "References: <a0@gateway.test> <b1@example.com> <a2@gateway.test>\n"
+      "\n"
+      "Hello\n");
+  EXPECT_THAT(answered.message.references,
+              ElementsAre("b1@example.com", "a2@gateway.test", "a0@gateway.test"));
+}
+
 TEST(ParseEmailTest, SenderFallbackAndHashWithoutMessageId) {
   const std::string raw =
       "Sender: list-bounce@Lists.Example.ORG\n"
@@ -651,6 +678,7 @@ class ImapPollerTest : public ::testing::Test {
     config.password = server_.password();
     config.timeout_ms = 5000;
     config.verify_peer = false;
+    config.starttls = "none";  // This Dovecot has no TLS.
     return config;
   }
 
@@ -751,6 +779,27 @@ TEST_F(ImapPollerTest, LostAcknowledgementMeansTheMessageComesAgain) {
   });
   ASSERT_TRUE(polled.ok()) << polled.status();
   EXPECT_THAT(handed, ElementsAre(TestMessage(1)));
+}
+
+TEST_F(ImapPollerTest, RequiredStartTlsNeverLogsInToAServerWithoutIt) {
+  // What a network that strips STARTTLS from the capabilities would look like: the default
+  // refuses to go on, so the password is never sent in clear, and the mail stays unread.
+  ASSERT_TRUE(server_.Deliver(TestMessage(1)).ok());
+  ImapConfig config = Config();
+  config.starttls = "required";
+  auto poller = Poller(config);
+  ASSERT_NE(poller, nullptr);
+  int handed = 0;
+  const absl::StatusOr<int> polled = poller->PollOnce([&](std::string_view) {
+    ++handed;
+    return absl::OkStatus();
+  });
+  ASSERT_FALSE(polled.ok());
+  EXPECT_THAT(std::string(MessageOf(polled.status())), Not(HasSubstr(config.password)));
+  EXPECT_EQ(handed, 0);
+  EXPECT_THAT(server_.LogTail(200), Not(HasSubstr("Login: user=<")));
+  config.starttls = "sometimes";
+  EXPECT_EQ(ImapPoller::Create(config).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ImapPollerTest, MaxPerPollSpreadsABacklogOverPolls) {
@@ -858,6 +907,158 @@ TEST_F(ImapPollerTest, ServerDownIsUnavailable) {
   const absl::StatusOr<int> polled =
       poller->PollOnce([](std::string_view) { return absl::OkStatus(); });
   EXPECT_EQ(polled.status().code(), absl::StatusCode::kUnavailable) << polled.status();
+}
+
+// ---------------------------------------------------------------------------------------------
+// ImapPoller over TLS: Dovecot with a certificate from a throw-away CA (test_tls.h) that the
+// poller trusts through ca_file, with peer and host verification on.
+
+using ogw::testing::ImapServerOptions;
+using ogw::testing::TestCa;
+using ogw::testing::TestCertificate;
+
+class ImapPollerTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<TestCa>> ca = TestCa::Create();
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = *std::move(ca);
+    absl::StatusOr<TestCertificate> cert = ca_->Issue("server");
+    ASSERT_TRUE(cert.ok()) << cert.status();
+    cert_ = *cert;
+  }
+
+  void TearDown() override {
+    if (HasFailure() && server_) std::cerr << "dovecot log:\n" << server_->LogTail() << "\n";
+  }
+
+  // Dovecot with `cert`; kRequired: no login without TLS, so a poll that works used it.
+  void StartServer(const TestCertificate& cert,
+                   ImapServerOptions::Tls tls = ImapServerOptions::Tls::kRequired) {
+    ImapServerOptions options;
+    options.tls = tls;
+    options.tls_cert_file = cert.cert_file;
+    options.tls_key_file = cert.key_file;
+    server_ = std::make_unique<ogw::testing::ImapServer>(options);
+    const absl::Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+    ASSERT_GT(server_->imaps_port(), 0);
+  }
+
+  ImapConfig Config(const std::string& url) const {
+    ImapConfig config;
+    config.name = "tls-mailbox";
+    config.url = url;
+    config.username = server_->username();
+    config.password = server_->password();
+    config.timeout_ms = 5000;
+    config.verify_peer = true;
+    config.ca_file = ca_->ca_file();
+    return config;
+  }
+
+  absl::StatusOr<int> Poll(const ImapConfig& config, std::vector<std::string>* handed) {
+    absl::StatusOr<std::unique_ptr<ImapPoller>> poller = ImapPoller::Create(config);
+    if (!poller.ok()) return poller.status();
+    return (*poller)->PollOnce([&](std::string_view raw) {
+      handed->emplace_back(raw);
+      return absl::OkStatus();
+    });
+  }
+
+  std::vector<uint32_t> Uids(std::string_view criteria) const {
+    absl::StatusOr<std::vector<uint32_t>> uids = server_->Search(criteria);
+    EXPECT_TRUE(uids.ok()) << uids.status();
+    return uids.ok() ? *uids : std::vector<uint32_t>();
+  }
+
+  // The poll fails as Unavailable, before any message is touched, and says nothing secret.
+  void ExpectRefusedForItsCertificate(const ImapConfig& config) {
+    std::vector<std::string> handed;
+    const absl::StatusOr<int> polled = Poll(config, &handed);
+    ASSERT_FALSE(polled.ok());
+    EXPECT_EQ(polled.status().code(), absl::StatusCode::kUnavailable) << polled.status();
+    const std::string message(polled.status().message());
+    EXPECT_THAT(message, HasSubstr("certificate")) << message;
+    EXPECT_THAT(message, Not(HasSubstr(server_->password())));
+    EXPECT_THAT(handed, IsEmpty());
+    EXPECT_THAT(Uids("UNSEEN"), SizeIs(1));
+  }
+
+  std::unique_ptr<TestCa> ca_;
+  TestCertificate cert_;
+  std::unique_ptr<ogw::testing::ImapServer> server_;
+};
+
+TEST_F(ImapPollerTlsTest, StartTlsOnTheImapPortWithTheTestCa) {
+  StartServer(cert_);
+  for (int n = 1; n <= 2; ++n) ASSERT_TRUE(server_->Deliver(TestMessage(n)).ok());
+  std::vector<std::string> handed;
+  const absl::StatusOr<int> polled = Poll(Config(server_->Url()), &handed);
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_EQ(*polled, 2);
+  EXPECT_THAT(handed, UnorderedElementsAreArray({TestMessage(1), TestMessage(2)}));
+  EXPECT_THAT(Uids("UNSEEN"), IsEmpty());
+}
+
+TEST_F(ImapPollerTlsTest, ImapsWithTheTestCa) {
+  StartServer(cert_);
+  ASSERT_TRUE(server_->Deliver(TestMessage(1)).ok());
+  std::vector<std::string> handed;
+  const absl::StatusOr<int> polled = Poll(Config(server_->ImapsUrl()), &handed);
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_EQ(*polled, 1);
+  EXPECT_THAT(handed, ElementsAre(TestMessage(1)));
+  EXPECT_THAT(Uids("UNSEEN"), IsEmpty());
+}
+
+TEST_F(ImapPollerTlsTest, OptionalTlsIsUsedWhenOffered) {
+  // ssl = yes: Dovecot would take the password in plain text too; the poller still upgrades.
+  StartServer(cert_, ImapServerOptions::Tls::kOptional);
+  ASSERT_TRUE(server_->Deliver(TestMessage(1)).ok());
+  std::vector<std::string> handed;
+  const absl::StatusOr<int> polled = Poll(Config(server_->Url()), &handed);
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_EQ(*polled, 1);
+  // Dovecot logs each login, with ", TLS" when it came over STARTTLS (or IMAPS).
+  std::istringstream log(server_->LogTail(200));
+  int logins = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("Login: user=<" + server_->username() + ">") == std::string::npos) continue;
+    ++logins;
+    EXPECT_THAT(line, HasSubstr(", TLS"));
+  }
+  EXPECT_EQ(logins, 1);
+}
+
+TEST_F(ImapPollerTlsTest, UntrustedCertificateFailsCleanlyWithoutThePassword) {
+  absl::StatusOr<std::unique_ptr<TestCa>> other = TestCa::Create("another test CA");
+  ASSERT_TRUE(other.ok()) << other.status();
+  absl::StatusOr<TestCertificate> foreign = (*other)->Issue("server");
+  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  StartServer(*foreign);
+  ASSERT_TRUE(server_->Deliver(TestMessage(1)).ok());
+  ExpectRefusedForItsCertificate(Config(server_->Url()));
+  ExpectRefusedForItsCertificate(Config(server_->ImapsUrl()));
+  ImapConfig system_trust = Config(server_->ImapsUrl());
+  system_trust.ca_file.clear();
+  ExpectRefusedForItsCertificate(system_trust);
+}
+
+TEST_F(ImapPollerTlsTest, CertificateForAnotherHostIsRefusedDespiteATrustedCa) {
+  absl::StatusOr<TestCertificate> elsewhere = ca_->Issue("elsewhere", {"DNS:mail.example.net"});
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  StartServer(*elsewhere);
+  ASSERT_TRUE(server_->Deliver(TestMessage(1)).ok());
+  for (const std::string& url : {server_->Url(), server_->ImapsUrl()}) {
+    std::vector<std::string> handed;
+    const absl::StatusOr<int> polled = Poll(Config(url), &handed);
+    ASSERT_FALSE(polled.ok()) << url;
+    EXPECT_EQ(polled.status().code(), absl::StatusCode::kUnavailable) << polled.status();
+    EXPECT_THAT(std::string(polled.status().message()), Not(HasSubstr(server_->password())));
+    EXPECT_THAT(handed, IsEmpty());
+  }
+  EXPECT_THAT(Uids("UNSEEN"), SizeIs(1));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "adapters/email/mime_builder.h"
 #include "adapters/email/smtp_provider.h"
 #include "tests/servers/smtp_server.h"
+#include "tests/servers/test_tls.h"
 
 namespace ogw {
 namespace {
@@ -34,8 +35,12 @@ using Outcome = SendResult::Outcome;
 using ogw::testing::ReceivedEmail;
 using ogw::testing::SmtpServer;
 using ogw::testing::SmtpServerOptions;
+using ogw::testing::TestCa;
+using ogw::testing::TestCertificate;
+using Tls = ogw::testing::SmtpServerOptions::Tls;
 
 constexpr char kDomain[] = "mail.example.org";
+constexpr char kMessageIdKey[] = "smtp-test-message-id-key-0123456789abcdef";
 constexpr char kFromAddress[] = "news@example.org";
 constexpr char kUser[] = "gateway";
 constexpr char kPassword[] = "s3cret-smtp-passw0rd";
@@ -168,7 +173,7 @@ bool OnlyCrlfLineEnds(const std::string& data) {
   return true;
 }
 
-MimeSender Sender() { return {kFromAddress, "Community News", kDomain}; }
+MimeSender Sender() { return {kFromAddress, "Community News", kDomain, kMessageIdKey}; }
 
 OutboundMessage Message(const std::string& id, const std::string& to = "ana@example.com") {
   OutboundMessage m;
@@ -191,38 +196,105 @@ std::string Dump(const SendResult& r) {
 // Message-IDs
 
 TEST(EmailMessageIdTest, CarriesTheGatewayIdAndMapsBack) {
-  const absl::StatusOr<std::string> id = NewEmailMessageId("cmp_01hx2k:17", kDomain);
+  const absl::StatusOr<std::string> id = NewEmailMessageId("cmp_01hx2k:17", kDomain, kMessageIdKey);
   ASSERT_TRUE(id.ok()) << id.status();
-  EXPECT_THAT(*id, MatchesRegex("<cmp_01hx2k\\.17\\.[a-z2-7]{16}@mail\\.example\\.org>"));
-  EXPECT_EQ(GatewayMessageIdFromEmailId(*id, kDomain), "cmp_01hx2k:17");
-  EXPECT_EQ(GatewayMessageIdFromEmailId(id->substr(1, id->size() - 2), kDomain), "cmp_01hx2k:17");
-  EXPECT_EQ(GatewayMessageIdFromEmailId("  " + *id + "\r\n", "MAIL.Example.ORG"), "cmp_01hx2k:17");
-  EXPECT_NE(*NewEmailMessageId("cmp_01hx2k:17", kDomain), *id);  // Fresh random part per send.
+  EXPECT_THAT(*id,
+              MatchesRegex("<cmp_01hx2k\\.17\\.[a-z2-7]{8}\\.[a-z2-7]{16}@mail\\.example\\.org>"));
+  EXPECT_EQ(GatewayMessageIdFromEmailId(*id, kDomain, kMessageIdKey), "cmp_01hx2k:17");
+  EXPECT_EQ(GatewayMessageIdFromEmailId(id->substr(1, id->size() - 2), kDomain, kMessageIdKey),
+            "cmp_01hx2k:17");
+  EXPECT_EQ(GatewayMessageIdFromEmailId("  " + *id + "\r\n", "MAIL.Example.ORG", kMessageIdKey),
+            "cmp_01hx2k:17");
+  // Fresh random part per send.
+  EXPECT_NE(*NewEmailMessageId("cmp_01hx2k:17", kDomain, kMessageIdKey), *id);
 
-  const absl::StatusOr<std::string> direct = NewEmailMessageId("msg_7f3a", kDomain);
+  const absl::StatusOr<std::string> direct = NewEmailMessageId("msg_7f3a", kDomain, kMessageIdKey);
   ASSERT_TRUE(direct.ok());
-  EXPECT_EQ(GatewayMessageIdFromEmailId(*direct, kDomain), "msg_7f3a");
+  EXPECT_EQ(GatewayMessageIdFromEmailId(*direct, kDomain, kMessageIdKey), "msg_7f3a");
 }
 
 TEST(EmailMessageIdTest, OtherMessageIdsDoNotMapBack) {
-  const std::string ours = *NewEmailMessageId("cmp_1:2", kDomain);
-  EXPECT_EQ(GatewayMessageIdFromEmailId(ours, "other.example.org"), std::nullopt);
-  EXPECT_EQ(GatewayMessageIdFromEmailId("<CAFe8x=abc@mail.gmail.com>", kDomain), std::nullopt);
-  EXPECT_EQ(GatewayMessageIdFromEmailId("<short.abc@mail.example.org>", kDomain), std::nullopt);
-  EXPECT_EQ(GatewayMessageIdFromEmailId("<cmp_1.2.ABCDEFGHIJKLMNOP@mail.example.org>", kDomain),
+  const std::string ours = *NewEmailMessageId("cmp_1:2", kDomain, kMessageIdKey);
+  EXPECT_EQ(GatewayMessageIdFromEmailId(ours, "other.example.org", kMessageIdKey), std::nullopt);
+  EXPECT_EQ(GatewayMessageIdFromEmailId("<CAFe8x=abc@mail.gmail.com>", kDomain, kMessageIdKey),
             std::nullopt);
-  EXPECT_EQ(GatewayMessageIdFromEmailId("<.abcdefghijklmnop@mail.example.org>", kDomain),
+  EXPECT_EQ(GatewayMessageIdFromEmailId("<short.abc@mail.example.org>", kDomain, kMessageIdKey),
             std::nullopt);
-  EXPECT_EQ(GatewayMessageIdFromEmailId("", kDomain), std::nullopt);
+  EXPECT_EQ(GatewayMessageIdFromEmailId("<cmp_1.2.ABCDEFGHIJKLMNOP@mail.example.org>", kDomain,
+                                        kMessageIdKey),
+            std::nullopt);
+  EXPECT_EQ(
+      GatewayMessageIdFromEmailId("<.abcdefghijklmnop@mail.example.org>", kDomain, kMessageIdKey),
+      std::nullopt);
+  EXPECT_EQ(GatewayMessageIdFromEmailId("", kDomain, kMessageIdKey), std::nullopt);
+}
+
+// Anyone can write a Message-ID in our format into a DSN or an In-Reply-To: only the signature
+// makes it ours.
+TEST(EmailMessageIdTest, ForgedAlteredOrForeignIdsDoNotVerify) {
+  const std::string ours = *NewEmailMessageId("cmp_1:2", kDomain, kMessageIdKey);
+  ASSERT_EQ(GatewayMessageIdFromEmailId(ours, kDomain, kMessageIdKey), "cmp_1:2");
+  // Shape: "<cmp_1.2." nonce(8) "." mac(16) "@mail.example.org>".
+  const size_t at = ours.find('@');
+  const size_t mac = at - 16;
+  const size_t nonce = mac - 1 - 8;
+
+  // A forged MAC, one character changed anywhere in it.
+  for (size_t i = mac; i < at; ++i) {
+    std::string forged = ours;
+    forged[i] = forged[i] == 'a' ? 'b' : 'a';
+    EXPECT_EQ(GatewayMessageIdFromEmailId(forged, kDomain, kMessageIdKey), std::nullopt) << forged;
+  }
+  // The same MAC on another message, or with another nonce.
+  std::string other_message = ours;
+  other_message.replace(1, 7, "cmp_1.3");
+  EXPECT_EQ(GatewayMessageIdFromEmailId(other_message, kDomain, kMessageIdKey), std::nullopt);
+  std::string other_nonce = ours;
+  other_nonce[nonce] = other_nonce[nonce] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(GatewayMessageIdFromEmailId(other_nonce, kDomain, kMessageIdKey), std::nullopt);
+  // The format with a made-up signature, as a forged bounce would carry it.
+  EXPECT_EQ(GatewayMessageIdFromEmailId("<cmp_1.2.abcdefgh.abcdefghijklmnop@mail.example.org>",
+                                        kDomain, kMessageIdKey),
+            std::nullopt);
+
+  // Signed with another key: another gateway's, or the key rotated.
+  EXPECT_EQ(GatewayMessageIdFromEmailId(ours, kDomain, "another-message-id-key-0123456789abcdef"),
+            std::nullopt);
+  // Moved to another domain (the domain is signed too).
+  std::string moved = ours.substr(0, at + 1) + "mail.example.net>";
+  EXPECT_EQ(GatewayMessageIdFromEmailId(moved, "mail.example.net", kMessageIdKey), std::nullopt);
+  // Cut short: a character less of the MAC, no MAC, no nonce either.
+  EXPECT_EQ(
+      GatewayMessageIdFromEmailId(ours.substr(0, at - 1) + ours.substr(at), kDomain, kMessageIdKey),
+      std::nullopt);
+  EXPECT_EQ(GatewayMessageIdFromEmailId(ours.substr(0, mac - 1) + ours.substr(at), kDomain,
+                                        kMessageIdKey),
+            std::nullopt);
+  EXPECT_EQ(GatewayMessageIdFromEmailId(ours.substr(0, nonce - 1) + ours.substr(at), kDomain,
+                                        kMessageIdKey),
+            std::nullopt);
+  // The old, unsigned format.
+  EXPECT_EQ(GatewayMessageIdFromEmailId("<cmp_1.2.abcdefghijklmnop@mail.example.org>", kDomain,
+                                        kMessageIdKey),
+            std::nullopt);
+
+  // A key too short to sign with is refused both ways.
+  EXPECT_EQ(GatewayMessageIdFromEmailId(ours, kDomain, ""), std::nullopt);
+  EXPECT_EQ(NewEmailMessageId("cmp_1:2", kDomain, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(NewEmailMessageId("cmp_1:2", kDomain, std::string(31, 'k')).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(NewEmailMessageId("cmp_1:2", kDomain, std::string(32, 'k')).ok());
 }
 
 TEST(EmailMessageIdTest, RefusesIdsThatCannotFormOne) {
   for (const char* id : {"", "a.b", "a::b", ":a", "a:", "a b", "a@b", "a>b", "a\r\nb"}) {
-    EXPECT_EQ(NewEmailMessageId(id, kDomain).status().code(), absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(NewEmailMessageId(id, kDomain, kMessageIdKey).status().code(),
+              absl::StatusCode::kInvalidArgument)
         << id;
   }
-  EXPECT_FALSE(NewEmailMessageId("cmp_1:2", "").ok());
-  EXPECT_FALSE(NewEmailMessageId("cmp_1:2", "bad domain").ok());
+  EXPECT_FALSE(NewEmailMessageId("cmp_1:2", "", kMessageIdKey).ok());
+  EXPECT_FALSE(NewEmailMessageId("cmp_1:2", "bad domain", kMessageIdKey).ok());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +304,8 @@ TEST(MimeBuilderTest, TextAndHtmlMakeMultipartAlternative) {
   const absl::StatusOr<BuiltEmail> built = BuildEmail(Message("cmp_1:0"), Sender());
   ASSERT_TRUE(built.ok()) << built.status();
   EXPECT_EQ(built->from_address, kFromAddress);
-  EXPECT_THAT(built->message_id, MatchesRegex("cmp_1\\.0\\.[a-z2-7]{16}@mail\\.example\\.org"));
+  EXPECT_THAT(built->message_id,
+              MatchesRegex("cmp_1\\.0\\.[a-z2-7]{8}\\.[a-z2-7]{16}@mail\\.example\\.org"));
   EXPECT_TRUE(OnlyCrlfLineEnds(built->data));
   EXPECT_THAT(HeaderBlock(built->data), HasSubstr("\r\nMIME-Version: 1.0\r\n"));
 
@@ -487,6 +560,7 @@ TEST(SmtpConfigTest, Validation) {
   config.url = "smtps://smtp.example.org:465";
   config.from_address = kFromAddress;
   config.message_id_domain = kDomain;
+  config.message_id_key = kMessageIdKey;
   EXPECT_TRUE(ValidateSmtpConfig(config).ok());
   auto first_word = [&](void (*apply)(SmtpConfig&)) {
     SmtpConfig c = config;
@@ -500,6 +574,9 @@ TEST(SmtpConfigTest, Validation) {
   EXPECT_EQ(first_word([](SmtpConfig& c) { c.from_address = "News <n@x.org>"; }), "from_address");
   EXPECT_EQ(first_word([](SmtpConfig& c) { c.from_name = "a\r\nBcc: x@y.org"; }), "from_name");
   EXPECT_EQ(first_word([](SmtpConfig& c) { c.message_id_domain = ""; }), "message_id_domain");
+  EXPECT_EQ(first_word([](SmtpConfig& c) { c.message_id_key = ""; }), "message_id_key");
+  EXPECT_EQ(first_word([](SmtpConfig& c) { c.message_id_key = std::string(31, 'k'); }),
+            "message_id_key");
   EXPECT_EQ(first_word([](SmtpConfig& c) { c.connections = 0; }), "connections");
   EXPECT_EQ(first_word([](SmtpConfig& c) { c.timeout_ms = 0; }), "timeout_ms");
 }
@@ -523,6 +600,7 @@ class SmtpProviderTest : public ::testing::Test {
     config.from_address = kFromAddress;
     config.from_name = "Community News";
     config.message_id_domain = kDomain;
+    config.message_id_key = kMessageIdKey;
     config.timeout_ms = 10000;
     config.connections = 2;
     return config;
@@ -575,7 +653,7 @@ TEST_F(SmtpProviderTest, BatchArrivesWithEnvelopeHeadersAndBothParts) {
   for (size_t i = 0; i < batch.size(); ++i) {
     SCOPED_TRACE(batch[i].message_id);
     ASSERT_EQ(results[i].outcome, Outcome::kAccepted) << Dump(results[i]);
-    EXPECT_EQ(GatewayMessageIdFromEmailId(results[i].provider_message_id, kDomain),
+    EXPECT_EQ(GatewayMessageIdFromEmailId(results[i].provider_message_id, kDomain, kMessageIdKey),
               batch[i].message_id);
     const ReceivedEmail& email = by_recipient.at(batch[i].to);
     EXPECT_EQ(email.mail_from, kFromAddress);
@@ -776,6 +854,172 @@ TEST_F(SmtpProviderTest, RequiredStartTlsRefusesAPlainServer) {
   const SendResult r = SendOne(config, Message("cmp_18:0"));
   EXPECT_EQ(r.outcome, Outcome::kTransient);
   EXPECT_EQ(r.code, "tls") << Dump(r);
+  EXPECT_TRUE(server_->Received().empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS against a real SMTP server, its certificate issued by a throw-away CA (test_tls.h) that
+// the provider trusts through ca_file, with peer and host verification on.
+
+class SmtpTlsTest : public SmtpProviderTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<TestCa>> ca = TestCa::Create();
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = *std::move(ca);
+    absl::StatusOr<TestCertificate> cert = ca_->Issue("server");
+    ASSERT_TRUE(cert.ok()) << cert.status();
+    cert_ = *cert;
+  }
+
+  // A server with AUTH (only over TLS, for STARTTLS) and `cert` as its certificate.
+  void StartTlsServer(Tls tls, const TestCertificate& cert) {
+    SmtpServerOptions options;
+    options.auth_user = kUser;
+    options.auth_password = kPassword;
+    options.tls = tls;
+    options.tls_cert_file = cert.cert_file;
+    options.tls_key_file = cert.key_file;
+    StartServer(options);
+  }
+
+  SmtpConfig TlsConfig() const {
+    SmtpConfig config = Config();
+    config.starttls = "required";
+    config.verify_peer = true;
+    config.ca_file = ca_->ca_file();
+    config.username = kUser;
+    config.password = kPassword;
+    return config;
+  }
+
+  // Sends a batch whose messages would suffer from any mangling on the way (non-ASCII
+  // subject, dot lines, HTML) and checks each arrived as sent, encrypted, after AUTH over TLS.
+  void ExpectBatchArrivesIntactOverTls(const SmtpConfig& config, size_t expected_sessions) {
+    std::vector<OutboundMessage> batch = Batch("cmp_tls", 3);
+    batch[1].subject = "Приглашение — دعوة";
+    batch[1].text = "First line\n.a line starting with a dot\n..and two\n.\nend\n";
+    SmtpProvider provider(config);
+    const std::vector<SendResult> results = Send(provider, batch);
+    std::map<std::string, ReceivedEmail> by_recipient;
+    for (const ReceivedEmail& email : server_->Received()) {
+      ASSERT_EQ(email.rcpt_tos.size(), 1u);
+      by_recipient[email.rcpt_tos[0]] = email;
+    }
+    ASSERT_EQ(by_recipient.size(), batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      SCOPED_TRACE(batch[i].message_id);
+      ASSERT_EQ(results[i].outcome, Outcome::kAccepted) << Dump(results[i]);
+      const ReceivedEmail& email = by_recipient.at(batch[i].to);
+      EXPECT_THAT(email.tls, StartsWith("TLSv1."));
+      EXPECT_THAT(email.auth_tls, StartsWith("TLSv1."));
+      EXPECT_EQ(email.auth_login, kUser);
+      EXPECT_EQ(email.mail_from, kFromAddress);
+      const ParsedEmail parsed = Parse(email.data, {"X-Outreach-Message-Id"});
+      ASSERT_TRUE(parsed.ok);
+      EXPECT_EQ(parsed.message_id, results[i].provider_message_id);
+      EXPECT_EQ(parsed.headers.at("X-Outreach-Message-Id"), batch[i].message_id);
+      EXPECT_EQ(parsed.subject, batch[i].subject);
+      ASSERT_EQ(parsed.parts.size(), 2u);
+      std::string html_crlf;  // Line ends become CRLF on the way, nothing else changes.
+      for (const char c : batch[i].html) html_crlf += c == '\n' ? "\r\n" : std::string(1, c);
+      EXPECT_EQ(parsed.parts[1].second, html_crlf);
+    }
+    EXPECT_EQ(Parse(by_recipient.at(batch[1].to).data).parts[0].second,
+              "First line\r\n.a line starting with a dot\r\n..and two\r\n.\r\nend\r\n");
+    EXPECT_EQ(server_->sessions(), static_cast<int>(expected_sessions));
+  }
+
+  // Expects every message of a small batch to come back transient "tls" without reaching the
+  // server, the reason saying why and never the password.
+  void ExpectRefusedForItsCertificate(const SmtpConfig& config) {
+    SmtpProvider provider(config);
+    for (const SendResult& r : Send(provider, Batch("cmp_bad_cert", 2))) {
+      EXPECT_EQ(r.outcome, Outcome::kTransient) << Dump(r);
+      EXPECT_TRUE(r.attempted);
+      EXPECT_EQ(r.code, "tls") << Dump(r);
+      EXPECT_THAT(r.reason, HasSubstr("certificate")) << Dump(r);
+      EXPECT_THAT(r.reason, Not(HasSubstr(kPassword)));
+      EXPECT_FALSE(SmtpAddressInvalid(r));
+    }
+    EXPECT_TRUE(server_->Received().empty());
+  }
+
+  std::unique_ptr<TestCa> ca_;
+  TestCertificate cert_;
+};
+
+TEST_F(SmtpTlsTest, RequiredStartTlsCarriesAuthAndMessagesIntact) {
+  StartTlsServer(Tls::kStartTlsRequired, cert_);
+  SmtpConfig config = TlsConfig();
+  config.connections = 1;  // One TLS session carries the whole batch.
+  ExpectBatchArrivesIntactOverTls(config, 1);
+}
+
+TEST_F(SmtpTlsTest, StartTlsTryUpgradesWhenTheServerOffersIt) {
+  StartTlsServer(Tls::kStartTls, cert_);
+  SmtpConfig config = TlsConfig();
+  config.starttls = "try";
+  config.connections = 1;
+  ExpectBatchArrivesIntactOverTls(config, 1);
+}
+
+TEST_F(SmtpTlsTest, ImplicitTlsCarriesAuthAndMessagesIntact) {
+  StartTlsServer(Tls::kImplicit, cert_);
+  SmtpConfig config = TlsConfig();
+  ASSERT_THAT(config.url, StartsWith("smtps://"));
+  config.connections = 1;
+  ExpectBatchArrivesIntactOverTls(config, 1);
+}
+
+// Why transient: a certificate the provider cannot verify says nothing about the message or
+// its recipient; every message to this server fails the same way until someone fixes the
+// server's certificate or our ca_file. Permanent would fail the whole queue for a
+// configuration problem, and the fix would not bring the messages back; transient lets the
+// circuit breaker open after three such batches, so messages wait without using up attempts
+// and go out once the certificate verifies. Nothing is sent meanwhile: curl stops at the
+// handshake, before AUTH and MAIL.
+TEST_F(SmtpTlsTest, CertificateFromAnUntrustedCaIsTransientTlsForStartTls) {
+  absl::StatusOr<std::unique_ptr<TestCa>> other = TestCa::Create("another test CA");
+  ASSERT_TRUE(other.ok()) << other.status();
+  absl::StatusOr<TestCertificate> foreign = (*other)->Issue("server");
+  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  StartTlsServer(Tls::kStartTls, *foreign);
+  ExpectRefusedForItsCertificate(TlsConfig());
+  // "try" falls back to plain text only when STARTTLS is not offered, never after a failed
+  // verification.
+  SmtpConfig try_config = TlsConfig();
+  try_config.starttls = "try";
+  ExpectRefusedForItsCertificate(try_config);
+}
+
+TEST_F(SmtpTlsTest, CertificateFromAnUntrustedCaIsTransientTlsForSmtps) {
+  absl::StatusOr<std::unique_ptr<TestCa>> other = TestCa::Create("another test CA");
+  ASSERT_TRUE(other.ok()) << other.status();
+  absl::StatusOr<TestCertificate> foreign = (*other)->Issue("server");
+  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  StartTlsServer(Tls::kImplicit, *foreign);
+  ExpectRefusedForItsCertificate(TlsConfig());
+  EXPECT_EQ(server_->sessions(), 0) << "no TLS session was established";
+}
+
+TEST_F(SmtpTlsTest, WithoutTheCaFileTheTestCaIsNotTrusted) {
+  StartTlsServer(Tls::kImplicit, cert_);
+  SmtpConfig config = TlsConfig();
+  config.ca_file.clear();  // The system's CAs: they never signed the test certificate.
+  ExpectRefusedForItsCertificate(config);
+}
+
+TEST_F(SmtpTlsTest, CertificateForAnotherHostIsRefusedDespiteATrustedCa) {
+  // Host verification stays on with a ca_file: the name must match too.
+  absl::StatusOr<TestCertificate> elsewhere = ca_->Issue("elsewhere", {"DNS:mail.example.net"});
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  StartTlsServer(Tls::kStartTlsRequired, *elsewhere);
+  SmtpProvider provider(TlsConfig());
+  const SendResult r = Send(provider, {Message("cmp_host:0")})[0];
+  EXPECT_EQ(r.outcome, Outcome::kTransient) << Dump(r);
+  EXPECT_EQ(r.code, "tls") << Dump(r);
+  EXPECT_THAT(r.reason, Not(HasSubstr(kPassword)));
   EXPECT_TRUE(server_->Received().empty());
 }
 

@@ -427,6 +427,93 @@ TEST_F(WorkerTest, DirectMessageGoesBeforeCampaignMessagesOfTheSamePass) {
   EXPECT_EQ((*status)->attempts, 1);
 }
 
+TEST_F(WorkerTest, EverySentMessageIsNotedOnceInItsPersonsConversation) {
+  ConversationLog conversations(&pool(), &clock_);
+  WorkerDeps deps = stack_->Deps();
+  deps.conversations = &conversations;
+  worker_ = std::make_unique<DeliveryWorker>(deps, Options());
+
+  std::vector<Contact> audience;
+  const Campaign c = LaunchTo(20, &audience);
+  ASSERT_FALSE(c.id.empty());
+  // The first attempt to person 3 fails and is retried: still one entry.
+  provider_->SetResponder([&](const OutboundMessage& m, int call_no) {
+    if (m.message_id == MessageId(c, 3) && call_no == 0) return FakeProvider::Transient("timeout");
+    return FakeProvider::Accepted(1);
+  });
+  DirectMessageInput input;
+  input.contact_id = audience[5].id;
+  input.channel = static_cast<uint8_t>(Channel::kSms);
+  input.payload = {{"text", "Your passport is ready"}, {"author", "officer_1"}};
+  auto direct = stack_->queue.EnqueueDirect(org_, input);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+
+  RunUntilIdle();
+  clock_.Advance(kPastAnyBackoff);
+  RunUntilIdle();
+  ASSERT_EQ(Stats(c)["sent"], 20);
+
+  for (const Contact& person : audience) {
+    auto log = conversations.Read(org_, person.id, "", 10);
+    ASSERT_TRUE(log.ok()) << log.status();
+    std::vector<ConversationEntry> campaign_entries;
+    for (const ConversationEntry& e : *log) {
+      if (!e.Field("campaign").empty()) campaign_entries.push_back(e);
+    }
+    ASSERT_EQ(campaign_entries.size(), 1u) << person.name;
+    const ConversationEntry& e = campaign_entries[0];
+    EXPECT_EQ(e.kind, "out");
+    EXPECT_EQ(e.Field("campaign"), c.id);
+    EXPECT_EQ(e.Field("message"),
+              MessageId(c, DeliveryStack::IndexOf(audience, person.id)));
+    EXPECT_EQ(e.Field("channel"), "sms");
+    EXPECT_EQ(e.Field("language"), "en");
+    EXPECT_EQ(e.Field("address"), person.addresses[0].value);
+    EXPECT_FALSE(e.Field("provider_message_id").empty());
+  }
+  // The direct message's entry quotes its text and author.
+  auto log = conversations.Read(org_, audience[5].id, "", 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 2u);
+  const ConversationEntry* reply = nullptr;
+  for (const ConversationEntry& e : *log) {
+    if (e.Field("message") == *direct) reply = &e;
+  }
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->kind, "out");
+  EXPECT_EQ(reply->Field("text"), "Your passport is ready");
+  EXPECT_EQ(reply->Field("author"), "officer_1");
+  EXPECT_EQ(reply->Field("address"), audience[5].addresses[0].value);
+  EXPECT_EQ(reply->Field("campaign"), "");
+}
+
+TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
+  // More entries than one script call takes, one of them for a contact erased meanwhile.
+  ConversationLog conversations(&pool(), &clock_);
+  const std::vector<Contact> people = stack_->CreateContacts(org_, 250);
+  ASSERT_TRUE(stack_->contacts.Erase(org_, people[120].id).ok());
+  std::vector<ConversationAppend> entries;
+  for (size_t i = 0; i < people.size(); ++i) {
+    entries.push_back({people[i].id, "out", {{"channel", "sms"}, {"message", std::to_string(i)},
+                                             {"language", ""}}});
+  }
+  ASSERT_TRUE(conversations.AppendMany(org_, entries).ok());
+  for (size_t i = 0; i < people.size(); ++i) {
+    auto log = conversations.Read(org_, people[i].id, "", 10);
+    ASSERT_TRUE(log.ok());
+    if (i == 120) {
+      EXPECT_TRUE(log->empty());  // Nothing re-creates the log of an erased person.
+      continue;
+    }
+    ASSERT_EQ(log->size(), 1u) << i;
+    EXPECT_EQ((*log)[0].kind, "out");
+    EXPECT_EQ((*log)[0].at_millis, kStart);
+    EXPECT_EQ((*log)[0].Field("message"), std::to_string(i));
+    EXPECT_EQ((*log)[0].Field("channel"), "sms");
+    EXPECT_EQ((*log)[0].fields.size(), 2u);  // Empty values are left out.
+  }
+}
+
 TEST_F(WorkerTest, DirectMessagesToOnePersonKeepTheirOrderThroughARetry) {
   const Contact person = stack_->CreateContacts(org_, 1)[0];
   std::vector<std::string> ids;

@@ -26,6 +26,7 @@ namespace ogw::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using json = nlohmann::json;
 
 constexpr char kInboundSecret[] = "kannel-inbound-secret-0123456789";
@@ -63,10 +64,7 @@ class GatewayE2eTest : public ApiTest {
   void Reopen(const std::function<void(GatewayConfig&, const std::string& org)>& providers) {
     org_ = Get("/v1/me", admin_token_).json.value("org_id", "");
     ASSERT_FALSE(org_.empty());
-    client_.reset();
-    server_->Stop();
-    server_.reset();
-    runtime_.reset();
+    worker_.reset();  // It works on the runtime about to close.
     // The same port each time: Kannel is configured with the first one.
     if (port_ == 0) port_ = FreePort();
     ASSERT_NE(port_, 0);
@@ -74,13 +72,8 @@ class GatewayE2eTest : public ApiTest {
     config_.server.port = port;
     config_.links.public_base_url = "http://127.0.0.1:" + std::to_string(port);
     providers(config_, org_);
-    auto runtime = Runtime::Open(config_, &clock_);
-    ASSERT_TRUE(runtime.ok()) << runtime.status();
-    runtime_ = std::move(*runtime);
-    server_ = std::make_unique<ApiServer>(runtime_->Services(), config_.server);
-    ASSERT_TRUE(server_->Start().ok());
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_read_timeout(30, 0);
+    RestartGateway();
+    if (HasFatalFailure()) return;
     worker_ = runtime_->NewWorker();
   }
 
@@ -336,6 +329,8 @@ TEST_F(GatewayE2eTest, EmailThroughSmtpAndImapBothWays) {
   EXPECT_EQ(in["text"], "Done, thank you!");
   EXPECT_EQ(in["subject"], "Re: Diaspora survey");
   EXPECT_EQ(in["address"], "ana@work.example");
+  // Its In-Reply-To is our signed Message-ID of the campaign message to Ana.
+  EXPECT_EQ(in["in_reply_to"], out["message"]);
   json bob_contact = Get("/v1/contacts/" + bob, admin_token_).json;
   EXPECT_EQ(bob_contact["addresses"][0]["invalid"], true);
   json status = Find(bob, "status");
@@ -350,6 +345,75 @@ TEST_F(GatewayE2eTest, EmailThroughSmtpAndImapBothWays) {
   const size_t entries = Entries(ana).size();
   ASSERT_TRUE(mailboxes->PollAllOnce().ok());
   EXPECT_EQ(Entries(ana).size(), entries);
+}
+
+// An embassy's own mailbox, added through the API while the gateway runs: its post's e-mail
+// goes out through its SMTP server, and its IMAP mailbox is polled without a restart until
+// the account is removed.
+TEST_F(GatewayE2eTest, PostMailboxAddedThroughTheApiSendsAndIsPolledWhileRunning) {
+  SmtpServer smtp;
+  ASSERT_TRUE(smtp.Start().ok());
+  ImapServer imap;
+  ASSERT_TRUE(imap.Start().ok()) << imap.LogTail();
+  Reopen([](GatewayConfig&, const std::string&) {});
+  auto mailboxes = runtime_->NewMailboxWatcher();
+  ASSERT_TRUE(mailboxes->Start().ok());
+
+  const std::string berlin = CreatePost("Berlin");
+  const std::string ana = CreateContact(
+      {{"name", "Ana"},
+       {"post_id", berlin},
+       {"addresses", {{{"kind", "email"}, {"value", "ana@a.example"}, {"consent", "granted"}}}}},
+      admin_token_);
+  HttpResult added = Post("/v1/providers",
+                          {{"name", "mail-berlin"},
+                           {"type", "smtp"},
+                           {"channels", {"email"}},
+                           {"post", berlin},
+                           {"url", smtp.Url()},
+                           {"starttls", "none"},
+                           {"from", "consulate@berlin.example"},
+                           {"imap_url", imap.Url()},
+                           {"imap_username", imap.username()},
+                           {"imap_password", imap.password()},
+                           {"poll_seconds", 1}},
+                          admin_token_);
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_THAT(added.body, Not(HasSubstr(imap.password())));
+
+  ASSERT_EQ(Post("/v1/messages",
+                 {{"contact_id", ana}, {"channel", "email"}, {"subject", "Termin"},
+                  {"text", "Ihr Termin ist am Montag."}},
+                 admin_token_)
+                .status,
+            202);
+  clock_.Advance(1000);
+  DrainWorker();
+  std::vector<ReceivedEmail> sent = smtp.Received();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].mail_from, "consulate@berlin.example");
+
+  const auto reply = [](const std::string& text, const std::string& id) {
+    return "From: Ana <ana@a.example>\r\nTo: consulate@berlin.example\r\n"
+           "Subject: Re: Termin\r\nMessage-ID: <" + id + "@a.example>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n";
+  };
+  ASSERT_TRUE(imap.Deliver(reply("Danke, ich komme.", "r1")).ok());
+  EXPECT_TRUE(Eventually([&] {
+    json in = Find(ana, "in");
+    return in.is_object() && in["text"] == "Danke, ich komme.";
+  })) << Entries(ana).dump() << imap.LogTail();
+  EXPECT_EQ(Find(ana, "in")["provider"], "mail-berlin");
+
+  // Removed: the mailbox is no longer polled.
+  ASSERT_EQ(Delete("/v1/providers/mail-berlin", admin_token_).status, 204);
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // A reconcile and a poll interval.
+  ASSERT_TRUE(imap.Deliver(reply("Noch eine Frage", "r2")).ok());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  auto unseen = imap.Search("UNSEEN");
+  ASSERT_TRUE(unseen.ok());
+  EXPECT_EQ(unseen->size(), 1u);
+  mailboxes->Stop();
 }
 
 }  // namespace

@@ -21,6 +21,9 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <utility>
+
+#include "tests/servers/server_files.h"
 
 namespace ogw::testing {
 namespace {
@@ -30,21 +33,6 @@ constexpr auto kStartTimeout = std::chrono::seconds(15);
 constexpr auto kStopTimeout = std::chrono::seconds(5);
 constexpr auto kPoll = std::chrono::milliseconds(20);
 constexpr int kStartAttempts = 3;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-absl::Status WriteFile(const std::string& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  out.close();
-  if (!out) return absl::InternalError("cannot write " + path);
-  return absl::OkStatus();
-}
 
 // A port nothing listens on right now. Dovecot binds it itself a moment later; Start() tries
 // again with another port should something take it in between.
@@ -102,6 +90,18 @@ absl::StatusOr<std::string> GroupName(gid_t gid) {
   return std::string(entry->gr_name);
 }
 
+const char* SslSetting(ImapServerOptions::Tls tls) {
+  switch (tls) {
+    case ImapServerOptions::Tls::kNone:
+      return "no";
+    case ImapServerOptions::Tls::kOptional:
+      return "yes";
+    case ImapServerOptions::Tls::kRequired:
+      return "required";
+  }
+  return "no";
+}
+
 size_t WriteToString(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
   return size * count;
@@ -109,12 +109,17 @@ size_t WriteToString(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-ImapServer::ImapServer() = default;
+ImapServer::ImapServer(ImapServerOptions options) : options_(std::move(options)) {}
 
 ImapServer::~ImapServer() { Stop(); }
 
 std::string ImapServer::Url(std::string_view mailbox) const {
   return "imap://127.0.0.1:" + std::to_string(port_) + "/" + std::string(mailbox);
+}
+
+std::string ImapServer::ImapsUrl(std::string_view mailbox) const {
+  if (imaps_port_ == 0) return "";
+  return "imaps://127.0.0.1:" + std::to_string(imaps_port_) + "/" + std::string(mailbox);
 }
 
 absl::Status ImapServer::WriteConfig() {
@@ -139,7 +144,12 @@ absl::Status ImapServer::WriteConfig() {
     ASSIGN_OR_RETURN(internal_group, GroupName(mail_gid_));
     login_user = internal_user;
   }
+  const bool tls = options_.tls != ImapServerOptions::Tls::kNone;
   ASSIGN_OR_RETURN(port_, FreePort());
+  imaps_port_ = 0;
+  while (tls && (imaps_port_ == 0 || imaps_port_ == port_)) {
+    ASSIGN_OR_RETURN(imaps_port_, FreePort());
+  }
 
   const std::string home = dir + "/mail/" + username_;
   std::error_code error;
@@ -170,8 +180,12 @@ absl::Status ImapServer::WriteConfig() {
        << "state_dir = " << dir << "/state\n"
        << "log_path = " << dir << "/dovecot.log\n"
        << "info_log_path = " << dir << "/dovecot.log\n"
-       << "ssl = no\n"
-       << "disable_plaintext_auth = no\n"
+       << "ssl = " << SslSetting(options_.tls) << "\n";
+  if (tls) {
+    conf << "ssl_cert = <" << options_.tls_cert_file << "\n"
+         << "ssl_key = <" << options_.tls_key_file << "\n";
+  }
+  conf << "disable_plaintext_auth = no\n"
        << "auth_mechanisms = plain login\n"
        // A wrong-password test should not wait out the failure delay. (Logins after it still
        // wait out the penalty, 4 s after one failure, that the auth process gives the IP.)
@@ -201,9 +215,15 @@ absl::Status ImapServer::WriteConfig() {
        << "    address = 127.0.0.1\n"
        << "    port = " << port_ << "\n"
        << "  }\n"
-       << "  inet_listener imaps {\n"
-       << "    port = 0\n"
-       << "  }\n"
+       << "  inet_listener imaps {\n";
+  if (tls) {
+    conf << "    address = 127.0.0.1\n"
+         << "    port = " << imaps_port_ << "\n"
+         << "    ssl = yes\n";
+  } else {
+    conf << "    port = 0\n";
+  }
+  conf << "  }\n"
        << "}\n";
   return WriteFile(dir + "/dovecot.conf", conf.str());
 }
@@ -338,6 +358,12 @@ absl::StatusOr<std::vector<uint32_t>> ImapServer::Search(std::string_view criter
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteToString);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+  if (options_.tls != ImapServerOptions::Tls::kNone) {
+    // The harness asking its own server: TLS because a required-TLS server wants it, no check.
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   const CURLcode code = curl_easy_perform(curl);
   curl_easy_cleanup(curl);
   if (code != CURLE_OK) {

@@ -12,10 +12,24 @@
 
 namespace ogw::testing {
 
+struct ImapServerOptions {
+  enum class Tls {
+    kNone,      // Plain IMAP only (ssl = no).
+    kOptional,  // ssl = yes: STARTTLS offered on the IMAP port, plus an IMAPS listener;
+                // logins without TLS still allowed.
+    kRequired,  // ssl = required: as kOptional, but no login without TLS.
+  };
+  Tls tls = Tls::kNone;
+  // The server's certificate and key (PEM, e.g. from TestCa::Issue); needed unless kNone.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
 // A real IMAP server for tests: Debian's Dovecot (/usr/sbin/dovecot from dovecot-imapd) in the
 // foreground as a child process, with a configuration of its own in a fresh temporary
-// directory: plain IMAP on 127.0.0.1 at a free port picked at start (never 143/993, where a
-// system Dovecot may listen), no TLS, one user (username() / password()) from a passwd-file,
+// directory: IMAP on 127.0.0.1 at a free port picked at start (never 143/993, where a
+// system Dovecot may listen), TLS per ImapServerOptions (with TLS also IMAPS at a second free
+// port), one user (username() / password()) from a passwd-file,
 // Maildir storage, runtime files and log in the temporary directory. Nothing outside it is
 // read or written, and no system Dovecot is needed.
 //
@@ -26,7 +40,7 @@ namespace ogw::testing {
 // thread-safe.
 class ImapServer {
  public:
-  ImapServer();
+  explicit ImapServer(ImapServerOptions options = {});
   ~ImapServer();  // Stops.
   ImapServer(const ImapServer&) = delete;
   ImapServer& operator=(const ImapServer&) = delete;
@@ -41,6 +55,9 @@ class ImapServer {
   int port() const { return port_; }
   // "imap://127.0.0.1:<port>/<mailbox>".
   std::string Url(std::string_view mailbox = "INBOX") const;
+  // With TLS: the IMAPS port, and "imaps://127.0.0.1:<port>/<mailbox>". 0 / "" without.
+  int imaps_port() const { return imaps_port_; }
+  std::string ImapsUrl(std::string_view mailbox = "INBOX") const;
   const std::string& username() const { return username_; }
   const std::string& password() const { return password_; }
 
@@ -49,7 +66,7 @@ class ImapServer {
   absl::Status Deliver(std::string_view raw);
 
   // UIDs in INBOX matching an IMAP SEARCH `criteria` ("UNSEEN", "SEEN", "ALL"), asked over a
-  // separate IMAP connection.
+  // separate IMAP connection (with TLS over STARTTLS, the certificate not checked).
   absl::StatusOr<std::vector<uint32_t>> Search(std::string_view criteria) const;
 
   // The last `lines` lines of Dovecot's log.
@@ -60,6 +77,7 @@ class ImapServer {
   absl::Status Spawn();
   absl::Status WaitReady();
 
+  const ImapServerOptions options_;
   TempDir dir_;
   const std::string username_ = "tester";
   const std::string password_ = "imap-test-secret";
@@ -67,6 +85,7 @@ class ImapServer {
   gid_t mail_gid_ = 0;
   pid_t pid_ = 0;
   int port_ = 0;
+  int imaps_port_ = 0;
   int delivered_ = 0;
 };
 

@@ -22,6 +22,7 @@
 
 #include "adapters/common/http_batch_client.h"
 #include "gateway/core/crypto.h"
+#include "tests/servers/server_files.h"
 
 namespace ogw::testing {
 namespace {
@@ -36,13 +37,6 @@ constexpr size_t kPortCount = 4;
 constexpr size_t kMaxMoLineBytes = 254;
 constexpr size_t kTailBytes = 3000;
 constexpr char kGotMessage[] = "Got message ";
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::string Tail(const std::string& text) {
   return text.size() > kTailBytes ? "..." + text.substr(text.size() - kTailBytes) : text;

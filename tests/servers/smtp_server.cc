@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/servers/server_files.h"
+
 namespace ogw::testing {
 namespace {
 
@@ -23,11 +25,18 @@ constexpr auto kStartTimeout = std::chrono::seconds(15);
 constexpr auto kStopTimeout = std::chrono::seconds(5);
 constexpr auto kPoll = std::chrono::milliseconds(20);
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+const char* TlsMode(SmtpServerOptions::Tls tls) {
+  switch (tls) {
+    case SmtpServerOptions::Tls::kNone:
+      return "none";
+    case SmtpServerOptions::Tls::kStartTls:
+      return "starttls";
+    case SmtpServerOptions::Tls::kStartTlsRequired:
+      return "starttls-required";
+    case SmtpServerOptions::Tls::kImplicit:
+      return "implicit";
+  }
+  return "none";
 }
 
 }  // namespace
@@ -37,15 +46,24 @@ SmtpServer::SmtpServer(SmtpServerOptions options) : options_(std::move(options))
 SmtpServer::~SmtpServer() { Stop(); }
 
 absl::Status SmtpServer::Start() {
+  if (pid_ > 0) return absl::OkStatus();
   std::vector<std::string> args = {options_.python, "-u",
                                    std::string(OGW_SOURCE_DIR) + "/tests/servers/smtp_sink.py",
-                                   "--port", "0", "--dir", dir_.path()};
+                                   "--port", std::to_string(options_.port), "--dir", dir_.path()};
   for (const std::string& address : options_.reject) args.insert(args.end(), {"--reject", address});
   for (const std::string& address : options_.defer) args.insert(args.end(), {"--defer", address});
   if (!options_.auth_user.empty()) {
     args.insert(args.end(), {"--auth-user", options_.auth_user, "--auth-password",
                              options_.auth_password});
   }
+  if (options_.tls != SmtpServerOptions::Tls::kNone) {
+    args.insert(args.end(), {"--tls", TlsMode(options_.tls), "--cert", options_.tls_cert_file,
+                             "--key", options_.tls_key_file});
+  }
+  if (!options_.refuse_all.empty()) args.insert(args.end(), {"--refuse-all", options_.refuse_all});
+  // A restart after Stop() must not see the old server's port file.
+  std::error_code removed;
+  std::filesystem::remove(std::filesystem::path(dir_.path()) / "port", removed);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -131,8 +149,10 @@ std::vector<ReceivedEmail> SmtpServer::Received() const {
       if (rcpt.is_string()) email.rcpt_tos.push_back(rcpt.get<std::string>());
     }
     email.session = meta.value("session", 0);
-    if (meta.contains("auth_login") && meta["auth_login"].is_string()) {
-      email.auth_login = meta["auth_login"].get<std::string>();
+    for (const auto& [key, field] :
+         {std::pair{"auth_login", &email.auth_login}, std::pair{"tls", &email.tls},
+          std::pair{"auth_tls", &email.auth_tls}}) {
+      if (meta.contains(key) && meta[key].is_string()) *field = meta[key].get<std::string>();
     }
     std::filesystem::path eml = path;
     email.data = ReadFile(eml.replace_extension(".eml"));

@@ -64,6 +64,20 @@ void ApiTest::SetUp() {
   client_->set_read_timeout(30, 0);
 }
 
+void ApiTest::RestartGateway() {
+  client_.reset();
+  if (server_) server_->Stop();
+  server_.reset();
+  runtime_.reset();
+  auto runtime = Runtime::Open(config_, &clock_);
+  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  runtime_ = std::move(*runtime);
+  server_ = std::make_unique<ApiServer>(runtime_->Services(), config_.server);
+  ASSERT_TRUE(server_->Start().ok());
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  client_->set_read_timeout(30, 0);
+}
+
 void ApiTest::TearDown() {
   client_.reset();
   if (server_) server_->Stop();

@@ -37,6 +37,9 @@ class ApiTest : public RedisTest {
 
   // Called before the runtime opens, to adjust settings.
   virtual void Configure(GatewayConfig& /*config*/) {}
+  // Opens the runtime and the server again over the same Redis with `config_` as it is now
+  // (a test changed it), as a restart of the gateway would.
+  void RestartGateway();
 
   HttpResult Get(const std::string& path, const std::string& token);
   HttpResult Post(const std::string& path, const nlohmann::json& body, const std::string& token,

@@ -39,23 +39,25 @@ class ConversationsApiTest : public ApiTest {
         admin_token_);
     ASSERT_FALSE(ana_.empty());
 
-    // The server again, now knowing a Twilio account that belongs to post B (its number).
-    ProviderSettings twilio;
-    twilio.name = "tw-athens";
-    twilio.type = "twilio";
-    twilio.channels = {"sms"};
-    twilio.organisation = org_;
-    twilio.post = post_b_;
-    twilio.auth_token = kAuthToken;
-    providers_ = {twilio};
+    // The server again with its public URL (Twilio signs it); then a Twilio account that
+    // belongs to post B (its number), added through the API.
     client_.reset();
     server_->Stop();
     ApiServices services = runtime_->Services();
-    services.providers = &providers_;
     services.public_base_url = "https://gw.example.org";
     server_ = std::make_unique<ApiServer>(services, config_.server);
     ASSERT_TRUE(server_->Start().ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    HttpResult added = Post("/v1/providers",
+                            {{"name", "tw-athens"},
+                             {"type", "twilio"},
+                             {"channels", {"sms"}},
+                             {"post", post_b_},
+                             {"account_sid", "AC0123456789abcdef0123456789abcdef"},
+                             {"auth_token", kAuthToken},
+                             {"from", "+302100000000"}},
+                            admin_token_);
+    ASSERT_EQ(added.status, 201) << added.body;
   }
 
   HttpResult Reply(const std::string& contact, const std::string& channel,
@@ -93,7 +95,6 @@ class ConversationsApiTest : public ApiTest {
   json Contact(const std::string& id) { return Get("/v1/contacts/" + id, admin_token_).json; }
 
   std::string org_, post_a_, post_b_, officer_a_, officer_b_, ana_;
-  std::vector<ProviderSettings> providers_;
 };
 
 TEST_F(ConversationsApiTest, SandboxReplyLandsInTheConversationAndThePostInbox) {
@@ -219,6 +220,38 @@ TEST_F(ConversationsApiTest, StopKeywordWithdrawsConsentAndQueuesOneConfirmation
   EXPECT_EQ(c["addresses"][0]["consent"]["state"], "granted");
 }
 
+TEST_F(ConversationsApiTest, AnOptOutOutlivesTheAddressBeingDeletedAndAddedAgain) {
+  ASSERT_EQ(Reply(ana_, "sms", "STOP").status, 201);
+  const json email_only = {{{"kind", "email"}, {"value", "ana@a.example"}, {"consent", "granted"}}};
+  json with_phone = email_only;
+  with_phone.push_back({{"kind", "phone"}, {"value", "+4915111111111"}, {"consent", "granted"}});
+  // Deleted, then added back as if consent had been given: still opted out.
+  ASSERT_EQ(Patch("/v1/contacts/" + ana_, {{"addresses", email_only}}, admin_token_).status, 200);
+  HttpResult back = Patch("/v1/contacts/" + ana_, {{"addresses", with_phone}}, admin_token_);
+  ASSERT_EQ(back.status, 200) << back.body;
+  json phone = Contact(ana_)["addresses"][1];
+  EXPECT_EQ(phone["opted_out"], true);
+  EXPECT_EQ(phone["consent"]["state"], "withdrawn");
+  // Nor does it come back through another contact.
+  ASSERT_EQ(Patch("/v1/contacts/" + ana_, {{"addresses", email_only}}, admin_token_).status, 200);
+  const std::string other = CreateContact(
+      {{"name", "Ana again"},
+       {"post_id", post_a_},
+       {"addresses", {{{"kind", "phone"}, {"value", "+4915111111111"}, {"consent", "granted"}}}}},
+      admin_token_);
+  EXPECT_EQ(Contact(other)["addresses"][0]["opted_out"], true);
+  ExpectProblem(Post("/v1/messages", {{"contact_id", other}, {"channel", "sms"}, {"text", "Hi"}},
+                     officer_a_),
+                422);
+  // Until the person opts in again herself.
+  ASSERT_EQ(Reply(other, "sms", "START").status, 201);
+  EXPECT_EQ(Contact(other)["addresses"][0]["opted_out"], false);
+  EXPECT_EQ(Post("/v1/messages", {{"contact_id", other}, {"channel", "sms"}, {"text", "Hi"}},
+                 officer_a_)
+                .status,
+            202);
+}
+
 TEST_F(ConversationsApiTest, SentMessagesAndDeliveryReportsAreInTheLog) {
   HttpResult sent = Post("/v1/messages",
                          {{"contact_id", ana_}, {"channel", "sms"}, {"text", "Rendez-vous à 10h"}},
@@ -247,11 +280,11 @@ TEST_F(ConversationsApiTest, SentMessagesAndDeliveryReportsAreInTheLog) {
   EXPECT_EQ(entries[0]["state"], "failed");
   json c = Contact(ana_);
   EXPECT_EQ(c["addresses"][0]["invalid"], true);
-  // An invalid address is not used again.
-  ASSERT_EQ(Post("/v1/messages", {{"contact_id", ana_}, {"channel", "sms"}, {"text", "2"}},
-                 officer_a_)
-                .status,
-            202);
+  // An invalid address is not used again: refused when the message is written.
+  HttpResult again =
+      Post("/v1/messages", {{"contact_id", ana_}, {"channel", "sms"}, {"text", "2"}}, officer_a_);
+  ExpectProblem(again, 422);
+  EXPECT_THAT(again.json.value("detail", ""), HasSubstr("not exist"));
   ASSERT_TRUE(worker->RunOnce().ok());
   EXPECT_EQ(Get("/v1/sandbox/messages", admin_token_).json["items"].size(), 1u);
 

@@ -76,6 +76,15 @@ TEST(GatewayConfigTest, ProvidersAreValidatedNamingTheirPath) {
   }
 }
 
+TEST(GatewayConfigTest, SecretsKeyIs64HexDigits) {
+  auto ok = GatewayConfig::FromJson({{"delivery", {{"secrets_key", std::string(64, 'f')}}}});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->delivery.secrets_key, std::string(64, 'f'));
+  auto bad = GatewayConfig::FromJson({{"delivery", {{"secrets_key", "too-short"}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(MessageOf(bad.status()).find("delivery.secrets_key"), std::string::npos);
+}
+
 TEST(GatewayConfigTest, TwilioProviderTakesItsTokenFromTheEnvironment) {
   nlohmann::json j = {{"delivery",
                        {{"providers",

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gateway/core/secret_box.h"
+
 namespace ogw {
 namespace {
 
@@ -36,6 +38,33 @@ TEST(CryptoTest, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("secret", "secret"));
   EXPECT_FALSE(ConstantTimeEquals("secret", "secreT"));
   EXPECT_FALSE(ConstantTimeEquals("secret", "secret2"));
+}
+
+TEST(SecretBoxTest, OpensWhatItSealedOnlyWithTheSameKeyAndContext) {
+  auto box = SecretBox::FromHexKey(std::string(64, 'a'));
+  ASSERT_TRUE(box.ok());
+  const std::string sealed = box->Seal("twilio-auth-token", "tw-berlin/auth_token");
+  EXPECT_TRUE(sealed.starts_with("s1:"));
+  EXPECT_EQ(sealed.find("twilio-auth-token"), std::string::npos);
+  EXPECT_NE(sealed, box->Seal("twilio-auth-token", "tw-berlin/auth_token"));  // Fresh nonce.
+  EXPECT_EQ(*box->Open(sealed, "tw-berlin/auth_token"), "twilio-auth-token");
+  EXPECT_EQ(*box->Open(box->Seal("", "x"), "x"), "");
+
+  // Moved to another account or field, sealed under another key, or changed: refused.
+  EXPECT_EQ(box->Open(sealed, "tw-athens/auth_token").status().code(),
+            absl::StatusCode::kDataLoss);
+  auto other = SecretBox::FromHexKey(std::string(64, 'b'));
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->Open(sealed, "tw-berlin/auth_token").ok());
+  std::string changed = sealed;
+  changed[10] = changed[10] == '0' ? '1' : '0';
+  EXPECT_FALSE(box->Open(changed, "tw-berlin/auth_token").ok());
+  EXPECT_FALSE(box->Open("s1:zz", "x").ok());
+  EXPECT_FALSE(box->Open("plain", "x").ok());
+  EXPECT_FALSE(box->Open(sealed.substr(0, 20), "tw-berlin/auth_token").ok());
+
+  EXPECT_FALSE(SecretBox::FromHexKey("abcd").ok());
+  EXPECT_FALSE(SecretBox::FromHexKey(std::string(64, 'g')).ok());
 }
 
 }  // namespace

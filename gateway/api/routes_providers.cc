@@ -1,0 +1,173 @@
+// Provider accounts of an organisation (docs/ARCHITECTURE.md, "Provider accounts:
+// configuration and API"): admins add, change and remove them; everyone in the organisation
+// reads them, officers those of their posts and the organisation's own. Secrets are never
+// answered: `secrets_set` names which are set.
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/api/route_helpers.h"
+
+namespace ogw {
+namespace {
+
+bool Visible(const Principal& p, const ProviderSettings& account) {
+  return account.organisation == p.org_id &&
+         (account.post.empty() || p.scope.Allows(account.post));
+}
+
+nlohmann::json ToJson(const ProviderDirectory& directory, const ProviderSettings& account) {
+  nlohmann::json j = ProviderSettingsToJson(account, /*with_secrets=*/false);
+  j.erase("ca_file");  // A path on the server.
+  j["source"] = directory.IsConfigured(account.name) ? "config" : "api";
+  return j;
+}
+
+// The caller's account `name`; configured ones only when `allow_configured`.
+std::optional<ProviderSettings> OwnAccount(RequestContext& ctx, bool allow_configured,
+                                           ApiResponse* problem) {
+  std::optional<ProviderSettings> account = ctx.services.providers->Find(ctx.params[0]);
+  if (!account || !Visible(ctx.principal, *account)) {
+    *problem = NotFound("provider");
+    return std::nullopt;
+  }
+  if (!allow_configured && ctx.services.providers->IsConfigured(account->name)) {
+    *problem = Problem(409, "Conflict",
+                       "provider " + account->name +
+                           " is set in the configuration file; change it there");
+    return std::nullopt;
+  }
+  return account;
+}
+
+// Reads and checks an account from `body` for the caller's organisation: the fields, the
+// post, and that no other account serves one of its channels for the same post.
+bool ReadAccount(RequestContext& ctx, const nlohmann::json& body, ProviderSettings* account,
+                 ApiResponse* problem) {
+  JsonReader r = JsonReader::ForInput(body);
+  const std::string own_org = ctx.principal.org_id;
+  ReadProviderSettings(r, ProviderSource::kApi, account);
+  if (account->organisation != own_org) {
+    r.Error("organisation", "must be your organisation's id (or left out)");
+  }
+  if (!account->post.empty()) {
+    auto post = ctx.services.orgs->GetPost(own_org, account->post);
+    if (!post.ok()) {
+      *problem = ProblemFromStatus(post.status());
+      return false;
+    }
+    if (!*post) r.Error("post", "no such post in your organisation");
+  }
+  for (const ProviderSettings& other : ctx.services.providers->All()) {
+    if (other.name == account->name || other.organisation != account->organisation ||
+        other.post != account->post) {
+      continue;
+    }
+    for (const std::string& ch : account->channels) {
+      if (std::find(other.channels.begin(), other.channels.end(), ch) != other.channels.end()) {
+        r.Error("channels", "provider " + other.name + " already serves " + ch +
+                                (account->post.empty() ? " for the organisation"
+                                                       : " for this post"));
+      }
+    }
+  }
+  if (!r.Finish().ok()) {
+    *problem = InvalidFields(r);
+    return false;
+  }
+  return true;
+}
+
+// Makes this process use the change at once (the others notice within a second).
+ApiResponse Applied(RequestContext& ctx, int status, const std::string& name) {
+  if (absl::Status s = ctx.services.providers->Refresh(/*force=*/true); !s.ok()) {
+    return ProblemFromStatus(s);
+  }
+  if (status == 204) return ApiResponse::NoContent();
+  std::optional<ProviderSettings> account = ctx.services.providers->Find(name);
+  if (!account) {
+    return Problem(500, "Internal error", "the provider was stored but cannot be used");
+  }
+  return ApiResponse::Json(status, ToJson(*ctx.services.providers, *account));
+}
+
+}  // namespace
+
+void RegisterProviderRoutes(ApiRouter& router) {
+  router.Add("GET", "/v1/providers", Access::kRead, [](RequestContext& ctx) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const ProviderSettings& account : ctx.services.providers->All()) {
+      if (Visible(ctx.principal, account)) {
+        items.push_back(ToJson(*ctx.services.providers, account));
+      }
+    }
+    return ApiResponse::Json(200, {{"items", std::move(items)}});
+  });
+
+  router.Add("GET", "/v1/providers/{name}", Access::kRead, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto account = OwnAccount(ctx, /*allow_configured=*/true, &problem);
+    if (!account) return problem;
+    return ApiResponse::Json(200, ToJson(*ctx.services.providers, *account));
+  });
+
+  router.Add("POST", "/v1/providers", Access::kAdmin, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto body = ctx.JsonBody(&problem);
+    if (!body) return problem;
+    ProviderSettings account;
+    account.organisation = ctx.principal.org_id;
+    if (!ReadAccount(ctx, *body, &account, &problem)) return problem;
+    if (ctx.services.providers->Find(account.name)) {
+      return Problem(409, "Conflict", "a provider named " + account.name + " exists", "name");
+    }
+    if (absl::Status s = ctx.services.provider_store->Create(account); !s.ok()) {
+      if (absl::IsAlreadyExists(s)) return Problem(409, "Conflict", MessageOf(s), "name");
+      return ProblemFromStatus(s);
+    }
+    spdlog::info("provider {} ({}) added to organisation {} by {}", account.name, account.type,
+                 account.organisation, ctx.principal.officer_id);
+    return Applied(ctx, 201, account.name);
+  });
+
+  // JSON merge patch (RFC 7396) over the stored account: a secret left out keeps its value,
+  // null clears a field. The name, type and organisation do not change.
+  router.Add("PATCH", "/v1/providers/{name}", Access::kAdmin, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto body = ctx.JsonBody(&problem);
+    if (!body) return problem;
+    auto current = OwnAccount(ctx, /*allow_configured=*/false, &problem);
+    if (!current) return problem;
+    // What GET answers besides the fields may come back unchanged.
+    body->erase("source");
+    body->erase("secrets_set");
+    for (const char* fixed : {"name", "type", "organisation"}) {
+      auto it = body->find(fixed);
+      if (it != body->end() && *it != ProviderSettingsToJson(*current, true).value(fixed, "")) {
+        return Problem(422, "Invalid input", std::string(fixed) + ": cannot be changed", fixed);
+      }
+    }
+    nlohmann::json merged = ProviderSettingsToJson(*current, /*with_secrets=*/true);
+    merged.merge_patch(*body);
+    ProviderSettings account;
+    account.organisation = ctx.principal.org_id;
+    if (!ReadAccount(ctx, merged, &account, &problem)) return problem;
+    if (absl::Status s = ctx.services.provider_store->Replace(account); !s.ok()) {
+      return ProblemFromStatus(s);
+    }
+    spdlog::info("provider {} changed by {}", account.name, ctx.principal.officer_id);
+    return Applied(ctx, 200, account.name);
+  });
+
+  router.Add("DELETE", "/v1/providers/{name}", Access::kAdmin, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto account = OwnAccount(ctx, /*allow_configured=*/false, &problem);
+    if (!account) return problem;
+    auto deleted = ctx.services.provider_store->Delete(account->name);
+    if (!deleted.ok()) return ProblemFromStatus(deleted.status());
+    if (!*deleted) return NotFound("provider");
+    spdlog::info("provider {} removed by {}", account->name, ctx.principal.officer_id);
+    return Applied(ctx, 204, account->name);
+  });
+}
+
+}  // namespace ogw

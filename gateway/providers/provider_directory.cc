@@ -1,0 +1,143 @@
+#include "gateway/providers/provider_directory.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace ogw {
+
+ProviderDirectory::ProviderDirectory(std::vector<ProviderSettings> configured,
+                                     ProviderStore* store, ProviderContext context)
+    : configured_(std::move(configured)), store_(store), context_(std::move(context)) {}
+
+ProviderDirectory::~ProviderDirectory() {
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    stopping_ = true;
+  }
+  watch_cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+absl::Status ProviderDirectory::Load() {
+  std::vector<ProviderSettings> stored;
+  int64_t version = 0;
+  if (store_ != nullptr) {
+    ASSIGN_OR_RETURN(version, store_->Version());
+    ASSIGN_OR_RETURN(stored, store_->LoadAll());
+  }
+  return Build(std::move(stored), version);
+}
+
+absl::Status ProviderDirectory::Refresh(bool force) {
+  if (store_ == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(int64_t version, store_->Version());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!force && version == version_) return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::vector<ProviderSettings> stored, store_->LoadAll());
+  return Build(std::move(stored), version);
+}
+
+absl::Status ProviderDirectory::Build(std::vector<ProviderSettings> stored, int64_t version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ProviderSettings> all = configured_;
+  std::set<std::string, std::less<>> names;
+  for (const ProviderSettings& ps : configured_) names.insert(ps.name);
+  for (ProviderSettings& ps : stored) {
+    // The API refuses a configured name; a config changed later wins over the stored account.
+    if (!names.insert(ps.name).second) {
+      spdlog::error("provider {} is both configured and stored; the configured one is used",
+                    ps.name);
+      continue;
+    }
+    all.push_back(std::move(ps));
+  }
+
+  decltype(built_) built;
+  ProviderRegistry::Table table;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const ProviderSettings& ps = all[i];
+    const bool is_configured = i < configured_.size();
+    const std::string definition = ProviderSettingsToJson(ps, /*with_secrets=*/true).dump();
+    std::shared_ptr<Provider> provider;
+    if (auto it = built_.find(ps.name); it != built_.end() && it->second.first == definition) {
+      provider = it->second.second;
+    } else {
+      auto made = MakeProvider(ps, context_);
+      if (!made.ok()) {
+        if (is_configured) return made.status();
+        spdlog::error("{}", MessageOf(made.status()));
+        continue;
+      }
+      provider = *std::move(made);
+    }
+    built.emplace(ps.name, std::make_pair(definition, provider));
+    ProviderBinding binding{provider, ps.name, ProviderRate{ps.per_second, ps.per_minute}};
+    for (const std::string& name : ps.channels) {
+      const std::optional<Channel> channel = ParseChannel(name);
+      if (!channel) continue;
+      // Two stored accounts for one channel and post can only come from a race between two
+      // admins; the first by name wins, every process alike.
+      table.emplace(ProviderRegistry::Key{*channel, ps.organisation, ps.post}, binding);
+    }
+  }
+  // Every channel without an account anywhere goes to the sandbox.
+  for (Channel ch : {Channel::kEmail, Channel::kSms, Channel::kWhatsApp, Channel::kTelegram,
+                     Channel::kMessenger}) {
+    if (table.contains(ProviderRegistry::Key{ch, "", ""})) continue;
+    ProviderSettings sandbox;
+    sandbox.name = std::string(ChannelName(ch)) + "-sandbox";
+    sandbox.type = "sandbox";
+    auto it = built_.find(sandbox.name);
+    std::shared_ptr<Provider> provider =
+        it != built_.end() ? it->second.second : *MakeProvider(sandbox, context_);
+    built.emplace(sandbox.name, std::make_pair(std::string(), provider));
+    table.emplace(ProviderRegistry::Key{ch, "", ""},
+                  ProviderBinding{provider, sandbox.name, ProviderRate{}});
+  }
+  registry_.ReplaceAll(std::move(table));
+  built_ = std::move(built);
+  all_ = std::move(all);
+  version_ = version;
+  generation_.fetch_add(1);
+  return absl::OkStatus();
+}
+
+void ProviderDirectory::StartWatching(std::chrono::milliseconds interval) {
+  if (store_ == nullptr || watcher_.joinable()) return;
+  watcher_ = std::thread([this, interval] {
+    std::unique_lock<std::mutex> lock(watch_mu_);
+    while (!watch_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
+      if (absl::Status s = Refresh(); !s.ok()) {
+        spdlog::warn("provider accounts not refreshed (the last ones stay in use): {}",
+                     MessageOf(s));
+      }
+      lock.lock();
+    }
+  });
+}
+
+std::optional<ProviderSettings> ProviderDirectory::Find(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const ProviderSettings& ps : all_) {
+    if (ps.name == name) return ps;
+  }
+  return std::nullopt;
+}
+
+std::vector<ProviderSettings> ProviderDirectory::All() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return all_;
+}
+
+bool ProviderDirectory::IsConfigured(std::string_view name) const {
+  for (const ProviderSettings& ps : configured_) {
+    if (ps.name == name) return true;
+  }
+  return false;
+}
+
+}  // namespace ogw

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/config/provider_settings.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/core/secret_box.h"
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+// Provider accounts added through the API, kept in Redis with their secrets sealed
+// (docs/ARCHITECTURE.md, "Provider accounts: configuration and API"). Every change bumps one
+// version counter in the same script, so every process notices it. Thread-safe.
+class ProviderStore {
+ public:
+  ProviderStore(RedisPool* redis, SecretBox box);
+
+  // Every stored account, secrets opened. An account that no longer opens or validates is
+  // left out and named in the log; the others still load.
+  absl::StatusOr<std::vector<ProviderSettings>> LoadAll() const;
+  absl::StatusOr<std::optional<ProviderSettings>> Get(std::string_view name) const;
+  // AlreadyExists when the name is taken.
+  absl::Status Create(const ProviderSettings& account);
+  // NotFound when there is no such account.
+  absl::Status Replace(const ProviderSettings& account);
+  // False when there was no such account.
+  absl::StatusOr<bool> Delete(std::string_view name);
+  // Changes with every Create, Replace and Delete.
+  absl::StatusOr<int64_t> Version() const;
+
+ private:
+  std::string Encode(const ProviderSettings& account) const;
+  absl::StatusOr<ProviderSettings> Decode(std::string_view name, std::string_view stored) const;
+
+  RedisPool* redis_;
+  SecretBox box_;
+};
+
+}  // namespace ogw
