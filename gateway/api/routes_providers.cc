@@ -46,6 +46,12 @@ bool ReadAccount(RequestContext& ctx, const nlohmann::json& body, ProviderSettin
   JsonReader r = JsonReader::ForInput(body);
   const std::string own_org = ctx.principal.org_id;
   ReadProviderSettings(r, ProviderSource::kApi, account);
+  const std::vector<std::string>& allowed = ctx.services.settings.provider_types;
+  if (!account->type.empty() &&
+      std::find(allowed.begin(), allowed.end(), account->type) == allowed.end()) {
+    r.Error("type", "this installation does not take " + account->type +
+                        " accounts through the API");
+  }
   if (account->organisation != own_org) {
     r.Error("organisation", "must be your organisation's id (or left out)");
   }

@@ -40,6 +40,13 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
     s.Int("default_page_size", &c.api.default_page_size, 1, 10000);
     s.Int("max_page_size", &c.api.max_page_size, 1, 10000);
     s.Int("max_import_rows", &c.api.max_import_rows, 1, 10'000'000);
+    s.StringList("provider_types", &c.api.provider_types);
+    for (const std::string& type : c.api.provider_types) {
+      if (type != "sandbox" && type != "webhook" && type != "twilio" && type != "kannel" &&
+          type != "smtp") {
+        s.Error("provider_types", "unknown provider type " + type);
+      }
+    }
     if (c.api.default_page_size > c.api.max_page_size) {
       s.Error("default_page_size", "must not exceed max_page_size");
     }

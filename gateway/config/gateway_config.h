@@ -38,6 +38,9 @@ struct ApiSettings {
   int default_page_size = 50;
   int max_page_size = 500;
   int max_import_rows = 1'000'000;
+  // Provider types organisation admins may add through /v1/providers; empty: none. An
+  // installation serving unrelated organisations may leave out `webhook` (any URL).
+  std::vector<std::string> provider_types = {"sandbox", "webhook", "twilio", "kannel", "smtp"};
 };
 
 struct BootstrapSettings {

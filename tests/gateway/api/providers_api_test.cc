@@ -157,6 +157,18 @@ TEST_F(ProvidersApiTest, BadAccountsAreRefusedNamingTheField) {
   ASSERT_EQ(listed.json["items"].size(), 2u);
 }
 
+TEST_F(ProvidersApiTest, TheInstallationChoosesWhichTypesTheApiTakes) {
+  config_.api.provider_types = {"kannel"};
+  RestartGateway();
+  if (HasFatalFailure()) return;
+  json webhook = {{"name", "hook"},       {"type", "webhook"},
+                  {"channels", {"sms"}},  {"url", "http://10.0.0.1/internal"}};
+  HttpResult r = Post("/v1/providers", webhook, admin_token_);
+  ExpectProblem(r, 422);
+  EXPECT_THAT(ErrorFields(r), Contains("type"));
+  EXPECT_EQ(Post("/v1/providers", Kannel("k1", berlin_), admin_token_).status, 201);
+}
+
 TEST_F(ProvidersApiTest, OnlyAdminsChangeAccountsAndOfficersSeeTheirPostsOnly) {
   ASSERT_EQ(Post("/v1/providers", Kannel("k-berlin", berlin_), admin_token_).status, 201);
   ASSERT_EQ(Post("/v1/providers", Kannel("k-athens", athens_), admin_token_).status, 201);
