@@ -309,6 +309,14 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
   p.out.org_id = batch.org_id;
   p.out.channel = std::string(ChannelName(channel));
   p.out.to = address.value;
+  // E-mail carries the person's one-click unsubscribe link: in the header, and in the body of
+  // campaign messages.
+  const bool email_extras =
+      channel == Channel::kEmail && deps_.tokens != nullptr && !consent_confirmation;
+  if (email_extras) {
+    p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
+                            deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
+  }
   if (direct) {
     p.out.message_id = m.direct_id;
     if (payload.is_object()) {
@@ -342,11 +350,6 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
         return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
       };
     }
-    // E-mail carries the person's one-click unsubscribe link, in the body and the header.
-    if (channel == Channel::kEmail && deps_.tokens != nullptr) {
-      p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
-                              deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
-    }
     auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
                               PostLanguage(batch, c.post_id), campaign.variables, track,
                               p.out.unsubscribe_url);
@@ -358,15 +361,9 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
     p.out.text = std::move(rendered->text);
     p.out.html = std::move(rendered->html);
   }
-  if (channel == Channel::kEmail && deps_.tokens != nullptr && !consent_confirmation) {
-    if (!deps_.reply_domain.empty()) {
-      p.out.reply_to =
-          "reply+" + deps_.tokens->ReplyToken(batch.org_id, c.id) + "@" + deps_.reply_domain;
-    }
-    if (p.out.unsubscribe_url.empty()) {  // Direct messages: the header only.
-      p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
-                              deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
-    }
+  if (email_extras && !deps_.reply_domain.empty()) {
+    p.out.reply_to =
+        "reply+" + deps_.tokens->ReplyToken(batch.org_id, c.id) + "@" + deps_.reply_domain;
   }
   if (channel == Channel::kSms) {
     auto info = AnalyzeSms(p.out.text);

@@ -621,6 +621,14 @@ class SmtpProviderTest : public ::testing::Test {
     return Send(provider, {message})[0];
   }
 
+  // What the server received, by recipient; each e-mail must have exactly one recipient.
+  void ReceivedByRecipient(std::map<std::string, ReceivedEmail>* by_recipient) const {
+    for (const ReceivedEmail& email : server_->Received()) {
+      ASSERT_EQ(email.rcpt_tos.size(), 1u);
+      (*by_recipient)[email.rcpt_tos[0]] = email;
+    }
+  }
+
   static std::vector<OutboundMessage> Batch(const std::string& campaign, int count) {
     std::vector<OutboundMessage> batch;
     for (int i = 0; i < count; ++i) {
@@ -645,10 +653,7 @@ TEST_F(SmtpProviderTest, BatchArrivesWithEnvelopeHeadersAndBothParts) {
   const std::vector<SendResult> results = Send(provider, batch);
 
   std::map<std::string, ReceivedEmail> by_recipient;
-  for (const ReceivedEmail& email : server_->Received()) {
-    ASSERT_EQ(email.rcpt_tos.size(), 1u);
-    by_recipient[email.rcpt_tos[0]] = email;
-  }
+  ASSERT_NO_FATAL_FAILURE(ReceivedByRecipient(&by_recipient));
   ASSERT_EQ(by_recipient.size(), batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     SCOPED_TRACE(batch[i].message_id);
@@ -902,10 +907,7 @@ class SmtpTlsTest : public SmtpProviderTest {
     SmtpProvider provider(config);
     const std::vector<SendResult> results = Send(provider, batch);
     std::map<std::string, ReceivedEmail> by_recipient;
-    for (const ReceivedEmail& email : server_->Received()) {
-      ASSERT_EQ(email.rcpt_tos.size(), 1u);
-      by_recipient[email.rcpt_tos[0]] = email;
-    }
+    ASSERT_NO_FATAL_FAILURE(ReceivedByRecipient(&by_recipient));
     ASSERT_EQ(by_recipient.size(), batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {
       SCOPED_TRACE(batch[i].message_id);
