@@ -51,8 +51,9 @@ class ConversationLog {
 
   // Appends one entry. Returns its id, or "" when the contact no longer exists.
   absl::StatusOr<std::string> Append(std::string_view org_id, const ConversationAppend& entry);
-  // Appends many entries in one round trip (the delivery worker's sent messages): one script
-  // call per 100 entries, each checking its contacts exist, as Append does.
+  // Appends many entries (the delivery worker's sent messages) with one pipelined XADD each
+  // into logs that exist; the entries of people without a log yet take a second round trip
+  // through a script that checks each person still exists, as Append does.
   absl::Status AppendMany(std::string_view org_id, const std::vector<ConversationAppend>& entries);
 
   // Newest first, older than `before` (an entry id; "" for the newest), at most `limit`.

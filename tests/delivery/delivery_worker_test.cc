@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/core/key_schema.h"
 #include "templates/opt_out.h"
 #include "templates/sms_encoding.h"
 #include "tests/delivery/worker_harness.h"
@@ -512,6 +513,27 @@ TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
     EXPECT_EQ((*log)[0].Field("channel"), "sms");
     EXPECT_EQ((*log)[0].fields.size(), 2u);  // Empty values are left out.
   }
+
+  // A second round finds the logs in place (and appends without the script), except for a
+  // person erased since, whose deleted log must not come back; a person with two entries in
+  // one round gets both, in order.
+  ASSERT_TRUE(stack_->contacts.Erase(org_, people[7].id).ok());
+  entries.push_back({people[3].id, "out", {{"channel", "sms"}, {"message", "again"}}});
+  ASSERT_TRUE(conversations.AppendMany(org_, entries).ok());
+  for (size_t i : {size_t{0}, size_t{3}, size_t{7}, size_t{120}, size_t{249}}) {
+    auto log = conversations.Read(org_, people[i].id, "", 10);
+    ASSERT_TRUE(log.ok());
+    if (i == 7 || i == 120) {
+      EXPECT_TRUE(log->empty()) << i;
+      continue;
+    }
+    ASSERT_EQ(log->size(), i == 3 ? 3u : 2u) << i;
+    EXPECT_EQ((*log)[0].Field("message"), i == 3 ? "again" : std::to_string(i));  // Newest first.
+    EXPECT_EQ(log->back().Field("message"), std::to_string(i));
+  }
+  auto exists = pool().Command({"EXISTS", keys::Conversation(org_, people[7].id)});
+  ASSERT_TRUE(exists.ok());
+  EXPECT_EQ(exists->integer, 0);
 }
 
 TEST_F(WorkerTest, DirectMessagesToOnePersonKeepTheirOrderThroughARetry) {
