@@ -104,7 +104,6 @@ HttpBatchClientOptions ProviderClientOptions(int timeout_ms, size_t max_in_fligh
   options.max_in_flight = std::max<size_t>(max_in_flight, 1);
   options.request_timeout_ms = std::max(timeout_ms, 1);
   options.connect_timeout_ms = std::min<long>(kMaxConnectTimeoutMs, options.request_timeout_ms);
-  options.max_connections = static_cast<long>(options.max_in_flight);
   return options;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <mutex>
 #include <string_view>
 
@@ -74,32 +75,35 @@ struct HttpBatchClient::Transfer {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   HttpResponse* response = nullptr;
+  Shard* shard = nullptr;  // The multi handle it is in flight on.
   char error[CURL_ERROR_SIZE] = {};
+};
+
+struct HttpBatchClient::Shard {
+  HttpBatchClient* client = nullptr;
+  CURLM* multi = nullptr;
+  uint32_t index = 0;  // In shards_; travels with each of its sockets through epoll.
+  size_t in_flight = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // curl's next timeout.
 };
 
 HttpBatchClient::HttpBatchClient(HttpBatchClientOptions options) : options_(options) {
   GlobalInitOnce();
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  multi_ = curl_multi_init();
-  if (multi_ != nullptr) {
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &HttpBatchClient::OnSocket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &HttpBatchClient::OnTimer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_connections);
-    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
-  }
-  // Transfers of one multi handle share its connection and DNS caches but not TLS sessions;
-  // sharing those turns a thousand full handshakes to one provider into resumptions. One
-  // thread uses the share at a time, so it needs no lock callbacks.
+  // The shards (each its own multi handle) share the DNS cache and TLS sessions; sharing
+  // sessions turns a thousand full handshakes to one provider into resumptions. One thread
+  // uses the share at a time, so it needs no lock callbacks.
   share_ = curl_share_init();
-  if (share_ != nullptr) curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  if (share_ != nullptr) {
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
 }
 
 HttpBatchClient::~HttpBatchClient() {
-  // Closing the multi handle closes cached connections and reports their sockets through
-  // OnSocket, so the epoll set must still be open.
-  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  // Closing a multi handle closes its cached connections and reports their sockets through
+  // OnSocket, so the epoll set and the shard must still be there.
+  for (auto& shard : shards_) curl_multi_cleanup(shard->multi);
   for (auto& transfer : transfers_) {
     curl_slist_free_all(transfer->headers);
     curl_easy_cleanup(transfer->easy);
@@ -111,7 +115,7 @@ HttpBatchClient::~HttpBatchClient() {
 void HttpBatchClient::Perform(std::span<const HttpRequest> requests,
                               std::span<HttpResponse> responses) {
   const size_t count = std::min(requests.size(), responses.size());
-  if (multi_ == nullptr || epoll_fd_ < 0) {
+  if (epoll_fd_ < 0) {
     for (size_t i = 0; i < count; ++i) Fail(&responses[i], CURLE_FAILED_INIT);
     return;
   }
@@ -126,11 +130,12 @@ void HttpBatchClient::Perform(std::span<const HttpRequest> requests,
     // and full handshakes at once.
     const size_t limit = warmed_up_ ? max_in_flight : 1;
     while (next < count && in_flight < limit) {
-      Transfer* transfer = AcquireTransfer();
+      Shard* shard = ShardWithRoom();
+      Transfer* transfer = shard != nullptr ? AcquireTransfer() : nullptr;
       if (transfer == nullptr) {
         Fail(&responses[next++], CURLE_OUT_OF_MEMORY);
         ++done;
-      } else if (!Start(transfer, requests[next], &responses[next])) {
+      } else if (!Start(shard, transfer, requests[next], &responses[next])) {
         idle_.push_back(transfer);
         ++next;
         ++done;
@@ -148,16 +153,41 @@ void HttpBatchClient::Perform(std::span<const HttpRequest> requests,
       if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
       if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
       if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
-      curl_multi_socket_action(multi_, events[i].data.fd, mask, &running);
+      const uint64_t data = events[i].data.u64;
+      Shard* shard = shards_[data >> 32].get();
+      const auto socket = static_cast<curl_socket_t>(static_cast<uint32_t>(data));
+      curl_multi_socket_action(shard->multi, socket, mask, &running);
     }
-    if (deadline_.has_value() && std::chrono::steady_clock::now() >= *deadline_) {
-      deadline_.reset();  // OnTimer sets the next one from inside socket_action.
-      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    RunDueTimers();
+    size_t finished = 0;
+    for (auto& shard : shards_) {
+      if (shard->in_flight > 0) finished += DrainCompleted(shard.get());
     }
-    const size_t finished = DrainCompleted();
     in_flight -= finished;
     done += finished;
   }
+}
+
+HttpBatchClient::Shard* HttpBatchClient::ShardWithRoom() {
+  const size_t max_in_flight = std::max<size_t>(options_.max_in_flight, 1);
+  const size_t room = std::min(kTransfersPerShard, max_in_flight);
+  // The first shard with room: batches fill the same shards, whose connections stay open.
+  for (auto& shard : shards_) {
+    if (shard->in_flight < room) return shard.get();
+  }
+  if (shards_.size() >= (max_in_flight + room - 1) / room) return nullptr;
+  auto shard = std::make_unique<Shard>();
+  shard->multi = curl_multi_init();
+  if (shard->multi == nullptr) return nullptr;
+  shard->client = this;
+  shard->index = static_cast<uint32_t>(shards_.size());
+  curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION, &HttpBatchClient::OnSocket);
+  curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard.get());
+  curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION, &HttpBatchClient::OnTimer);
+  curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard.get());
+  curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(room));
+  shards_.push_back(std::move(shard));
+  return shards_.back().get();
 }
 
 HttpBatchClient::Transfer* HttpBatchClient::AcquireTransfer() {
@@ -173,7 +203,7 @@ HttpBatchClient::Transfer* HttpBatchClient::AcquireTransfer() {
   return transfers_.back().get();
 }
 
-bool HttpBatchClient::Start(Transfer* transfer, const HttpRequest& request,
+bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest& request,
                             HttpResponse* response) {
   *response = HttpResponse{};
   CURL* easy = transfer->easy;
@@ -231,13 +261,15 @@ bool HttpBatchClient::Start(Transfer* transfer, const HttpRequest& request,
     }
   }
 
-  const CURLMcode added = curl_multi_add_handle(multi_, easy);
+  const CURLMcode added = curl_multi_add_handle(shard->multi, easy);
   if (added != CURLM_OK) {
     Fail(response, added == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT);
     response->error = curl_multi_strerror(added);
     transfer->response = nullptr;
     return false;
   }
+  transfer->shard = shard;
+  ++shard->in_flight;
   return true;
 }
 
@@ -254,7 +286,9 @@ void HttpBatchClient::Finish(Transfer* transfer, CURLcode code) {
     response->error = transfer->error[0] != '\0' ? transfer->error : curl_easy_strerror(code);
   }
   response->curl_code = code;
-  curl_multi_remove_handle(multi_, transfer->easy);
+  curl_multi_remove_handle(transfer->shard->multi, transfer->easy);
+  --transfer->shard->in_flight;
+  transfer->shard = nullptr;
   curl_slist_free_all(transfer->headers);
   transfer->headers = nullptr;
   transfer->response = nullptr;
@@ -262,10 +296,10 @@ void HttpBatchClient::Finish(Transfer* transfer, CURLcode code) {
   warmed_up_ = true;
 }
 
-size_t HttpBatchClient::DrainCompleted() {
+size_t HttpBatchClient::DrainCompleted(Shard* shard) {
   size_t finished = 0;
   int queued = 0;
-  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+  while (CURLMsg* message = curl_multi_info_read(shard->multi, &queued)) {
     if (message->msg != CURLMSG_DONE) continue;
     char* opaque = nullptr;
     curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &opaque);
@@ -277,43 +311,61 @@ size_t HttpBatchClient::DrainCompleted() {
   return finished;
 }
 
+void HttpBatchClient::RunDueTimers() {
+  const auto now = std::chrono::steady_clock::now();
+  int running = 0;
+  for (auto& shard : shards_) {
+    if (shard->deadline.has_value() && now >= *shard->deadline) {
+      shard->deadline.reset();  // OnTimer sets the next one from inside socket_action.
+      curl_multi_socket_action(shard->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+  }
+}
+
 int HttpBatchClient::WaitMillis() const {
-  if (!deadline_.has_value()) return kIdleWaitMillis;
-  const auto left = *deadline_ - std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> first;
+  for (const auto& shard : shards_) {
+    if (shard->deadline.has_value() && (!first.has_value() || *shard->deadline < *first)) {
+      first = shard->deadline;
+    }
+  }
+  if (!first.has_value()) return kIdleWaitMillis;
+  const auto left = *first - std::chrono::steady_clock::now();
   if (left <= std::chrono::steady_clock::duration::zero()) return 0;
   // Rounded up: waking a little early would only spin until the deadline.
   const auto millis = std::chrono::ceil<std::chrono::milliseconds>(left).count();
   return static_cast<int>(std::min<long long>(millis, kIdleWaitMillis));
 }
 
-int HttpBatchClient::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* self,
+int HttpBatchClient::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* shard_ptr,
                               void* socket_data) {
-  auto* client = static_cast<HttpBatchClient*>(self);
+  auto* shard = static_cast<Shard*>(shard_ptr);
+  const int epoll_fd = shard->client->epoll_fd_;
   if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(client->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);  // May already be closed.
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, socket, nullptr);  // May already be closed.
     return 0;
   }
   epoll_event event{};
-  event.data.fd = socket;
+  event.data.u64 = (static_cast<uint64_t>(shard->index) << 32) | static_cast<uint32_t>(socket);
   if (what & CURL_POLL_IN) event.events |= EPOLLIN;
   if (what & CURL_POLL_OUT) event.events |= EPOLLOUT;
   const int op = socket_data != nullptr ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (epoll_ctl(client->epoll_fd_, op, socket, &event) != 0) {
+  if (epoll_ctl(epoll_fd, op, socket, &event) != 0) {
     // A closed socket leaves the epoll set by itself, and its number may come back for a
     // new connection, so our view and curl's can differ by one step: try the other op.
     const int retry = errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    epoll_ctl(client->epoll_fd_, retry, socket, &event);
+    epoll_ctl(epoll_fd, retry, socket, &event);
   }
-  if (socket_data == nullptr) curl_multi_assign(client->multi_, socket, client);
+  if (socket_data == nullptr) curl_multi_assign(shard->multi, socket, shard);
   return 0;
 }
 
-int HttpBatchClient::OnTimer(CURLM* /*multi*/, long timeout_ms, void* self) {
-  auto* client = static_cast<HttpBatchClient*>(self);
+int HttpBatchClient::OnTimer(CURLM* /*multi*/, long timeout_ms, void* shard_ptr) {
+  auto* shard = static_cast<Shard*>(shard_ptr);
   if (timeout_ms < 0) {
-    client->deadline_.reset();
+    shard->deadline.reset();
   } else {
-    client->deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    shard->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   }
   return 0;
 }

@@ -37,14 +37,18 @@ struct HttpBatchClientOptions {
   size_t max_in_flight = 1000;      // Requests on the wire at once; the rest wait their turn.
   long connect_timeout_ms = 2000;   // TCP (+TLS) connect, per request.
   long request_timeout_ms = 10000;  // Whole request, counted from when it goes in flight.
-  long max_connections = 1000;      // Idle keep-alive connections kept (CURLMOPT_MAXCONNECTS).
-  long max_host_connections = 0;    // Open connections per host; 0 = unlimited.
 };
 
 // Performs batches of HTTP requests concurrently on the calling thread with the libcurl multi
 // interface (curl_multi_socket_action over a private epoll set): up to max_in_flight requests
 // share one thread instead of one blocking call per thread. Connections and curl handles stay
 // open between batches, so successive batches to the same host reuse keep-alive connections.
+//
+// The requests in flight are spread over several multi handles ("shards") of at most
+// kTransfersPerShard each, all served by the one epoll set. libcurl 7.88 looks through every
+// connection of its multi handle's cache to start or end a transfer, so one multi handle with
+// hundreds of connections spends more on that search than on the request; shards keep each
+// cache small. Shards are filled in order, so successive batches find their connections again.
 //
 // Not thread-safe: one instance serves one Perform() at a time. Pool instances to share them
 // among threads (see WebhookProvider).
@@ -63,23 +67,31 @@ class HttpBatchClient {
 
  private:
   struct Transfer;
+  struct Shard;
 
+  // Transfers per multi handle: small enough that libcurl's per-transfer search of the
+  // connection cache stays cheap, large enough that few handles serve a batch.
+  static constexpr size_t kTransfersPerShard = 32;
+
+  Shard* ShardWithRoom();
   Transfer* AcquireTransfer();
-  bool Start(Transfer* transfer, const HttpRequest& request, HttpResponse* response);
+  bool Start(Shard* shard, Transfer* transfer, const HttpRequest& request,
+             HttpResponse* response);
   void Finish(Transfer* transfer, CURLcode code);
-  size_t DrainCompleted();
+  size_t DrainCompleted(Shard* shard);
+  void RunDueTimers();
   int WaitMillis() const;
 
-  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void* socket_data);
-  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* shard,
+                      void* socket_data);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* shard);
 
   const HttpBatchClientOptions options_;
-  CURLM* multi_ = nullptr;
   CURLSH* share_ = nullptr;
   int epoll_fd_ = -1;
-  std::vector<std::unique_ptr<Transfer>> transfers_;               // Every transfer ever created.
-  std::vector<Transfer*> idle_;                                    // Those not in flight.
-  std::optional<std::chrono::steady_clock::time_point> deadline_;  // curl's next timeout.
+  std::vector<std::unique_ptr<Shard>> shards_;         // Created as batches need them.
+  std::vector<std::unique_ptr<Transfer>> transfers_;  // Every transfer ever created.
+  std::vector<Transfer*> idle_;                       // Those not in flight.
   bool warmed_up_ = false;  // A request has completed: DNS and TLS session caches are warm.
 };
 

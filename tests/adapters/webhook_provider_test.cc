@@ -320,6 +320,29 @@ TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnections) {
   EXPECT_EQ(sink_.connections_accepted(), after_first);
 }
 
+TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnectionsSpreadOverSeveralMultiHandles) {
+  // 100 in flight take four of the client's multi handles (32 transfers each); each keeps its
+  // own connections, and the next batch must find every one of them again.
+  sink_.set_delay_ms(20);
+  WebhookConfig config = Config();
+  config.max_in_flight = 100;
+  config.clients = 1;
+  WebhookProvider provider(config);
+  const std::vector<OutboundMessage> messages = Messages("c4:", 400);
+  std::vector<SendResult> results(messages.size());
+
+  provider.SendBatch(messages, results);
+  const uint64_t after_first = sink_.connections_accepted();
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  provider.SendBatch(messages, results);
+
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  EXPECT_EQ(sink_.requests(), 800u);
+  EXPECT_GT(after_first, 32u);  // More than one multi handle's worth were on the wire at once.
+  EXPECT_LE(after_first, 100u);
+  EXPECT_EQ(sink_.connections_accepted(), after_first);
+}
+
 TEST(WebhookRetryAfterTest, ParsesSecondsAndHttpDates) {
   const std::time_t now = 1767225600;  // 2026-01-01T00:00:00Z
   EXPECT_EQ(RetryAfterMillis("", now), 0);
