@@ -347,8 +347,38 @@ class TextWriter {
 
 }  // namespace
 
-absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat format,
-                                           const MarkdownRenderOptions& options) {
+namespace markdown_internal {
+
+bool IsPlainParagraph(std::string_view markdown) {
+  if (markdown.empty()) return false;
+  // A line that starts with a digit may be an ordered list item; one that starts with any of
+  // these may open a heading, quote, list, rule, code block or fence, or be indented.
+  const char first = markdown.front();
+  if ((first >= '0' && first <= '9') || std::string_view(" \t#>-+=*~`").find(first) !=
+                                            std::string_view::npos) {
+    return false;
+  }
+  // A trailing space or tab is stripped by the parser (and two make a line break).
+  if (markdown.back() == ' ' || markdown.back() == '\t') return false;
+  // cmark skips a byte order mark at the start of a document.
+  if (markdown.starts_with("\xEF\xBB\xBF")) return false;
+  for (const char c : markdown) {
+    // Line endings, and control characters (NUL is replaced) other than a tab.
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') return false;
+    switch (c) {
+      case '\\': case '&':                                    // Escapes and entities.
+      case '`': case '*': case '_': case '~':                 // Code and emphasis.
+      case '[': case ']': case '<': case '>':                 // Links, autolinks, HTML.
+        return false;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> RenderMarkdownWithCmark(std::string_view markdown, TextFormat format,
+                                                    const MarkdownRenderOptions& options) {
   // U8_NEXT works on int32_t offsets.
   if (markdown.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return absl::InvalidArgumentError("Markdown text is too large");
@@ -372,6 +402,21 @@ absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat
       return TextWriter(/*telegram=*/true, &originals).Write(document.get());
   }
   return absl::InvalidArgumentError("unknown text format");
+}
+
+}  // namespace markdown_internal
+
+absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat format,
+                                           const MarkdownRenderOptions& options) {
+  // Plain text and Telegram HTML show such a paragraph as it is (it has nothing to escape).
+  if (format != TextFormat::kHtml && markdown_internal::IsPlainParagraph(markdown)) {
+    if (markdown.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      return absl::InvalidArgumentError("Markdown text is too large");
+    }
+    if (!IsValidUtf8(markdown)) return absl::InvalidArgumentError("Markdown text is not UTF-8");
+    return std::string(markdown);
+  }
+  return markdown_internal::RenderMarkdownWithCmark(markdown, format, options);
 }
 
 std::string EscapeMarkdown(std::string_view text) {

@@ -42,6 +42,17 @@ struct MarkdownRenderOptions {
 absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat format,
                                            const MarkdownRenderOptions& options = {});
 
+namespace markdown_internal {
+// True when `markdown` is one line of text that CommonMark renders as a paragraph holding
+// exactly that text: no character that could start a block or an inline construct, no
+// entity, no escape, no trailing blank. RenderMarkdown answers such text without parsing it
+// (most SMS and chat texts, and the opt-out line, are like this).
+bool IsPlainParagraph(std::string_view markdown);
+// RenderMarkdown without that shortcut: always parsed and rendered by cmark.
+absl::StatusOr<std::string> RenderMarkdownWithCmark(std::string_view markdown, TextFormat format,
+                                                    const MarkdownRenderOptions& options);
+}  // namespace markdown_internal
+
 // Escapes `text` so that CommonMark renders it literally wherever inline text may appear
 // (paragraphs, headings, list items, link text and destinations): every ASCII punctuation
 // character gets a backslash (so <, &, *, _, [, ], `, #, "1." and the like stay text), a line

@@ -289,5 +289,51 @@ TEST(FindBareUrlsTest, ReportsOnlyAddressesThatAreNotLinks) {
             (std::vector<std::string>{"http://f.org", "https://g.org"}));
 }
 
+TEST(MarkdownRenderTest, PlainParagraphShortcutAgreesWithCmark) {
+  // Random lines over an alphabet with every character the shortcut must refuse, compared with
+  // what cmark renders: wherever the shortcut applies, it must give cmark's answer.
+  const std::vector<std::string> pieces = {
+      "a", "Z", "Dear", " ", "  ", "\t", ".", ",", "!", "?", ":", ";", "'", "\"", "(", ")",
+      "-", "+", "=", "#", "*", "_", "`", "~", "[", "]", "<", ">", "&", "&amp;", "\\", "|",
+      "/", "%", "$", "@", "^", "{", "}", "1", "12", "0.", "3)", "\n", "\r", "\f", "\v",
+      std::string(1, '\0'), "\xC3\xA9", "\xE2\x80\x94", "\xD8\xB3\xD9\x84\xD8\xA7\xD9\x85",
+      "\xEF\xBB\xBF", "\xC2\xA0", "\xE3\x80\x80", "https://x.org", "www.x.org"};
+  uint64_t state = 42;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  int shortcut = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const size_t parts = 1 + next() % 12;
+    // Mostly letters and spaces, so that many lines qualify.
+    for (size_t i = 0; i < parts; ++i) {
+      text += next() % 3 == 0 ? pieces[next() % pieces.size()] : (next() % 2 ? "word" : " ");
+    }
+    if (!markdown_internal::IsPlainParagraph(text)) continue;
+    ++shortcut;
+    for (TextFormat format : {TextFormat::kPlainText, TextFormat::kTelegramHtml}) {
+      auto slow = markdown_internal::RenderMarkdownWithCmark(text, format, {});
+      auto fast = RenderMarkdown(text, format);
+      ASSERT_EQ(slow.ok(), fast.ok()) << text;
+      if (slow.ok()) {
+        EXPECT_EQ(*fast, *slow) << "\"" << text << "\"";
+      }
+    }
+  }
+  EXPECT_GT(shortcut, 2000);  // The comparison covered many lines.
+  // The everyday case takes the shortcut; Markdown and HTML do not.
+  EXPECT_TRUE(markdown_internal::IsPlainParagraph("Dear Amina, the consulate invites you."));
+  EXPECT_TRUE(markdown_internal::IsPlainParagraph("Reply STOP to opt out."));
+  EXPECT_FALSE(markdown_internal::IsPlainParagraph("Dear *Amina*"));
+  EXPECT_FALSE(markdown_internal::IsPlainParagraph("1. first"));
+  EXPECT_FALSE(markdown_internal::IsPlainParagraph("two\nlines"));
+  EXPECT_EQ(Render("Caf\xC3\xA9 du march\xC3\xA9", TextFormat::kHtml),
+            "<p>Caf\xC3\xA9 du march\xC3\xA9</p>\n");
+  // Invalid UTF-8 is refused on both paths.
+  EXPECT_FALSE(RenderMarkdown("abc\xC3", TextFormat::kPlainText).ok());
+}
+
 }  // namespace
 }  // namespace ogw
