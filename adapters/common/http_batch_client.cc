@@ -73,6 +73,8 @@ void Fail(HttpResponse* response, CURLcode code) {
 
 struct HttpBatchClient::Transfer {
   CURL* easy = nullptr;
+  std::string method;                     // Of the options set on `easy`; "" = none yet.
+  std::vector<std::string> header_lines;  // What `headers` was built from.
   curl_slist* headers = nullptr;
   HttpResponse* response = nullptr;
   Shard* shard = nullptr;  // The multi handle it is in flight on.
@@ -207,46 +209,55 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
                             HttpResponse* response) {
   *response = HttpResponse{};
   CURL* easy = transfer->easy;
-  // Resets options only; the multi handle keeps the connections and caches.
-  curl_easy_reset(easy);
   transfer->error[0] = '\0';
   transfer->response = response;
 
-  curl_slist_free_all(transfer->headers);
-  transfer->headers = nullptr;
-  bool has_expect = false;
-  for (const std::string& header : request.headers) {
-    curl_slist* grown = curl_slist_append(transfer->headers, header.c_str());
-    if (grown == nullptr) {
-      Fail(response, CURLE_OUT_OF_MEMORY);
-      return false;
-    }
-    transfer->headers = grown;
-    has_expect = has_expect || StartsWithNoCase(header, "expect:");
+  // A handle keeps its options from one request to the next. A request with another method
+  // starts from a reset handle (so no method's options linger); one with the same method, the
+  // common case of a provider's batch, only changes what differs per request.
+  const bool same_method = transfer->method == request.method;
+  if (!same_method) {
+    curl_easy_reset(easy);  // Options only; the multi handle keeps connections and caches.
+    transfer->method.clear();
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // Signals cannot be used from many threads.
+    curl_easy_setopt(easy, CURLOPT_SHARE, share_);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, options_.request_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
   }
-  if (!has_expect) {
-    // Otherwise curl holds larger bodies back for up to a second waiting for "100 Continue".
-    curl_slist* grown = curl_slist_append(transfer->headers, "Expect:");
-    if (grown == nullptr) {
-      Fail(response, CURLE_OUT_OF_MEMORY);
-      return false;
+  // The header list is rebuilt only when the headers differ from the last request's.
+  auto out_of_memory = [&] {
+    Fail(response, CURLE_OUT_OF_MEMORY);
+    transfer->method.clear();  // The handle may point at a freed list: reset it next time.
+    return false;
+  };
+  if (!same_method || transfer->header_lines != request.headers) {
+    curl_slist_free_all(transfer->headers);
+    transfer->headers = nullptr;
+    transfer->header_lines.clear();
+    bool has_expect = false;
+    for (const std::string& header : request.headers) {
+      curl_slist* grown = curl_slist_append(transfer->headers, header.c_str());
+      if (grown == nullptr) return out_of_memory();
+      transfer->headers = grown;
+      has_expect = has_expect || StartsWithNoCase(header, "expect:");
     }
-    transfer->headers = grown;
+    if (!has_expect) {
+      // Otherwise curl holds larger bodies back for up to a second waiting for "100 Continue".
+      curl_slist* grown = curl_slist_append(transfer->headers, "Expect:");
+      if (grown == nullptr) return out_of_memory();
+      transfer->headers = grown;
+    }
+    transfer->header_lines = request.headers;
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
   }
-
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // Signals cannot be used from many threads.
-  curl_easy_setopt(easy, CURLOPT_SHARE, share_);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, options_.request_timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, response);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, response);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
   if (request.method == "GET") {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
@@ -260,6 +271,7 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
   }
+  transfer->method = request.method;
 
   const CURLMcode added = curl_multi_add_handle(shard->multi, easy);
   if (added != CURLM_OK) {
@@ -289,9 +301,7 @@ void HttpBatchClient::Finish(Transfer* transfer, CURLcode code) {
   curl_multi_remove_handle(transfer->shard->multi, transfer->easy);
   --transfer->shard->in_flight;
   transfer->shard = nullptr;
-  curl_slist_free_all(transfer->headers);
-  transfer->headers = nullptr;
-  transfer->response = nullptr;
+  transfer->response = nullptr;  // The handle keeps its options and headers for the next one.
   idle_.push_back(transfer);
   warmed_up_ = true;
 }

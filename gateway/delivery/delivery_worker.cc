@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "gateway/audience/template_audit.h"
 #include "gateway/delivery/quiet_hours.h"
@@ -80,7 +81,7 @@ MessageOutcome Classify(const ClaimedMessage& m, const SendResult& r, const Back
 struct DeliveryWorker::Batch {
   std::string org_id;
   int64_t now = 0;
-  std::map<std::string, Contact> contacts;
+  std::unordered_map<std::string, Contact> contacts;  // Looked up for every message.
   std::map<std::string, std::optional<Campaign>> campaigns;
   std::map<std::string, std::optional<Template>> templates;
   std::map<std::string, std::string> post_languages;  // Filled as needed.

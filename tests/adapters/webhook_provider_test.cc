@@ -343,6 +343,43 @@ TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnectionsSpreadOverSeveralMu
   EXPECT_EQ(sink_.connections_accepted(), after_first);
 }
 
+TEST_F(WebhookProviderTest, OneClientKeepsEachRequestsMethodHeadersAndBodyApart) {
+  // One transfer handle (one in flight) serves every request in turn, so what one request
+  // set (a body, a method, a header) must not reach the next.
+  sink_.set_recording(20);
+  HttpBatchClientOptions options;
+  options.max_in_flight = 1;
+  HttpBatchClient client(options);
+  const std::string url = sink_.BaseUrl() + "/r";
+  std::vector<HttpRequest> requests(6);
+  requests[0] = {"POST", url + "0", {"X-A: 1"}, "first"};
+  requests[1] = {"POST", url + "1", {"X-A: 1"}, "second"};
+  requests[2] = {"GET", url + "2", {}, ""};
+  requests[3] = {"PUT", url + "3", {"X-B: 2"}, "third"};
+  requests[4] = {"POST", url + "4", {}, "fourth"};
+  requests[5] = {"HEAD", url + "5", {"X-A: 3"}, ""};
+  std::vector<HttpResponse> responses(requests.size());
+  client.Perform(requests, responses);
+  client.Perform({&requests[0], 1}, {&responses[0], 1});  // After HEAD: a body again.
+
+  const std::vector<SinkRequest> seen = sink_.Recorded();
+  ASSERT_EQ(seen.size(), 7u);
+  const std::vector<std::string> methods = {"POST", "POST", "GET", "PUT", "POST", "HEAD",
+                                            "POST"};
+  const std::vector<std::string> bodies = {"first", "second", "", "third", "fourth", "",
+                                           "first"};
+  const std::vector<std::string> x_a = {"1", "1", "", "", "", "3", "1"};
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].method, methods[i]) << i;
+    EXPECT_EQ(seen[i].path, "/r" + std::to_string(i % 6)) << i;
+    EXPECT_EQ(seen[i].body, bodies[i]) << i;
+    EXPECT_EQ(seen[i].headers.count("x-a") ? seen[i].headers.at("x-a") : "", x_a[i]) << i;
+    EXPECT_EQ(seen[i].headers.count("x-b") ? seen[i].headers.at("x-b") : "", i == 3 ? "2" : "")
+        << i;
+  }
+  for (const HttpResponse& r : responses) EXPECT_EQ(r.status, 200) << r.error;
+}
+
 TEST(WebhookRetryAfterTest, ParsesSecondsAndHttpDates) {
   const std::time_t now = 1767225600;  // 2026-01-01T00:00:00Z
   EXPECT_EQ(RetryAfterMillis("", now), 0);
