@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "bench/bench_flags.h"
@@ -76,8 +77,20 @@ class BenchRedis {
     return 0;
   }
   long long UsedMemory() { return static_cast<long long>(Info("memory", "used_memory")); }
+  // Waits until no background AOF rewrite runs (the server starts one whenever the file has
+  // doubled), so that a short measurement does not depend on whether one happens to overlap it.
+  void WaitForAofRewrite() {
+    while (Info("persistence", "aof_rewrite_in_progress") != 0 ||
+           Info("persistence", "aof_rewrite_scheduled") != 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
   // CPU seconds the server has used (user + system, all its threads).
   double CpuSeconds() { return Info("cpu", "used_cpu_user") + Info("cpu", "used_cpu_sys"); }
+  // CPU seconds its finished background children (AOF rewrites) have used.
+  double ChildCpuSeconds() {
+    return Info("cpu", "used_cpu_user_children") + Info("cpu", "used_cpu_sys_children");
+  }
 
  private:
   std::string dir_;
