@@ -12,11 +12,12 @@
 // built as Runtime::NewWorker builds it (conversation log: every sent message is noted in its
 // person's conversation; metrics; tracked links; person tokens and reply domain). Each drain
 // also reports the CPU spent per message by this process (worker and sink) and by Redis.
-// --conversations 0 leaves the conversation log out, for comparison with older figures only.
+// --conversations 0 leaves the conversation log out, for comparison with older figures only;
+// --http 0 sends to an in-process provider that accepts at once (the queue without HTTP).
 //
 //   ./build-bench/bench/queue_bench [--messages N] [--contacts N] [--threads N] [--group N]
 //                                   [--slow-ms N] [--slow-threads N] [--slow-group N]
-//                                   [--launch-contacts N] [--conversations 0|1]
+//                                   [--launch-contacts N] [--conversations 0|1] [--http 0|1]
 
 #include <algorithm>
 #include <atomic>
@@ -140,8 +141,26 @@ struct DrainResult {
   std::vector<double> direct_latency_ms;
 };
 
+// With --http 0: a provider that takes every message at once, in process, so that a drain
+// measures the queue and the worker (claim, render, record, conversation notes) without HTTP.
+class AcceptingProvider : public Provider {
+ public:
+  const std::string& name() const override { return name_; }
+  void SendBatch(std::span<const OutboundMessage> messages,
+                 std::span<SendResult> results) override {
+    for (size_t i = 0; i < messages.size(); ++i) {
+      results[i] = SendResult{};
+      results[i].outcome = SendResult::Outcome::kAccepted;
+      results[i].provider_message_id = "accepted-" + messages[i].message_id;
+    }
+  }
+
+ private:
+  const std::string name_ = "bench-accepting";
+};
+
 DrainResult Drain(Setup& s, testing::HttpSink& sink, size_t messages, int64_t delay_ms,
-                  size_t threads, size_t group, bool probe_priority) {
+                  size_t threads, size_t group, bool probe_priority, bool http) {
   const std::string campaign = NewCampaign(s, "drain-" + std::to_string(delay_ms));
   const std::string packed = Packed(s, messages);
   Check(s.queue->EnqueueCampaign(s.org, campaign, packed, 0), "enqueue");
@@ -171,7 +190,9 @@ DrainResult Drain(Setup& s, testing::HttpSink& sink, size_t messages, int64_t de
   wc.url = sink.BaseUrl() + "/send";
   wc.max_in_flight = 4000;
   wc.clients = threads + 2;
-  registry.Bind(Channel::kSms, ProviderBinding{std::make_shared<WebhookProvider>(wc), "bench", {}});
+  std::shared_ptr<Provider> provider = std::make_shared<WebhookProvider>(wc);
+  if (!http) provider = std::make_shared<AcceptingProvider>();
+  registry.Bind(Channel::kSms, ProviderBinding{provider, "bench", {}});
   WorkerDeps deps;
   deps.redis = s.redis.pool();
   deps.clock = s.clock;
@@ -309,7 +330,10 @@ int Main(int argc, char** argv) {
     return 1;
   }
   // 2. Drain to a sink answering at once.
-  DrainResult fast = Drain(s, sink, messages, 0, threads, group, false);
+  // --http 0 replaces the HTTP provider and sink with AcceptingProvider (comparison only).
+  const bool http = FlagValue(argc, argv, "--http", 1) != 0;
+  if (!http) std::printf("without HTTP: messages are accepted in process\n");
+  DrainResult fast = Drain(s, sink, messages, 0, threads, group, false, http);
   std::printf("drain to instant sink: %lld sent in %.2f s = %.0f messages/s (%zu threads, "
               "group %zu)\n",
               static_cast<long long>(fast.sent), fast.seconds, fast.per_second, threads, group);
@@ -317,7 +341,7 @@ int Main(int argc, char** argv) {
               "rewrites)\n",
               fast.process_cpu_us, fast.redis_cpu_us, fast.rewrite_cpu_us);
   // 3. Drain to a slow sink, with direct messages alongside.
-  DrainResult slow = Drain(s, sink, messages, slow_ms, slow_threads, slow_group, true);
+  DrainResult slow = Drain(s, sink, messages, slow_ms, slow_threads, slow_group, true, http);
   std::printf("drain to %lld ms sink: %lld sent in %.2f s = %.0f messages/s (%zu threads, "
               "group %zu)\n",
               static_cast<long long>(slow_ms), static_cast<long long>(slow.sent), slow.seconds,
