@@ -300,47 +300,39 @@ TEST_F(WebhookProviderTest, ConcurrentBatchesFromTwoThreadsGetTheirOwnAnswers) {
   EXPECT_EQ(sink_.requests(), a.size() + b.size());
 }
 
-TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnections) {
-  // Late answers keep all ten requests of a wave on the wire together, so the first batch
-  // opens (up to) ten connections; the second must find them all still open.
-  sink_.set_delay_ms(20);
-  WebhookConfig config = Config();
-  config.max_in_flight = 10;
+// Sends `count` messages twice through one client with `max_in_flight` requests on the wire,
+// answers 20 ms late so that a wave stays on the wire together; the second batch must open no
+// connection. Returns how many the first opened.
+uint64_t ConnectionsOfTwoBatches(HttpSink& sink, WebhookConfig config, size_t max_in_flight,
+                                 const std::string& prefix, size_t count) {
+  sink.set_delay_ms(20);
+  config.max_in_flight = max_in_flight;
+  config.clients = 1;
   WebhookProvider provider(config);
-  const std::vector<OutboundMessage> messages = Messages("c3:", 100);
+  const std::vector<OutboundMessage> messages = Messages(prefix, count);
   std::vector<SendResult> results(messages.size());
 
   provider.SendBatch(messages, results);
-  const uint64_t after_first = sink_.connections_accepted();
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  const uint64_t after_first = sink.connections_accepted();
   provider.SendBatch(messages, results);
 
   for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
-  EXPECT_EQ(sink_.requests(), 200u);
-  EXPECT_LE(after_first, 10u);
-  EXPECT_EQ(sink_.connections_accepted(), after_first);
+  EXPECT_EQ(sink.requests(), 2 * count);
+  EXPECT_EQ(sink.connections_accepted(), after_first);
+  return after_first;
+}
+
+TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnections) {
+  EXPECT_LE(ConnectionsOfTwoBatches(sink_, Config(), 10, "c3:", 100), 10u);
 }
 
 TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnectionsSpreadOverSeveralMultiHandles) {
   // 100 in flight take four of the client's multi handles (32 transfers each); each keeps its
-  // own connections, and the next batch must find every one of them again.
-  sink_.set_delay_ms(20);
-  WebhookConfig config = Config();
-  config.max_in_flight = 100;
-  config.clients = 1;
-  WebhookProvider provider(config);
-  const std::vector<OutboundMessage> messages = Messages("c4:", 400);
-  std::vector<SendResult> results(messages.size());
-
-  provider.SendBatch(messages, results);
-  const uint64_t after_first = sink_.connections_accepted();
-  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
-  provider.SendBatch(messages, results);
-
-  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
-  EXPECT_EQ(sink_.requests(), 800u);
-  EXPECT_GT(after_first, 32u);  // More than one multi handle's worth were on the wire at once.
-  EXPECT_LE(after_first, 100u);
-  EXPECT_EQ(sink_.connections_accepted(), after_first);
+  // own connections.
+  const uint64_t opened = ConnectionsOfTwoBatches(sink_, Config(), 100, "c4:", 400);
+  EXPECT_GT(opened, 32u);  // More than one multi handle's worth were on the wire at once.
+  EXPECT_LE(opened, 100u);
 }
 
 TEST_F(WebhookProviderTest, OneClientKeepsEachRequestsMethodHeadersAndBodyApart) {
