@@ -409,7 +409,8 @@ absl::StatusOr<std::string> RenderMarkdownWithCmark(std::string_view markdown, T
 absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat format,
                                            const MarkdownRenderOptions& options) {
   // Plain text and Telegram HTML show such a paragraph as it is (it has nothing to escape).
-  if (format != TextFormat::kHtml && markdown_internal::IsPlainParagraph(markdown)) {
+  if ((format == TextFormat::kPlainText || format == TextFormat::kTelegramHtml) &&
+      markdown_internal::IsPlainParagraph(markdown)) {
     if (markdown.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
       return absl::InvalidArgumentError("Markdown text is too large");
     }

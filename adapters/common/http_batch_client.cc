@@ -73,7 +73,8 @@ void Fail(HttpResponse* response, CURLcode code) {
 
 struct HttpBatchClient::Transfer {
   CURL* easy = nullptr;
-  std::string method;                     // Of the options set on `easy`; "" = none yet.
+  bool configured = false;                // `easy` holds the options of `method`.
+  std::string method;
   std::vector<std::string> header_lines;  // What `headers` was built from.
   curl_slist* headers = nullptr;
   HttpResponse* response = nullptr;
@@ -133,6 +134,8 @@ void HttpBatchClient::Perform(std::span<const HttpRequest> requests,
     const size_t limit = warmed_up_ ? max_in_flight : 1;
     while (next < count && in_flight < limit) {
       Shard* shard = ShardWithRoom();
+      // No new multi handle (out of memory): wait for those in flight to make room.
+      if (shard == nullptr && in_flight > 0) break;
       Transfer* transfer = shard != nullptr ? AcquireTransfer() : nullptr;
       if (transfer == nullptr) {
         Fail(&responses[next++], CURLE_OUT_OF_MEMORY);
@@ -215,10 +218,10 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
   // A handle keeps its options from one request to the next. A request with another method
   // starts from a reset handle (so no method's options linger); one with the same method, the
   // common case of a provider's batch, only changes what differs per request.
-  const bool same_method = transfer->method == request.method;
+  const bool same_method = transfer->configured && transfer->method == request.method;
   if (!same_method) {
     curl_easy_reset(easy);  // Options only; the multi handle keeps connections and caches.
-    transfer->method.clear();
+    transfer->configured = false;
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // Signals cannot be used from many threads.
     curl_easy_setopt(easy, CURLOPT_SHARE, share_);
@@ -232,7 +235,7 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
   // The header list is rebuilt only when the headers differ from the last request's.
   auto out_of_memory = [&] {
     Fail(response, CURLE_OUT_OF_MEMORY);
-    transfer->method.clear();  // The handle may point at a freed list: reset it next time.
+    transfer->configured = false;  // The handle may point at a freed list: reset it next time.
     return false;
   };
   if (!same_method || transfer->header_lines != request.headers) {
@@ -272,6 +275,7 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
     }
   }
   transfer->method = request.method;
+  transfer->configured = true;
 
   const CURLMcode added = curl_multi_add_handle(shard->multi, easy);
   if (added != CURLM_OK) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 
 #include "gateway/core/key_schema.h"
 
@@ -134,22 +135,38 @@ absl::Status ConversationLog::AppendMany(std::string_view org_id,
   // script as the person, and logs are only created by the checked script below, so a log that
   // exists belongs to a person who exists: no check is needed. This spares Redis a script call
   // and a lookup in the contacts hash for every message but a person's first.
+  //
+  // A person with several entries in the batch has them all go through the script, in order:
+  // a log created between two plain XADDs (by a reply arriving) would otherwise get the later
+  // entry before the earlier one.
+  std::unordered_map<std::string_view, size_t> entries_of;
+  for (const ConversationAppend& entry : entries) ++entries_of[entry.contact_id];
+  std::vector<size_t> plain;  // Indexes of the entries sent as plain XADDs.
+  std::vector<size_t> without_log;
   std::vector<std::vector<std::string>> commands;
   commands.reserve(entries.size());
-  for (const ConversationAppend& entry : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const ConversationAppend& entry = entries[i];
+    if (entries_of[entry.contact_id] > 1) {
+      without_log.push_back(i);
+      continue;
+    }
+    plain.push_back(i);
     std::vector<std::string> command = {"XADD", keys::Conversation(org_id, entry.contact_id),
                                         "NOMKSTREAM", "MAXLEN", "~", max_entries, "*"};
     command.reserve(command.size() + 4 + 2 * entry.fields.size());
     AppendFieldArgs(entry.kind, at, entry.fields, &command);
     commands.push_back(std::move(command));
   }
-  ASSIGN_OR_RETURN(std::vector<RedisReply> appended, redis_->Pipeline(commands));
-  std::vector<size_t> without_log;
-  for (size_t i = 0; i < appended.size(); ++i) {
-    RETURN_IF_ERROR(appended[i].AsStatus());
-    if (appended[i].type == RedisReply::Type::kNil) without_log.push_back(i);
+  if (!commands.empty()) {
+    ASSIGN_OR_RETURN(std::vector<RedisReply> appended, redis_->Pipeline(commands));
+    for (size_t i = 0; i < appended.size(); ++i) {
+      RETURN_IF_ERROR(appended[i].AsStatus());
+      if (appended[i].type == RedisReply::Type::kNil) without_log.push_back(plain[i]);
+    }
   }
   if (without_log.empty()) return absl::OkStatus();
+  std::sort(without_log.begin(), without_log.end());  // Batch order, for entries of one person.
 
   // 2. Entries of people without a log yet: created by a script that checks the person still
   // exists, so nothing re-creates an erased person's log. One call per 100 entries, all in one

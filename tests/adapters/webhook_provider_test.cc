@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <thread>
@@ -336,40 +337,69 @@ TEST_F(WebhookProviderTest, SuccessiveBatchesReuseConnectionsSpreadOverSeveralMu
 }
 
 TEST_F(WebhookProviderTest, OneClientKeepsEachRequestsMethodHeadersAndBodyApart) {
-  // One transfer handle (one in flight) serves every request in turn, so what one request
-  // set (a body, a method, a header) must not reach the next.
-  sink_.set_recording(20);
+  // One transfer handle (one in flight) serves every request in turn, so what one request set
+  // (a body, a method, a header) must not reach the next, whether the method changes or not.
+  struct Case {
+    HttpRequest request;
+    std::string x_a;  // The X-A header the sink must see ("" = none).
+  };
+  const std::string url = sink_.BaseUrl() + "/r";
+  const std::vector<Case> cases = {
+      {{"POST", url + "0", {"X-A: 1"}, "first"}, "1"},
+      {{"POST", url + "1", {"X-A: 1"}, "second"}, "1"},
+      {{"POST", url + "2", {}, "third"}, ""},  // Same method, header gone.
+      {{"POST", url + "3", {"X-A: 4"}, ""}, "4"},  // Same method, empty body.
+      {{"GET", url + "4", {}, ""}, ""},
+      {{"PUT", url + "5", {"X-A: 5"}, "fourth"}, "5"},
+      {{"PUT", url + "6", {"X-A: 5"}, "fifth"}, "5"},
+      {{"POST", url + "7", {}, "sixth"}, ""},
+      {{"HEAD", url + "8", {"X-A: 8"}, ""}, "8"},
+      {{"POST", url + "9", {"X-A: 9"}, "seventh"}, "9"},  // After HEAD: a body again.
+  };
+  sink_.set_recording(cases.size());
   HttpBatchClientOptions options;
   options.max_in_flight = 1;
   HttpBatchClient client(options);
-  const std::string url = sink_.BaseUrl() + "/r";
-  std::vector<HttpRequest> requests(6);
-  requests[0] = {"POST", url + "0", {"X-A: 1"}, "first"};
-  requests[1] = {"POST", url + "1", {"X-A: 1"}, "second"};
-  requests[2] = {"GET", url + "2", {}, ""};
-  requests[3] = {"PUT", url + "3", {"X-B: 2"}, "third"};
-  requests[4] = {"POST", url + "4", {}, "fourth"};
-  requests[5] = {"HEAD", url + "5", {"X-A: 3"}, ""};
+  std::vector<HttpRequest> requests;
+  for (const Case& c : cases) requests.push_back(c.request);
   std::vector<HttpResponse> responses(requests.size());
   client.Perform(requests, responses);
-  client.Perform({&requests[0], 1}, {&responses[0], 1});  // After HEAD: a body again.
 
   const std::vector<SinkRequest> seen = sink_.Recorded();
-  ASSERT_EQ(seen.size(), 7u);
-  const std::vector<std::string> methods = {"POST", "POST", "GET", "PUT", "POST", "HEAD",
-                                            "POST"};
-  const std::vector<std::string> bodies = {"first", "second", "", "third", "fourth", "",
-                                           "first"};
-  const std::vector<std::string> x_a = {"1", "1", "", "", "", "3", "1"};
+  ASSERT_EQ(seen.size(), cases.size());
   for (size_t i = 0; i < seen.size(); ++i) {
-    EXPECT_EQ(seen[i].method, methods[i]) << i;
-    EXPECT_EQ(seen[i].path, "/r" + std::to_string(i % 6)) << i;
-    EXPECT_EQ(seen[i].body, bodies[i]) << i;
-    EXPECT_EQ(seen[i].headers.count("x-a") ? seen[i].headers.at("x-a") : "", x_a[i]) << i;
-    EXPECT_EQ(seen[i].headers.count("x-b") ? seen[i].headers.at("x-b") : "", i == 3 ? "2" : "")
-        << i;
+    const HttpRequest& sent = cases[i].request;
+    EXPECT_EQ(responses[i].status, 200) << i << " " << responses[i].error;
+    EXPECT_EQ(seen[i].method, sent.method) << i;
+    EXPECT_EQ(seen[i].path, "/r" + std::to_string(i)) << i;
+    EXPECT_EQ(seen[i].body, sent.body) << i;
+    EXPECT_EQ(seen[i].headers.count("x-a") ? seen[i].headers.at("x-a") : "", cases[i].x_a) << i;
+    if (sent.method == "POST" || sent.method == "PUT") {
+      ASSERT_TRUE(seen[i].headers.count("content-length")) << i;
+      EXPECT_EQ(seen[i].headers.at("content-length"), std::to_string(sent.body.size())) << i;
+    }
   }
-  for (const HttpResponse& r : responses) EXPECT_EQ(r.status, 200) << r.error;
+}
+
+TEST_F(WebhookProviderTest, RequestsOnEveryMultiHandleTimeOut) {
+  // 100 requests in flight span four multi handles, each with its own timer: every one of them
+  // must time out, not only those of the first.
+  sink_.set_delay_ms(5000);
+  WebhookConfig config = Config();
+  config.timeout_ms = 200;
+  config.max_in_flight = 100;
+  WebhookProvider provider(config);
+  const std::vector<OutboundMessage> messages = Messages("t:", 100);
+  std::vector<SendResult> results(messages.size());
+  const auto start = std::chrono::steady_clock::now();
+  provider.SendBatch(messages, results);
+  const auto took = std::chrono::steady_clock::now() - start;
+
+  for (const SendResult& r : results) {
+    EXPECT_EQ(r.outcome, Outcome::kTransient) << Dump(r);
+    EXPECT_EQ(r.code, "timeout") << Dump(r);
+  }
+  EXPECT_LT(took, std::chrono::seconds(3));  // Well before the sink would have answered.
 }
 
 TEST(WebhookRetryAfterTest, ParsesSecondsAndHttpDates) {

@@ -519,7 +519,16 @@ TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
   // one round gets both, in order.
   ASSERT_TRUE(stack_->contacts.Erase(org_, people[7].id).ok());
   entries.push_back({people[3].id, "out", {{"channel", "sms"}, {"message", "again"}}});
+  // Someone new, with two entries in the round: the log is created, and keeps their order.
+  const Contact late = stack_->CreateContacts(org_, 1)[0];
+  entries.push_back({late.id, "out", {{"channel", "sms"}, {"message", "late-1"}}});
+  entries.push_back({late.id, "out", {{"channel", "sms"}, {"message", "late-2"}}});
   ASSERT_TRUE(conversations.AppendMany(org_, entries).ok());
+  auto late_log = conversations.Read(org_, late.id, "", 10);
+  ASSERT_TRUE(late_log.ok());
+  ASSERT_EQ(late_log->size(), 2u);
+  EXPECT_EQ((*late_log)[0].Field("message"), "late-2");  // Newest first.
+  EXPECT_EQ((*late_log)[1].Field("message"), "late-1");
   for (size_t i : {size_t{0}, size_t{3}, size_t{7}, size_t{120}, size_t{249}}) {
     auto log = conversations.Read(org_, people[i].id, "", 10);
     ASSERT_TRUE(log.ok());
@@ -529,7 +538,9 @@ TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
     }
     ASSERT_EQ(log->size(), i == 3 ? 3u : 2u) << i;
     EXPECT_EQ((*log)[0].Field("message"), i == 3 ? "again" : std::to_string(i));  // Newest first.
-    EXPECT_EQ(log->back().Field("message"), std::to_string(i));
+    for (size_t k = 1; k < log->size(); ++k) {
+      EXPECT_EQ((*log)[k].Field("message"), std::to_string(i)) << i << " " << k;
+    }
   }
   auto exists = pool().Command({"EXISTS", keys::Conversation(org_, people[7].id)});
   ASSERT_TRUE(exists.ok());
