@@ -916,16 +916,15 @@ TEST_F(ImapPollerTest, ServerDownIsUnavailable) {
 using ogw::testing::ImapServerOptions;
 using ogw::testing::TestCa;
 using ogw::testing::TestCertificate;
+using ogw::testing::TestPki;
 
 class ImapPollerTlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<TestCa>> ca = TestCa::Create();
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_ = *std::move(ca);
-    absl::StatusOr<TestCertificate> cert = ca_->Issue("server");
-    ASSERT_TRUE(cert.ok()) << cert.status();
-    cert_ = *cert;
+    absl::StatusOr<TestPki> pki = TestPki::Create();
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    ca_ = std::move(pki->ca);
+    cert_ = pki->server;
   }
 
   void TearDown() override {
@@ -1032,10 +1031,9 @@ TEST_F(ImapPollerTlsTest, OptionalTlsIsUsedWhenOffered) {
 }
 
 TEST_F(ImapPollerTlsTest, UntrustedCertificateFailsCleanlyWithoutThePassword) {
-  absl::StatusOr<std::unique_ptr<TestCa>> other = TestCa::Create("another test CA");
+  absl::StatusOr<TestPki> other = TestPki::Create("another test CA");
   ASSERT_TRUE(other.ok()) << other.status();
-  absl::StatusOr<TestCertificate> foreign = (*other)->Issue("server");
-  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  const TestCertificate* foreign = &other->server;
   StartServer(*foreign);
   ASSERT_TRUE(server_->Deliver(TestMessage(1)).ok());
   ExpectRefusedForItsCertificate(Config(server_->Url()));

@@ -37,6 +37,7 @@ using ogw::testing::SmtpServer;
 using ogw::testing::SmtpServerOptions;
 using ogw::testing::TestCa;
 using ogw::testing::TestCertificate;
+using ogw::testing::TestPki;
 using Tls = ogw::testing::SmtpServerOptions::Tls;
 
 constexpr char kDomain[] = "mail.example.org";
@@ -869,12 +870,10 @@ TEST_F(SmtpProviderTest, RequiredStartTlsRefusesAPlainServer) {
 class SmtpTlsTest : public SmtpProviderTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<TestCa>> ca = TestCa::Create();
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_ = *std::move(ca);
-    absl::StatusOr<TestCertificate> cert = ca_->Issue("server");
-    ASSERT_TRUE(cert.ok()) << cert.status();
-    cert_ = *cert;
+    absl::StatusOr<TestPki> pki = TestPki::Create();
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    ca_ = std::move(pki->ca);
+    cert_ = pki->server;
   }
 
   // A server with AUTH (only over TLS, for STARTTLS) and `cert` as its certificate.
@@ -982,10 +981,9 @@ TEST_F(SmtpTlsTest, ImplicitTlsCarriesAuthAndMessagesIntact) {
 // and go out once the certificate verifies. Nothing is sent meanwhile: curl stops at the
 // handshake, before AUTH and MAIL.
 TEST_F(SmtpTlsTest, CertificateFromAnUntrustedCaIsTransientTlsForStartTls) {
-  absl::StatusOr<std::unique_ptr<TestCa>> other = TestCa::Create("another test CA");
+  absl::StatusOr<TestPki> other = TestPki::Create("another test CA");
   ASSERT_TRUE(other.ok()) << other.status();
-  absl::StatusOr<TestCertificate> foreign = (*other)->Issue("server");
-  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  const TestCertificate* foreign = &other->server;
   StartTlsServer(Tls::kStartTls, *foreign);
   ExpectRefusedForItsCertificate(TlsConfig());
   // "try" falls back to plain text only when STARTTLS is not offered, never after a failed
@@ -996,10 +994,9 @@ TEST_F(SmtpTlsTest, CertificateFromAnUntrustedCaIsTransientTlsForStartTls) {
 }
 
 TEST_F(SmtpTlsTest, CertificateFromAnUntrustedCaIsTransientTlsForSmtps) {
-  absl::StatusOr<std::unique_ptr<TestCa>> other = TestCa::Create("another test CA");
+  absl::StatusOr<TestPki> other = TestPki::Create("another test CA");
   ASSERT_TRUE(other.ok()) << other.status();
-  absl::StatusOr<TestCertificate> foreign = (*other)->Issue("server");
-  ASSERT_TRUE(foreign.ok()) << foreign.status();
+  const TestCertificate* foreign = &other->server;
   StartTlsServer(Tls::kImplicit, *foreign);
   ExpectRefusedForItsCertificate(TlsConfig());
   EXPECT_EQ(server_->sessions(), 0) << "no TLS session was established";

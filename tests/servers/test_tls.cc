@@ -152,4 +152,11 @@ absl::StatusOr<TestCertificate> TestCa::Issue(std::string_view name,
   return issued;
 }
 
+absl::StatusOr<TestPki> TestPki::Create(std::string_view ca_name) {
+  TestPki pki;
+  ASSIGN_OR_RETURN(pki.ca, TestCa::Create(ca_name));
+  ASSIGN_OR_RETURN(pki.server, pki.ca->Issue("server"));
+  return pki;
+}
+
 }  // namespace ogw::testing

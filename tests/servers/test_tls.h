@@ -50,4 +50,12 @@ class TestCa {
   std::string ca_key_file_;
 };
 
+// A fresh CA and the certificate it issued for the loopback test servers (file name "server").
+struct TestPki {
+  std::unique_ptr<TestCa> ca;
+  TestCertificate server;
+
+  static absl::StatusOr<TestPki> Create(std::string_view ca_name = "ogw test CA");
+};
+
 }  // namespace ogw::testing
