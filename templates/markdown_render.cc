@@ -347,6 +347,20 @@ class TextWriter {
 
 }  // namespace
 
+namespace {
+
+// What every rendering asks of its input: valid UTF-8, under 2 GiB.
+absl::Status CheckMarkdownInput(std::string_view markdown) {
+  // U8_NEXT works on int32_t offsets.
+  if (markdown.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return absl::InvalidArgumentError("Markdown text is too large");
+  }
+  if (!IsValidUtf8(markdown)) return absl::InvalidArgumentError("Markdown text is not UTF-8");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 namespace markdown_internal {
 
 bool IsPlainParagraph(std::string_view markdown) {
@@ -379,11 +393,7 @@ bool IsPlainParagraph(std::string_view markdown) {
 
 absl::StatusOr<std::string> RenderMarkdownWithCmark(std::string_view markdown, TextFormat format,
                                                     const MarkdownRenderOptions& options) {
-  // U8_NEXT works on int32_t offsets.
-  if (markdown.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return absl::InvalidArgumentError("Markdown text is too large");
-  }
-  if (!IsValidUtf8(markdown)) return absl::InvalidArgumentError("Markdown text is not UTF-8");
+  RETURN_IF_ERROR(CheckMarkdownInput(markdown));
   NodePtr document(cmark_parse_document(markdown.data(), markdown.size(), CMARK_OPT_DEFAULT));
   if (document == nullptr) return absl::ResourceExhaustedError("cmark could not parse");
   OriginalUrls originals = PrepareLinks(document.get(), options);
@@ -411,10 +421,7 @@ absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat
   // Plain text and Telegram HTML show such a paragraph as it is (it has nothing to escape).
   if ((format == TextFormat::kPlainText || format == TextFormat::kTelegramHtml) &&
       markdown_internal::IsPlainParagraph(markdown)) {
-    if (markdown.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-      return absl::InvalidArgumentError("Markdown text is too large");
-    }
-    if (!IsValidUtf8(markdown)) return absl::InvalidArgumentError("Markdown text is not UTF-8");
+    RETURN_IF_ERROR(CheckMarkdownInput(markdown));
     return std::string(markdown);
   }
   return markdown_internal::RenderMarkdownWithCmark(markdown, format, options);
