@@ -221,7 +221,6 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
   const bool same_method = transfer->configured && transfer->method == request.method;
   if (!same_method) {
     curl_easy_reset(easy);  // Options only; the multi handle keeps connections and caches.
-    transfer->configured = false;
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // Signals cannot be used from many threads.
     curl_easy_setopt(easy, CURLOPT_SHARE, share_);

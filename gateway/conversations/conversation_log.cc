@@ -142,13 +142,13 @@ absl::Status ConversationLog::AppendMany(std::string_view org_id,
   std::unordered_map<std::string_view, size_t> entries_of;
   for (const ConversationAppend& entry : entries) ++entries_of[entry.contact_id];
   std::vector<size_t> plain;  // Indexes of the entries sent as plain XADDs.
-  std::vector<size_t> without_log;
+  std::vector<size_t> checked;  // Indexes of the entries the checking script writes.
   std::vector<std::vector<std::string>> commands;
   commands.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const ConversationAppend& entry = entries[i];
     if (entries_of[entry.contact_id] > 1) {
-      without_log.push_back(i);
+      checked.push_back(i);
       continue;
     }
     plain.push_back(i);
@@ -162,27 +162,27 @@ absl::Status ConversationLog::AppendMany(std::string_view org_id,
     ASSIGN_OR_RETURN(std::vector<RedisReply> appended, redis_->Pipeline(commands));
     for (size_t i = 0; i < appended.size(); ++i) {
       RETURN_IF_ERROR(appended[i].AsStatus());
-      if (appended[i].type == RedisReply::Type::kNil) without_log.push_back(plain[i]);
+      if (appended[i].type == RedisReply::Type::kNil) checked.push_back(plain[i]);
     }
   }
-  if (without_log.empty()) return absl::OkStatus();
-  std::sort(without_log.begin(), without_log.end());  // Batch order, for entries of one person.
+  if (checked.empty()) return absl::OkStatus();
+  std::sort(checked.begin(), checked.end());  // Batch order, for entries of one person.
 
-  // 2. Entries of people without a log yet: created by a script that checks the person still
-  // exists, so nothing re-creates an erased person's log. One call per 100 entries, all in one
-  // round trip.
+  // 2. Entries of people without a log yet (and of people with several entries): written by a
+  // script that checks the person still exists, so nothing re-creates an erased person's log.
+  // One call per 100 entries, all in one round trip.
   const std::string contacts = keys::Contacts(org_id);
   commands.clear();
   // Loading the script first keeps every EVALSHA valid right after a Redis restart.
   commands.push_back({"SCRIPT", "LOAD", kAppendManyScript.source()});
-  for (size_t begin = 0; begin < without_log.size(); begin += kEntriesPerCall) {
-    const size_t end = std::min(without_log.size(), begin + kEntriesPerCall);
+  for (size_t begin = 0; begin < checked.size(); begin += kEntriesPerCall) {
+    const size_t end = std::min(checked.size(), begin + kEntriesPerCall);
     std::vector<std::string> keys = {contacts};
     std::vector<std::string> args = {max_entries};
     keys.reserve(1 + end - begin);
     args.reserve(1 + (end - begin) * 20);
     for (size_t e = begin; e < end; ++e) {
-      const ConversationAppend& entry = entries[without_log[e]];
+      const ConversationAppend& entry = entries[checked[e]];
       keys.push_back(keys::Conversation(org_id, entry.contact_id));
       // The arguments FieldArgs gives, written in place after their count.
       args.push_back(entry.contact_id);
