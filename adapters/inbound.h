@@ -34,6 +34,11 @@ struct InboundMessage {
   // Sent by a machine on the person's behalf (out-of-office, vacation responder): kept in the
   // conversation, but neither an answer nor a keyword.
   bool auto_reply = false;
+  // Written by an officer through the sandbox (POST /v1/sandbox/replies), not by the person.
+  bool simulated = false;
+  // With `simulated`: the channel has a real provider, so the simulation must not act for the
+  // person (no keyword changes consent).
+  bool simulated_over_real_channel = false;
 };
 
 // A provider's report on a message the gateway sent.

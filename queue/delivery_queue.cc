@@ -333,20 +333,24 @@ return {'ok', to}
 )lua");
 
 // KEYS: due, direct, locks, dead. ARGV: id, now, tag, direct messages hash.
+// Every key is passed in KEYS (Redis Cluster routes by them): the caller read the dead letter
+// first to name its campaign's keys, and the script refuses (-1) when it changed meanwhile.
+// KEYS: due lane, direct lane, direct locks, dead letters, the campaign's stats and state
+// (of campaign "_" for a direct message), direct messages. ARGV: id, now, campaign or "".
 const RedisScript kRequeueScript(R"lua(
 local raw = redis.call('HGET', KEYS[4], ARGV[1])
 if not raw then return 0 end
 local d = cjson.decode(raw)
+if (d.campaign or '') ~= ARGV[3] then return -1 end
 if d.campaign then
   redis.call('ZADD', KEYS[1], ARGV[2], d.campaign .. ':' .. d.index .. ':0')
-  local p = ARGV[3] .. ':cmp:' .. d.campaign
-  redis.call('HINCRBY', p .. ':stats', 'dead', -1)
-  redis.call('HINCRBY', p .. ':stats', 'requeued', 1)
-  if redis.call('GET', p .. ':state') == 'finished' then redis.call('SET', p .. ':state', 'running') end
+  redis.call('HINCRBY', KEYS[5], 'dead', -1)
+  redis.call('HINCRBY', KEYS[5], 'requeued', 1)
+  if redis.call('GET', KEYS[6]) == 'finished' then redis.call('SET', KEYS[6], 'running') end
 else
   local prefix = string.match(d.member, '^(.*)|%d+$')
   redis.call('ZADD', KEYS[2], ARGV[2], prefix .. '|0')
-  redis.call('HSET', ARGV[4], d.direct_id .. ':s', cjson.encode({status = 'queued', attempts = 0}))
+  redis.call('HSET', KEYS[7], d.direct_id .. ':s', cjson.encode({status = 'queued', attempts = 0}))
 end
 redis.call('HDEL', KEYS[4], ARGV[1])
 return 1
@@ -836,48 +840,61 @@ absl::StatusOr<std::optional<CampaignState>> DeliveryQueue::State(std::string_vi
 
 absl::StatusOr<std::map<std::string, int64_t>> DeliveryQueue::CampaignStats(
     std::string_view org_id, std::string_view campaign_id) {
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Command({"HGETALL", keys::CampaignQueue(org_id, campaign_id) + ":stats"}));
-  std::map<std::string, int64_t> stats;
-  for (const char* name : {"queued", "sent", "failed", "retried", "deferred", "dead", "cancelled",
-                           "rate_limited", "requeued", "clicks"}) {
-    stats[name] = 0;
-  }
-  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-    stats[reply.elements[i].str] = ToInt(reply.elements[i + 1].str);
-  }
-  stats["pending"] = std::max<int64_t>(
-      0, stats["queued"] - stats["sent"] - stats["failed"] - stats["dead"] - stats["cancelled"]);
-  ASSIGN_OR_RETURN(int64_t in_flight, InFlight(org_id, campaign_id, stats["queued"]));
-  stats["in_flight"] = in_flight;
-  ASSIGN_OR_RETURN(RedisReply clickers,
-                   redis_->Command({"PFCOUNT", keys::CampaignQueue(org_id, campaign_id) +
-                                                   ":clickers"}));
-  stats["people_clicked"] = clickers.integer;
-  return stats;
+  ASSIGN_OR_RETURN(std::vector<CampaignDelivery> one,
+                   Deliveries(org_id, {std::string(campaign_id)}));
+  return std::move(one.front().stats);
 }
 
-absl::StatusOr<int64_t> DeliveryQueue::InFlight(std::string_view org_id,
-                                                std::string_view campaign_id, int64_t total) {
-  const std::string p = keys::CampaignQueue(org_id, campaign_id);
-  ASSIGN_OR_RETURN(RedisReply leased,
-                   redis_->Command({"ZRANGEBYSCORE", p + ":leases",
-                                    "(" + Num(clock_->NowMillis()), "+inf"}));
-  if (leased.elements.empty()) return 0;
-  const int64_t size = static_cast<int64_t>(options_.chunk_size);
+absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
+    std::string_view org_id, const std::vector<std::string>& campaign_ids) {
+  // Two round trips whatever the number of campaigns: state, counters, clickers and leases of
+  // all, then the done-bits of every leased chunk.
+  const std::string now = "(" + Num(clock_->NowMillis());
+  std::vector<std::vector<std::string>> reads;
+  for (const std::string& id : campaign_ids) {
+    const std::string p = keys::CampaignQueue(org_id, id);
+    reads.push_back({"GET", p + ":state"});
+    reads.push_back({"HGETALL", p + ":stats"});
+    reads.push_back({"PFCOUNT", p + ":clickers"});
+    reads.push_back({"ZRANGEBYSCORE", p + ":leases", now, "+inf"});
+  }
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(reads));
+  std::vector<CampaignDelivery> out(campaign_ids.size());
   std::vector<std::vector<std::string>> counts;
-  std::vector<int64_t> records;
-  for (const RedisReply& e : leased.elements) {
-    const int64_t n = ToInt(e.str);
-    counts.push_back({"BITCOUNT", p + ":done", Num(n * size / 8), Num((n + 1) * size / 8 - 1)});
-    records.push_back(std::clamp<int64_t>(total - n * size, 0, size));
+  std::vector<std::pair<size_t, int64_t>> count_owner;  // Campaign, records in the chunk.
+  const int64_t size = static_cast<int64_t>(options_.chunk_size);
+  for (size_t c = 0; c < campaign_ids.size(); ++c) {
+    const RedisReply* r = &replies[c * 4];
+    for (int k = 0; k < 4; ++k) RETURN_IF_ERROR(r[k].AsStatus());
+    CampaignDelivery& d = out[c];
+    if (!r[0].IsNil()) d.state = ParseCampaignState(r[0].str);
+    for (const char* name : {"queued", "sent", "failed", "retried", "deferred", "dead",
+                             "cancelled", "rate_limited", "requeued", "clicks"}) {
+      d.stats[name] = 0;
+    }
+    for (size_t i = 0; i + 1 < r[1].elements.size(); i += 2) {
+      d.stats[r[1].elements[i].str] = ToInt(r[1].elements[i + 1].str);
+    }
+    d.stats["pending"] = std::max<int64_t>(0, d.stats["queued"] - d.stats["sent"] -
+                                                  d.stats["failed"] - d.stats["dead"] -
+                                                  d.stats["cancelled"]);
+    d.stats["people_clicked"] = r[2].integer;
+    d.stats["in_flight"] = 0;
+    const std::string p = keys::CampaignQueue(org_id, campaign_ids[c]);
+    for (const RedisReply& e : r[3].elements) {
+      const int64_t n = ToInt(e.str);
+      counts.push_back({"BITCOUNT", p + ":done", Num(n * size / 8), Num((n + 1) * size / 8 - 1)});
+      count_owner.push_back({c, std::clamp<int64_t>(d.stats["queued"] - n * size, 0, size)});
+    }
   }
-  ASSIGN_OR_RETURN(std::vector<RedisReply> done, redis_->Pipeline(counts));
-  int64_t in_flight = 0;
-  for (size_t i = 0; i < done.size(); ++i) {
-    in_flight += std::max<int64_t>(0, records[i] - done[i].integer);
+  if (!counts.empty()) {
+    ASSIGN_OR_RETURN(std::vector<RedisReply> done, redis_->Pipeline(counts));
+    for (size_t i = 0; i < done.size(); ++i) {
+      const auto& [c, records] = count_owner[i];
+      out[c].stats["in_flight"] += std::max<int64_t>(0, records - done[i].integer);
+    }
   }
-  return in_flight;
+  return out;
 }
 
 absl::Status DeliveryQueue::CountRateLimited(std::string_view org_id,
@@ -998,6 +1015,24 @@ absl::StatusOr<std::vector<DeadLetter>> DeliveryQueue::ListDeadLetters(std::stri
   return out;
 }
 
+absl::StatusOr<DeadLetterPage> DeliveryQueue::ListDeadLetters(std::string_view org_id,
+                                                             std::string_view cursor,
+                                                             size_t count) {
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   redis_->Command({"HSCAN", keys::DeadLetters(org_id),
+                                    cursor.empty() ? "0" : std::string(cursor), "COUNT",
+                                    Num(static_cast<int64_t>(count))}));
+  DeadLetterPage page;
+  if (reply.elements.size() != 2) return absl::InternalError("HSCAN: unexpected reply");
+  page.next_cursor = reply.elements[0].str == "0" ? "" : reply.elements[0].str;
+  const auto& pairs = reply.elements[1].elements;
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    page.items.push_back(
+        {pairs[i].str, nlohmann::json::parse(pairs[i + 1].str, nullptr, false)});
+  }
+  return page;
+}
+
 absl::StatusOr<std::optional<DeadLetter>> DeliveryQueue::GetDeadLetter(std::string_view org_id,
                                                                        std::string_view id) {
   ASSIGN_OR_RETURN(RedisReply reply,
@@ -1007,14 +1042,25 @@ absl::StatusOr<std::optional<DeadLetter>> DeliveryQueue::GetDeadLetter(std::stri
 }
 
 absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Eval(kRequeueScript,
-                                {keys::DueLane(org_id), keys::DirectLane(org_id),
-                                 keys::DirectLocks(org_id), keys::DeadLetters(org_id)},
-                                {std::string(id), Num(clock_->NowMillis()), keys::Tag(org_id),
-                                 keys::DirectMessages(org_id)}));
-  if (reply.integer != 1) return absl::NotFoundError("no such dead letter");
-  return absl::OkStatus();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<DeadLetter> letter, GetDeadLetter(org_id, id));
+    if (!letter) return absl::NotFoundError("no such dead letter");
+    const auto campaign = letter->detail.is_object() ? letter->detail.find("campaign")
+                                                      : letter->detail.end();
+    const std::string campaign_id =
+        campaign != letter->detail.end() && campaign->is_string() ? campaign->get<std::string>()
+                                                                  : "";
+    const std::string p = keys::CampaignQueue(org_id, campaign_id.empty() ? "_" : campaign_id);
+    ASSIGN_OR_RETURN(RedisReply reply,
+                     redis_->Eval(kRequeueScript,
+                                  {keys::DueLane(org_id), keys::DirectLane(org_id),
+                                   keys::DirectLocks(org_id), keys::DeadLetters(org_id),
+                                   p + ":stats", p + ":state", keys::DirectMessages(org_id)},
+                                  {std::string(id), Num(clock_->NowMillis()), campaign_id}));
+    if (reply.integer == 1) return absl::OkStatus();
+    if (reply.integer == 0) return absl::NotFoundError("no such dead letter");
+  }
+  return absl::AbortedError("the dead letter changed repeatedly; try again");
 }
 
 absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view campaign_id) {

@@ -92,9 +92,21 @@ struct DirectStatus {
   int64_t at_millis = 0;
 };
 
+// A campaign's queue state (nullopt before its launch) and counters, as CampaignStats.
+struct CampaignDelivery {
+  std::optional<CampaignState> state;
+  std::map<std::string, int64_t> stats;
+};
+
 struct DeadLetter {
   std::string id;  // "<campaign>:<index>" or the direct message id.
   nlohmann::json detail;
+};
+
+// One page of dead letters, in no particular order; next_cursor is "" after the last page.
+struct DeadLetterPage {
+  std::vector<DeadLetter> items;
+  std::string next_cursor;
 };
 
 class DeliveryQueue {
@@ -175,6 +187,9 @@ class DeliveryQueue {
   // clicks and people_clicked (tracked links).
   absl::StatusOr<std::map<std::string, int64_t>> CampaignStats(std::string_view org_id,
                                                                std::string_view campaign_id);
+  // State and counters of many campaigns in two round trips.
+  absl::StatusOr<std::vector<CampaignDelivery>> Deliveries(
+      std::string_view org_id, const std::vector<std::string>& campaign_ids);
   absl::Status CountRateLimited(std::string_view org_id, std::string_view campaign_id,
                                 int64_t messages);
   // Failure reason of one campaign message, when it failed.
@@ -186,6 +201,10 @@ class DeliveryQueue {
 
   // Dead letters.
   absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(std::string_view org_id);
+  // About `count` dead letters from `cursor` ("" for the first page): bounded work per call
+  // however many there are (HSCAN: each is listed at least once across the pages).
+  absl::StatusOr<DeadLetterPage> ListDeadLetters(std::string_view org_id,
+                                                 std::string_view cursor, size_t count);
   absl::StatusOr<std::optional<DeadLetter>> GetDeadLetter(std::string_view org_id,
                                                           std::string_view id);
   // Puts a dead letter back in its lane, due now, with a fresh attempt count. NotFound when
@@ -198,8 +217,6 @@ class DeliveryQueue {
  private:
   absl::StatusOr<CampaignState> Transition(std::string_view org_id, std::string_view campaign_id,
                                            std::string_view action);
-  absl::StatusOr<int64_t> InFlight(std::string_view org_id, std::string_view campaign_id,
-                                   int64_t total);
 
   RedisPool* redis_;
   const Clock* clock_;

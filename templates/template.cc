@@ -99,7 +99,10 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
       [&](JsonReader& v) {
         // JsonReader visits only the keys it is asked for, so walk the languages present.
         std::set<std::string> seen;
-        for (const auto& [key, value] : body.at("variants").items()) {
+        for (const auto& item : body.at("variants").items()) {
+          // Named references, not a structured binding: clang 14 cannot capture bindings.
+          const std::string& key = item.key();
+          const nlohmann::json& value = item.value();
           TemplateVariant variant;
           bool has_body = false;
           v.Object(key, [&](JsonReader& f) {
@@ -318,9 +321,21 @@ absl::Status CheckMustache(std::string_view text) {
   if (!parsed.is_valid()) {
     return absl::InvalidArgumentError(WithLineColumn(parsed.error_message(), text));
   }
+  int depth = 0;
   for (const MustacheTag& tag : ScanMustacheTags(text)) {
     std::string where = " at " + LineColumn(text, tag.offset);
     switch (tag.kind) {
+      case MustacheTag::Kind::kSection:
+      case MustacheTag::Kind::kInverted:
+        // Each level over a list multiplies the work of a rendering by its length.
+        if (++depth > kMaxSectionDepth) {
+          return absl::InvalidArgumentError("sections are nested more than " +
+                                            std::to_string(kMaxSectionDepth) + " deep" + where);
+        }
+        break;
+      case MustacheTag::Kind::kEnd:
+        --depth;
+        break;
       case MustacheTag::Kind::kPartial:
         return absl::InvalidArgumentError("partials ({{>" + tag.name + "}}) are not supported" +
                                           where);

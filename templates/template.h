@@ -104,6 +104,14 @@ struct MustacheTag {
 // The tags of `text` in order. Stops at an unclosed tag (CheckMustache reports it).
 std::vector<MustacheTag> ScanMustacheTags(std::string_view text);
 
+// The largest extra variables (a campaign's or a preview's) as JSON: an event's details, not
+// a data set; together with kMaxSectionDepth and the renderer's budget it bounds rendering.
+inline constexpr size_t kMaxTemplateVariablesBytes = 64 * 1024;
+
+// Sections ({{#x}}, {{^x}}) may nest this deep: enough for an event's sessions with a
+// formatted date, and a bound on the work of nested sections over lists.
+inline constexpr int kMaxSectionDepth = 4;
+
 // OK when kainjow parses `text` and it uses only what templates allow (see TemplateFromJson);
 // otherwise InvalidArgument "<problem> at line L, column C" (column in code points, from 1).
 absl::Status CheckMustache(std::string_view text);

@@ -212,12 +212,26 @@ mstch::data RootData(const nlohmann::json& variables, bool markdown, RenderState
 }
 
 // Records every name a rendering looked up and did not find.
+// Thrown out of kainjow's render when one rendering goes over its budget; caught in
+// CompiledField::Render. kainjow offers no way to stop a rendering, and sections nested over
+// lists render len^depth times: the budget must stop it from inside.
+struct RenderBudgetExceeded {
+  std::string what;
+};
+
 class RecordingContext : public mstch::context<std::string> {
  public:
   RecordingContext(const mstch::data* root, std::set<std::string>* misses)
       : mstch::context<std::string>(root), misses_(misses) {}
 
+  // Every section entered and variable printed looks a name up: counting lookups bounds the
+  // work of a rendering whatever the template and the data.
   const mstch::data* get(const std::string& name) const override {
+    if (++lookups_ > TemplateRenderer::kMaxLookupsPerField) {
+      throw RenderBudgetExceeded{"rendering takes more than " +
+                                 std::to_string(TemplateRenderer::kMaxLookupsPerField) +
+                                 " steps (sections nested over long lists)"};
+    }
     const mstch::data* found = mstch::context<std::string>::get(name);
     if (found == nullptr) misses_->insert(name);
     return found;
@@ -225,6 +239,21 @@ class RecordingContext : public mstch::context<std::string> {
 
  private:
   std::set<std::string>* misses_;
+  mutable size_t lookups_ = 0;
+};
+
+// Where kainjow writes a rendering: stops it once it is larger than a message can be.
+struct CappedOutput {
+  std::string text;
+  CappedOutput& operator<<(const std::string& piece) {
+    if (text.size() + piece.size() > TemplateRenderer::kMaxRenderedFieldBytes) {
+      throw RenderBudgetExceeded{"the rendered text is larger than " +
+                                 std::to_string(TemplateRenderer::kMaxRenderedFieldBytes) +
+                                 " bytes"};
+    }
+    text += piece;
+    return *this;
+  }
 };
 
 bool IsShortTextChannel(RenderChannel channel) {
@@ -292,7 +321,14 @@ struct TemplateRenderer::CompiledField {
     if (copy == nullptr) copy = std::make_unique<mstch::mustache>(*prototype);
     std::set<std::string> misses;
     RecordingContext context(&data, &misses);
-    std::string out = copy->render(context);
+    CappedOutput output;
+    try {
+      copy->render(context, output);
+    } catch (const RenderBudgetExceeded& e) {
+      // The copy stopped half-way; it is not reused.
+      return absl::ResourceExhaustedError(e.what);
+    }
+    std::string out = std::move(output.text);
     if (!copy->is_valid()) {
       // The copy carries the error from now on; let it go.
       return absl::InvalidArgumentError("template rendering failed: " + copy->error_message());

@@ -94,6 +94,11 @@ struct RenderedMessage {
 class TemplateRenderer {
  public:
   static constexpr size_t kMaxCachedFields = 10000;
+  // Budget of one field's rendering (docs/ARCHITECTURE.md, "Threats and mitigations"): over
+  // it, Render answers ResourceExhausted and the message fails with that reason, within
+  // milliseconds, instead of holding a worker for the N^k renderings of nested sections.
+  static constexpr size_t kMaxLookupsPerField = 200'000;
+  static constexpr size_t kMaxRenderedFieldBytes = 1024 * 1024;
 
   TemplateRenderer();
   ~TemplateRenderer();

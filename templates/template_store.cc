@@ -73,6 +73,22 @@ absl::StatusOr<Template> TemplateStore::Update(Template t) {
   return t;
 }
 
+absl::Status TemplateStore::Freeze(std::string_view org_id, std::string_view campaign_id,
+                                   const Template& t) {
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HSET", keys::CampaignTemplates(org_id),
+                                                  std::string(campaign_id), ToJson(t).dump()}));
+  return r.AsStatus();
+}
+
+absl::StatusOr<std::optional<Template>> TemplateStore::GetFrozen(std::string_view org_id,
+                                                                 std::string_view campaign_id) {
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HGET", keys::CampaignTemplates(org_id),
+                                                  std::string(campaign_id)}));
+  if (r.IsNil()) return std::optional<Template>();
+  ASSIGN_OR_RETURN(Template t, Parse(r.str));
+  return std::optional<Template>(std::move(t));
+}
+
 absl::Status TemplateStore::Delete(std::string_view org_id, std::string_view id) {
   ASSIGN_OR_RETURN(RedisReply r,
                    redis_->Command({"HDEL", keys::Templates(org_id), std::string(id)}));

@@ -28,6 +28,12 @@ class TemplateStore {
   absl::StatusOr<Template> Update(Template t);
   absl::Status Delete(std::string_view org_id, std::string_view id);
 
+  // The copy of `t` that campaign `campaign_id` renders from its launch on.
+  absl::Status Freeze(std::string_view org_id, std::string_view campaign_id, const Template& t);
+  // That copy; nullopt for a campaign launched before copies were kept.
+  absl::StatusOr<std::optional<Template>> GetFrozen(std::string_view org_id,
+                                                    std::string_view campaign_id);
+
  private:
   RedisPool* redis_;
   const Clock* clock_;

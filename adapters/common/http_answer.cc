@@ -99,8 +99,11 @@ int64_t RetryAfterMillis(std::string_view value, std::time_t now) {
   return std::clamp<int64_t>(seconds, 0, kMaxRetryAfterSeconds) * 1000;
 }
 
-HttpBatchClientOptions ProviderClientOptions(int timeout_ms, size_t max_in_flight) {
+HttpBatchClientOptions ProviderClientOptions(
+    int timeout_ms, size_t max_in_flight,
+    std::shared_ptr<const DestinationPolicy> destinations) {
   HttpBatchClientOptions options;
+  options.destinations = std::move(destinations);
   options.max_in_flight = std::max<size_t>(max_in_flight, 1);
   options.request_timeout_ms = std::max(timeout_ms, 1);
   options.connect_timeout_ms = std::min<long>(kMaxConnectTimeoutMs, options.request_timeout_ms);

@@ -48,6 +48,8 @@ int64_t RetryAfterMillis(std::string_view value, std::time_t now);
 
 // Client options for a provider: `max_in_flight` requests and connections, `timeout_ms` per
 // request, connecting within at most 2 s.
-HttpBatchClientOptions ProviderClientOptions(int timeout_ms, size_t max_in_flight);
+HttpBatchClientOptions ProviderClientOptions(
+    int timeout_ms, size_t max_in_flight,
+    std::shared_ptr<const DestinationPolicy> destinations = nullptr);
 
 }  // namespace ogw

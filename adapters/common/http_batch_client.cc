@@ -230,6 +230,7 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
+    if (options_.destinations != nullptr) options_.destinations->Guard(easy);
   }
   // The header list is rebuilt only when the headers differ from the last request's.
   auto out_of_memory = [&] {

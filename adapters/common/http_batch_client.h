@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "adapters/common/destination_policy.h"
+
 namespace ogw {
 
 // One HTTP request of a batch. The client reads it in place: it must outlive Perform().
@@ -37,6 +39,8 @@ struct HttpBatchClientOptions {
   size_t max_in_flight = 1000;      // Requests on the wire at once; the rest wait their turn.
   long connect_timeout_ms = 2000;   // TCP (+TLS) connect, per request.
   long request_timeout_ms = 10000;  // Whole request, counted from when it goes in flight.
+  // Where connections may go (accounts added through the API); null: anywhere.
+  std::shared_ptr<const DestinationPolicy> destinations;
 };
 
 // Performs batches of HTTP requests concurrently on the calling thread with the libcurl multi

@@ -23,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 
 // A response line (SEARCH of a big mailbox) longer than this means a broken or hostile server.
 constexpr size_t kMaxLineBytes = 8 * 1024 * 1024;
+// Header bytes of an oversized message fetched to say who sent it.
+constexpr size_t kOversizedHeaderBytes = 8 * 1024;
 // LOGOUT is a courtesy; the poll's result does not wait long for it.
 constexpr int kLogoutTimeoutMs = 2000;
 
@@ -143,6 +145,7 @@ class Session {
     curl_easy_setopt(curl_, CURLOPT_USERNAME, config_.username.c_str());
     curl_easy_setopt(curl_, CURLOPT_PASSWORD, config_.password.c_str());
     curl_easy_setopt(curl_, CURLOPT_CONNECT_ONLY, 1L);
+    if (config_.destinations != nullptr) config_.destinations->Guard(curl_);
     curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.timeout_ms));
     curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout_ms));
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
@@ -409,8 +412,7 @@ ImapPoller::ImapPoller(ImapConfig config, std::string mailbox)
 
 ImapPoller::~ImapPoller() = default;
 
-absl::StatusOr<int> ImapPoller::PollOnce(
-    const std::function<absl::Status(std::string_view raw)>& handle) {
+absl::StatusOr<int> ImapPoller::PollOnce(const Handler& handle, const OversizedHandler& oversized) {
   std::lock_guard lock(mu_);
   Session session(config_);
   RETURN_IF_ERROR(session.Connect());
@@ -478,10 +480,29 @@ absl::StatusOr<int> ImapPoller::PollOnce(
     const auto size = sizes.find(uid);
     if (size == sizes.end()) continue;  // Expunged since the search.
     if (size->second > config_.max_message_bytes) {
-      spdlog::warn(
-          "imap {}: message UID {} has {} bytes, over the limit of {}; marked seen "
-          "without being handled",
-          config_.name, uid, size->second, config_.max_message_bytes);
+      // Never downloaded whole; its first header bytes go to `oversized` (the quarantine), so
+      // an admin learns who wrote. Marked seen once that is kept.
+      std::string headers;
+      const std::string header_command =
+          "UID FETCH " + std::to_string(uid) + " (BODY.PEEK[HEADER]<0." +
+          std::to_string(kOversizedHeaderBytes) + ">)";
+      ASSIGN_OR_RETURN(Response peeked, session.Run(header_command, kOversizedHeaderBytes));
+      for (const ServerLine& line : peeked.untagged) {
+        if (IsFetch(line) && !line.literals.empty() && NumberAfter(line.text, "UID") == uid) {
+          headers = line.literals.front();
+        }
+      }
+      spdlog::warn("imap {}: message UID {} has {} bytes, over the limit of {}; set aside",
+                   config_.name, uid, size->second, config_.max_message_bytes);
+      if (oversized) {
+        const absl::Status kept = oversized(headers, size->second);
+        if (!kept.ok()) {
+          spdlog::warn("imap {}: message UID {} left unseen for the next poll: {}", config_.name,
+                       uid, kept.ToString());
+          failed_uids_.insert(uid);
+          continue;
+        }
+      }
       RETURN_IF_ERROR(MarkSeen(session, uid));
       failed_uids_.erase(uid);
       continue;

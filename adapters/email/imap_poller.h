@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "adapters/common/destination_policy.h"
 
 namespace ogw {
 
@@ -23,6 +24,8 @@ struct ImapConfig {
   std::string username;
   std::string password;     // Secret: never logged, never in a Status.
   int timeout_ms = 30000;   // Bounds connecting and logging in, then each IMAP command.
+  // Accounts added through the API: where connections may go; null: anywhere.
+  std::shared_ptr<const DestinationPolicy> destinations;
   bool verify_peer = true;  // Check the server's TLS certificate and host name.
   std::string ca_file;      // PEM bundle trusted for the server; empty: the system's.
   // imap:// only: "required" (the default) refuses to log in unless STARTTLS succeeded, so a
@@ -30,8 +33,8 @@ struct ImapConfig {
   // "try" upgrades when offered; "none" stays plain (a mailbox on the same host).
   std::string starttls = "required";
   int max_per_poll = 100;   // Messages handed to the handler per PollOnce at most.
-  // Larger messages are not handed over (they would not parse: kMaxEmailBytes); they are
-  // marked \Seen and logged with their UID and size so they do not come back every poll.
+  // Larger messages are not handed over (they would not parse: kMaxEmailBytes); their header
+  // goes to PollOnce's `oversized` and they are marked \Seen so they do not come back.
   size_t max_message_bytes = 10 * 1024 * 1024;
 };
 
@@ -76,7 +79,12 @@ class ImapPoller {
   //   DeadlineExceeded    connecting or a command took longer than timeout_ms
   //   FailedPrecondition  the server refused SELECT (no such mailbox), SEARCH or STORE
   // A handle() error is not a PollOnce error: it is logged and the poll goes on.
-  absl::StatusOr<int> PollOnce(const std::function<absl::Status(std::string_view raw)>& handle);
+  // A message over max_message_bytes is not downloaded: `oversized` gets the first 8 KiB of
+  // its header and its size, and the message is marked \Seen once it answers OK (an error
+  // leaves it for the next poll, like handle()).
+  using Handler = std::function<absl::Status(std::string_view raw)>;
+  using OversizedHandler = std::function<absl::Status(std::string_view headers, uint64_t size)>;
+  absl::StatusOr<int> PollOnce(const Handler& handle, const OversizedHandler& oversized = nullptr);
 
  private:
   ImapPoller(ImapConfig config, std::string mailbox);

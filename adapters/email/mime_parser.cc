@@ -265,16 +265,24 @@ std::string TextOfPart(GMimePart* part, GMimeParserOptions* options) {
 struct BodyParts {
   GMimePart* plain = nullptr;
   GMimePart* html = nullptr;
+  size_t visited = 0;  // Parts looked at so far.
 };
+
+// What a person's reply can need: a body sits in the first few levels and parts. A hostile
+// message nested a thousand levels deep or split into 100,000 parts is read only that far.
+constexpr int kMaxBodyDepth = 32;
+constexpr size_t kMaxBodyParts = 1000;
 
 // Depth first, so the first text/plain wins wherever it sits (multipart/alternative lists it
 // first; multipart/mixed puts the body before attachments). Attached messages
 // (message/rfc822) are someone else's words and are not entered.
-void FindBody(GMimeObject* object, BodyParts* found) {
+void FindBody(GMimeObject* object, BodyParts* found, int depth = 0) {
+  if (++found->visited > kMaxBodyParts || depth > kMaxBodyDepth) return;
   if (GMIME_IS_MULTIPART(object)) {
     GMimeMultipart* multipart = GMIME_MULTIPART(object);
     for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
-      FindBody(g_mime_multipart_get_part(multipart, i), found);
+      FindBody(g_mime_multipart_get_part(multipart, i), found, depth + 1);
+      if (found->visited > kMaxBodyParts) return;
     }
     return;
   }

@@ -163,6 +163,7 @@ class SmtpProvider::Session {
     curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
     // Idle sessions wait in the pool; keep-alive probes notice a silently dropped connection.
     curl_easy_setopt(easy_, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (config.destinations != nullptr) config.destinations->Guard(easy_);
     curl_easy_setopt(easy_, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(easy_, CURLOPT_READFUNCTION, &Session::Read);
     curl_easy_setopt(easy_, CURLOPT_READDATA, this);

@@ -12,6 +12,7 @@
 
 #include "adapters/email/mime_builder.h"
 #include "adapters/provider.h"
+#include "adapters/common/destination_policy.h"
 #include "gateway/core/status.h"
 
 namespace ogw {
@@ -31,6 +32,8 @@ struct SmtpConfig {
   std::string message_id_key;         // Signs our Message-IDs (email_message_id.h); secret.
   std::string ca_file;                // PEM bundle trusted for the server; empty: the system's.
   int timeout_ms = 30000;             // Per message, connecting included.
+  // Accounts added through the API: where connections may go; null: anywhere.
+  std::shared_ptr<const DestinationPolicy> destinations;
   size_t connections = 4;             // SMTP connections one SendBatch uses at most.
   bool verify_peer = true;            // Check the server's certificate and host name.
 };

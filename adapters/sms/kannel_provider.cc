@@ -54,7 +54,8 @@ std::optional<SendResult> LocalRefusal(const OutboundMessage& message) {
 KannelProvider::KannelProvider(KannelConfig config)
     : config_(std::move(config)),
       secrets_({config_.password, PercentEncoded(config_.password), config_.dlr_secret}),
-      clients_(ProviderClientOptions(config_.timeout_ms, config_.max_in_flight), kMaxIdleClients) {}
+      clients_(ProviderClientOptions(config_.timeout_ms, config_.max_in_flight,
+                                     config_.destinations), kMaxIdleClients) {}
 
 KannelProvider::~KannelProvider() = default;
 

@@ -27,6 +27,8 @@ struct KannelConfig {
   std::string dlr_secret;
   int timeout_ms = 10000;      // Per message, once its request is on the wire.
   size_t max_in_flight = 100;  // Requests on the wire at once per SendBatch.
+  // Accounts added through the API: where connections may go; null: anywhere.
+  std::shared_ptr<const DestinationPolicy> destinations;
 };
 
 // Sends SMS through Kannel's smsbox (the Debian `kannel` package, 1.4.x): each message becomes

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <initializer_list>
+#include <limits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -69,6 +70,15 @@ absl::StatusOr<int64_t> NumberField(const FormParams& params, std::string_view n
     return Malformed(name, "is not a number");
   }
   return value;
+}
+
+// Kannel's %T (Unix seconds) in milliseconds; a value whose milliseconds overflow is no time.
+absl::StatusOr<int64_t> UnixMillisField(const FormParams& params, std::string_view name) {
+  ASSIGN_OR_RETURN(const int64_t seconds, NumberField(params, name, 0));
+  if (seconds > std::numeric_limits<int64_t>::max() / 1000) {
+    return Malformed(name, "is not a Unix time");
+  }
+  return seconds * 1000;
 }
 
 // Length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no overlong forms, no
@@ -233,7 +243,7 @@ absl::StatusOr<KannelDlr> ParseKannelDlr(const FormParams& query, std::string_vi
   const std::string* type_text = Field(query, "type");
   if (type_text == nullptr) return Missing("type");
   ASSIGN_OR_RETURN(const int64_t type, NumberField(query, "type", 0));
-  ASSIGN_OR_RETURN(const int64_t reported_at, NumberField(query, "ts", 0));
+  ASSIGN_OR_RETURN(const int64_t reported_at_ms, UnixMillisField(query, "ts"));
 
   KannelDlr dlr;
   DeliveryReport& report = dlr.report;
@@ -253,7 +263,7 @@ absl::StatusOr<KannelDlr> ParseKannelDlr(const FormParams& query, std::string_vi
       return Malformed("type", "is not a Kannel report type (1, 2, 4, 8 or 16)");
   }
   dlr.type = static_cast<int>(type);
-  dlr.reported_at_ms = reported_at * 1000;
+  dlr.reported_at_ms = reported_at_ms;
   report.provider = std::string(provider);
   report.message_id = *id;
   if (const std::string* fid = Field(query, "fid")) {
@@ -296,7 +306,7 @@ absl::StatusOr<InboundMessage> ParseKannelInboundSms(const FormParams& query,
   if (coding != kCodingGsm && coding != kCodingUcs2) {
     return Malformed("coding", "is not 0 (text) or 2 (UCS-2)");
   }
-  ASSIGN_OR_RETURN(const int64_t received_at, NumberField(query, "ts", 0));
+  ASSIGN_OR_RETURN(const int64_t received_at_ms, UnixMillisField(query, "ts"));
 
   const std::string* charset = Field(query, "charset");
   const bool utf16 =
@@ -317,7 +327,7 @@ absl::StatusOr<InboundMessage> ParseKannelInboundSms(const FormParams& query,
   message.provider_message_id = *id;
   message.from = *from;
   message.to = *to;
-  message.received_at_ms = received_at * 1000;
+  message.received_at_ms = received_at_ms;
   return message;
 }
 

@@ -54,7 +54,8 @@ TwilioProvider::TwilioProvider(TwilioConfig config)
       headers_({"Content-Type: application/x-www-form-urlencoded", "Accept: application/json",
                 "Authorization: Basic " + BasicCredential(config_)}),
       secrets_({config_.auth_token, BasicCredential(config_)}),
-      clients_(ProviderClientOptions(config_.timeout_ms, config_.max_in_flight),
+      clients_(ProviderClientOptions(config_.timeout_ms, config_.max_in_flight,
+                                     config_.destinations),
                kMaxIdleClients) {}
 
 TwilioProvider::~TwilioProvider() = default;

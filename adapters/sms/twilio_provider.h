@@ -25,6 +25,8 @@ struct TwilioConfig {
   std::string status_callback_url;                  // Sent as StatusCallback when not empty.
   int timeout_ms = 10000;                           // Per message, once its request is on the wire.
   size_t max_in_flight = 1000;                      // Requests on the wire at once per SendBatch.
+  // Accounts added through the API: where connections may go; null: anywhere.
+  std::shared_ptr<const DestinationPolicy> destinations;
 };
 
 // Sends SMS through Twilio's Programmable Messaging REST API: each message becomes one

@@ -48,7 +48,8 @@ WebhookProvider::WebhookProvider(WebhookConfig config)
     : config_(std::move(config)),
       headers_(HeaderLines(config_)),
       credential_(CredentialOf(config_.auth_header)),
-      clients_(ProviderClientOptions(config_.timeout_ms, config_.max_in_flight), config_.clients) {}
+      clients_(ProviderClientOptions(config_.timeout_ms, config_.max_in_flight,
+                                     config_.destinations), config_.clients) {}
 
 WebhookProvider::~WebhookProvider() = default;
 

@@ -23,6 +23,8 @@ struct WebhookConfig {
                                 // for none. Never logged and never copied into a SendResult.
   int timeout_ms = 10000;       // Per message, from the moment its request goes on the wire.
   size_t max_in_flight = 1000;  // Requests on the wire at once per SendBatch call.
+  // Accounts added through the API: where connections may go; null: anywhere.
+  std::shared_ptr<const DestinationPolicy> destinations;
   size_t clients = 4;           // Idle HTTP clients (each with its keep-alive connections) kept.
 };
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <regex>
 
+#include "gateway/api/elastic_pool.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/key_schema.h"
@@ -33,6 +34,14 @@ void Write(const ApiResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
   if (!r.body.empty() || !r.content_type.empty()) res.set_content(r.body, r.content_type);
+}
+
+// What the caller may do, as stored with an idempotent answer: its role and posts.
+std::string GrantOf(const Principal& p) {
+  std::string grant(RoleName(p.role));
+  if (p.scope.organisation_wide) return grant + ":*";
+  for (const std::string& post : p.scope.posts) grant += ":" + post;
+  return grant;
 }
 
 bool Allowed(Access access, const Principal& p) {
@@ -96,6 +105,30 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
           principal = *std::move(authenticated);
         }
       }
+      // Public routes: a budget per client address (the proxy's client when it is trusted).
+      // Health and metrics are for the operator's own monitoring and stay outside.
+      if (access == Access::kPublic && pattern != "/healthz" && pattern != "/readyz" &&
+          pattern != "/metrics") {
+        std::string client = req.remote_addr;
+        const std::string& proxy = services->settings.trusted_proxy;
+        if (!proxy.empty() && client == proxy && req.has_header("X-Forwarded-For")) {
+          const std::string forwarded = req.get_header_value("X-Forwarded-For");
+          const size_t comma = forwarded.rfind(',');
+          client = forwarded.substr(comma == std::string::npos ? 0 : comma + 1);
+          client.erase(0, client.find_first_not_of(' '));
+        }
+        if (client.size() > 64) client.resize(64);
+        auto decision = services->rate_limiter->Acquire(keys::PublicRateLimit(client),
+                                                        services->settings.public_rate_limit);
+        if (!decision.ok()) {
+          early = ProblemFromStatus(decision.status());
+        } else if (!decision->allowed) {
+          services->metrics->CountRateLimited();
+          early = Problem(429, "Too many requests", "too many requests from this address");
+          early->headers["Retry-After"] =
+              std::to_string((decision->retry_after_millis + 999) / 1000);
+        }
+      }
       if (!early && access != Access::kPublic) {
         auto decision = services->rate_limiter->Acquire(
             keys::RateLimit(principal.org_id, principal.key_id), services->settings.rate_limit);
@@ -131,7 +164,9 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
         };
 
         std::string idem_key = req.get_header_value("Idempotency-Key");
-        if (method == "POST" && !idem_key.empty()) {
+        // Only for callers with a key: anyone can call a public route, and must not be able
+        // to fill Redis with stored answers.
+        if (method == "POST" && !idem_key.empty() && access != Access::kPublic) {
           if (idem_key.size() > kMaxIdempotencyKeyLength) {
             response = Problem(400, "Invalid header", "Idempotency-Key is longer than 255",
                                "Idempotency-Key");
@@ -145,8 +180,9 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
                                                   }
                                                   return q;
                                                 }() + "\n" + req.body);
+            const std::string grant = GrantOf(principal);
             auto begin = services->idempotency->Start(principal.org_id, principal.key_id,
-                                                      idem_key, fingerprint);
+                                                      idem_key, fingerprint, grant);
             if (!begin.ok()) {
               response = ProblemFromStatus(begin.status());
             } else if (begin->kind == IdempotencyStore::Begin::Kind::kReplay) {
@@ -155,6 +191,11 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
               response = Problem(422, "Idempotency key reused",
                                  "this Idempotency-Key was used with a different request",
                                  "Idempotency-Key");
+            } else if (begin->kind == IdempotencyStore::Begin::Kind::kGrantChanged) {
+              response = Problem(403, "Forbidden",
+                                 "the API key's role or posts changed since this request was "
+                                 "made; send it with a new Idempotency-Key",
+                                 "Idempotency-Key");
             } else if (begin->kind == IdempotencyStore::Begin::Kind::kInFlight) {
               response = Problem(409, "Request in progress",
                                  "a request with this Idempotency-Key is still being processed",
@@ -162,7 +203,7 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
             } else {
               response = run();
               absl::Status stored = services->idempotency->Finish(
-                  principal.org_id, begin->record_key, fingerprint, response);
+                  principal.org_id, begin->record_key, fingerprint, grant, response);
               if (!stored.ok()) spdlog::warn("idempotency record not stored: {}", MessageOf(stored));
             }
           }
@@ -208,6 +249,17 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
     return ApiResponse::Json(200, {{"status", "ready"}, {"redis", "ok"}});
   });
   router_->Add("GET", "/metrics", Access::kPublic, [](RequestContext& ctx) {
+    const std::string& token = ctx.services.settings.metrics_token;
+    const std::string& from = ctx.request.remote_addr;
+    const bool loopback = from.starts_with("127.") || from == "::1" ||
+                          from.starts_with("::ffff:127.");
+    const bool authorised =
+        !token.empty() && ConstantTimeEquals(ctx.request.get_header_value("Authorization"),
+                                             "Bearer " + token);
+    if (!authorised && !(token.empty() && loopback)) {
+      return Problem(403, "Forbidden",
+                     "metrics are served to this machine, or with the configured metrics token");
+    }
     ApiResponse r;
     r.body = ctx.services.metrics->Serialize();
     r.content_type = "text/plain; version=0.0.4";
@@ -224,10 +276,20 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterInboundRoutes(*router_);
   RegisterProviderRoutes(*router_);
 
+  // A request without Content-Length or Transfer-Encoding has no body (RFC 9112, 6.3), as
+  // `curl -X POST <url>` sends it; httplib would instead read until the connection closes
+  // and answer 400 after the read timeout. Runs before httplib reads the body, on the
+  // request object httplib owns (not const: handed to this hook as const only).
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server_->set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
   server_->set_read_timeout(settings_.read_timeout_seconds, 0);
-  server_->new_task_queue = [threads = settings_.threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  server_->new_task_queue = [min = settings_.threads, max = settings_.max_threads] {
+    return new ElasticThreadPool(static_cast<size_t>(min), static_cast<size_t>(max));
   };
   server_->set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& res) {
@@ -240,6 +302,14 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
     } else if (res.status == 413) {
       p = Problem(413, "Payload too large", "the request body exceeds the configured limit",
                   "body");
+    } else if (res.status == 400) {
+      p = Problem(400, "Bad request",
+                  "the request line, a header or the body's framing is malformed (for a body, "
+                  "send Content-Length or Transfer-Encoding: chunked)");
+    } else if (res.status == 414) {
+      p = Problem(414, "URI too long", "the request target is too long");
+    } else if (res.status == 416) {
+      p = Problem(416, "Range not satisfiable", "ranges are not supported");
     } else {
       p = Problem(res.status, "HTTP error", "the request could not be processed");
     }

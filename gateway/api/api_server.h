@@ -40,6 +40,10 @@ struct Request;
 
 namespace ogw {
 
+class DestinationPolicy;
+class ScanGate;
+class InboundQuarantine;
+
 // Everything route handlers use. Owned by the caller (main or a test), which outlives the server.
 struct ApiServices {
   ApiSettings settings;
@@ -61,6 +65,11 @@ struct ApiServices {
   ConversationLog* conversations = nullptr;
   InboundPipeline* inbound = nullptr;
   const PersonTokens* tokens = nullptr;
+  InboundQuarantine* quarantine = nullptr;
+  // Where accounts added through the API may point.
+  const DestinationPolicy* destinations = nullptr;
+  // Admission of requests that scan the whole organisation.
+  ScanGate* scans = nullptr;
   // Provider accounts (configured and added through the API): inbound routes find their
   // owner and secrets here.
   ProviderDirectory* providers = nullptr;

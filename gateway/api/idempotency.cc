@@ -13,10 +13,12 @@ IdempotencyStore::IdempotencyStore(RedisPool* redis, int ttl_seconds)
 absl::StatusOr<IdempotencyStore::Begin> IdempotencyStore::Start(std::string_view org_id,
                                                                 std::string_view api_key_id,
                                                                 std::string_view idempotency_key,
-                                                                std::string_view fingerprint) {
+                                                                std::string_view fingerprint,
+                                                                std::string_view grant) {
   Begin begin;
   begin.record_key = keys::Idempotency(org_id, api_key_id, Sha256Hex(idempotency_key));
-  nlohmann::json pending = {{"state", "in_flight"}, {"fingerprint", fingerprint}};
+  nlohmann::json pending = {
+      {"state", "in_flight"}, {"fingerprint", fingerprint}, {"grant", grant}};
   ASSIGN_OR_RETURN(RedisReply set, redis_->Command({"SET", begin.record_key, pending.dump(), "NX",
                                                     "EX", std::to_string(ttl_seconds_)}));
   if (!set.IsNil()) return begin;  // We own the key.
@@ -25,6 +27,11 @@ absl::StatusOr<IdempotencyStore::Begin> IdempotencyStore::Start(std::string_view
   nlohmann::json record = nlohmann::json::parse(existing.str, nullptr, false);
   if (!record.is_discarded() && record.value("state", "") == "in_flight") {
     begin.kind = Begin::Kind::kInFlight;
+    return begin;
+  }
+  // Before anything of the stored answer is used.
+  if (!record.is_discarded() && record.value("grant", "") != grant) {
+    begin.kind = Begin::Kind::kGrantChanged;
     return begin;
   }
   if (record.is_discarded() || record.value("fingerprint", "") != fingerprint) {
@@ -41,7 +48,7 @@ absl::StatusOr<IdempotencyStore::Begin> IdempotencyStore::Start(std::string_view
 }
 
 absl::Status IdempotencyStore::Finish(std::string_view org_id, const std::string& record_key,
-                                      std::string_view fingerprint,
+                                      std::string_view fingerprint, std::string_view grant,
                                       const ApiResponse& response) {
   if (response.status >= 500) {
     ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"DEL", record_key}));
@@ -55,6 +62,7 @@ absl::Status IdempotencyStore::Finish(std::string_view org_id, const std::string
           : response;
   nlohmann::json record = {{"state", "done"},
                            {"fingerprint", fingerprint},
+                           {"grant", grant},
                            {"status", kept.status},
                            {"body", kept.body},
                            {"content_type", kept.content_type},

@@ -20,17 +20,22 @@ class IdempotencyStore {
   IdempotencyStore(RedisPool* redis, int ttl_seconds);
 
   struct Begin {
-    enum class Kind { kProceed, kReplay, kInFlight, kMismatch };
+    // kGrantChanged: the key's role or posts changed since the stored answer was made, so
+    // replaying it could show what the caller may no longer see.
+    enum class Kind { kProceed, kReplay, kInFlight, kMismatch, kGrantChanged };
     Kind kind = Kind::kProceed;
     ApiResponse replay;  // kReplay.
     std::string record_key;
   };
-  // `fingerprint` identifies the request (method, path, query and body).
+  // `fingerprint` identifies the request (method, path, query and body); `grant` what the
+  // caller may do (role and posts), checked before anything is replayed.
   absl::StatusOr<Begin> Start(std::string_view org_id, std::string_view api_key_id,
-                              std::string_view idempotency_key, std::string_view fingerprint);
+                              std::string_view idempotency_key, std::string_view fingerprint,
+                              std::string_view grant);
   // Stores the response of a request that was allowed to proceed.
   absl::Status Finish(std::string_view org_id, const std::string& record_key,
-                      std::string_view fingerprint, const ApiResponse& response);
+                      std::string_view fingerprint, std::string_view grant,
+                      const ApiResponse& response);
 
  private:
   RedisPool* redis_;

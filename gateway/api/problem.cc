@@ -55,6 +55,11 @@ ApiResponse ProblemFromStatus(const absl::Status& status, std::string_view field
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
       spdlog::warn("request failed: storage unavailable: {}", msg);
+      if (msg.find("redis is full") != std::string_view::npos) {
+        return Problem(503, "Service unavailable",
+                       "storage is full; nothing was changed. Retry later (an operator must "
+                       "add memory or remove data)");
+      }
       return Problem(503, "Service unavailable", "storage is unavailable; retry later");
     default:
       spdlog::error("request failed: {}", status.ToString());

@@ -96,7 +96,12 @@ bool ReadCampaign(RequestContext& ctx, const nlohmann::json& body, Campaign* cam
       *problem = ProblemFromStatus(t.status());
       return false;
     }
-    if (!*t || !VisibleTemplate(ctx.principal, **t)) r.Error("template_id", "unknown template");
+    if (!*t || !VisibleTemplate(ctx.principal, **t)) {
+      r.Error("template_id", "unknown template");
+    } else if (!(*t)->post_id.empty() && (*t)->post_id != campaign->post_id) {
+      // Another post's officers edit it: they would control this campaign's content.
+      r.Error("template_id", "a campaign uses templates of its own post or the organisation's");
+    }
   }
   if (!campaign->segment_id.empty()) {
     auto s = ctx.services.segments->Get(org, campaign->segment_id);
@@ -104,7 +109,11 @@ bool ReadCampaign(RequestContext& ctx, const nlohmann::json& body, Campaign* cam
       *problem = ProblemFromStatus(s.status());
       return false;
     }
-    if (!*s || !VisibleSegment(ctx.principal, **s)) r.Error("segment_id", "unknown segment");
+    if (!*s || !VisibleSegment(ctx.principal, **s)) {
+      r.Error("segment_id", "unknown segment");
+    } else if (!(*s)->post_id.empty() && (*s)->post_id != campaign->post_id) {
+      r.Error("segment_id", "a campaign uses segments of its own post or the organisation's");
+    }
   }
   if (!r.Finish().ok()) {
     *problem = InvalidFields(r);
@@ -184,11 +193,21 @@ void RegisterCampaignRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/campaigns", Access::kRead, [](RequestContext& ctx) {
     auto list = ctx.services.campaigns->List(ctx.principal.org_id);
     if (!list.ok()) return ProblemFromStatus(list.status());
-    nlohmann::json items = nlohmann::json::array();
+    std::vector<const Campaign*> shown;
+    std::vector<std::string> ids;
     for (const auto& c : *list) {
       if (!Visible(ctx.principal, c)) continue;
-      nlohmann::json j = ToJson(c);
-      if (auto s = AddDelivery(ctx, c, &j); !s.ok()) return ProblemFromStatus(s);
+      shown.push_back(&c);
+      ids.push_back(c.id);
+    }
+    auto deliveries = ctx.services.queue->Deliveries(ctx.principal.org_id, ids);
+    if (!deliveries.ok()) return ProblemFromStatus(deliveries.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (size_t i = 0; i < shown.size(); ++i) {
+      nlohmann::json j = ToJson(*shown[i]);
+      const CampaignDelivery& d = (*deliveries)[i];
+      j["state"] = d.state ? std::string(CampaignStateName(*d.state)) : std::string("draft");
+      j["stats"] = d.state ? nlohmann::json(d.stats) : nlohmann::json::object();
       items.push_back(std::move(j));
     }
     return ApiResponse::Json(200, {{"items", std::move(items)}});

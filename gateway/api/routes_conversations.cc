@@ -114,7 +114,14 @@ ApiResponse SimulateReply(RequestContext& ctx) {
   m.to = "sandbox";
   m.text = in->text;
   m.subject = in->subject;
-  InboundSource source{ctx.principal.org_id, contact->contact.post_id, m.provider, false};
+  m.simulated = true;
+  // A real provider serves this person's channel: the simulation may not change their consent.
+  if (auto binding = ctx.services.providers->registry().For(in->channel, ctx.principal.org_id,
+                                                            contact->contact.post_id)) {
+    auto account = ctx.services.providers->Find(binding->account);
+    m.simulated_over_real_channel = account.has_value() && account->type != "sandbox";
+  }
+  InboundSource source{ctx.principal.org_id, contact->contact.post_id, m.provider, false, ""};
   auto result = ctx.services.inbound->Receive(source, m);
   if (!result.ok()) return ProblemFromStatus(result.status());
   ApiResponse response = ApiResponse::Json(

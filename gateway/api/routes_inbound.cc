@@ -9,6 +9,7 @@
 #include "gateway/inbound/email_intake.h"
 #include "gateway/api/route_helpers.h"
 #include "gateway/core/crypto.h"
+#include "gateway/inbound/quarantine.h"
 
 namespace ogw {
 namespace {
@@ -23,7 +24,7 @@ std::optional<ProviderSettings> InboundProvider(const RequestContext& ctx, std::
 }
 
 InboundSource SourceOf(const ProviderSettings& p, bool provider_confirms_keywords) {
-  return InboundSource{p.organisation, p.post, p.name, provider_confirms_keywords};
+  return InboundSource{p.organisation, p.post, p.name, provider_confirms_keywords, p.country};
 }
 
 // Refusals are logged with the provider and the reason only: never the body, which holds
@@ -37,6 +38,30 @@ ApiResponse Refuse(int status, const std::string& provider, std::string_view rea
 ApiResponse StoreFailed(const std::string& provider, const absl::Status& status) {
   spdlog::error("inbound {}: not stored: {}", provider, MessageOf(status));
   return Problem(503, "Unavailable", "the message could not be stored; retry later");
+}
+
+// A request that proved where it came from but whose content cannot be read: kept in the
+// provider's quarantine and acknowledged, since the provider would only send it again
+// unchanged (or, like smsbox, not at all). Unavailable when even that cannot be stored.
+absl::Status Quarantine(const RequestContext& ctx, const ProviderSettings& provider,
+                        std::string_view source, const absl::Status& why,
+                        std::string_view sample) {
+  return ctx.services.quarantine->Put(
+      provider.organisation, provider.name,
+      {std::string(source), std::string(MessageOf(why)), ctx.request.body.size() +
+                                                             ctx.request.target.size(),
+       std::string(sample)});
+}
+
+// The query or form without the fields that authenticate it.
+std::string WithoutSecrets(const FormParams& form) {
+  std::string out;
+  for (const auto& [k, v] : form) {
+    if (k == "key" || k == "sig") continue;
+    if (!out.empty()) out += '&';
+    out += k + "=" + v;
+  }
+  return out;
 }
 
 ApiResponse TwilioAnswer() {
@@ -72,7 +97,10 @@ ApiResponse TwilioIncoming(RequestContext& ctx) {
   auto form = VerifiedTwilioForm(ctx, *provider, &refusal);
   if (!form) return refusal;
   auto sms = ParseTwilioInboundSms(*form);
-  if (!sms.ok()) return Problem(400, "Invalid webhook", MessageOf(sms.status()));
+  if (!sms.ok()) {
+    absl::Status kept = Quarantine(ctx, *provider, "twilio", sms.status(), WithoutSecrets(*form));
+    return kept.ok() ? TwilioAnswer() : StoreFailed(provider->name, kept);
+  }
   InboundMessage m;
   m.provider = provider->name;
   m.channel = "sms";
@@ -82,12 +110,12 @@ ApiResponse TwilioIncoming(RequestContext& ctx) {
   m.text = sms->body;
   // Twilio answers STOP/START itself (and refuses to send to an opted-out number).
   auto stored = ctx.services.inbound->Receive(SourceOf(*provider, true), m);
-  if (!stored.ok()) {
-    if (stored.status().code() == absl::StatusCode::kInvalidArgument) {
-      return Problem(400, "Invalid webhook", MessageOf(stored.status()));
-    }
-    return StoreFailed(provider->name, stored.status());
+  if (stored.status().code() == absl::StatusCode::kInvalidArgument) {
+    absl::Status kept =
+        Quarantine(ctx, *provider, "twilio", stored.status(), WithoutSecrets(*form));
+    return kept.ok() ? TwilioAnswer() : StoreFailed(provider->name, kept);
   }
+  if (!stored.ok()) return StoreFailed(provider->name, stored.status());
   return TwilioAnswer();
 }
 
@@ -137,18 +165,24 @@ ApiResponse KannelIncoming(RequestContext& ctx) {
   auto query = KannelQuery(ctx);
   if (!query.ok()) return Problem(400, "Invalid webhook", MessageOf(query.status()));
   auto sms = ParseKannelInboundSms(*query, provider->name, provider->inbound_secret);
-  if (!sms.ok()) {
-    if (sms.status().code() == absl::StatusCode::kPermissionDenied) {
-      return Refuse(403, provider->name, MessageOf(sms.status()));
-    }
-    return Problem(400, "Invalid webhook", MessageOf(sms.status()));
+  absl::Status unreadable;
+  if (sms.status().code() == absl::StatusCode::kPermissionDenied) {
+    return Refuse(403, provider->name, MessageOf(sms.status()));
   }
-  auto stored = ctx.services.inbound->Receive(SourceOf(*provider, false), *sms);
-  if (!stored.ok()) {
+  if (!sms.ok()) {
+    unreadable = sms.status();
+  } else {
+    auto stored = ctx.services.inbound->Receive(SourceOf(*provider, false), *sms);
     if (stored.status().code() == absl::StatusCode::kInvalidArgument) {
-      return Problem(400, "Invalid webhook", MessageOf(stored.status()));
+      unreadable = stored.status();
+    } else if (!stored.ok()) {
+      return StoreFailed(provider->name, stored.status());
     }
-    return StoreFailed(provider->name, stored.status());
+  }
+  // smsbox does not retry a refused message: whatever it sent is kept.
+  if (!unreadable.ok()) {
+    absl::Status kept = Quarantine(ctx, *provider, "kannel", unreadable, WithoutSecrets(*query));
+    if (!kept.ok()) return StoreFailed(provider->name, kept);
   }
   // smsbox would send a non-empty answer back to the phone as a reply.
   ApiResponse r;
@@ -188,7 +222,8 @@ ApiResponse EmailIncoming(RequestContext& ctx) {
   }
   absl::Status taken = TakeEmail(*ctx.services.inbound, *provider, ctx.request.body);
   if (taken.code() == absl::StatusCode::kInvalidArgument) {
-    return Problem(422, "Unreadable e-mail", MessageOf(taken));
+    taken = Quarantine(ctx, *provider, "email_webhook", taken,
+                       EmailHeaderBlock(ctx.request.body));
   }
   if (!taken.ok()) return StoreFailed(provider->name, taken);
   return ApiResponse::NoContent();
@@ -226,7 +261,8 @@ ApiResponse Unsubscribe(RequestContext& ctx) {
   auto token = ctx.services.tokens->ParseUnsubscribeToken(ctx.params[0]);
   if (!token) return Html(404, "Link not valid", "<p>This unsubscribe link is not valid.</p>");
   auto changed = ctx.services.inbound->ChangeConsent(
-      {token->org_id, token->contact_id, token->channel, "", true, "unsubscribe:" + token->channel});
+      {token->org_id, token->contact_id, token->channel, "", true,
+       "unsubscribe:" + token->channel, false});
   if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
     spdlog::error("unsubscribe: {}", MessageOf(changed.status()));
     return Html(503, "Please try again", "<p>We could not record this now. Please try again.</p>");
@@ -235,9 +271,43 @@ ApiResponse Unsubscribe(RequestContext& ctx) {
   return Html(200, "Unsubscribed", "<p>You will receive no more messages on this channel.</p>");
 }
 
+// The link of an opt-in request. GET shows a button (mail scanners follow links and must not
+// subscribe anyone); POST re-grants consent for the address the link names.
+std::optional<PersonTokens::OptIn> OptInOf(RequestContext& ctx) {
+  return ctx.services.tokens->ParseOptInToken(ctx.params[0],
+                                              ctx.services.clock->NowMillis() / 1000);
+}
+
+ApiResponse OptInPage(RequestContext& ctx) {
+  if (!OptInOf(ctx)) {
+    return Html(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
+  }
+  return Html(200, "Receive messages again",
+              "<form method=\"post\"><p>Receive messages on this channel again?</p>"
+              "<button type=\"submit\">Yes, send me messages</button></form>");
+}
+
+ApiResponse OptIn(RequestContext& ctx) {
+  auto opt_in = OptInOf(ctx);
+  if (!opt_in) return Html(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
+  auto granted = ctx.services.inbound->GrantConfirmed(*opt_in);
+  if (!granted.ok() && granted.status().code() == absl::StatusCode::kNotFound) {
+    return Html(404, "Link not valid", "<p>This link is not valid any more.</p>");
+  }
+  if (!granted.ok()) {
+    spdlog::error("opt-in: {}", MessageOf(granted.status()));
+    return Html(503, "Please try again", "<p>We could not record this now. Please try again.</p>");
+  }
+  return Html(200, "Subscribed", "<p>You will receive messages on this channel again.</p>");
+}
+
 }  // namespace
 
 void RegisterInboundRoutes(ApiRouter& router) {
+  router.Add("GET", "/c/{token}", Access::kPublic,
+             [](RequestContext& ctx) { return OptInPage(ctx); });
+  router.Add("POST", "/c/{token}", Access::kPublic,
+             [](RequestContext& ctx) { return OptIn(ctx); });
   router.Add("POST", "/v1/inbound/twilio/{provider}", Access::kPublic,
              [](RequestContext& ctx) { return TwilioIncoming(ctx); });
   router.Add("POST", "/v1/inbound/twilio/{provider}/status", Access::kPublic,

@@ -18,12 +18,11 @@ void RegisterLinkRoutes(ApiRouter& router) {
     }
     if (ctx.services.conversations != nullptr && !link->owner.contact_id.empty()) {
       // The click is already counted; the conversation note must not hold up the redirect.
-      auto noted = ctx.services.conversations->Append(
-          link->owner.org_id, {link->owner.contact_id,
-                               "click",
-                               {{"campaign", link->owner.campaign_id},
-                                {"link", std::to_string(link->owner.link_index)},
-                                {"url", link->target_url}}});
+      // Once an hour per person and link, never evicting their replies (the campaign's
+      // report counts every click).
+      auto noted = ctx.services.conversations->AppendClick(
+          link->owner.org_id, link->owner.contact_id, link->owner.campaign_id,
+          std::to_string(link->owner.link_index), link->target_url);
       if (!noted.ok()) spdlog::warn("click not noted in conversation: {}", MessageOf(noted.status()));
     }
     ApiResponse r;

@@ -168,11 +168,19 @@ void RegisterMessageRoutes(ApiRouter& router) {
              [](RequestContext& ctx) { return MessageStatus(ctx); });
 
   router.Add("GET", "/v1/dead-letters", Access::kAdmin, [](RequestContext& ctx) {
-    auto list = ctx.services.queue->ListDeadLetters(ctx.principal.org_id);
-    if (!list.ok()) return ProblemFromStatus(list.status());
+    ApiResponse problem;
+    std::optional<size_t> limit = PageLimit(ctx, &problem);
+    if (!limit) return problem;
+    const std::string cursor = ctx.Query("cursor");
+    if (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos) {
+      return Problem(400, "Invalid query parameter", "cursor must be a next_cursor value",
+                     "cursor");
+    }
+    auto page = ctx.services.queue->ListDeadLetters(ctx.principal.org_id, cursor, *limit);
+    if (!page.ok()) return ProblemFromStatus(page.status());
     nlohmann::json items = nlohmann::json::array();
-    for (const DeadLetter& d : *list) items.push_back(DeadLetterJson(d));
-    return ApiResponse::Json(200, {{"items", std::move(items)}});
+    for (const DeadLetter& d : page->items) items.push_back(DeadLetterJson(d));
+    return ApiResponse::Json(200, {{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
   });
 
   router.Add("GET", "/v1/dead-letters/{id}", Access::kAdmin, [](RequestContext& ctx) {

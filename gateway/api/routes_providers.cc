@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/api/route_helpers.h"
+#include "adapters/common/destination_policy.h"
+#include "gateway/inbound/quarantine.h"
 
 namespace ogw {
 namespace {
@@ -15,9 +17,26 @@ bool Visible(const Principal& p, const ProviderSettings& account) {
          (account.post.empty() || p.scope.Allows(account.post));
 }
 
+constexpr const char* kUrlFields[] = {"url", "imap_url", "api_base", "status_callback_url"};
+
+// `url` with the user and password of its authority (scheme://user:pass@host) replaced: they
+// are credentials, and accounts are shown to viewers too.
+std::string RedactUrlCredentials(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const size_t host = scheme + 3;
+  const size_t end = url.find_first_of("/?#", host);
+  const size_t at = url.rfind('@', end == std::string::npos ? std::string::npos : end);
+  if (at == std::string::npos || at < host) return url;
+  return url.substr(0, host) + "redacted@" + url.substr(at + 1);
+}
+
 nlohmann::json ToJson(const ProviderDirectory& directory, const ProviderSettings& account) {
   nlohmann::json j = ProviderSettingsToJson(account, /*with_secrets=*/false);
   j.erase("ca_file");  // A path on the server.
+  for (const char* field : kUrlFields) {
+    if (j.contains(field)) j[field] = RedactUrlCredentials(j[field].get<std::string>());
+  }
   j["source"] = directory.IsConfigured(account.name) ? "config" : "api";
   return j;
 }
@@ -51,6 +70,24 @@ bool ReadAccount(RequestContext& ctx, const nlohmann::json& body, ProviderSettin
       std::find(allowed.begin(), allowed.end(), account->type) == allowed.end()) {
     r.Error("type", "this installation does not take " + account->type +
                         " accounts through the API");
+  }
+  // Where the account's connections would go: never a private or internal service.
+  if (ctx.services.destinations != nullptr) {
+    const std::pair<const char*, const std::string*> urls[] = {
+        {"url", &account->url}, {"api_base", &account->api_base}, {"imap_url", &account->imap_url}};
+    for (const auto& [field, url] : urls) {
+      if (url->empty() || (std::string_view(field) == "api_base" && account->type != "twilio")) {
+        continue;
+      }
+      if (absl::Status s = ctx.services.destinations->CheckUrl(*url); !s.ok()) {
+        r.Error(field, std::string(MessageOf(s)));
+      }
+    }
+  }
+  const int min_poll = ctx.services.settings.min_poll_seconds;
+  if (account->type == "smtp" && !account->imap_url.empty() && account->poll_seconds < min_poll) {
+    r.Error("poll_seconds", "must be at least " + std::to_string(min_poll) +
+                                " (api.min_poll_seconds)");
   }
   if (account->organisation != own_org) {
     r.Error("organisation", "must be your organisation's id (or left out)");
@@ -126,6 +163,16 @@ void RegisterProviderRoutes(ApiRouter& router) {
     if (ctx.services.providers->Find(account.name)) {
       return Problem(409, "Conflict", "a provider named " + account.name + " exists", "name");
     }
+    size_t own = 0;
+    for (const ProviderSettings& other : ctx.services.providers->All()) {
+      if (other.organisation == account.organisation) ++own;
+    }
+    if (own >= kMaxApiProvidersPerOrganisation) {
+      return Problem(422, "Invalid input",
+                     "an organisation has at most " +
+                         std::to_string(kMaxApiProvidersPerOrganisation) + " provider accounts",
+                     "name");
+    }
     if (absl::Status s = ctx.services.provider_store->Create(account); !s.ok()) {
       if (absl::IsAlreadyExists(s)) return Problem(409, "Conflict", MessageOf(s), "name");
       return ProblemFromStatus(s);
@@ -146,13 +193,22 @@ void RegisterProviderRoutes(ApiRouter& router) {
     // What GET answers besides the fields may come back unchanged.
     body->erase("source");
     body->erase("secrets_set");
+    // A URL sent back as GET showed it (credentials redacted) keeps the stored one.
+    const nlohmann::json current_json = ProviderSettingsToJson(*current, /*with_secrets=*/true);
+    for (const char* field : kUrlFields) {
+      auto it = body->find(field);
+      if (it != body->end() && it->is_string() && current_json.contains(field) &&
+          *it == RedactUrlCredentials(current_json[field].get<std::string>())) {
+        body->erase(it);
+      }
+    }
     for (const char* fixed : {"name", "type", "organisation"}) {
       auto it = body->find(fixed);
-      if (it != body->end() && *it != ProviderSettingsToJson(*current, true).value(fixed, "")) {
+      if (it != body->end() && *it != current_json.value(fixed, "")) {
         return Problem(422, "Invalid input", std::string(fixed) + ": cannot be changed", fixed);
       }
     }
-    nlohmann::json merged = ProviderSettingsToJson(*current, /*with_secrets=*/true);
+    nlohmann::json merged = current_json;
     merged.merge_patch(*body);
     ProviderSettings account;
     account.organisation = ctx.principal.org_id;
@@ -162,6 +218,19 @@ void RegisterProviderRoutes(ApiRouter& router) {
     }
     spdlog::info("provider {} changed by {}", account.name, ctx.principal.officer_id);
     return Applied(ctx, 200, account.name);
+  });
+
+  // What the account delivered that could not be read (mail over the size limit or that does
+  // not parse, a signed webhook with malformed content), newest first.
+  router.Add("GET", "/v1/providers/{name}/quarantine", Access::kAdmin, [](RequestContext& ctx) {
+    ApiResponse problem;
+    auto account = OwnAccount(ctx, /*allow_configured=*/true, &problem);
+    if (!account) return problem;
+    std::optional<size_t> limit = PageLimit(ctx, &problem);
+    if (!limit) return problem;
+    auto entries = ctx.services.quarantine->List(account->organisation, account->name, *limit);
+    if (!entries.ok()) return ProblemFromStatus(entries.status());
+    return ApiResponse::Json(200, {{"items", *entries}});
   });
 
   router.Add("DELETE", "/v1/providers/{name}", Access::kAdmin, [](RequestContext& ctx) {

@@ -1,6 +1,7 @@
 // Routes for saved segments and their previews.
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/api/scan_gate.h"
 #include "gateway/contacts/contact_json.h"
 
 namespace ogw {
@@ -110,6 +111,8 @@ void RegisterSegmentRoutes(ApiRouter& router) {
     JsonReader r = JsonReader::ForInput(*body);
     r.String("expression", &expression, true);
     if (!r.Finish().ok()) return InvalidFields(r);
+    auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+    if (!permit) return problem;
     return Preview(ctx, expression);
   });
 
@@ -151,6 +154,8 @@ void RegisterSegmentRoutes(ApiRouter& router) {
     ApiResponse problem;
     auto segment = VisibleSegment(ctx, &problem);
     if (!segment) return problem;
+    auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+    if (!permit) return problem;
     return Preview(ctx, segment->expression);
   });
 }

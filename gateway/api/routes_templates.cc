@@ -1,6 +1,7 @@
 // Routes for message templates: CRUD, preview for one contact, validation against an audience.
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/api/scan_gate.h"
 #include "gateway/audience/template_audit.h"
 #include "templates/sms_encoding.h"
 
@@ -55,6 +56,14 @@ std::optional<nlohmann::json> ExtraVariables(const nlohmann::json& body, ApiResp
   if (!extra.is_object() || extra.contains("contact")) {
     *problem = Problem(422, "Invalid input",
                        "variables must be an object and cannot override contact", "variables");
+    return std::nullopt;
+  }
+  if (extra.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() >
+      kMaxTemplateVariablesBytes) {
+    *problem = Problem(422, "Invalid input",
+                       "variables must be at most " +
+                           std::to_string(kMaxTemplateVariablesBytes) + " bytes of JSON",
+                       "variables");
     return std::nullopt;
   }
   return extra;
@@ -179,6 +188,8 @@ void RegisterTemplateRoutes(ApiRouter& router) {
     if (!body) return problem;
     auto t = VisibleTemplate(ctx, &problem);
     if (!t) return problem;
+    auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+    if (!permit) return problem;
     AuditOptions options;
     JsonReader r = JsonReader::ForInput(*body);
     std::string segment_id, expression;

@@ -30,7 +30,13 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   (void)pong;
   spdlog::info("redis at {}", endpoint.Describe());
   rt->orgs_ = std::make_unique<OrgStore>(rt->redis_.get(), rt->clock_);
-  rt->contacts_ = std::make_unique<ContactStore>(rt->redis_.get());
+  // Keys the suppression list's HMACs: generated once per Redis, shared by every process.
+  const std::string suppression_key = keys::GeneratedSecret("suppression");
+  ASSIGN_OR_RETURN(RedisReply made, rt->redis_->Command({"SET", suppression_key,
+                                                         HexEncode(RandomBytes(32)), "NX"}));
+  (void)made;
+  ASSIGN_OR_RETURN(RedisReply suppression, rt->redis_->Command({"GET", suppression_key}));
+  rt->contacts_ = std::make_unique<ContactStore>(rt->redis_.get(), suppression.str);
   rt->importer_ = std::make_unique<ContactImporter>(rt->contacts_.get(), rt->clock_);
   rt->segments_ = std::make_unique<SegmentStore>(rt->redis_.get(), rt->clock_);
   rt->rate_limiter_ = std::make_unique<GcraRateLimiter>(rt->redis_.get(), rt->clock_);
@@ -71,8 +77,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   inbound_settings.resubscribe_on_start = config.inbound.resubscribe_on_start;
   rt->inbound_ = std::make_unique<InboundPipeline>(
       InboundDeps{rt->redis_.get(), rt->clock_, rt->contacts_.get(), rt->conversations_.get(),
-                  rt->queue_.get(), rt->tokens_.get()},
+                  rt->queue_.get(), rt->tokens_.get(), config.links.public_base_url},
       std::move(inbound_settings));
+  rt->scans_ = std::make_unique<ScanGate>(rt->rate_limiter_.get(), config.api.scan_rate_limit,
+                                          config.api.max_concurrent_scans);
+  rt->quarantine_ = std::make_unique<InboundQuarantine>(rt->redis_.get(), rt->clock_,
+                                                       rt->metrics_.get());
   rt->provider_rates_ = std::make_unique<ProviderRateLimiter>(rt->redis_.get(), rt->clock_);
   ASSIGN_OR_RETURN(std::string secrets_key, rt->SecretsKey());
   ASSIGN_OR_RETURN(SecretBox box, SecretBox::FromHexKey(secrets_key));
@@ -82,6 +92,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   context.redis = rt->redis_.get();
   context.clock = rt->clock_;
   context.message_id_key = rt->tokens_->EmailMessageIdKey();
+  ASSIGN_OR_RETURN(rt->destinations_, DestinationPolicy::Make(config.api.allowed_destinations));
+  context.destinations = rt->destinations_;
   rt->providers_ = std::make_unique<ProviderDirectory>(config.delivery.providers,
                                                        rt->provider_store_.get(), context);
   if (absl::Status loaded = rt->providers_->Load(); !loaded.ok()) {
@@ -105,8 +117,9 @@ absl::StatusOr<std::string> Runtime::SecretsKey() {
 }
 
 std::unique_ptr<MailboxWatcher> Runtime::NewMailboxWatcher() {
-  return std::make_unique<MailboxWatcher>(inbound_.get(),
-                                          [directory = providers_.get()] { return directory->All(); });
+  return std::make_unique<MailboxWatcher>(
+      inbound_.get(), quarantine_.get(), destinations_,
+      [directory = providers_.get()] { return directory->All(); });
 }
 
 std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
@@ -166,6 +179,9 @@ ApiServices Runtime::Services() {
   s.conversations = conversations_.get();
   s.inbound = inbound_.get();
   s.tokens = tokens_.get();
+  s.quarantine = quarantine_.get();
+  s.destinations = destinations_.get();
+  s.scans = scans_.get();
   s.providers = providers_.get();
   s.provider_store = provider_store_.get();
   s.public_base_url = config_.links.public_base_url;

@@ -4,8 +4,10 @@
 #include <optional>
 #include <string>
 
+#include "adapters/common/destination_policy.h"
 #include "gateway/api/api_server.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/api/scan_gate.h"
 #include "gateway/campaigns/campaign_launcher.h"
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/config/gateway_config.h"
@@ -14,6 +16,7 @@
 #include "gateway/inbound/inbound_pipeline.h"
 #include "gateway/inbound/mailbox_watcher.h"
 #include "gateway/inbound/person_tokens.h"
+#include "gateway/inbound/quarantine.h"
 #include "gateway/providers/provider_directory.h"
 #include "gateway/providers/provider_store.h"
 #include "gateway/contacts/contact_store.h"
@@ -59,6 +62,7 @@ class Runtime {
   CampaignLauncher& launcher() { return *launcher_; }
   ConversationLog& conversations() { return *conversations_; }
   InboundPipeline& inbound() { return *inbound_; }
+  InboundQuarantine& quarantine() { return *quarantine_; }
   const PersonTokens& tokens() const { return *tokens_; }
   ProviderDirectory& providers() { return *providers_; }
   // A delivery worker over this runtime's stores and configured providers (not started).
@@ -94,6 +98,9 @@ class Runtime {
   std::unique_ptr<ConversationLog> conversations_;
   std::unique_ptr<PersonTokens> tokens_;
   std::unique_ptr<InboundPipeline> inbound_;
+  std::unique_ptr<InboundQuarantine> quarantine_;
+  std::shared_ptr<const DestinationPolicy> destinations_;
+  std::unique_ptr<ScanGate> scans_;
   std::unique_ptr<ProviderStore> provider_store_;
   std::unique_ptr<ProviderDirectory> providers_;
   std::unique_ptr<ProviderRateLimiter> provider_rates_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "gateway/contacts/contact.h"
+#include "templates/template.h"
 
 namespace ogw {
 
@@ -48,6 +49,8 @@ nlohmann::json ToJson(const Campaign& c) {
                       {"created_at", c.created_at_millis},
                       {"updated_at", c.updated_at_millis},
                       {"launched_at", c.launched_at_millis},
+                      {"template_version", c.template_version},
+                      {"segment_expression", c.segment_expression},
                       {"audience", c.audience},
                       {"queued", c.queued},
                       {"skipped", c.skipped},
@@ -80,6 +83,9 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
     c.created_at_millis = j.at("created_at");
     c.updated_at_millis = j.at("updated_at");
     c.launched_at_millis = j.at("launched_at");
+    // Absent in campaigns stored before launches recorded them.
+    c.template_version = j.value("template_version", int64_t{0});
+    c.segment_expression = j.value("segment_expression", "");
     c.audience = j.at("audience");
     c.queued = j.at("queued");
     c.skipped = j.at("skipped").get<std::map<std::string, int64_t>>();
@@ -115,6 +121,11 @@ void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
   }
   if (c->variables.contains("contact")) {
     r.Error("variables", "contact is filled from each recipient and cannot be set");
+  }
+  if (c->variables.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() >
+      kMaxTemplateVariablesBytes) {
+    r.Error("variables", "must be at most " + std::to_string(kMaxTemplateVariablesBytes) +
+                             " bytes of JSON");
   }
 }
 

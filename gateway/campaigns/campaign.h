@@ -47,6 +47,10 @@ struct Campaign {
 
   // Filled by the launch.
   int64_t launched_at_millis = 0;
+  // What the launch used: the template's version (its copy is kept and rendered, whatever
+  // edits follow) and the segment's expression (the audience is chosen once, at launch).
+  int64_t template_version = 0;
+  std::string segment_expression;
   int64_t audience = 0;                     // Contacts the segment matched.
   int64_t queued = 0;                       // Messages put in the queue.
   std::map<std::string, int64_t> skipped;   // Reason -> contacts not queued.

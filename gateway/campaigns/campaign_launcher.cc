@@ -126,7 +126,11 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
     RETURN_IF_ERROR(AppendRecipient({p.contact_id, p.channel, p.address_index}, &packed));
     ++channels[std::string(ChannelName(static_cast<Channel>(p.channel)))];
   }
+  // Frozen before the first message can be sent.
+  RETURN_IF_ERROR(templates_->Freeze(org_id, campaign_id, *tmpl));
   RETURN_IF_ERROR(queue_->EnqueueCampaign(org_id, campaign_id, packed, campaign.send_at_millis));
+  campaign.template_version = tmpl->version;
+  campaign.segment_expression = segment->expression;
 
   campaign.launched_at_millis = clock_->NowMillis();
   campaign.queued = static_cast<int64_t>(picks.size());

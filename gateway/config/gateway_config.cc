@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "adapters/common/destination_policy.h"
 #include "gateway/contacts/contact.h"
 
 namespace ogw {
@@ -16,6 +17,10 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
     s.String("listen", &c.server.listen);
     s.Int("port", &c.server.port, 0, 65535);
     s.Int("threads", &c.server.threads, 1, 256);
+    s.Int("max_threads", &c.server.max_threads, 1, 4096);
+    if (c.server.max_threads < c.server.threads) {
+      s.Error("max_threads", "must be at least threads");
+    }
     s.Int("max_body_bytes", &c.server.max_body_bytes, 1024, int64_t{1} << 32);
     s.Int("read_timeout_seconds", &c.server.read_timeout_seconds, 1, 3600);
   });
@@ -46,6 +51,25 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
           type != "smtp") {
         s.Error("provider_types", "unknown provider type " + type);
       }
+    }
+    s.String("metrics_token", &c.api.metrics_token);
+    s.Int("min_poll_seconds", &c.api.min_poll_seconds, 1, 3600);
+    s.Object("scan_rate_limit", [&](JsonReader& rl) {
+      rl.Double("per_second", &c.api.scan_rate_limit.per_second, 0.01, 1e6);
+      rl.Double("burst", &c.api.scan_rate_limit.burst, 1, 1e6);
+    });
+    s.Int("max_concurrent_scans", &c.api.max_concurrent_scans, 1, 64);
+    s.Object("public_rate_limit", [&](JsonReader& rl) {
+      rl.Double("per_second", &c.api.public_rate_limit.per_second, 0.01, 1e6);
+      rl.Double("burst", &c.api.public_rate_limit.burst, 1, 1e6);
+    });
+    s.String("trusted_proxy", &c.api.trusted_proxy);
+    s.StringList("allowed_destinations", &c.api.allowed_destinations);
+    if (auto policy = DestinationPolicy::Make(c.api.allowed_destinations); !policy.ok()) {
+      s.Error("allowed_destinations", std::string(MessageOf(policy.status())));
+    }
+    if (!c.api.metrics_token.empty() && c.api.metrics_token.size() < 24) {
+      s.Error("metrics_token", "must be at least 24 characters");
     }
     if (c.api.default_page_size > c.api.max_page_size) {
       s.Error("default_page_size", "must not exceed max_page_size");
@@ -132,7 +156,7 @@ absl::StatusOr<GatewayConfig> GatewayConfig::LoadFile(const std::string& path) {
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(buf.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400.
     return absl::InvalidArgumentError(path + ": not valid JSON: " + e.what());
   }
   auto config = FromJson(root);

@@ -18,7 +18,11 @@ namespace ogw {
 struct ServerSettings {
   std::string listen = "127.0.0.1";
   int port = 8080;
+  // Threads kept ready for connections. httplib serves each connection on one thread for its
+  // whole life, so a slow or idle client holds one: up to max_threads are started as needed
+  // (and stop again when idle), so a few hundred slow clients cannot stop the API.
   int threads = 8;
+  int max_threads = 512;
   int64_t max_body_bytes = 32 * 1024 * 1024;
   int read_timeout_seconds = 30;
 };
@@ -27,7 +31,7 @@ struct RedisSettings {
   std::string url;                 // Empty: start a private redis-server.
   std::string data_dir = "data";   // For the private server (AOF files, socket).
   std::string binary = "redis-server";
-  std::string max_memory;          // For the private server, e.g. "4gb".
+  std::string max_memory;          // For the private server, e.g. "4gb"; "": half the RAM.
   int pool_size = 16;
   int timeout_ms = 2000;
 };
@@ -41,6 +45,28 @@ struct ApiSettings {
   // Provider types organisation admins may add through /v1/providers; empty: none. An
   // installation serving unrelated organisations may leave out `webhook` (any URL).
   std::vector<std::string> provider_types = {"sandbox", "webhook", "twilio", "kannel", "smtp"};
+  // /metrics answers a request with "Authorization: Bearer <metrics_token>", and without a
+  // token only one from the machine itself (loopback): its counters are the installation's,
+  // not any one organisation's. At least 24 characters ("${ENV}").
+  std::string metrics_token;
+  // The shortest mailbox poll interval (`poll_seconds`) an account added through the API may
+  // ask for: every process polls every mailbox.
+  int min_poll_seconds = 10;
+  // Requests that scan the whole organisation (segment previews, template validation): their
+  // own rate per organisation, and how many may run at once per organisation and process.
+  RateLimit scan_rate_limit{2, 10};
+  // Public routes (provider webhooks, unsubscribe, tracked links, opt-in links) per client
+  // address: far above what a provider's deliveries and retries need, far below what fills
+  // Redis or holds the API.
+  RateLimit public_rate_limit{100, 1000};
+  // The address of a reverse proxy whose X-Forwarded-For names the client; "" when the
+  // gateway is reached directly.
+  std::string trusted_proxy;
+  int max_concurrent_scans = 2;
+  // Destinations accounts added through the API may reach although they are not public
+  // unicast addresses: CIDRs ("10.20.0.0/16") and host names ("kannel.embassy.internal"),
+  // e.g. an embassy's own Kannel on its network. Configured accounts are trusted.
+  std::vector<std::string> allowed_destinations;
 };
 
 struct BootstrapSettings {

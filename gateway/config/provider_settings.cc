@@ -1,6 +1,9 @@
 #include "gateway/config/provider_settings.h"
 
+#include <cctype>
+
 #include "gateway/contacts/contact.h"
+#include "gateway/contacts/normalize.h"
 
 namespace ogw {
 namespace {
@@ -33,6 +36,7 @@ void ForEachStringField(ProviderSettings& ps, Fn&& fn) {
   fn("username", ps.username);
   fn("password", ps.password);
   fn("smsc", ps.smsc);
+  fn("country", ps.country);
   fn("starttls", ps.starttls);
   fn("from_name", ps.from_name);
   fn("imap_url", ps.imap_url);
@@ -42,6 +46,19 @@ void ForEachStringField(ProviderSettings& ps, Fn&& fn) {
 }
 
 }  // namespace
+
+std::string ImplicitSandboxName(std::string_view channel) {
+  return std::string(channel) + "-sandbox";
+}
+
+bool IsReservedProviderName(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (Channel ch : kAllChannels) {
+    if (lower == ImplicitSandboxName(ChannelName(ch))) return true;
+  }
+  return false;
+}
 
 const std::vector<std::string_view>& ProviderSecretFields() {
   static const std::vector<std::string_view> kFields = {"auth_token", "password", "imap_password",
@@ -80,11 +97,21 @@ void ReadProviderSettings(JsonReader& p, ProviderSource source, ProviderSettings
   if (source == ProviderSource::kApi && !ps.ca_file.empty()) {
     p.Error("ca_file", "can only be set in the configuration file");
   }
+  if (source == ProviderSource::kApi && IsReservedProviderName(ps.name)) {
+    p.Error("name", ps.name + " is reserved for the gateway's built-in sandbox");
+  }
   if (!ps.post.empty() && ps.organisation.empty()) {
     p.Error("post", "a post's provider must also name its organisation");
   }
   if (!ps.inbound_secret.empty() && ps.inbound_secret.size() < 24) {
     p.Error("inbound_secret", "must be at least 24 characters");
+  }
+  if (!ps.country.empty()) {
+    if (auto code = NormalizeCountry(ps.country); code.ok()) {
+      ps.country = *code;
+    } else {
+      p.Error("country", std::string(MessageOf(code.status())));
+    }
   }
   if (ps.channels.empty()) p.Error("channels", "name at least one channel");
   const std::vector<std::string> allowed = ChannelsOf(ps.type);

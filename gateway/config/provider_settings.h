@@ -28,6 +28,9 @@ struct ProviderSettings {
   std::string username;   // kannel: sendsms user; smtp: AUTH user.
   std::string password;   // kannel, smtp: a secret ("${ENV}").
   std::string smsc;       // kannel: route through this smsc id; empty for Kannel's choice.
+  // kannel, twilio: the country (ISO 3166-1 alpha-2) whose national numbers incoming senders
+  // may be written in (an SMSC's "015112345678"); empty: none.
+  std::string country;
   // smtp: none, try or required, for SMTP and for its imap_url alike. "required" by default:
   // with "try", a network that strips STARTTLS from the server's answer sees the password.
   std::string starttls = "required";
@@ -52,6 +55,9 @@ struct ProviderSettings {
   int timeout_ms = 10000;
   double per_second = 0;              // Rate limits; 0 = none.
   double per_minute = 0;
+  // Added through the API (set when loaded, never read from input): its connections may only
+  // go where api.allowed_destinations allows.
+  bool from_api = false;
 };
 
 // Where an account's settings come from: the configuration file (environment references
@@ -63,6 +69,17 @@ enum class ProviderSource { kConfig, kApi };
 // field names. Rules across accounts (unique names, one account per channel and post) are
 // the caller's.
 void ReadProviderSettings(JsonReader& r, ProviderSource source, ProviderSettings* ps);
+
+// The name of the sandbox account a channel falls back to when no account serves it, e.g.
+// "sms-sandbox". It serves every organisation, so no account added through the API may take
+// it (whatever its letter case).
+std::string ImplicitSandboxName(std::string_view channel);
+bool IsReservedProviderName(std::string_view name);
+
+// Accounts one organisation may add through the API: enough for a ministry with an SMS
+// account and a mailbox at each of its posts; a bound on what one tenant can make every
+// process build and poll.
+inline constexpr size_t kMaxApiProvidersPerOrganisation = 500;
 
 // The fields that hold secrets: never in API answers or logs; sealed at rest.
 const std::vector<std::string_view>& ProviderSecretFields();

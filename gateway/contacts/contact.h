@@ -22,6 +22,8 @@ const std::vector<AddressKind>& AllAddressKinds();
 // sms -> phone, email -> email, whatsapp -> whatsapp, telegram -> telegram,
 // messenger -> messenger.
 enum class Channel { kEmail, kSms, kWhatsApp, kTelegram, kMessenger };
+inline constexpr Channel kAllChannels[] = {Channel::kEmail, Channel::kSms, Channel::kWhatsApp,
+                                           Channel::kTelegram, Channel::kMessenger};
 std::string_view ChannelName(Channel channel);
 std::optional<Channel> ParseChannel(std::string_view name);
 AddressKind AddressKindForChannel(Channel channel);

@@ -82,6 +82,20 @@ std::string SerializeContact(const Contact& contact) { return ContactToJson(cont
 
 namespace contact_json_internal {
 
+namespace {
+
+// Times are stored as integers. get<int64_t>() would convert a float (an integer too large for
+// 64 bits, such as 1e28, parses as one) with undefined behaviour.
+int64_t StoredInt(const nlohmann::json& value) {
+  if (!value.is_number_integer()) {
+    throw nlohmann::json::type_error::create(
+        302, "type must be an integer, but is " + std::string(value.type_name()), &value);
+  }
+  return value.get<int64_t>();
+}
+
+}  // namespace
+
 // The general path: any JSON, through an nlohmann::json tree.
 absl::StatusOr<Contact> ParseStoredContactSlow(std::string_view document) {
   try {
@@ -113,9 +127,9 @@ absl::StatusOr<Contact> ParseStoredContactSlow(std::string_view document) {
       addr.verified = a.at("verified").get<bool>();
       addr.consent.state = *state;
       addr.consent.source = a.at("consent").at("source").get<std::string>();
-      addr.consent.at_millis = a.at("consent").at("at").get<int64_t>();
+      addr.consent.at_millis = StoredInt(a.at("consent").at("at"));
       addr.opted_out = a.at("opted_out").get<bool>();
-      addr.opted_out_at_millis = a.at("opted_out_at").get<int64_t>();
+      addr.opted_out_at_millis = StoredInt(a.at("opted_out_at"));
       addr.invalid = a.value("invalid", false);
       addr.invalid_reason = a.value("invalid_reason", "");
       c.addresses.push_back(std::move(addr));
@@ -126,8 +140,8 @@ absl::StatusOr<Contact> ParseStoredContactSlow(std::string_view document) {
       c.channel_order.push_back(*channel);
     }
     c.verified = j.at("verified").get<bool>();
-    c.created_at_millis = j.at("created_at").get<int64_t>();
-    c.updated_at_millis = j.at("updated_at").get<int64_t>();
+    c.created_at_millis = StoredInt(j.at("created_at"));
+    c.updated_at_millis = StoredInt(j.at("updated_at"));
     return c;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(std::string("stored contact is not readable: ") + e.what());
@@ -191,8 +205,8 @@ class FastReader {
       while (end_ - p_ >= 8) {
         uint64_t w;
         std::memcpy(&w, p_, sizeof w);
-        if (HasByteBelow(w ^ 0x2222222222222222ULL, 1) |
-            HasByteBelow(w ^ 0x5C5C5C5C5C5C5C5CULL, 1) | HasByteBelow(w, 0x20)) {
+        if (HasByteBelow(w ^ 0x2222222222222222ULL, 1) ||
+            HasByteBelow(w ^ 0x5C5C5C5C5C5C5C5CULL, 1) || HasByteBelow(w, 0x20)) {
           break;
         }
         high |= w;

@@ -118,7 +118,8 @@ absl::StatusOr<int64_t> ParseInt(const RedisReply& r) {
 
 }  // namespace
 
-ContactStore::ContactStore(RedisPool* redis) : redis_(redis) {}
+ContactStore::ContactStore(RedisPool* redis, std::string suppression_key)
+    : redis_(redis), suppression_key_(std::move(suppression_key)) {}
 
 absl::StatusOr<std::optional<StoredContact>> ContactStore::Get(std::string_view org_id,
                                                                std::string_view contact_id) {
@@ -210,7 +211,9 @@ absl::StatusOr<PutOutcome> ContactStore::ParseOutcome(const RedisReply& reply) {
 
 namespace {
 
-std::string SuppressionField(std::string_view org_id, AddressKind kind, std::string_view value) {
+// What versions before the keyed list wrote.
+std::string LegacySuppressionField(std::string_view org_id, AddressKind kind,
+                                   std::string_view value) {
   return Sha256Hex(std::string(org_id) + ":" + AddressKey(kind, value));
 }
 
@@ -224,18 +227,32 @@ bool HadAddress(const Contact* previous, const Address& a) {
 
 }  // namespace
 
+std::string ContactStore::SuppressionField(std::string_view org_id, AddressKind kind,
+                                           std::string_view value) const {
+  if (suppression_key_.empty()) return LegacySuppressionField(org_id, kind, value);
+  return HexEncode(
+      HmacSha256(suppression_key_, std::string(org_id) + ":" + AddressKey(kind, value)));
+}
+
 absl::Status ContactStore::Suppress(std::string_view org_id, AddressKind kind,
                                     std::string_view value, std::string_view source,
                                     int64_t now_millis) {
-  return redis_
-      ->Command({"HSET", keys::Suppressed(org_id), SuppressionField(org_id, kind, value),
-                 std::to_string(now_millis) + " " + std::string(source)})
-      .status();
+  const std::string key = keys::Suppressed(org_id);
+  const std::string field = SuppressionField(org_id, kind, value);
+  const std::string legacy = LegacySuppressionField(org_id, kind, value);
+  std::vector<std::vector<std::string>> commands = {
+      {"HSET", key, field, std::to_string(now_millis) + " " + std::string(source)}};
+  if (legacy != field) commands.push_back({"HDEL", key, legacy});
+  ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
+  for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
+  return absl::OkStatus();
 }
 
 absl::Status ContactStore::Unsuppress(std::string_view org_id, AddressKind kind,
                                       std::string_view value) {
-  return redis_->Command({"HDEL", keys::Suppressed(org_id), SuppressionField(org_id, kind, value)})
+  return redis_
+      ->Command({"HDEL", keys::Suppressed(org_id), SuppressionField(org_id, kind, value),
+                 LegacySuppressionField(org_id, kind, value)})
       .status();
 }
 
@@ -257,14 +274,15 @@ absl::Status ContactStore::ApplySuppression(std::vector<PutRequest>& requests,
       if (command.empty()) command = {"HMGET", keys::Suppressed(c.org_id)};
       candidates.push_back({r, i});
       command.push_back(SuppressionField(c.org_id, a.kind, a.value));
+      command.push_back(LegacySuppressionField(c.org_id, a.kind, a.value));
     }
   }
   std::map<size_t, Contact*> copied;  // Request -> its copy.
   for (const auto& [org, work] : by_org) {
     const auto& [candidates, command] = work;
     ASSIGN_OR_RETURN(RedisReply found, redis_->Command(command));
-    for (size_t k = 0; k < candidates.size() && k < found.elements.size(); ++k) {
-      if (found.elements[k].IsNil()) continue;
+    for (size_t k = 0; k < candidates.size() && 2 * k + 1 < found.elements.size(); ++k) {
+      if (found.elements[2 * k].IsNil() && found.elements[2 * k + 1].IsNil()) continue;
       const Candidate& c = candidates[k];
       Contact*& copy = copied[c.request];
       if (copy == nullptr) {

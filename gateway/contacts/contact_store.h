@@ -39,7 +39,10 @@ struct ContactPage {
 // address maps to at most one contact per organisation. Thread-safe.
 class ContactStore {
  public:
-  explicit ContactStore(RedisPool* redis);
+  // `suppression_key`: the installation secret that keys the suppression list's HMACs (so the
+  // list cannot be reversed by hashing every phone number); "" keeps the unkeyed SHA-256 of
+  // older versions (tests, benchmarks).
+  explicit ContactStore(RedisPool* redis, std::string suppression_key = "");
 
   absl::StatusOr<std::optional<StoredContact>> Get(std::string_view org_id,
                                                    std::string_view contact_id);
@@ -101,12 +104,17 @@ class ContactStore {
                                           const Contact* previous);
   static absl::StatusOr<PutOutcome> ParseOutcome(const RedisReply& reply);
   // Copies of the requests' contacts with suppressed new addresses opted out, where any are.
+  // The suppression list's field for an address, and the unkeyed field older versions wrote
+  // (still honoured, and removed when the address is suppressed or lifted again).
+  std::string SuppressionField(std::string_view org_id, AddressKind kind,
+                               std::string_view value) const;
   absl::Status ApplySuppression(std::vector<PutRequest>& requests,
                                 std::vector<std::unique_ptr<Contact>>& copies);
   absl::Status ForEachInPost(std::string_view org_id, std::string_view post_id,
                              const std::function<bool(const Contact&)>& fn, bool* stopped);
 
   RedisPool* redis_;
+  const std::string suppression_key_;
 };
 
 }  // namespace ogw

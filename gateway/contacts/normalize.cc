@@ -481,6 +481,32 @@ absl::StatusOr<std::string> NormalizeTimeZone(std::string_view raw) {
   return CurrentIanaName(canonical);
 }
 
+SmsSender NormalizeSmsSender(std::string_view raw, std::string_view country) {
+  if (auto e164 = NormalizePhone(raw, ""); e164.ok()) return {*e164, true};
+  const std::string_view text = TrimAscii(raw);
+  const bool digits_only = !text.empty() && text.size() <= 20 &&
+                           text.find_first_not_of("0123456789") == std::string_view::npos;
+  if (digits_only) {
+    // SMSCs pass international numbers without "+" ("4915...", sometimes "004915...").
+    const std::string_view international = text.starts_with("00") ? text.substr(2) : text;
+    if (auto e164 = NormalizePhone("+" + std::string(international), ""); e164.ok()) {
+      return {*e164, true};
+    }
+  }
+  if (!country.empty()) {
+    if (auto e164 = NormalizePhone(text, country); e164.ok()) return {*e164, true};
+  }
+  // A short code, an alphanumeric sender id, a number of an unknown plan: kept as sent, in
+  // printable ASCII, so the message still reaches a conversation.
+  std::string kept;
+  for (char c : text) {
+    if (c > 0x20 && c < 0x7F) kept.push_back(c);
+    if (kept.size() == kMaxRawSenderBytes) break;
+  }
+  if (kept.empty()) kept = "unknown";
+  return {kept, false};
+}
+
 absl::StatusOr<std::string> NormalizeCountry(std::string_view raw) {
   const std::string_view text = TrimAscii(raw);
   if (text.empty()) return Invalid("country is empty");

@@ -60,6 +60,20 @@ absl::StatusOr<std::string> NormalizeLanguageTag(std::string_view raw);
 // Custom offsets ("GMT+5") and "Etc/Unknown" are refused ("unknown IANA time zone").
 absl::StatusOr<std::string> NormalizeTimeZone(std::string_view raw);
 
+// The sender of an incoming SMS as an address value. SMSCs rarely send "+E.164": Kannel's %p
+// is "4915112345678", "004915112345678" or a national "015112345678". In this order: a valid
+// "+..." number as it is; digits that make a valid international number once "+" is put in
+// front (after a leading "00"); the number read in `country` (the provider's, ISO alpha-2;
+// empty: none); else the sender as sent (printable ASCII, at most kMaxRawSenderBytes; short
+// codes, alphanumeric sender ids), with `e164` false. Never fails: a message is never lost
+// for its sender's spelling.
+struct SmsSender {
+  std::string value;
+  bool e164 = false;
+};
+inline constexpr size_t kMaxRawSenderBytes = 32;
+SmsSender NormalizeSmsSender(std::string_view raw, std::string_view country);
+
 // An ISO 3166-1 alpha-2 country code known to ICU (including "XK", Kosovo), upper case.
 absl::StatusOr<std::string> NormalizeCountry(std::string_view raw);
 

@@ -38,6 +38,19 @@ end
 return appended
 )lua");
 
+// A click, at most once an hour per person, campaign and link, and only into a log with room.
+// KEYS: contacts hash, conversation stream, click marker. ARGV: contact id, max entries, marker
+// TTL, field/value arguments.
+const RedisScript kAppendClickScript(R"lua(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+local args = {'XADD', KEYS[2], '*'}
+for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
+redis.call(unpack(args))
+return 1
+)lua");
+
 // Entries per script call: bounds how long one call holds Redis (a few hundred microseconds)
 // while keeping the per-call cost small; the calls of one AppendMany go in one round trip.
 constexpr size_t kEntriesPerCall = 100;
@@ -124,6 +137,24 @@ absl::StatusOr<std::string> ConversationLog::Append(std::string_view org_id,
                                  keys::Conversation(org_id, entry.contact_id)},
                                 args));
   return r.type == RedisReply::Type::kString ? r.str : std::string();
+}
+
+absl::StatusOr<bool> ConversationLog::AppendClick(std::string_view org_id,
+                                                  const std::string& contact_id,
+                                                  const std::string& campaign_id,
+                                                  const std::string& link_index,
+                                                  const std::string& url) {
+  std::vector<std::string> args = {contact_id, std::to_string(kMaxEntries), "3600"};
+  for (auto& a : FieldArgs("click", clock_->NowMillis(),
+                           {{"campaign", campaign_id}, {"link", link_index}, {"url", url}})) {
+    args.push_back(std::move(a));
+  }
+  ASSIGN_OR_RETURN(RedisReply r,
+                   redis_->Eval(kAppendClickScript,
+                                {keys::Contacts(org_id), keys::Conversation(org_id, contact_id),
+                                 keys::ClickNoted(org_id, contact_id, campaign_id, link_index)},
+                                args));
+  return r.integer == 1;
 }
 
 absl::Status ConversationLog::AppendMany(std::string_view org_id,

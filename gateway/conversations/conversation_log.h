@@ -55,6 +55,13 @@ class ConversationLog {
   // into logs that exist; the entries of people without a log yet take a second round trip
   // through a script that checks each person still exists, as Append does.
   absl::Status AppendMany(std::string_view org_id, const std::vector<ConversationAppend>& entries);
+  // Appends a click entry (campaign, link) unless one was noted for the same person, campaign
+  // and link within the hour, or the log is full: anyone holding a link (a link-preview bot, a
+  // forwarded e-mail) can click it endlessly, and clicks must never push the person's replies
+  // and consent records out of their capped history. Returns whether it was appended.
+  absl::StatusOr<bool> AppendClick(std::string_view org_id, const std::string& contact_id,
+                                   const std::string& campaign_id, const std::string& link_index,
+                                   const std::string& url);
 
   // Newest first, older than `before` (an entry id; "" for the newest), at most `limit`.
   absl::StatusOr<std::vector<ConversationEntry>> Read(std::string_view org_id,

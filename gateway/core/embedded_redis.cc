@@ -20,6 +20,15 @@ bool Pings(const RedisEndpoint& endpoint) {
   return reply.ok() && reply->str == "PONG";
 }
 
+// Half of the machine's physical memory in bytes, as redis-server reads it; "" when unknown.
+std::string DefaultMaxMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return "";
+  return std::to_string(static_cast<unsigned long long>(pages) *
+                        static_cast<unsigned long long>(page_size) / 2);
+}
+
 }  // namespace
 
 EmbeddedRedis::EmbeddedRedis(Options options) : options_(std::move(options)) {
@@ -71,10 +80,14 @@ absl::Status EmbeddedRedis::Spawn() {
                                    "--save", "",
                                    "--daemonize", "no",
                                    "--logfile", options_.data_dir + "/redis.log"};
-  if (!options_.max_memory.empty()) {
-    args.insert(args.end(), {"--maxmemory", options_.max_memory, "--maxmemory-policy",
-                             "noeviction"});
-  }
+  // Never evict: queued messages, conversations and consent are the system of record. A
+  // full server refuses writes (answered 503) instead of losing data silently. Without a
+  // configured limit, half of the machine's memory keeps Redis from being killed by the OOM
+  // killer, which would lose the last second of writes.
+  const std::string max_memory =
+      options_.max_memory.empty() ? DefaultMaxMemory() : options_.max_memory;
+  if (!max_memory.empty()) args.insert(args.end(), {"--maxmemory", max_memory});
+  args.insert(args.end(), {"--maxmemory-policy", "noeviction"});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

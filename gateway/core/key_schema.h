@@ -51,6 +51,9 @@ inline std::string PostContactIds(std::string_view org, std::string_view post) {
 }
 inline std::string Segments(std::string_view org) { return Tag(org) + ":segments"; }
 inline std::string Templates(std::string_view org) { return Tag(org) + ":templates"; }
+// The template each launched campaign renders: frozen at launch, so later edits (by an
+// officer of another post, say) do not change a running campaign. HASH campaign -> JSON.
+inline std::string CampaignTemplates(std::string_view org) { return Tag(org) + ":ctpl"; }
 inline std::string Stats(std::string_view org) { return Tag(org) + ":stats"; }
 inline std::string Idempotency(std::string_view org, std::string_view key_id,
                                std::string_view digest) {
@@ -67,6 +70,12 @@ inline std::string RateLimit(std::string_view org, std::string_view key_id) {
 }
 
 // Delivery queue (docs/ARCHITECTURE.md, "Delivery queue").
+// GCRA state of an organisation's scans (segment previews, template validation).
+inline std::string ScanRateLimit(std::string_view org) { return Tag(org) + ":rl:scans"; }
+// GCRA state of one client address on the public routes (webhooks, /u/, /l/, /c/).
+inline std::string PublicRateLimit(std::string_view address) {
+  return "ogw:rlpub:" + std::string(address);
+}
 inline std::string CampaignRing() { return "ogw:ring"; }  // LIST "<org>/<campaign>"
 // Provider account rate limit; the hash tag keeps both buckets of an account in one slot.
 inline std::string ProviderRate(std::string_view account, std::string_view window) {
@@ -103,6 +112,21 @@ inline std::string Inbox(std::string_view org, std::string_view post) {
 inline std::string InboundSeen(std::string_view org, std::string_view provider,
                                std::string_view provider_message_id) {
   return Tag(org) + ":inb:" + std::string(provider) + ":" + std::string(provider_message_id);
+}
+// Capped list of what a provider delivered that could not be read (inbound quarantine).
+inline std::string Quarantine(std::string_view org, std::string_view provider) {
+  return Tag(org) + ":quarantine:" + std::string(provider);
+}
+// Marks a person's click on one link of one campaign as noted in their conversation this hour.
+inline std::string ClickNoted(std::string_view org, std::string_view contact_id,
+                              std::string_view campaign_id, std::string_view link_index) {
+  return Tag(org) + ":clicked:" + std::string(contact_id) + ":" + std::string(campaign_id) +
+         ":" + std::string(link_index);
+}
+// Marks that a person was asked to confirm a START on a channel today (one request a day).
+inline std::string OptInRequested(std::string_view org, std::string_view contact_id,
+                                  std::string_view channel) {
+  return Tag(org) + ":optinreq:" + std::string(contact_id) + ":" + std::string(channel);
 }
 // Capped stream of what the sandbox provider would have sent.
 inline std::string SandboxOutbox(std::string_view org) { return Tag(org) + ":sandbox"; }

@@ -125,7 +125,14 @@ std::string RedisEndpoint::Describe() const {
 }
 
 absl::Status RedisReply::AsStatus() const {
-  if (type == Type::kError) return absl::InternalError("redis: " + str);
+  if (type == Type::kError) {
+    // maxmemory reached under noeviction: nothing was written; a client may retry once an
+    // operator has made room.
+    if (str.starts_with("OOM ")) {
+      return absl::UnavailableError("redis is full (maxmemory reached): " + str);
+    }
+    return absl::InternalError("redis: " + str);
+  }
   return absl::OkStatus();
 }
 

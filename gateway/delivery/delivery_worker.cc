@@ -83,7 +83,7 @@ struct DeliveryWorker::Batch {
   int64_t now = 0;
   std::unordered_map<std::string, Contact> contacts;  // Looked up for every message.
   std::map<std::string, std::optional<Campaign>> campaigns;
-  std::map<std::string, std::optional<Template>> templates;
+  std::map<std::string, std::optional<Template>> templates;  // By campaign id.
   std::map<std::string, std::string> post_languages;  // Filled as needed.
   // Per group (ReadControl):
   std::map<std::string, std::string> states;                // Campaign -> state name.
@@ -223,9 +223,13 @@ absl::StatusOr<DeliveryWorker::Batch> DeliveryWorker::LoadBatch(
   }
   for (const std::string& id : campaign_ids) {
     ASSIGN_OR_RETURN(batch.campaigns[id], deps_.campaigns->Get(org_id, id));
-    if (const auto& c = batch.campaigns[id]; c && !batch.templates.count(c->template_id)) {
-      ASSIGN_OR_RETURN(batch.templates[c->template_id],
-                       deps_.templates->Get(org_id, c->template_id));
+    const auto& c = batch.campaigns[id];
+    if (!c) continue;
+    // The copy frozen at launch; a campaign launched before copies were kept renders the
+    // template as it is now.
+    ASSIGN_OR_RETURN(batch.templates[id], deps_.templates->GetFrozen(org_id, id));
+    if (!batch.templates[id]) {
+      ASSIGN_OR_RETURN(batch.templates[id], deps_.templates->Get(org_id, c->template_id));
     }
   }
   return batch;
@@ -340,7 +344,7 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
         return settle(Kind::kDeferred, "quiet_hours", "recipient's local quiet hours", *until);
       }
     }
-    const auto& tmpl = batch.templates[campaign.template_id];
+    const auto& tmpl = batch.templates[m.campaign_id];
     if (!tmpl) return settle(Kind::kFailed, "template_gone", "the template no longer exists");
     std::function<std::string(std::string_view, size_t)> track;
     if (deps_.links != nullptr) {
@@ -551,7 +555,7 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
     for (const auto& [contact, channel, address, provider] : group.opted_out) {
       if (deps_.inbound == nullptr) break;
       auto changed = deps_.inbound->ChangeConsent(
-          {org_id, contact, channel, address, true, "provider:" + provider});
+          {org_id, contact, channel, address, true, "provider:" + provider, false});
       if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
         return changed.status();
       }

@@ -36,7 +36,8 @@ std::string MessageIdDomain(const ProviderSettings& provider) {
 absl::Status TakeEmail(InboundPipeline& inbound, const ProviderSettings& provider,
                        std::string_view raw) {
   ASSIGN_OR_RETURN(ParsedEmail parsed, ParseEmail(raw));
-  const InboundSource source{provider.organisation, provider.post, provider.name, false};
+  const InboundSource source{provider.organisation, provider.post, provider.name, false,
+                             provider.country};
   const std::string domain = MessageIdDomain(provider);
   const std::string key = inbound.EmailMessageIdKey();
   if (parsed.kind == ParsedEmail::Kind::kDeliveryReport) {

@@ -175,7 +175,12 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
     return absl::InvalidArgumentError("provider_message_id: must be 1 to 300 bytes");
   }
   const AddressKind kind = AddressKindForChannel(*channel);
-  auto address = NormalizeAddress(kind, message.from, "");
+  absl::StatusOr<std::string> address;
+  if (kind == AddressKind::kPhone || kind == AddressKind::kWhatsApp) {
+    address = NormalizeSmsSender(message.from, source.country).value;
+  } else {
+    address = NormalizeAddress(kind, message.from, "");
+  }
   if (!address.ok()) {
     return absl::InvalidArgumentError("from: " + std::string(MessageOf(address.status())));
   }
@@ -209,14 +214,26 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
 
     // Consent first: should anything fail after it, the provider's retry finds the message
     // not yet stored and repeats; repeating a consent change is a no-op.
+    // A simulation on a channel with a real provider is a drill: it never speaks for the person.
     const KeywordIntent intent =
-        message.auto_reply ? KeywordIntent::kNone : keywords_.Match(message.text);
+        message.auto_reply || message.simulated_over_real_channel
+            ? KeywordIntent::kNone
+            : keywords_.Match(message.text);
     bool consent_changed = false;
+    // Anyone can write any From: a START by e-mail only asks the address to confirm.
+    const bool confirm_start = intent == KeywordIntent::kStart && *channel == Channel::kEmail &&
+                               settings_.resubscribe_on_start;
     if (intent == KeywordIntent::kStop ||
-        (intent == KeywordIntent::kStart && settings_.resubscribe_on_start)) {
+        (intent == KeywordIntent::kStart && settings_.resubscribe_on_start && !confirm_start)) {
+      // Written from another address of the person's (found by reply token or the message
+      // answered): the keyword is about the address that sent it, which joins the contact.
       ConsentChange change{source.org_id, contact.id, message.channel, *address,
-                           intent == KeywordIntent::kStop, "keyword:" + message.channel};
-      ASSIGN_OR_RETURN(consent_changed, ChangeConsent(change));
+                           intent == KeywordIntent::kStop, "keyword:" + message.channel,
+                           /*add_address=*/true};
+      auto changed = ChangeConsent(change);
+      if (changed.status().code() == absl::StatusCode::kAborted) continue;
+      if (!changed.ok()) return changed.status();
+      consent_changed = *changed;
     }
 
     const std::vector<std::pair<std::string, std::string>> fields = {
@@ -230,6 +247,7 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
         {"text", Clip(message.text, kMaxTextBytes)},
         {"in_reply_to", in_reply_to},
         {"auto_reply", message.auto_reply ? "true" : ""},
+        {"simulated", message.simulated ? "true" : ""},
         {"keyword", intent == KeywordIntent::kStop    ? "stop"
                     : intent == KeywordIntent::kStart ? "start"
                                                       : ""},
@@ -257,11 +275,19 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
     }
     result.kind = InboundResult::Kind::kStored;
     result.entry_id = r.elements[1].str;
+    if (confirm_start) {
+      // Stored; a lost request must not make the provider retry (see below).
+      auto asked = RequestOptIn(source.org_id, contact.id, message.channel, *address);
+      if (!asked.ok()) {
+        spdlog::warn("inbound: opt-in request for {} not queued: {}", contact.id,
+                     MessageOf(asked.status()));
+      }
+    }
     if (consent_changed) {
       result.keyword = intent;
       if (!source.provider_confirms_keywords) {
         ConsentChange change{source.org_id, contact.id, message.channel, *address,
-                             intent == KeywordIntent::kStop, ""};
+                             intent == KeywordIntent::kStop, "", false};
         // The message and the change are stored; a lost confirmation must not make the
         // provider retry (the retry would be a duplicate and confirm nothing either).
         auto confirmed = QueueConfirmation(change);
@@ -302,6 +328,19 @@ absl::StatusOr<bool> InboundPipeline::ChangeConsent(const ConsentChange& change)
         changed = true;
       }
     }
+    if (!found && change.add_address && !change.address.empty()) {
+      Address added;
+      added.kind = kind;
+      added.value = change.address;
+      added.verified = false;
+      added.consent = Consent{change.withdraw ? ConsentState::kWithdrawn : ConsentState::kGranted,
+                              change.source, now};
+      added.opted_out = change.withdraw;
+      added.opted_out_at_millis = change.withdraw ? now : 0;
+      updated.addresses.push_back(std::move(added));
+      found = true;
+      changed = true;
+    }
     if (!found) return absl::NotFoundError("the contact has no such address");
     // The suppression list first, so a withdrawal holds even when the address is deleted
     // right after; a grant lifts it, so the address may be added elsewhere again.
@@ -316,6 +355,7 @@ absl::StatusOr<bool> InboundPipeline::ChangeConsent(const ConsentChange& change)
     ASSIGN_OR_RETURN(PutOutcome outcome,
                      deps_.contacts->Put(updated, stored->version, &stored->contact));
     if (outcome.code == PutOutcome::Code::kVersionMismatch) continue;
+    // kAddressConflict: the added address became another contact's meanwhile.
     if (outcome.code != PutOutcome::Code::kOk) return absl::AbortedError("consent not stored");
     RETURN_IF_ERROR(deps_.conversations
                         ->Append(change.org_id,
@@ -346,20 +386,75 @@ absl::Status InboundPipeline::QueueConfirmation(const ConsentChange& change) {
     }
   }
   if (index < 0) return absl::NotFoundError("the contact has no such address");
+  return QueueSystemMessage(change.org_id, contact, change.channel, static_cast<size_t>(index),
+                            change.withdraw ? OptOutConfirmation(contact.languages)
+                                            : OptInConfirmation(contact.languages));
+}
+
+absl::Status InboundPipeline::QueueSystemMessage(const std::string& org_id,
+                                                 const Contact& contact,
+                                                 const std::string& channel,
+                                                 size_t address_index, const std::string& text) {
+  const std::optional<Channel> parsed = ParseChannel(channel);
+  if (!parsed) return absl::InvalidArgumentError("channel: unknown channel");
   DirectMessageInput input;
   input.contact_id = contact.id;
-  input.channel = static_cast<uint8_t>(*channel);
-  input.address_index = static_cast<uint8_t>(index);
-  const std::string text = change.withdraw ? OptOutConfirmation(contact.languages)
-                                           : OptInConfirmation(contact.languages);
+  input.channel = static_cast<uint8_t>(*parsed);
+  input.address_index = static_cast<uint8_t>(address_index);
+  // Sent even to an address that opted out: it answers the person's own request.
   input.payload = {{"contact_id", contact.id},
-                   {"channel", change.channel},
+                   {"channel", channel},
                    {"text", text},
                    {"subject", ""},
                    {"author", "system"},
                    {"system", "consent_confirmation"},
                    {"contact_post", contact.post_id}};
-  return deps_.queue->EnqueueDirect(change.org_id, input).status();
+  return deps_.queue->EnqueueDirect(org_id, input).status();
+}
+
+absl::StatusOr<bool> InboundPipeline::RequestOptIn(const std::string& org_id,
+                                                   const std::string& contact_id,
+                                                   const std::string& channel,
+                                                   const std::string& address) {
+  if (deps_.tokens == nullptr) return false;
+  const std::optional<Channel> parsed = ParseChannel(channel);
+  if (!parsed) return absl::InvalidArgumentError("channel: unknown channel");
+  ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(org_id, contact_id));
+  if (!stored) return false;
+  const Contact& contact = stored->contact;
+  const AddressKind kind = AddressKindForChannel(*parsed);
+  for (size_t i = 0; i < contact.addresses.size() && i < 256; ++i) {
+    const Address& a = contact.addresses[i];
+    if (a.kind != kind || a.value != address) continue;
+    if (!a.opted_out && a.consent.state == ConsentState::kGranted) return false;
+    // One request a day: a forger repeating START cannot make the gateway mail the person.
+    ASSIGN_OR_RETURN(RedisReply first,
+                     deps_.redis->Command({"SET", keys::OptInRequested(org_id, contact_id, channel),
+                                           "1", "NX", "EX", "86400"}));
+    if (first.IsNil()) return false;
+    const int64_t expires = deps_.clock->NowMillis() / 1000 + 7 * 86400;
+    const std::string link = deps_.public_base_url + "/c/" +
+                             deps_.tokens->OptInToken(org_id, contact_id, channel, address,
+                                                      expires);
+    RETURN_IF_ERROR(QueueSystemMessage(org_id, contact, channel, i,
+                                       OptInRequest(contact.languages, link)));
+    return true;
+  }
+  return false;
+}
+
+absl::StatusOr<bool> InboundPipeline::GrantConfirmed(const PersonTokens::OptIn& opt_in) {
+  const std::optional<Channel> parsed = ParseChannel(opt_in.channel);
+  if (!parsed || deps_.tokens == nullptr) return absl::NotFoundError("no such channel");
+  ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(opt_in.org_id, opt_in.contact_id));
+  if (!stored) return absl::NotFoundError("contact not found");
+  const AddressKind kind = AddressKindForChannel(*parsed);
+  for (const Address& a : stored->contact.addresses) {
+    if (a.kind != kind || deps_.tokens->AddressMac(a.value) != opt_in.address_mac) continue;
+    return ChangeConsent({opt_in.org_id, opt_in.contact_id, opt_in.channel, a.value,
+                          /*withdraw=*/false, "confirmed:" + opt_in.channel, false});
+  }
+  return absl::NotFoundError("the contact no longer has this address");
 }
 
 absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
@@ -416,7 +511,7 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
     }
     if (report.opted_out) {
       auto changed = ChangeConsent({source.org_id, contact_id, channel, address, true,
-                                    "provider:" + source.provider});
+                                    "provider:" + source.provider, false});
       if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
         return changed.status();
       }

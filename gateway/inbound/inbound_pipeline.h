@@ -29,6 +29,8 @@ struct InboundDeps {
   ConversationLog* conversations = nullptr;
   DeliveryQueue* queue = nullptr;
   const PersonTokens* tokens = nullptr;
+  // Where people reach the gateway's pages (the confirmation link of a START by e-mail).
+  std::string public_base_url;
 };
 
 // Where an inbound message or report came in: the provider account and the organisation and
@@ -39,6 +41,8 @@ struct InboundSource {
   std::string provider;
   // The provider answers STOP/START itself (Twilio's Advanced Opt-Out): no confirmation.
   bool provider_confirms_keywords = false;
+  // The provider's country (ISO alpha-2; "" none): SMS senders in national form are read in it.
+  std::string country;
 };
 
 struct InboundResult {
@@ -59,6 +63,9 @@ struct ConsentChange {
   std::string address;  // Normalised value; "" for all of the channel's addresses.
   bool withdraw = true; // false: granted again.
   std::string source;   // e.g. "keyword:sms", "unsubscribe:email", "provider:twilio".
+  // When the contact does not have `address`: add it (unverified) with the change, rather than
+  // answer NotFound.
+  bool add_address = false;
 };
 
 // Turns what providers deliver into the conversation log (docs/ARCHITECTURE.md, "Conversations
@@ -91,6 +98,14 @@ class InboundPipeline {
   absl::StatusOr<bool> ChangeConsent(const ConsentChange& change);
   // Queues the one confirmation of a change, in the person's language, on the direct lane.
   absl::Status QueueConfirmation(const ConsentChange& change);
+  // A START from a sender that cannot be authenticated (e-mail: anyone can write any From):
+  // consent is not re-granted; the address is sent a link that does (GrantConfirmed), at most
+  // once a day. False when nothing was sent (already granted, asked today, no such address).
+  absl::StatusOr<bool> RequestOptIn(const std::string& org_id, const std::string& contact_id,
+                                    const std::string& channel, const std::string& address);
+  // The grant behind a confirmation link (PersonTokens::OptInToken): the contact's address
+  // whose MAC the link names. NotFound when the contact or address is gone.
+  absl::StatusOr<bool> GrantConfirmed(const PersonTokens::OptIn& opt_in);
 
   // The key of the gateway's e-mail Message-IDs (PersonTokens::EmailMessageIdKey), for the
   // e-mail intake to verify bounces and In-Reply-To with; empty without tokens, and then
@@ -111,6 +126,10 @@ class InboundPipeline {
                                                   const std::vector<Answered>& answered,
                                                   AddressKind kind, const std::string& address,
                                                   bool* created);
+
+  absl::Status QueueSystemMessage(const std::string& org_id, const Contact& contact,
+                                  const std::string& channel, size_t address_index,
+                                  const std::string& text);
 
   InboundDeps deps_;
   KeywordSettings settings_;

@@ -35,5 +35,9 @@ class KeywordMatcher {
 // one (English otherwise).
 std::string OptOutConfirmation(const std::vector<std::string>& languages);
 std::string OptInConfirmation(const std::vector<std::string>& languages);
+// Asks the person to confirm, by following `link`, that they want messages on this channel
+// again: sent instead of re-granting at once when the START came from a sender that cannot be
+// authenticated (e-mail).
+std::string OptInRequest(const std::vector<std::string>& languages, std::string_view link);
 
 }  // namespace ogw

@@ -8,9 +8,15 @@
 
 namespace ogw {
 
-MailboxWatcher::MailboxWatcher(InboundPipeline* inbound, Accounts accounts,
+MailboxWatcher::MailboxWatcher(InboundPipeline* inbound, InboundQuarantine* quarantine,
+                               std::shared_ptr<const DestinationPolicy> destinations,
+                               Accounts accounts,
                                std::chrono::milliseconds reconcile_every)
-    : inbound_(inbound), accounts_(std::move(accounts)), reconcile_every_(reconcile_every) {}
+    : inbound_(inbound),
+      quarantine_(quarantine),
+      destinations_(std::move(destinations)),
+      accounts_(std::move(accounts)),
+      reconcile_every_(reconcile_every) {}
 
 MailboxWatcher::~MailboxWatcher() { Stop(); }
 
@@ -35,6 +41,7 @@ absl::Status MailboxWatcher::Reconcile(bool run) {
     config.timeout_ms = p.timeout_ms;
     config.ca_file = p.ca_file;
     config.starttls = p.starttls;
+    if (p.from_api) config.destinations = DestinationPolicy::For(destinations_, p.imap_url);
     auto poller = ImapPoller::Create(config);
     if (!poller.ok()) {
       absl::Status error = absl::InvalidArgumentError(
@@ -75,16 +82,21 @@ void MailboxWatcher::StopMailbox(Mailbox& mailbox) {
 }
 
 absl::StatusOr<int> MailboxWatcher::PollOnce(Mailbox& mailbox) {
-  return mailbox.poller->PollOnce([&](std::string_view raw) -> absl::Status {
-    absl::Status taken = TakeEmail(*inbound_, mailbox.provider, raw);
-    if (taken.code() == absl::StatusCode::kInvalidArgument) {
-      // It will never parse: acknowledge it rather than fetch it forever.
-      spdlog::warn("mailbox {}: unreadable message skipped: {}", mailbox.provider.name,
-                   MessageOf(taken));
-      return absl::OkStatus();
-    }
-    return taken;
-  });
+  const ProviderSettings& provider = mailbox.provider;
+  return mailbox.poller->PollOnce(
+      [&](std::string_view raw) -> absl::Status {
+        absl::Status taken = TakeEmail(*inbound_, provider, raw);
+        if (taken.code() != absl::StatusCode::kInvalidArgument) return taken;
+        // It will never parse: kept in the quarantine, then acknowledged rather than fetched
+        // forever.
+        return quarantine_->Put(provider.organisation, provider.name,
+                                {"imap", std::string(MessageOf(taken)), raw.size(),
+                                 std::string(EmailHeaderBlock(raw))});
+      },
+      [&](std::string_view headers, uint64_t size) {
+        return quarantine_->Put(provider.organisation, provider.name,
+                                {"imap", "over the size limit", size, std::string(headers)});
+      });
 }
 
 absl::Status MailboxWatcher::PollAllOnce() {

@@ -12,6 +12,7 @@
 #include "adapters/email/imap_poller.h"
 #include "gateway/config/provider_settings.h"
 #include "gateway/inbound/inbound_pipeline.h"
+#include "gateway/inbound/quarantine.h"
 
 namespace ogw {
 
@@ -28,7 +29,10 @@ class MailboxWatcher {
   // Every provider account there is now; called from the watcher's own thread.
   using Accounts = std::function<std::vector<ProviderSettings>()>;
 
-  MailboxWatcher(InboundPipeline* inbound, Accounts accounts,
+  // Mail that cannot be read (over the size limit, does not parse) goes to `quarantine`.
+  // Mailboxes of accounts added through the API connect only where `destinations` allows.
+  MailboxWatcher(InboundPipeline* inbound, InboundQuarantine* quarantine,
+                 std::shared_ptr<const DestinationPolicy> destinations, Accounts accounts,
                  std::chrono::milliseconds reconcile_every = std::chrono::seconds(2));
   ~MailboxWatcher();  // Stops.
 
@@ -56,6 +60,8 @@ class MailboxWatcher {
   void Loop(Mailbox* mailbox);
 
   InboundPipeline* inbound_;
+  InboundQuarantine* quarantine_;
+  std::shared_ptr<const DestinationPolicy> destinations_;
   Accounts accounts_;
   const std::chrono::milliseconds reconcile_every_;
   // Touched by the caller before Start / after Stop, and by the supervisor thread between.

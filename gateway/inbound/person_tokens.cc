@@ -76,6 +76,41 @@ std::optional<PersonTokens::Unsubscribe> PersonTokens::ParseUnsubscribeToken(
   return Unsubscribe{std::string(parts[0]), std::string(parts[1]), std::string(parts[2])};
 }
 
+std::string PersonTokens::AddressMac(std::string_view address) const {
+  return Mac("opt-in-address", address, kUnsubscribeMacChars);
+}
+
+std::string PersonTokens::OptInToken(std::string_view org_id, std::string_view contact_id,
+                                     std::string_view channel, std::string_view address,
+                                     int64_t expires_at_seconds) const {
+  std::string data = std::string(org_id) + "." + std::string(contact_id) + "." +
+                     std::string(channel) + "." + AddressMac(address) + "." +
+                     std::to_string(expires_at_seconds);
+  return data + "." + Mac("opt-in", data, kUnsubscribeMacChars);
+}
+
+std::optional<PersonTokens::OptIn> PersonTokens::ParseOptInToken(std::string_view token,
+                                                                 int64_t now_seconds) const {
+  if (token.size() > 250) return std::nullopt;
+  const auto parts = Split(token, '.');
+  if (parts.size() != 6) return std::nullopt;
+  const std::string data = std::string(parts[0]) + "." + std::string(parts[1]) + "." +
+                           std::string(parts[2]) + "." + std::string(parts[3]) + "." +
+                           std::string(parts[4]);
+  if (!ConstantTimeEquals(Mac("opt-in", data, kUnsubscribeMacChars), parts[5])) {
+    return std::nullopt;
+  }
+  if (!IsWellFormedId(parts[0], "org") || !IsWellFormedId(parts[1], "c")) return std::nullopt;
+  if (parts[4].empty() || parts[4].size() > 12 ||
+      parts[4].find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const int64_t expires = std::stoll(std::string(parts[4]));
+  if (expires < now_seconds) return std::nullopt;
+  return OptIn{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
+               std::string(parts[3]), expires};
+}
+
 std::string PersonTokens::EmailMessageIdKey() const {
   // No '|': never equal to the input of a token's MAC.
   return HexEncode(HmacSha256(secret_, "email-message-id"));

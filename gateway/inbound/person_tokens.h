@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,22 @@ class PersonTokens {
   std::string UnsubscribeToken(std::string_view org_id, std::string_view contact_id,
                                std::string_view channel) const;
   std::optional<Unsubscribe> ParseUnsubscribeToken(std::string_view token) const;
+
+  // The link that confirms a START from a sender that cannot be authenticated: names the
+  // address (by a MAC, not in clear) and expires.
+  struct OptIn {
+    std::string org_id;
+    std::string contact_id;
+    std::string channel;
+    std::string address_mac;  // AddressMac of the address to re-grant.
+    int64_t expires_at_seconds = 0;
+  };
+  std::string OptInToken(std::string_view org_id, std::string_view contact_id,
+                         std::string_view channel, std::string_view address,
+                         int64_t expires_at_seconds) const;
+  // nullopt when malformed, forged or expired at `now_seconds`.
+  std::optional<OptIn> ParseOptInToken(std::string_view token, int64_t now_seconds) const;
+  std::string AddressMac(std::string_view address) const;
 
   // The key that signs the Message-IDs of the gateway's e-mails (adapters/email/
   // email_message_id.h): derived from the secret, so every process sharing the secret signs

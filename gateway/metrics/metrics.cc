@@ -24,8 +24,12 @@ GatewayMetrics::GatewayMetrics() : registry_(std::make_shared<prometheus::Regist
                       .Register(*registry_);
   deliveries_ = &prometheus::BuildCounter()
                      .Name("ogw_delivery_messages_total")
-                     .Help("Queued messages by channel, campaign (empty: direct) and outcome")
+                     .Help("Queued messages by channel, kind (campaign or direct) and outcome")
                      .Register(*registry_);
+  quarantined_ = &prometheus::BuildCounter()
+                      .Name("ogw_inbound_quarantined_total")
+                      .Help("Inbound messages that could not be read, kept in the quarantine")
+                      .Register(*registry_);
   in_flight_ = &prometheus::BuildGauge()
                     .Name("ogw_delivery_in_flight")
                     .Help("Messages handed to a provider and not yet answered")
@@ -54,11 +58,15 @@ void GatewayMetrics::CountImport(size_t created, size_t updated, size_t unchange
   import_rows_->Add({{"outcome", "failed"}}).Increment(static_cast<double>(failed));
 }
 
+void GatewayMetrics::CountQuarantined(std::string_view source) {
+  quarantined_->Add({{"source", std::string(source)}}).Increment();
+}
+
 void GatewayMetrics::CountDelivery(std::string_view channel, std::string_view campaign,
                                    std::string_view outcome, double messages) {
   deliveries_
       ->Add({{"channel", std::string(channel)},
-             {"campaign", std::string(campaign)},
+             {"kind", campaign.empty() ? "direct" : "campaign"},
              {"outcome", std::string(outcome)}})
       .Increment(messages);
 }

@@ -25,7 +25,13 @@ class GatewayMetrics {
   void CountRateLimited();
   void CountImport(size_t created, size_t updated, size_t unchanged, size_t failed);
 
-  // One message's outcome in the delivery queue (campaign "" for direct messages).
+  // Something a provider delivered that could not be read, kept in the quarantine; `source`
+  // is one of a few fixed names ("imap", "kannel", "twilio", "email_webhook").
+  void CountQuarantined(std::string_view source);
+
+  // One message's outcome in the delivery queue (campaign "" for direct messages). Counted
+  // by channel and kind (campaign or direct), never by campaign id: the label set stays
+  // bounded and no organisation's campaigns show in another's scrape.
   // Outcomes: queued, sent, failed, retried, deferred, dead_lettered, cancelled, held,
   // rate_limited.
   void CountDelivery(std::string_view channel, std::string_view campaign,
@@ -45,6 +51,7 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Counter>* import_rows_;
   prometheus::Family<prometheus::Counter>* deliveries_;
   prometheus::Family<prometheus::Gauge>* in_flight_;
+  prometheus::Family<prometheus::Counter>* quarantined_;
 };
 
 }  // namespace ogw

@@ -46,12 +46,20 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderSettings> stored, int6
   std::set<std::string, std::less<>> names;
   for (const ProviderSettings& ps : configured_) names.insert(ps.name);
   for (ProviderSettings& ps : stored) {
+    // The API refuses all three; an account stored by an older version, or written into Redis
+    // by hand, must still never serve another organisation or pass for the sandbox.
+    if (ps.organisation.empty() || IsReservedProviderName(ps.name)) {
+      spdlog::error("stored provider {} has no organisation or a reserved name; it is not used",
+                    ps.name);
+      continue;
+    }
     // The API refuses a configured name; a config changed later wins over the stored account.
     if (!names.insert(ps.name).second) {
       spdlog::error("provider {} is both configured and stored; the configured one is used",
                     ps.name);
       continue;
     }
+    ps.from_api = true;
     all.push_back(std::move(ps));
   }
 
@@ -83,19 +91,19 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderSettings> stored, int6
       table.emplace(ProviderRegistry::Key{*channel, ps.organisation, ps.post}, binding);
     }
   }
-  // Every channel without an account anywhere goes to the sandbox.
-  for (Channel ch : {Channel::kEmail, Channel::kSms, Channel::kWhatsApp, Channel::kTelegram,
-                     Channel::kMessenger}) {
+  // Every channel without a shared account goes to the sandbox. The implicit sandboxes live
+  // in a table of their own, keyed by channel: no account's name can stand in for one.
+  for (Channel ch : kAllChannels) {
     if (table.contains(ProviderRegistry::Key{ch, "", ""})) continue;
-    ProviderSettings sandbox;
-    sandbox.name = std::string(ChannelName(ch)) + "-sandbox";
-    sandbox.type = "sandbox";
-    auto it = built_.find(sandbox.name);
-    std::shared_ptr<Provider> provider =
-        it != built_.end() ? it->second.second : *MakeProvider(sandbox, context_);
-    built.emplace(sandbox.name, std::make_pair(std::string(), provider));
+    std::shared_ptr<Provider>& sandbox = sandboxes_[ch];
+    if (sandbox == nullptr) {
+      ProviderSettings settings;
+      settings.name = ImplicitSandboxName(ChannelName(ch));
+      settings.type = "sandbox";
+      ASSIGN_OR_RETURN(sandbox, MakeProvider(settings, context_));
+    }
     table.emplace(ProviderRegistry::Key{ch, "", ""},
-                  ProviderBinding{provider, sandbox.name, ProviderRate{}});
+                  ProviderBinding{sandbox, ImplicitSandboxName(ChannelName(ch)), ProviderRate{}});
   }
   registry_.ReplaceAll(std::move(table));
   built_ = std::move(built);

@@ -62,6 +62,8 @@ class ProviderDirectory {
   // Built providers by account name with the definition they were built from, reused while
   // it does not change (they hold connections and circuit breaker state).
   std::map<std::string, std::pair<std::string, std::shared_ptr<Provider>>, std::less<>> built_;
+  // The sandbox of each channel that no shared account serves (never in built_).
+  std::map<Channel, std::shared_ptr<Provider>> sandboxes_;
   int64_t version_ = -1;
   std::atomic<int64_t> generation_{0};
 

@@ -13,10 +13,18 @@
 namespace ogw {
 namespace {
 
-std::shared_ptr<Provider> MakeWebhook(const ProviderSettings& ps) {
+// The connection policy for `url` of account `ps`: none for configured accounts (trusted).
+std::shared_ptr<const DestinationPolicy> PolicyFor(const ProviderSettings& ps,
+                                                  const ProviderContext& ctx,
+                                                  std::string_view url) {
+  return ps.from_api ? DestinationPolicy::For(ctx.destinations, url) : nullptr;
+}
+
+std::shared_ptr<Provider> MakeWebhook(const ProviderSettings& ps, const ProviderContext& ctx) {
   WebhookConfig wc;
   wc.name = ps.name;
   wc.url = ps.url;
+  wc.destinations = PolicyFor(ps, ctx, ps.url);
   wc.auth_header = ps.auth_header;
   wc.timeout_ms = ps.timeout_ms;
   return std::make_shared<WebhookProvider>(wc);
@@ -26,6 +34,7 @@ std::shared_ptr<Provider> MakeTwilio(const ProviderSettings& ps, const ProviderC
   TwilioConfig tc;
   tc.name = ps.name;
   tc.api_base = ps.api_base;
+  tc.destinations = PolicyFor(ps, ctx, ps.api_base);
   tc.account_sid = ps.account_sid;
   tc.auth_token = ps.auth_token;
   tc.from = ps.from;
@@ -43,6 +52,7 @@ std::shared_ptr<Provider> MakeKannel(const ProviderSettings& ps, const ProviderC
   KannelConfig kc;
   kc.name = ps.name;
   kc.sendsms_url = ps.url;
+  kc.destinations = PolicyFor(ps, ctx, ps.url);
   kc.username = ps.username;
   kc.password = ps.password;
   kc.from = ps.from;
@@ -58,6 +68,7 @@ absl::StatusOr<std::shared_ptr<Provider>> MakeSmtp(const ProviderSettings& ps,
   SmtpConfig sc;
   sc.name = ps.name;
   sc.url = ps.url;
+  sc.destinations = PolicyFor(ps, ctx, ps.url);
   sc.starttls = ps.starttls;
   sc.username = ps.username;
   sc.password = ps.password;
@@ -77,7 +88,7 @@ absl::StatusOr<std::shared_ptr<Provider>> MakeSmtp(const ProviderSettings& ps,
 
 absl::StatusOr<std::shared_ptr<Provider>> MakeUnwrapped(const ProviderSettings& ps,
                                                         const ProviderContext& ctx) {
-  if (ps.type == "webhook") return MakeWebhook(ps);
+  if (ps.type == "webhook") return MakeWebhook(ps, ctx);
   if (ps.type == "twilio") return MakeTwilio(ps, ctx);
   if (ps.type == "kannel") return MakeKannel(ps, ctx);
   if (ps.type == "smtp") return MakeSmtp(ps, ctx);

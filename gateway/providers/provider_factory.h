@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/common/destination_policy.h"
 #include "adapters/provider.h"
 #include "gateway/config/provider_settings.h"
 #include "gateway/core/clock.h"
@@ -17,6 +18,8 @@ struct ProviderContext {
   std::string message_id_key;   // Signs e-mail Message-IDs.
   RedisPool* redis = nullptr;   // The sandbox records what it would send here.
   const Clock* clock = nullptr;
+  // Where connections of accounts added through the API may go (accounts with from_api).
+  std::shared_ptr<const DestinationPolicy> destinations;
 };
 
 // The provider for one account, by its type, wrapped in a circuit breaker (a provider that is

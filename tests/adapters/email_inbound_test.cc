@@ -160,6 +160,39 @@ TEST(ParseEmailTest, MultipartAlternativePrefersPlainText) {
   EXPECT_EQ(parsed.message.text, "The plain version.");
 }
 
+// Hostile structure: the parser must finish in bounded time and memory and still find what a
+// person wrote, or say it cannot.
+TEST(ParseEmailTest, MessageNestedAThousandLevelsDeepIsReadSafely) {
+  std::string raw =
+      "From: deep@example.com\nTo: reply+deep@gateway.test\nSubject: deep\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"b0\"\n\n";
+  for (int i = 0; i < 1000; ++i) {
+    raw += "--b" + std::to_string(i) + "\nContent-Type: multipart/mixed; boundary=\"b" +
+           std::to_string(i + 1) + "\"\n\n";
+  }
+  raw += "--b1000\nContent-Type: text/plain\n\nToo deep to matter.\n--b1000--\n";
+  for (int i = 999; i >= 0; --i) raw += "--b" + std::to_string(i) + "--\n";
+  absl::StatusOr<ParsedEmail> parsed = ParseEmail(raw);
+  if (parsed.ok()) {
+    EXPECT_EQ(parsed->message.from, "deep@example.com");
+    EXPECT_THAT(parsed->message.text, Not(HasSubstr("Too deep")));
+  } else {
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST(ParseEmailTest, MessageOfAHundredThousandPartsIsReadSafely) {
+  std::string raw =
+      "From: many@example.com\nTo: reply+many@gateway.test\nSubject: many\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+      "--b\nContent-Type: text/plain\n\nThe body comes first.\n";
+  for (int i = 0; i < 100'000; ++i) raw += "--b\n\nx\n";
+  raw += "--b--\n";
+  absl::StatusOr<ParsedEmail> parsed = ParseEmail(raw);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->message.text, "The body comes first.");
+}
+
 TEST(ParseEmailTest, AttachmentsAndAttachedMessagesAreNotTheBody) {
   const ParsedEmail parsed = MustParse(
       "From: jane@example.com\n"
@@ -838,13 +871,29 @@ TEST_F(ImapPollerTest, OversizedMessagesAreSetAsideUnhandled) {
   auto poller = Poller(config);
   ASSERT_NE(poller, nullptr);
   int calls = 0;
-  absl::StatusOr<int> polled = poller->PollOnce([&](std::string_view) {
+  std::string headers;
+  uint64_t size = 0;
+  auto handle = [&](std::string_view) {
     ++calls;
+    return absl::OkStatus();
+  };
+  // The quarantine is down: the message stays for the next poll.
+  absl::StatusOr<int> polled = poller->PollOnce(
+      handle, [&](std::string_view, uint64_t) { return absl::UnavailableError("redis down"); });
+  ASSERT_TRUE(polled.ok()) << polled.status();
+  EXPECT_THAT(Uids("UNSEEN"), SizeIs(1));
+  polled = poller->PollOnce(handle, [&](std::string_view h, uint64_t n) {
+    headers = std::string(h);
+    size = n;
     return absl::OkStatus();
   });
   ASSERT_TRUE(polled.ok()) << polled.status();
   EXPECT_EQ(*polled, 0);
   EXPECT_EQ(calls, 0);
+  // Who wrote is kept; the body is not downloaded.
+  EXPECT_THAT(headers, HasSubstr("Message-ID: <m1@example.com>"));
+  EXPECT_THAT(headers, Not(HasSubstr("Answer number")));
+  EXPECT_GE(size, TestMessage(1).size());
   EXPECT_THAT(Uids("UNSEEN"), IsEmpty());
 }
 

@@ -216,7 +216,7 @@ TEST_F(WorkerTest, ProviderSaysOptedOutOrNoSuchAddressAndTheContactRemembers) {
   // The worker records consent through the inbound pipeline, as in the gateway.
   ConversationLog conversations(&pool(), &clock_);
   InboundPipeline inbound({&pool(), &clock_, &stack_->contacts, &conversations, &stack_->queue,
-                           nullptr},
+                           nullptr, ""},
                           KeywordSettings{});
   WorkerDeps deps = stack_->Deps();
   deps.inbound = &inbound;

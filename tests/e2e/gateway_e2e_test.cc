@@ -358,7 +358,8 @@ TEST_F(GatewayE2eTest, PostMailboxAddedThroughTheApiSendsAndIsPolledWhileRunning
   ASSERT_TRUE(smtp.Start().ok());
   ImapServer imap;
   ASSERT_TRUE(imap.Start().ok()) << imap.LogTail();
-  Reopen([](GatewayConfig&, const std::string&) {});
+  // Polled every second, which the installation must allow for accounts of the API.
+  Reopen([](GatewayConfig& config, const std::string&) { config.api.min_poll_seconds = 1; });
   auto mailboxes = runtime_->NewMailboxWatcher();
   ASSERT_TRUE(mailboxes->Start().ok());
 

@@ -193,6 +193,28 @@ TEST_F(DeliveryQueueTest, ScheduledCampaignWaitsForItsStart) {
   EXPECT_EQ(**queue_->State("o1", "k1"), CampaignState::kRunning);
 }
 
+TEST_F(DeliveryQueueTest, DeadLettersArePagedWithBoundedWorkPerPage) {
+  for (int i = 0; i < 250; ++i) {
+    const std::string id = "k9:" + std::to_string(i);
+    ASSERT_TRUE(pool().Command({"HSET", keys::DeadLetters("o1"), id,
+                                R"({"campaign":"k9","index":)" + std::to_string(i) + "}"})
+                    .ok());
+  }
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = queue_->ListDeadLetters("o1", cursor, 100);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->items.size(), 200u);
+    for (const DeadLetter& d : page->items) seen.insert(d.id);
+    cursor = page->next_cursor;
+    ASSERT_LT(++pages, 50);
+  } while (!cursor.empty());
+  EXPECT_EQ(seen.size(), 250u);
+  EXPECT_GE(pages, 2);
+}
+
 TEST_F(DeliveryQueueTest, RetriesWaitInTheScheduledLaneThenDeadLetterAndRequeue) {
   ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(1), 0).ok());
   auto claim = queue_->ClaimChunk();

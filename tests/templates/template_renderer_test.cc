@@ -1,5 +1,6 @@
 #include "templates/template_renderer.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -13,6 +14,7 @@
 namespace ogw {
 namespace {
 
+using ::testing::HasSubstr;
 using nlohmann::json;
 
 constexpr int64_t kNewYear2026 = 1767225600000;     // 2026-01-01T00:00:00Z.
@@ -81,6 +83,46 @@ class TemplateRendererTest : public ::testing::Test {
   std::string post_default_;
   std::function<std::string(std::string_view, size_t)> rewrite_link_;
 };
+
+// What a template that passed its checks at save time can still do with the variables it is
+// given at send time: both stop within the budget, naming why.
+TEST_F(TemplateRendererTest, RenderingWithinItsBudgetOrResourceExhausted) {
+  Template t;
+  t.id = "tpl_budget";
+  t.version = 1;
+  t.default_language = "en";
+  t.variants = {Variant("en", "{{#event.l}}{{#event.l}}{{#event.l}}{{#event.l}}x"
+                              "{{/event.l}}{{/event.l}}{{/event.l}}{{/event.l}}")};
+  Recipient r = MakeRecipient({"en"});
+  r.variables["event"]["l"] = nlohmann::json::array();
+  for (int i = 0; i < 3; ++i) r.variables["event"]["l"].push_back(i);
+  RenderRequest request;
+  request.channel = RenderChannel::kSms;
+  request.recipient = &r;
+  absl::StatusOr<RenderedMessage> small = renderer_.Render(t, request);
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(small->text, std::string(81, 'x'));
+
+  // 200^4 = 1.6e9 renderings of the innermost section.
+  for (int i = 3; i < 200; ++i) r.variables["event"]["l"].push_back(i);
+  absl::StatusOr<RenderedMessage> nested = renderer_.Render(t, request);
+  ASSERT_EQ(nested.status().code(), absl::StatusCode::kResourceExhausted) << nested.status();
+  EXPECT_THAT(std::string(MessageOf(nested.status())), HasSubstr("steps"));
+
+  // One level, but the text it repeats is large: the output is capped.
+  t.variants = {Variant("en", "{{#event.l}}{{event.text}}{{/event.l}}")};
+  t.version = 2;
+  r.variables["event"]["text"] = std::string(50'000, 'y');
+  absl::StatusOr<RenderedMessage> large = renderer_.Render(t, request);
+  ASSERT_EQ(large.status().code(), absl::StatusCode::kResourceExhausted) << large.status();
+  EXPECT_THAT(std::string(MessageOf(large.status())), HasSubstr("bytes"));
+
+  // The renderer is fine afterwards, also with the same template.
+  r.variables["event"]["l"] = {1, 2};
+  absl::StatusOr<RenderedMessage> after = renderer_.Render(t, request);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->text.size(), 100'000u);
+}
 
 TEST_F(TemplateRendererTest, EmailHasSubjectTextAndHtml) {
   Template t = MakeTemplate();

@@ -182,6 +182,18 @@ TEST(TemplateTest, CheckMustache) {
   EXPECT_FALSE(CheckMustache("{{{time}}}").ok());
 }
 
+TEST(TemplateTest, SectionsNestAtMostFourDeep) {
+  EXPECT_TRUE(CheckMustache("{{#a}}{{#b}}{{^c}}{{#date}}{{x}}{{/date}}{{/c}}{{/b}}{{/a}}").ok());
+  // Side by side is not nested.
+  EXPECT_TRUE(CheckMustache("{{#a}}{{/a}}{{#a}}{{/a}}{{#a}}{{/a}}{{#a}}{{/a}}{{#a}}{{/a}}").ok());
+  std::string deep;
+  for (int i = 0; i < 9; ++i) deep += "{{#event.l}}";
+  deep += "x";
+  for (int i = 0; i < 9; ++i) deep += "{{/event.l}}";
+  EXPECT_EQ(MessageOf(CheckMustache("Hi\n" + deep)),
+            "sections are nested more than 4 deep at line 2, column 49");
+}
+
 TEST(TemplateTest, ScanMustacheTags) {
   std::vector<MustacheTag> tags = ScanMustacheTags(
       "{{ a.b }}{{{c}}}{{&d}}{{#e}}{{^f}}{{/f}}{{/e}}{{!x y}}{{>p}}{{=| |=}}{{g}}");

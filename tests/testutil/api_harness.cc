@@ -51,6 +51,10 @@ void ApiTest::SetUp() {
   config_.server.port = 0;
   config_.server.threads = 4;
   config_.api.rate_limit = {1000, 1000};
+  config_.api.scan_rate_limit = {1000, 1000};
+  config_.api.public_rate_limit = {10000, 100000};
+  // The tests' providers and sinks listen on loopback.
+  config_.api.allowed_destinations = {"127.0.0.0/8"};
   Configure(config_);
   auto runtime = Runtime::Open(config_, &clock_);
   ASSERT_TRUE(runtime.ok()) << runtime.status();
@@ -112,6 +116,24 @@ HttpResult ApiTest::Put(const std::string& path, const nlohmann::json& body,
 
 HttpResult ApiTest::Delete(const std::string& path, const std::string& token) {
   return Convert(client_->Delete(path, WithAuth(token)));
+}
+
+std::string ApiTest::CreateOrganisation(const std::string& name, std::string* org_id) {
+  auto org = runtime_->orgs().CreateOrganisation(name, "en");
+  EXPECT_TRUE(org.ok()) << org.status();
+  if (!org.ok()) return "";
+  Officer admin;
+  admin.org_id = org->id;
+  admin.name = "Admin of " + name;
+  admin.role = Role::kAdmin;
+  auto officer = runtime_->orgs().CreateOfficer(std::move(admin));
+  EXPECT_TRUE(officer.ok()) << officer.status();
+  if (!officer.ok()) return "";
+  auto key = runtime_->orgs().CreateApiKey(org->id, officer->id);
+  EXPECT_TRUE(key.ok()) << key.status();
+  if (!key.ok()) return "";
+  if (org_id != nullptr) *org_id = org->id;
+  return key->second;
 }
 
 std::string ApiTest::CreatePost(const std::string& name) {

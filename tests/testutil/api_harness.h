@@ -51,6 +51,9 @@ class ApiTest : public RedisTest {
   HttpResult Put(const std::string& path, const nlohmann::json& body, const std::string& token);
   HttpResult Delete(const std::string& path, const std::string& token);
 
+  // Creates another organisation (a second tenant) with an admin officer and returns that
+  // admin's API key token.
+  std::string CreateOrganisation(const std::string& name, std::string* org_id = nullptr);
   // Creates a post as the admin and returns its id.
   std::string CreatePost(const std::string& name);
   // Creates an officer with `role` and `posts` and returns a fresh API key token for them.

@@ -15,6 +15,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using json = nlohmann::json;
 
@@ -247,6 +248,36 @@ TEST_F(CampaignsApiTest, OfficersKeepCampaignsInTheirPosts) {
   EXPECT_EQ(ok.json["created_by"], officer_a_id_);
 }
 
+TEST_F(CampaignsApiTest, ACampaignUsesOnlyTemplatesAndSegmentsOfItsPostOrTheOrganisation) {
+  // Even the admin, who sees every post: post A's officers could otherwise edit the content
+  // and audience of a campaign of post B or of the whole organisation.
+  const std::string template_a = CreateTemplate(Template("A only", post_a_), admin_token_);
+  const std::string segment_a =
+      CreateSegment({{"name", "A"}, {"expression", "true"}, {"post_id", post_a_}}, admin_token_);
+  for (const std::string& post : {std::string(), post_b_}) {
+    json with_template = Body("T", "email", post);
+    with_template["template_id"] = template_a;
+    HttpResult r = Post("/v1/campaigns", with_template, admin_token_);
+    ExpectProblem(r, 422);
+    EXPECT_EQ(r.json["field"], "template_id");
+    json with_segment = Body("S", "email", post);
+    with_segment["segment_id"] = segment_a;
+    r = Post("/v1/campaigns", with_segment, admin_token_);
+    ExpectProblem(r, 422);
+    EXPECT_EQ(r.json["field"], "segment_id");
+  }
+  json own = Body("Own", "email", post_a_);
+  own["template_id"] = template_a;
+  own["segment_id"] = segment_a;
+  EXPECT_EQ(Post("/v1/campaigns", own, admin_token_).status, 201);
+  // A draft cannot be moved to another post with them either.
+  HttpResult draft = Post("/v1/campaigns", own, admin_token_);
+  ASSERT_EQ(draft.status, 201);
+  HttpResult moved =
+      Patch("/v1/campaigns/" + draft.json.value("id", ""), {{"post_id", post_b_}}, admin_token_);
+  ExpectProblem(moved, 422);
+}
+
 TEST_F(CampaignsApiTest, OtherPostsCampaignsAreHidden) {
   SeedContacts();
   const std::string mine = Create(Body("A's", "email", post_a_), officer_a_);
@@ -346,6 +377,28 @@ TEST_F(CampaignsApiTest, LaunchAfterTheTemplateWasDeletedConflicts) {
   ExpectProblem(r, 409);
   EXPECT_EQ(r.json.value("field", ""), "template_id");
   EXPECT_EQ(Get("/v1/campaigns/" + id, admin_token_).json["state"], "draft");
+}
+
+TEST_F(CampaignsApiTest, ALaunchedCampaignSendsTheTemplateAsItWasAtLaunch) {
+  SeedContacts();
+  const std::string id = Create(Body("Frozen", "sms"));
+  HttpResult launched = Action(id, "launch");
+  ASSERT_EQ(launched.status, 202) << launched.body;
+  EXPECT_EQ(launched.json["template_version"], 1);
+  EXPECT_EQ(launched.json["segment_expression"], "true");
+  // Edited after the launch (as an officer of another post could, were it shared), then
+  // deleted: the running campaign still sends what was launched.
+  json edited = Template("Greeting", "");
+  edited["variants"]["en"]["sms"] = "Changed after launch {{contact.name}}";
+  ASSERT_EQ(Put("/v1/templates/" + template_, edited, admin_token_).status, 200);
+  ASSERT_EQ(Delete("/v1/templates/" + template_, admin_token_).status, 204);
+  auto worker = runtime_->NewWorker();
+  ASSERT_TRUE(worker->RunOnce().ok());
+  HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+  ASSERT_EQ(outbox.json["items"].size(), 1u) << outbox.body;  // Carl, the one phone.
+  const std::string text = outbox.json["items"][0].value("text", "");
+  EXPECT_THAT(text, HasSubstr("Hello Carl"));
+  EXPECT_THAT(text, Not(HasSubstr("Changed")));
 }
 
 TEST_F(CampaignsApiTest, LaunchWithSendAtLaterIsScheduled) {

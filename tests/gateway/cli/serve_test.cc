@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/testutil/gateway_process.h"
 #include "tests/testutil/redis_fixture.h"
 
@@ -117,6 +119,64 @@ TEST(ServeTest, BadConfigFailsStartupNamingTheKey) {
   ServeProcess serve(config, dir.path() + "/serve.log");
   std::string log = serve.WaitFor("error:");
   EXPECT_NE(log.find("server.prot: unknown key"), std::string::npos) << log;
+}
+
+// The shell blocks of README.md's section `heading` (up to the next "## "), in order.
+std::string ReadmeShell(const std::string& heading) {
+  std::ifstream in(std::string(OGW_SOURCE_DIR) + "/README.md");
+  std::stringstream all;
+  all << in.rdbuf();
+  const std::string text = all.str();
+  size_t at = text.find("\n" + heading + "\n");
+  EXPECT_NE(at, std::string::npos) << heading;
+  const size_t end = text.find("\n## ", at + 1);
+  std::string script;
+  while ((at = text.find("```sh\n", at)) != std::string::npos && at < end) {
+    at += 6;
+    const size_t close = text.find("```\n", at);
+    script += text.substr(at, close - at);
+    at = close;
+  }
+  return script;
+}
+
+TEST(ServeTest, TheReadmeExamplesRunAsWritten) {
+  TempDir dir;
+  const int port = FreePort();
+  // The sample configuration, as the quick start runs it, on a free port.
+  std::ifstream sample(std::string(OGW_SOURCE_DIR) + "/config/gateway.example.json");
+  nlohmann::json config = nlohmann::json::parse(sample);
+  config["server"]["port"] = port;
+  config["redis"]["data_dir"] = dir.path() + "/data";
+  config["links"]["public_base_url"] = "http://127.0.0.1:" + std::to_string(port);
+  std::ofstream(dir.path() + "/gateway.json") << config.dump(2);
+  ServeProcess serve(dir.path() + "/gateway.json", dir.path() + "/serve.log");
+  const std::string log = serve.WaitFor("first admin API key");
+  std::smatch key;
+  ASSERT_TRUE(std::regex_search(log, key, std::regex("ogw_key_[a-z0-9]+\\.[a-z2-7]+"))) << log;
+
+  // The README's lines with the key and address filled in, every curl failing on an HTTP
+  // error (the README's -s alone would hide one), every command's failure ending the script.
+  std::string script = ReadmeShell("## Using it");
+  ASSERT_NE(script.find("/launch"), std::string::npos);
+  script = std::regex_replace(script, std::regex("(^|\n)KEY=[^\n]*"), "$1KEY=" + key.str());
+  script = std::regex_replace(script, std::regex("(^|\n)API=[^\n]*"),
+                              "$1API=http://127.0.0.1:" + std::to_string(port));
+  std::ofstream(dir.path() + "/readme.sh")
+      << "set -euo pipefail\ncd " << dir.path() << "\n"
+      << "curl() { command curl --fail-with-body --max-time 20 \"$@\"; }\n"
+      << script;
+  const std::string out = dir.path() + "/readme.out";
+  const int status = std::system(("bash " + dir.path() + "/readme.sh >" + out + " 2>&1").c_str());
+  std::ifstream printed(out);
+  std::stringstream output;
+  output << printed.rdbuf();
+  EXPECT_EQ(status, 0) << output.str() << "\n" << serve.Log();
+  // What the commands did is really there: the launched campaign and the simulated reply.
+  EXPECT_NE(output.str().find("\"launched_at\""), std::string::npos) << output.str();
+  EXPECT_NE(output.str().find("Merci, je viendrai"), std::string::npos) << output.str();
+  EXPECT_NE(output.str().find("\"kannel-berlin\""), std::string::npos) << output.str();
+  EXPECT_EQ(serve.Terminate(), 0);
 }
 
 }  // namespace

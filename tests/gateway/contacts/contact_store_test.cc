@@ -11,6 +11,7 @@
 #include "adapters/sandbox/sandbox_provider.h"
 #include "gateway/contacts/contact_json.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 #include "queue/delivery_queue.h"
@@ -133,6 +134,41 @@ class ContactStoreTestBase : public ogw::testing::RedisTest {
 };
 
 class ContactStoreTest : public ContactStoreTestBase {};
+
+TEST_F(ContactStoreTest, SuppressionListIsKeyedAndHonoursOlderEntries) {
+  ContactStore keyed(&pool(), "installation-secret-for-the-suppression-list");
+  const std::string unkeyed =
+      Sha256Hex(std::string(kOrg) + ":" + AddressKey(AddressKind::kPhone, "+4930100001"));
+  ASSERT_TRUE(keyed.Suppress(kOrg, AddressKind::kPhone, "+4930100001", "keyword:sms", 1).ok());
+  // Hashing the number alone does not find it.
+  auto fields = pool().Command({"HKEYS", keys::Suppressed(kOrg)});
+  ASSERT_TRUE(fields.ok());
+  ASSERT_EQ(fields->elements.size(), 1u);
+  EXPECT_NE(fields->elements[0].str, unkeyed);
+  // An entry an older version wrote still holds.
+  const std::string older =
+      Sha256Hex(std::string(kOrg) + ":" + AddressKey(AddressKind::kPhone, "+4930100002"));
+  ASSERT_TRUE(pool().Command({"HSET", keys::Suppressed(kOrg), older, "1 keyword:sms"}).ok());
+  for (int n : {1, 2}) {
+    Contact c = NewContact("P", "", {MakeAddress(AddressKind::kPhone,
+                                                 "+493010000" + std::to_string(n))});
+    ASSERT_TRUE(keyed.Put(c, 0, nullptr).ok());
+    auto stored = keyed.Get(kOrg, c.id);
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    EXPECT_TRUE((*stored)->contact.addresses[0].opted_out) << n;
+  }
+  // Suppressing it again replaces the older entry with a keyed one; lifting removes both.
+  ASSERT_TRUE(keyed.Suppress(kOrg, AddressKind::kPhone, "+4930100002", "keyword:sms", 2).ok());
+  auto exists = pool().Command({"HEXISTS", keys::Suppressed(kOrg), older});
+  ASSERT_TRUE(exists.ok());
+  EXPECT_EQ(exists->integer, 0);
+  ASSERT_TRUE(keyed.Unsuppress(kOrg, AddressKind::kPhone, "+4930100002").ok());
+  ASSERT_TRUE(pool().Command({"HSET", keys::Suppressed(kOrg), older, "1 keyword:sms"}).ok());
+  ASSERT_TRUE(keyed.Unsuppress(kOrg, AddressKind::kPhone, "+4930100002").ok());
+  auto left = pool().Command({"HLEN", keys::Suppressed(kOrg)});
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->integer, 1);  // Only the first number's.
+}
 
 TEST_F(ContactStoreTest, PutCreatesThenUpdatesWithVersions) {
   Contact c = NewContact("ნინო ბერიძე", "post_a",

@@ -46,6 +46,34 @@ TEST(FindInvalidUtf8Test, ReportsOffsetOfFirstBadByte) {
 
 // ---- Phones ----
 
+// What SMSCs put in Kannel's %p, as seen from real operators.
+TEST(NormalizeTest, SmsSenderWithoutPlusIsReadAsInternational) {
+  EXPECT_EQ(NormalizeSmsSender("4915112345678", "").value, "+4915112345678");
+  EXPECT_TRUE(NormalizeSmsSender("4915112345678", "").e164);
+  EXPECT_EQ(NormalizeSmsSender("004915112345678", "").value, "+4915112345678");
+  EXPECT_EQ(NormalizeSmsSender("+49 151 12345678", "").value, "+4915112345678");
+  // International wins over the provider's country when the digits make a valid number.
+  EXPECT_EQ(NormalizeSmsSender("306900000001", "DE").value, "+306900000001");
+}
+
+TEST(NormalizeTest, SmsSenderInNationalFormUsesTheProvidersCountry) {
+  EXPECT_EQ(NormalizeSmsSender("015112345678", "DE").value, "+4915112345678");
+  EXPECT_EQ(NormalizeSmsSender("0612345678", "FR").value, "+33612345678");
+  // Without a country a national number cannot be read: kept as sent.
+  const SmsSender kept = NormalizeSmsSender("015112345678", "");
+  EXPECT_EQ(kept.value, "015112345678");
+  EXPECT_FALSE(kept.e164);
+}
+
+TEST(NormalizeTest, SmsSenderThatIsNoNumberIsKeptAsSent) {
+  EXPECT_EQ(NormalizeSmsSender("88000", "DE").value, "88000");
+  EXPECT_EQ(NormalizeSmsSender("VODAFONE", "").value, "VODAFONE");
+  EXPECT_FALSE(NormalizeSmsSender("VODAFONE", "").e164);
+  EXPECT_EQ(NormalizeSmsSender("  ", "").value, "unknown");
+  EXPECT_EQ(NormalizeSmsSender("a\x01" "b\xc3\xa9" "c", "").value, "abc");
+  EXPECT_EQ(NormalizeSmsSender(std::string(100, 'A'), "").value.size(), kMaxRawSenderBytes);
+}
+
 TEST(NormalizePhoneTest, NationalNumbersUseTheDefaultRegion) {
   EXPECT_EQ(*NormalizePhone("030 1234567", "DE"), "+49301234567");
   EXPECT_EQ(*NormalizePhone("0151 23456789", "DE"), "+4915123456789");
