@@ -34,7 +34,8 @@ class DestinationPolicy {
   bool AllowsHostName(std::string_view host) const;
 
   // Resolves the host of `url` and checks every address it has. InvalidArgument saying why:
-  // no host, does not resolve, or an address that is not allowed. Every spelling of an IPv4
+  // no host, or an address that is not allowed. A name that does not resolve now passes:
+  // Guard judges the addresses it has when a connection is made. Every spelling of an IPv4
   // address the resolver accepts (2130706433, 0177.0.0.1, 0x7f.1) is judged as what it means.
   absl::Status CheckUrl(std::string_view url) const;
 

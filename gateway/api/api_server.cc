@@ -36,6 +36,19 @@ void Write(const ApiResponse& r, httplib::Response& res) {
   if (!r.body.empty() || !r.content_type.empty()) res.set_content(r.body, r.content_type);
 }
 
+// A 429 (with Retry-After) when the budget under `key` is spent, or the storage problem;
+// nullopt when the request may go on.
+std::optional<ApiResponse> Throttle(ApiServices& services, const std::string& key,
+                                    const RateLimit& limit, std::string_view detail) {
+  auto decision = services.rate_limiter->Acquire(key, limit);
+  if (!decision.ok()) return ProblemFromStatus(decision.status());
+  if (decision->allowed) return std::nullopt;
+  services.metrics->CountRateLimited();
+  ApiResponse limited = Problem(429, "Too many requests", detail);
+  limited.headers["Retry-After"] = std::to_string((decision->retry_after_millis + 999) / 1000);
+  return limited;
+}
+
 // What the caller may do, as stored with an idempotent answer: its role and posts.
 std::string GrantOf(const Principal& p) {
   std::string grant(RoleName(p.role));
@@ -118,28 +131,13 @@ void ApiRouter::Add(std::string method, std::string pattern, Access access, Hand
           client.erase(0, client.find_first_not_of(' '));
         }
         if (client.size() > 64) client.resize(64);
-        auto decision = services->rate_limiter->Acquire(keys::PublicRateLimit(client),
-                                                        services->settings.public_rate_limit);
-        if (!decision.ok()) {
-          early = ProblemFromStatus(decision.status());
-        } else if (!decision->allowed) {
-          services->metrics->CountRateLimited();
-          early = Problem(429, "Too many requests", "too many requests from this address");
-          early->headers["Retry-After"] =
-              std::to_string((decision->retry_after_millis + 999) / 1000);
-        }
+        early = Throttle(*services, keys::PublicRateLimit(client),
+                         services->settings.public_rate_limit,
+                         "too many requests from this address");
       }
       if (!early && access != Access::kPublic) {
-        auto decision = services->rate_limiter->Acquire(
-            keys::RateLimit(principal.org_id, principal.key_id), services->settings.rate_limit);
-        if (!decision.ok()) {
-          early = ProblemFromStatus(decision.status());
-        } else if (!decision->allowed) {
-          services->metrics->CountRateLimited();
-          early = Problem(429, "Too many requests", "the API key's rate limit is exceeded");
-          early->headers["Retry-After"] =
-              std::to_string((decision->retry_after_millis + 999) / 1000);
-        }
+        early = Throttle(*services, keys::RateLimit(principal.org_id, principal.key_id),
+                         services->settings.rate_limit, "the API key's rate limit is exceeded");
       }
       if (!early && !Allowed(access, principal)) {
         early = Problem(403, "Forbidden",

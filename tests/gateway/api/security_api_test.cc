@@ -222,11 +222,6 @@ TEST_F(SecurityApiTest, MailboxPollsAreBoundedForApiAccounts) {
   EXPECT_THAT(ErrorFields(r), Contains("poll_seconds"));
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 TEST_F(SecurityApiTest, SmsSendersWithoutPlusOrInNationalFormAreNeverRefused) {
   AddKannel("DE");
@@ -393,11 +388,6 @@ TEST_F(SecurityApiTest, MetricsDoNotNameCampaigns) {
   EXPECT_THAT(metrics, Not(HasSubstr("campaign=")));
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 class MetricsTokenTest : public ApiTest {
  protected:
@@ -425,11 +415,6 @@ TEST_F(SecurityApiTest, AFullRedisIsAnsweredWith503AndNothingChanges) {
   EXPECT_EQ(Get("/v1/posts", admin_token_).json["items"].size(), before.json["items"].size());
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 // An installation that allows no internal destination (the default).
 class SsrfApiTest : public SecurityApiTest {
@@ -505,11 +490,6 @@ TEST_F(SsrfApiTest, AnAccountThatGotPastTheCheckStillCannotConnectInternally) {
   EXPECT_NE(message.json.value("status", ""), "sent") << message.body;
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 std::string Nested(int depth, const std::string& inner) {
   std::string t;
@@ -584,11 +564,6 @@ TEST_F(SecurityApiTest, RenderBudgetsStopExplodingTemplates) {
   EXPECT_EQ(fine.json["stats"].value("sent", -1), 3) << fine.body;
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 TEST_F(SecurityApiTest, ClicksAreNotedOnceAnHourAndNeverEvictReplies) {
   const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
@@ -661,11 +636,6 @@ TEST_F(SecurityApiTest, SimulatedRepliesNeverChangeConsentOnARealChannel) {
   EXPECT_EQ(simulated, 2) << log.body;
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 class ScanLimitTest : public SecurityApiTest {
  protected:
@@ -702,11 +672,6 @@ TEST_F(SecurityApiTest, AtMostTheGivenNumberOfScansRunAtOncePerOrganisation) {
   EXPECT_TRUE(gate.Enter("o_a", &problem).has_value());
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 TEST_F(SecurityApiTest, AStartByEmailOnlyAsksTheAddressToConfirm) {
   const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
@@ -766,11 +731,6 @@ TEST_F(SecurityApiTest, AStartByEmailOnlyAsksTheAddressToConfirm) {
   EXPECT_EQ(Get(link, "").status, 404);
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 TEST_F(SecurityApiTest, AHundredSlowClientsDoNotStopTheApi) {
   // Each sends a request line and one header, then nothing: a connection the HTTP layer keeps
@@ -802,11 +762,6 @@ TEST_F(SecurityApiTest, AHundredSlowClientsDoNotStopTheApi) {
   for (int fd : slow) close(fd);
 }
 
-}  // namespace
-}  // namespace ogw::testing
-
-namespace ogw::testing {
-namespace {
 
 class PublicRateTest : public SecurityApiTest {
  protected:
