@@ -67,14 +67,26 @@ class SecurityApiTest : public ApiTest {
     return out;
   }
 
-  // Sends raw bytes to the API and reads until the server closes or `timeout_ms` passes.
-  std::string RawExchange(const std::string& request, int timeout_ms) {
+  // A plain TCP connection to the API, for requests no HTTP client would send; -1 (with a
+  // test failure) when it cannot connect.
+  int ConnectToApi() {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
     inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ADD_FAILURE() << "cannot connect to the API";
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  // Sends raw bytes to the API and reads until the server closes or `timeout_ms` passes.
+  std::string RawExchange(const std::string& request, int timeout_ms) {
+    int fd = ConnectToApi();
+    if (fd < 0) return "";
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     EXPECT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
@@ -221,7 +233,6 @@ TEST_F(SecurityApiTest, MailboxPollsAreBoundedForApiAccounts) {
   ExpectProblem(r, 422);
   EXPECT_THAT(ErrorFields(r), Contains("poll_seconds"));
 }
-
 
 TEST_F(SecurityApiTest, SmsSendersWithoutPlusOrInNationalFormAreNeverRefused) {
   AddKannel("DE");
@@ -387,7 +398,6 @@ TEST_F(SecurityApiTest, MetricsDoNotNameCampaigns) {
   EXPECT_THAT(metrics, HasSubstr("ogw_delivery_messages_total{channel=\"sms\",kind=\"direct\""));
   EXPECT_THAT(metrics, Not(HasSubstr("campaign=")));
 }
-
 
 class MetricsTokenTest : public ApiTest {
  protected:
@@ -564,7 +574,6 @@ TEST_F(SecurityApiTest, RenderBudgetsStopExplodingTemplates) {
   EXPECT_EQ(fine.json["stats"].value("sent", -1), 3) << fine.body;
 }
 
-
 TEST_F(SecurityApiTest, ClicksAreNotedOnceAnHourAndNeverEvictReplies) {
   const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
   const std::string person = CreateContact(
@@ -636,7 +645,6 @@ TEST_F(SecurityApiTest, SimulatedRepliesNeverChangeConsentOnARealChannel) {
   EXPECT_EQ(simulated, 2) << log.body;
 }
 
-
 class ScanLimitTest : public SecurityApiTest {
  protected:
   void Configure(GatewayConfig& config) override {
@@ -671,7 +679,6 @@ TEST_F(SecurityApiTest, AtMostTheGivenNumberOfScansRunAtOncePerOrganisation) {
   first.reset();
   EXPECT_TRUE(gate.Enter("o_a", &problem).has_value());
 }
-
 
 TEST_F(SecurityApiTest, AStartByEmailOnlyAsksTheAddressToConfirm) {
   const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
@@ -731,18 +738,13 @@ TEST_F(SecurityApiTest, AStartByEmailOnlyAsksTheAddressToConfirm) {
   EXPECT_EQ(Get(link, "").status, 404);
 }
 
-
 TEST_F(SecurityApiTest, AHundredSlowClientsDoNotStopTheApi) {
   // Each sends a request line and one header, then nothing: a connection the HTTP layer keeps
   // reading until its read timeout (30 s here).
   std::vector<int> slow;
   for (int i = 0; i < 100; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    int fd = ConnectToApi();
+    ASSERT_GE(fd, 0);
     const std::string partial = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     ASSERT_EQ(send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
     slow.push_back(fd);
@@ -761,7 +763,6 @@ TEST_F(SecurityApiTest, AHundredSlowClientsDoNotStopTheApi) {
   }
   for (int fd : slow) close(fd);
 }
-
 
 class PublicRateTest : public SecurityApiTest {
  protected:
