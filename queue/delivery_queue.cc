@@ -7,6 +7,11 @@
 
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
+#include "queue/claim_chunk.lua.h"
+#include "queue/claim_direct.lua.h"
+#include "queue/claim_scheduled.lua.h"
+#include "queue/forget_contact.lua.h"
+#include "queue/record_outcomes.lua.h"
 
 namespace ogw {
 namespace {
@@ -25,295 +30,40 @@ redis.call('SET', KEYS[1], ARGV[5])
 return 1
 )lua");
 
-// KEYS: state, meta, leases. ARGV: prefix, now, lease, chunk size.
-const RedisScript kClaimChunkScript(R"lua(
-local now = tonumber(ARGV[2])
-local state = redis.call('GET', KEYS[1])
-if not state then return {'gone'} end
-if state == 'scheduled' then
-  local start = tonumber(redis.call('HGET', KEYS[2], 'start_at') or '0')
-  if now < start then return {'scheduled'} end
-  redis.call('SET', KEYS[1], 'running')
-  state = 'running'
-end
-if state ~= 'running' then return {state} end
-local n
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1)
-if #expired > 0 then
-  n = tonumber(expired[1])
-else
-  local nxt = tonumber(redis.call('HGET', KEYS[2], 'next'))
-  local chunks = tonumber(redis.call('HGET', KEYS[2], 'chunks'))
-  if nxt >= chunks then
-    if redis.call('ZCARD', KEYS[3]) == 0 then return {'drained'} end
-    return {'busy'}
-  end
-  redis.call('HSET', KEYS[2], 'next', nxt + 1)
-  n = nxt
-end
-redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), n)
-local bytes = tonumber(ARGV[4]) / 8
-local from = n * bytes
-return {'ok', n, redis.call('GET', ARGV[1] .. ':chunk:' .. n) or '',
-        redis.call('GETRANGE', ARGV[1] .. ':done', from, from + bytes - 1),
-        redis.call('GETRANGE', ARGV[1] .. ':sent', from, from + bytes - 1)}
-)lua");
+// queue/claim_chunk.lua
+const RedisScript kClaimChunkScript{std::string(lua::kClaimChunk)};
 
 // KEYS: leases. ARGV: chunk, score. Renews (XX: only a lease that still exists).
 const RedisScript kLeaseScript(R"lua(
 return redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1])
 )lua");
 
-// KEYS: due. ARGV: tag, now, lease, limit, chunk size, record bytes.
-const RedisScript kClaimScheduledScript(R"lua(
-local now = tonumber(ARGV[2])
-local csize = tonumber(ARGV[5])
-local rbytes = tonumber(ARGV[6])
-local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
-local out = {}
-for _, m in ipairs(items) do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), m)
-  local cmp, idx = string.match(m, '^([^:]+):(%d+):%d+$')
-  local rec, state, sent = '', 'gone', 0
-  if cmp then
-    local p = ARGV[1] .. ':cmp:' .. cmp
-    idx = tonumber(idx)
-    local off = (idx % csize) * rbytes
-    rec = redis.call('GETRANGE', p .. ':chunk:' .. math.floor(idx / csize), off, off + rbytes - 1)
-    state = redis.call('GET', p .. ':state') or 'gone'
-    sent = redis.call('GETBIT', p .. ':sent', idx)
-  end
-  table.insert(out, m)
-  table.insert(out, rec)
-  table.insert(out, state)
-  table.insert(out, sent)
-end
-return out
-)lua");
+// queue/claim_scheduled.lua
+const RedisScript kClaimScheduledScript{std::string(lua::kClaimScheduled)};
 
 // KEYS: direct, locks, messages, the contact's message ids. ARGV: id, member prefix
 // (contact|channel|address), payload, due, person.
+// The messages hash holds, per id: the payload (<id>), the status (<id>:s) and, while the
+// message is in the lane, its current lane member (<id>:m), so erasure finds it directly.
 const RedisScript kEnqueueDirectScript(R"lua(
 local last = tonumber(redis.call('HGET', KEYS[2], ARGV[5] .. '#last') or '0')
 local score = tonumber(ARGV[4])
 if score <= last then score = last + 0.001 end
+local member = ARGV[2] .. '|' .. ARGV[1] .. '|0'
 redis.call('HSET', KEYS[2], ARGV[5] .. '#last', string.format('%.3f', score))
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[3], ARGV[1] .. ':s', cjson.encode({status = 'queued', attempts = 0}))
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3],
+           ARGV[1] .. ':s', cjson.encode({status = 'queued', attempts = 0}),
+           ARGV[1] .. ':m', member)
 redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('ZADD', KEYS[1], string.format('%.3f', score), ARGV[2] .. '|' .. ARGV[1] .. '|0')
+redis.call('ZADD', KEYS[1], string.format('%.3f', score), member)
 return 1
 )lua");
 
-// KEYS: direct, locks, messages. ARGV: now, lease, limit.
-// A person's lock names the member being worked on; a later message of that person waits
-// until the holder is completed (no longer in the lane).
-const RedisScript kClaimDirectScript(R"lua(
-local now = tonumber(ARGV[1])
-local limit = tonumber(ARGV[3])
-local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit * 4)
-local out = {}
-local got = 0
-for _, m in ipairs(items) do
-  if got >= limit then break end
-  local person, id = string.match(m, '^([^|]*|[^|]*)|[^|]*|([^|]*)|%d+$')
-  if person then
-    local holder = redis.call('HGET', KEYS[2], person)
-    if (not holder) or holder == m or (not redis.call('ZSCORE', KEYS[1], holder)) then
-      redis.call('HSET', KEYS[2], person, m)
-      redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), m)
-      local st = cjson.decode(redis.call('HGET', KEYS[3], id .. ':s') or '{}')
-      st.status = 'sending'
-      redis.call('HSET', KEYS[3], id .. ':s', cjson.encode(st))
-      table.insert(out, m)
-      table.insert(out, redis.call('HGET', KEYS[3], id) or '')
-      got = got + 1
-    end
-  end
-end
-return out
-)lua");
+// queue/claim_direct.lua
+const RedisScript kClaimDirectScript{std::string(lua::kClaimDirect)};
 
-// KEYS: due, direct, locks, messages, dead, active campaigns. ARGV: tag, now, then 13 fields
-// per outcome:
-// kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
-// language.
-// `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
-// "contact|channel|address" (dead).
-// The campaign bitmaps are written with one BITFIELD per bitmap and group (up to 500 bits per
-// call) rather than one SETBIT per message: the previous bits decide, message by message,
-// exactly as SETBIT's answers did (first whether the outcome is fresh, then whether a sent
-// message is counted).
-const RedisScript kRecordScript(R"lua(
-local tag = ARGV[1]
-local now = tonumber(ARGV[2])
-local counted = 0
-local touched = {}
--- Key names per campaign, built once; counters summed here and written once per campaign.
-local names = {}
-local counts = {}
-local function keys_of(cmp)
-  local k = names[cmp]
-  if not k then
-    local p = tag .. ':cmp:' .. cmp
-    k = {p = p, done = p .. ':done', sent = p .. ':sent', fin = p .. ':fin', stats = p .. ':stats',
-         fail = p .. ':fail'}
-    names[cmp] = k
-    counts[p] = {}
-  end
-  return k
-end
-local function count(p, field)
-  local c = counts[p]
-  c[field] = (c[field] or 0) + 1
-end
--- Bits to set, per bitmap key (in first-use order): their indexes and the outcome (position
--- in ARGV) each belongs to.
-local function collector() return {keys = {}, by = {}} end
-local function add(col, key, idx, at)
-  local g = col.by[key]
-  if not g then
-    g = {idx = {}, at = {}}
-    col.by[key] = g
-    col.keys[#col.keys + 1] = key
-  end
-  g.idx[#g.idx + 1] = idx
-  g.at[#g.at + 1] = at
-end
--- Sets the collected bits; calls fn(outcome position, previous bit) for each, in order.
-local function set_bits(col, fn)
-  for _, key in ipairs(col.keys) do
-    local g = col.by[key]
-    local i = 1
-    while i <= #g.idx do
-      local last = math.min(#g.idx, i + 499)
-      local args = {'BITFIELD', key}
-      for j = i, last do
-        args[#args + 1] = 'SET'
-        args[#args + 1] = 'u1'
-        args[#args + 1] = g.idx[j]
-        args[#args + 1] = 1
-      end
-      local old = redis.call(unpack(args))
-      if fn then
-        for j = i, last do fn(g.at[j], old[j - i + 1]) end
-      end
-      i = last + 1
-    end
-  end
-end
-local function settled(p)
-  local s = redis.call('HMGET', p .. ':stats', 'sent', 'failed', 'dead', 'cancelled')
-  local sum = 0
-  for _, v in ipairs(s) do sum = sum + tonumber(v or '0') end
-  local total = tonumber(redis.call('HGET', p .. ':meta', 'total') or '0')
-  if sum >= total and redis.call('GET', p .. ':state') == 'running' then
-    redis.call('SET', p .. ':state', 'finished')
-    redis.call('ZREM', KEYS[6], string.sub(p, #tag + 6))
-  end
-end
--- 1. Which outcomes are fresh: a chunk's message whose done bit was clear, a lane item still
--- in its lane.
-local fresh = {}
-local done = collector()
-for i = 3, #ARGV, 13 do
-  local lane = ARGV[i + 1]
-  if lane == 'c' then
-    add(done, keys_of(ARGV[i + 2]).done, ARGV[i + 3], i)
-  elseif lane == 's' then
-    fresh[i] = redis.call('ZREM', KEYS[1], ARGV[i + 5]) == 1
-  else
-    fresh[i] = redis.call('ZREM', KEYS[2], ARGV[i + 5]) == 1
-  end
-end
-set_bits(done, function(at, old) fresh[at] = old == 0 end)
--- 2. What became of each fresh one.
-local sent = collector()
-local fin = collector()
-for i = 3, #ARGV, 13 do
-  if fresh[i] then
-    local kind, cmp, idx = ARGV[i], ARGV[i + 2], ARGV[i + 3]
-    local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
-    local code, reason, extra, person = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
-    counted = counted + 1
-    if cmp ~= '' then
-      local k = keys_of(cmp)
-      local p = k.p
-      if kind == 'sent' then
-        add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
-      elseif kind == 'failed' then
-        count(p, 'failed')
-        redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
-      elseif kind == 'retry' then
-        redis.call('ZADD', KEYS[1], due, extra)
-        count(p, 'retried')
-      elseif kind == 'deferred' then
-        redis.call('ZADD', KEYS[1], due, extra)
-        count(p, 'deferred')
-      elseif kind == 'held' then
-        redis.call('ZADD', KEYS[1], due, extra)
-      elseif kind == 'dead' then
-        local c, ch, a = string.match(extra, '^([^|]*)|([^|]*)|([^|]*)$')
-        redis.call('HSET', KEYS[5], cmp .. ':' .. idx, cjson.encode({campaign = cmp,
-          index = tonumber(idx), contact_id = c, channel = ch, address_index = tonumber(a),
-          attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
-        count(p, 'dead')
-      elseif kind == 'dropped' then
-        count(p, 'cancelled')
-      end
-      if kind == 'sent' or kind == 'failed' or kind == 'dead' or kind == 'dropped' then
-        add(fin, k.fin, idx, i)
-      end
-      touched[p] = true
-    else
-      local st = cjson.decode(redis.call('HGET', KEYS[4], did .. ':s') or '{}')
-      st.attempts = tonumber(attempt) + 1
-      st.at = now
-      local release = true
-      if kind == 'sent' then
-        st.status = 'sent'
-        st.provider_message_id = extra
-      elseif kind == 'failed' or kind == 'dropped' then
-        st.status = 'failed'
-        st.code = code
-        st.reason = reason
-      elseif kind == 'retry' or kind == 'deferred' or kind == 'held' then
-        st.status = 'retrying'
-        st.code = code
-        st.reason = reason
-        if kind ~= 'retry' then st.attempts = tonumber(attempt) end
-        redis.call('ZADD', KEYS[2], due, extra)
-        redis.call('HSET', KEYS[3], person, extra)
-        release = false
-      elseif kind == 'dead' then
-        st.status = 'dead'
-        st.code = code
-        st.reason = reason
-        redis.call('HSET', KEYS[5], did, cjson.encode({direct_id = did, member = member,
-          attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
-      end
-      if release and redis.call('HGET', KEYS[3], person) == member then
-        redis.call('HDEL', KEYS[3], person)
-      end
-      redis.call('HSET', KEYS[4], did .. ':s', cjson.encode(st))
-    end
-  end
-end
--- A sent bit that was already set is never counted twice.
-set_bits(sent, function(at, old)
-  if old == 0 then
-    local p = keys_of(ARGV[at + 2]).p
-    count(p, 'sent')
-    if ARGV[at + 12] ~= '' then count(p, 'language:' .. ARGV[at + 12]) end
-  end
-end)
-set_bits(fin, nil)
-for p, c in pairs(counts) do
-  for field, n in pairs(c) do redis.call('HINCRBY', p .. ':stats', field, n) end
-end
-for p, _ in pairs(touched) do settled(p) end
-return counted
-)lua");
+// queue/record_outcomes.lua
+const RedisScript kRecordScript{std::string(lua::kRecordOutcomes)};
 
 // KEYS: state, meta, active campaigns. ARGV: action, now, campaign id.
 const RedisScript kTransitionScript(R"lua(
@@ -350,11 +100,15 @@ if d.campaign then
 else
   local prefix = string.match(d.member, '^(.*)|%d+$')
   redis.call('ZADD', KEYS[2], ARGV[2], prefix .. '|0')
-  redis.call('HSET', KEYS[7], d.direct_id .. ':s', cjson.encode({status = 'queued', attempts = 0}))
+  redis.call('HSET', KEYS[7], d.direct_id .. ':s', cjson.encode({status = 'queued', attempts = 0}),
+             d.direct_id .. ':m', prefix .. '|0')
 end
 redis.call('HDEL', KEYS[4], ARGV[1])
 return 1
 )lua");
+
+// queue/forget_contact.lua
+const RedisScript kForgetContactScript{std::string(lua::kForgetContact)};
 
 std::string Num(int64_t v) { return std::to_string(v); }
 
@@ -981,6 +735,16 @@ absl::StatusOr<bool> DeliveryQueue::RecordDeliveryReport(std::string_view org_id
   return r.integer == 1;
 }
 
+absl::Status DeliveryQueue::CountClick(std::string_view org_id, std::string_view campaign_id,
+                                       std::string_view contact_id) {
+  const std::string p = keys::CampaignQueue(org_id, campaign_id);
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                   redis_->Pipeline({{"HINCRBY", p + ":stats", "clicks", "1"},
+                                     {"PFADD", p + ":clickers", std::string(contact_id)}}));
+  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::FailureOf(
     std::string_view org_id, std::string_view campaign_id, int64_t index) {
   ASSIGN_OR_RETURN(RedisReply reply,
@@ -1061,6 +825,41 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
     if (reply.integer == 0) return absl::NotFoundError("no such dead letter");
   }
   return absl::AbortedError("the dead letter changed repeatedly; try again");
+}
+
+absl::Status DeliveryQueue::ForgetContact(std::string_view org_id, std::string_view contact_id,
+                                          std::span<const uint8_t> channels) {
+  std::vector<std::string> lock_fields;
+  for (uint8_t channel : channels) {
+    const std::string person = PersonOf({std::string(contact_id), channel, 0});
+    lock_fields.push_back(person);
+    lock_fields.push_back(person + "#last");
+  }
+  ASSIGN_OR_RETURN(RedisReply unindexed,
+                   redis_->Eval(kForgetContactScript,
+                                {keys::DirectLane(org_id), keys::DirectMessages(org_id),
+                                 keys::ContactDirectMessages(org_id, contact_id),
+                                 keys::DirectLocks(org_id), keys::DeadLetters(org_id),
+                                 keys::ContactDeadLetters(org_id, contact_id)},
+                                lock_fields));
+  if (unindexed.integer == 0) return absl::OkStatus();
+  // Messages queued before lane members were recorded: found by a cursor scan, a bounded
+  // amount of work per call, so other organisations are never blocked behind it.
+  const std::string lane = keys::DirectLane(org_id);
+  const std::string pattern = std::string(contact_id) + "|*";
+  std::string cursor = "0";
+  do {
+    ASSIGN_OR_RETURN(RedisReply page, redis_->Command({"ZSCAN", lane, cursor, "MATCH", pattern,
+                                                       "COUNT", "1000"}));
+    if (page.elements.size() != 2) return absl::DataLossError("redis: unexpected ZSCAN reply");
+    cursor = page.elements[0].str;
+    std::vector<std::string> zrem = {"ZREM", lane};
+    for (size_t i = 0; i < page.elements[1].elements.size(); i += 2) {
+      zrem.push_back(page.elements[1].elements[i].str);
+    }
+    if (zrem.size() > 2) RETURN_IF_ERROR(redis_->Command(zrem).status());
+  } while (cursor != "0");
+  return absl::OkStatus();
 }
 
 absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view campaign_id) {

@@ -192,6 +192,11 @@ class DeliveryQueue {
       std::string_view org_id, const std::vector<std::string>& campaign_ids);
   absl::Status CountRateLimited(std::string_view org_id, std::string_view campaign_id,
                                 int64_t messages);
+  // A click on one of the campaign's tracked links by `contact_id`: counted in `clicks`, and
+  // among the distinct people who clicked (a HyperLogLog: 12 KB at most per campaign, about 1%
+  // error, no id that can be read back).
+  absl::Status CountClick(std::string_view org_id, std::string_view campaign_id,
+                          std::string_view contact_id);
   // Failure reason of one campaign message, when it failed.
   absl::StatusOr<std::optional<nlohmann::json>> FailureOf(std::string_view org_id,
                                                           std::string_view campaign_id,
@@ -210,6 +215,14 @@ class DeliveryQueue {
   // Puts a dead letter back in its lane, due now, with a fresh attempt count. NotFound when
   // absent.
   absl::Status RequeueDeadLetter(std::string_view org_id, std::string_view id);
+
+  // Erasure: removes a contact's direct messages (texts, statuses, lane entries), its
+  // per-person ordering state and its dead letters. Work is proportional to the person's own
+  // messages, never to the size of the lanes (the contact's message ids and dead letters are
+  // indexed). `channels`: every channel value the contact's messages may have used. A message
+  // a worker already holds may still go out; its outcome is then ignored.
+  absl::Status ForgetContact(std::string_view org_id, std::string_view contact_id,
+                             std::span<const uint8_t> channels);
 
   // Drops the chunks and bitmaps of a finished or cancelled campaign (stats stay).
   absl::Status Cleanup(std::string_view org_id, std::string_view campaign_id);

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/core/text.h"
+
 namespace ogw {
 namespace {
 
@@ -39,28 +41,18 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (AsciiLower(text[i]) != prefix[i]) return false;
-  }
-  return true;
-}
-
 // The same rule cmark's HTML renderer applies with CMARK_OPT_SAFE; applied to every format so
 // a link that HTML would drop is not offered for tracking or shown in a text message.
 bool IsDangerousUrl(std::string_view url) {
-  if (StartsWithIgnoringCase(url, "data:")) {
+  if (StartsWithIgnoreAsciiCase(url, "data:")) {
     for (std::string_view image :
          {"data:image/png", "data:image/gif", "data:image/jpeg", "data:image/webp"}) {
-      if (StartsWithIgnoringCase(url, image)) return false;
+      if (StartsWithIgnoreAsciiCase(url, image)) return false;
     }
     return true;
   }
-  return StartsWithIgnoringCase(url, "javascript:") || StartsWithIgnoringCase(url, "vbscript:") ||
-         StartsWithIgnoringCase(url, "file:");
+  return StartsWithIgnoreAsciiCase(url, "javascript:") || StartsWithIgnoreAsciiCase(url, "vbscript:") ||
+         StartsWithIgnoreAsciiCase(url, "file:");
 }
 
 // Targets as written, of the links whose target PrepareLinks changed.

@@ -11,7 +11,9 @@
 #include <limits>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "gateway/core/json_reader.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -19,22 +21,10 @@ namespace {
 constexpr size_t kMaxNameBytes = 200;
 constexpr size_t kMaxFieldBytes = 64 * 1024;
 
-bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-char Upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Lower(x) == Lower(y); });
-}
-
-std::string_view Trim(std::string_view s) {
-  size_t begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  size_t end = s.find_last_not_of(" \t\r\n");
-  return s.substr(begin, end - begin + 1);
-}
+bool IsAsciiAlpha(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)); }
+char Lower(char c) { return AsciiLower(c); }
+char Upper(char c) { return AsciiUpper(c); }
+std::string_view Trim(std::string_view s) { return TrimAsciiSpace(s); }
 
 // "line L, column C" for a byte offset; columns count code points so they match what an
 // editor shows for non-Latin text.
@@ -177,7 +167,7 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
 
 const TemplateVariant* Template::Variant(std::string_view language) const {
   for (const TemplateVariant& variant : variants) {
-    if (EqualsIgnoringCase(variant.language, language)) return &variant;
+    if (EqualsIgnoreAsciiCase(variant.language, language)) return &variant;
   }
   return nullptr;
 }
@@ -232,7 +222,7 @@ std::optional<std::string> CanonicalLanguageTag(std::string_view tag) {
     } else {
       if (subtag.empty() || subtag.size() > 8 ||
           !std::all_of(subtag.begin(), subtag.end(),
-                       [](char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); })) {
+                       [](char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); })) {
         return std::nullopt;
       }
       out += '-';

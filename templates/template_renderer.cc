@@ -19,6 +19,7 @@
 #include <set>
 #include <utility>
 
+#include "gateway/core/text.h"
 #include "templates/markdown_render.h"
 
 namespace ogw {
@@ -28,13 +29,6 @@ namespace mstch = kainjow::mustache;
 
 // Idle parsed copies kept per cached field: about the number of threads rendering it at once.
 constexpr size_t kMaxIdleCopies = 16;
-
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Lower(x) == Lower(y); });
-}
 
 std::string_view PrimarySubtag(std::string_view tag) { return tag.substr(0, tag.find('-')); }
 
@@ -179,10 +173,8 @@ mstch::data ToData(const nlohmann::json& value, bool markdown, RenderState* stat
 }
 
 std::optional<double> ParseMillis(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  size_t end = text.find_last_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return std::nullopt;
-  text = text.substr(begin, end - begin + 1);
+  text = TrimAsciiSpace(text);
+  if (text.empty()) return std::nullopt;
   double millis = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), millis);
   if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(millis)) {
@@ -400,11 +392,11 @@ const TemplateVariant* ChooseVariant(const Template& t, FieldPredicate has,
     std::string_view primary = PrimarySubtag(language);
     for (std::string_view wanted : {language, primary}) {
       for (const TemplateVariant& v : t.variants) {
-        if (has(v) && EqualsIgnoringCase(v.language, wanted)) return &v;
+        if (has(v) && EqualsIgnoreAsciiCase(v.language, wanted)) return &v;
       }
     }
     for (const TemplateVariant& v : t.variants) {
-      if (has(v) && EqualsIgnoringCase(PrimarySubtag(v.language), primary)) return &v;
+      if (has(v) && EqualsIgnoreAsciiCase(PrimarySubtag(v.language), primary)) return &v;
     }
     return nullptr;
   };

@@ -50,6 +50,15 @@ absl::StatusOr<std::string> TrackedLinks::Prepare(
                        "contact", owner.contact_id, "index", std::to_string(owner.link_index),
                        "url", std::string(target_url)});
   commands->push_back({"EXPIRE", key, std::to_string(ttl_seconds_)});
+  if (!owner.contact_id.empty()) {
+    // The person's index: expired tokens are dropped as new ones come, and the index itself
+    // expires with the newest link.
+    const int64_t now = clock_->NowMillis();
+    const std::string index = keys::ContactLinks(owner.org_id, owner.contact_id);
+    commands->push_back({"ZADD", index, std::to_string(now + ttl_seconds_ * 1000), token});
+    commands->push_back({"ZREMRANGEBYSCORE", index, "-inf", std::to_string(now)});
+    commands->push_back({"EXPIRE", index, std::to_string(ttl_seconds_)});
+  }
   return token;
 }
 
@@ -62,7 +71,7 @@ absl::StatusOr<std::string> TrackedLinks::Mint(const LinkOwner& owner,
   return token;
 }
 
-absl::StatusOr<ResolvedLink> TrackedLinks::Click(std::string_view token) {
+absl::StatusOr<ResolvedLink> TrackedLinks::Resolve(std::string_view token) {
   const absl::Status not_found = absl::NotFoundError("unknown link");
   if (!WellFormed(token)) return not_found;
   ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HMGET", keys::TrackedLink(token), "org", "campaign",
@@ -75,20 +84,21 @@ absl::StatusOr<ResolvedLink> TrackedLinks::Click(std::string_view token) {
   const std::string& index = r.elements[3].str;
   std::from_chars(index.data(), index.data() + index.size(), link.owner.link_index);
   link.target_url = r.elements[4].str;
-  std::vector<std::vector<std::string>> record = {
-      {"XADD", keys::Clicks(link.owner.org_id), "*", "contact", link.owner.contact_id,
-       "campaign", link.owner.campaign_id, "link", index, "at",
-       std::to_string(clock_->NowMillis())}};
-  if (!link.owner.campaign_id.empty()) {
-    // The campaign's report: clicks, and distinct people who clicked (HyperLogLog, 12 KB at
-    // most per campaign, about 1% error).
-    const std::string p = keys::CampaignQueue(link.owner.org_id, link.owner.campaign_id);
-    record.push_back({"HINCRBY", p + ":stats", "clicks", "1"});
-    record.push_back({"PFADD", p + ":clickers", link.owner.contact_id});
-  }
-  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(record));
-  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
   return link;
+}
+
+absl::Status TrackedLinks::ForgetContact(std::string_view org_id, std::string_view contact_id) {
+  const std::string index = keys::ContactLinks(org_id, contact_id);
+  ASSIGN_OR_RETURN(RedisReply tokens, redis_->Command({"ZRANGE", index, "0", "-1"}));
+  // One DEL per link: the links are global keys, each in its own cluster slot.
+  std::vector<std::vector<std::string>> commands;
+  for (const RedisReply& token : tokens.elements) {
+    commands.push_back({"DEL", keys::TrackedLink(token.str)});
+  }
+  commands.push_back({"DEL", index});
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(commands));
+  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
+  return absl::OkStatus();
 }
 
 }  // namespace ogw

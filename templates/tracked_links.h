@@ -29,9 +29,10 @@ struct ResolvedLink {
 // recipient. A token is 12 random base32 characters (60 bits) followed by a 6-character
 // HMAC-SHA256 check (30 bits) over them, so forged or mistyped tokens are rejected without a
 // lookup and tokens cannot be enumerated. The target and owner are stored in
-// ogw:lnk:<token> (a hash, expiring after `ttl_seconds`); each click is appended to the
-// organisation's click stream {o:<org>}:clicks (contact id, campaign id, link index, time),
-// which reports and the conversation log read. Thread-safe.
+// ogw:lnk:<token> (a hash, expiring after `ttl_seconds`), and indexed per person in
+// {o:<org>}:clnk:<contact> so erasure can find them. Resolving a token writes nothing: the
+// caller counts the click in its campaign's report (DeliveryQueue::CountClick) and notes it in
+// the person's conversation. No other record of who clicked what is kept. Thread-safe.
 class TrackedLinks {
  public:
   TrackedLinks(RedisPool* redis, const Clock* clock, std::string secret, int64_t ttl_seconds);
@@ -46,9 +47,13 @@ class TrackedLinks {
   // The full URL for a token under `public_base_url` (no trailing slash).
   static std::string Url(std::string_view public_base_url, std::string_view token);
 
-  // Resolves a token and records the click. NotFound for malformed, forged, unknown or
-  // expired tokens (one answer for all, so callers learn nothing).
-  absl::StatusOr<ResolvedLink> Click(std::string_view token);
+  // The link behind a token. NotFound for malformed, forged, unknown or expired tokens (one
+  // answer for all, so callers learn nothing).
+  absl::StatusOr<ResolvedLink> Resolve(std::string_view token);
+
+  // Erasure: deletes every live link minted for the contact (their targets may hold
+  // interpolated personal data).
+  absl::Status ForgetContact(std::string_view org_id, std::string_view contact_id);
 
   // Whether `token` carries a valid check (no lookup).
   bool WellFormed(std::string_view token) const;

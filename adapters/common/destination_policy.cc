@@ -7,14 +7,12 @@
 
 #include <cstring>
 
+#include "gateway/core/text.h"
+
 namespace ogw {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string Lower(std::string_view s) { return AsciiLower(s); }
 
 bool PrefixMatches(const uint8_t* address, const uint8_t* network, int prefix) {
   const int whole = prefix / 8;

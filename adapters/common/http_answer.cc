@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "gateway/core/json_reader.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -23,13 +24,6 @@ bool Contains(std::string_view haystack, std::string_view needle, size_t min_byt
 
 }  // namespace
 
-std::string_view TrimSpace(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  const size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
-
 std::string TruncateUtf8(std::string_view text, size_t max) {
   if (text.size() <= max) return std::string(text);
   size_t cut = max;
@@ -38,7 +32,7 @@ std::string TruncateUtf8(std::string_view text, size_t max) {
 }
 
 nlohmann::json ParseAnswerObject(const std::string& body) {
-  const std::string_view text = TrimSpace(body);
+  const std::string_view text = TrimAsciiSpace(body);
   if (text.empty() || text.front() != '{' || JsonNestingDepth(text) > kMaxInputJsonDepth) {
     return nullptr;
   }
@@ -50,6 +44,10 @@ const std::string* StringField(const nlohmann::json& doc, const char* key) {
   if (!doc.is_object()) return nullptr;
   const auto it = doc.find(key);
   return it != doc.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+}
+
+bool IsRetryableHttpStatus(long status) {
+  return status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600);
 }
 
 std::string StatusText(const HttpResponse& response) {
@@ -83,7 +81,7 @@ SendResult TransportFailure(const HttpResponse& response, const OutboundMessage&
 }
 
 int64_t RetryAfterMillis(std::string_view value, std::time_t now) {
-  value = TrimSpace(value);
+  value = TrimAsciiSpace(value);
   if (value.empty()) return 0;
   int64_t seconds = 0;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {

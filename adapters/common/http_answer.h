@@ -11,6 +11,7 @@
 
 #include "adapters/common/http_batch_client.h"
 #include "adapters/provider.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 
@@ -19,7 +20,6 @@ namespace ogw {
 // Reasons and provider ids are cut to this many bytes.
 inline constexpr size_t kMaxReasonBytes = 200;
 
-std::string_view TrimSpace(std::string_view text);
 // The first `max` bytes, cut back to a UTF-8 character boundary so the result stays valid text.
 std::string TruncateUtf8(std::string_view text, size_t max);
 
@@ -28,6 +28,9 @@ std::string TruncateUtf8(std::string_view text, size_t max);
 nlohmann::json ParseAnswerObject(const std::string& body);
 // doc[key] when `doc` is an object and that member is a string; else null.
 const std::string* StringField(const nlohmann::json& doc, const char* key);
+// Whether an HTTP status means "try again later" for every HTTP provider: 408 Request Timeout,
+// 425 Too Early, 429 Too Many Requests and every 5xx. Anything else is the provider's verdict.
+bool IsRetryableHttpStatus(long status);
 // The status line's text (truncated), or "HTTP <status>".
 std::string StatusText(const HttpResponse& response);
 

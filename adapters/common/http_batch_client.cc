@@ -1,6 +1,5 @@
 #include "adapters/common/http_batch_client.h"
 
-#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -9,6 +8,8 @@
 #include <cstdint>
 #include <mutex>
 #include <string_view>
+
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -23,18 +24,6 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
-}
-
-std::string_view Trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  const size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
-
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* response = static_cast<HttpResponse*>(user);
   const size_t bytes = size * count;
@@ -47,7 +36,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* response = static_cast<HttpResponse*>(user);
   const size_t bytes = size * count;
   const std::string_view line(data, bytes);
-  if (StartsWithNoCase(line, "HTTP/")) {
+  if (StartsWithIgnoreAsciiCase(line, "HTTP/")) {
     // A new status line starts a new response (after an interim 1xx): forget the old one's.
     response->retry_after.clear();
     response->status_text.clear();
@@ -55,10 +44,10 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     const size_t phrase_at =
         code_at == std::string_view::npos ? code_at : line.find(' ', code_at + 1);
     if (phrase_at != std::string_view::npos) {
-      response->status_text = Trim(line.substr(phrase_at + 1));
+      response->status_text = TrimAsciiSpace(line.substr(phrase_at + 1));
     }
-  } else if (StartsWithNoCase(line, "retry-after:")) {
-    response->retry_after = Trim(line.substr(sizeof("retry-after:") - 1));
+  } else if (StartsWithIgnoreAsciiCase(line, "retry-after:")) {
+    response->retry_after = TrimAsciiSpace(line.substr(sizeof("retry-after:") - 1));
   }
   return bytes;
 }
@@ -247,7 +236,7 @@ bool HttpBatchClient::Start(Shard* shard, Transfer* transfer, const HttpRequest&
       curl_slist* grown = curl_slist_append(transfer->headers, header.c_str());
       if (grown == nullptr) return out_of_memory();
       transfer->headers = grown;
-      has_expect = has_expect || StartsWithNoCase(header, "expect:");
+      has_expect = has_expect || StartsWithIgnoreAsciiCase(header, "expect:");
     }
     if (!has_expect) {
       // Otherwise curl holds larger bodies back for up to a second waiting for "100 Continue".

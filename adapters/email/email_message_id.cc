@@ -4,6 +4,7 @@
 
 #include "adapters/common/http_answer.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -15,8 +16,6 @@ constexpr size_t kMacChars = 16;
 bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
-
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Letters, digits, '_', '-', and `separator` only between two other characters.
 bool IsIdWithSeparator(std::string_view id, char separator) {
@@ -35,12 +34,6 @@ bool IsIdWithSeparator(std::string_view id, char separator) {
 bool IsHostName(std::string_view domain) {
   return IsIdWithSeparator(domain, '.') &&
          std::none_of(domain.begin(), domain.end(), [](char c) { return c == '_'; });
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
 }
 
 bool IsBase32(std::string_view s) {
@@ -85,12 +78,12 @@ std::optional<std::string> GatewayMessageIdFromEmailId(std::string_view message_
                                                        std::string_view domain,
                                                        std::string_view key) {
   if (key.size() < kMinEmailMessageIdKeyBytes) return std::nullopt;
-  std::string_view value = TrimSpace(message_id_header_value);
+  std::string_view value = TrimAsciiSpace(message_id_header_value);
   if (value.size() >= 2 && value.front() == '<' && value.back() == '>') {
     value = value.substr(1, value.size() - 2);
   }
   const size_t at = value.rfind('@');
-  if (at == std::string_view::npos || !EqualsIgnoreCase(value.substr(at + 1), domain)) {
+  if (at == std::string_view::npos || !EqualsIgnoreAsciiCase(value.substr(at + 1), domain)) {
     return std::nullopt;
   }
   const std::string_view local = value.substr(0, at);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -32,16 +33,6 @@ void GlobalInitOnce() {
   // curl_global_init is not thread-safe and must run before any other curl call.
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (LowerAscii(text[i]) != LowerAscii(prefix[i])) return false;
-  }
-  return true;
 }
 
 // Neither libcurl nor a server should ever echo the password; if one does, it stops here.
@@ -64,7 +55,7 @@ std::optional<uint64_t> ParseNumber(std::string_view text) {
 std::optional<uint64_t> NumberAfter(std::string_view text, std::string_view key) {
   for (size_t i = 0; i + key.size() + 1 < text.size(); ++i) {
     if (i > 0 && text[i - 1] != ' ' && text[i - 1] != '(' && text[i - 1] != '[') continue;
-    if (!StartsWithNoCase(text.substr(i), key) || text[i + key.size()] != ' ') continue;
+    if (!StartsWithIgnoreAsciiCase(text.substr(i), key) || text[i + key.size()] != ' ') continue;
     if (auto number = ParseNumber(text.substr(i + key.size() + 1))) return number;
   }
   return std::nullopt;
@@ -139,7 +130,7 @@ class Session {
     GlobalInitOnce();
     curl_ = curl_easy_init();
     if (curl_ == nullptr) return absl::InternalError(Prefix() + "curl_easy_init failed");
-    const bool tls_now = StartsWithNoCase(config_.url, "imaps:");
+    const bool tls_now = StartsWithIgnoreAsciiCase(config_.url, "imaps:");
     curl_easy_setopt(curl_, CURLOPT_URL, config_.url.c_str());
     curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "imap,imaps");
     curl_easy_setopt(curl_, CURLOPT_USERNAME, config_.username.c_str());
@@ -200,10 +191,10 @@ class Session {
       }
       if (line.text.starts_with(tag + " ")) {
         response.status_line = line.text.substr(tag.size() + 1);
-        response.ok = StartsWithNoCase(response.status_line, "OK");
+        response.ok = StartsWithIgnoreAsciiCase(response.status_line, "OK");
         return response;
       }
-      if (StartsWithNoCase(line.text, "* BYE")) {
+      if (StartsWithIgnoreAsciiCase(line.text, "* BYE")) {
         return absl::UnavailableError(Prefix() + "server ended the session: " + line.text);
       }
       if (line.text.starts_with("*")) response.untagged.push_back(std::move(line));
@@ -436,7 +427,7 @@ absl::StatusOr<int> ImapPoller::PollOnce(const Handler& handle, const OversizedH
   std::vector<uint32_t> retried;
   std::set<uint32_t> unseen;
   for (const ServerLine& line : searched.untagged) {
-    if (!StartsWithNoCase(line.text, "* SEARCH")) continue;
+    if (!StartsWithIgnoreAsciiCase(line.text, "* SEARCH")) continue;
     std::string_view rest = std::string_view(line.text).substr(8);
     while (!rest.empty()) {
       const size_t space = rest.find(' ');

@@ -7,6 +7,7 @@
 
 #include "adapters/email/email_message_id.h"
 #include "adapters/email/gmime_init.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -42,22 +43,12 @@ bool IsBracketableUri(std::string_view uri) {
   return true;
 }
 
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    const char c = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] - 'A' + 'a')
-                                                    : text[i];
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
-
 absl::Status CheckUnsubscribe(const OutboundMessage& message) {
   RETURN_IF_ERROR(CheckHeaderValue("unsubscribe_url", message.unsubscribe_url));
   RETURN_IF_ERROR(CheckHeaderValue("unsubscribe_mailto", message.unsubscribe_mailto));
   const std::string_view url = message.unsubscribe_url;
-  if (!url.empty() && (!IsBracketableUri(url) || !(StartsWithIgnoreCase(url, "https://") ||
-                                                   StartsWithIgnoreCase(url, "http://")))) {
+  if (!url.empty() && (!IsBracketableUri(url) || !(StartsWithIgnoreAsciiCase(url, "https://") ||
+                                                   StartsWithIgnoreAsciiCase(url, "http://")))) {
     return Invalid("unsubscribe_url", "not one http(s) URI");
   }
   if (!message.unsubscribe_mailto.empty() && !IsBracketableUri(message.unsubscribe_mailto)) {
@@ -72,7 +63,7 @@ std::string ListUnsubscribe(const OutboundMessage& message) {
   if (!message.unsubscribe_url.empty()) value = "<" + message.unsubscribe_url + ">";
   if (!message.unsubscribe_mailto.empty()) {
     if (!value.empty()) value += ", ";
-    const bool has_scheme = StartsWithIgnoreCase(message.unsubscribe_mailto, "mailto:");
+    const bool has_scheme = StartsWithIgnoreAsciiCase(message.unsubscribe_mailto, "mailto:");
     value += "<" + std::string(has_scheme ? "" : "mailto:") + message.unsubscribe_mailto + ">";
   }
   return value;

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "adapters/email/gmime_init.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -42,40 +43,14 @@ struct DateTimeUnref {
 
 constexpr std::string_view kSpaces = " \t\r\n\f\v";
 
-std::string_view Trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(kSpaces);
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(kSpaces) - begin + 1);
-}
-
 std::string_view TrimRight(std::string_view text) {
   const size_t end = text.find_last_not_of(kSpaces);
   return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
 }
 
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && EqualsNoCase(text.substr(0, prefix.size()), prefix);
-}
-
 bool EndsWithNoCase(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() &&
-         EqualsNoCase(text.substr(text.size() - suffix.size()), suffix);
+         EqualsIgnoreAsciiCase(text.substr(text.size() - suffix.size()), suffix);
 }
 
 bool Contains(std::string_view text, std::string_view part) {
@@ -86,7 +61,7 @@ bool Contains(std::string_view text, std::string_view part) {
 std::string Fold(std::string_view text) {
   // GLib's case functions expect valid UTF-8.
   if (!g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) {
-    return LowerAscii(text);
+    return AsciiLower(text);
   }
   GChars folded(g_utf8_casefold(text.data(), static_cast<gssize>(text.size())));
   return folded ? std::string(folded.get()) : std::string(text);
@@ -126,7 +101,7 @@ std::string LowerDomain(std::string_view address) {
   if (at == std::string_view::npos) return std::string(address);
   const std::string_view domain = address.substr(at + 1);
   if (!g_utf8_validate(domain.data(), static_cast<gssize>(domain.size()), nullptr)) {
-    return std::string(address.substr(0, at + 1)) + LowerAscii(domain);
+    return std::string(address.substr(0, at + 1)) + AsciiLower(domain);
   }
   GChars lower(g_utf8_strdown(domain.data(), static_cast<gssize>(domain.size())));
   return std::string(address.substr(0, at + 1)) + (lower ? lower.get() : std::string(domain));
@@ -169,13 +144,13 @@ std::string JoinTidy(const std::vector<std::string>& lines) {
 // Charsets and part content.
 
 bool IsUtf8Label(std::string_view charset) {
-  return EqualsNoCase(charset, "utf-8") || EqualsNoCase(charset, "utf8");
+  return EqualsIgnoreAsciiCase(charset, "utf-8") || EqualsIgnoreAsciiCase(charset, "utf8");
 }
 
 bool IsAsciiOrLatin1Label(std::string_view charset) {
   for (std::string_view label : {"us-ascii", "ascii", "iso-8859-1", "iso8859-1", "iso_8859-1",
                                  "latin1", "latin-1", "l1", "ansi_x3.4-1968", "cp819"}) {
-    if (EqualsNoCase(charset, label)) return true;
+    if (EqualsIgnoreAsciiCase(charset, label)) return true;
   }
   return false;
 }
@@ -255,9 +230,9 @@ std::string TextOfPart(GMimePart* part, GMimeParserOptions* options) {
   std::string text = ToUtf8(DecodedContent(part),
                             g_mime_object_get_content_type_parameter(object, "charset"), options);
   const char* format = g_mime_object_get_content_type_parameter(object, "format");
-  if (format != nullptr && EqualsNoCase(format, "flowed")) {
+  if (format != nullptr && EqualsIgnoreAsciiCase(format, "flowed")) {
     const char* delsp = g_mime_object_get_content_type_parameter(object, "delsp");
-    text = Unflow(text, delsp != nullptr && EqualsNoCase(delsp, "yes"));
+    text = Unflow(text, delsp != nullptr && EqualsIgnoreAsciiCase(delsp, "yes"));
   }
   return text;
 }
@@ -439,7 +414,7 @@ size_t ParseTag(std::string_view html, size_t at, Tag* tag) {
   while (i < html.size() && (IsAsciiAlnum(html[i]) || html[i] == ':' || html[i] == '-')) ++i;
   const auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
   if (i == name_from || !is_letter(html[name_from])) return std::string_view::npos;
-  tag->name = LowerAscii(html.substr(name_from, i - name_from));
+  tag->name = AsciiLower(html.substr(name_from, i - name_from));
   // Attributes: only href matters; quoted values may contain '>'.
   while (i < html.size() && html[i] != '>') {
     if (std::string_view(kSpaces).find(html[i]) != std::string_view::npos || html[i] == '/') {
@@ -451,7 +426,7 @@ size_t ParseTag(std::string_view html, size_t at, Tag* tag) {
            std::string_view(kSpaces).find(html[i]) == std::string_view::npos) {
       ++i;
     }
-    const std::string attr = LowerAscii(html.substr(attr_from, i - attr_from));
+    const std::string attr = AsciiLower(html.substr(attr_from, i - attr_from));
     while (i < html.size() && std::string_view(kSpaces).find(html[i]) != std::string_view::npos) {
       ++i;
     }
@@ -475,7 +450,7 @@ size_t ParseTag(std::string_view html, size_t at, Tag* tag) {
       }
       value = html.substr(value_from, i - value_from);
     }
-    if (attr == "href") tag->href = DecodeEntities(Trim(value));
+    if (attr == "href") tag->href = DecodeEntities(TrimAsciiSpace(value));
   }
   return i < html.size() ? i + 1 : html.size();
 }
@@ -495,7 +470,7 @@ bool IsParagraphTag(std::string_view name) {
 // Strips a scheme and trailing '/', so a link written as its own address is not repeated.
 std::string_view BareUrl(std::string_view url) {
   for (std::string_view scheme : {"mailto:", "https://", "http://"}) {
-    if (StartsWithNoCase(url, scheme)) {
+    if (StartsWithIgnoreAsciiCase(url, scheme)) {
       url.remove_prefix(scheme.size());
       break;
     }
@@ -544,9 +519,9 @@ class TextBuilder {
   void EndLink() {
     if (!in_link_) return;
     in_link_ = false;
-    const std::string_view text = Trim(link_text_);
-    if (href_.empty() || href_.front() == '#' || StartsWithNoCase(href_, "javascript:") ||
-        text.empty() || EqualsNoCase(BareUrl(text), BareUrl(href_))) {
+    const std::string_view text = TrimAsciiSpace(link_text_);
+    if (href_.empty() || href_.front() == '#' || StartsWithIgnoreAsciiCase(href_, "javascript:") ||
+        text.empty() || EqualsIgnoreAsciiCase(BareUrl(text), BareUrl(href_))) {
       return;
     }
     Text(" (" + href_ + ")", false);
@@ -598,7 +573,7 @@ class TextBuilder {
 size_t SkipElement(std::string_view html, size_t from, std::string_view name) {
   for (size_t close = html.find("</", from); close != std::string_view::npos;
        close = html.find("</", close + 2)) {
-    if (!StartsWithNoCase(html.substr(close + 2), name)) continue;
+    if (!StartsWithIgnoreAsciiCase(html.substr(close + 2), name)) continue;
     const size_t end = html.find('>', close);
     return end == std::string_view::npos ? html.size() : end + 1;
   }
@@ -633,7 +608,7 @@ std::string NormalizeLine(std::string_view line) {
       out.push_back(line[i]);
     }
   }
-  return std::string(Trim(out));
+  return std::string(TrimAsciiSpace(out));
 }
 
 bool IsAttribution(std::string_view s) {
@@ -642,15 +617,15 @@ bool IsAttribution(std::string_view s) {
   if (std::none_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '@'; })) {
     return false;
   }
-  if (EndsWithNoCase(s, "wrote:") && (StartsWithNoCase(s, "On ") || Contains(s, "@"))) return true;
-  if (StartsWithNoCase(s, "Le ") && (s.ends_with("a écrit :") || s.ends_with("a écrit:"))) {
+  if (EndsWithNoCase(s, "wrote:") && (StartsWithIgnoreAsciiCase(s, "On ") || Contains(s, "@"))) return true;
+  if (StartsWithIgnoreAsciiCase(s, "Le ") && (s.ends_with("a écrit :") || s.ends_with("a écrit:"))) {
     return true;
   }
-  if (StartsWithNoCase(s, "El ") && s.ends_with("escribió:")) return true;
-  if (StartsWithNoCase(s, "Am ") && Contains(s, "schrieb")) return true;
-  if (StartsWithNoCase(s, "Em ") && s.ends_with("escreveu:")) return true;
-  if (StartsWithNoCase(s, "Il ") && s.ends_with("ha scritto:")) return true;
-  if (StartsWithNoCase(s, "Op ") && Contains(s, "schreef")) return true;
+  if (StartsWithIgnoreAsciiCase(s, "El ") && s.ends_with("escribió:")) return true;
+  if (StartsWithIgnoreAsciiCase(s, "Am ") && Contains(s, "schrieb")) return true;
+  if (StartsWithIgnoreAsciiCase(s, "Em ") && s.ends_with("escreveu:")) return true;
+  if (StartsWithIgnoreAsciiCase(s, "Il ") && s.ends_with("ha scritto:")) return true;
+  if (StartsWithIgnoreAsciiCase(s, "Op ") && Contains(s, "schreef")) return true;
   if (Contains(s, "написал")) return true;  // написал(а): / написала: / написал:
   if (Contains(s, "كتب") || Contains(s, "كتابة")) return true;
   return false;
@@ -742,7 +717,7 @@ std::vector<std::string> HeaderValues(GMimeObject* object, std::string_view name
     GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
     const char* header_name = g_mime_header_get_name(header);
     const char* value = g_mime_header_get_value(header);
-    if (header_name != nullptr && value != nullptr && EqualsNoCase(header_name, name)) {
+    if (header_name != nullptr && value != nullptr && EqualsIgnoreAsciiCase(header_name, name)) {
       values.emplace_back(value);
     }
   }
@@ -780,7 +755,7 @@ std::string DecodeHeaderText(std::string_view value, GMimeParserOptions* options
     if (mark == std::string_view::npos || mark + 2 >= value.size() || value[mark + 2] != '?') {
       continue;
     }
-    const char encoding = LowerAscii(value[mark + 1]);
+    const char encoding = AsciiLower(value[mark + 1]);
     // RFC 2231 allows a language after the charset: "utf-8*ar".
     std::string_view charset = value.substr(start + 2, mark - start - 2);
     charset = charset.substr(0, charset.find('*'));
@@ -800,8 +775,8 @@ std::string DecodeHeaderText(std::string_view value, GMimeParserOptions* options
 
     // RFC 2047 6.2: whitespace between adjacent encoded-words is not part of the text.
     const std::string_view between = value.substr(plain_from, start - plain_from);
-    const bool adjacent = in_run && Trim(between).empty();
-    if (!adjacent || !EqualsNoCase(charset, run_charset)) flush_run();
+    const bool adjacent = in_run && TrimAsciiSpace(between).empty();
+    if (!adjacent || !EqualsIgnoreAsciiCase(charset, run_charset)) flush_run();
     if (!adjacent) out += ToUtf8(between, nullptr, options);
     run_charset = std::string(charset);
     if (encoding == 'b') {
@@ -868,7 +843,7 @@ std::optional<std::string> ReplyToken(std::string_view address) {
   if (at == std::string_view::npos) return std::nullopt;
   const std::string_view local = address.substr(0, at);
   constexpr std::string_view kPrefix = "reply+";
-  if (!StartsWithNoCase(local, kPrefix) || local.size() == kPrefix.size()) return std::nullopt;
+  if (!StartsWithIgnoreAsciiCase(local, kPrefix) || local.size() == kPrefix.size()) return std::nullopt;
   return std::string(local.substr(kPrefix.size()));
 }
 
@@ -895,7 +870,7 @@ int64_t ReceivedAtMillis(GMimeMessage* message) {
   if (!received.empty()) {
     const size_t semicolon = received.front().rfind(';');
     if (semicolon != std::string::npos) {
-      const std::string date_text(Trim(std::string_view(received.front()).substr(semicolon + 1)));
+      const std::string date_text(TrimAsciiSpace(std::string_view(received.front()).substr(semicolon + 1)));
       std::unique_ptr<GDateTime, DateTimeUnref> date(
           g_mime_utils_header_decode_date(date_text.c_str()));
       if (date) return ToMillis(date.get());
@@ -908,22 +883,22 @@ int64_t ReceivedAtMillis(GMimeMessage* message) {
 bool IsAutoReply(GMimeMessage* message, std::string_view subject, std::string_view from) {
   GMimeObject* object = GMIME_OBJECT(message);
   if (const auto value = Header(object, "Auto-Submitted")) {
-    const std::string token = LowerAscii(Trim(std::string_view(*value).substr(
+    const std::string token = AsciiLower(TrimAsciiSpace(std::string_view(*value).substr(
         0, std::min(value->size(), value->find_first_of(" \t;(")))));
     if (!token.empty() && token != "no") return true;
   }
   for (const char* name : {"X-Autoreply", "X-Autorespond", "X-Autoresponder"}) {
-    if (const auto value = Header(object, name); value && LowerAscii(Trim(*value)) != "no") {
+    if (const auto value = Header(object, name); value && AsciiLower(TrimAsciiSpace(*value)) != "no") {
       return true;
     }
   }
   for (const char* name : {"Precedence", "X-Precedence"}) {
     if (const auto value = Header(object, name)) {
-      const std::string precedence = LowerAscii(Trim(*value));
+      const std::string precedence = AsciiLower(TrimAsciiSpace(*value));
       if (precedence == "auto_reply" || precedence == "bulk" || precedence == "junk") return true;
     }
   }
-  if (StartsWithNoCase(from, "mailer-daemon@")) return true;
+  if (StartsWithIgnoreAsciiCase(from, "mailer-daemon@")) return true;
   const std::string folded = Fold(subject);
   return ContainsAny(
       folded, {"out of office", "out of the office", "automatic reply", "auto-reply", "autoreply",
@@ -943,19 +918,19 @@ using FieldGroup = std::vector<std::pair<std::string, std::string>>;  // Lower-c
 std::vector<FieldGroup> ParseFieldGroups(std::string_view text) {
   std::vector<FieldGroup> groups(1);
   for (std::string_view line : SplitLines(text)) {
-    if (Trim(line).empty()) {
+    if (TrimAsciiSpace(line).empty()) {
       if (!groups.back().empty()) groups.emplace_back();
       continue;
     }
     if ((line.front() == ' ' || line.front() == '\t') && !groups.back().empty()) {
       groups.back().back().second += ' ';
-      groups.back().back().second += Trim(line);
+      groups.back().back().second += TrimAsciiSpace(line);
       continue;
     }
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    groups.back().emplace_back(LowerAscii(Trim(line.substr(0, colon))),
-                               std::string(Trim(line.substr(colon + 1))));
+    groups.back().emplace_back(AsciiLower(TrimAsciiSpace(line.substr(0, colon))),
+                               std::string(TrimAsciiSpace(line.substr(colon + 1))));
   }
   if (groups.back().empty()) groups.pop_back();
   return groups;
@@ -971,7 +946,7 @@ const std::string* Field(const FieldGroup& group, std::string_view name) {
 // The value after "<type>;" ("rfc822; a@b", "smtp; 550 ..."), or all of it without a type.
 std::string_view AfterType(std::string_view value) {
   const size_t semicolon = value.find(';');
-  return Trim(semicolon == std::string_view::npos ? value : value.substr(semicolon + 1));
+  return TrimAsciiSpace(semicolon == std::string_view::npos ? value : value.substr(semicolon + 1));
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -1013,8 +988,8 @@ bool IsDeliveryStatusReport(GMimeObject* object) {
   GMimeContentType* type = g_mime_object_get_content_type(object);
   if (!g_mime_content_type_is_type(type, "multipart", "report")) return false;
   const char* report_type = g_mime_content_type_get_parameter(type, "report-type");
-  return report_type != nullptr && (EqualsNoCase(report_type, "delivery-status") ||
-                                    EqualsNoCase(report_type, "global-delivery-status"));
+  return report_type != nullptr && (EqualsIgnoreAsciiCase(report_type, "delivery-status") ||
+                                    EqualsIgnoreAsciiCase(report_type, "global-delivery-status"));
 }
 
 std::string OriginalMessageId(GMimeObject* part) {
@@ -1058,7 +1033,7 @@ std::vector<DeliveryReport> ParseDeliveryStatus(GMimeMultipart* multipart) {
     const FieldGroup& group = groups[g];
     const std::string* action = Field(group, "action");
     if (action == nullptr) continue;
-    const std::string verdict = LowerAscii(Trim(action->substr(0, action->find_first_of(" ("))));
+    const std::string verdict = AsciiLower(TrimAsciiSpace(action->substr(0, action->find_first_of(" ("))));
     DeliveryReport report;
     if (verdict == "failed") {
       report.state = DeliveryReport::State::kFailed;
@@ -1223,7 +1198,7 @@ std::string StripQuotedHistory(std::string_view text) {
     }
     kept.push_back(raw[i]);
   }
-  while (!kept.empty() && Trim(kept.back()).empty()) kept.pop_back();
+  while (!kept.empty() && TrimAsciiSpace(kept.back()).empty()) kept.pop_back();
   if (!kept.empty() && IsMobileSignature(NormalizeLine(kept.back()))) kept.pop_back();
   return JoinTidy(kept);
 }

@@ -11,6 +11,7 @@
 #include "adapters/common/http_answer.h"
 #include "adapters/email/email_message_id.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -224,7 +225,7 @@ class SmtpProvider::Session {
     std::string_view line(buffer, size * count);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     if (self->reply_done_) self->reply_.clear();
-    const std::string_view text = line.size() > 4 ? TrimSpace(line.substr(4)) : "";
+    const std::string_view text = line.size() > 4 ? TrimAsciiSpace(line.substr(4)) : "";
     if (self->reply_.size() + text.size() < kMaxReplyBytes) {
       if (!self->reply_.empty() && !text.empty()) self->reply_ += ' ';
       self->reply_ += text;
@@ -342,7 +343,7 @@ SendResult SmtpProvider::Classify(const SmtpAnswer& answer, const OutboundMessag
     result.outcome =
         code < 500 ? SendResult::Outcome::kTransient : SendResult::Outcome::kPermanent;
     result.code = "smtp_" + std::to_string(code);
-    const std::string_view text = TrimSpace(answer.reply_text);
+    const std::string_view text = TrimAsciiSpace(answer.reply_text);
     result.reason = TruncateUtf8(text, kMaxReasonBytes);
     if (result.reason.empty() || ReasonLeaks(result.reason, message, secrets)) {
       // The enhanced status still tells a hard bounce from other refusals.

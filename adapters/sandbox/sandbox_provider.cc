@@ -1,5 +1,7 @@
 #include "adapters/sandbox/sandbox_provider.h"
 
+#include <unordered_set>
+
 #include "gateway/core/key_schema.h"
 
 namespace ogw {
@@ -54,6 +56,31 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadSandboxOutbox(RedisPool& redis,
     out.push_back(std::move(j));
   }
   return out;
+}
+
+absl::Status ForgetSandboxRecipients(RedisPool& redis, std::string_view org_id,
+                                     const std::vector<std::string>& addresses) {
+  if (addresses.empty()) return absl::OkStatus();
+  const std::unordered_set<std::string> to(addresses.begin(), addresses.end());
+  const std::string key = keys::SandboxOutbox(org_id);
+  // Pages of 500 entries, so no single call holds Redis for the whole outbox.
+  std::string start = "-";
+  while (true) {
+    ASSIGN_OR_RETURN(RedisReply page, redis.Command({"XRANGE", key, start, "+", "COUNT", "500"}));
+    std::vector<std::string> xdel = {"XDEL", key};
+    for (const RedisReply& entry : page.elements) {
+      if (entry.elements.size() != 2) continue;
+      const auto& fields = entry.elements[1].elements;
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].str == "to" && to.contains(fields[i + 1].str)) {
+          xdel.push_back(entry.elements[0].str);
+        }
+      }
+    }
+    if (xdel.size() > 2) RETURN_IF_ERROR(redis.Command(xdel).status());
+    if (page.elements.size() < 500) return absl::OkStatus();
+    start = "(" + page.elements.back().elements[0].str;
+  }
 }
 
 }  // namespace ogw

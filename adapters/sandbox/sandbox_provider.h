@@ -39,4 +39,9 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadSandboxOutbox(RedisPool& redis,
                                                               std::string_view org_id,
                                                               size_t limit);
 
+// Erasure: removes the sandbox outbox entries sent to any of `addresses` (the outbox is
+// capped, so this work is bounded).
+absl::Status ForgetSandboxRecipients(RedisPool& redis, std::string_view org_id,
+                                     const std::vector<std::string>& addresses);
+
 }  // namespace ogw

@@ -7,6 +7,7 @@
 #include "adapters/common/http_answer.h"
 #include "adapters/sms/kannel_webhooks.h"
 #include "adapters/sms/twilio_webhooks.h"
+#include "gateway/core/text.h"
 #include "templates/sms_encoding.h"
 
 namespace ogw {
@@ -24,8 +25,8 @@ std::string PercentEncoded(std::string_view text) {
 
 // smsbox answers one line of plain text; a proxy in front of it may answer an HTML page.
 std::string AnswerText(const HttpResponse& response) {
-  std::string_view text = TrimSpace(response.body);
-  text = TrimSpace(text.substr(0, text.find_first_of("\r\n")));
+  std::string_view text = TrimAsciiSpace(response.body);
+  text = TrimAsciiSpace(text.substr(0, text.find_first_of("\r\n")));
   if (text.empty() || text.front() == '<') return StatusText(response);
   return TruncateUtf8(text, kMaxReasonBytes);
 }
@@ -130,7 +131,7 @@ SendResult KannelProvider::Classify(const HttpResponse& response, const Outbound
   result.code = "kannel_" + std::to_string(status);
   result.reason = AnswerText(response);
   if (ReasonLeaks(result.reason, message, secret_views)) result.reason = StatusText(response);
-  if (status == 408 || status == 429 || (status >= 500 && status < 600)) {
+  if (IsRetryableHttpStatus(status)) {
     result.outcome = SendResult::Outcome::kTransient;
     result.retry_after_millis = RetryAfterMillis(response.retry_after, now);
   } else {

@@ -46,7 +46,7 @@ struct KannelConfig {
 //   403  "Authorization failed for sendsms", "Not routable. Do not try again."    permanent
 //   400  "Missing receiver number, rejected", "Sender missing and no global set, rejected",
 //        "Charset or body misformed, rejected" (unknown charset), ...        permanent
-//   408, 429, 5xx  "Temporal failure, try again later." (503), "Sending failed." (500)
+//   408, 425, 429, 5xx  "Temporal failure, try again later." (503), "Sending failed." (500)
 //                                                       transient, Retry-After honoured
 //   other 4xx (404 "Unknown request." for a wrong path), 1xx, 3xx         permanent
 //   timed out / refused (smsbox down) / other         transient "timeout" / "connect" / "transport"

@@ -9,6 +9,7 @@
 #include "adapters/common/http_answer.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/status.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -177,18 +178,9 @@ absl::StatusOr<std::string> Utf16BeToUtf8(std::string_view bytes) {
   return out;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 size_t FindIgnoreCase(std::string_view haystack, std::string_view needle) {
   for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (EqualsIgnoreCase(haystack.substr(i, needle.size()), needle)) return i;
+    if (EqualsIgnoreAsciiCase(haystack.substr(i, needle.size()), needle)) return i;
   }
   return std::string_view::npos;
 }
@@ -197,7 +189,7 @@ size_t FindIgnoreCase(std::string_view haystack, std::string_view needle) {
 std::string DlrReason(std::string_view answer) {
   const size_t text = FindIgnoreCase(answer, "text:");
   if (text != std::string_view::npos) answer = answer.substr(0, text);
-  return TruncateUtf8(ValidUtf8(TrimSpace(answer)), kMaxReasonBytes);
+  return TruncateUtf8(ValidUtf8(TrimAsciiSpace(answer)), kMaxReasonBytes);
 }
 
 // Kannel's answer to a rejected submit is "NACK/<SMPP command_status in hex>/<text>".
@@ -310,8 +302,8 @@ absl::StatusOr<InboundMessage> ParseKannelInboundSms(const FormParams& query,
 
   const std::string* charset = Field(query, "charset");
   const bool utf16 =
-      charset == nullptr ? coding == kCodingUcs2 : EqualsIgnoreCase(*charset, "UTF-16BE");
-  if (charset != nullptr && !utf16 && !EqualsIgnoreCase(*charset, "UTF-8")) {
+      charset == nullptr ? coding == kCodingUcs2 : EqualsIgnoreAsciiCase(*charset, "UTF-16BE");
+  if (charset != nullptr && !utf16 && !EqualsIgnoreAsciiCase(*charset, "UTF-8")) {
     return Malformed("charset", "is neither UTF-8 nor UTF-16BE");
   }
   const std::string* text = Field(query, "text");

@@ -8,6 +8,7 @@
 #include "adapters/common/http_answer.h"
 #include "adapters/sms/twilio_webhooks.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -131,8 +132,8 @@ SendResult TwilioProvider::Classify(const HttpResponse& response, const Outbound
   const int code = ErrorCode(doc);
   result.code = code != 0 ? "twilio_" + std::to_string(code) : "http_" + std::to_string(status);
   const std::string* text = StringField(doc, "message");
-  result.reason = text != nullptr && !TrimSpace(*text).empty()
-                      ? TruncateUtf8(TrimSpace(*text), kMaxReasonBytes)
+  result.reason = text != nullptr && !TrimAsciiSpace(*text).empty()
+                      ? TruncateUtf8(TrimAsciiSpace(*text), kMaxReasonBytes)
                       : StatusText(response);
   if (ReasonLeaks(result.reason, message, {secrets.begin(), secrets.end()})) {
     result.reason = StatusText(response);
@@ -140,8 +141,7 @@ SendResult TwilioProvider::Classify(const HttpResponse& response, const Outbound
 
   if (code == kUnsubscribedRecipient) {
     result.outcome = SendResult::Outcome::kOptedOut;
-  } else if (status == 429 || code == kTooManyRequests || status == 408 ||
-             (status >= 500 && status < 600)) {
+  } else if (IsRetryableHttpStatus(status) || code == kTooManyRequests) {
     result.outcome = SendResult::Outcome::kTransient;
     result.retry_after_millis = RetryAfterMillis(response.retry_after, now);
   } else {

@@ -40,7 +40,7 @@ struct TwilioConfig {
 //   2xx                                   accepted; provider_message_id = JSON "sid"
 //   code 21610 (unsubscribed recipient)   opted out, code "twilio_21610"
 //   HTTP 429 or code 20429                transient, Retry-After honoured
-//   408 and 5xx                           transient, Retry-After honoured
+//   408, 425 and 5xx                      transient, Retry-After honoured
 //   other 4xx (21211, 21614, 21408, ...)  permanent
 //   1xx / 3xx                             permanent
 //   timed out / refused / other           transient "timeout" / "connect" / "transport"

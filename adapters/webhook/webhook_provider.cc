@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/http_answer.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -19,7 +20,7 @@ std::vector<std::string> HeaderLines(const WebhookConfig& config) {
 std::string CredentialOf(std::string_view auth_header) {
   const size_t colon = auth_header.find(':');
   return std::string(
-      TrimSpace(colon == std::string_view::npos ? auth_header : auth_header.substr(colon + 1)));
+      TrimAsciiSpace(colon == std::string_view::npos ? auth_header : auth_header.substr(colon + 1)));
 }
 
 // The provider's own words for a refusal: {"error": "..."}, {"error": {"message": "..."}} or
@@ -30,8 +31,8 @@ std::string ReasonOf(const nlohmann::json& doc, const HttpResponse& response) {
     text = StringField(doc["error"], "message");
   }
   if (text == nullptr) text = StringField(doc, "message");
-  if (text != nullptr && !TrimSpace(*text).empty()) {
-    return TruncateUtf8(TrimSpace(*text), kMaxReasonBytes);
+  if (text != nullptr && !TrimAsciiSpace(*text).empty()) {
+    return TruncateUtf8(TrimAsciiSpace(*text), kMaxReasonBytes);
   }
   return StatusText(response);
 }
@@ -110,7 +111,7 @@ SendResult WebhookProvider::Classify(const HttpResponse& response, const Outboun
   if (status >= 400 && status < 500 && code != nullptr && *code == "opted_out") {
     result.outcome = SendResult::Outcome::kOptedOut;
     result.code = "opted_out";
-  } else if (status == 408 || status == 425 || status == 429 || (status >= 500 && status < 600)) {
+  } else if (IsRetryableHttpStatus(status)) {
     result.outcome = SendResult::Outcome::kTransient;
     result.retry_after_millis = RetryAfterMillis(response.retry_after, now);
   } else {

@@ -44,9 +44,7 @@ std::optional<ApiResponse> Throttle(ApiServices& services, const std::string& ke
   if (!decision.ok()) return ProblemFromStatus(decision.status());
   if (decision->allowed) return std::nullopt;
   services.metrics->CountRateLimited();
-  ApiResponse limited = Problem(429, "Too many requests", detail);
-  limited.headers["Retry-After"] = std::to_string((decision->retry_after_millis + 999) / 1000);
-  return limited;
+  return TooManyRequests(detail, decision->retry_after_millis);
 }
 
 // What the caller may do, as stored with an idempotent answer: its role and posts.

@@ -1,5 +1,7 @@
 #include "gateway/api/problem.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace ogw {
@@ -32,6 +34,12 @@ ApiResponse Problem(int status, std::string_view title, std::string_view detail,
   }
   ApiResponse r = ApiResponse::Json(status, body);
   r.content_type = "application/problem+json";
+  return r;
+}
+
+ApiResponse TooManyRequests(std::string_view detail, int64_t retry_after_millis) {
+  ApiResponse r = Problem(429, "Too many requests", detail);
+  r.headers["Retry-After"] = std::to_string(std::max<int64_t>(1, (retry_after_millis + 999) / 1000));
   return r;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ struct FieldProblem {
 // (a JSON path, query parameter or header) when there is one; `errors` lists several.
 ApiResponse Problem(int status, std::string_view title, std::string_view detail,
                     std::string_view field = "", const std::vector<FieldProblem>& errors = {});
+
+// 429 Too Many Requests with Retry-After: the wait in whole seconds, rounded up (at least 1).
+ApiResponse TooManyRequests(std::string_view detail, int64_t retry_after_millis);
 
 // Maps a Status to a problem response with the canonical HTTP status for its code.
 // Internal errors get a generic detail: their messages may name Redis keys or data.

@@ -1,6 +1,7 @@
 // Routes for contacts: CRUD, lookup by address, consent, erasure and import.
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/contacts/contact_eraser.h"
 #include "gateway/contacts/contact_input.h"
 #include "gateway/contacts/contact_json.h"
 #include "gateway/contacts/normalize.h"
@@ -213,7 +214,9 @@ void RegisterContactRoutes(ApiRouter& router) {
     ApiResponse problem;
     auto stored = VisibleContact(ctx, &problem);
     if (!stored) return problem;
-    auto s = ctx.services.contacts->Erase(ctx.principal.org_id, stored->contact.id);
+    ContactEraser eraser(ctx.services.contacts, ctx.services.queue, ctx.services.links,
+                         ctx.services.redis);
+    auto s = eraser.Erase(ctx.principal.org_id, stored->contact.id);
     if (!s.ok()) return ProblemFromStatus(s);
     return ApiResponse::NoContent();
   });

@@ -17,10 +17,9 @@ std::optional<ScanGate::Permit> ScanGate::Enter(const std::string& org_id,
     std::lock_guard<std::mutex> lock(mu_);
     int& running = running_[org_id];
     if (running >= max_concurrent_) {
-      *problem = Problem(429, "Too many requests",
-                         "your organisation already has " + std::to_string(running) +
-                             " scans running; retry when one has finished");
-      problem->headers["Retry-After"] = "1";
+      *problem = TooManyRequests("your organisation already has " + std::to_string(running) +
+                                     " scans running; retry when one has finished",
+                                 1000);
       return std::nullopt;
     }
     ++running;
@@ -32,11 +31,10 @@ std::optional<ScanGate::Permit> ScanGate::Enter(const std::string& org_id,
     return std::nullopt;
   }
   if (!decision->allowed) {
-    *problem = Problem(429, "Too many requests",
-                       "previews and validations scan the whole organisation and have a rate "
-                       "of their own; retry later");
-    problem->headers["Retry-After"] =
-        std::to_string((decision->retry_after_millis + 999) / 1000);
+    *problem = TooManyRequests(
+        "previews and validations scan the whole organisation and have a rate of their own; "
+        "retry later",
+        decision->retry_after_millis);
     return std::nullopt;
   }
   return std::optional<Permit>(std::move(permit));

@@ -4,6 +4,7 @@
 
 #include "gateway/contacts/contact.h"
 #include "gateway/contacts/normalize.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -52,8 +53,7 @@ std::string ImplicitSandboxName(std::string_view channel) {
 }
 
 bool IsReservedProviderName(std::string_view name) {
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = AsciiLower(name);
   for (Channel ch : kAllChannels) {
     if (lower == ImplicitSandboxName(ChannelName(ch))) return true;
   }

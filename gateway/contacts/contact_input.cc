@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "gateway/contacts/normalize.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -50,13 +51,7 @@ std::string_view TrimAscii(std::string_view s) {
   return s;
 }
 
-std::string AsciiLowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
+std::string AsciiLowered(std::string_view s) { return AsciiLower(s); }
 
 bool IsIdentifier(std::string_view s, size_t max_bytes) {
   return !s.empty() && s.size() <= max_bytes && std::all_of(s.begin(), s.end(), IsIdentifierChar);

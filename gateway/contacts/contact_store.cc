@@ -12,37 +12,13 @@
 #include "gateway/contacts/contact_json.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/key_schema.h"
+#include "gateway/contacts/put_contact.lua.h"
 
 namespace ogw {
 namespace {
 
-// KEYS: contacts, versions, address index, all ids, new post ids, old post ids, stats.
-// ARGV: id, expected version, document, n_new, new address keys..., n_old, old address keys...
-const RedisScript kPutScript(R"lua(
-local id = ARGV[1]
-local current = tonumber(redis.call('HGET', KEYS[2], id) or '0')
-if current ~= tonumber(ARGV[2]) then return {'version', tostring(current)} end
-local n_new = tonumber(ARGV[4])
-local wanted = {}
-for i = 1, n_new do
-  local a = ARGV[4 + i]
-  local owner = redis.call('HGET', KEYS[3], a)
-  if owner and owner ~= id then return {'conflict', a, owner} end
-  wanted[a] = true
-end
-local base = 5 + n_new
-for i = 1, tonumber(ARGV[base]) do
-  local a = ARGV[base + i]
-  if not wanted[a] then redis.call('HDEL', KEYS[3], a) end
-end
-for a, _ in pairs(wanted) do redis.call('HSET', KEYS[3], a, id) end
-redis.call('HSET', KEYS[1], id, ARGV[3])
-if KEYS[6] ~= KEYS[5] then redis.call('ZREM', KEYS[6], id) end
-redis.call('ZADD', KEYS[4], 0, id)
-redis.call('ZADD', KEYS[5], 0, id)
-if current == 0 then redis.call('HINCRBY', KEYS[7], 'contacts_created', 1) end
-return {'ok', tostring(redis.call('HINCRBY', KEYS[2], id, 1))}
-)lua");
+// gateway/contacts/put_contact.lua
+const RedisScript kPutScript{std::string(lua::kPutContact)};
 
 // KEYS: contacts, versions, address index, all ids, post ids, stats, contact idempotency set,
 //       then the idempotency records to delete.
@@ -62,36 +38,6 @@ redis.call('ZREM', KEYS[5], id)
 for i = 7, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('HINCRBY', KEYS[6], 'contacts_erased', 1)
 return 'ok'
-)lua");
-
-// What the delivery queue and the sandbox hold of a contact's messages: direct message texts
-// (and their queue entries) and sandbox outbox entries sent to one of its addresses.
-// KEYS: direct messages, the contact's message ids, direct lane, sandbox outbox, direct locks.
-// ARGV: contact id, address values...
-const RedisScript kForgetMessagesScript(R"lua(
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  redis.call('HDEL', KEYS[1], id, id .. ':s')
-end
-redis.call('DEL', KEYS[2])
-local prefix = ARGV[1] .. '|'
-for _, m in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
-  if string.sub(m, 1, #prefix) == prefix then redis.call('ZREM', KEYS[3], m) end
-end
-local cursor = '0'
-repeat
-  local page = redis.call('HSCAN', KEYS[5], cursor, 'MATCH', ARGV[1] .. '|*', 'COUNT', 1000)
-  cursor = page[1]
-  for i = 1, #page[2], 2 do redis.call('HDEL', KEYS[5], page[2][i]) end
-until cursor == '0'
-local to = {}
-for i = 2, #ARGV do to[ARGV[i]] = true end
-for _, e in ipairs(redis.call('XRANGE', KEYS[4], '-', '+')) do
-  local f = e[2]
-  for i = 1, #f, 2 do
-    if f[i] == 'to' and to[f[i + 1]] then redis.call('XDEL', KEYS[4], e[1]) end
-  end
-end
-return 1
 )lua");
 
 constexpr size_t kScanBatch = 1000;
@@ -337,39 +283,25 @@ absl::StatusOr<std::vector<PutOutcome>> ContactStore::PutMany(
   return out;
 }
 
-absl::Status ContactStore::Erase(std::string_view org_id, std::string_view contact_id) {
-  // Retried on a concurrent write so the address list passed to the script is current.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    ASSIGN_OR_RETURN(auto stored, Get(org_id, contact_id));
-    if (!stored) return absl::NotFoundError("contact not found");
-    std::vector<std::string> forget = {std::string(contact_id)};
-    for (const auto& a : stored->contact.addresses) forget.push_back(a.value);
-    RETURN_IF_ERROR(redis_
-                        ->Eval(kForgetMessagesScript,
-                               {keys::DirectMessages(org_id),
-                                keys::ContactDirectMessages(org_id, contact_id),
-                                keys::DirectLane(org_id), keys::SandboxOutbox(org_id),
-                                keys::DirectLocks(org_id)},
-                               forget)
-                        .status());
-    const std::string cidem = keys::ContactIdempotency(org_id, contact_id);
-    ASSIGN_OR_RETURN(RedisReply members, redis_->Command({"SMEMBERS", cidem}));
-    std::vector<std::string> ks = {keys::Contacts(org_id),
-                                   keys::ContactVersions(org_id),
-                                   keys::AddressIndex(org_id),
-                                   keys::ContactIds(org_id),
-                                   keys::PostContactIds(org_id, stored->contact.post_id),
-                                   keys::Stats(org_id),
-                                   cidem,
-                                   keys::Conversation(org_id, contact_id)};
-    for (const auto& m : members.elements) ks.push_back(m.str);
-    std::vector<std::string> args = {std::string(contact_id), std::to_string(stored->version)};
-    for (auto& a : AddressKeys(stored->contact)) args.push_back(std::move(a));
-    ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kEraseScript, ks, args));
-    if (reply.str == "ok") return absl::OkStatus();
-    if (reply.str == "missing") return absl::NotFoundError("contact not found");
-  }
-  return absl::AbortedError("contact changed repeatedly during erasure; try again");
+absl::Status ContactStore::Erase(std::string_view org_id, const StoredContact& stored) {
+  const Contact& contact = stored.contact;
+  const std::string cidem = keys::ContactIdempotency(org_id, contact.id);
+  ASSIGN_OR_RETURN(RedisReply members, redis_->Command({"SMEMBERS", cidem}));
+  std::vector<std::string> ks = {keys::Contacts(org_id),
+                                 keys::ContactVersions(org_id),
+                                 keys::AddressIndex(org_id),
+                                 keys::ContactIds(org_id),
+                                 keys::PostContactIds(org_id, contact.post_id),
+                                 keys::Stats(org_id),
+                                 cidem,
+                                 keys::Conversation(org_id, contact.id)};
+  for (const auto& m : members.elements) ks.push_back(m.str);
+  std::vector<std::string> args = {contact.id, std::to_string(stored.version)};
+  for (auto& a : AddressKeys(contact)) args.push_back(std::move(a));
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kEraseScript, ks, args));
+  if (reply.str == "ok") return absl::OkStatus();
+  if (reply.str == "missing") return absl::NotFoundError("contact not found");
+  return absl::FailedPreconditionError("the contact changed meanwhile");
 }
 
 absl::Status ContactStore::MarkAddressInvalid(std::string_view org_id,

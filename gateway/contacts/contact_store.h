@@ -66,10 +66,12 @@ class ContactStore {
   };
   absl::StatusOr<std::vector<PutOutcome>> PutMany(const std::vector<PutRequest>& requests);
 
-  // Erasure on request: removes the contact document, its index entries and every cached
-  // API response that carried its data; only the anonymous counter "contacts_erased" remains.
-  // NotFound when absent.
-  absl::Status Erase(std::string_view org_id, std::string_view contact_id);
+  // Erasure of what this store holds: the contact document, its index entries, its
+  // conversation and every cached API response that carried its data; only the anonymous
+  // counter "contacts_erased" remains. `stored` is the contact as last read: NotFound when it
+  // is gone, FailedPrecondition when it changed since (read it again). ContactEraser erases a
+  // person everywhere; this is its last step.
+  absl::Status Erase(std::string_view org_id, const StoredContact& stored);
 
   // Marks the contact's address of `kind` with `value` as unable to receive anything (a hard
   // bounce, an unknown number), with the provider's reason. Retries on concurrent writes; a

@@ -20,6 +20,9 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "gateway/core/text.h"
+
 namespace ogw {
 namespace {
 
@@ -34,31 +37,12 @@ constexpr size_t kMaxTimeZoneBytes = 64;
 
 absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-char AsciiUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+bool IsAsciiAlpha(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)); }
+bool IsAsciiDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }
+std::string_view TrimAscii(std::string_view s) { return TrimAsciiSpace(s); }
+std::string AsciiLowered(std::string_view s) { return AsciiLower(s); }
 
-std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string AsciiLowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-std::string AsciiUppered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiUpper(c);
-  return out;
-}
+std::string AsciiUppered(std::string_view s) { return AsciiUpper(s); }
 
 // Calls `fn(code_point)` for each code point of `s`, which must be well-formed UTF-8.
 template <typename Fn>

@@ -63,8 +63,10 @@ inline std::string Idempotency(std::string_view org, std::string_view key_id,
 inline std::string ContactIdempotency(std::string_view org, std::string_view contact_id) {
   return Tag(org) + ":cidem:" + std::string(contact_id);
 }
-// Stream of tracked-link clicks: contact, campaign, link index, time.
-inline std::string Clicks(std::string_view org) { return Tag(org) + ":clicks"; }
+// The tracked links minted for one contact: ZSET token -> expiry (millis), for erasure.
+inline std::string ContactLinks(std::string_view org, std::string_view contact_id) {
+  return Tag(org) + ":clnk:" + std::string(contact_id);
+}
 inline std::string RateLimit(std::string_view org, std::string_view key_id) {
   return Tag(org) + ":rl:" + std::string(key_id);
 }
@@ -99,6 +101,11 @@ inline std::string ContactDirectMessages(std::string_view org, std::string_view 
   return Tag(org) + ":cdmsg:" + std::string(contact_id);
 }
 inline std::string DeadLetters(std::string_view org) { return Tag(org) + ":dead"; }
+// Ids of one contact's campaign dead letters, so erasure can remove them (the record script
+// builds this name from the tag; it must stay Tag + ":cdead:" + contact).
+inline std::string ContactDeadLetters(std::string_view org, std::string_view contact_id) {
+  return Tag(org) + ":cdead:" + std::string(contact_id);
+}
 // Conversations (docs/ARCHITECTURE.md, "Conversations and the life of a reply").
 // One person's log across all channels: a capped stream.
 inline std::string Conversation(std::string_view org, std::string_view contact_id) {

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <mutex>
+#include <vector>
 
 #include "gateway/core/crypto.h"
 #include <openssl/sha.h>
@@ -136,10 +137,36 @@ absl::Status RedisReply::AsStatus() const {
   return absl::OkStatus();
 }
 
+namespace {
+
+struct ScriptRegistry {
+  std::mutex mu;
+  std::vector<const RedisScript*> scripts;  // Guarded by mu.
+};
+
+ScriptRegistry& Scripts() {
+  static ScriptRegistry* registry = new ScriptRegistry;  // Never destroyed: no exit-order questions.
+  return *registry;
+}
+
+}  // namespace
+
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(), digest);
   sha1_ = HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+  std::lock_guard<std::mutex> lock(Scripts().mu);
+  Scripts().scripts.push_back(this);
+}
+
+RedisScript::~RedisScript() {
+  std::lock_guard<std::mutex> lock(Scripts().mu);
+  std::erase(Scripts().scripts, this);
+}
+
+std::vector<const RedisScript*> RedisScript::Registered() {
+  std::lock_guard<std::mutex> lock(Scripts().mu);
+  return Scripts().scripts;
 }
 
 RedisConnection::RedisConnection(RedisEndpoint endpoint, std::chrono::milliseconds timeout)

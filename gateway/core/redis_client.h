@@ -43,11 +43,20 @@ struct RedisReply {
 };
 
 // A compiled Lua script: called with EVALSHA, loaded on NOSCRIPT (e.g. after a server restart).
+// Scripts are namespace-scope constants; each one registers itself, so a test can load every
+// script of a binary into a real Redis.
 class RedisScript {
  public:
   explicit RedisScript(std::string source);
+  ~RedisScript();
+  RedisScript(const RedisScript&) = delete;
+  RedisScript& operator=(const RedisScript&) = delete;
+
   const std::string& source() const { return source_; }
   const std::string& sha1() const { return sha1_; }
+
+  // Every script alive in this process (all the namespace-scope ones once main() has started).
+  static std::vector<const RedisScript*> Registered();
 
  private:
   std::string source_;

@@ -4,6 +4,7 @@
 
 #include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -42,10 +43,7 @@ std::string PersonTokens::ReplyToken(std::string_view org_id, std::string_view c
 std::optional<std::string> PersonTokens::ContactOfReplyToken(std::string_view org_id,
                                                              std::string_view token) const {
   if (token.size() <= kReplyMacChars || token.size() > 64) return std::nullopt;
-  std::string lower(token);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  const std::string lower = AsciiLower(token);
   const std::string contact_id = "c_" + lower.substr(0, lower.size() - kReplyMacChars);
   if (!IsWellFormedId(contact_id, "c")) return std::nullopt;
   const std::string expected =

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace segment_internal {
@@ -49,19 +50,6 @@ template <typename... Pieces>
 std::string Cat(const Pieces&... pieces) {
   std::string out;
   (AppendPiece(out, pieces), ...);
-  return out;
-}
-
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-char AsciiUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-std::string AsciiLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-std::string AsciiUpper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = AsciiUpper(c);
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "adapters/sms/kannel_provider.h"
 #include "adapters/sms/kannel_webhooks.h"
 #include "adapters/sms/twilio_webhooks.h"
+#include "gateway/core/text.h"
 #include "tests/servers/kannel_server.h"
 #include "tests/testutil/http_sink.h"
 
@@ -338,7 +339,7 @@ TEST_F(KannelE2eTest, QueuedWhileNoSmscIsConnectedThenDelivered) {
   HttpResponse response;
   client.Perform({&request, 1}, {&response, 1});
   EXPECT_EQ(response.status, 202);
-  EXPECT_EQ(TrimSpace(response.body), "3: Queued for later delivery");
+  EXPECT_EQ(TrimAsciiSpace(response.body), "3: Queued for later delivery");
   EXPECT_EQ(KannelProvider::Classify(response, message, {}, 0).outcome, Outcome::kAccepted);
 
   ASSERT_TRUE(kannel_->StartFakesmsc().ok());

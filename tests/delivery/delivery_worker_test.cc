@@ -92,7 +92,7 @@ TEST_F(WorkerTest, ConsentWithdrawnAndErasureAfterLaunchAreCheckedAtSendTime) {
   auto put = stack_->contacts.Put(changed, (*stored)->version, &(*stored)->contact);
   ASSERT_TRUE(put.ok()) << put.status();
   ASSERT_EQ(put->code, PutOutcome::Code::kOk);
-  ASSERT_TRUE(stack_->contacts.Erase(org_, erased.id).ok());
+  ASSERT_TRUE(stack_->Erase(org_, erased.id).ok());
 
   RunUntilIdle();
 
@@ -492,7 +492,7 @@ TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
   // More entries than one script call takes, one of them for a contact erased meanwhile.
   ConversationLog conversations(&pool(), &clock_);
   const std::vector<Contact> people = stack_->CreateContacts(org_, 250);
-  ASSERT_TRUE(stack_->contacts.Erase(org_, people[120].id).ok());
+  ASSERT_TRUE(stack_->Erase(org_, people[120].id).ok());
   std::vector<ConversationAppend> entries;
   for (size_t i = 0; i < people.size(); ++i) {
     entries.push_back({people[i].id, "out", {{"channel", "sms"}, {"message", std::to_string(i)},
@@ -517,7 +517,7 @@ TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
   // A second round finds the logs in place (and appends without the script), except for a
   // person erased since, whose deleted log must not come back; a person with two entries in
   // one round gets both, in order.
-  ASSERT_TRUE(stack_->contacts.Erase(org_, people[7].id).ok());
+  ASSERT_TRUE(stack_->Erase(org_, people[7].id).ok());
   entries.push_back({people[3].id, "out", {{"channel", "sms"}, {"message", "again"}}});
   // Someone new, with two entries in the round: the log is created, and keeps their order.
   const Contact late = stack_->CreateContacts(org_, 1)[0];
@@ -806,7 +806,7 @@ TEST_F(WorkerTest, LinksBecomePersonalTrackedLinksThatResolveToTheirOwner) {
     ASSERT_NE(at, std::string::npos) << m.text;
     const std::string token = m.text.substr(at + 25, 18);
     tokens.insert(token);
-    auto link = stack_->links.Click(token);
+    auto link = stack_->links.Resolve(token);
     ASSERT_TRUE(link.ok()) << link.status();
     EXPECT_EQ(link->target_url, "https://survey.example.org/s1");
     EXPECT_EQ(link->owner.campaign_id, c.id);
@@ -819,7 +819,13 @@ TEST_F(WorkerTest, LinksBecomePersonalTrackedLinksThatResolveToTheirOwner) {
   }
   EXPECT_EQ(tokens.size(), 2u) << "one personal link per recipient";
   // The campaign's report counts the clicks and the people who clicked.
-  ASSERT_TRUE(stack_->links.Click(*tokens.begin()).ok());
+  for (const std::string& token : tokens) {
+    auto link = stack_->links.Resolve(token);
+    ASSERT_TRUE(link.ok());
+    ASSERT_TRUE(stack_->queue.CountClick(org_, c.id, link->owner.contact_id).ok());
+  }
+  auto first = stack_->links.Resolve(*tokens.begin());
+  ASSERT_TRUE(stack_->queue.CountClick(org_, c.id, first->owner.contact_id).ok());
   EXPECT_EQ(Stats(c)["clicks"], 3);
   EXPECT_EQ(Stats(c)["people_clicked"], 2);
 }

@@ -25,6 +25,7 @@
 #include "gateway/campaigns/campaign_launcher.h"
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/contacts/contact.h"
+#include "gateway/contacts/contact_eraser.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/ids.h"
@@ -290,6 +291,11 @@ class DeliveryStack {
     auto it = std::find(ids.begin(), ids.end(), contact_id);
     EXPECT_NE(it, ids.end()) << contact_id << " is not in the audience";
     return it - ids.begin();
+  }
+
+  // Erases a person everywhere, as DELETE /v1/contacts/{id} does.
+  absl::Status Erase(std::string_view org_id, std::string_view contact_id) {
+    return ContactEraser(&contacts, &queue, &links, redis_).Erase(org_id, contact_id);
   }
 
   OrgStore orgs;

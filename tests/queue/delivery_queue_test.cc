@@ -344,5 +344,125 @@ TEST_F(DeliveryQueueTest, AQueuedMessageCostsUnderHundredBytes) {
   EXPECT_LE(per_message, 100) << per_message << " bytes per message";
 }
 
+// What erasure leaves of a person in the queue: nothing, in any state a message can be in.
+TEST_F(DeliveryQueueTest, ForgetContactRemovesEveryStateOfThatPersonsMessagesOnly) {
+  const std::string alice = NewId("c", 1);
+  const std::string bob = NewId("c", 2);
+  const uint8_t sms = 1;
+  const uint8_t channels[] = {0, 1, 2, 3, 4};
+  // Alice: one message retried (its lane member changed), one dead-lettered, one queued on
+  // another channel, one already sent, and a campaign message dead-lettered.
+  auto retried = queue_->EnqueueDirect("o1", {alice, sms, 0, {{"text", "Alice one"}}, 0});
+  auto queued = queue_->EnqueueDirect("o1", {alice, 0, 0, {{"text", "Alice two"}}, 0});
+  auto bobs = queue_->EnqueueDirect("o1", {bob, sms, 0, {{"text", "Bob one"}}, 0});
+  ASSERT_TRUE(retried.ok() && queued.ok() && bobs.ok());
+  auto claimed = queue_->ClaimDirect("o1", 10);
+  ASSERT_EQ(claimed->size(), 3u);
+  std::vector<MessageOutcome> outcomes;
+  for (const ClaimedMessage& m : *claimed) {
+    if (m.direct_id == *retried) outcomes.push_back(Outcome(m, Kind::kRetry, clock_.NowMillis()));
+    if (m.direct_id == *queued) outcomes.push_back(Outcome(m, Kind::kSent));
+    if (m.direct_id == *bobs) outcomes.push_back(Outcome(m, Kind::kDead));
+  }
+  ASSERT_TRUE(queue_->Record("o1", outcomes).ok());
+  auto dead = queue_->EnqueueDirect("o1", {alice, sms, 0, {{"text", "Alice three"}}, 0});
+  ASSERT_TRUE(dead.ok());
+  auto again = queue_->ClaimDirect("o1", 10);  // Alice's retry, due now.
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempt, 1);
+  const ClaimedMessage held = (*again)[0];  // A worker holds it while she is erased.
+  QueuedRecipient in_campaign{alice, sms, 0};
+  std::string packed;
+  ASSERT_TRUE(AppendRecipient(in_campaign, &packed).ok());
+  ASSERT_TRUE(AppendRecipient({bob, sms, 0}, &packed).ok());
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", packed, 0).ok());
+  auto chunk = queue_->ClaimChunk();
+  ASSERT_TRUE(chunk.ok() && chunk->has_value());
+  std::vector<MessageOutcome> dead_letters;
+  for (const ClaimedMessage& m : (*chunk)->messages) dead_letters.push_back(Outcome(m, Kind::kDead));
+  ASSERT_TRUE(queue_->Record("o1", dead_letters).ok());
+  ASSERT_EQ(queue_->ListDeadLetters("o1")->size(), 3u);  // Bob's direct, both campaign ones.
+
+  ASSERT_TRUE(queue_->ForgetContact("o1", alice, channels).ok());
+
+  // Nothing of Alice's is left in the lane (Bob's only message is a dead letter), and Bob's
+  // dead letters remain.
+  EXPECT_EQ(queue_->LaneSizes("o1")->at("direct"), 0);
+  auto letters = queue_->ListDeadLetters("o1");
+  ASSERT_EQ(letters->size(), 2u);
+  for (const DeadLetter& d : *letters) EXPECT_EQ(d.detail.dump().find(alice), std::string::npos);
+  for (const auto* id : {&*retried, &*queued, &*dead}) {
+    EXPECT_FALSE(queue_->GetDirectStatus("o1", *id)->has_value());
+    EXPECT_FALSE(queue_->GetDirectPayload("o1", *id)->has_value());
+  }
+  EXPECT_TRUE(queue_->GetDirectPayload("o1", *bobs)->has_value());
+  auto everything = pool().Command({"KEYS", "*"});
+  for (const RedisReply& key : everything->elements) {
+    EXPECT_EQ(key.str.find(alice), std::string::npos) << key.str;
+    auto type = pool().Command({"TYPE", key.str});
+    if (type->str != "hash") continue;
+    auto fields = pool().Command({"HGETALL", key.str});
+    for (const RedisReply& f : fields->elements) {
+      EXPECT_EQ(f.str.find(alice), std::string::npos) << key.str << " holds " << f.str;
+      EXPECT_EQ(f.str.find("Alice"), std::string::npos) << key.str << " holds " << f.str;
+    }
+  }
+  // The worker's late outcome changes nothing and brings nothing back.
+  MessageOutcome late = Outcome(held, Kind::kRetry, clock_.NowMillis());
+  ASSERT_TRUE(queue_->Record("o1", {&late, 1}).ok());
+  EXPECT_EQ(queue_->LaneSizes("o1")->at("direct"), 0);
+  EXPECT_FALSE(queue_->GetDirectStatus("o1", held.direct_id)->has_value());
+  // Bob's dead letter still requeues.
+  ASSERT_TRUE(queue_->RequeueDeadLetter("o1", *bobs).ok());
+  EXPECT_EQ(queue_->ClaimDirect("o1", 10)->size(), 1u);
+}
+
+// A message queued before lane members were recorded (no "<id>:m") is still found.
+TEST_F(DeliveryQueueTest, ForgetContactFindsMessagesQueuedBeforeTheirMemberWasRecorded) {
+  const std::string alice = NewId("c", 1);
+  const std::string bob = NewId("c", 2);
+  const uint8_t channels[] = {1};
+  auto id = queue_->EnqueueDirect("o1", {alice, 1, 0, {{"text", "old"}}, 0});
+  ASSERT_TRUE(queue_->EnqueueDirect("o1", {bob, 1, 0, {{"text", "bob"}}, 0}).ok());
+  ASSERT_TRUE(pool().Command({"HDEL", keys::DirectMessages("o1"), *id + ":m"}).ok());
+  ASSERT_TRUE(queue_->ForgetContact("o1", alice, channels).ok());
+  auto lane = pool().Command({"ZRANGE", keys::DirectLane("o1"), "0", "-1"});
+  ASSERT_EQ(lane->elements.size(), 1u);
+  EXPECT_TRUE(lane->elements[0].str.starts_with(bob + "|"));
+}
+
+// Erasure is proportional to the person's own messages: with a million queued messages of
+// other people present, it does not scan the lane (the old script read the whole lane inside
+// one call and held Redis for every organisation for about a second).
+TEST_F(DeliveryQueueTest, ForgetContactAmongAMillionQueuedMessagesTouchesOnlyItsOwn) {
+  const std::string lane = keys::DirectLane("o1");
+  const RedisScript fill(R"lua(
+for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do
+  redis.call('ZADD', KEYS[1], i, string.format('c_other%07d|1|0|m_%07d|0', i, i))
+end
+return 1
+)lua");
+  for (int start = 0; start < 1'000'000; start += 100'000) {
+    ASSERT_TRUE(pool().Eval(fill, {lane}, {std::to_string(start),
+                                           std::to_string(start + 99'999)}).ok());
+  }
+  const std::string alice = NewId("c", 1);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(queue_->EnqueueDirect("o1", {alice, 1, 0, {{"text", "hi"}}, 0}).ok());
+  }
+  ASSERT_EQ(pool().Command({"ZCARD", lane})->integer, 1'000'003);
+  // Redis's own record of slow commands: anything over 100 ms is logged. Scanning the lane
+  // takes far longer than that; the person's own three messages far less.
+  ASSERT_TRUE(pool().Command({"CONFIG", "SET", "slowlog-log-slower-than", "100000"}).ok());
+  ASSERT_TRUE(pool().Command({"SLOWLOG", "RESET"}).ok());
+  const uint8_t channels[] = {0, 1, 2, 3, 4};
+  ASSERT_TRUE(queue_->ForgetContact("o1", alice, channels).ok());
+  auto slow = pool().Command({"SLOWLOG", "GET", "10"});
+  ASSERT_TRUE(slow.ok());
+  EXPECT_TRUE(slow->elements.empty()) << "erasure ran a command over 100 ms";
+  EXPECT_EQ(pool().Command({"ZCARD", lane})->integer, 1'000'000);
+  ASSERT_TRUE(pool().Command({"CONFIG", "SET", "slowlog-log-slower-than", "10000"}).ok());
+}
+
 }  // namespace
 }  // namespace ogw

@@ -19,8 +19,9 @@ TEST_F(LinksApiTest, TrackedLinkRedirectsWithoutAKeyAndCountsTheClick) {
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(r.Header("Location"), "https://survey.example.org/start");
   EXPECT_EQ(r.Header("Cache-Control"), "no-store");
-  auto clicks = pool().Command({"XLEN", keys::Clicks("org_x")});
-  EXPECT_EQ(clicks->integer, 1);
+  auto clicks =
+      pool().Command({"HGET", keys::CampaignQueue("org_x", "cmp_1") + ":stats", "clicks"});
+  EXPECT_EQ(clicks->str, "1");
 }
 
 TEST_F(LinksApiTest, UnknownOrForgedTokenIs404) {

@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "adapters/sandbox/sandbox_provider.h"
+#include "gateway/contacts/contact_eraser.h"
 #include "gateway/contacts/contact_json.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 #include "queue/delivery_queue.h"
+#include "templates/tracked_links.h"
 #include "tests/testutil/redis_fixture.h"
 
 namespace ogw {
@@ -131,6 +133,9 @@ class ContactStoreTestBase : public ogw::testing::RedisTest {
 
   FakeClock clock_;
   ContactStore store_{&pool()};
+  DeliveryQueue queue_{&pool(), &clock_};
+  TrackedLinks links_{&pool(), &clock_, std::string(32, 'k'), 86400};
+  ContactEraser eraser_{&store_, &queue_, &links_, &pool()};
 };
 
 class ContactStoreTest : public ContactStoreTestBase {};
@@ -608,7 +613,7 @@ TEST_F(ContactStoreEraseTest, EraseRemovesEveryTrace) {
   ASSERT_TRUE(Mentions("ამირან ჯაფარიძე"));  // The scan does find data when it is there.
   EXPECT_EQ(Stat("contacts_erased"), 0);
 
-  absl::Status erased = store_.Erase(kOrg, victim.id);
+  absl::Status erased = eraser_.Erase(kOrg, victim.id);
   ASSERT_TRUE(erased.ok()) << erased;
 
   auto gone = store_.Get(kOrg, victim.id);
@@ -674,11 +679,39 @@ TEST_F(ContactStoreEraseTest, EraseRemovesTheContactsMessagesFromQueueAndSandbox
     sandbox.SendBatch({&m, 1}, {&r, 1});
     ASSERT_EQ(r.outcome, SendResult::Outcome::kAccepted);
   }
+  // A second message of hers that went to the dead letters, and personal tracked links whose
+  // targets carry her name.
+  ASSERT_TRUE(queue.EnqueueDirect(kOrg, {victim.id, 1, 0, {{"text", "Second note"}}, 0}).ok());
+  auto claimed = queue.ClaimDirect(kOrg, 10);
+  ASSERT_TRUE(claimed.ok());
+  std::vector<MessageOutcome> outcomes;
+  for (const ClaimedMessage& m : *claimed) {
+    if (m.recipient.contact_id != victim.id) continue;
+    MessageOutcome o;
+    o.kind = MessageOutcome::Kind::kDead;
+    o.message = m;
+    o.channel = "sms";
+    o.code = "http_400";
+    o.reason = "rejected";
+    outcomes.push_back(o);
+  }
+  ASSERT_EQ(outcomes.size(), 1u);
+  ASSERT_TRUE(queue.Record(kOrg, outcomes).ok());
+  ASSERT_EQ(queue.ListDeadLetters(kOrg)->size(), 1u);
+  auto link = links_.Mint({kOrg, "cmp_1", victim.id, 0}, "https://example.org/?n=Ayana+Tesfaye");
+  auto other_link = links_.Mint({kOrg, "cmp_1", other.id, 0}, "https://example.org/?n=Other");
+  ASSERT_TRUE(link.ok() && other_link.ok());
   ASSERT_TRUE(Mentions("Private note for Ayana"));
+  ASSERT_TRUE(Mentions("Ayana+Tesfaye"));
 
-  ASSERT_TRUE(store_.Erase(kOrg, victim.id).ok());
+  ASSERT_TRUE(eraser_.Erase(kOrg, victim.id).ok());
 
   EXPECT_FALSE(Mentions("Private note for Ayana"));
+  EXPECT_FALSE(Mentions("Second note"));
+  EXPECT_FALSE(Mentions("Ayana+Tesfaye"));
+  EXPECT_TRUE(queue.ListDeadLetters(kOrg)->empty());
+  EXPECT_EQ(links_.Resolve(*link).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(links_.Resolve(*other_link).ok());
   EXPECT_FALSE(Mentions("+251911234567"));
   EXPECT_FALSE(Mentions(victim.id));
   EXPECT_TRUE(Mentions("Private note for Keeps Her Data"));
@@ -691,27 +724,27 @@ TEST_F(ContactStoreEraseTest, EraseRemovesTheContactsMessagesFromQueueAndSandbox
 }
 
 TEST_F(ContactStoreEraseTest, EraseOfMissingContactIsNotFound) {
-  absl::Status s = store_.Erase(kOrg, "c_doesnotexist");
+  absl::Status s = eraser_.Erase(kOrg, "c_doesnotexist");
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
   EXPECT_EQ(Stat("contacts_erased"), 0);
 
   Contact c = NewContact("Once", "", 1);
   ASSERT_EQ(Create(c), 1);
-  ASSERT_TRUE(store_.Erase(kOrg, c.id).ok());
-  s = store_.Erase(kOrg, c.id);
+  ASSERT_TRUE(eraser_.Erase(kOrg, c.id).ok());
+  s = eraser_.Erase(kOrg, c.id);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
   EXPECT_EQ(Stat("contacts_erased"), 1);  // Counted once.
   // Erasing in another organisation does not find it either.
   Contact d = NewContact("Elsewhere", "", 2);
   ASSERT_EQ(Create(d), 1);
-  EXPECT_EQ(store_.Erase("org_other", d.id).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(eraser_.Erase("org_other", d.id).code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(Load(d.id).has_value());
 }
 
 TEST_F(ContactStoreEraseTest, EraseWithoutIdempotencyRecords) {
   Contact c = NewContact("Plain", "", {MakeAddress(AddressKind::kEmail, "plain@example.org")});
   ASSERT_EQ(Create(c), 1);
-  ASSERT_TRUE(store_.Erase(kOrg, c.id).ok());
+  ASSERT_TRUE(eraser_.Erase(kOrg, c.id).ok());
   EXPECT_FALSE(Load(c.id).has_value());
   EXPECT_FALSE(Mentions("plain@example.org"));
   EXPECT_FALSE(Mentions("Plain"));
@@ -754,7 +787,7 @@ TEST_F(ContactStoreTest, WorksAfterScriptCacheFlush) {
   ASSERT_TRUE(outcomes.ok()) << outcomes.status();
   EXPECT_EQ((*outcomes)[0].code, PutOutcome::Code::kOk);
   ASSERT_TRUE(pool().Command({"SCRIPT", "FLUSH"}).ok());
-  EXPECT_TRUE(store_.Erase(kOrg, a.id).ok());
+  EXPECT_TRUE(eraser_.Erase(kOrg, a.id).ok());
   EXPECT_THAT(Ids(PostScope::All()), ElementsAre(b.id));
 }
 
@@ -875,7 +908,7 @@ TEST_F(ContactStoreRestartTest, EraseBeforeCrashStaysErased) {
   Contact b = NewContact("Kept Person", "p1", 2);
   Create(a);
   Create(b);
-  ASSERT_TRUE(store_.Erase(kOrg, a.id).ok());
+  ASSERT_TRUE(eraser_.Erase(kOrg, a.id).ok());
   EXPECT_FALSE(Load(a.id).has_value());
   RestartRedis(/*crash=*/true);
   auto got = WithOneRetry([&] { return store_.Get(kOrg, a.id); });

@@ -1,0 +1,182 @@
+-- DeliveryQueue::Record (queue/delivery_queue.cc).
+-- KEYS: due, direct, locks, messages, dead, active campaigns. ARGV: tag, now, then 13 fields
+-- per outcome:
+-- kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
+-- language.
+-- `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
+-- "contact|channel|address" (dead).
+-- The campaign bitmaps are written with one BITFIELD per bitmap and group (up to 500 bits per
+-- call) rather than one SETBIT per message: the previous bits decide, message by message,
+-- exactly as SETBIT's answers did (first whether the outcome is fresh, then whether a sent
+-- message is counted).
+local tag = ARGV[1]
+local now = tonumber(ARGV[2])
+local counted = 0
+local touched = {}
+-- Key names per campaign, built once; counters summed here and written once per campaign.
+local names = {}
+local counts = {}
+local function keys_of(cmp)
+  local k = names[cmp]
+  if not k then
+    local p = tag .. ':cmp:' .. cmp
+    k = {p = p, done = p .. ':done', sent = p .. ':sent', fin = p .. ':fin', stats = p .. ':stats',
+         fail = p .. ':fail'}
+    names[cmp] = k
+    counts[p] = {}
+  end
+  return k
+end
+local function count(p, field)
+  local c = counts[p]
+  c[field] = (c[field] or 0) + 1
+end
+-- Bits to set, per bitmap key (in first-use order): their indexes and the outcome (position
+-- in ARGV) each belongs to.
+local function collector() return {keys = {}, by = {}} end
+local function add(col, key, idx, at)
+  local g = col.by[key]
+  if not g then
+    g = {idx = {}, at = {}}
+    col.by[key] = g
+    col.keys[#col.keys + 1] = key
+  end
+  g.idx[#g.idx + 1] = idx
+  g.at[#g.at + 1] = at
+end
+-- Sets the collected bits; calls fn(outcome position, previous bit) for each, in order.
+local function set_bits(col, fn)
+  for _, key in ipairs(col.keys) do
+    local g = col.by[key]
+    local i = 1
+    while i <= #g.idx do
+      local last = math.min(#g.idx, i + 499)
+      local args = {'BITFIELD', key}
+      for j = i, last do
+        args[#args + 1] = 'SET'
+        args[#args + 1] = 'u1'
+        args[#args + 1] = g.idx[j]
+        args[#args + 1] = 1
+      end
+      local old = redis.call(unpack(args))
+      if fn then
+        for j = i, last do fn(g.at[j], old[j - i + 1]) end
+      end
+      i = last + 1
+    end
+  end
+end
+local function settled(p)
+  local s = redis.call('HMGET', p .. ':stats', 'sent', 'failed', 'dead', 'cancelled')
+  local sum = 0
+  for _, v in ipairs(s) do sum = sum + tonumber(v or '0') end
+  local total = tonumber(redis.call('HGET', p .. ':meta', 'total') or '0')
+  if sum >= total and redis.call('GET', p .. ':state') == 'running' then
+    redis.call('SET', p .. ':state', 'finished')
+    redis.call('ZREM', KEYS[6], string.sub(p, #tag + 6))
+  end
+end
+-- 1. Which outcomes are fresh: a chunk's message whose done bit was clear, a lane item still
+-- in its lane.
+local fresh = {}
+local done = collector()
+for i = 3, #ARGV, 13 do
+  local lane = ARGV[i + 1]
+  if lane == 'c' then
+    add(done, keys_of(ARGV[i + 2]).done, ARGV[i + 3], i)
+  elseif lane == 's' then
+    fresh[i] = redis.call('ZREM', KEYS[1], ARGV[i + 5]) == 1
+  else
+    fresh[i] = redis.call('ZREM', KEYS[2], ARGV[i + 5]) == 1
+  end
+end
+set_bits(done, function(at, old) fresh[at] = old == 0 end)
+-- 2. What became of each fresh one.
+local sent = collector()
+local fin = collector()
+for i = 3, #ARGV, 13 do
+  if fresh[i] then
+    local kind, cmp, idx = ARGV[i], ARGV[i + 2], ARGV[i + 3]
+    local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+    local code, reason, extra, person = ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
+    counted = counted + 1
+    if cmp ~= '' then
+      local k = keys_of(cmp)
+      local p = k.p
+      if kind == 'sent' then
+        add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
+      elseif kind == 'failed' then
+        count(p, 'failed')
+        redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
+      elseif kind == 'retry' then
+        redis.call('ZADD', KEYS[1], due, extra)
+        count(p, 'retried')
+      elseif kind == 'deferred' then
+        redis.call('ZADD', KEYS[1], due, extra)
+        count(p, 'deferred')
+      elseif kind == 'held' then
+        redis.call('ZADD', KEYS[1], due, extra)
+      elseif kind == 'dead' then
+        local c, ch, a = string.match(extra, '^([^|]*)|([^|]*)|([^|]*)$')
+        redis.call('HSET', KEYS[5], cmp .. ':' .. idx, cjson.encode({campaign = cmp,
+          index = tonumber(idx), contact_id = c, channel = ch, address_index = tonumber(a),
+          attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
+        if c and c ~= '' then redis.call('SADD', tag .. ':cdead:' .. c, cmp .. ':' .. idx) end
+        count(p, 'dead')
+      elseif kind == 'dropped' then
+        count(p, 'cancelled')
+      end
+      if kind == 'sent' or kind == 'failed' or kind == 'dead' or kind == 'dropped' then
+        add(fin, k.fin, idx, i)
+      end
+      touched[p] = true
+    else
+      local st = cjson.decode(redis.call('HGET', KEYS[4], did .. ':s') or '{}')
+      st.attempts = tonumber(attempt) + 1
+      st.at = now
+      local release = true
+      if kind == 'sent' then
+        st.status = 'sent'
+        st.provider_message_id = extra
+      elseif kind == 'failed' or kind == 'dropped' then
+        st.status = 'failed'
+        st.code = code
+        st.reason = reason
+      elseif kind == 'retry' or kind == 'deferred' or kind == 'held' then
+        st.status = 'retrying'
+        st.code = code
+        st.reason = reason
+        if kind ~= 'retry' then st.attempts = tonumber(attempt) end
+        redis.call('ZADD', KEYS[2], due, extra)
+        redis.call('HSET', KEYS[3], person, extra)
+        redis.call('HSET', KEYS[4], did .. ':m', extra)
+        release = false
+      elseif kind == 'dead' then
+        st.status = 'dead'
+        st.code = code
+        st.reason = reason
+        redis.call('HSET', KEYS[5], did, cjson.encode({direct_id = did, member = member,
+          attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
+      end
+      if release then
+        if redis.call('HGET', KEYS[3], person) == member then redis.call('HDEL', KEYS[3], person) end
+        redis.call('HDEL', KEYS[4], did .. ':m')
+      end
+      redis.call('HSET', KEYS[4], did .. ':s', cjson.encode(st))
+    end
+  end
+end
+-- A sent bit that was already set is never counted twice.
+set_bits(sent, function(at, old)
+  if old == 0 then
+    local p = keys_of(ARGV[at + 2]).p
+    count(p, 'sent')
+    if ARGV[at + 12] ~= '' then count(p, 'language:' .. ARGV[at + 12]) end
+  end
+end)
+set_bits(fin, nil)
+for p, c in pairs(counts) do
+  for field, n in pairs(c) do redis.call('HINCRBY', p .. ':stats', field, n) end
+end
+for p, _ in pairs(touched) do settled(p) end
+return counted
