@@ -65,21 +65,14 @@ const RedisScript kClaimDirectScript{std::string(lua::kClaimDirect)};
 // queue/record_outcomes.lua
 const RedisScript kRecordScript{std::string(lua::kRecordOutcomes)};
 
-// KEYS: state, meta, active campaigns. ARGV: action, now, campaign id.
+// KEYS: state, active campaigns. ARGV: expected state, new state, campaign id, "1" when the
+// campaign leaves the active set. Sets the state only if it is still the expected one (the
+// transition table is in C++: campaign_state.cc). 0 when it changed meanwhile.
 const RedisScript kTransitionScript(R"lua(
-local state = redis.call('GET', KEYS[1])
-if not state then return {'missing', ''} end
-local action = ARGV[1]
-local to
-if action == 'pause' and (state == 'running' or state == 'scheduled') then to = 'paused'
-elseif action == 'resume' and state == 'paused' then
-  local start = tonumber(redis.call('HGET', KEYS[2], 'start_at') or '0')
-  if tonumber(ARGV[2]) < start then to = 'scheduled' else to = 'running' end
-elseif action == 'cancel' and state ~= 'finished' and state ~= 'cancelled' then to = 'cancelled'
-else return {'refused', state} end
-redis.call('SET', KEYS[1], to)
-if to == 'cancelled' then redis.call('ZREM', KEYS[3], ARGV[3]) end
-return {'ok', to}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[4] == '1' then redis.call('ZREM', KEYS[2], ARGV[3]) end
+return 1
 )lua");
 
 // KEYS: due, direct, locks, dead. ARGV: id, now, tag, direct messages hash.
@@ -176,26 +169,6 @@ std::string NextMember(const ClaimedMessage& m, int attempt) {
 
 }  // namespace
 
-std::string_view CampaignStateName(CampaignState state) {
-  switch (state) {
-    case CampaignState::kScheduled: return "scheduled";
-    case CampaignState::kRunning: return "running";
-    case CampaignState::kPaused: return "paused";
-    case CampaignState::kCancelled: return "cancelled";
-    case CampaignState::kFinished: return "finished";
-  }
-  return "running";
-}
-
-std::optional<CampaignState> ParseCampaignState(std::string_view name) {
-  for (CampaignState s : {CampaignState::kScheduled, CampaignState::kRunning,
-                          CampaignState::kPaused, CampaignState::kCancelled,
-                          CampaignState::kFinished}) {
-    if (CampaignStateName(s) == name) return s;
-  }
-  return std::nullopt;
-}
-
 DeliveryQueue::DeliveryQueue(RedisPool* redis, const Clock* clock, QueueOptions options)
     : redis_(redis), clock_(clock), options_(options) {
   if (options_.chunk_size == 0 || options_.chunk_size % 8 != 0) options_.chunk_size = 1000;
@@ -239,7 +212,9 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
                    {p + ":state", p + ":meta", p + ":stats", keys::ActiveCampaigns(org_id),
                     keys::LaunchSequence(org_id)},
                    {p, Num(static_cast<int64_t>(total)), Num(static_cast<int64_t>(chunks)),
-                    Num(start_at_millis), later ? "scheduled" : "running",
+                    Num(start_at_millis),
+                    std::string(CampaignStateName(*NextCampaignState(
+                        CampaignState::kDraft, CampaignAction::kLaunch, !later))),
                     std::string(campaign_id)}));
   if (created.integer != 1) return absl::AlreadyExistsError("campaign already enqueued");
   if (chunks > 0) {
@@ -292,8 +267,9 @@ absl::StatusOr<std::optional<ChunkClaim>> DeliveryQueue::ClaimChunk() {
       }
       return claim;
     }
-    if (status == "drained" || status == "gone" || status == "cancelled" ||
-        status == "finished") {
+    const std::optional<CampaignState> state = ParseCampaignState(status);
+    if (status == "drained" || status == "gone" || state == CampaignState::kCancelled ||
+        state == CampaignState::kFinished) {
       // Nothing left to claim: leave the ring (retries live in the scheduled lane).
       RETURN_IF_ERROR(redis_->Command({"LREM", keys::CampaignRing(), "0", entry.str}).status());
     }
@@ -553,35 +529,42 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
 
 absl::StatusOr<CampaignState> DeliveryQueue::Transition(std::string_view org_id,
                                                         std::string_view campaign_id,
-                                                        std::string_view action) {
+                                                        CampaignAction action) {
   const std::string p = keys::CampaignQueue(org_id, campaign_id);
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Eval(kTransitionScript,
-                                {p + ":state", p + ":meta", keys::ActiveCampaigns(org_id)},
-                                {std::string(action), Num(clock_->NowMillis()),
-                                 std::string(campaign_id)}));
-  if (reply.elements.size() != 2) return absl::InternalError("transition: unexpected reply");
-  const std::string& outcome = reply.elements[0].str;
-  if (outcome == "missing") return absl::NotFoundError("campaign was never launched");
-  if (outcome == "refused") {
-    return absl::FailedPreconditionError("campaign is " + reply.elements[1].str);
+  // Decided here by the table, then written only if the state is still the one decided on:
+  // a worker finishing the campaign or another officer acting meanwhile means deciding again.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ASSIGN_OR_RETURN(std::vector<RedisReply> read,
+                     redis_->Pipeline({{"GET", p + ":state"}, {"HGET", p + ":meta", "start_at"}}));
+    for (const RedisReply& r : read) RETURN_IF_ERROR(r.AsStatus());
+    if (read[0].IsNil()) return absl::NotFoundError("campaign was never launched");
+    const std::optional<CampaignState> from = ParseCampaignState(read[0].str);
+    if (!from) return absl::DataLossError("campaign state: unknown state " + read[0].str);
+    const int64_t start_at = read[1].IsNil() ? 0 : ToInt(read[1].str);
+    const std::optional<CampaignState> to =
+        NextCampaignState(*from, action, clock_->NowMillis() >= start_at);
+    if (!to) return absl::FailedPreconditionError("campaign is " + read[0].str);
+    ASSIGN_OR_RETURN(RedisReply written,
+                     redis_->Eval(kTransitionScript, {p + ":state", keys::ActiveCampaigns(org_id)},
+                                  {read[0].str, std::string(CampaignStateName(*to)),
+                                   std::string(campaign_id),
+                                   *to == CampaignState::kCancelled ? "1" : "0"}));
+    if (written.integer == 1) return *to;
   }
-  auto state = ParseCampaignState(reply.elements[1].str);
-  if (!state) return absl::InternalError("transition: unknown state");
-  return *state;
+  return absl::AbortedError("the campaign's state changed repeatedly; try again");
 }
 
 absl::StatusOr<CampaignState> DeliveryQueue::Pause(std::string_view org_id,
                                                    std::string_view campaign_id) {
-  return Transition(org_id, campaign_id, "pause");
+  return Transition(org_id, campaign_id, CampaignAction::kPause);
 }
 absl::StatusOr<CampaignState> DeliveryQueue::Resume(std::string_view org_id,
                                                     std::string_view campaign_id) {
-  return Transition(org_id, campaign_id, "resume");
+  return Transition(org_id, campaign_id, CampaignAction::kResume);
 }
 absl::StatusOr<CampaignState> DeliveryQueue::Cancel(std::string_view org_id,
                                                     std::string_view campaign_id) {
-  return Transition(org_id, campaign_id, "cancel");
+  return Transition(org_id, campaign_id, CampaignAction::kCancel);
 }
 
 absl::StatusOr<std::optional<CampaignState>> DeliveryQueue::State(std::string_view org_id,

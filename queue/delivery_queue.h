@@ -14,6 +14,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/core/status.h"
+#include "queue/campaign_state.h"
 #include "queue/packed_recipients.h"
 
 namespace ogw {
@@ -27,9 +28,6 @@ struct QueueOptions {
   int64_t lease_millis = 60'000;
 };
 
-enum class CampaignState { kScheduled, kRunning, kPaused, kCancelled, kFinished };
-std::string_view CampaignStateName(CampaignState state);
-std::optional<CampaignState> ParseCampaignState(std::string_view name);
 
 // A message the queue handed to a worker.
 struct ClaimedMessage {
@@ -229,7 +227,7 @@ class DeliveryQueue {
 
  private:
   absl::StatusOr<CampaignState> Transition(std::string_view org_id, std::string_view campaign_id,
-                                           std::string_view action);
+                                           CampaignAction action);
 
   RedisPool* redis_;
   const Clock* clock_;

@@ -74,8 +74,8 @@ absl::StatusOr<std::string> TrackedLinks::Mint(const LinkOwner& owner,
 absl::StatusOr<ResolvedLink> TrackedLinks::Resolve(std::string_view token) {
   const absl::Status not_found = absl::NotFoundError("unknown link");
   if (!WellFormed(token)) return not_found;
-  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HMGET", keys::TrackedLink(token), "org", "campaign",
-                                                  "contact", "index", "url"}));
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HMGET", keys::TrackedLink(token), "org",
+                                                  "campaign", "contact", "index", "url"}));
   if (r.elements.size() != 5 || r.elements[0].IsNil() || r.elements[4].IsNil()) return not_found;
   ResolvedLink link;
   link.owner.org_id = r.elements[0].str;

@@ -91,141 +91,184 @@ std::optional<nlohmann::json> RequestContext::JsonBody(ApiResponse* problem) con
   return body;
 }
 
+namespace {
+
+// A registered route and its handler.
+struct Route {
+  std::string method;
+  std::string pattern;
+  Access access;
+  Handler handler;
+};
+
+// Who calls: the API key's principal, or the answer to give (401 with WWW-Authenticate).
+std::optional<ApiResponse> Authenticate(ApiServices& services, const httplib::Request& req,
+                                        Principal* principal) {
+  auto authenticated = services.orgs->Authenticate(BearerToken(req));
+  if (authenticated.ok()) {
+    *principal = *std::move(authenticated);
+    return std::nullopt;
+  }
+  if (authenticated.status().code() != absl::StatusCode::kUnauthenticated) {
+    return ProblemFromStatus(authenticated.status());
+  }
+  ApiResponse refused =
+      Problem(401, "Unauthorized", "send a valid API key as 'Authorization: Bearer <key>'");
+  refused.headers["WWW-Authenticate"] = "Bearer";
+  return refused;
+}
+
+// The client's address: the last X-Forwarded-For entry when the request comes from the
+// trusted proxy, else the peer; at most 64 bytes (it names a Redis key).
+std::string ClientAddress(const httplib::Request& req, const std::string& trusted_proxy) {
+  std::string client = req.remote_addr;
+  if (!trusted_proxy.empty() && client == trusted_proxy && req.has_header("X-Forwarded-For")) {
+    const std::string forwarded = req.get_header_value("X-Forwarded-For");
+    const size_t comma = forwarded.rfind(',');
+    client = forwarded.substr(comma == std::string::npos ? 0 : comma + 1);
+    client.erase(0, client.find_first_not_of(' '));
+  }
+  if (client.size() > 64) client.resize(64);
+  return client;
+}
+
+// Public routes have a budget per client address, the others one per API key. Health and
+// metrics are for the operator's own monitoring and stay outside.
+std::optional<ApiResponse> RateLimit(ApiServices& services, const Route& route,
+                                     const httplib::Request& req, const Principal& principal) {
+  if (route.access != Access::kPublic) {
+    return Throttle(services, keys::RateLimit(principal.org_id, principal.key_id),
+                    services.settings.rate_limit, "the API key's rate limit is exceeded");
+  }
+  if (route.pattern == "/healthz" || route.pattern == "/readyz" || route.pattern == "/metrics") {
+    return std::nullopt;
+  }
+  return Throttle(services,
+                  keys::PublicRateLimit(ClientAddress(req, services.settings.trusted_proxy)),
+                  services.settings.public_rate_limit, "too many requests from this address");
+}
+
+std::optional<ApiResponse> CheckRole(Access access, const Principal& principal) {
+  if (Allowed(access, principal)) return std::nullopt;
+  return Problem(403, "Forbidden",
+                 "this operation needs the " +
+                     std::string(access == Access::kAdmin ? "admin" : "officer or admin") +
+                     " role");
+}
+
+// The handler's answer; one that throws answers 500 like any other server error, so an
+// idempotency record it started is released rather than left "in flight".
+ApiResponse RunHandler(const Route& route, RequestContext& ctx) {
+  try {
+    return route.handler(ctx);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: unhandled exception: {}", route.method, route.pattern, e.what());
+    return Problem(500, "Internal error", "an internal error occurred");
+  }
+}
+
+// What makes two requests with one Idempotency-Key the same request.
+std::string RequestFingerprint(const Route& route, const httplib::Request& req) {
+  std::string query;
+  for (const auto& [k, v] : req.params) query += k + "=" + v + "&";
+  return Sha256Hex(route.method + " " + req.path + "?" + req.get_header_value("Content-Type") +
+                   "\n" + query + "\n" + req.body);
+}
+
+// A POST with an Idempotency-Key: the stored answer of the same request, or the handler's
+// answer, stored.
+ApiResponse RunIdempotently(ApiServices& services, const Route& route, RequestContext& ctx,
+                            const std::string& idem_key) {
+  if (idem_key.size() > kMaxIdempotencyKeyLength) {
+    return Problem(400, "Invalid header", "Idempotency-Key is longer than 255",
+                   "Idempotency-Key");
+  }
+  const Principal& principal = ctx.principal;
+  const std::string fingerprint = RequestFingerprint(route, ctx.request);
+  const std::string grant = GrantOf(principal);
+  auto begin = services.idempotency->Start(principal.org_id, principal.key_id, idem_key,
+                                           fingerprint, grant);
+  if (!begin.ok()) return ProblemFromStatus(begin.status());
+  using Kind = IdempotencyStore::Begin::Kind;
+  switch (begin->kind) {
+    case Kind::kReplay:
+      return std::move(begin->replay);
+    case Kind::kMismatch:
+      return Problem(422, "Idempotency key reused",
+                     "this Idempotency-Key was used with a different request", "Idempotency-Key");
+    case Kind::kGrantChanged:
+      return Problem(403, "Forbidden",
+                     "the API key's role or posts changed since this request was made; send it "
+                     "with a new Idempotency-Key",
+                     "Idempotency-Key");
+    case Kind::kInFlight:
+      return Problem(409, "Request in progress",
+                     "a request with this Idempotency-Key is still being processed",
+                     "Idempotency-Key");
+    case Kind::kProceed:
+      break;
+  }
+  ApiResponse response = RunHandler(route, ctx);
+  absl::Status stored = services.idempotency->Finish(principal.org_id, begin->record_key,
+                                                     fingerprint, grant, response);
+  if (!stored.ok()) spdlog::warn("idempotency record not stored: {}", MessageOf(stored));
+  return response;
+}
+
+// One request, step by step: authenticate, rate-limit, check the role, run (idempotently for
+// a keyed POST).
+ApiResponse Serve(ApiServices& services, const Route& route, const httplib::Request& req) {
+  Principal principal;
+  if (route.access != Access::kPublic) {
+    if (auto refused = Authenticate(services, req, &principal)) return *std::move(refused);
+  }
+  if (auto limited = RateLimit(services, route, req, principal)) return *std::move(limited);
+  if (auto refused = CheckRole(route.access, principal)) return *std::move(refused);
+  RequestContext ctx{req, principal, {}, services};
+  for (size_t i = 1; i < req.matches.size(); ++i) ctx.params.push_back(req.matches[i]);
+  // Only for callers with a key: anyone can call a public route, and must not be able to fill
+  // Redis with stored answers.
+  const std::string idem_key = req.get_header_value("Idempotency-Key");
+  if (route.method == "POST" && !idem_key.empty() && route.access != Access::kPublic) {
+    return RunIdempotently(services, route, ctx, idem_key);
+  }
+  return RunHandler(route, ctx);
+}
+
+}  // namespace
+
 ApiRouter::ApiRouter(httplib::Server* server, ApiServices* services)
     : server_(server), services_(services) {}
 
 void ApiRouter::Add(std::string method, std::string pattern, Access access, Handler handler) {
   routes_.push_back({method, pattern, access});
+  auto route = std::make_shared<const Route>(
+      Route{std::move(method), std::move(pattern), access, std::move(handler)});
   ApiServices* services = services_;
-  auto wrapped = [services, method, pattern, access, handler = std::move(handler)](
-                     const httplib::Request& req, httplib::Response& res) {
-    auto started = std::chrono::steady_clock::now();
+  auto wrapped = [services, route](const httplib::Request& req, httplib::Response& res) {
+    const auto started = std::chrono::steady_clock::now();
     ApiResponse response;
     try {
-      Principal principal;
-      std::optional<ApiResponse> early;
-      if (access != Access::kPublic) {
-        auto authenticated = services->orgs->Authenticate(BearerToken(req));
-        if (!authenticated.ok()) {
-          early = authenticated.status().code() == absl::StatusCode::kUnauthenticated
-                      ? Problem(401, "Unauthorized",
-                                "send a valid API key as 'Authorization: Bearer <key>'")
-                      : ProblemFromStatus(authenticated.status());
-          if (early->status == 401) early->headers["WWW-Authenticate"] = "Bearer";
-        } else {
-          principal = *std::move(authenticated);
-        }
-      }
-      // Public routes: a budget per client address (the proxy's client when it is trusted).
-      // Health and metrics are for the operator's own monitoring and stay outside.
-      if (access == Access::kPublic && pattern != "/healthz" && pattern != "/readyz" &&
-          pattern != "/metrics") {
-        std::string client = req.remote_addr;
-        const std::string& proxy = services->settings.trusted_proxy;
-        if (!proxy.empty() && client == proxy && req.has_header("X-Forwarded-For")) {
-          const std::string forwarded = req.get_header_value("X-Forwarded-For");
-          const size_t comma = forwarded.rfind(',');
-          client = forwarded.substr(comma == std::string::npos ? 0 : comma + 1);
-          client.erase(0, client.find_first_not_of(' '));
-        }
-        if (client.size() > 64) client.resize(64);
-        early = Throttle(*services, keys::PublicRateLimit(client),
-                         services->settings.public_rate_limit,
-                         "too many requests from this address");
-      }
-      if (!early && access != Access::kPublic) {
-        early = Throttle(*services, keys::RateLimit(principal.org_id, principal.key_id),
-                         services->settings.rate_limit, "the API key's rate limit is exceeded");
-      }
-      if (!early && !Allowed(access, principal)) {
-        early = Problem(403, "Forbidden",
-                        "this operation needs the " +
-                            std::string(access == Access::kAdmin ? "admin" : "officer or admin") +
-                            " role");
-      }
-      if (early) {
-        response = std::move(*early);
-      } else {
-        RequestContext ctx{req, principal, {}, *services};
-        for (size_t i = 1; i < req.matches.size(); ++i) ctx.params.push_back(req.matches[i]);
-        // A handler that throws answers 500 like any other server error, so an idempotency
-        // record it started is released rather than left "in flight".
-        auto run = [&]() -> ApiResponse {
-          try {
-            return handler(ctx);
-          } catch (const std::exception& e) {
-            spdlog::error("{} {}: unhandled exception: {}", method, pattern, e.what());
-            return Problem(500, "Internal error", "an internal error occurred");
-          }
-        };
-
-        std::string idem_key = req.get_header_value("Idempotency-Key");
-        // Only for callers with a key: anyone can call a public route, and must not be able
-        // to fill Redis with stored answers.
-        if (method == "POST" && !idem_key.empty() && access != Access::kPublic) {
-          if (idem_key.size() > kMaxIdempotencyKeyLength) {
-            response = Problem(400, "Invalid header", "Idempotency-Key is longer than 255",
-                               "Idempotency-Key");
-          } else {
-            std::string fingerprint = Sha256Hex(method + " " + req.path + "?" +
-                                                req.get_header_value("Content-Type") + "\n" +
-                                                [&] {
-                                                  std::string q;
-                                                  for (const auto& [k, v] : req.params) {
-                                                    q += k + "=" + v + "&";
-                                                  }
-                                                  return q;
-                                                }() + "\n" + req.body);
-            const std::string grant = GrantOf(principal);
-            auto begin = services->idempotency->Start(principal.org_id, principal.key_id,
-                                                      idem_key, fingerprint, grant);
-            if (!begin.ok()) {
-              response = ProblemFromStatus(begin.status());
-            } else if (begin->kind == IdempotencyStore::Begin::Kind::kReplay) {
-              response = std::move(begin->replay);
-            } else if (begin->kind == IdempotencyStore::Begin::Kind::kMismatch) {
-              response = Problem(422, "Idempotency key reused",
-                                 "this Idempotency-Key was used with a different request",
-                                 "Idempotency-Key");
-            } else if (begin->kind == IdempotencyStore::Begin::Kind::kGrantChanged) {
-              response = Problem(403, "Forbidden",
-                                 "the API key's role or posts changed since this request was "
-                                 "made; send it with a new Idempotency-Key",
-                                 "Idempotency-Key");
-            } else if (begin->kind == IdempotencyStore::Begin::Kind::kInFlight) {
-              response = Problem(409, "Request in progress",
-                                 "a request with this Idempotency-Key is still being processed",
-                                 "Idempotency-Key");
-            } else {
-              response = run();
-              absl::Status stored = services->idempotency->Finish(
-                  principal.org_id, begin->record_key, fingerprint, grant, response);
-              if (!stored.ok()) spdlog::warn("idempotency record not stored: {}", MessageOf(stored));
-            }
-          }
-        } else {
-          response = run();
-        }
-      }
+      response = Serve(*services, *route, req);
     } catch (const std::exception& e) {
-      spdlog::error("{} {}: unhandled exception: {}", method, pattern, e.what());
+      spdlog::error("{} {}: unhandled exception: {}", route->method, route->pattern, e.what());
       response = Problem(500, "Internal error", "an internal error occurred");
     }
     Write(response, res);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                         .count();
-    services->metrics->ObserveRequest(method, pattern, response.status, seconds);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    services->metrics->ObserveRequest(route->method, route->pattern, response.status, seconds);
   };
-  std::string regex = PatternToRegex(pattern);
-  if (method == "GET") {
+  const std::string regex = PatternToRegex(route->pattern);
+  if (route->method == "GET") {
     server_->Get(regex, wrapped);
-  } else if (method == "POST") {
+  } else if (route->method == "POST") {
     server_->Post(regex, wrapped);
-  } else if (method == "PUT") {
+  } else if (route->method == "PUT") {
     server_->Put(regex, wrapped);
-  } else if (method == "PATCH") {
+  } else if (route->method == "PATCH") {
     server_->Patch(regex, wrapped);
-  } else if (method == "DELETE") {
+  } else if (route->method == "DELETE") {
     server_->Delete(regex, wrapped);
   }
 }

@@ -48,12 +48,12 @@ std::optional<ApiResponse> CheckControl(const RequestContext& ctx, const Campaig
   return std::nullopt;
 }
 
-// Queue state ("draft" before the launch) and counters of a campaign.
+// Queue state (kDraft before the launch) and counters of a campaign.
 absl::Status AddDelivery(RequestContext& ctx, const Campaign& c, nlohmann::json* out) {
   ASSIGN_OR_RETURN(std::optional<CampaignState> state,
                    ctx.services.queue->State(ctx.principal.org_id, c.id));
   if (!state) {
-    (*out)["state"] = "draft";
+    (*out)["state"] = std::string(CampaignStateName(CampaignState::kDraft));
     (*out)["stats"] = nlohmann::json::object();
     return absl::OkStatus();
   }
@@ -206,7 +206,7 @@ void RegisterCampaignRoutes(ApiRouter& router) {
     for (size_t i = 0; i < shown.size(); ++i) {
       nlohmann::json j = ToJson(*shown[i]);
       const CampaignDelivery& d = (*deliveries)[i];
-      j["state"] = d.state ? std::string(CampaignStateName(*d.state)) : std::string("draft");
+      j["state"] = std::string(CampaignStateName(d.state.value_or(CampaignState::kDraft)));
       j["stats"] = d.state ? nlohmann::json(d.stats) : nlohmann::json::object();
       items.push_back(std::move(j));
     }
@@ -224,7 +224,7 @@ void RegisterCampaignRoutes(ApiRouter& router) {
     auto created = ctx.services.campaigns->Create(std::move(campaign));
     if (!created.ok()) return ProblemFromStatus(created.status());
     nlohmann::json j = ToJson(*created);
-    j["state"] = "draft";
+    j["state"] = std::string(CampaignStateName(CampaignState::kDraft));
     j["stats"] = nlohmann::json::object();
     return ApiResponse::Json(201, j);
   });

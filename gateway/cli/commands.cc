@@ -5,8 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "gateway/app/runtime.h"
 #include "gateway/contacts/contact_json.h"
@@ -149,7 +152,7 @@ int QueueStats(Runtime& rt, const std::string& org_id, std::ostream& out, std::o
     report["campaigns"].push_back(
         {{"id", c.id},
          {"name", c.name},
-         {"state", *state ? std::string(CampaignStateName(**state)) : "draft"},
+         {"state", std::string(CampaignStateName(state->value_or(CampaignState::kDraft)))},
          {"stats", *stats}});
   }
   out << report.dump(2) << "\n";
@@ -164,68 +167,189 @@ std::string ReadFile(const std::string& path, bool* ok) {
   return buf.str();
 }
 
+// Every option of every command, filled by CLI11.
+struct CliArgs {
+  CommonOptions common;
+  int port = -1;
+  std::string org;  // --org of the organisation's commands.
+  std::string letter_id;
+  std::string org_name;
+  std::string org_language = "en";
+  std::string officer;
+  std::string import_file;
+  std::string import_post;
+  std::string import_format;
+  std::string expression;
+};
+
+// Commands on a gateway's data: they open a runtime on the configuration first.
+using DataCommand = std::function<int(Runtime& rt, const CliArgs& args, std::ostream& out,
+                                      std::ostream& err)>;
+
+int CreateOrganisation(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  auto created = rt.orgs().CreateOrganisation(args.org_name, args.org_language);
+  if (!created.ok()) return Fail(err, created.status());
+  Officer admin;
+  admin.org_id = created->id;
+  admin.name = "Administrator";
+  admin.role = Role::kAdmin;
+  auto officer = rt.orgs().CreateOfficer(admin);
+  if (!officer.ok()) return Fail(err, officer.status());
+  auto k = rt.orgs().CreateApiKey(created->id, officer->id);
+  if (!k.ok()) return Fail(err, k.status());
+  out << "organisation " << created->id << "\nadmin officer " << officer->id
+      << "\nadmin API key (shown once): " << k->second << "\n";
+  return 0;
+}
+
+int ListOrganisations(Runtime& rt, const CliArgs&, std::ostream& out, std::ostream& err) {
+  auto orgs = rt.orgs().ListOrganisations();
+  if (!orgs.ok()) return Fail(err, orgs.status());
+  for (const auto& o : *orgs) out << o.id << "\t" << o.name << "\n";
+  return 0;
+}
+
+int CreateKey(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  auto k = rt.orgs().CreateApiKey(args.org, args.officer);
+  if (!k.ok()) return Fail(err, k.status());
+  out << "API key " << k->first.id << " (shown once): " << k->second << "\n";
+  return 0;
+}
+
+int ImportContacts(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  bool ok = false;
+  const std::string data = ReadFile(args.import_file, &ok);
+  if (!ok) return Fail(err, absl::NotFoundError("cannot read " + args.import_file));
+  std::string format_name = args.import_format;
+  if (format_name.empty()) format_name = args.import_file.ends_with(".json") ? "json" : "csv";
+  if (format_name != "csv" && format_name != "json") {
+    return Fail(err, absl::InvalidArgumentError("--format must be csv or json"));
+  }
+  const ImportFormat format = format_name == "csv" ? ImportFormat::kCsv : ImportFormat::kJson;
+  ImportOptions options;
+  options.org_id = args.org;
+  options.default_post_id = args.import_post;
+  options.source = "import:" + args.import_file.substr(args.import_file.find_last_of('/') + 1);
+  options.max_rows = static_cast<size_t>(rt.config().api.max_import_rows);
+  auto owner = rt.orgs().GetOrganisation(args.org);
+  if (!owner.ok()) return Fail(err, owner.status());
+  if (!*owner) return Fail(err, absl::NotFoundError("unknown organisation " + args.org));
+  auto posts = rt.orgs().ListPosts(args.org);
+  if (!posts.ok()) return Fail(err, posts.status());
+  for (const auto& p : *posts) options.known_posts.insert(p.id);
+  if (!args.import_post.empty() && !options.known_posts.contains(args.import_post)) {
+    return Fail(err, absl::NotFoundError("unknown post " + args.import_post));
+  }
+  auto report = rt.importer().Import(format, data, options);
+  if (!report.ok()) return Fail(err, report.status());
+  out << report->ToJson(format).dump(2) << "\n";
+  return report->failed == 0 ? 0 : 3;
+}
+
+int ListDeadLetters(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  auto letters = rt.queue().ListDeadLetters(args.org);
+  if (!letters.ok()) return Fail(err, letters.status());
+  for (const auto& l : *letters) {
+    out << l.id << "\t" << l.detail.value("code", "") << "\t" << l.detail.value("reason", "")
+        << "\n";
+  }
+  return 0;
+}
+
+int ShowDeadLetter(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  auto letter = rt.queue().GetDeadLetter(args.org, args.letter_id);
+  if (!letter.ok()) return Fail(err, letter.status());
+  if (!*letter) return Fail(err, absl::NotFoundError("no dead letter " + args.letter_id));
+  out << (*letter)->detail.dump(2) << "\n";
+  return 0;
+}
+
+int Requeue(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  if (auto s = rt.queue().RequeueDeadLetter(args.org, args.letter_id); !s.ok()) {
+    return Fail(err, s);
+  }
+  out << "requeued " << args.letter_id << "\n";
+  return 0;
+}
+
+int PreviewSegment(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  auto expression = SegmentExpression::Parse(args.expression);
+  if (!expression.ok()) return Fail(err, expression.status());
+  auto preview = EvaluateSegment(&rt.contacts(), args.org, PostScope::All(), *expression, 10);
+  if (!preview.ok()) return Fail(err, preview.status());
+  out << "count: " << preview->count << "\n";
+  for (const auto& c : preview->sample) out << c.id << "\t" << c.name << "\n";
+  return 0;
+}
+
+// A group of subcommands (`queue`, `org`, ...), one of which must be given.
+CLI::App* Group(CLI::App& app, const std::string& name, const std::string& about) {
+  CLI::App* group = app.add_subcommand(name, about);
+  group->require_subcommand(1);
+  return group;
+}
+
+CLI::App* WithOrg(CLI::App* command, CliArgs& args) {
+  command->add_option("--org", args.org, "organisation id")->required();
+  return command;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"outreach-gateway: multi-channel outreach and messaging gateway"};
   app.require_subcommand(1);
-  CommonOptions common;
-  app.add_option("-c,--config", common.config_path, "configuration file (JSON)")
+  CliArgs args;
+  app.add_option("-c,--config", args.common.config_path, "configuration file (JSON)")
       ->capture_default_str();
 
-  int port = -1;
   auto* serve = app.add_subcommand("serve", "run the HTTP API");
-  serve->add_option("--port", port, "override server.port");
-
+  serve->add_option("--port", args.port, "override server.port");
   auto* worker = app.add_subcommand("worker", "drain the delivery queue (no HTTP API)");
-
   auto* check = app.add_subcommand("check-config", "validate the configuration file and exit");
 
-  auto* queue = app.add_subcommand("queue", "the delivery queue");
-  queue->require_subcommand(1);
-  std::string queue_org, letter_id;
-  auto* queue_stats = queue->add_subcommand("stats", "lane sizes and per-campaign counters");
-  queue_stats->add_option("--org", queue_org, "organisation id")->required();
-  auto* dead = queue->add_subcommand("dead-letters", "list dead letters");
-  dead->add_option("--org", queue_org, "organisation id")->required();
-  auto* dead_show = queue->add_subcommand("dead-letter", "show one dead letter");
-  dead_show->add_option("--org", queue_org, "organisation id")->required();
-  dead_show->add_option("--id", letter_id, "dead letter id")->required();
-  auto* requeue = queue->add_subcommand("requeue", "send a dead letter again");
-  requeue->add_option("--org", queue_org, "organisation id")->required();
-  requeue->add_option("--id", letter_id, "dead letter id")->required();
+  std::vector<std::pair<CLI::App*, DataCommand>> commands;
+  auto* queue = Group(app, "queue", "the delivery queue");
+  auto* stats =
+      WithOrg(queue->add_subcommand("stats", "lane sizes and per-campaign counters"), args);
+  commands.emplace_back(stats, [](Runtime& rt, const CliArgs& a, std::ostream& o,
+                                  std::ostream& e) { return QueueStats(rt, a.org, o, e); });
+  auto* dead = WithOrg(queue->add_subcommand("dead-letters", "list dead letters"), args);
+  commands.emplace_back(dead, ListDeadLetters);
+  auto* dead_show = WithOrg(queue->add_subcommand("dead-letter", "show one dead letter"), args);
+  dead_show->add_option("--id", args.letter_id, "dead letter id")->required();
+  commands.emplace_back(dead_show, ShowDeadLetter);
+  auto* requeue = WithOrg(queue->add_subcommand("requeue", "send a dead letter again"), args);
+  requeue->add_option("--id", args.letter_id, "dead letter id")->required();
+  commands.emplace_back(requeue, Requeue);
 
-  auto* org = app.add_subcommand("org", "organisations");
-  org->require_subcommand(1);
-  std::string org_name, org_language = "en";
+  auto* org = Group(app, "org", "organisations");
   auto* org_create = org->add_subcommand("create", "create an organisation and its first admin");
-  org_create->add_option("--name", org_name, "organisation name")->required();
-  org_create->add_option("--language", org_language, "default language (BCP 47)");
-  auto* org_list = org->add_subcommand("list", "list organisations");
+  org_create->add_option("--name", args.org_name, "organisation name")->required();
+  org_create->add_option("--language", args.org_language, "default language (BCP 47)");
+  commands.emplace_back(org_create, CreateOrganisation);
+  commands.emplace_back(org->add_subcommand("list", "list organisations"), ListOrganisations);
 
-  auto* key = app.add_subcommand("key", "API keys");
-  key->require_subcommand(1);
-  std::string key_org, key_officer;
-  auto* key_create = key->add_subcommand("create", "issue a new key for an officer");
-  key_create->add_option("--org", key_org, "organisation id")->required();
-  key_create->add_option("--officer", key_officer, "officer id")->required();
+  auto* key = Group(app, "key", "API keys");
+  auto* key_create =
+      WithOrg(key->add_subcommand("create", "issue a new key for an officer"), args);
+  key_create->add_option("--officer", args.officer, "officer id")->required();
+  commands.emplace_back(key_create, CreateKey);
 
-  auto* contacts = app.add_subcommand("contacts", "contacts");
-  contacts->require_subcommand(1);
-  std::string import_org, import_file, import_post, import_format;
-  auto* import = contacts->add_subcommand("import", "import a CSV or JSON file");
-  import->add_option("--org", import_org, "organisation id")->required();
-  import->add_option("--file", import_file, "file to import")->required()->check(
+  auto* contacts = Group(app, "contacts", "contacts");
+  auto* import = WithOrg(contacts->add_subcommand("import", "import a CSV or JSON file"), args);
+  import->add_option("--file", args.import_file, "file to import")->required()->check(
       CLI::ExistingFile);
-  import->add_option("--post", import_post, "post for rows without post_id");
-  import->add_option("--format", import_format, "csv or json (default: by file extension)");
+  import->add_option("--post", args.import_post, "post for rows without post_id");
+  import->add_option("--format", args.import_format,
+                     "csv or json (default: by file extension)");
+  commands.emplace_back(import, ImportContacts);
 
-  auto* segment = app.add_subcommand("segment", "segments");
-  segment->require_subcommand(1);
-  std::string seg_org, seg_expression;
-  auto* seg_preview = segment->add_subcommand("preview", "count the contacts matching a filter");
-  seg_preview->add_option("--org", seg_org, "organisation id")->required();
-  seg_preview->add_option("--expression", seg_expression, "filter expression")->required();
+  auto* segment = Group(app, "segment", "segments");
+  auto* preview =
+      WithOrg(segment->add_subcommand("preview", "count the contacts matching a filter"), args);
+  preview->add_option("--expression", args.expression, "filter expression")->required();
+  commands.emplace_back(preview, PreviewSegment);
 
   try {
     app.parse(argc, argv);
@@ -233,106 +357,19 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return app.exit(e, out, err);
   }
 
-  if (*serve) return Serve(common, port, out, err);
-  if (*worker) return Worker(common, out, err);
+  if (*serve) return Serve(args.common, args.port, out, err);
+  if (*worker) return Worker(args.common, out, err);
   if (*check) {
-    auto config = GatewayConfig::LoadFile(common.config_path);
+    auto config = GatewayConfig::LoadFile(args.common.config_path);
     if (!config.ok()) return Fail(err, config.status());
-    out << common.config_path << ": ok\n";
+    out << args.common.config_path << ": ok\n";
     return 0;
   }
-
-  auto runtime = OpenRuntime(common);
-  if (!runtime.ok()) return Fail(err, runtime.status());
-  Runtime& rt = **runtime;
-
-  if (*org_create) {
-    auto created = rt.orgs().CreateOrganisation(org_name, org_language);
-    if (!created.ok()) return Fail(err, created.status());
-    Officer admin;
-    admin.org_id = created->id;
-    admin.name = "Administrator";
-    admin.role = Role::kAdmin;
-    auto officer = rt.orgs().CreateOfficer(admin);
-    if (!officer.ok()) return Fail(err, officer.status());
-    auto k = rt.orgs().CreateApiKey(created->id, officer->id);
-    if (!k.ok()) return Fail(err, k.status());
-    out << "organisation " << created->id << "\nadmin officer " << officer->id
-        << "\nadmin API key (shown once): " << k->second << "\n";
-    return 0;
-  }
-  if (*org_list) {
-    auto orgs = rt.orgs().ListOrganisations();
-    if (!orgs.ok()) return Fail(err, orgs.status());
-    for (const auto& o : *orgs) out << o.id << "\t" << o.name << "\n";
-    return 0;
-  }
-  if (*key_create) {
-    auto k = rt.orgs().CreateApiKey(key_org, key_officer);
-    if (!k.ok()) return Fail(err, k.status());
-    out << "API key " << k->first.id << " (shown once): " << k->second << "\n";
-    return 0;
-  }
-  if (*import) {
-    bool ok = false;
-    std::string data = ReadFile(import_file, &ok);
-    if (!ok) return Fail(err, absl::NotFoundError("cannot read " + import_file));
-    if (import_format.empty()) {
-      import_format = import_file.ends_with(".json") ? "json" : "csv";
-    }
-    if (import_format != "csv" && import_format != "json") {
-      return Fail(err, absl::InvalidArgumentError("--format must be csv or json"));
-    }
-    ImportFormat format = import_format == "csv" ? ImportFormat::kCsv : ImportFormat::kJson;
-    ImportOptions options;
-    options.org_id = import_org;
-    options.default_post_id = import_post;
-    options.source = "import:" + import_file.substr(import_file.find_last_of('/') + 1);
-    options.max_rows = static_cast<size_t>(rt.config().api.max_import_rows);
-    auto owner = rt.orgs().GetOrganisation(import_org);
-    if (!owner.ok()) return Fail(err, owner.status());
-    if (!*owner) return Fail(err, absl::NotFoundError("unknown organisation " + import_org));
-    auto posts = rt.orgs().ListPosts(import_org);
-    if (!posts.ok()) return Fail(err, posts.status());
-    for (const auto& p : *posts) options.known_posts.insert(p.id);
-    if (!import_post.empty() && !options.known_posts.contains(import_post)) {
-      return Fail(err, absl::NotFoundError("unknown post " + import_post));
-    }
-    auto report = rt.importer().Import(format, data, options);
-    if (!report.ok()) return Fail(err, report.status());
-    out << report->ToJson(format).dump(2) << "\n";
-    return report->failed == 0 ? 0 : 3;
-  }
-  if (*queue_stats) return QueueStats(rt, queue_org, out, err);
-  if (*dead) {
-    auto letters = rt.queue().ListDeadLetters(queue_org);
-    if (!letters.ok()) return Fail(err, letters.status());
-    for (const auto& l : *letters) {
-      out << l.id << "\t" << l.detail.value("code", "") << "\t" << l.detail.value("reason", "")
-          << "\n";
-    }
-    return 0;
-  }
-  if (*dead_show) {
-    auto letter = rt.queue().GetDeadLetter(queue_org, letter_id);
-    if (!letter.ok()) return Fail(err, letter.status());
-    if (!*letter) return Fail(err, absl::NotFoundError("no dead letter " + letter_id));
-    out << (*letter)->detail.dump(2) << "\n";
-    return 0;
-  }
-  if (*requeue) {
-    if (auto s = rt.queue().RequeueDeadLetter(queue_org, letter_id); !s.ok()) return Fail(err, s);
-    out << "requeued " << letter_id << "\n";
-    return 0;
-  }
-  if (*seg_preview) {
-    auto expression = SegmentExpression::Parse(seg_expression);
-    if (!expression.ok()) return Fail(err, expression.status());
-    auto preview = EvaluateSegment(&rt.contacts(), seg_org, PostScope::All(), *expression, 10);
-    if (!preview.ok()) return Fail(err, preview.status());
-    out << "count: " << preview->count << "\n";
-    for (const auto& c : preview->sample) out << c.id << "\t" << c.name << "\n";
-    return 0;
+  for (const auto& [command, run] : commands) {
+    if (!*command) continue;
+    auto runtime = OpenRuntime(args.common);
+    if (!runtime.ok()) return Fail(err, runtime.status());
+    return run(**runtime, args, out, err);
   }
   return 0;
 }

@@ -86,7 +86,8 @@ struct DeliveryWorker::Batch {
   std::map<std::string, std::optional<Template>> templates;  // By campaign id.
   std::map<std::string, std::string> post_languages;  // Filled as needed.
   // Per group (ReadControl):
-  std::map<std::string, std::string> states;                // Campaign -> state name.
+  // Campaign -> its state; nullopt when the campaign is gone.
+  std::map<std::string, std::optional<CampaignState>> states;
   std::map<std::string, std::set<std::string>> waiting;     // Campaign -> contacts waiting.
 };
 
@@ -244,7 +245,7 @@ absl::Status DeliveryWorker::ReadControl(Batch& batch, std::span<const ClaimedMe
     if (!batch.states.count(m.campaign_id)) {
       ASSIGN_OR_RETURN(std::optional<CampaignState> state,
                        deps_.queue->State(batch.org_id, m.campaign_id));
-      batch.states[m.campaign_id] = state ? std::string(CampaignStateName(*state)) : "gone";
+      batch.states[m.campaign_id] = state;
     }
     if (!m.already_sent) by_campaign[m.campaign_id].push_back(m.recipient);
   }
@@ -264,13 +265,13 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
   };
   const bool direct = m.lane == ClaimedMessage::Lane::kDirect;
   if (!direct) {
-    const std::string& state = batch.states[m.campaign_id];
+    const std::optional<CampaignState> state = batch.states[m.campaign_id];
     if (m.already_sent) return settle(Kind::kSent);
-    if (state == "cancelled") return settle(Kind::kDropped);
-    if (state == "paused" || state == "scheduled") {
+    if (state == CampaignState::kCancelled) return settle(Kind::kDropped);
+    if (state == CampaignState::kPaused || state == CampaignState::kScheduled) {
       return settle(Kind::kHeld, "", "", batch.now + kPausedRecheckMillis);
     }
-    if (state == "gone" || !batch.campaigns[m.campaign_id]) {
+    if (!state || !batch.campaigns[m.campaign_id]) {
       return settle(Kind::kFailed, "campaign_gone", "the campaign no longer exists");
     }
     if (batch.waiting[m.campaign_id].count(m.recipient.contact_id)) {
@@ -533,7 +534,7 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
     const auto members = std::span<const ClaimedMessage>(messages).subspan(
         begin, std::min(options_.group_size, messages.size() - begin));
     RETURN_IF_ERROR(ReadControl(batch, members));
-    if (claim != nullptr && batch.states[claim->campaign_id] == "paused") {
+    if (claim != nullptr && batch.states[claim->campaign_id] == CampaignState::kPaused) {
       RETURN_IF_ERROR(deps_.queue->ReleaseChunk(*claim));
       return handled;
     }

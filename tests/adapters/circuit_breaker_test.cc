@@ -5,27 +5,10 @@
 #include <atomic>
 #include <vector>
 
+#include "tests/testutil/fake_provider.h"
+
 namespace ogw {
 namespace {
-
-// Answers every message with the outcome it is set to; counts the batches it was given.
-class ScriptedProvider : public Provider {
- public:
-  const std::string& name() const override { return name_; }
-  void SendBatch(std::span<const OutboundMessage>, std::span<SendResult> results) override {
-    ++batches;
-    for (SendResult& r : results) {
-      r = SendResult{};
-      r.outcome = outcome;
-      r.code = outcome == SendResult::Outcome::kAccepted ? "" : "connect";
-    }
-  }
-  SendResult::Outcome outcome = SendResult::Outcome::kTransient;
-  int batches = 0;
-
- private:
-  std::string name_ = "scripted";
-};
 
 class CircuitBreakerTest : public ::testing::Test {
  protected:
@@ -35,7 +18,9 @@ class CircuitBreakerTest : public ::testing::Test {
     breaker_.SendBatch(messages, results);
     return results;
   }
-  std::shared_ptr<ScriptedProvider> inner_ = std::make_shared<ScriptedProvider>();
+  void SetUp() override { inner_->AnswerEvery(SendResult::Outcome::kTransient); }
+
+  std::shared_ptr<FakeProvider> inner_ = std::make_shared<FakeProvider>();
   FakeClock clock_;
   CircuitBreakerProvider breaker_{inner_, &clock_, {3, 30'000}};
 };
@@ -48,7 +33,7 @@ TEST_F(CircuitBreakerTest, OpensAfterBatchesThatFailEntirelyAndStopsCallingThePr
   for (const SendResult& r : Send()) EXPECT_FALSE(r.attempted);
   EXPECT_TRUE(breaker_.open());
   const auto refused = Send();
-  EXPECT_EQ(inner_->batches, 3) << "an open circuit does not call the provider";
+  EXPECT_EQ(inner_->Batches(), 3) << "an open circuit does not call the provider";
   for (const SendResult& r : refused) {
     EXPECT_EQ(r.outcome, SendResult::Outcome::kTransient);
     EXPECT_FALSE(r.attempted);
@@ -61,28 +46,28 @@ TEST_F(CircuitBreakerTest, AProbeAfterTheOpenPeriodClosesOrReopensIt) {
   for (int i = 0; i < 3; ++i) Send();
   clock_.Advance(30'000);
   Send();  // The probe fails: open again for a full period.
-  EXPECT_EQ(inner_->batches, 4);
+  EXPECT_EQ(inner_->Batches(), 4);
   EXPECT_TRUE(breaker_.open());
   Send();
-  EXPECT_EQ(inner_->batches, 4);
+  EXPECT_EQ(inner_->Batches(), 4);
   clock_.Advance(30'000);
-  inner_->outcome = SendResult::Outcome::kAccepted;
+  inner_->AnswerEvery(SendResult::Outcome::kAccepted);
   for (const SendResult& r : Send()) EXPECT_EQ(r.outcome, SendResult::Outcome::kAccepted);
   EXPECT_FALSE(breaker_.open());
   Send();
-  EXPECT_EQ(inner_->batches, 6);
+  EXPECT_EQ(inner_->Batches(), 6);
 }
 
 TEST_F(CircuitBreakerTest, PartialFailuresOrPermanentErrorsDoNotOpenIt) {
-  inner_->outcome = SendResult::Outcome::kPermanent;  // The provider is up; the numbers are bad.
+  inner_->AnswerEvery(SendResult::Outcome::kPermanent);  // The provider is up; the numbers are bad.
   for (int i = 0; i < 5; ++i) Send();
   EXPECT_FALSE(breaker_.open());
-  inner_->outcome = SendResult::Outcome::kTransient;
+  inner_->AnswerEvery(SendResult::Outcome::kTransient);
   Send();
   Send();
-  inner_->outcome = SendResult::Outcome::kAccepted;
+  inner_->AnswerEvery(SendResult::Outcome::kAccepted);
   Send();  // A success resets the run.
-  inner_->outcome = SendResult::Outcome::kTransient;
+  inner_->AnswerEvery(SendResult::Outcome::kTransient);
   Send();
   Send();
   EXPECT_FALSE(breaker_.open());

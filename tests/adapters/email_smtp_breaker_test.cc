@@ -41,23 +41,6 @@ constexpr int kThreshold = 3;
 constexpr int64_t kOpenMillis = 30'000;
 constexpr int kRefusedBatches = 20;
 
-// Forwards to the real provider and counts the batches that reached it.
-class CountingProvider final : public Provider {
- public:
-  explicit CountingProvider(std::shared_ptr<Provider> inner) : inner_(std::move(inner)) {}
-  const std::string& name() const override { return inner_->name(); }
-  void SendBatch(std::span<const OutboundMessage> messages,
-                 std::span<SendResult> results) override {
-    ++batches_;
-    inner_->SendBatch(messages, results);
-  }
-  int batches() const { return batches_.load(); }
-
- private:
-  std::shared_ptr<Provider> inner_;
-  std::atomic<int> batches_{0};
-};
-
 // A loopback port that refuses connections: bound, so nobody else takes it, but not listening
 // (until Listen()). Release() frees it for a server to bind.
 class ReservedPort {
@@ -110,7 +93,7 @@ SmtpConfig Config(int port) {
 class SmtpBreakerTest : public ::testing::Test {
  protected:
   void Wrap(SmtpConfig config) {
-    counting_ = std::make_shared<CountingProvider>(std::make_shared<SmtpProvider>(config));
+    counting_ = std::make_shared<FakeProvider>(std::make_shared<SmtpProvider>(config));
     breaker_ = std::make_unique<CircuitBreakerProvider>(
         counting_, &clock_, CircuitBreakerOptions{kThreshold, kOpenMillis});
   }
@@ -148,12 +131,12 @@ class SmtpBreakerTest : public ::testing::Test {
       }
     }
     EXPECT_TRUE(breaker_->open());
-    EXPECT_EQ(counting_->batches(), kThreshold);
+    EXPECT_EQ(counting_->Batches(), kThreshold);
   }
 
   // While open, every batch is answered at once without reaching SmtpProvider.
   void ExpectRefusedWithoutTrying() {
-    const int before = counting_->batches();
+    const int before = counting_->Batches();
     const auto start = SteadyClock::now();
     for (int i = 0; i < kRefusedBatches; ++i) {
       for (const SendResult& r : Send()) {
@@ -165,7 +148,7 @@ class SmtpBreakerTest : public ::testing::Test {
       clock_.Advance(kOpenMillis / (2 * kRefusedBatches));  // Still within the open period.
     }
     EXPECT_LT(SteadyClock::now() - start, std::chrono::milliseconds(500));
-    EXPECT_EQ(counting_->batches(), before) << "an open circuit does not call the provider";
+    EXPECT_EQ(counting_->Batches(), before) << "an open circuit does not call the provider";
     EXPECT_TRUE(breaker_->open());
   }
 
@@ -183,7 +166,7 @@ class SmtpBreakerTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  std::shared_ptr<CountingProvider> counting_;
+  std::shared_ptr<FakeProvider> counting_;
   std::unique_ptr<CircuitBreakerProvider> breaker_;
   int next_ = 0;
 };
@@ -248,7 +231,7 @@ TEST_P(SmtpRefusingBreakerTest, RefusalsOpenTheCircuitUntilTheServerRecovers) {
     EXPECT_EQ(r.code, code) << Dump(r);
     EXPECT_FALSE(r.attempted) << Dump(r);
   }
-  EXPECT_EQ(counting_->batches(), kThreshold + 1);
+  EXPECT_EQ(counting_->Batches(), kThreshold + 1);
   EXPECT_GT(refusing.sessions(), sessions);
   EXPECT_TRUE(breaker_->open());
   const int after_probe = refusing.sessions();
@@ -337,7 +320,7 @@ TEST_F(SmtpBreakerWorkerTest, MessagesWaitWhileTheServerRefusesAndGoOutWhenItRec
   absl::Status started = refusing.Start();
   ASSERT_TRUE(started.ok()) << started;
   const int port = refusing.port();
-  auto counting = std::make_shared<CountingProvider>(std::make_shared<SmtpProvider>(Config(port)));
+  auto counting = std::make_shared<FakeProvider>(std::make_shared<SmtpProvider>(Config(port)));
   auto breaker = std::make_shared<CircuitBreakerProvider>(
       counting, &clock_, CircuitBreakerOptions{kThreshold, kOpenMillis});
   stack_->providers.Bind(Channel::kEmail, ProviderBinding{breaker, "smtp-account", {}});
@@ -361,7 +344,7 @@ TEST_F(SmtpBreakerWorkerTest, MessagesWaitWhileTheServerRefusesAndGoOutWhenItRec
   // other pass was answered by the breaker. (The server counts a connection per message: curl
   // does not keep a session the server refused.)
   const int max_batches = kThreshold + static_cast<int>(kRounds * kRoundMillis / kOpenMillis) + 1;
-  EXPECT_LE(counting->batches(), max_batches);
+  EXPECT_LE(counting->Batches(), max_batches);
   EXPECT_LE(refusing.sessions(), max_batches * Options().group_size);
   EXPECT_TRUE(refusing.Received().empty());
 

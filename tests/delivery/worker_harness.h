@@ -38,6 +38,7 @@
 #include "templates/template.h"
 #include "templates/template_renderer.h"
 #include "templates/template_store.h"
+#include "tests/testutil/fake_provider.h"
 #include "tests/testutil/redis_fixture.h"
 
 namespace ogw::testing {
@@ -48,90 +49,6 @@ inline int64_t UtcMillis(int y, unsigned mon, unsigned d, int h = 0, int min = 0
   const auto tp = sys_days{year{y} / month{mon} / day{d}} + hours{h} + minutes{min} + seconds{s};
   return duration_cast<milliseconds>(tp.time_since_epoch()).count();
 }
-
-// A provider that answers from a script and remembers every message it was given, in order.
-// Thread-safe: several worker threads may call SendBatch at once.
-class FakeProvider final : public Provider {
- public:
-  // Answers one message. `call_no` counts the earlier times this provider was given the same
-  // message id (0 on its first attempt), so "fail the first attempt" is `call_no == 0`.
-  using Responder = std::function<SendResult(const OutboundMessage& message, int call_no)>;
-
-  const std::string& name() const override { return name_; }
-
-  void SendBatch(std::span<const OutboundMessage> messages,
-                 std::span<SendResult> results) override {
-    for (size_t i = 0; i < messages.size(); ++i) {
-      int call_no = 0;
-      int64_t seq = 0;
-      Responder responder;
-      {
-        std::lock_guard lock(mu_);
-        call_no = calls_[messages[i].message_id]++;
-        seq = static_cast<int64_t>(seen_.size());
-        seen_.push_back(messages[i]);
-        responder = responder_;
-      }
-      // Outside the lock: a responder may look at what the provider saw.
-      results[i] = responder ? responder(messages[i], call_no) : Accepted(seq);
-    }
-  }
-
-  void SetResponder(Responder responder) {
-    std::lock_guard lock(mu_);
-    responder_ = std::move(responder);
-  }
-
-  static SendResult Accepted(int64_t n) {
-    SendResult r;
-    r.outcome = SendResult::Outcome::kAccepted;
-    r.provider_message_id = "p-" + std::to_string(n);
-    return r;
-  }
-  static SendResult Transient(std::string code, int64_t retry_after_millis = 0) {
-    SendResult r;
-    r.outcome = SendResult::Outcome::kTransient;
-    r.code = std::move(code);
-    r.reason = "temporarily unavailable";
-    r.retry_after_millis = retry_after_millis;
-    return r;
-  }
-  static SendResult Permanent(std::string code, std::string reason) {
-    SendResult r;
-    r.outcome = SendResult::Outcome::kPermanent;
-    r.code = std::move(code);
-    r.reason = std::move(reason);
-    return r;
-  }
-
-  // Every message given so far, in the order given.
-  std::vector<OutboundMessage> Seen() const {
-    std::lock_guard lock(mu_);
-    return seen_;
-  }
-  size_t Count() const {
-    std::lock_guard lock(mu_);
-    return seen_.size();
-  }
-  // How many times the message with this id was given.
-  int CountOf(const std::string& message_id) const {
-    std::lock_guard lock(mu_);
-    auto it = calls_.find(message_id);
-    return it == calls_.end() ? 0 : it->second;
-  }
-  std::vector<std::string> Ids() const {
-    std::vector<std::string> ids;
-    for (const auto& m : Seen()) ids.push_back(m.message_id);
-    return ids;
-  }
-
- private:
-  const std::string name_ = "fake";
-  mutable std::mutex mu_;
-  std::vector<OutboundMessage> seen_;  // Guarded by mu_.
-  std::map<std::string, int> calls_;   // Guarded by mu_.
-  Responder responder_;                // Guarded by mu_; empty: accept everything.
-};
 
 // What a test contact looks like beyond its number.
 struct ContactSpec {
