@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 #include "queue/claim_chunk.lua.h"
@@ -41,11 +42,13 @@ return redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1])
 // queue/claim_scheduled.lua
 const RedisScript kClaimScheduledScript{std::string(lua::kClaimScheduled)};
 
-// KEYS: direct, locks, messages, the contact's message ids. ARGV: id, member prefix
-// (contact|channel|address), payload, due, person.
+// KEYS: direct, locks, messages, the contact's message ids, the contact's erasure mark.
+// ARGV: id, member prefix (contact|channel|address), payload, due, person. 0 when the contact
+// is being erased.
 // The messages hash holds, per id: the payload (<id>), the status (<id>:s) and, while the
 // message is in the lane, its current lane member (<id>:m), so erasure finds it directly.
 const RedisScript kEnqueueDirectScript(R"lua(
+if redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
 local last = tonumber(redis.call('HGET', KEYS[2], ARGV[5] .. '#last') or '0')
 local score = tonumber(ARGV[4])
 if score <= last then score = last + 0.001 end
@@ -79,7 +82,8 @@ return 1
 // Every key is passed in KEYS (Redis Cluster routes by them): the caller read the dead letter
 // first to name its campaign's keys, and the script refuses (-1) when it changed meanwhile.
 // KEYS: due lane, direct lane, direct locks, dead letters, the campaign's stats and state
-// (of campaign "_" for a direct message), direct messages. ARGV: id, now, campaign or "".
+// (of campaign "_" for a direct message), direct messages, the contact's campaign dead letters.
+// ARGV: id, now, campaign or "".
 const RedisScript kRequeueScript(R"lua(
 local raw = redis.call('HGET', KEYS[4], ARGV[1])
 if not raw then return 0 end
@@ -90,6 +94,7 @@ if d.campaign then
   redis.call('HINCRBY', KEYS[5], 'dead', -1)
   redis.call('HINCRBY', KEYS[5], 'requeued', 1)
   if redis.call('GET', KEYS[6]) == 'finished' then redis.call('SET', KEYS[6], 'running') end
+  redis.call('SREM', KEYS[8], ARGV[1])
 else
   local prefix = string.match(d.member, '^(.*)|%d+$')
   redis.call('ZADD', KEYS[2], ARGV[2], prefix .. '|0')
@@ -165,6 +170,38 @@ std::string NextMember(const ClaimedMessage& m, int attempt) {
     return DirectPrefix(m.recipient) + "|" + m.direct_id + "|" + Num(attempt);
   }
   return m.campaign_id + ":" + Num(m.index) + ":" + Num(attempt);
+}
+
+// Campaign dead letters recorded before they were indexed per person (the record script
+// indexes every later one): indexed once per organisation, in pages, before its first erasure.
+absl::Status IndexOlderDeadLetters(RedisPool& redis, std::string_view org_id) {
+  const std::string flag = keys::DeadLettersIndexed(org_id);
+  ASSIGN_OR_RETURN(RedisReply done, redis.Command({"EXISTS", flag}));
+  if (done.integer == 1) return absl::OkStatus();
+  const std::string dead = keys::DeadLetters(org_id);
+  std::string cursor = "0";
+  do {
+    ASSIGN_OR_RETURN(RedisReply page, redis.Command({"HSCAN", dead, cursor, "COUNT", "500"}));
+    if (page.elements.size() != 2) return absl::DataLossError("redis: unexpected HSCAN reply");
+    cursor = page.elements[0].str;
+    std::vector<std::vector<std::string>> adds;
+    const auto& fields = page.elements[1].elements;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+      const nlohmann::json letter = nlohmann::json::parse(fields[i + 1].str, nullptr, false);
+      if (!letter.is_object() || !letter.contains("campaign")) continue;
+      const auto contact = letter.find("contact_id");
+      if (contact == letter.end() || !contact->is_string() || contact->get<std::string>().empty()) {
+        continue;
+      }
+      adds.push_back({"SADD", keys::ContactDeadLetters(org_id, contact->get<std::string>()),
+                      fields[i].str});
+    }
+    if (!adds.empty()) {
+      ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis.Pipeline(adds));
+      for (const RedisReply& r : replies) RETURN_IF_ERROR(r.AsStatus());
+    }
+  } while (cursor != "0");
+  return redis.Command({"SET", flag, "1"}).status();
 }
 
 }  // namespace
@@ -430,10 +467,11 @@ absl::StatusOr<std::string> DeliveryQueue::EnqueueDirect(std::string_view org_id
       redis_->Eval(kEnqueueDirectScript,
                    {keys::DirectLane(org_id), keys::DirectLocks(org_id),
                     keys::DirectMessages(org_id),
-                    keys::ContactDirectMessages(org_id, input.contact_id)},
+                    keys::ContactDirectMessages(org_id, input.contact_id),
+                    keys::ErasedContact(org_id, Sha1Hex(input.contact_id))},
                    {id, DirectPrefix(r), input.payload.dump(),
                     Num(std::max(now, input.send_at_millis)), PersonOf(r)}));
-  (void)reply;
+  if (reply.integer != 1) return absl::NotFoundError("contact not found");
   return id;
 }
 
@@ -798,11 +836,15 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
         campaign != letter->detail.end() && campaign->is_string() ? campaign->get<std::string>()
                                                                   : "";
     const std::string p = keys::CampaignQueue(org_id, campaign_id.empty() ? "_" : campaign_id);
+    const std::string contact_id = letter->detail.is_object()
+                                       ? letter->detail.value("contact_id", std::string())
+                                       : std::string();
     ASSIGN_OR_RETURN(RedisReply reply,
                      redis_->Eval(kRequeueScript,
                                   {keys::DueLane(org_id), keys::DirectLane(org_id),
                                    keys::DirectLocks(org_id), keys::DeadLetters(org_id),
-                                   p + ":stats", p + ":state", keys::DirectMessages(org_id)},
+                                   p + ":stats", p + ":state", keys::DirectMessages(org_id),
+                                   keys::ContactDeadLetters(org_id, contact_id)},
                                   {std::string(id), Num(clock_->NowMillis()), campaign_id}));
     if (reply.integer == 1) return absl::OkStatus();
     if (reply.integer == 0) return absl::NotFoundError("no such dead letter");
@@ -812,22 +854,26 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
 
 absl::Status DeliveryQueue::ForgetContact(std::string_view org_id, std::string_view contact_id,
                                           std::span<const uint8_t> channels) {
-  std::vector<std::string> lock_fields;
+  RETURN_IF_ERROR(IndexOlderDeadLetters(*redis_, org_id));
+  std::vector<std::string> args = {"first"};
   for (uint8_t channel : channels) {
     const std::string person = PersonOf({std::string(contact_id), channel, 0});
-    lock_fields.push_back(person);
-    lock_fields.push_back(person + "#last");
+    args.push_back(person);
+    args.push_back(person + "#last");
   }
-  ASSIGN_OR_RETURN(RedisReply unindexed,
-                   redis_->Eval(kForgetContactScript,
-                                {keys::DirectLane(org_id), keys::DirectMessages(org_id),
-                                 keys::ContactDirectMessages(org_id, contact_id),
-                                 keys::DirectLocks(org_id), keys::DeadLetters(org_id),
-                                 keys::ContactDeadLetters(org_id, contact_id)},
-                                lock_fields));
-  if (unindexed.integer == 0) return absl::OkStatus();
+  const std::vector<std::string> script_keys = {
+      keys::DirectLane(org_id),
+      keys::DirectMessages(org_id),
+      keys::ContactDirectMessages(org_id, contact_id),
+      keys::DirectLocks(org_id),
+      keys::DeadLetters(org_id),
+      keys::ContactDeadLetters(org_id, contact_id)};
+  ASSIGN_OR_RETURN(RedisReply unindexed, redis_->Eval(kForgetContactScript, script_keys, args));
+  if (unindexed.elements.empty()) return absl::OkStatus();
   // Messages queued before lane members were recorded: found by a cursor scan, a bounded
-  // amount of work per call, so other organisations are never blocked behind it.
+  // amount of work per call, so other organisations are never blocked behind it. They stay
+  // indexed until the scan is through, so an erasure asked for again after a failure here
+  // scans again.
   const std::string lane = keys::DirectLane(org_id);
   const std::string pattern = std::string(contact_id) + "|*";
   std::string cursor = "0";
@@ -842,7 +888,8 @@ absl::Status DeliveryQueue::ForgetContact(std::string_view org_id, std::string_v
     }
     if (zrem.size() > 2) RETURN_IF_ERROR(redis_->Command(zrem).status());
   } while (cursor != "0");
-  return absl::OkStatus();
+  args[0] = "scanned";
+  return redis_->Eval(kForgetContactScript, script_keys, args).status();
 }
 
 absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view campaign_id) {

@@ -118,10 +118,13 @@ for i = 3, #ARGV, 13 do
         redis.call('ZADD', KEYS[1], due, extra)
       elseif kind == 'dead' then
         local c, ch, a = string.match(extra, '^([^|]*)|([^|]*)|([^|]*)$')
-        redis.call('HSET', KEYS[5], cmp .. ':' .. idx, cjson.encode({campaign = cmp,
-          index = tonumber(idx), contact_id = c, channel = ch, address_index = tonumber(a),
-          attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
-        if c and c ~= '' then redis.call('SADD', tag .. ':cdead:' .. c, cmp .. ':' .. idx) end
+        -- A person erased while a worker held their message keeps no dead letter.
+        if not (c and c ~= '' and redis.call('EXISTS', tag .. ':erased:' .. redis.sha1hex(c)) == 1) then
+          redis.call('HSET', KEYS[5], cmp .. ':' .. idx, cjson.encode({campaign = cmp,
+            index = tonumber(idx), contact_id = c, channel = ch, address_index = tonumber(a),
+            attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
+          if c and c ~= '' then redis.call('SADD', tag .. ':cdead:' .. c, cmp .. ':' .. idx) end
+        end
         count(p, 'dead')
       elseif kind == 'dropped' then
         count(p, 'cancelled')

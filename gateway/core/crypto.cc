@@ -24,6 +24,13 @@ std::string Sha256Hex(std::string_view data) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
+std::string Sha1Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha1(), nullptr);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
 namespace {
 std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -13,6 +13,8 @@ std::string RandomBytes(size_t n);
 
 // Lower-case hex of SHA-256(data).
 std::string Sha256Hex(std::string_view data);
+// Lower-case hex SHA-1, as Redis's redis.sha1hex computes it inside scripts.
+std::string Sha1Hex(std::string_view data);
 
 // Raw HMAC-SHA256 / HMAC-SHA1 digests.
 std::string HmacSha256(std::string_view key, std::string_view data);

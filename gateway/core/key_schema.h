@@ -106,6 +106,14 @@ inline std::string DeadLetters(std::string_view org) { return Tag(org) + ":dead"
 inline std::string ContactDeadLetters(std::string_view org, std::string_view contact_id) {
   return Tag(org) + ":cdead:" + std::string(contact_id);
 }
+// Set once the campaign dead letters recorded before the per-person index have been indexed.
+inline std::string DeadLettersIndexed(std::string_view org) { return Tag(org) + ":cdeadidx"; }
+// A person being or just erased (TTL one day), named by the SHA-1 of their id so that nothing
+// left names them: the queue takes no new message for them and keeps no dead letter naming
+// them (the record script builds this name from the tag with redis.sha1hex).
+inline std::string ErasedContact(std::string_view org, std::string_view contact_id_sha1) {
+  return Tag(org) + ":erased:" + std::string(contact_id_sha1);
+}
 // Conversations (docs/ARCHITECTURE.md, "Conversations and the life of a reply").
 // One person's log across all channels: a capped stream.
 inline std::string Conversation(std::string_view org, std::string_view contact_id) {

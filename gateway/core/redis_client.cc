@@ -349,12 +349,18 @@ absl::StatusOr<RedisReply> RedisPool::Eval(const RedisScript& script,
   return lease->Eval(script, keys, args);
 }
 
+namespace {
+
+// KEYS: hash. ARGV: field, value. Replaces the field only if it exists.
+const RedisScript kReplaceExisting(
+    "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end "
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1");
+
+}  // namespace
+
 absl::StatusOr<bool> HashReplaceExisting(RedisPool& redis, const std::string& key,
                                          const std::string& field, const std::string& value) {
-  static const RedisScript kReplace(
-      "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end "
-      "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1");
-  ASSIGN_OR_RETURN(RedisReply r, redis.Eval(kReplace, {key}, {field, value}));
+  ASSIGN_OR_RETURN(RedisReply r, redis.Eval(kReplaceExisting, {key}, {field, value}));
   return r.integer == 1;
 }
 

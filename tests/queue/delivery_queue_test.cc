@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 #include "tests/testutil/redis_fixture.h"
@@ -462,6 +463,77 @@ return 1
   EXPECT_TRUE(slow->elements.empty()) << "erasure ran a command over 100 ms";
   EXPECT_EQ(pool().Command({"ZCARD", lane})->integer, 1'000'000);
   ASSERT_TRUE(pool().Command({"CONFIG", "SET", "slowlog-log-slower-than", "10000"}).ok());
+}
+
+// A worker of an older version moved a message to its next attempt without recording the new
+// lane member: erasure still removes the entry.
+TEST_F(DeliveryQueueTest, ForgetContactFindsAMessageMovedWithoutItsMember) {
+  const std::string alice = NewId("c", 1);
+  const uint8_t channels[] = {1};
+  auto id = queue_->EnqueueDirect("o1", {alice, 1, 0, {{"text", "hi"}}, 0});
+  ASSERT_TRUE(id.ok());
+  const std::string lane = keys::DirectLane("o1");
+  auto members = pool().Command({"ZRANGE", lane, "0", "-1"});
+  ASSERT_EQ(members->elements.size(), 1u);
+  const std::string first = members->elements[0].str;
+  const std::string next = first.substr(0, first.rfind('|')) + "|1";
+  ASSERT_TRUE(pool().Command({"ZREM", lane, first}).ok());
+  ASSERT_TRUE(pool().Command({"ZADD", lane, "5", next}).ok());
+  ASSERT_TRUE(pool().Command({"HSET", keys::DirectMessages("o1"), *id + ":s",
+                              R"({"status":"retrying","attempts":1})"}).ok());
+  ASSERT_TRUE(queue_->ForgetContact("o1", alice, channels).ok());
+  EXPECT_EQ(pool().Command({"ZCARD", lane})->integer, 0);
+}
+
+// While a person is being erased the queue takes nothing new for them, and a campaign message
+// a worker held when the erasure began leaves no dead letter naming them.
+TEST_F(DeliveryQueueTest, APersonBeingErasedGetsNoNewMessageAndNoDeadLetter) {
+  std::vector<std::string> ids;
+  ASSERT_TRUE(queue_->EnqueueCampaign("o1", "k1", Packed(2, &ids), 0).ok());
+  auto chunk = queue_->ClaimChunk();
+  ASSERT_TRUE(chunk.ok() && chunk->has_value());
+  const std::string erased = (*chunk)->messages[0].recipient.contact_id;
+  ASSERT_TRUE(pool().Command({"SET", keys::ErasedContact("o1", Sha1Hex(erased)), "1", "EX",
+                              "86400"}).ok());
+  EXPECT_EQ(queue_->EnqueueDirect("o1", {erased, 1, 0, {{"text", "hi"}}, 0}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(queue_->LaneSizes("o1")->at("direct"), 0);
+  std::vector<MessageOutcome> dead;
+  for (const ClaimedMessage& m : (*chunk)->messages) dead.push_back(Outcome(m, Kind::kDead));
+  ASSERT_TRUE(queue_->Record("o1", dead).ok());
+  auto letters = queue_->ListDeadLetters("o1");
+  ASSERT_EQ(letters->size(), 1u);  // The other person's only.
+  EXPECT_NE((*letters)[0].detail["contact_id"], erased);
+  EXPECT_EQ(queue_->CampaignStats("o1", "k1")->at("dead"), 2);  // Both still counted.
+  EXPECT_EQ(pool().Command({"EXISTS", keys::ContactDeadLetters("o1", erased)})->integer, 0);
+  // Someone else is not affected.
+  const std::string other = ids[0] == erased ? ids[1] : ids[0];
+  EXPECT_TRUE(queue_->EnqueueDirect("o1", {other, 1, 0, {{"text", "hi"}}, 0}).ok());
+}
+
+// Campaign dead letters recorded before they were indexed per person are found too (indexed
+// once, at the organisation's first erasure); a requeued one leaves the person's index.
+TEST_F(DeliveryQueueTest, ForgetContactFindsOlderDeadLettersAndRequeueLeavesTheIndex) {
+  const std::string alice = NewId("c", 1);
+  const std::string bob = NewId("c", 2);
+  const uint8_t channels[] = {1};
+  const std::string dead = keys::DeadLetters("o1");
+  for (const auto& [field, contact] : {std::pair{"k9:3", alice}, std::pair{"k9:4", bob}}) {
+    const nlohmann::json letter = {{"campaign", "k9"}, {"index", field[3] - '0'},
+                                   {"contact_id", contact}, {"channel", "1"},
+                                   {"address_index", 0}, {"attempts", 5}, {"code", "http_503"},
+                                   {"reason", "unavailable"}, {"at", 1}};
+    ASSERT_TRUE(pool().Command({"HSET", dead, field, letter.dump()}).ok());
+  }
+  ASSERT_TRUE(queue_->ForgetContact("o1", alice, channels).ok());
+  auto left = pool().Command({"HKEYS", dead});
+  ASSERT_EQ(left->elements.size(), 1u);
+  EXPECT_EQ(left->elements[0].str, "k9:4");
+  // Bob's older letter is now in his index; requeued, it leaves it.
+  auto bobs = pool().Command({"SMEMBERS", keys::ContactDeadLetters("o1", bob)});
+  ASSERT_EQ(bobs->elements.size(), 1u);
+  ASSERT_TRUE(queue_->RequeueDeadLetter("o1", "k9:4").ok());
+  EXPECT_EQ(pool().Command({"EXISTS", keys::ContactDeadLetters("o1", bob)})->integer, 0);
 }
 
 }  // namespace
