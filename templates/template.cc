@@ -22,9 +22,6 @@ constexpr size_t kMaxNameBytes = 200;
 constexpr size_t kMaxFieldBytes = 64 * 1024;
 
 bool IsAsciiAlpha(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)); }
-char Lower(char c) { return AsciiLower(c); }
-char Upper(char c) { return AsciiUpper(c); }
-std::string_view Trim(std::string_view s) { return TrimAsciiSpace(s); }
 
 // "line L, column C" for a byte offset; columns count code points so they match what an
 // editor shows for non-Latin text.
@@ -69,7 +66,7 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
   const bool has = body.is_object();
   r.String("name", &t.name, true);
   if (has && body.contains("name") && body["name"].is_string() &&
-      (Trim(t.name).empty() || t.name.size() > kMaxNameBytes)) {
+      (TrimAsciiSpace(t.name).empty() || t.name.size() > kMaxNameBytes)) {
     r.Error("name", "must be 1 to " + std::to_string(kMaxNameBytes) + " bytes");
   }
   std::string default_language;
@@ -101,7 +98,7 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
             f.String("sms", &variant.sms);
             f.String("data_use", &variant.data_use);
             has_body = value.contains("body") && value["body"].is_string();
-            if (has_body && Trim(variant.body).empty()) f.Error("body", "must not be empty");
+            if (has_body && TrimAsciiSpace(variant.body).empty()) f.Error("body", "must not be empty");
             if (variant.subject.find_first_of("\r\n") != std::string::npos) {
               f.Error("subject", "must be a single line");
             }
@@ -148,7 +145,7 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
     }
     if (!declared) r.Error("default_language", "has no variant in variants");
     const TemplateVariant* fallback = t.Variant(t.default_language);
-    if (t.collects_data && fallback != nullptr && Trim(fallback->data_use).empty()) {
+    if (t.collects_data && fallback != nullptr && TrimAsciiSpace(fallback->data_use).empty()) {
       r.Error("variants." + t.default_language + ".data_use",
               "is required in the default language when collects_data is true");
     }
@@ -218,7 +215,7 @@ std::optional<std::string> CanonicalLanguageTag(std::string_view tag) {
           !std::all_of(subtag.begin(), subtag.end(), IsAsciiAlpha)) {
         return std::nullopt;
       }
-      for (char c : subtag) out += Lower(c);
+      for (char c : subtag) out += AsciiLower(c);
     } else {
       if (subtag.empty() || subtag.size() > 8 ||
           !std::all_of(subtag.begin(), subtag.end(),
@@ -230,11 +227,11 @@ std::optional<std::string> CanonicalLanguageTag(std::string_view tag) {
       for (size_t i = 0; i < subtag.size(); ++i) {
         char c = subtag[i];
         if (!after_singleton && alpha && subtag.size() == 2) {
-          out += Upper(c);  // Region.
+          out += AsciiUpper(c);  // Region.
         } else if (!after_singleton && alpha && subtag.size() == 4 && i == 0) {
-          out += Upper(c);  // Script.
+          out += AsciiUpper(c);  // Script.
         } else {
-          out += Lower(c);
+          out += AsciiLower(c);
         }
       }
       if (subtag.size() == 1) after_singleton = true;
@@ -260,14 +257,14 @@ std::vector<MustacheTag> ScanMustacheTags(std::string_view text) {
       size_t close = text.find("}}}", open + 3);
       if (close == std::string_view::npos) break;
       tag.kind = MustacheTag::Kind::kUnescaped;
-      tag.name = std::string(Trim(text.substr(open + 3, close - open - 3)));
+      tag.name = std::string(TrimAsciiSpace(text.substr(open + 3, close - open - 3)));
       pos = close + 3;
       tags.push_back(std::move(tag));
       continue;
     }
     size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) break;
-    contents = Trim(text.substr(open + 2, close - open - 2));
+    contents = TrimAsciiSpace(text.substr(open + 2, close - open - 2));
     pos = close + 2;
     char sigil = contents.empty() ? '\0' : contents.front();
     switch (sigil) {
@@ -297,7 +294,7 @@ std::vector<MustacheTag> ScanMustacheTags(std::string_view text) {
         break;
     }
     if (tag.kind != MustacheTag::Kind::kVariable) contents.remove_prefix(1);
-    tag.name = std::string(Trim(contents));
+    tag.name = std::string(TrimAsciiSpace(contents));
     bool stop = tag.kind == MustacheTag::Kind::kDelimiters;  // Later tags use other braces.
     tags.push_back(std::move(tag));
     if (stop) break;

@@ -12,8 +12,6 @@
 namespace ogw {
 namespace {
 
-std::string Lower(std::string_view s) { return AsciiLower(s); }
-
 bool PrefixMatches(const uint8_t* address, const uint8_t* network, int prefix) {
   const int whole = prefix / 8;
   if (std::memcmp(address, network, static_cast<size_t>(whole)) != 0) return false;
@@ -112,7 +110,7 @@ absl::StatusOr<std::shared_ptr<const DestinationPolicy>> DestinationPolicy::Make
         return absl::InvalidArgumentError("allowed_destinations: " + entry +
                                           " is neither a CIDR nor a host name");
       }
-      policy->allowed_hosts_.push_back(Lower(entry));
+      policy->allowed_hosts_.push_back(AsciiLower(entry));
       continue;
     }
     range.family = v4 ? AF_INET : AF_INET6;
@@ -161,7 +159,7 @@ std::string DestinationPolicy::RefusalFor(const sockaddr* address) const {
 }
 
 bool DestinationPolicy::AllowsHostName(std::string_view host) const {
-  const std::string lower = Lower(host);
+  const std::string lower = AsciiLower(host);
   for (const std::string& h : allowed_hosts_) {
     if (h == lower) return true;
   }
@@ -220,7 +218,7 @@ std::string UrlHost(std::string_view url) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  return Lower(host);
+  return AsciiLower(host);
 }
 
 }  // namespace ogw

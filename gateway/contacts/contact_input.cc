@@ -36,22 +36,11 @@ bool Contains(const std::array<std::string_view, N>& keys, std::string_view key)
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsIdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsAsciiDigit(c) || c == '_' ||
          c == '-';
 }
-
-std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string AsciiLowered(std::string_view s) { return AsciiLower(s); }
 
 bool IsIdentifier(std::string_view s, size_t max_bytes) {
   return !s.empty() && s.size() <= max_bytes && std::all_of(s.begin(), s.end(), IsIdentifierChar);
@@ -224,7 +213,7 @@ void NormaliseOptional(const json& obj, std::string_view key, Normaliser normali
     return;
   }
   const std::string& raw = value->get_ref<const std::string&>();
-  if (TrimAscii(raw).empty()) return;
+  if (TrimAsciiSpace(raw).empty()) return;
   absl::StatusOr<std::string> normalised = normalise(raw);
   if (!normalised.ok()) {
     errors.Add(std::string(key), normalised.status());
@@ -497,8 +486,8 @@ json SplitList(std::string_view cell, std::string_view separators, bool lower) {
   json items = json::array();
   while (true) {
     const size_t end = cell.find_first_of(separators);
-    const std::string_view piece = TrimAscii(cell.substr(0, end));
-    if (!piece.empty()) items.push_back(lower ? AsciiLowered(piece) : std::string(piece));
+    const std::string_view piece = TrimAsciiSpace(cell.substr(0, end));
+    if (!piece.empty()) items.push_back(lower ? AsciiLower(piece) : std::string(piece));
     if (end == std::string_view::npos) break;
     cell.remove_prefix(end + 1);
   }
@@ -545,7 +534,7 @@ std::optional<Contact> ContactFromJson(const json& obj, const ContactInputOption
   NormaliseOptional(
       obj, "post_id",
       [](std::string_view raw) -> absl::StatusOr<std::string> {
-        const std::string_view id = TrimAscii(raw);
+        const std::string_view id = TrimAsciiSpace(raw);
         if (!IsIdentifier(id, kMaxPostIdBytes)) {
           return absl::InvalidArgumentError(
               "must be at most 64 characters of A-Z, a-z, 0-9, _ and -");
@@ -591,8 +580,8 @@ absl::StatusOr<CsvContactMapper> CsvContactMapper::FromHeader(
   bool has_address = false;
   for (size_t i = 0; i < header.size(); ++i) {
     const size_t position = i + 1;
-    const std::string_view raw = TrimAscii(header[i]);
-    const std::string lower = AsciiLowered(raw);
+    const std::string_view raw = TrimAsciiSpace(header[i]);
+    const std::string lower = AsciiLower(raw);
     const std::string where = " (column " + std::to_string(position) + ")";
     ColumnSpec spec{Column::kName, AddressKind::kEmail, lower};
     if (raw.empty()) {
@@ -674,7 +663,7 @@ std::optional<Contact> CsvContactMapper::Map(const std::vector<std::string>& row
   std::optional<bool> verified;
   for (size_t i = 0; i < columns_.size(); ++i) {
     const ColumnSpec& spec = columns_[i];
-    const std::string_view cell = TrimAscii(row[i]);
+    const std::string_view cell = TrimAsciiSpace(row[i]);
     if (cell.empty() && spec.column != Column::kName) continue;
     switch (spec.column) {
       case Column::kName:
@@ -700,7 +689,7 @@ std::optional<Contact> CsvContactMapper::Map(const std::vector<std::string>& row
       case Column::kKindConsent: {
         // Checked here, not left to ContactFromJson, so that a bad cell is reported even when
         // the row has no address it would apply to.
-        std::string state = AsciiLowered(cell);
+        std::string state = AsciiLower(cell);
         if (!ParseConsentState(state)) {
           errors.Add(spec.name, "must be one of granted, withdrawn, unknown");
         } else if (spec.column == Column::kConsent) {
@@ -711,7 +700,7 @@ std::optional<Contact> CsvContactMapper::Map(const std::vector<std::string>& row
         break;
       }
       case Column::kVerified: {
-        const std::string value = AsciiLowered(cell);
+        const std::string value = AsciiLower(cell);
         if (value == "true" || value == "false") {
           verified = value == "true";
         } else {

@@ -39,10 +39,6 @@ absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(st
 
 bool IsAsciiAlpha(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)); }
 bool IsAsciiDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }
-std::string_view TrimAscii(std::string_view s) { return TrimAsciiSpace(s); }
-std::string AsciiLowered(std::string_view s) { return AsciiLower(s); }
-
-std::string AsciiUppered(std::string_view s) { return AsciiUpper(s); }
 
 // Calls `fn(code_point)` for each code point of `s`, which must be well-formed UTF-8.
 template <typename Fn>
@@ -163,7 +159,7 @@ const std::map<std::string, std::string>& ZonesByLowerCaseName() {
     while (const char* id = ids->next(&length, status)) {
       if (U_FAILURE(status)) break;
       std::string name(id, static_cast<size_t>(length));
-      zones->emplace(AsciiLowered(name), name);
+      zones->emplace(AsciiLower(name), name);
     }
     return zones;
   }();
@@ -207,7 +203,7 @@ const std::set<std::string, std::less<>>& IsoCountries() {
 // ---- Telegram / Messenger ----
 
 absl::StatusOr<std::string> NormalizeTelegram(std::string_view raw) {
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   constexpr std::string_view kShape =
       "must be a numeric chat id or @username (5-32 letters, digits or _)";
   if (text.empty()) return Invalid("telegram address is empty");
@@ -221,7 +217,7 @@ absl::StatusOr<std::string> NormalizeTelegram(std::string_view raw) {
         return Invalid(std::string("telegram address ").append(kShape));
       }
     }
-    return "@" + AsciiLowered(user);
+    return "@" + AsciiLower(user);
   }
   int64_t id = 0;
   const char* begin = text.data();
@@ -237,7 +233,7 @@ absl::StatusOr<std::string> NormalizeTelegram(std::string_view raw) {
 }
 
 absl::StatusOr<std::string> NormalizeMessenger(std::string_view raw) {
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   const bool digits = std::all_of(text.begin(), text.end(), IsAsciiDigit);
   if (text.empty() || text.size() > 32 || !digits) {
     return Invalid("messenger address must be a page-scoped id of 1-32 digits");
@@ -294,7 +290,7 @@ size_t FindInvalidUtf8(std::string_view text) {
 }
 
 absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_view default_region) {
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   if (text.empty()) return Invalid("phone number is empty");
   if (text.size() > kMaxPhoneInputBytes) return Invalid("phone number is too long");
   if (FindInvalidUtf8(text) != std::string_view::npos) {
@@ -303,7 +299,7 @@ absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_vie
   if (!HasOnlyPhoneCharacters(text)) {
     return Invalid("phone number may only contain digits, separators and a leading +");
   }
-  const std::string region = AsciiUppered(TrimAscii(default_region));
+  const std::string region = AsciiUpper(TrimAsciiSpace(default_region));
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;
   // "ZZ" is libphonenumber's unknown region: only "+..." numbers parse against it.
@@ -350,7 +346,7 @@ absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_vie
 }
 
 absl::StatusOr<std::string> NormalizeEmail(std::string_view raw) {
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   if (text.empty()) return Invalid("e-mail address is empty");
   if (text.size() > kMaxEmailBytes) return Invalid("e-mail address is longer than 254 bytes");
   if (FindInvalidUtf8(text) != std::string_view::npos) {
@@ -397,12 +393,12 @@ absl::StatusOr<std::string> NormalizeEmail(std::string_view raw) {
   }
   std::string out(local);
   out.push_back('@');
-  out.append(AsciiLowered(domain));
+  out.append(AsciiLower(domain));
   return out;
 }
 
 absl::StatusOr<std::string> NormalizeLanguageTag(std::string_view raw) {
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   if (text.empty()) return Invalid("language tag is empty");
   if (text.size() > kMaxLanguageTagBytes) return Invalid("language tag is too long");
   const std::string tag(text);
@@ -446,7 +442,7 @@ absl::StatusOr<std::string> NormalizeLanguageTag(std::string_view raw) {
 }
 
 absl::StatusOr<std::string> NormalizeTimeZone(std::string_view raw) {
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   if (text.empty()) return Invalid("time zone is empty");
   const absl::Status unknown = Invalid("unknown IANA time zone " + Quoted(text));
   if (text.size() > kMaxTimeZoneBytes) return unknown;
@@ -458,7 +454,7 @@ absl::StatusOr<std::string> NormalizeTimeZone(std::string_view raw) {
   std::string canonical = CanonicalSystemZone(std::string(text));
   if (canonical.empty()) {
     const auto& zones = ZonesByLowerCaseName();
-    const auto it = zones.find(AsciiLowered(text));
+    const auto it = zones.find(AsciiLower(text));
     if (it != zones.end()) canonical = CanonicalSystemZone(it->second);
   }
   if (canonical.empty()) return unknown;
@@ -467,7 +463,7 @@ absl::StatusOr<std::string> NormalizeTimeZone(std::string_view raw) {
 
 SmsSender NormalizeSmsSender(std::string_view raw, std::string_view country) {
   if (auto e164 = NormalizePhone(raw, ""); e164.ok()) return {*e164, true};
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   const bool digits_only = !text.empty() && text.size() <= 20 &&
                            text.find_first_not_of("0123456789") == std::string_view::npos;
   if (digits_only) {
@@ -492,12 +488,12 @@ SmsSender NormalizeSmsSender(std::string_view raw, std::string_view country) {
 }
 
 absl::StatusOr<std::string> NormalizeCountry(std::string_view raw) {
-  const std::string_view text = TrimAscii(raw);
+  const std::string_view text = TrimAsciiSpace(raw);
   if (text.empty()) return Invalid("country is empty");
   if (text.size() != 2 || !IsAsciiAlpha(text[0]) || !IsAsciiAlpha(text[1])) {
     return Invalid("country must be an ISO 3166-1 alpha-2 code such as DE");
   }
-  std::string code = AsciiUppered(text);
+  std::string code = AsciiUpper(text);
   if (IsoCountries().count(code) == 0) {
     return Invalid("unknown ISO 3166-1 country code " + Quoted(code));
   }
