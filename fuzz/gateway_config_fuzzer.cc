@@ -1,6 +1,6 @@
 // Feeds configuration files to GatewayConfig::LoadFile, the one reader of configuration JSON:
 // nlohmann's parser, then GatewayConfig::FromJson with ${ENV} expansion, key paths and every
-// section's checks (including each provider account through ReadProviderSettings). A broken
+// section's checks (including each provider account through ReadProviderAccount). A broken
 // file must stop startup with a message, never with a crash or an uncaught exception.
 
 #include <unistd.h>

@@ -1,6 +1,6 @@
-// Feeds provider account bodies, as POSTed to /v1/providers, to ReadProviderSettings through
+// Feeds provider account bodies, as POSTed to /v1/providers, to ReadProviderAccount through
 // JsonReader: once as API input (taken literally, ca_file refused) and once as configuration
-// (${ENV} expanded). An account the API accepts is stored as ProviderSettingsToJson and read
+// (${ENV} expanded). An account the API accepts is stored as ProviderAccountToJson and read
 // back with the same reader when the gateway starts, so that round trip must succeed and give
 // the same account.
 
@@ -30,22 +30,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return 0;
 
-  ogw::ProviderSettings from_config;
+  ogw::ProviderAccount from_config;
   ogw::JsonReader config_reader(body, "delivery.providers[0]", FakeEnv);
-  ogw::ReadProviderSettings(config_reader, ogw::ProviderSource::kConfig, &from_config);
+  ogw::ReadProviderAccount(config_reader, ogw::ProviderSource::kConfig, &from_config);
   (void)config_reader.Finish();
 
-  ogw::ProviderSettings account;
+  ogw::ProviderAccount account;
   ogw::JsonReader reader = ogw::JsonReader::ForInput(body);
-  ogw::ReadProviderSettings(reader, ogw::ProviderSource::kApi, &account);
+  ogw::ReadProviderAccount(reader, ogw::ProviderSource::kApi, &account);
   if (!reader.Finish().ok()) return 0;
 
-  const nlohmann::json stored = ogw::ProviderSettingsToJson(account, /*with_secrets=*/true);
-  (void)ogw::ProviderSettingsToJson(account, /*with_secrets=*/false);
-  ogw::ProviderSettings loaded;
+  const nlohmann::json stored = ogw::ProviderAccountToJson(account, /*with_secrets=*/true);
+  (void)ogw::ProviderAccountToJson(account, /*with_secrets=*/false);
+  ogw::ProviderAccount loaded;
   ogw::JsonReader stored_reader = ogw::JsonReader::ForInput(stored);
-  ogw::ReadProviderSettings(stored_reader, ogw::ProviderSource::kApi, &loaded);
+  ogw::ReadProviderAccount(stored_reader, ogw::ProviderSource::kApi, &loaded);
   if (!stored_reader.Finish().ok()) abort();
-  if (ogw::ProviderSettingsToJson(loaded, /*with_secrets=*/true) != stored) abort();
+  if (ogw::ProviderAccountToJson(loaded, /*with_secrets=*/true) != stored) abort();
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
+#include "queue/campaign_keys.h"
 #include "queue/claim_chunk.lua.h"
 #include "queue/claim_direct.lua.h"
 #include "queue/claim_scheduled.lua.h"
@@ -17,30 +18,55 @@
 namespace ogw {
 namespace {
 
-// Every script touches the keys of one organisation only (one Redis Cluster slot); keys of a
-// campaign are built inside the script from the prefix passed in ARGV.
+// Every script touches the keys of one organisation only (one Redis Cluster slot). Key names
+// come from C++ (key_schema.h, campaign_keys.h): as KEYS, or, for the campaigns a script finds
+// in a lane, as a prefix and suffixes in ARGV.
 
-// ARGV: prefix, total, chunks, start_at, initial state, campaign id.
 // KEYS: state, meta, stats, active campaigns, launch sequence.
+// ARGV: total, chunks, start_at, initial state, campaign id.
 const RedisScript kEnqueueScript(R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[6])
-redis.call('HSET', KEYS[2], 'total', ARGV[2], 'chunks', ARGV[3], 'next', 0, 'start_at', ARGV[4])
-redis.call('HSET', KEYS[3], 'queued', ARGV[2])
-redis.call('SET', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[5])
+redis.call('HSET', KEYS[2], 'total', ARGV[1], 'chunks', ARGV[2], 'next', 0, 'start_at', ARGV[3])
+redis.call('HSET', KEYS[3], 'queued', ARGV[1])
+redis.call('SET', KEYS[1], ARGV[4])
 return 1
 )lua");
 
-// queue/claim_chunk.lua
+// queue/claim_chunk.lua. KEYS: state, meta, leases, done, sent.
 const RedisScript kClaimChunkScript{std::string(lua::kClaimChunk)};
+struct ClaimChunkArgs {
+  const CampaignKeys& campaign;
+  int64_t now_ms;
+  int64_t lease_ms;
+  int64_t chunk_size;
+  std::vector<std::string> Argv() const {
+    return {campaign.chunk_prefix(), std::to_string(now_ms), std::to_string(lease_ms), std::to_string(chunk_size),
+            std::string(CampaignStateName(CampaignState::kScheduled)),
+            std::string(CampaignStateName(CampaignState::kRunning))};
+  }
+};
 
 // KEYS: leases. ARGV: chunk, score. Renews (XX: only a lease that still exists).
 const RedisScript kLeaseScript(R"lua(
 return redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1])
 )lua");
 
-// queue/claim_scheduled.lua
+// queue/claim_scheduled.lua. KEYS: due.
 const RedisScript kClaimScheduledScript{std::string(lua::kClaimScheduled)};
+struct ClaimScheduledArgs {
+  std::string_view org_id;
+  int64_t now_ms;
+  int64_t lease_ms;
+  int64_t limit;
+  int64_t chunk_size;
+  int64_t record_bytes;
+  std::vector<std::string> Argv() const {
+    return {CampaignKeys::PrefixOfAll(org_id), std::to_string(now_ms), std::to_string(lease_ms), std::to_string(limit),
+            std::to_string(chunk_size), std::to_string(record_bytes), std::string(CampaignKeys::kChunk),
+            std::string(CampaignKeys::kState), std::string(CampaignKeys::kSent)};
+  }
+};
 
 // KEYS: direct, locks, messages, the contact's message ids, the contact's erasure mark.
 // ARGV: id, member prefix (contact|channel|address), payload, due, person. 0 when the contact
@@ -65,8 +91,28 @@ return 1
 // queue/claim_direct.lua
 const RedisScript kClaimDirectScript{std::string(lua::kClaimDirect)};
 
-// queue/record_outcomes.lua
+// queue/record_outcomes.lua. KEYS: due, direct, locks, messages, dead, active campaigns.
 const RedisScript kRecordScript{std::string(lua::kRecordOutcomes)};
+// Its arguments before the outcomes' fields.
+struct RecordArgs {
+  std::string_view org_id;
+  int64_t now_ms;
+  std::vector<std::string> Argv() const {
+    return {CampaignKeys::PrefixOfAll(org_id),
+            std::to_string(now_ms),
+            keys::ContactDeadLetters(org_id, ""),
+            keys::ErasedContact(org_id, ""),
+            std::string(CampaignStateName(CampaignState::kRunning)),
+            std::string(CampaignStateName(CampaignState::kFinished)),
+            std::string(CampaignKeys::kDone),
+            std::string(CampaignKeys::kSent),
+            std::string(CampaignKeys::kFinal),
+            std::string(CampaignKeys::kStats),
+            std::string(CampaignKeys::kFail),
+            std::string(CampaignKeys::kState),
+            std::string(CampaignKeys::kMeta)};
+  }
+};
 
 // KEYS: state, active campaigns. ARGV: expected state, new state, campaign id, "1" when the
 // campaign leaves the active set. Sets the state only if it is still the expected one (the
@@ -83,7 +129,8 @@ return 1
 // first to name its campaign's keys, and the script refuses (-1) when it changed meanwhile.
 // KEYS: due lane, direct lane, direct locks, dead letters, the campaign's stats and state
 // (of campaign "_" for a direct message), direct messages, the contact's campaign dead letters.
-// ARGV: id, now, campaign or "".
+// ARGV: id, now, campaign or "", the campaign states "finished" and "running" (a finished
+// campaign runs again for its requeued message).
 const RedisScript kRequeueScript(R"lua(
 local raw = redis.call('HGET', KEYS[4], ARGV[1])
 if not raw then return 0 end
@@ -93,7 +140,7 @@ if d.campaign then
   redis.call('ZADD', KEYS[1], ARGV[2], d.campaign .. ':' .. d.index .. ':0')
   redis.call('HINCRBY', KEYS[5], 'dead', -1)
   redis.call('HINCRBY', KEYS[5], 'requeued', 1)
-  if redis.call('GET', KEYS[6]) == 'finished' then redis.call('SET', KEYS[6], 'running') end
+  if redis.call('GET', KEYS[6]) == ARGV[4] then redis.call('SET', KEYS[6], ARGV[5]) end
   redis.call('SREM', KEYS[8], ARGV[1])
 else
   local prefix = string.match(d.member, '^(.*)|%d+$')
@@ -217,8 +264,8 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
   if (packed.size() % kRecordBytes != 0) {
     return absl::InvalidArgumentError("enqueue: packed recipients are not whole records");
   }
-  const std::string p = keys::CampaignQueue(org_id, campaign_id);
-  ASSIGN_OR_RETURN(RedisReply exists, redis_->Command({"EXISTS", p + ":state"}));
+  const CampaignKeys p(org_id, campaign_id);
+  ASSIGN_OR_RETURN(RedisReply exists, redis_->Command({"EXISTS", p.state()}));
   if (exists.integer == 1) return absl::AlreadyExistsError("campaign already enqueued");
 
   // Chunks first: the campaign becomes visible only once they are all written, so a crash
@@ -229,7 +276,7 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
   constexpr size_t kChunksPerPipeline = 64;
   std::vector<std::vector<std::string>> batch;
   for (size_t n = 0; n < chunks; ++n) {
-    batch.push_back({"SET", p + ":chunk:" + Num(static_cast<int64_t>(n)),
+    batch.push_back({"SET", p.chunk(static_cast<int64_t>(n)),
                      std::string(packed.substr(n * chunk_bytes, chunk_bytes))});
     if (batch.size() == kChunksPerPipeline || n + 1 == chunks) {
       ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(batch));
@@ -241,14 +288,14 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
   // chunk holding any contact (per-person ordering across campaigns).
   std::string firsts;
   for (size_t n = 0; n < chunks; ++n) firsts.append(packed.substr(n * chunk_bytes, kIdBytes));
-  RETURN_IF_ERROR(redis_->Command({"SET", p + ":firsts", firsts}).status());
+  RETURN_IF_ERROR(redis_->Command({"SET", p.firsts(), firsts}).status());
   const bool later = start_at_millis > clock_->NowMillis();
   ASSIGN_OR_RETURN(
       RedisReply created,
       redis_->Eval(kEnqueueScript,
-                   {p + ":state", p + ":meta", p + ":stats", keys::ActiveCampaigns(org_id),
+                   {p.state(), p.meta(), p.stats(), keys::ActiveCampaigns(org_id),
                     keys::LaunchSequence(org_id)},
-                   {p, Num(static_cast<int64_t>(total)), Num(static_cast<int64_t>(chunks)),
+                   {Num(static_cast<int64_t>(total)), Num(static_cast<int64_t>(chunks)),
                     Num(start_at_millis),
                     std::string(CampaignStateName(*NextCampaignState(
                         CampaignState::kDraft, CampaignAction::kLaunch, !later))),
@@ -276,11 +323,13 @@ absl::StatusOr<std::optional<ChunkClaim>> DeliveryQueue::ClaimChunk() {
     }
     const std::string org = entry.str.substr(0, slash);
     const std::string campaign = entry.str.substr(slash + 1);
-    const std::string p = keys::CampaignQueue(org, campaign);
+    const CampaignKeys p(org, campaign);
     ASSIGN_OR_RETURN(RedisReply reply,
-                     redis_->Eval(kClaimChunkScript, {p + ":state", p + ":meta", p + ":leases"},
-                                  {p, Num(clock_->NowMillis()), Num(options_.lease_millis),
-                                   Num(static_cast<int64_t>(options_.chunk_size))}));
+                     redis_->Eval(kClaimChunkScript,
+                                  {p.state(), p.meta(), p.leases(), p.done(), p.sent()},
+                                  ClaimChunkArgs{p, clock_->NowMillis(), options_.lease_millis,
+                                                 static_cast<int64_t>(options_.chunk_size)}
+                                      .Argv()));
     if (reply.elements.empty()) return absl::InternalError("claim chunk: empty reply");
     const std::string& status = reply.elements[0].str;
     if (status == "ok" && reply.elements.size() == 5) {
@@ -316,21 +365,21 @@ absl::StatusOr<std::optional<ChunkClaim>> DeliveryQueue::ClaimChunk() {
 }
 
 absl::Status DeliveryQueue::RenewChunk(const ChunkClaim& claim) {
-  const std::string p = keys::CampaignQueue(claim.org_id, claim.campaign_id);
+  const CampaignKeys p(claim.org_id, claim.campaign_id);
   return redis_
-      ->Eval(kLeaseScript, {p + ":leases"},
+      ->Eval(kLeaseScript, {p.leases()},
              {Num(claim.chunk), Num(clock_->NowMillis() + options_.lease_millis)})
       .status();
 }
 
 absl::Status DeliveryQueue::ReleaseChunk(const ChunkClaim& claim) {
-  const std::string p = keys::CampaignQueue(claim.org_id, claim.campaign_id);
-  return redis_->Eval(kLeaseScript, {p + ":leases"}, {Num(claim.chunk), "0"}).status();
+  const CampaignKeys p(claim.org_id, claim.campaign_id);
+  return redis_->Eval(kLeaseScript, {p.leases()}, {Num(claim.chunk), "0"}).status();
 }
 
 absl::Status DeliveryQueue::FinishChunk(const ChunkClaim& claim) {
-  const std::string p = keys::CampaignQueue(claim.org_id, claim.campaign_id);
-  return redis_->Command({"ZREM", p + ":leases", Num(claim.chunk)}).status();
+  const CampaignKeys p(claim.org_id, claim.campaign_id);
+  return redis_->Command({"ZREM", p.leases(), Num(claim.chunk)}).status();
 }
 
 absl::Status DeliveryQueue::RenewItems(std::string_view org_id,
@@ -364,8 +413,8 @@ absl::StatusOr<std::set<std::string>> DeliveryQueue::WaitingBehindEarlier(
   const int64_t size = static_cast<int64_t>(options_.chunk_size);
   for (const RedisReply& e : earlier.elements) {
     if (e.str == campaign_id) continue;
-    const std::string p = keys::CampaignQueue(org_id, e.str);
-    ASSIGN_OR_RETURN(RedisReply firsts_reply, redis_->Command({"GET", p + ":firsts"}));
+    const CampaignKeys p(org_id, e.str);
+    ASSIGN_OR_RETURN(RedisReply firsts_reply, redis_->Command({"GET", p.firsts()}));
     const std::string& firsts = firsts_reply.str;
     const size_t chunk_count = firsts.size() / kIdBytes;
     // Which chunk of the earlier campaign could hold each recipient.
@@ -386,7 +435,7 @@ absl::StatusOr<std::set<std::string>> DeliveryQueue::WaitingBehindEarlier(
     }
     if (by_chunk.empty()) continue;
     std::vector<std::vector<std::string>> gets;
-    for (const auto& [n, _] : by_chunk) gets.push_back({"GET", p + ":chunk:" + Num(n)});
+    for (const auto& [n, _] : by_chunk) gets.push_back({"GET", p.chunk(n)});
     ASSIGN_OR_RETURN(std::vector<RedisReply> chunks, redis_->Pipeline(gets));
     std::vector<std::vector<std::string>> bits;
     std::vector<const QueuedRecipient*> candidates;
@@ -409,7 +458,7 @@ absl::StatusOr<std::set<std::string>> DeliveryQueue::WaitingBehindEarlier(
             static_cast<uint8_t>(chunk[lo * kRecordBytes + kIdBytes]) != r->channel) {
           continue;  // Not in that campaign on this channel.
         }
-        bits.push_back({"GETBIT", p + ":fin", Num(n * size + static_cast<int64_t>(lo))});
+        bits.push_back({"GETBIT", p.final(), Num(n * size + static_cast<int64_t>(lo))});
         candidates.push_back(r);
       }
     }
@@ -427,10 +476,11 @@ absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
   ASSIGN_OR_RETURN(
       RedisReply reply,
       redis_->Eval(kClaimScheduledScript, {keys::DueLane(org_id)},
-                   {keys::Tag(org_id), Num(clock_->NowMillis()), Num(options_.lease_millis),
-                    Num(static_cast<int64_t>(limit)),
-                    Num(static_cast<int64_t>(options_.chunk_size)),
-                    Num(static_cast<int64_t>(kRecordBytes))}));
+                   ClaimScheduledArgs{org_id, clock_->NowMillis(), options_.lease_millis,
+                                      static_cast<int64_t>(limit),
+                                      static_cast<int64_t>(options_.chunk_size),
+                                      static_cast<int64_t>(kRecordBytes)}
+                       .Argv()));
   std::vector<ClaimedMessage> out;
   for (size_t i = 0; i + 3 < reply.elements.size(); i += 4) {
     ClaimedMessage m;
@@ -522,10 +572,8 @@ absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::GetDirectPayload(
 absl::Status DeliveryQueue::Record(std::string_view org_id,
                                    std::span<const MessageOutcome> outcomes) {
   if (outcomes.empty()) return absl::OkStatus();
-  std::vector<std::string> args;
-  args.reserve(2 + outcomes.size() * 13);
-  args.push_back(keys::Tag(org_id));
-  args.push_back(Num(clock_->NowMillis()));
+  std::vector<std::string> args = RecordArgs{org_id, clock_->NowMillis()}.Argv();
+  args.reserve(args.size() + outcomes.size() * 13);
   for (const MessageOutcome& o : outcomes) {
     const ClaimedMessage& m = o.message;
     std::string extra;
@@ -568,12 +616,12 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
 absl::StatusOr<CampaignState> DeliveryQueue::Transition(std::string_view org_id,
                                                         std::string_view campaign_id,
                                                         CampaignAction action) {
-  const std::string p = keys::CampaignQueue(org_id, campaign_id);
+  const CampaignKeys p(org_id, campaign_id);
   // Decided here by the table, then written only if the state is still the one decided on:
   // a worker finishing the campaign or another officer acting meanwhile means deciding again.
   for (int attempt = 0; attempt < 5; ++attempt) {
     ASSIGN_OR_RETURN(std::vector<RedisReply> read,
-                     redis_->Pipeline({{"GET", p + ":state"}, {"HGET", p + ":meta", "start_at"}}));
+                     redis_->Pipeline({{"GET", p.state()}, {"HGET", p.meta(), "start_at"}}));
     for (const RedisReply& r : read) RETURN_IF_ERROR(r.AsStatus());
     if (read[0].IsNil()) return absl::NotFoundError("campaign was never launched");
     const std::optional<CampaignState> from = ParseCampaignState(read[0].str);
@@ -583,7 +631,7 @@ absl::StatusOr<CampaignState> DeliveryQueue::Transition(std::string_view org_id,
         NextCampaignState(*from, action, clock_->NowMillis() >= start_at);
     if (!to) return absl::FailedPreconditionError("campaign is " + read[0].str);
     ASSIGN_OR_RETURN(RedisReply written,
-                     redis_->Eval(kTransitionScript, {p + ":state", keys::ActiveCampaigns(org_id)},
+                     redis_->Eval(kTransitionScript, {p.state(), keys::ActiveCampaigns(org_id)},
                                   {read[0].str, std::string(CampaignStateName(*to)),
                                    std::string(campaign_id),
                                    *to == CampaignState::kCancelled ? "1" : "0"}));
@@ -608,7 +656,7 @@ absl::StatusOr<CampaignState> DeliveryQueue::Cancel(std::string_view org_id,
 absl::StatusOr<std::optional<CampaignState>> DeliveryQueue::State(std::string_view org_id,
                                                                   std::string_view campaign_id) {
   ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Command({"GET", keys::CampaignQueue(org_id, campaign_id) + ":state"}));
+                   redis_->Command({"GET", CampaignKeys(org_id, campaign_id).state()}));
   if (reply.IsNil()) return std::nullopt;
   return ParseCampaignState(reply.str);
 }
@@ -627,11 +675,11 @@ absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
   const std::string now = "(" + Num(clock_->NowMillis());
   std::vector<std::vector<std::string>> reads;
   for (const std::string& id : campaign_ids) {
-    const std::string p = keys::CampaignQueue(org_id, id);
-    reads.push_back({"GET", p + ":state"});
-    reads.push_back({"HGETALL", p + ":stats"});
-    reads.push_back({"PFCOUNT", p + ":clickers"});
-    reads.push_back({"ZRANGEBYSCORE", p + ":leases", now, "+inf"});
+    const CampaignKeys p(org_id, id);
+    reads.push_back({"GET", p.state()});
+    reads.push_back({"HGETALL", p.stats()});
+    reads.push_back({"PFCOUNT", p.clickers()});
+    reads.push_back({"ZRANGEBYSCORE", p.leases(), now, "+inf"});
   }
   ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(reads));
   std::vector<CampaignDelivery> out(campaign_ids.size());
@@ -655,10 +703,10 @@ absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
                                                   d.stats["cancelled"]);
     d.stats["people_clicked"] = r[2].integer;
     d.stats["in_flight"] = 0;
-    const std::string p = keys::CampaignQueue(org_id, campaign_ids[c]);
+    const CampaignKeys p(org_id, campaign_ids[c]);
     for (const RedisReply& e : r[3].elements) {
       const int64_t n = ToInt(e.str);
-      counts.push_back({"BITCOUNT", p + ":done", Num(n * size / 8), Num((n + 1) * size / 8 - 1)});
+      counts.push_back({"BITCOUNT", p.done(), Num(n * size / 8), Num((n + 1) * size / 8 - 1)});
       count_owner.push_back({c, std::clamp<int64_t>(d.stats["queued"] - n * size, 0, size)});
     }
   }
@@ -675,7 +723,7 @@ absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
 absl::Status DeliveryQueue::CountRateLimited(std::string_view org_id,
                                              std::string_view campaign_id, int64_t messages) {
   return redis_
-      ->Command({"HINCRBY", keys::CampaignQueue(org_id, campaign_id) + ":stats", "rate_limited",
+      ->Command({"HINCRBY", CampaignKeys(org_id, campaign_id).stats(), "rate_limited",
                  Num(messages)})
       .status();
 }
@@ -687,8 +735,7 @@ absl::StatusOr<std::optional<QueuedRecipient>> DeliveryQueue::CampaignRecipient(
   const int64_t offset = (index % size) * static_cast<int64_t>(kRecordBytes);
   ASSIGN_OR_RETURN(RedisReply reply,
                    redis_->Command({"GETRANGE",
-                                    keys::CampaignQueue(org_id, campaign_id) + ":chunk:" +
-                                        Num(index / size),
+                                    CampaignKeys(org_id, campaign_id).chunk(index / size),
                                     Num(offset), Num(offset + kRecordBytes - 1)}));
   if (reply.str.size() != kRecordBytes) return std::nullopt;
   auto r = RecipientAt(reply.str, 0);
@@ -747,21 +794,21 @@ absl::StatusOr<bool> DeliveryQueue::RecordDeliveryReport(std::string_view org_id
       i < 0) {
     return false;
   }
-  const std::string p = keys::CampaignQueue(org_id, campaign);
+  const CampaignKeys p(org_id, campaign);
   ASSIGN_OR_RETURN(RedisReply r,
                    redis_->Eval(kCampaignReportScript,
-                                {p + (state == "delivered" ? ":dlv" : ":udl"), p + ":stats",
-                                 p + ":meta"},
+                                {(state == "delivered" ? p.delivered() : p.undelivered()), p.stats(),
+                                 p.meta()},
                                 {Num(i), std::string(state)}));
   return r.integer == 1;
 }
 
 absl::Status DeliveryQueue::CountClick(std::string_view org_id, std::string_view campaign_id,
                                        std::string_view contact_id) {
-  const std::string p = keys::CampaignQueue(org_id, campaign_id);
+  const CampaignKeys p(org_id, campaign_id);
   ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
-                   redis_->Pipeline({{"HINCRBY", p + ":stats", "clicks", "1"},
-                                     {"PFADD", p + ":clickers", std::string(contact_id)}}));
+                   redis_->Pipeline({{"HINCRBY", p.stats(), "clicks", "1"},
+                                     {"PFADD", p.clickers(), std::string(contact_id)}}));
   for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
   return absl::OkStatus();
 }
@@ -769,7 +816,7 @@ absl::Status DeliveryQueue::CountClick(std::string_view org_id, std::string_view
 absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::FailureOf(
     std::string_view org_id, std::string_view campaign_id, int64_t index) {
   ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Command({"HGET", keys::CampaignQueue(org_id, campaign_id) + ":fail",
+                   redis_->Command({"HGET", CampaignKeys(org_id, campaign_id).fail(),
                                     Num(index)}));
   if (reply.IsNil()) return std::nullopt;
   return nlohmann::json::parse(reply.str, nullptr, false);
@@ -835,7 +882,7 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
     const std::string campaign_id =
         campaign != letter->detail.end() && campaign->is_string() ? campaign->get<std::string>()
                                                                   : "";
-    const std::string p = keys::CampaignQueue(org_id, campaign_id.empty() ? "_" : campaign_id);
+    const CampaignKeys p(org_id, campaign_id.empty() ? "_" : campaign_id);
     const std::string contact_id = letter->detail.is_object()
                                        ? letter->detail.value("contact_id", std::string())
                                        : std::string();
@@ -843,9 +890,11 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
                      redis_->Eval(kRequeueScript,
                                   {keys::DueLane(org_id), keys::DirectLane(org_id),
                                    keys::DirectLocks(org_id), keys::DeadLetters(org_id),
-                                   p + ":stats", p + ":state", keys::DirectMessages(org_id),
+                                   p.stats(), p.state(), keys::DirectMessages(org_id),
                                    keys::ContactDeadLetters(org_id, contact_id)},
-                                  {std::string(id), Num(clock_->NowMillis()), campaign_id}));
+                                  {std::string(id), Num(clock_->NowMillis()), campaign_id,
+                                   std::string(CampaignStateName(CampaignState::kFinished)),
+                                   std::string(CampaignStateName(CampaignState::kRunning))}));
     if (reply.integer == 1) return absl::OkStatus();
     if (reply.integer == 0) return absl::NotFoundError("no such dead letter");
   }
@@ -893,15 +942,15 @@ absl::Status DeliveryQueue::ForgetContact(std::string_view org_id, std::string_v
 }
 
 absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view campaign_id) {
-  const std::string p = keys::CampaignQueue(org_id, campaign_id);
-  ASSIGN_OR_RETURN(RedisReply meta, redis_->Command({"HGET", p + ":meta", "chunks"}));
+  const CampaignKeys p(org_id, campaign_id);
+  ASSIGN_OR_RETURN(RedisReply meta, redis_->Command({"HGET", p.meta(), "chunks"}));
   const int64_t chunks = meta.IsNil() ? 0 : ToInt(meta.str);
   std::vector<std::vector<std::string>> batch;
   for (int64_t n = 0; n < chunks; ++n) {
-    batch.push_back({"UNLINK", p + ":chunk:" + Num(n)});
+    batch.push_back({"UNLINK", p.chunk(n)});
   }
-  batch.push_back({"UNLINK", p + ":done", p + ":sent", p + ":fin", p + ":firsts", p + ":leases",
-                   p + ":dlv", p + ":udl"});
+  batch.push_back({"UNLINK", p.done(), p.sent(), p.final(), p.firsts(), p.leases(),
+                   p.delivered(), p.undelivered()});
   return redis_->Pipeline(batch).status();
 }
 

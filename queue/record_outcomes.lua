@@ -1,6 +1,9 @@
 -- DeliveryQueue::Record (queue/delivery_queue.cc).
--- KEYS: due, direct, locks, messages, dead, active campaigns. ARGV: tag, now, then 13 fields
--- per outcome:
+-- KEYS: due, direct, locks, messages, dead, active campaigns.
+-- ARGV (RecordArgs in delivery_queue.cc): the prefix of every campaign's keys, now, the
+-- prefixes of a person's dead-letter index and erasure mark, the campaign states "running" and
+-- "finished", the campaign key suffixes (done, sent, fin, stats, fail, state, meta); then 13
+-- fields per outcome:
 -- kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
 -- language.
 -- `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
@@ -9,8 +12,12 @@
 -- call) rather than one SETBIT per message: the previous bits decide, message by message,
 -- exactly as SETBIT's answers did (first whether the outcome is fresh, then whether a sent
 -- message is counted).
-local tag = ARGV[1]
-local now = tonumber(ARGV[2])
+local campaign_prefix, now = ARGV[1], tonumber(ARGV[2])
+local dead_index_prefix, erased_prefix = ARGV[3], ARGV[4]
+local running, finished = ARGV[5], ARGV[6]
+local suffix = {done = ARGV[7], sent = ARGV[8], fin = ARGV[9], stats = ARGV[10], fail = ARGV[11],
+                state = ARGV[12], meta = ARGV[13]}
+local first = 14
 local counted = 0
 local touched = {}
 -- Key names per campaign, built once; counters summed here and written once per campaign.
@@ -19,16 +26,17 @@ local counts = {}
 local function keys_of(cmp)
   local k = names[cmp]
   if not k then
-    local p = tag .. ':cmp:' .. cmp
-    k = {p = p, done = p .. ':done', sent = p .. ':sent', fin = p .. ':fin', stats = p .. ':stats',
-         fail = p .. ':fail'}
+    local p = campaign_prefix .. cmp
+    k = {cmp = cmp, done = p .. suffix.done, sent = p .. suffix.sent, fin = p .. suffix.fin,
+         stats = p .. suffix.stats, fail = p .. suffix.fail, state = p .. suffix.state,
+         meta = p .. suffix.meta}
     names[cmp] = k
-    counts[p] = {}
+    counts[k.stats] = {}
   end
   return k
 end
-local function count(p, field)
-  local c = counts[p]
+local function count(k, field)
+  local c = counts[k.stats]
   c[field] = (c[field] or 0) + 1
 end
 -- Bits to set, per bitmap key (in first-use order): their indexes and the outcome (position
@@ -66,21 +74,21 @@ local function set_bits(col, fn)
     end
   end
 end
-local function settled(p)
-  local s = redis.call('HMGET', p .. ':stats', 'sent', 'failed', 'dead', 'cancelled')
+local function settled(k)
+  local s = redis.call('HMGET', k.stats, 'sent', 'failed', 'dead', 'cancelled')
   local sum = 0
   for _, v in ipairs(s) do sum = sum + tonumber(v or '0') end
-  local total = tonumber(redis.call('HGET', p .. ':meta', 'total') or '0')
-  if sum >= total and redis.call('GET', p .. ':state') == 'running' then
-    redis.call('SET', p .. ':state', 'finished')
-    redis.call('ZREM', KEYS[6], string.sub(p, #tag + 6))
+  local total = tonumber(redis.call('HGET', k.meta, 'total') or '0')
+  if sum >= total and redis.call('GET', k.state) == running then
+    redis.call('SET', k.state, finished)
+    redis.call('ZREM', KEYS[6], k.cmp)
   end
 end
 -- 1. Which outcomes are fresh: a chunk's message whose done bit was clear, a lane item still
 -- in its lane.
 local fresh = {}
 local done = collector()
-for i = 3, #ARGV, 13 do
+for i = first, #ARGV, 13 do
   local lane = ARGV[i + 1]
   if lane == 'c' then
     add(done, keys_of(ARGV[i + 2]).done, ARGV[i + 3], i)
@@ -94,7 +102,7 @@ set_bits(done, function(at, old) fresh[at] = old == 0 end)
 -- 2. What became of each fresh one.
 local sent = collector()
 local fin = collector()
-for i = 3, #ARGV, 13 do
+for i = first, #ARGV, 13 do
   if fresh[i] then
     local kind, cmp, idx = ARGV[i], ARGV[i + 2], ARGV[i + 3]
     local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
@@ -102,37 +110,38 @@ for i = 3, #ARGV, 13 do
     counted = counted + 1
     if cmp ~= '' then
       local k = keys_of(cmp)
-      local p = k.p
       if kind == 'sent' then
         add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
       elseif kind == 'failed' then
-        count(p, 'failed')
+        count(k, 'failed')
         redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
       elseif kind == 'retry' then
         redis.call('ZADD', KEYS[1], due, extra)
-        count(p, 'retried')
+        count(k, 'retried')
       elseif kind == 'deferred' then
         redis.call('ZADD', KEYS[1], due, extra)
-        count(p, 'deferred')
+        count(k, 'deferred')
       elseif kind == 'held' then
         redis.call('ZADD', KEYS[1], due, extra)
       elseif kind == 'dead' then
         local c, ch, a = string.match(extra, '^([^|]*)|([^|]*)|([^|]*)$')
         -- A person erased while a worker held their message keeps no dead letter.
-        if not (c and c ~= '' and redis.call('EXISTS', tag .. ':erased:' .. redis.sha1hex(c)) == 1) then
+        local erased = c and c ~= '' and
+                       redis.call('EXISTS', erased_prefix .. redis.sha1hex(c)) == 1
+        if not erased then
           redis.call('HSET', KEYS[5], cmp .. ':' .. idx, cjson.encode({campaign = cmp,
             index = tonumber(idx), contact_id = c, channel = ch, address_index = tonumber(a),
             attempts = tonumber(attempt) + 1, code = code, reason = reason, at = now}))
-          if c and c ~= '' then redis.call('SADD', tag .. ':cdead:' .. c, cmp .. ':' .. idx) end
+          if c and c ~= '' then redis.call('SADD', dead_index_prefix .. c, cmp .. ':' .. idx) end
         end
-        count(p, 'dead')
+        count(k, 'dead')
       elseif kind == 'dropped' then
-        count(p, 'cancelled')
+        count(k, 'cancelled')
       end
       if kind == 'sent' or kind == 'failed' or kind == 'dead' or kind == 'dropped' then
         add(fin, k.fin, idx, i)
       end
-      touched[p] = true
+      touched[cmp] = k
     else
       local st = cjson.decode(redis.call('HGET', KEYS[4], did .. ':s') or '{}')
       st.attempts = tonumber(attempt) + 1
@@ -172,14 +181,14 @@ end
 -- A sent bit that was already set is never counted twice.
 set_bits(sent, function(at, old)
   if old == 0 then
-    local p = keys_of(ARGV[at + 2]).p
-    count(p, 'sent')
-    if ARGV[at + 12] ~= '' then count(p, 'language:' .. ARGV[at + 12]) end
+    local k = keys_of(ARGV[at + 2])
+    count(k, 'sent')
+    if ARGV[at + 12] ~= '' then count(k, 'language:' .. ARGV[at + 12]) end
   end
 end)
 set_bits(fin, nil)
-for p, c in pairs(counts) do
-  for field, n in pairs(c) do redis.call('HINCRBY', p .. ':stats', field, n) end
+for stats, c in pairs(counts) do
+  for field, n in pairs(c) do redis.call('HINCRBY', stats, field, n) end
 end
-for p, _ in pairs(touched) do settled(p) end
+for _, k in pairs(touched) do settled(k) end
 return counted

@@ -24,13 +24,6 @@ bool Contains(std::string_view haystack, std::string_view needle, size_t min_byt
 
 }  // namespace
 
-std::string TruncateUtf8(std::string_view text, size_t max) {
-  if (text.size() <= max) return std::string(text);
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut));
-}
-
 nlohmann::json ParseAnswerObject(const std::string& body) {
   const std::string_view text = TrimAsciiSpace(body);
   if (text.empty() || text.front() != '{' || JsonNestingDepth(text) > kMaxInputJsonDepth) {

@@ -20,8 +20,6 @@ namespace ogw {
 // Reasons and provider ids are cut to this many bytes.
 inline constexpr size_t kMaxReasonBytes = 200;
 
-// The first `max` bytes, cut back to a UTF-8 character boundary so the result stays valid text.
-std::string TruncateUtf8(std::string_view text, size_t max);
 
 // The body as a JSON object, or null: answers are often HTML error pages, and a hostile body
 // must not exhaust the stack (nlohmann recurses per level when destroying).

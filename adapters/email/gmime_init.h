@@ -16,6 +16,12 @@ struct GObjectUnref {
 template <typename T>
 using GRef = std::unique_ptr<T, GObjectUnref>;
 
+// Owns memory GLib and GMime hand out to be g_free'd (strings, decoded bytes).
+struct GFree {
+  void operator()(gpointer memory) const { g_free(memory); }
+};
+using GChars = std::unique_ptr<char, GFree>;
+
 // Initialises GMime for this process on the first call; later calls return at once.
 // Thread-safe (g_mime_init itself is not). Every use of GMime in the adapters calls this first.
 // GMime's charset, iconv and utils functions are then safe from any thread; its objects

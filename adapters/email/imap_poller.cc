@@ -347,6 +347,100 @@ absl::Status MarkSeen(Session& session, uint32_t uid) {
   return absl::OkStatus();
 }
 
+// Selects `mailbox`; its UIDVALIDITY, 0 when the server names none.
+absl::StatusOr<uint64_t> Select(Session& session, const std::string& mailbox) {
+  const std::string select_command = "SELECT " + Quoted(mailbox);
+  ASSIGN_OR_RETURN(Response selected, session.Run(select_command));
+  if (!selected.ok) return Refused(session, select_command, selected);
+  uint64_t validity = 0;
+  for (const ServerLine& line : selected.untagged) {
+    if (auto number = NumberAfter(line.text, "UIDVALIDITY")) validity = *number;
+  }
+  return validity;
+}
+
+// The UIDs of the selected mailbox's unseen messages (tokens that are no UID are skipped).
+absl::StatusOr<std::set<uint32_t>> SearchUnseen(Session& session) {
+  ASSIGN_OR_RETURN(Response searched, session.Run("UID SEARCH UNSEEN"));
+  if (!searched.ok) return Refused(session, "UID SEARCH UNSEEN", searched);
+  std::set<uint32_t> unseen;
+  for (const ServerLine& line : searched.untagged) {
+    if (!StartsWithIgnoreAsciiCase(line.text, "* SEARCH")) continue;
+    std::string_view rest = std::string_view(line.text).substr(8);
+    while (!rest.empty()) {
+      const size_t space = rest.find(' ');
+      const std::string_view token = rest.substr(0, space);
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+      const std::optional<uint64_t> uid = ParseNumber(token);
+      if (!uid || *uid == 0 || *uid > UINT32_MAX) continue;
+      unseen.insert(static_cast<uint32_t>(*uid));
+    }
+  }
+  return unseen;
+}
+
+// Which unseen messages a poll takes: new ones oldest first, then earlier failures; `max` at most.
+std::vector<uint32_t> PollOrder(const std::set<uint32_t>& unseen, const std::set<uint32_t>& failed,
+                                size_t max) {
+  std::vector<uint32_t> batch;
+  std::vector<uint32_t> retried;
+  for (const uint32_t uid : unseen) (failed.contains(uid) ? retried : batch).push_back(uid);
+  batch.insert(batch.end(), retried.begin(), retried.end());
+  if (batch.size() > max) batch.resize(max);
+  return batch;
+}
+
+// The sizes of the messages `uids` (RFC822.SIZE), by UID; one expunged meanwhile is missing.
+absl::StatusOr<std::map<uint32_t, uint64_t>> FetchSizes(Session& session,
+                                                        const std::vector<uint32_t>& uids) {
+  const std::string size_command = "UID FETCH " + UidSet(uids) + " (UID RFC822.SIZE)";
+  ASSIGN_OR_RETURN(Response sized, session.Run(size_command));
+  if (!sized.ok) return Refused(session, size_command, sized);
+  std::map<uint32_t, uint64_t> sizes;
+  for (const ServerLine& line : sized.untagged) {
+    if (!IsFetch(line)) continue;
+    const std::optional<uint64_t> uid = NumberAfter(line.text, "UID");
+    const std::optional<uint64_t> size = NumberAfter(line.text, "RFC822.SIZE");
+    if (uid && size && *uid <= UINT32_MAX) sizes[static_cast<uint32_t>(*uid)] = *size;
+  }
+  return sizes;
+}
+
+// The first kOversizedHeaderBytes of message `uid`'s header, left unseen; "" when none came.
+absl::StatusOr<std::string> PeekHeaders(Session& session, uint32_t uid) {
+  std::string headers;
+  const std::string header_command = "UID FETCH " + std::to_string(uid) +
+                                     " (BODY.PEEK[HEADER]<0." +
+                                     std::to_string(kOversizedHeaderBytes) + ">)";
+  ASSIGN_OR_RETURN(Response peeked, session.Run(header_command, kOversizedHeaderBytes));
+  for (const ServerLine& line : peeked.untagged) {
+    if (IsFetch(line) && !line.literals.empty() && NumberAfter(line.text, "UID") == uid) {
+      headers = line.literals.front();
+    }
+  }
+  return headers;
+}
+
+// Message `uid` as stored, left unseen; nullopt when the fetch is refused (logged) or expunged.
+absl::StatusOr<std::optional<std::string>> FetchMessage(Session& session, uint32_t uid,
+                                                        size_t max_bytes) {
+  const std::string fetch_command = "UID FETCH " + std::to_string(uid) + " (BODY.PEEK[])";
+  ASSIGN_OR_RETURN(Response fetched, session.Run(fetch_command, max_bytes));
+  if (!fetched.ok) {
+    spdlog::warn("{}{} refused: {}", session.Prefix(), fetch_command, fetched.status_line);
+    return std::nullopt;
+  }
+  std::string* raw = nullptr;
+  for (ServerLine& line : fetched.untagged) {
+    if (IsFetch(line) && !line.literals.empty() && NumberAfter(line.text, "UID") == uid &&
+        line.text.find("BODY[]") != std::string::npos) {
+      raw = &line.literals.front();
+    }
+  }
+  if (raw == nullptr) return std::nullopt;
+  return std::move(*raw);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ImapPoller>> ImapPoller::Create(ImapConfig config) {
@@ -408,111 +502,44 @@ absl::StatusOr<int> ImapPoller::PollOnce(const Handler& handle, const OversizedH
   Session session(config_);
   RETURN_IF_ERROR(session.Connect());
 
-  const std::string select_command = "SELECT " + Quoted(mailbox_);
-  ASSIGN_OR_RETURN(Response selected, session.Run(select_command));
-  if (!selected.ok) return Refused(session, select_command, selected);
-  uint64_t validity = 0;
-  for (const ServerLine& line : selected.untagged) {
-    if (auto number = NumberAfter(line.text, "UIDVALIDITY")) validity = *number;
-  }
+  ASSIGN_OR_RETURN(const uint64_t validity, Select(session, mailbox_));
   // A new UIDVALIDITY renumbers the mailbox: remembered UIDs now mean other messages.
   if (validity != uid_validity_) {
     failed_uids_.clear();
     uid_validity_ = validity;
   }
 
-  ASSIGN_OR_RETURN(Response searched, session.Run("UID SEARCH UNSEEN"));
-  if (!searched.ok) return Refused(session, "UID SEARCH UNSEEN", searched);
-  std::vector<uint32_t> fresh;
-  std::vector<uint32_t> retried;
-  std::set<uint32_t> unseen;
-  for (const ServerLine& line : searched.untagged) {
-    if (!StartsWithIgnoreAsciiCase(line.text, "* SEARCH")) continue;
-    std::string_view rest = std::string_view(line.text).substr(8);
-    while (!rest.empty()) {
-      const size_t space = rest.find(' ');
-      const std::string_view token = rest.substr(0, space);
-      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
-      const std::optional<uint64_t> uid = ParseNumber(token);
-      if (!uid || *uid == 0 || *uid > UINT32_MAX ||
-          !unseen.insert(static_cast<uint32_t>(*uid)).second) {
-        continue;
-      }
-      (failed_uids_.contains(static_cast<uint32_t>(*uid)) ? retried : fresh)
-          .push_back(static_cast<uint32_t>(*uid));
-    }
-  }
+  ASSIGN_OR_RETURN(const std::set<uint32_t> unseen, SearchUnseen(session));
   // Forget failures that were handled elsewhere (read by a person, deleted).
   std::erase_if(failed_uids_, [&](uint32_t uid) { return !unseen.contains(uid); });
-  std::sort(fresh.begin(), fresh.end());
-  std::sort(retried.begin(), retried.end());
-  std::vector<uint32_t> batch = std::move(fresh);
-  batch.insert(batch.end(), retried.begin(), retried.end());
-  if (batch.size() > static_cast<size_t>(config_.max_per_poll)) batch.resize(config_.max_per_poll);
+  const std::vector<uint32_t> batch =
+      PollOrder(unseen, failed_uids_, static_cast<size_t>(config_.max_per_poll));
   if (batch.empty()) {
     session.Logout();
     return 0;
   }
 
   // Sizes first, so an oversized message is never downloaded at all.
-  const std::string size_command = "UID FETCH " + UidSet(batch) + " (UID RFC822.SIZE)";
-  ASSIGN_OR_RETURN(Response sized, session.Run(size_command));
-  if (!sized.ok) return Refused(session, size_command, sized);
-  std::map<uint32_t, uint64_t> sizes;
-  for (const ServerLine& line : sized.untagged) {
-    if (!IsFetch(line)) continue;
-    const std::optional<uint64_t> uid = NumberAfter(line.text, "UID");
-    const std::optional<uint64_t> size = NumberAfter(line.text, "RFC822.SIZE");
-    if (uid && size && *uid <= UINT32_MAX) sizes[static_cast<uint32_t>(*uid)] = *size;
-  }
-
+  ASSIGN_OR_RETURN(const auto sizes, FetchSizes(session, batch));
   int handled = 0;
   for (const uint32_t uid : batch) {
     const auto size = sizes.find(uid);
     if (size == sizes.end()) continue;  // Expunged since the search.
-    if (size->second > config_.max_message_bytes) {
+    const bool too_big = size->second > config_.max_message_bytes;
+    absl::Status status;
+    if (too_big) {
       // Never downloaded whole; its first header bytes go to `oversized` (the quarantine), so
       // an admin learns who wrote. Marked seen once that is kept.
-      std::string headers;
-      const std::string header_command =
-          "UID FETCH " + std::to_string(uid) + " (BODY.PEEK[HEADER]<0." +
-          std::to_string(kOversizedHeaderBytes) + ">)";
-      ASSIGN_OR_RETURN(Response peeked, session.Run(header_command, kOversizedHeaderBytes));
-      for (const ServerLine& line : peeked.untagged) {
-        if (IsFetch(line) && !line.literals.empty() && NumberAfter(line.text, "UID") == uid) {
-          headers = line.literals.front();
-        }
-      }
+      ASSIGN_OR_RETURN(const std::string headers, PeekHeaders(session, uid));
       spdlog::warn("imap {}: message UID {} has {} bytes, over the limit of {}; set aside",
                    config_.name, uid, size->second, config_.max_message_bytes);
-      if (oversized) {
-        const absl::Status kept = oversized(headers, size->second);
-        if (!kept.ok()) {
-          spdlog::warn("imap {}: message UID {} left unseen for the next poll: {}", config_.name,
-                       uid, kept.ToString());
-          failed_uids_.insert(uid);
-          continue;
-        }
-      }
-      RETURN_IF_ERROR(MarkSeen(session, uid));
-      failed_uids_.erase(uid);
-      continue;
+      if (oversized) status = oversized(headers, size->second);
+    } else {
+      ASSIGN_OR_RETURN(const std::optional<std::string> raw,
+                       FetchMessage(session, uid, config_.max_message_bytes));
+      if (!raw) continue;
+      status = handle(*raw);
     }
-    const std::string fetch_command = "UID FETCH " + std::to_string(uid) + " (BODY.PEEK[])";
-    ASSIGN_OR_RETURN(Response fetched, session.Run(fetch_command, config_.max_message_bytes));
-    if (!fetched.ok) {
-      spdlog::warn("imap {}: {} refused: {}", config_.name, fetch_command, fetched.status_line);
-      continue;
-    }
-    const std::string* raw = nullptr;
-    for (const ServerLine& line : fetched.untagged) {
-      if (IsFetch(line) && !line.literals.empty() && NumberAfter(line.text, "UID") == uid &&
-          line.text.find("BODY[]") != std::string::npos) {
-        raw = &line.literals.front();
-      }
-    }
-    if (raw == nullptr) continue;  // Expunged since the search.
-    const absl::Status status = handle(*raw);
     if (!status.ok()) {
       spdlog::warn("imap {}: message UID {} left unseen for the next poll: {}", config_.name, uid,
                    status.ToString());
@@ -522,7 +549,7 @@ absl::StatusOr<int> ImapPoller::PollOnce(const Handler& handle, const OversizedH
     // Persisted: now it may be acknowledged. Should this fail, the message comes again.
     RETURN_IF_ERROR(MarkSeen(session, uid));
     failed_uids_.erase(uid);
-    ++handled;
+    if (!too_big) ++handled;
   }
   session.Logout();
   return handled;

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "adapters/email/html_to_text.h"    // HtmlToText, a step of ParseEmail.
+#include "adapters/email/quoted_history.h"  // StripQuotedHistory, a step of ParseEmail.
 #include "adapters/inbound.h"
 
 namespace ogw {
@@ -84,29 +86,5 @@ struct ParsedEmail {
 // parse, or (kMessage) has no sender address. Never logs; the status never quotes content.
 // Thread-safe.
 absl::StatusOr<ParsedEmail> ParseEmail(std::string_view raw);
-
-// HTML to plain text for a person's reply: script, style and head dropped; block elements
-// (p, div, br, li, tr, headings, ...) start lines; whitespace collapsed outside <pre>;
-// entities decoded (named ones in common use, and numeric); a link whose text is not its
-// target is followed by " (<target>)"; text inside <blockquote> comes out with "> " per
-// level, so StripQuotedHistory treats it as quoted. Never fails on malformed markup.
-std::string HtmlToText(std::string_view html);
-
-// Removes what a reply quotes or appends, keeping what the person wrote:
-//   - lines starting with '>' (wherever they are, so interleaved answers survive);
-//   - an attribution line (possibly wrapped over up to three lines) when quoted lines follow
-//     it, and everything from it on when they do not: "On <date>, <name> wrote:", fr "Le ...
-//     a écrit :", es "El ... escribió:", de "Am ... schrieb ...:", pt "Em ... escreveu:",
-//     it "Il ... ha scritto:", nl "Op ... schreef ...:", ru "... написал(а):", ar "... كتب
-//     ...:"; it must contain a digit (the date) or an '@';
-//   - from a "-----Original Message-----" style separator (and its fr, de, es, it, nl, pt,
-//     ru forms, "Forwarded message", "Begin forwarded message:") on;
-//   - from an Outlook header block ("From:" followed within four lines by "Sent:" or "Date:",
-//     or their fr, de, es, it, nl, pt, ru forms, with a preceding "_____" rule) on;
-//   - from the "-- " signature delimiter on;
-//   - a closing "Sent from my iPhone" style line.
-// Line endings become "\n", trailing spaces go, blank-line runs shrink to one, and leading and
-// trailing blank lines are dropped.
-std::string StripQuotedHistory(std::string_view text);
 
 }  // namespace ogw

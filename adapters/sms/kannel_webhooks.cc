@@ -82,62 +82,6 @@ absl::StatusOr<int64_t> UnixMillisField(const FormParams& params, std::string_vi
   return seconds * 1000;
 }
 
-// Length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or 0.
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char b = byte(i);
-  if (b < 0x80) return 1;
-  size_t length;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (b >= 0xC2 && b <= 0xDF) {
-    length = 2;
-  } else if (b >= 0xE0 && b <= 0xEF) {
-    length = 3;
-    if (b == 0xE0) low = 0xA0;
-    if (b == 0xED) high = 0x9F;
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    length = 4;
-    if (b == 0xF0) low = 0x90;
-    if (b == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
-bool IsUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
-}
-
-// SMSC receipts are not always UTF-8, and reasons end up in JSON.
-std::string ValidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) {
-      out.push_back('?');
-      ++i;
-    } else {
-      out.append(text.substr(i, length));
-      i += length;
-    }
-  }
-  return out;
-}
-
 void AppendUtf8(char32_t c, std::string* out) {
   if (c < 0x80) {
     out->push_back(static_cast<char>(c));
@@ -189,7 +133,7 @@ size_t FindIgnoreCase(std::string_view haystack, std::string_view needle) {
 std::string DlrReason(std::string_view answer) {
   const size_t text = FindIgnoreCase(answer, "text:");
   if (text != std::string_view::npos) answer = answer.substr(0, text);
-  return TruncateUtf8(ValidUtf8(TrimAsciiSpace(answer)), kMaxReasonBytes);
+  return TruncateUtf8(ReplaceInvalidUtf8(TrimAsciiSpace(answer), "?"), kMaxReasonBytes);
 }
 
 // Kannel's answer to a rejected submit is "NACK/<SMPP command_status in hex>/<text>".
@@ -259,7 +203,7 @@ absl::StatusOr<KannelDlr> ParseKannelDlr(const FormParams& query, std::string_vi
   report.provider = std::string(provider);
   report.message_id = *id;
   if (const std::string* fid = Field(query, "fid")) {
-    report.provider_message_id = TruncateUtf8(ValidUtf8(*fid), kMaxReasonBytes);
+    report.provider_message_id = TruncateUtf8(ReplaceInvalidUtf8(*fid, "?"), kMaxReasonBytes);
   }
   if (const std::string* to = Field(query, "to")) report.to = *to;
   report.code = "dlr_" + std::to_string(type);
@@ -311,7 +255,7 @@ absl::StatusOr<InboundMessage> ParseKannelInboundSms(const FormParams& query,
   if (text != nullptr && utf16) {
     ASSIGN_OR_RETURN(message.text, Utf16BeToUtf8(*text));
   } else if (text != nullptr) {
-    if (!IsUtf8(*text)) return Malformed("text", "is not UTF-8");
+    if (!IsValidUtf8(*text)) return Malformed("text", "is not UTF-8");
     message.text = *text;
   }
   message.provider = std::string(provider);

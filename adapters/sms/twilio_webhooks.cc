@@ -102,6 +102,16 @@ absl::StatusOr<FormParams> ParseFormUrlEncoded(std::string_view body) {
   return params;
 }
 
+std::string FormWithoutCredentials(const FormParams& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (k == "key" || k == "sig") continue;
+    if (!out.empty()) out += '&';
+    out += k + "=" + v;
+  }
+  return out;
+}
+
 std::string EncodeFormUrlEncoded(const FormParams& params) {
   std::string out;
   for (const auto& [name, value] : params) {

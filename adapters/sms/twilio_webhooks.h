@@ -23,6 +23,10 @@ absl::StatusOr<FormParams> ParseFormUrlEncoded(std::string_view body);
 // joined with '&' in the given order.
 std::string EncodeFormUrlEncoded(const FormParams& params);
 
+// The pairs as "name=value&..." (unencoded) without those that authenticate the request
+// ("key", "sig"): what a quarantine keeps of a webhook that cannot be read.
+std::string FormWithoutCredentials(const FormParams& params);
+
 // Twilio's X-Twilio-Signature for a request: base64(HMAC-SHA1(auth_token, full_url followed by
 // each POST parameter's name and value with no delimiters, parameters sorted by name)). The
 // URL is used exactly as given (scheme, host, port, path and query as Twilio requested it).

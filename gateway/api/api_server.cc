@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "gateway/api/elastic_pool.h"
+#include "gateway/api/openapi.json.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/key_schema.h"
@@ -286,6 +287,14 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
       return Problem(503, "Not ready", "redis is not reachable");
     }
     return ApiResponse::Json(200, {{"status", "ready"}, {"redis", "ok"}});
+  });
+  // The API described once, for client generators and API tools (gateway/api/openapi.json;
+  // a test checks it lists exactly these routes and matches what the API tests send and get).
+  router_->Add("GET", "/v1/openapi.json", Access::kPublic, [](RequestContext&) {
+    ApiResponse r;
+    r.content_type = "application/json";
+    r.body = std::string(api::kOpenapi);
+    return r;
   });
   router_->Add("GET", "/metrics", Access::kPublic, [](RequestContext& ctx) {
     const std::string& token = ctx.services.settings.metrics_token;

@@ -187,109 +187,119 @@ ApiResponse Drive(RequestContext& ctx, Control action) {
   return ApiResponse::Json(200, body);
 }
 
+// GET /v1/campaigns
+ApiResponse ListCampaigns(RequestContext& ctx) {
+  auto list = ctx.services.campaigns->List(ctx.principal.org_id);
+  if (!list.ok()) return ProblemFromStatus(list.status());
+  std::vector<const Campaign*> shown;
+  std::vector<std::string> ids;
+  for (const auto& c : *list) {
+    if (!Visible(ctx.principal, c)) continue;
+    shown.push_back(&c);
+    ids.push_back(c.id);
+  }
+  auto deliveries = ctx.services.queue->Deliveries(ctx.principal.org_id, ids);
+  if (!deliveries.ok()) return ProblemFromStatus(deliveries.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (size_t i = 0; i < shown.size(); ++i) {
+    nlohmann::json j = ToJson(*shown[i]);
+    const CampaignDelivery& d = (*deliveries)[i];
+    j["state"] = std::string(CampaignStateName(d.state.value_or(CampaignState::kDraft)));
+    j["stats"] = d.state ? nlohmann::json(d.stats) : nlohmann::json::object();
+    items.push_back(std::move(j));
+  }
+  return ApiResponse::Json(200, {{"items", std::move(items)}});
+}
+
+// POST /v1/campaigns
+ApiResponse CreateCampaign(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  Campaign campaign;
+  campaign.org_id = ctx.principal.org_id;
+  campaign.created_by = ctx.principal.officer_id;
+  if (!ReadCampaign(ctx, *body, &campaign, true, &problem)) return problem;
+  auto created = ctx.services.campaigns->Create(std::move(campaign));
+  if (!created.ok()) return ProblemFromStatus(created.status());
+  nlohmann::json j = ToJson(*created);
+  j["state"] = std::string(CampaignStateName(CampaignState::kDraft));
+  j["stats"] = nlohmann::json::object();
+  return ApiResponse::Json(201, j);
+}
+
+// GET /v1/campaigns/{id}
+ApiResponse GetCampaign(RequestContext& ctx) {
+  ApiResponse problem;
+  auto campaign = VisibleCampaign(ctx, &problem);
+  if (!campaign) return problem;
+  return CampaignResponse(ctx, 200, *campaign);
+}
+
+// PATCH /v1/campaigns/{id}
+ApiResponse UpdateCampaign(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  auto campaign = VisibleCampaign(ctx, &problem);
+  if (!campaign) return problem;
+  if (auto forbidden = CheckControl(ctx, *campaign, "change")) return *forbidden;
+  if (campaign->launched()) return Problem(409, "Conflict", "campaign already launched");
+  // Holding the launch lock keeps a concurrent launch from being overwritten by this edit.
+  CampaignStore& store = *ctx.services.campaigns;
+  const std::string& org = ctx.principal.org_id;
+  auto locked = store.LockLaunch(org, campaign->id);
+  if (!locked.ok()) return ProblemFromStatus(locked.status());
+  if (!*locked) return Problem(409, "Conflict", "a launch of this campaign is in progress");
+  struct Unlock {
+    CampaignStore& store;
+    const std::string& org;
+    std::string id;
+    ~Unlock() { (void)store.UnlockLaunch(org, id); }
+  } unlock{store, org, campaign->id};
+  auto fresh = store.Get(org, campaign->id);
+  if (!fresh.ok()) return ProblemFromStatus(fresh.status());
+  if (!*fresh) return NotFound("campaign");
+  Campaign updated = **fresh;
+  if (updated.launched()) return Problem(409, "Conflict", "campaign already launched");
+  // An explicit null removes the quiet hours (the reader treats null as absent).
+  if (auto q = body->find("quiet_hours"); q != body->end() && q->is_null()) {
+    updated.quiet_hours.reset();
+  }
+  if (!ReadCampaign(ctx, *body, &updated, false, &problem)) return problem;
+  if (auto s = store.Update(updated); !s.ok()) return ProblemFromStatus(s);
+  auto stored = store.Get(org, updated.id);
+  if (!stored.ok()) return ProblemFromStatus(stored.status());
+  if (!*stored) return NotFound("campaign");
+  return CampaignResponse(ctx, 200, **stored);
+}
+
+// POST /v1/campaigns/{id}/launch
+ApiResponse LaunchCampaign(RequestContext& ctx) {
+  ApiResponse problem;
+  auto campaign = VisibleCampaign(ctx, &problem);
+  if (!campaign) return problem;
+  if (auto forbidden = CheckControl(ctx, *campaign, "launch")) return *forbidden;
+  if (campaign->launched()) return Problem(409, "Conflict", "campaign already launched");
+  auto launched = ctx.services.launcher->Launch(ctx.principal.org_id, campaign->id);
+  if (!launched.ok()) return LaunchProblem(launched.status());
+  if (ctx.services.metrics != nullptr) {
+    for (const auto& [channel, n] : launched->channels) {
+      ctx.services.metrics->CountDelivery(channel, launched->id, "queued",
+                                          static_cast<double>(n));
+    }
+  }
+  return CampaignResponse(ctx, 202, *launched);
+}
+
 }  // namespace
 
 void RegisterCampaignRoutes(ApiRouter& router) {
-  router.Add("GET", "/v1/campaigns", Access::kRead, [](RequestContext& ctx) {
-    auto list = ctx.services.campaigns->List(ctx.principal.org_id);
-    if (!list.ok()) return ProblemFromStatus(list.status());
-    std::vector<const Campaign*> shown;
-    std::vector<std::string> ids;
-    for (const auto& c : *list) {
-      if (!Visible(ctx.principal, c)) continue;
-      shown.push_back(&c);
-      ids.push_back(c.id);
-    }
-    auto deliveries = ctx.services.queue->Deliveries(ctx.principal.org_id, ids);
-    if (!deliveries.ok()) return ProblemFromStatus(deliveries.status());
-    nlohmann::json items = nlohmann::json::array();
-    for (size_t i = 0; i < shown.size(); ++i) {
-      nlohmann::json j = ToJson(*shown[i]);
-      const CampaignDelivery& d = (*deliveries)[i];
-      j["state"] = std::string(CampaignStateName(d.state.value_or(CampaignState::kDraft)));
-      j["stats"] = d.state ? nlohmann::json(d.stats) : nlohmann::json::object();
-      items.push_back(std::move(j));
-    }
-    return ApiResponse::Json(200, {{"items", std::move(items)}});
-  });
-
-  router.Add("POST", "/v1/campaigns", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    Campaign campaign;
-    campaign.org_id = ctx.principal.org_id;
-    campaign.created_by = ctx.principal.officer_id;
-    if (!ReadCampaign(ctx, *body, &campaign, true, &problem)) return problem;
-    auto created = ctx.services.campaigns->Create(std::move(campaign));
-    if (!created.ok()) return ProblemFromStatus(created.status());
-    nlohmann::json j = ToJson(*created);
-    j["state"] = std::string(CampaignStateName(CampaignState::kDraft));
-    j["stats"] = nlohmann::json::object();
-    return ApiResponse::Json(201, j);
-  });
-
-  router.Add("GET", "/v1/campaigns/{id}", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto campaign = VisibleCampaign(ctx, &problem);
-    if (!campaign) return problem;
-    return CampaignResponse(ctx, 200, *campaign);
-  });
-
-  router.Add("PATCH", "/v1/campaigns/{id}", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    auto campaign = VisibleCampaign(ctx, &problem);
-    if (!campaign) return problem;
-    if (auto forbidden = CheckControl(ctx, *campaign, "change")) return *forbidden;
-    if (campaign->launched()) return Problem(409, "Conflict", "campaign already launched");
-    // Holding the launch lock keeps a concurrent launch from being overwritten by this edit.
-    CampaignStore& store = *ctx.services.campaigns;
-    const std::string& org = ctx.principal.org_id;
-    auto locked = store.LockLaunch(org, campaign->id);
-    if (!locked.ok()) return ProblemFromStatus(locked.status());
-    if (!*locked) return Problem(409, "Conflict", "a launch of this campaign is in progress");
-    struct Unlock {
-      CampaignStore& store;
-      const std::string& org;
-      std::string id;
-      ~Unlock() { (void)store.UnlockLaunch(org, id); }
-    } unlock{store, org, campaign->id};
-    auto fresh = store.Get(org, campaign->id);
-    if (!fresh.ok()) return ProblemFromStatus(fresh.status());
-    if (!*fresh) return NotFound("campaign");
-    Campaign updated = **fresh;
-    if (updated.launched()) return Problem(409, "Conflict", "campaign already launched");
-    // An explicit null removes the quiet hours (the reader treats null as absent).
-    if (auto q = body->find("quiet_hours"); q != body->end() && q->is_null()) {
-      updated.quiet_hours.reset();
-    }
-    if (!ReadCampaign(ctx, *body, &updated, false, &problem)) return problem;
-    if (auto s = store.Update(updated); !s.ok()) return ProblemFromStatus(s);
-    auto stored = store.Get(org, updated.id);
-    if (!stored.ok()) return ProblemFromStatus(stored.status());
-    if (!*stored) return NotFound("campaign");
-    return CampaignResponse(ctx, 200, **stored);
-  });
-
-  router.Add("POST", "/v1/campaigns/{id}/launch", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto campaign = VisibleCampaign(ctx, &problem);
-    if (!campaign) return problem;
-    if (auto forbidden = CheckControl(ctx, *campaign, "launch")) return *forbidden;
-    if (campaign->launched()) return Problem(409, "Conflict", "campaign already launched");
-    auto launched = ctx.services.launcher->Launch(ctx.principal.org_id, campaign->id);
-    if (!launched.ok()) return LaunchProblem(launched.status());
-    if (ctx.services.metrics != nullptr) {
-      for (const auto& [channel, n] : launched->channels) {
-        ctx.services.metrics->CountDelivery(channel, launched->id, "queued",
-                                            static_cast<double>(n));
-      }
-    }
-    return CampaignResponse(ctx, 202, *launched);
-  });
-
+  router.Add("GET", "/v1/campaigns", Access::kRead, &ListCampaigns);
+  router.Add("POST", "/v1/campaigns", Access::kWrite, &CreateCampaign);
+  router.Add("GET", "/v1/campaigns/{id}", Access::kRead, &GetCampaign);
+  router.Add("PATCH", "/v1/campaigns/{id}", Access::kWrite, &UpdateCampaign);
+  router.Add("POST", "/v1/campaigns/{id}/launch", Access::kWrite, &LaunchCampaign);
   router.Add("POST", "/v1/campaigns/{id}/pause", Access::kWrite,
              [](RequestContext& ctx) { return Drive(ctx, Control::kPause); });
   router.Add("POST", "/v1/campaigns/{id}/resume", Access::kWrite,

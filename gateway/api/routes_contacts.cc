@@ -124,190 +124,207 @@ std::optional<Contact> PatchContact(const Contact& stored, const nlohmann::json&
   return patched;
 }
 
+// GET /v1/contacts
+ApiResponse ListContacts(RequestContext& ctx) {
+  ApiResponse problem;
+  auto limit = PageLimit(ctx, &problem);
+  if (!limit) return problem;
+  PostScope scope = ctx.principal.scope;
+  if (std::string post = ctx.Query("post_id"); !post.empty()) {
+    if (!scope.Allows(post)) return ApiResponse::Json(200, {{"items", nlohmann::json::array()}});
+    scope = PostScope::Of({post});
+  }
+  auto page = ctx.services.contacts->List(ctx.principal.org_id, scope, ctx.Query("cursor"),
+                                          *limit);
+  if (!page.ok()) return ProblemFromStatus(page.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& c : page->contacts) items.push_back(ContactToJson(c));
+  nlohmann::json body = {{"items", std::move(items)}};
+  if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
+  return ApiResponse::Json(200, body);
+}
+
+// POST /v1/contacts
+ApiResponse CreateContact(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  const int64_t now = ctx.services.clock->NowMillis();
+  ContactInputOptions options;
+  options.consent_source = "api";
+  options.now_millis = now;
+  std::vector<FieldError> errors;
+  auto contact = ContactFromJson(*body, options, &errors);
+  if (!contact) return InvalidContact(errors);
+  if (auto p = CheckPost(ctx, contact->post_id)) return *p;
+  contact->id = NewId("c", now);
+  contact->org_id = ctx.principal.org_id;
+  contact->created_at_millis = contact->updated_at_millis = now;
+  auto outcome = ctx.services.contacts->Put(*contact, 0, nullptr);
+  if (!outcome.ok()) return ProblemFromStatus(outcome.status());
+  return FromPutOutcome(ctx, *outcome, *contact, 201);
+}
+
+// GET /v1/contacts/lookup
+ApiResponse LookUpContact(RequestContext& ctx) {
+  auto kind = ParseAddressKind(ctx.Query("kind"));
+  if (!kind) {
+    return Problem(400, "Invalid query parameter",
+                   "kind must be email, phone, whatsapp, telegram or messenger", "kind");
+  }
+  auto value = NormalizeAddress(*kind, ctx.Query("value"), ctx.Query("region"));
+  if (!value.ok()) return Problem(400, "Invalid query parameter", MessageOf(value.status()),
+                                  "value");
+  auto owners = ctx.services.contacts->FindOwners(ctx.principal.org_id,
+                                                  {AddressKey(*kind, *value)});
+  if (!owners.ok()) return ProblemFromStatus(owners.status());
+  if ((*owners)[0].empty()) return NotFound("contact");
+  ctx.params = {(*owners)[0]};
+  ApiResponse out;
+  auto stored = VisibleContact(ctx, &out);
+  if (!stored) return out;
+  return ContactResponse(200, stored->contact, stored->version);
+}
+
+// GET /v1/contacts/{id}
+ApiResponse GetContact(RequestContext& ctx) {
+  ApiResponse problem;
+  auto stored = VisibleContact(ctx, &problem);
+  if (!stored) return problem;
+  return ContactResponse(200, stored->contact, stored->version);
+}
+
+// PATCH /v1/contacts/{id}
+ApiResponse UpdateContact(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  auto stored = VisibleContact(ctx, &problem);
+  if (!stored) return problem;
+  auto patched = PatchContact(stored->contact, *body, ctx.services.clock->NowMillis(), &problem);
+  if (!patched) return problem;
+  if (patched->post_id != stored->contact.post_id) {
+    if (auto p = CheckPost(ctx, patched->post_id)) return *p;
+  }
+  if (*patched == stored->contact) return ContactResponse(200, *patched, stored->version);
+  auto outcome = ctx.services.contacts->Put(*patched, stored->version, &stored->contact);
+  if (!outcome.ok()) return ProblemFromStatus(outcome.status());
+  return FromPutOutcome(ctx, *outcome, *patched, 200);
+}
+
+// DELETE /v1/contacts/{id}
+ApiResponse EraseContact(RequestContext& ctx) {
+  ApiResponse problem;
+  auto stored = VisibleContact(ctx, &problem);
+  if (!stored) return problem;
+  ContactEraser eraser(ctx.services.contacts, ctx.services.queue, ctx.services.links,
+                       ctx.services.redis);
+  auto s = eraser.Erase(ctx.principal.org_id, stored->contact.id);
+  if (!s.ok()) return ProblemFromStatus(s);
+  return ApiResponse::NoContent();
+}
+
+// POST /v1/contacts/{id}/consent
+ApiResponse ChangeContactConsent(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  auto stored = VisibleContact(ctx, &problem);
+  if (!stored) return problem;
+  std::string kind_name, value, state_name, source;
+  JsonReader r = JsonReader::ForInput(*body);
+  r.String("kind", &kind_name, true);
+  r.String("value", &value, true);
+  r.String("state", &state_name, true);
+  r.String("source", &source, true);
+  auto kind = ParseAddressKind(kind_name);
+  auto state = ParseConsentState(state_name);
+  if (!kind_name.empty() && !kind) r.Error("kind", "unknown address kind");
+  if (!state_name.empty() && (!state || *state == ConsentState::kUnknown)) {
+    r.Error("state", "expected granted or withdrawn");
+  }
+  if (source.size() > 500) r.Error("source", "must be at most 500 bytes");
+  if (!r.Finish().ok()) return InvalidFields(r);
+  auto normalised = NormalizeAddress(*kind, value, stored->contact.country);
+  if (!normalised.ok()) return Problem(422, "Invalid input", MessageOf(normalised.status()),
+                                       "value");
+  Contact updated = stored->contact;
+  Address* address = nullptr;
+  for (auto& a : updated.addresses) {
+    if (a.kind == *kind && a.value == *normalised) address = &a;
+  }
+  if (address == nullptr) return Problem(404, "Not found", "the contact has no such address",
+                                         "value");
+  const int64_t now = ctx.services.clock->NowMillis();
+  address->consent = Consent{*state, source, now};
+  // A grant recorded here is the person's own renewed consent, so it ends an opt-out;
+  // a withdrawal is an opt-out.
+  address->opted_out = *state == ConsentState::kWithdrawn;
+  address->opted_out_at_millis = now;
+  updated.updated_at_millis = now;
+  auto outcome = ctx.services.contacts->Put(updated, stored->version, &stored->contact);
+  if (!outcome.ok()) return ProblemFromStatus(outcome.status());
+  return FromPutOutcome(ctx, *outcome, updated, 200);
+}
+
+// POST /v1/imports
+ApiResponse StartImport(RequestContext& ctx) {
+  std::string format_name = ctx.Query("format");
+  if (format_name.empty()) {
+    std::string type = ctx.request.get_header_value("Content-Type");
+    format_name = type.starts_with("text/csv") ? "csv" : "json";
+  }
+  if (format_name != "csv" && format_name != "json") {
+    return Problem(400, "Invalid query parameter", "format must be csv or json", "format");
+  }
+  ImportFormat format = format_name == "csv" ? ImportFormat::kCsv : ImportFormat::kJson;
+  ImportOptions options;
+  options.org_id = ctx.principal.org_id;
+  options.scope = ctx.principal.scope;
+  options.default_post_id = ctx.Query("post_id");
+  const std::string source = ctx.Query("source", "api");
+  bool printable = !source.empty() && source.size() <= 200 &&
+                   FindInvalidUtf8(source) == std::string::npos;
+  for (unsigned char c : source) printable &= c >= 0x20 && c != 0x7f;
+  if (!printable) {
+    return Problem(400, "Invalid query parameter",
+                   "source must be 1 to 200 bytes of printable UTF-8", "source");
+  }
+  options.source = "import:" + source;
+  options.max_rows = static_cast<size_t>(ctx.services.settings.max_import_rows);
+  if (!options.default_post_id.empty()) {
+    if (auto p = CheckPost(ctx, options.default_post_id)) {
+      p->body = Problem(p->status, "Invalid query parameter",
+                        nlohmann::json::parse(p->body).value("detail", ""), "post_id")
+                    .body;
+      return *p;
+    }
+  }
+  auto posts = ctx.services.orgs->ListPosts(ctx.principal.org_id);
+  if (!posts.ok()) return ProblemFromStatus(posts.status());
+  for (const auto& p : *posts) options.known_posts.insert(p.id);
+  auto report = ctx.services.importer->Import(format, ctx.request.body, options);
+  if (!report.ok()) {
+    return report.status().code() == absl::StatusCode::kInvalidArgument
+               ? Problem(422, "Invalid file", MessageOf(report.status()), "body")
+               : ProblemFromStatus(report.status());
+  }
+  ctx.services.metrics->CountImport(report->created, report->updated, report->unchanged,
+                                    report->failed);
+  return ApiResponse::Json(200, report->ToJson(format));
+}
+
 }  // namespace
 
 void RegisterContactRoutes(ApiRouter& router) {
-  router.Add("GET", "/v1/contacts", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto limit = PageLimit(ctx, &problem);
-    if (!limit) return problem;
-    PostScope scope = ctx.principal.scope;
-    if (std::string post = ctx.Query("post_id"); !post.empty()) {
-      if (!scope.Allows(post)) return ApiResponse::Json(200, {{"items", nlohmann::json::array()}});
-      scope = PostScope::Of({post});
-    }
-    auto page = ctx.services.contacts->List(ctx.principal.org_id, scope, ctx.Query("cursor"),
-                                            *limit);
-    if (!page.ok()) return ProblemFromStatus(page.status());
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& c : page->contacts) items.push_back(ContactToJson(c));
-    nlohmann::json body = {{"items", std::move(items)}};
-    if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
-    return ApiResponse::Json(200, body);
-  });
-
-  router.Add("POST", "/v1/contacts", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    const int64_t now = ctx.services.clock->NowMillis();
-    ContactInputOptions options;
-    options.consent_source = "api";
-    options.now_millis = now;
-    std::vector<FieldError> errors;
-    auto contact = ContactFromJson(*body, options, &errors);
-    if (!contact) return InvalidContact(errors);
-    if (auto p = CheckPost(ctx, contact->post_id)) return *p;
-    contact->id = NewId("c", now);
-    contact->org_id = ctx.principal.org_id;
-    contact->created_at_millis = contact->updated_at_millis = now;
-    auto outcome = ctx.services.contacts->Put(*contact, 0, nullptr);
-    if (!outcome.ok()) return ProblemFromStatus(outcome.status());
-    return FromPutOutcome(ctx, *outcome, *contact, 201);
-  });
-
-  router.Add("GET", "/v1/contacts/lookup", Access::kRead, [](RequestContext& ctx) {
-    auto kind = ParseAddressKind(ctx.Query("kind"));
-    if (!kind) {
-      return Problem(400, "Invalid query parameter",
-                     "kind must be email, phone, whatsapp, telegram or messenger", "kind");
-    }
-    auto value = NormalizeAddress(*kind, ctx.Query("value"), ctx.Query("region"));
-    if (!value.ok()) return Problem(400, "Invalid query parameter", MessageOf(value.status()),
-                                    "value");
-    auto owners = ctx.services.contacts->FindOwners(ctx.principal.org_id,
-                                                    {AddressKey(*kind, *value)});
-    if (!owners.ok()) return ProblemFromStatus(owners.status());
-    if ((*owners)[0].empty()) return NotFound("contact");
-    ctx.params = {(*owners)[0]};
-    ApiResponse out;
-    auto stored = VisibleContact(ctx, &out);
-    if (!stored) return out;
-    return ContactResponse(200, stored->contact, stored->version);
-  });
-
-  router.Add("GET", "/v1/contacts/{id}", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto stored = VisibleContact(ctx, &problem);
-    if (!stored) return problem;
-    return ContactResponse(200, stored->contact, stored->version);
-  });
-
-  router.Add("PATCH", "/v1/contacts/{id}", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    auto stored = VisibleContact(ctx, &problem);
-    if (!stored) return problem;
-    auto patched = PatchContact(stored->contact, *body, ctx.services.clock->NowMillis(), &problem);
-    if (!patched) return problem;
-    if (patched->post_id != stored->contact.post_id) {
-      if (auto p = CheckPost(ctx, patched->post_id)) return *p;
-    }
-    if (*patched == stored->contact) return ContactResponse(200, *patched, stored->version);
-    auto outcome = ctx.services.contacts->Put(*patched, stored->version, &stored->contact);
-    if (!outcome.ok()) return ProblemFromStatus(outcome.status());
-    return FromPutOutcome(ctx, *outcome, *patched, 200);
-  });
-
-  router.Add("DELETE", "/v1/contacts/{id}", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto stored = VisibleContact(ctx, &problem);
-    if (!stored) return problem;
-    ContactEraser eraser(ctx.services.contacts, ctx.services.queue, ctx.services.links,
-                         ctx.services.redis);
-    auto s = eraser.Erase(ctx.principal.org_id, stored->contact.id);
-    if (!s.ok()) return ProblemFromStatus(s);
-    return ApiResponse::NoContent();
-  });
-
-  router.Add("POST", "/v1/contacts/{id}/consent", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    auto stored = VisibleContact(ctx, &problem);
-    if (!stored) return problem;
-    std::string kind_name, value, state_name, source;
-    JsonReader r = JsonReader::ForInput(*body);
-    r.String("kind", &kind_name, true);
-    r.String("value", &value, true);
-    r.String("state", &state_name, true);
-    r.String("source", &source, true);
-    auto kind = ParseAddressKind(kind_name);
-    auto state = ParseConsentState(state_name);
-    if (!kind_name.empty() && !kind) r.Error("kind", "unknown address kind");
-    if (!state_name.empty() && (!state || *state == ConsentState::kUnknown)) {
-      r.Error("state", "expected granted or withdrawn");
-    }
-    if (source.size() > 500) r.Error("source", "must be at most 500 bytes");
-    if (!r.Finish().ok()) return InvalidFields(r);
-    auto normalised = NormalizeAddress(*kind, value, stored->contact.country);
-    if (!normalised.ok()) return Problem(422, "Invalid input", MessageOf(normalised.status()),
-                                         "value");
-    Contact updated = stored->contact;
-    Address* address = nullptr;
-    for (auto& a : updated.addresses) {
-      if (a.kind == *kind && a.value == *normalised) address = &a;
-    }
-    if (address == nullptr) return Problem(404, "Not found", "the contact has no such address",
-                                           "value");
-    const int64_t now = ctx.services.clock->NowMillis();
-    address->consent = Consent{*state, source, now};
-    // A grant recorded here is the person's own renewed consent, so it ends an opt-out;
-    // a withdrawal is an opt-out.
-    address->opted_out = *state == ConsentState::kWithdrawn;
-    address->opted_out_at_millis = now;
-    updated.updated_at_millis = now;
-    auto outcome = ctx.services.contacts->Put(updated, stored->version, &stored->contact);
-    if (!outcome.ok()) return ProblemFromStatus(outcome.status());
-    return FromPutOutcome(ctx, *outcome, updated, 200);
-  });
-
-  router.Add("POST", "/v1/imports", Access::kWrite, [](RequestContext& ctx) {
-    std::string format_name = ctx.Query("format");
-    if (format_name.empty()) {
-      std::string type = ctx.request.get_header_value("Content-Type");
-      format_name = type.starts_with("text/csv") ? "csv" : "json";
-    }
-    if (format_name != "csv" && format_name != "json") {
-      return Problem(400, "Invalid query parameter", "format must be csv or json", "format");
-    }
-    ImportFormat format = format_name == "csv" ? ImportFormat::kCsv : ImportFormat::kJson;
-    ImportOptions options;
-    options.org_id = ctx.principal.org_id;
-    options.scope = ctx.principal.scope;
-    options.default_post_id = ctx.Query("post_id");
-    const std::string source = ctx.Query("source", "api");
-    bool printable = !source.empty() && source.size() <= 200 &&
-                     FindInvalidUtf8(source) == std::string::npos;
-    for (unsigned char c : source) printable &= c >= 0x20 && c != 0x7f;
-    if (!printable) {
-      return Problem(400, "Invalid query parameter",
-                     "source must be 1 to 200 bytes of printable UTF-8", "source");
-    }
-    options.source = "import:" + source;
-    options.max_rows = static_cast<size_t>(ctx.services.settings.max_import_rows);
-    if (!options.default_post_id.empty()) {
-      if (auto p = CheckPost(ctx, options.default_post_id)) {
-        p->body = Problem(p->status, "Invalid query parameter",
-                          nlohmann::json::parse(p->body).value("detail", ""), "post_id")
-                      .body;
-        return *p;
-      }
-    }
-    auto posts = ctx.services.orgs->ListPosts(ctx.principal.org_id);
-    if (!posts.ok()) return ProblemFromStatus(posts.status());
-    for (const auto& p : *posts) options.known_posts.insert(p.id);
-    auto report = ctx.services.importer->Import(format, ctx.request.body, options);
-    if (!report.ok()) {
-      return report.status().code() == absl::StatusCode::kInvalidArgument
-                 ? Problem(422, "Invalid file", MessageOf(report.status()), "body")
-                 : ProblemFromStatus(report.status());
-    }
-    ctx.services.metrics->CountImport(report->created, report->updated, report->unchanged,
-                                      report->failed);
-    return ApiResponse::Json(200, report->ToJson(format));
-  });
+  router.Add("GET", "/v1/contacts", Access::kRead, &ListContacts);
+  router.Add("POST", "/v1/contacts", Access::kWrite, &CreateContact);
+  router.Add("GET", "/v1/contacts/lookup", Access::kRead, &LookUpContact);
+  router.Add("GET", "/v1/contacts/{id}", Access::kRead, &GetContact);
+  router.Add("PATCH", "/v1/contacts/{id}", Access::kWrite, &UpdateContact);
+  router.Add("DELETE", "/v1/contacts/{id}", Access::kWrite, &EraseContact);
+  router.Add("POST", "/v1/contacts/{id}/consent", Access::kWrite, &ChangeContactConsent);
+  router.Add("POST", "/v1/imports", Access::kWrite, &StartImport);
 }
 
 }  // namespace ogw

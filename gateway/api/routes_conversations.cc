@@ -1,6 +1,7 @@
 // Routes for conversations: one person's log across channels, a post's inbox, and the
 // sandbox's simulated replies.
 
+#include "adapters/sandbox/sandbox_type.h"
 #include "gateway/api/route_helpers.h"
 
 namespace ogw {
@@ -119,7 +120,7 @@ ApiResponse SimulateReply(RequestContext& ctx) {
   if (auto binding = ctx.services.providers->registry().For(in->channel, ctx.principal.org_id,
                                                             contact->contact.post_id)) {
     auto account = ctx.services.providers->Find(binding->account);
-    m.simulated_over_real_channel = account.has_value() && account->type != "sandbox";
+    m.simulated_over_real_channel = account.has_value() && account->type != kSandboxTypeName;
   }
   InboundSource source{ctx.principal.org_id, contact->contact.post_id, m.provider, false, ""};
   auto result = ctx.services.inbound->Receive(source, m);

@@ -154,53 +154,61 @@ ApiResponse SandboxOutbox(RequestContext& ctx) {
   return ApiResponse::Json(200, {{"items", *items}});
 }
 
+// POST /v1/messages
+ApiResponse SendDirectMessage(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  return EnqueueMessage(ctx, *body);
+}
+
+// GET /v1/dead-letters
+ApiResponse ListDeadLetters(RequestContext& ctx) {
+  ApiResponse problem;
+  std::optional<size_t> limit = PageLimit(ctx, &problem);
+  if (!limit) return problem;
+  const std::string cursor = ctx.Query("cursor");
+  if (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos) {
+    return Problem(400, "Invalid query parameter", "cursor must be a next_cursor value",
+                   "cursor");
+  }
+  auto page = ctx.services.queue->ListDeadLetters(ctx.principal.org_id, cursor, *limit);
+  if (!page.ok()) return ProblemFromStatus(page.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const DeadLetter& d : page->items) items.push_back(DeadLetterJson(d));
+  return ApiResponse::Json(200, {{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
+}
+
+// GET /v1/dead-letters/{id}
+ApiResponse GetDeadLetter(RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  if (!PlausibleDeadLetterId(id)) return NotFound("dead letter");
+  auto d = ctx.services.queue->GetDeadLetter(ctx.principal.org_id, id);
+  if (!d.ok()) return ProblemFromStatus(d.status());
+  if (!*d) return NotFound("dead letter");
+  return ApiResponse::Json(200, DeadLetterJson(**d));
+}
+
+// POST /v1/dead-letters/{id}/requeue
+ApiResponse RequeueDeadLetter(RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  if (!PlausibleDeadLetterId(id)) return NotFound("dead letter");
+  auto s = ctx.services.queue->RequeueDeadLetter(ctx.principal.org_id, id);
+  if (s.code() == absl::StatusCode::kNotFound) return NotFound("dead letter");
+  if (!s.ok()) return ProblemFromStatus(s);
+  return ApiResponse::Json(200, {{"requeued", id}});
+}
+
 }  // namespace
 
 void RegisterMessageRoutes(ApiRouter& router) {
-  router.Add("POST", "/v1/messages", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    return EnqueueMessage(ctx, *body);
-  });
-
+  router.Add("POST", "/v1/messages", Access::kWrite, &SendDirectMessage);
   router.Add("GET", "/v1/messages/{id}", Access::kRead,
              [](RequestContext& ctx) { return MessageStatus(ctx); });
 
-  router.Add("GET", "/v1/dead-letters", Access::kAdmin, [](RequestContext& ctx) {
-    ApiResponse problem;
-    std::optional<size_t> limit = PageLimit(ctx, &problem);
-    if (!limit) return problem;
-    const std::string cursor = ctx.Query("cursor");
-    if (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos) {
-      return Problem(400, "Invalid query parameter", "cursor must be a next_cursor value",
-                     "cursor");
-    }
-    auto page = ctx.services.queue->ListDeadLetters(ctx.principal.org_id, cursor, *limit);
-    if (!page.ok()) return ProblemFromStatus(page.status());
-    nlohmann::json items = nlohmann::json::array();
-    for (const DeadLetter& d : page->items) items.push_back(DeadLetterJson(d));
-    return ApiResponse::Json(200, {{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
-  });
-
-  router.Add("GET", "/v1/dead-letters/{id}", Access::kAdmin, [](RequestContext& ctx) {
-    const std::string& id = ctx.params[0];
-    if (!PlausibleDeadLetterId(id)) return NotFound("dead letter");
-    auto d = ctx.services.queue->GetDeadLetter(ctx.principal.org_id, id);
-    if (!d.ok()) return ProblemFromStatus(d.status());
-    if (!*d) return NotFound("dead letter");
-    return ApiResponse::Json(200, DeadLetterJson(**d));
-  });
-
-  router.Add("POST", "/v1/dead-letters/{id}/requeue", Access::kAdmin, [](RequestContext& ctx) {
-    const std::string& id = ctx.params[0];
-    if (!PlausibleDeadLetterId(id)) return NotFound("dead letter");
-    auto s = ctx.services.queue->RequeueDeadLetter(ctx.principal.org_id, id);
-    if (s.code() == absl::StatusCode::kNotFound) return NotFound("dead letter");
-    if (!s.ok()) return ProblemFromStatus(s);
-    return ApiResponse::Json(200, {{"requeued", id}});
-  });
-
+  router.Add("GET", "/v1/dead-letters", Access::kAdmin, &ListDeadLetters);
+  router.Add("GET", "/v1/dead-letters/{id}", Access::kAdmin, &GetDeadLetter);
+  router.Add("POST", "/v1/dead-letters/{id}/requeue", Access::kAdmin, &RequeueDeadLetter);
   router.Add("GET", "/v1/queue/stats", Access::kAdmin,
              [](RequestContext& ctx) { return QueueStats(ctx); });
 

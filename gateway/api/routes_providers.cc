@@ -12,12 +12,10 @@
 namespace ogw {
 namespace {
 
-bool Visible(const Principal& p, const ProviderSettings& account) {
+bool Visible(const Principal& p, const ProviderAccount& account) {
   return account.organisation == p.org_id &&
          (account.post.empty() || p.scope.Allows(account.post));
 }
-
-constexpr const char* kUrlFields[] = {"url", "imap_url", "api_base", "status_callback_url"};
 
 // `url` with the user and password of its authority (scheme://user:pass@host) replaced: they
 // are credentials, and accounts are shown to viewers too.
@@ -31,20 +29,23 @@ std::string RedactUrlCredentials(const std::string& url) {
   return url.substr(0, host) + "redacted@" + url.substr(at + 1);
 }
 
-nlohmann::json ToJson(const ProviderDirectory& directory, const ProviderSettings& account) {
-  nlohmann::json j = ProviderSettingsToJson(account, /*with_secrets=*/false);
-  j.erase("ca_file");  // A path on the server.
-  for (const char* field : kUrlFields) {
-    if (j.contains(field)) j[field] = RedactUrlCredentials(j[field].get<std::string>());
-  }
+nlohmann::json ToJson(const ProviderDirectory& directory, const ProviderAccount& account) {
+  nlohmann::json j = ProviderAccountToJson(account, /*with_secrets=*/false);
+  ForEachTypeField(account, [&](std::string_view field, const std::string&, FieldKind kind) {
+    const std::string key(field);
+    if (kind == FieldKind::kServerPath) j.erase(key);
+    if ((kind == FieldKind::kUrl || kind == FieldKind::kDestination) && j.contains(key)) {
+      j[key] = RedactUrlCredentials(j[key].get<std::string>());
+    }
+  });
   j["source"] = directory.IsConfigured(account.name) ? "config" : "api";
   return j;
 }
 
 // The caller's account `name`; configured ones only when `allow_configured`.
-std::optional<ProviderSettings> OwnAccount(RequestContext& ctx, bool allow_configured,
+std::optional<ProviderAccount> OwnAccount(RequestContext& ctx, bool allow_configured,
                                            ApiResponse* problem) {
-  std::optional<ProviderSettings> account = ctx.services.providers->Find(ctx.params[0]);
+  std::optional<ProviderAccount> account = ctx.services.providers->Find(ctx.params[0]);
   if (!account || !Visible(ctx.principal, *account)) {
     *problem = NotFound("provider");
     return std::nullopt;
@@ -60,32 +61,29 @@ std::optional<ProviderSettings> OwnAccount(RequestContext& ctx, bool allow_confi
 
 // Reads and checks an account from `body` for the caller's organisation: the fields, the
 // post, and that no other account serves one of its channels for the same post.
-bool ReadAccount(RequestContext& ctx, const nlohmann::json& body, ProviderSettings* account,
+bool ReadAccount(RequestContext& ctx, const nlohmann::json& body, ProviderAccount* account,
                  ApiResponse* problem) {
   JsonReader r = JsonReader::ForInput(body);
   const std::string own_org = ctx.principal.org_id;
-  ReadProviderSettings(r, ProviderSource::kApi, account);
-  const std::vector<std::string>& allowed = ctx.services.settings.provider_types;
-  if (!account->type.empty() &&
-      std::find(allowed.begin(), allowed.end(), account->type) == allowed.end()) {
+  ReadProviderAccount(r, ProviderSource::kApi, account);
+  const auto& allowed = ctx.services.settings.provider_types;
+  if (!account->type.empty() && allowed.has_value() &&
+      std::find(allowed->begin(), allowed->end(), account->type) == allowed->end()) {
     r.Error("type", "this installation does not take " + account->type +
                         " accounts through the API");
   }
   // Where the account's connections would go: never a private or internal service.
-  if (ctx.services.destinations != nullptr) {
-    const std::pair<const char*, const std::string*> urls[] = {
-        {"url", &account->url}, {"api_base", &account->api_base}, {"imap_url", &account->imap_url}};
-    for (const auto& [field, url] : urls) {
-      if (url->empty() || (std::string_view(field) == "api_base" && account->type != "twilio")) {
-        continue;
-      }
-      if (absl::Status s = ctx.services.destinations->CheckUrl(*url); !s.ok()) {
-        r.Error(field, std::string(MessageOf(s)));
-      }
+  ForEachTypeField(*account, [&](std::string_view field, const std::string& url, FieldKind kind) {
+    if (kind != FieldKind::kDestination || url.empty() || ctx.services.destinations == nullptr) {
+      return;
     }
-  }
+    if (absl::Status s = ctx.services.destinations->CheckUrl(url); !s.ok()) {
+      r.Error(field, std::string(MessageOf(s)));
+    }
+  });
   const int min_poll = ctx.services.settings.min_poll_seconds;
-  if (account->type == "smtp" && !account->imap_url.empty() && account->poll_seconds < min_poll) {
+  const int poll_seconds = account->settings ? account->settings->poll_seconds() : 0;
+  if (poll_seconds > 0 && poll_seconds < min_poll) {
     r.Error("poll_seconds", "must be at least " + std::to_string(min_poll) +
                                 " (api.min_poll_seconds)");
   }
@@ -100,7 +98,7 @@ bool ReadAccount(RequestContext& ctx, const nlohmann::json& body, ProviderSettin
     }
     if (!*post) r.Error("post", "no such post in your organisation");
   }
-  for (const ProviderSettings& other : ctx.services.providers->All()) {
+  for (const ProviderAccount& other : ctx.services.providers->All()) {
     if (other.name == account->name || other.organisation != account->organisation ||
         other.post != account->post) {
       continue;
@@ -126,123 +124,136 @@ ApiResponse Applied(RequestContext& ctx, int status, const std::string& name) {
     return ProblemFromStatus(s);
   }
   if (status == 204) return ApiResponse::NoContent();
-  std::optional<ProviderSettings> account = ctx.services.providers->Find(name);
+  std::optional<ProviderAccount> account = ctx.services.providers->Find(name);
   if (!account) {
     return Problem(500, "Internal error", "the provider was stored but cannot be used");
   }
   return ApiResponse::Json(status, ToJson(*ctx.services.providers, *account));
 }
 
+// GET /v1/providers
+ApiResponse ListProviders(RequestContext& ctx) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const ProviderAccount& account : ctx.services.providers->All()) {
+    if (Visible(ctx.principal, account)) {
+      items.push_back(ToJson(*ctx.services.providers, account));
+    }
+  }
+  return ApiResponse::Json(200, {{"items", std::move(items)}});
+}
+
+// GET /v1/providers/{name}
+ApiResponse GetProvider(RequestContext& ctx) {
+  ApiResponse problem;
+  auto account = OwnAccount(ctx, /*allow_configured=*/true, &problem);
+  if (!account) return problem;
+  return ApiResponse::Json(200, ToJson(*ctx.services.providers, *account));
+}
+
+// POST /v1/providers
+ApiResponse CreateProvider(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  ProviderAccount account;
+  account.organisation = ctx.principal.org_id;
+  if (!ReadAccount(ctx, *body, &account, &problem)) return problem;
+  if (ctx.services.providers->Find(account.name)) {
+    return Problem(409, "Conflict", "a provider named " + account.name + " exists", "name");
+  }
+  size_t own = 0;
+  for (const ProviderAccount& other : ctx.services.providers->All()) {
+    if (other.organisation == account.organisation) ++own;
+  }
+  if (own >= kMaxApiProvidersPerOrganisation) {
+    return Problem(422, "Invalid input",
+                   "an organisation has at most " +
+                       std::to_string(kMaxApiProvidersPerOrganisation) + " provider accounts",
+                   "name");
+  }
+  if (absl::Status s = ctx.services.provider_store->Create(account); !s.ok()) {
+    if (absl::IsAlreadyExists(s)) return Problem(409, "Conflict", MessageOf(s), "name");
+    return ProblemFromStatus(s);
+  }
+  spdlog::info("provider {} ({}) added to organisation {} by {}", account.name, account.type,
+               account.organisation, ctx.principal.officer_id);
+  return Applied(ctx, 201, account.name);
+}
+
+// JSON merge patch (RFC 7396) over the stored account: a secret left out keeps its value,
+// null clears a field. The name, type and organisation do not change.
+ApiResponse UpdateProvider(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  auto current = OwnAccount(ctx, /*allow_configured=*/false, &problem);
+  if (!current) return problem;
+  // What GET answers besides the fields may come back unchanged.
+  body->erase("source");
+  body->erase("secrets_set");
+  // A URL sent back as GET showed it (credentials redacted) keeps the stored one.
+  const nlohmann::json current_json = ProviderAccountToJson(*current, /*with_secrets=*/true);
+  ForEachTypeField(*current, [&](std::string_view field, const std::string& value,
+                                 FieldKind kind) {
+    if (kind != FieldKind::kUrl && kind != FieldKind::kDestination) return;
+    auto it = body->find(std::string(field));
+    if (it != body->end() && it->is_string() && !value.empty() &&
+        *it == RedactUrlCredentials(value)) {
+      body->erase(it);
+    }
+  });
+  for (const char* fixed : {"name", "type", "organisation"}) {
+    auto it = body->find(fixed);
+    if (it != body->end() && *it != current_json.value(fixed, "")) {
+      return Problem(422, "Invalid input", std::string(fixed) + ": cannot be changed", fixed);
+    }
+  }
+  nlohmann::json merged = current_json;
+  merged.merge_patch(*body);
+  ProviderAccount account;
+  account.organisation = ctx.principal.org_id;
+  if (!ReadAccount(ctx, merged, &account, &problem)) return problem;
+  if (absl::Status s = ctx.services.provider_store->Replace(account); !s.ok()) {
+    return ProblemFromStatus(s);
+  }
+  spdlog::info("provider {} changed by {}", account.name, ctx.principal.officer_id);
+  return Applied(ctx, 200, account.name);
+}
+
+// What the account delivered that could not be read (mail over the size limit or that does
+// not parse, a signed webhook with malformed content), newest first.
+ApiResponse ListQuarantine(RequestContext& ctx) {
+  ApiResponse problem;
+  auto account = OwnAccount(ctx, /*allow_configured=*/true, &problem);
+  if (!account) return problem;
+  std::optional<size_t> limit = PageLimit(ctx, &problem);
+  if (!limit) return problem;
+  auto entries = ctx.services.quarantine->List(account->organisation, account->name, *limit);
+  if (!entries.ok()) return ProblemFromStatus(entries.status());
+  return ApiResponse::Json(200, {{"items", *entries}});
+}
+
+// DELETE /v1/providers/{name}
+ApiResponse DeleteProvider(RequestContext& ctx) {
+  ApiResponse problem;
+  auto account = OwnAccount(ctx, /*allow_configured=*/false, &problem);
+  if (!account) return problem;
+  auto deleted = ctx.services.provider_store->Delete(account->name);
+  if (!deleted.ok()) return ProblemFromStatus(deleted.status());
+  if (!*deleted) return NotFound("provider");
+  spdlog::info("provider {} removed by {}", account->name, ctx.principal.officer_id);
+  return Applied(ctx, 204, account->name);
+}
+
 }  // namespace
 
 void RegisterProviderRoutes(ApiRouter& router) {
-  router.Add("GET", "/v1/providers", Access::kRead, [](RequestContext& ctx) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const ProviderSettings& account : ctx.services.providers->All()) {
-      if (Visible(ctx.principal, account)) {
-        items.push_back(ToJson(*ctx.services.providers, account));
-      }
-    }
-    return ApiResponse::Json(200, {{"items", std::move(items)}});
-  });
-
-  router.Add("GET", "/v1/providers/{name}", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto account = OwnAccount(ctx, /*allow_configured=*/true, &problem);
-    if (!account) return problem;
-    return ApiResponse::Json(200, ToJson(*ctx.services.providers, *account));
-  });
-
-  router.Add("POST", "/v1/providers", Access::kAdmin, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    ProviderSettings account;
-    account.organisation = ctx.principal.org_id;
-    if (!ReadAccount(ctx, *body, &account, &problem)) return problem;
-    if (ctx.services.providers->Find(account.name)) {
-      return Problem(409, "Conflict", "a provider named " + account.name + " exists", "name");
-    }
-    size_t own = 0;
-    for (const ProviderSettings& other : ctx.services.providers->All()) {
-      if (other.organisation == account.organisation) ++own;
-    }
-    if (own >= kMaxApiProvidersPerOrganisation) {
-      return Problem(422, "Invalid input",
-                     "an organisation has at most " +
-                         std::to_string(kMaxApiProvidersPerOrganisation) + " provider accounts",
-                     "name");
-    }
-    if (absl::Status s = ctx.services.provider_store->Create(account); !s.ok()) {
-      if (absl::IsAlreadyExists(s)) return Problem(409, "Conflict", MessageOf(s), "name");
-      return ProblemFromStatus(s);
-    }
-    spdlog::info("provider {} ({}) added to organisation {} by {}", account.name, account.type,
-                 account.organisation, ctx.principal.officer_id);
-    return Applied(ctx, 201, account.name);
-  });
-
-  // JSON merge patch (RFC 7396) over the stored account: a secret left out keeps its value,
-  // null clears a field. The name, type and organisation do not change.
-  router.Add("PATCH", "/v1/providers/{name}", Access::kAdmin, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    auto current = OwnAccount(ctx, /*allow_configured=*/false, &problem);
-    if (!current) return problem;
-    // What GET answers besides the fields may come back unchanged.
-    body->erase("source");
-    body->erase("secrets_set");
-    // A URL sent back as GET showed it (credentials redacted) keeps the stored one.
-    const nlohmann::json current_json = ProviderSettingsToJson(*current, /*with_secrets=*/true);
-    for (const char* field : kUrlFields) {
-      auto it = body->find(field);
-      if (it != body->end() && it->is_string() && current_json.contains(field) &&
-          *it == RedactUrlCredentials(current_json[field].get<std::string>())) {
-        body->erase(it);
-      }
-    }
-    for (const char* fixed : {"name", "type", "organisation"}) {
-      auto it = body->find(fixed);
-      if (it != body->end() && *it != current_json.value(fixed, "")) {
-        return Problem(422, "Invalid input", std::string(fixed) + ": cannot be changed", fixed);
-      }
-    }
-    nlohmann::json merged = current_json;
-    merged.merge_patch(*body);
-    ProviderSettings account;
-    account.organisation = ctx.principal.org_id;
-    if (!ReadAccount(ctx, merged, &account, &problem)) return problem;
-    if (absl::Status s = ctx.services.provider_store->Replace(account); !s.ok()) {
-      return ProblemFromStatus(s);
-    }
-    spdlog::info("provider {} changed by {}", account.name, ctx.principal.officer_id);
-    return Applied(ctx, 200, account.name);
-  });
-
-  // What the account delivered that could not be read (mail over the size limit or that does
-  // not parse, a signed webhook with malformed content), newest first.
-  router.Add("GET", "/v1/providers/{name}/quarantine", Access::kAdmin, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto account = OwnAccount(ctx, /*allow_configured=*/true, &problem);
-    if (!account) return problem;
-    std::optional<size_t> limit = PageLimit(ctx, &problem);
-    if (!limit) return problem;
-    auto entries = ctx.services.quarantine->List(account->organisation, account->name, *limit);
-    if (!entries.ok()) return ProblemFromStatus(entries.status());
-    return ApiResponse::Json(200, {{"items", *entries}});
-  });
-
-  router.Add("DELETE", "/v1/providers/{name}", Access::kAdmin, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto account = OwnAccount(ctx, /*allow_configured=*/false, &problem);
-    if (!account) return problem;
-    auto deleted = ctx.services.provider_store->Delete(account->name);
-    if (!deleted.ok()) return ProblemFromStatus(deleted.status());
-    if (!*deleted) return NotFound("provider");
-    spdlog::info("provider {} removed by {}", account->name, ctx.principal.officer_id);
-    return Applied(ctx, 204, account->name);
-  });
+  router.Add("GET", "/v1/providers", Access::kRead, &ListProviders);
+  router.Add("GET", "/v1/providers/{name}", Access::kRead, &GetProvider);
+  router.Add("POST", "/v1/providers", Access::kAdmin, &CreateProvider);
+  router.Add("PATCH", "/v1/providers/{name}", Access::kAdmin, &UpdateProvider);
+  router.Add("GET", "/v1/providers/{name}/quarantine", Access::kAdmin, &ListQuarantine);
+  router.Add("DELETE", "/v1/providers/{name}", Access::kAdmin, &DeleteProvider);
 }
 
 }  // namespace ogw

@@ -76,88 +76,102 @@ ApiResponse Preview(RequestContext& ctx, const std::string& expression_text) {
   return r;
 }
 
+// GET /v1/segments
+ApiResponse ListSegments(RequestContext& ctx) {
+  auto segments = ctx.services.segments->List(ctx.principal.org_id);
+  if (!segments.ok()) return ProblemFromStatus(segments.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& s : *segments) {
+    if (Visible(ctx.principal, s)) items.push_back(ToJson(s));
+  }
+  return ApiResponse::Json(200, {{"items", std::move(items)}});
+}
+
+// POST /v1/segments
+ApiResponse CreateSegment(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  Segment segment;
+  segment.org_id = ctx.principal.org_id;
+  segment.created_by = ctx.principal.officer_id;
+  if (!ReadSegment(ctx, *body, &segment, true, &problem)) return problem;
+  auto created = ctx.services.segments->Create(std::move(segment));
+  if (!created.ok()) return ProblemFromStatus(created.status());
+  return ApiResponse::Json(201, ToJson(*created));
+}
+
+// An unsaved expression, to try before saving.
+ApiResponse PreviewExpression(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  std::string expression;
+  JsonReader r = JsonReader::ForInput(*body);
+  r.String("expression", &expression, true);
+  if (!r.Finish().ok()) return InvalidFields(r);
+  auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+  if (!permit) return problem;
+  return Preview(ctx, expression);
+}
+
+// GET /v1/segments/{id}
+ApiResponse GetSegment(RequestContext& ctx) {
+  ApiResponse problem;
+  auto segment = VisibleSegment(ctx, &problem);
+  if (!segment) return problem;
+  return ApiResponse::Json(200, ToJson(*segment));
+}
+
+// PUT /v1/segments/{id}
+ApiResponse ReplaceSegment(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  auto segment = VisibleSegment(ctx, &problem);
+  if (!segment) return problem;
+  if (segment->post_id.empty() && !ctx.principal.IsAdmin()) {
+    return Problem(403, "Forbidden", "only admins change organisation-wide segments");
+  }
+  if (!ReadSegment(ctx, *body, &*segment, false, &problem)) return problem;
+  if (auto s = ctx.services.segments->Update(*segment); !s.ok()) return ProblemFromStatus(s);
+  return ApiResponse::Json(200, ToJson(*segment));
+}
+
+// DELETE /v1/segments/{id}
+ApiResponse DeleteSegment(RequestContext& ctx) {
+  ApiResponse problem;
+  auto segment = VisibleSegment(ctx, &problem);
+  if (!segment) return problem;
+  if (segment->post_id.empty() && !ctx.principal.IsAdmin()) {
+    return Problem(403, "Forbidden", "only admins delete organisation-wide segments");
+  }
+  if (auto s = ctx.services.segments->Delete(ctx.principal.org_id, segment->id); !s.ok()) {
+    return ProblemFromStatus(s);
+  }
+  return ApiResponse::NoContent();
+}
+
+// GET /v1/segments/{id}/preview
+ApiResponse PreviewSegment(RequestContext& ctx) {
+  ApiResponse problem;
+  auto segment = VisibleSegment(ctx, &problem);
+  if (!segment) return problem;
+  auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+  if (!permit) return problem;
+  return Preview(ctx, segment->expression);
+}
+
 }  // namespace
 
 void RegisterSegmentRoutes(ApiRouter& router) {
-  router.Add("GET", "/v1/segments", Access::kRead, [](RequestContext& ctx) {
-    auto segments = ctx.services.segments->List(ctx.principal.org_id);
-    if (!segments.ok()) return ProblemFromStatus(segments.status());
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& s : *segments) {
-      if (Visible(ctx.principal, s)) items.push_back(ToJson(s));
-    }
-    return ApiResponse::Json(200, {{"items", std::move(items)}});
-  });
-
-  router.Add("POST", "/v1/segments", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    Segment segment;
-    segment.org_id = ctx.principal.org_id;
-    segment.created_by = ctx.principal.officer_id;
-    if (!ReadSegment(ctx, *body, &segment, true, &problem)) return problem;
-    auto created = ctx.services.segments->Create(std::move(segment));
-    if (!created.ok()) return ProblemFromStatus(created.status());
-    return ApiResponse::Json(201, ToJson(*created));
-  });
-
-  // An unsaved expression, to try before saving.
-  router.Add("POST", "/v1/segments/preview", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    std::string expression;
-    JsonReader r = JsonReader::ForInput(*body);
-    r.String("expression", &expression, true);
-    if (!r.Finish().ok()) return InvalidFields(r);
-    auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
-    if (!permit) return problem;
-    return Preview(ctx, expression);
-  });
-
-  router.Add("GET", "/v1/segments/{id}", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto segment = VisibleSegment(ctx, &problem);
-    if (!segment) return problem;
-    return ApiResponse::Json(200, ToJson(*segment));
-  });
-
-  router.Add("PUT", "/v1/segments/{id}", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    auto segment = VisibleSegment(ctx, &problem);
-    if (!segment) return problem;
-    if (segment->post_id.empty() && !ctx.principal.IsAdmin()) {
-      return Problem(403, "Forbidden", "only admins change organisation-wide segments");
-    }
-    if (!ReadSegment(ctx, *body, &*segment, false, &problem)) return problem;
-    if (auto s = ctx.services.segments->Update(*segment); !s.ok()) return ProblemFromStatus(s);
-    return ApiResponse::Json(200, ToJson(*segment));
-  });
-
-  router.Add("DELETE", "/v1/segments/{id}", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto segment = VisibleSegment(ctx, &problem);
-    if (!segment) return problem;
-    if (segment->post_id.empty() && !ctx.principal.IsAdmin()) {
-      return Problem(403, "Forbidden", "only admins delete organisation-wide segments");
-    }
-    if (auto s = ctx.services.segments->Delete(ctx.principal.org_id, segment->id); !s.ok()) {
-      return ProblemFromStatus(s);
-    }
-    return ApiResponse::NoContent();
-  });
-
-  router.Add("GET", "/v1/segments/{id}/preview", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto segment = VisibleSegment(ctx, &problem);
-    if (!segment) return problem;
-    auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
-    if (!permit) return problem;
-    return Preview(ctx, segment->expression);
-  });
+  router.Add("GET", "/v1/segments", Access::kRead, &ListSegments);
+  router.Add("POST", "/v1/segments", Access::kWrite, &CreateSegment);
+  router.Add("POST", "/v1/segments/preview", Access::kRead, &PreviewExpression);
+  router.Add("GET", "/v1/segments/{id}", Access::kRead, &GetSegment);
+  router.Add("PUT", "/v1/segments/{id}", Access::kWrite, &ReplaceSegment);
+  router.Add("DELETE", "/v1/segments/{id}", Access::kWrite, &DeleteSegment);
+  router.Add("GET", "/v1/segments/{id}/preview", Access::kRead, &PreviewSegment);
 }
 
 }  // namespace ogw

@@ -69,180 +69,193 @@ std::optional<nlohmann::json> ExtraVariables(const nlohmann::json& body, ApiResp
   return extra;
 }
 
+// GET /v1/templates
+ApiResponse ListTemplates(RequestContext& ctx) {
+  auto list = ctx.services.templates->List(ctx.principal.org_id);
+  if (!list.ok()) return ProblemFromStatus(list.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& t : *list) {
+    if (Visible(ctx.principal, t)) items.push_back(ToJson(t));
+  }
+  return ApiResponse::Json(200, {{"items", std::move(items)}});
+}
+
+// POST /v1/templates
+ApiResponse CreateTemplate(RequestContext& ctx) {
+  ApiResponse problem;
+  auto t = ReadTemplate(ctx, &problem);
+  if (!t) return problem;
+  auto created = ctx.services.templates->Create(*std::move(t));
+  if (!created.ok()) return ProblemFromStatus(created.status());
+  return ApiResponse::Json(201, ToJson(*created));
+}
+
+// GET /v1/templates/{id}
+ApiResponse GetTemplate(RequestContext& ctx) {
+  ApiResponse problem;
+  auto t = VisibleTemplate(ctx, &problem);
+  if (!t) return problem;
+  return ApiResponse::Json(200, ToJson(*t));
+}
+
+// PUT /v1/templates/{id}
+ApiResponse ReplaceTemplate(RequestContext& ctx) {
+  ApiResponse problem;
+  auto existing = VisibleTemplate(ctx, &problem);
+  if (!existing) return problem;
+  if (existing->post_id.empty() && !ctx.principal.IsAdmin()) {
+    return Problem(403, "Forbidden", "only admins change organisation-wide templates");
+  }
+  auto t = ReadTemplate(ctx, &problem);
+  if (!t) return problem;
+  t->id = existing->id;
+  t->version = existing->version;  // Expected version: a concurrent change makes this fail.
+  auto updated = ctx.services.templates->Update(*std::move(t));
+  if (!updated.ok()) return ProblemFromStatus(updated.status());
+  return ApiResponse::Json(200, ToJson(*updated));
+}
+
+// DELETE /v1/templates/{id}
+ApiResponse DeleteTemplate(RequestContext& ctx) {
+  ApiResponse problem;
+  auto t = VisibleTemplate(ctx, &problem);
+  if (!t) return problem;
+  if (t->post_id.empty() && !ctx.principal.IsAdmin()) {
+    return Problem(403, "Forbidden", "only admins delete organisation-wide templates");
+  }
+  auto s = ctx.services.templates->Delete(ctx.principal.org_id, t->id);
+  if (!s.ok()) return ProblemFromStatus(s);
+  return ApiResponse::NoContent();
+}
+
+// What one contact would receive on one channel.
+ApiResponse PreviewTemplate(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  auto t = VisibleTemplate(ctx, &problem);
+  if (!t) return problem;
+  const auto& channel_field = (*body)["channel"];
+  auto channel = ParseRenderChannel(channel_field.is_string() ? channel_field.get<std::string>()
+                                                              : std::string());
+  if (!channel) {
+    return Problem(422, "Invalid input",
+                   "channel must be email, sms, whatsapp, telegram, messenger or bulletin",
+                   "channel");
+  }
+  auto extra = ExtraVariables(*body, &problem);
+  if (!extra) return problem;
+  const auto& contact_field = (*body)["contact_id"];
+  std::string contact_id = contact_field.is_string() ? contact_field.get<std::string>() : "";
+  auto stored = ctx.services.contacts->Get(ctx.principal.org_id, contact_id);
+  if (!stored.ok()) return ProblemFromStatus(stored.status());
+  if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
+    return Problem(422, "Invalid input", "unknown contact", "contact_id");
+  }
+  const Contact& contact = (*stored)->contact;
+  std::string post_language;
+  if (!contact.post_id.empty()) {
+    auto post = ctx.services.orgs->GetPost(ctx.principal.org_id, contact.post_id);
+    if (post.ok() && *post) post_language = (*post)->default_language;
+  }
+  auto rendered = RenderFor(*ctx.services.renderer, *t, contact, *channel, post_language, *extra);
+  if (!rendered.ok()) return ProblemFromStatus(rendered.status());
+  nlohmann::json out = {{"template", t->id},
+                        {"contact_id", contact.id},
+                        {"channel", RenderChannelName(*channel)},
+                        {"subject", rendered->subject},
+                        {"text", rendered->text},
+                        {"html", rendered->html},
+                        {"body_language", rendered->body_language},
+                        {"subject_language", rendered->subject_language},
+                        {"sms_language", rendered->sms_language},
+                        {"missing_variables", rendered->missing_variables}};
+  if (*channel == RenderChannel::kSms) {
+    auto info = AnalyzeSms(rendered->text);
+    if (info.ok()) {
+      out["sms"] = {{"encoding", info->encoding == SmsEncoding::kGsm7 ? "gsm7" : "ucs2"},
+                    {"units", info->units},
+                    {"segments", info->segments}};
+    }
+  }
+  ApiResponse r = ApiResponse::Json(200, out);
+  r.contact_ids = {contact.id};
+  return r;
+}
+
+// Everything a launch to this audience on these channels would check.
+ApiResponse ValidateTemplate(RequestContext& ctx) {
+  ApiResponse problem;
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  auto t = VisibleTemplate(ctx, &problem);
+  if (!t) return problem;
+  auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+  if (!permit) return problem;
+  AuditOptions options;
+  JsonReader r = JsonReader::ForInput(*body);
+  std::string segment_id, expression;
+  std::vector<std::string> channels;
+  int max_segments = 4;
+  r.String("segment_id", &segment_id);
+  r.String("expression", &expression);
+  r.StringList("channels", &channels, true);
+  r.Int("max_sms_segments", &max_segments, 1, 20);
+  r.Double("sms_price_per_segment", &options.sms_price_per_segment, 0, 100);
+  r.String("currency", &options.currency);
+  r.Object("variables", [](JsonReader&) {});  // Free-form; validated below.
+  for (size_t i = 0; i < channels.size(); ++i) {
+    auto c = ParseRenderChannel(channels[i]);
+    c ? options.channels.push_back(*c)
+      : r.Error("channels[" + std::to_string(i) + "]", "unknown channel");
+  }
+  if (segment_id.empty() == expression.empty()) {
+    r.Error("segment_id", "give exactly one of segment_id and expression");
+  }
+  options.max_sms_segments = static_cast<size_t>(max_segments);
+  (void)r.Finish();
+  std::vector<std::pair<std::string, std::string>> field_problems;
+  for (const auto& p : r.problems()) {
+    if (!p.first.starts_with("variables.")) field_problems.push_back(p);
+  }
+  if (!field_problems.empty()) {
+    std::vector<FieldProblem> problems;
+    for (const auto& [f, m] : field_problems) problems.push_back({f, m});
+    return Problem(422, "Invalid input", problems.front().field + ": " + problems.front().message,
+                   problems.front().field, problems);
+  }
+  auto extra = ExtraVariables(*body, &problem);
+  if (!extra) return problem;
+  options.extra_variables = *extra;
+  if (!segment_id.empty()) {
+    auto segment = ctx.services.segments->Get(ctx.principal.org_id, segment_id);
+    if (!segment.ok()) return ProblemFromStatus(segment.status());
+    if (!*segment || !((*segment)->post_id.empty() ||
+                       ctx.principal.scope.Allows((*segment)->post_id))) {
+      return Problem(422, "Invalid input", "unknown segment", "segment_id");
+    }
+    expression = (*segment)->expression;
+  }
+  auto audience = SegmentExpression::Parse(expression);
+  if (!audience.ok()) {
+    return Problem(422, "Invalid input", MessageOf(audience.status()), "expression");
+  }
+  auto report = AuditTemplate(*ctx.services.renderer, *t, ctx.services.contacts,
+                              ctx.principal.org_id, ctx.principal.scope, *audience, options);
+  if (!report.ok()) return ProblemFromStatus(report.status());
+  return ApiResponse::Json(200, *report);
+}
+
 }  // namespace
 
 void RegisterTemplateRoutes(ApiRouter& router) {
-  router.Add("GET", "/v1/templates", Access::kRead, [](RequestContext& ctx) {
-    auto list = ctx.services.templates->List(ctx.principal.org_id);
-    if (!list.ok()) return ProblemFromStatus(list.status());
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& t : *list) {
-      if (Visible(ctx.principal, t)) items.push_back(ToJson(t));
-    }
-    return ApiResponse::Json(200, {{"items", std::move(items)}});
-  });
-
-  router.Add("POST", "/v1/templates", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto t = ReadTemplate(ctx, &problem);
-    if (!t) return problem;
-    auto created = ctx.services.templates->Create(*std::move(t));
-    if (!created.ok()) return ProblemFromStatus(created.status());
-    return ApiResponse::Json(201, ToJson(*created));
-  });
-
-  router.Add("GET", "/v1/templates/{id}", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto t = VisibleTemplate(ctx, &problem);
-    if (!t) return problem;
-    return ApiResponse::Json(200, ToJson(*t));
-  });
-
-  router.Add("PUT", "/v1/templates/{id}", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto existing = VisibleTemplate(ctx, &problem);
-    if (!existing) return problem;
-    if (existing->post_id.empty() && !ctx.principal.IsAdmin()) {
-      return Problem(403, "Forbidden", "only admins change organisation-wide templates");
-    }
-    auto t = ReadTemplate(ctx, &problem);
-    if (!t) return problem;
-    t->id = existing->id;
-    t->version = existing->version;  // Expected version: a concurrent change makes this fail.
-    auto updated = ctx.services.templates->Update(*std::move(t));
-    if (!updated.ok()) return ProblemFromStatus(updated.status());
-    return ApiResponse::Json(200, ToJson(*updated));
-  });
-
-  router.Add("DELETE", "/v1/templates/{id}", Access::kWrite, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto t = VisibleTemplate(ctx, &problem);
-    if (!t) return problem;
-    if (t->post_id.empty() && !ctx.principal.IsAdmin()) {
-      return Problem(403, "Forbidden", "only admins delete organisation-wide templates");
-    }
-    auto s = ctx.services.templates->Delete(ctx.principal.org_id, t->id);
-    if (!s.ok()) return ProblemFromStatus(s);
-    return ApiResponse::NoContent();
-  });
-
-  // What one contact would receive on one channel.
-  router.Add("POST", "/v1/templates/{id}/preview", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    auto t = VisibleTemplate(ctx, &problem);
-    if (!t) return problem;
-    const auto& channel_field = (*body)["channel"];
-    auto channel = ParseRenderChannel(channel_field.is_string() ? channel_field.get<std::string>()
-                                                                : std::string());
-    if (!channel) {
-      return Problem(422, "Invalid input",
-                     "channel must be email, sms, whatsapp, telegram, messenger or bulletin",
-                     "channel");
-    }
-    auto extra = ExtraVariables(*body, &problem);
-    if (!extra) return problem;
-    const auto& contact_field = (*body)["contact_id"];
-    std::string contact_id = contact_field.is_string() ? contact_field.get<std::string>() : "";
-    auto stored = ctx.services.contacts->Get(ctx.principal.org_id, contact_id);
-    if (!stored.ok()) return ProblemFromStatus(stored.status());
-    if (!*stored || !ctx.principal.scope.Allows((*stored)->contact.post_id)) {
-      return Problem(422, "Invalid input", "unknown contact", "contact_id");
-    }
-    const Contact& contact = (*stored)->contact;
-    std::string post_language;
-    if (!contact.post_id.empty()) {
-      auto post = ctx.services.orgs->GetPost(ctx.principal.org_id, contact.post_id);
-      if (post.ok() && *post) post_language = (*post)->default_language;
-    }
-    auto rendered = RenderFor(*ctx.services.renderer, *t, contact, *channel, post_language, *extra);
-    if (!rendered.ok()) return ProblemFromStatus(rendered.status());
-    nlohmann::json out = {{"template", t->id},
-                          {"contact_id", contact.id},
-                          {"channel", RenderChannelName(*channel)},
-                          {"subject", rendered->subject},
-                          {"text", rendered->text},
-                          {"html", rendered->html},
-                          {"body_language", rendered->body_language},
-                          {"subject_language", rendered->subject_language},
-                          {"sms_language", rendered->sms_language},
-                          {"missing_variables", rendered->missing_variables}};
-    if (*channel == RenderChannel::kSms) {
-      auto info = AnalyzeSms(rendered->text);
-      if (info.ok()) {
-        out["sms"] = {{"encoding", info->encoding == SmsEncoding::kGsm7 ? "gsm7" : "ucs2"},
-                      {"units", info->units},
-                      {"segments", info->segments}};
-      }
-    }
-    ApiResponse r = ApiResponse::Json(200, out);
-    r.contact_ids = {contact.id};
-    return r;
-  });
-
-  // Everything a launch to this audience on these channels would check.
-  router.Add("POST", "/v1/templates/{id}/validate", Access::kRead, [](RequestContext& ctx) {
-    ApiResponse problem;
-    auto body = ctx.JsonBody(&problem);
-    if (!body) return problem;
-    auto t = VisibleTemplate(ctx, &problem);
-    if (!t) return problem;
-    auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
-    if (!permit) return problem;
-    AuditOptions options;
-    JsonReader r = JsonReader::ForInput(*body);
-    std::string segment_id, expression;
-    std::vector<std::string> channels;
-    int max_segments = 4;
-    r.String("segment_id", &segment_id);
-    r.String("expression", &expression);
-    r.StringList("channels", &channels, true);
-    r.Int("max_sms_segments", &max_segments, 1, 20);
-    r.Double("sms_price_per_segment", &options.sms_price_per_segment, 0, 100);
-    r.String("currency", &options.currency);
-    r.Object("variables", [](JsonReader&) {});  // Free-form; validated below.
-    for (size_t i = 0; i < channels.size(); ++i) {
-      auto c = ParseRenderChannel(channels[i]);
-      c ? options.channels.push_back(*c)
-        : r.Error("channels[" + std::to_string(i) + "]", "unknown channel");
-    }
-    if (segment_id.empty() == expression.empty()) {
-      r.Error("segment_id", "give exactly one of segment_id and expression");
-    }
-    options.max_sms_segments = static_cast<size_t>(max_segments);
-    (void)r.Finish();
-    std::vector<std::pair<std::string, std::string>> field_problems;
-    for (const auto& p : r.problems()) {
-      if (!p.first.starts_with("variables.")) field_problems.push_back(p);
-    }
-    if (!field_problems.empty()) {
-      std::vector<FieldProblem> problems;
-      for (const auto& [f, m] : field_problems) problems.push_back({f, m});
-      return Problem(422, "Invalid input", problems.front().field + ": " + problems.front().message,
-                     problems.front().field, problems);
-    }
-    auto extra = ExtraVariables(*body, &problem);
-    if (!extra) return problem;
-    options.extra_variables = *extra;
-    if (!segment_id.empty()) {
-      auto segment = ctx.services.segments->Get(ctx.principal.org_id, segment_id);
-      if (!segment.ok()) return ProblemFromStatus(segment.status());
-      if (!*segment || !((*segment)->post_id.empty() ||
-                         ctx.principal.scope.Allows((*segment)->post_id))) {
-        return Problem(422, "Invalid input", "unknown segment", "segment_id");
-      }
-      expression = (*segment)->expression;
-    }
-    auto audience = SegmentExpression::Parse(expression);
-    if (!audience.ok()) {
-      return Problem(422, "Invalid input", MessageOf(audience.status()), "expression");
-    }
-    auto report = AuditTemplate(*ctx.services.renderer, *t, ctx.services.contacts,
-                                ctx.principal.org_id, ctx.principal.scope, *audience, options);
-    if (!report.ok()) return ProblemFromStatus(report.status());
-    return ApiResponse::Json(200, *report);
-  });
+  router.Add("GET", "/v1/templates", Access::kRead, &ListTemplates);
+  router.Add("POST", "/v1/templates", Access::kWrite, &CreateTemplate);
+  router.Add("GET", "/v1/templates/{id}", Access::kRead, &GetTemplate);
+  router.Add("PUT", "/v1/templates/{id}", Access::kWrite, &ReplaceTemplate);
+  router.Add("DELETE", "/v1/templates/{id}", Access::kWrite, &DeleteTemplate);
+  router.Add("POST", "/v1/templates/{id}/preview", Access::kRead, &PreviewTemplate);
+  router.Add("POST", "/v1/templates/{id}/validate", Access::kRead, &ValidateTemplate);
 }
 
 }  // namespace ogw

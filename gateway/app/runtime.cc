@@ -118,7 +118,7 @@ absl::StatusOr<std::string> Runtime::SecretsKey() {
 
 std::unique_ptr<MailboxWatcher> Runtime::NewMailboxWatcher() {
   return std::make_unique<MailboxWatcher>(
-      inbound_.get(), quarantine_.get(), destinations_,
+      inbound_.get(), quarantine_.get(), providers_->context(),
       [directory = providers_.get()] { return directory->All(); });
 }
 

@@ -87,6 +87,211 @@ struct Tally {
   }
 };
 
+// One entry of the report's errors or warnings.
+nlohmann::json Issue(const Template& t, std::string code, std::string language, std::string channel,
+                     nlohmann::json position, std::string message) {
+  return {{"template", t.id},
+          {"code", std::move(code)},
+          {"language", std::move(language)},
+          {"channel", std::move(channel)},
+          {"position", std::move(position)},
+          {"message", std::move(message)}};
+}
+
+// Unknown variables: names no recipient and no extra variable can provide.
+void AddUnknownVariables(const Template& t, const nlohmann::json& extra, nlohmann::json* errors) {
+  for (const TemplateVariant& v : t.variants) {
+    for (const auto& [field, text] :
+         {std::pair{"body", &v.body}, std::pair{"subject", &v.subject}, std::pair{"sms", &v.sms},
+          std::pair{"data_use", &v.data_use}}) {
+      for (const MustacheTag& tag : ScanMustacheTags(*text)) {
+        if (tag.kind != MustacheTag::Kind::kVariable && tag.kind != MustacheTag::Kind::kUnescaped) {
+          continue;
+        }
+        if (!KnownVariable(tag.name, extra)) {
+          errors->push_back(Issue(t, "unknown_variable", v.language, "",
+                                  {{"field", field}, {"offset", tag.offset}},
+                                  "unknown variable " + tag.name));
+        }
+      }
+    }
+  }
+}
+
+// Addresses that would be neither clickable in HTML nor tracked: a warning, since phones
+// still make them clickable in SMS.
+nlohmann::json BareUrlWarnings(const Template& t) {
+  nlohmann::json warnings = nlohmann::json::array();
+  for (const TemplateVariant& v : t.variants) {
+    for (const auto& [field, text] : {std::pair{"body", &v.body}, std::pair{"sms", &v.sms}}) {
+      for (const std::string& url : FindBareUrls(*text)) {
+        warnings.push_back(Issue(t, "bare_url", v.language, "",
+                                 {{"field", field}, {"offset", text->find(url)}},
+                                 "write " + url + " as a Markdown link ([text](" + url + ") or <" +
+                                     url + ">) so it is clickable in e-mail and tracked"));
+      }
+    }
+  }
+  return warnings;
+}
+
+// What rendering the template for every recipient of the audience found.
+struct AudienceFindings {
+  explicit AudienceFindings(const AuditOptions& options)
+      : sms_cost(options.sms_price_per_segment, options.currency) {}
+
+  size_t recipients = 0;
+  std::map<std::string, Tally> missing;        // variable -> recipients lacking it
+  std::map<std::string, Tally> language_gaps;  // wanted language -> recipients served another
+  std::map<std::string, Tally> too_long;       // "channel|language" -> recipients
+  std::map<std::string, size_t> longest;
+  // The longest rendering over the limit per "channel|language", and whose it is.
+  std::map<std::string, std::pair<std::string, std::string>> longest_text;
+  SmsCostAccumulator sms_cost;
+  size_t gsm7 = 0, ucs2 = 0;
+};
+
+// Whether the template has a variant in `wanted`, or in another form of its primary language.
+bool ServesLanguage(const Template& t, const std::string& wanted) {
+  std::string primary = wanted.substr(0, wanted.find('-'));
+  bool served = false;
+  for (const auto& v : t.variants) {
+    served |= v.language == wanted || v.language.substr(0, v.language.find('-')) == primary;
+  }
+  return served;
+}
+
+// Counts `rendered` against the channel's limit (SMS: segments, and their encoding and cost).
+absl::Status MeasureLength(const RenderedMessage& rendered, RenderChannel channel,
+                           const std::string& contact_id, const AuditOptions& options,
+                           AudienceFindings* found) {
+  const std::string key = std::string(RenderChannelName(channel)) + "|" + rendered.body_language;
+  if (channel == RenderChannel::kSms) {
+    auto info = AnalyzeSms(rendered.text);
+    if (!info.ok()) return info.status();
+    found->sms_cost.Add(*info);
+    ++(info->encoding == SmsEncoding::kGsm7 ? found->gsm7 : found->ucs2);
+    if (info->segments > options.max_sms_segments) {
+      found->too_long[key].Add(contact_id, options.sample_size);
+      if (info->segments > found->longest[key]) {
+        found->longest_text[key] = {contact_id, rendered.text};
+      }
+    }
+    found->longest[key] = std::max(found->longest[key], info->segments);
+  } else if (size_t limit = CharacterLimit(channel); limit > 0) {
+    size_t length = CodePoints(rendered.text);
+    if (length > limit) {
+      found->too_long[key].Add(contact_id, options.sample_size);
+      if (length > found->longest[key]) found->longest_text[key] = {contact_id, rendered.text};
+    }
+    found->longest[key] = std::max(found->longest[key], length);
+  }
+  return absl::OkStatus();
+}
+
+// Checks one recipient: the language they want, and the template rendered on every channel.
+absl::Status CheckRecipient(const TemplateRenderer& renderer, const Template& t, const Contact& c,
+                            const AuditOptions& options, AudienceFindings* found) {
+  ++found->recipients;
+  if (!c.languages.empty() && !ServesLanguage(t, c.languages.front())) {
+    found->language_gaps[c.languages.front()].Add(c.id, options.sample_size);
+  }
+  for (RenderChannel channel : options.channels) {
+    ASSIGN_OR_RETURN(RenderedMessage rendered,
+                     RenderFor(renderer, t, c, channel, "", options.extra_variables));
+    for (const auto& name : rendered.missing_variables) {
+      found->missing[name].Add(c.id, options.sample_size);
+    }
+    RETURN_IF_ERROR(MeasureLength(rendered, channel, c.id, options, found));
+  }
+  return absl::OkStatus();
+}
+
+// Checks every contact in `scope` that `audience` matches; stops at the first failure.
+absl::Status FindAudienceProblems(const TemplateRenderer& renderer, const Template& t,
+                                  ContactStore* contacts, std::string_view org_id,
+                                  const PostScope& scope, const SegmentExpression& audience,
+                                  const AuditOptions& options, AudienceFindings* found) {
+  absl::Status failure;
+  RETURN_IF_ERROR(contacts->ForEach(org_id, scope, [&](const Contact& c) {
+    if (!scope.Allows(c.post_id) || !audience.Matches(c)) return true;
+    absl::Status checked = CheckRecipient(renderer, t, c, options, found);
+    if (!checked.ok()) {
+      failure = std::move(checked);
+      return false;
+    }
+    return true;
+  }));
+  return failure;
+}
+
+// The missing variables section, with one error per variable.
+nlohmann::json ReportMissingVariables(const Template& t,
+                                      const std::map<std::string, Tally>& missing,
+                                      nlohmann::json* errors) {
+  nlohmann::json missing_json = nlohmann::json::array();
+  for (const auto& [name, tally] : missing) {
+    missing_json.push_back(
+        {{"variable", name}, {"recipients", tally.count}, {"sample_contact_ids", tally.sample}});
+    errors->push_back(Issue(
+        t, "missing_variable", "", "", nullptr,
+        "variable " + name + " is missing for " + std::to_string(tally.count) + " recipient(s)"));
+  }
+  return missing_json;
+}
+
+// The missing languages section, with one error per language.
+nlohmann::json ReportLanguageGaps(const Template& t,
+                                  const std::map<std::string, Tally>& language_gaps,
+                                  nlohmann::json* errors) {
+  nlohmann::json languages_json = nlohmann::json::array();
+  for (const auto& [language, tally] : language_gaps) {
+    languages_json.push_back({{"language", language},
+                              {"recipients", tally.count},
+                              {"sample_contact_ids", tally.sample}});
+    errors->push_back(Issue(t, "missing_language", language, "", nullptr,
+                            "the template has no " + language + " variant; " +
+                                std::to_string(tally.count) +
+                                " recipient(s) would get a fallback language"));
+  }
+  return languages_json;
+}
+
+// One error per channel and language whose texts go over the limit, pointing at where the
+// longest of them goes over.
+void AddTooLong(const Template& t, const AudienceFindings& found, const AuditOptions& options,
+                nlohmann::json* errors) {
+  for (const auto& [key, tally] : found.too_long) {
+    std::string channel = key.substr(0, key.find('|'));
+    std::string language = key.substr(key.find('|') + 1);
+    std::string limit =
+        channel == "sms"
+            ? std::to_string(options.max_sms_segments) + " segments"
+            : std::to_string(CharacterLimit(*ParseRenderChannel(channel))) + " characters";
+    // Where the longest message goes over: characters from there on do not fit. Every key
+    // over the limit has its longest rendering recorded.
+    const auto& [contact_id, text] = found.longest_text.at(key);
+    const size_t fits =
+        CharactersThatFit(text, *ParseRenderChannel(channel), options.max_sms_segments);
+    errors->push_back(Issue(t, "too_long", language, channel,
+                            {{"limit", limit},
+                             {"longest", found.longest.at(key)},
+                             {"offset", fits},
+                             {"contact_id", contact_id}},
+                            "the text exceeds " + limit + " for " + std::to_string(tally.count) +
+                                " recipient(s); the longest (contact " + contact_id +
+                                ") goes over at character " + std::to_string(fits + 1)));
+  }
+}
+
+// The SMS section: messages, segments, cost and how many messages needed each encoding.
+nlohmann::json SmsSummary(const AudienceFindings& found) {
+  SmsCostEstimate estimate = found.sms_cost.Result();
+  return {{"messages", estimate.messages}, {"segments", estimate.segments},
+          {"cost", estimate.cost},         {"currency", estimate.currency},
+          {"gsm7_messages", found.gsm7},   {"ucs2_messages", found.ucs2}};
+}
+
 }  // namespace
 
 std::optional<RenderChannel> ParseRenderChannel(std::string_view name) {
@@ -151,159 +356,25 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
                                              const SegmentExpression& audience,
                                              const AuditOptions& options) {
   nlohmann::json errors = nlohmann::json::array();
-  auto add_error = [&](std::string code, std::string language, std::string channel,
-                       nlohmann::json position, std::string message) {
-    errors.push_back({{"template", t.id},
-                      {"code", std::move(code)},
-                      {"language", std::move(language)},
-                      {"channel", std::move(channel)},
-                      {"position", std::move(position)},
-                      {"message", std::move(message)}});
-  };
+  AddUnknownVariables(t, options.extra_variables, &errors);
+  nlohmann::json warnings = BareUrlWarnings(t);
 
-  // Unknown variables: names no recipient and no extra variable can provide.
-  for (const TemplateVariant& v : t.variants) {
-    for (const auto& [field, text] : {std::pair{"body", &v.body}, std::pair{"subject", &v.subject},
-                                      std::pair{"sms", &v.sms}, std::pair{"data_use", &v.data_use}}) {
-      for (const MustacheTag& tag : ScanMustacheTags(*text)) {
-        if (tag.kind != MustacheTag::Kind::kVariable && tag.kind != MustacheTag::Kind::kUnescaped) {
-          continue;
-        }
-        if (!KnownVariable(tag.name, options.extra_variables)) {
-          add_error("unknown_variable", v.language, "", {{"field", field}, {"offset", tag.offset}},
-                    "unknown variable " + tag.name);
-        }
-      }
-    }
-  }
+  AudienceFindings found(options);
+  RETURN_IF_ERROR(
+      FindAudienceProblems(renderer, t, contacts, org_id, scope, audience, options, &found));
 
-  // Addresses that would be neither clickable in HTML nor tracked: a warning, since phones
-  // still make them clickable in SMS.
-  nlohmann::json warnings = nlohmann::json::array();
-  for (const TemplateVariant& v : t.variants) {
-    for (const auto& [field, text] : {std::pair{"body", &v.body}, std::pair{"sms", &v.sms}}) {
-      for (const std::string& url : FindBareUrls(*text)) {
-        warnings.push_back(
-            {{"template", t.id},
-             {"code", "bare_url"},
-             {"language", v.language},
-             {"channel", ""},
-             {"position", {{"field", field}, {"offset", text->find(url)}}},
-             {"message", "write " + url + " as a Markdown link ([text](" + url + ") or <" + url +
-                             ">) so it is clickable in e-mail and tracked"}});
-      }
-    }
-  }
-
-  size_t recipients = 0;
-  std::map<std::string, Tally> missing;         // variable -> recipients lacking it
-  std::map<std::string, Tally> language_gaps;   // wanted language -> recipients served another
-  std::map<std::string, Tally> too_long;        // "channel|language" -> recipients
-  std::map<std::string, size_t> longest;
-  // The longest rendering over the limit per "channel|language", and whose it is.
-  std::map<std::string, std::pair<std::string, std::string>> longest_text;
-  SmsCostAccumulator sms_cost(options.sms_price_per_segment, options.currency);
-  size_t gsm7 = 0, ucs2 = 0;
-  absl::Status failure;
-
-  RETURN_IF_ERROR(contacts->ForEach(org_id, scope, [&](const Contact& c) {
-    if (!scope.Allows(c.post_id) || !audience.Matches(c)) return true;
-    ++recipients;
-    if (!c.languages.empty()) {
-      const std::string& wanted = c.languages.front();
-      std::string primary = wanted.substr(0, wanted.find('-'));
-      bool served = false;
-      for (const auto& v : t.variants) {
-        served |= v.language == wanted || v.language.substr(0, v.language.find('-')) == primary;
-      }
-      if (!served) language_gaps[wanted].Add(c.id, options.sample_size);
-    }
-    for (RenderChannel channel : options.channels) {
-      auto rendered = RenderFor(renderer, t, c, channel, "", options.extra_variables);
-      if (!rendered.ok()) {
-        failure = rendered.status();
-        return false;
-      }
-      for (const auto& name : rendered->missing_variables) {
-        missing[name].Add(c.id, options.sample_size);
-      }
-      const std::string key =
-          std::string(RenderChannelName(channel)) + "|" + rendered->body_language;
-      if (channel == RenderChannel::kSms) {
-        auto info = AnalyzeSms(rendered->text);
-        if (!info.ok()) {
-          failure = info.status();
-          return false;
-        }
-        sms_cost.Add(*info);
-        ++(info->encoding == SmsEncoding::kGsm7 ? gsm7 : ucs2);
-        if (info->segments > options.max_sms_segments) {
-          too_long[key].Add(c.id, options.sample_size);
-          if (info->segments > longest[key]) longest_text[key] = {c.id, rendered->text};
-        }
-        longest[key] = std::max(longest[key], info->segments);
-      } else if (size_t limit = CharacterLimit(channel); limit > 0) {
-        size_t length = CodePoints(rendered->text);
-        if (length > limit) {
-          too_long[key].Add(c.id, options.sample_size);
-          if (length > longest[key]) longest_text[key] = {c.id, rendered->text};
-        }
-        longest[key] = std::max(longest[key], length);
-      }
-    }
-    return true;
-  }));
-  RETURN_IF_ERROR(failure);
-
-  nlohmann::json missing_json = nlohmann::json::array();
-  for (const auto& [name, tally] : missing) {
-    missing_json.push_back({{"variable", name}, {"recipients", tally.count},
-                            {"sample_contact_ids", tally.sample}});
-    add_error("missing_variable", "", "", nullptr,
-              "variable " + name + " is missing for " + std::to_string(tally.count) +
-                  " recipient(s)");
-  }
-  nlohmann::json languages_json = nlohmann::json::array();
-  for (const auto& [language, tally] : language_gaps) {
-    languages_json.push_back({{"language", language}, {"recipients", tally.count},
-                              {"sample_contact_ids", tally.sample}});
-    add_error("missing_language", language, "", nullptr,
-              "the template has no " + language + " variant; " + std::to_string(tally.count) +
-                  " recipient(s) would get a fallback language");
-  }
-  for (const auto& [key, tally] : too_long) {
-    std::string channel = key.substr(0, key.find('|'));
-    std::string language = key.substr(key.find('|') + 1);
-    std::string limit = channel == "sms" ? std::to_string(options.max_sms_segments) + " segments"
-                                         : std::to_string(CharacterLimit(*ParseRenderChannel(
-                                               channel))) + " characters";
-    // Where the longest message goes over: characters from there on do not fit.
-    const auto& [contact_id, text] = longest_text[key];
-    const size_t fits =
-        CharactersThatFit(text, *ParseRenderChannel(channel), options.max_sms_segments);
-    add_error("too_long", language, channel,
-              {{"limit", limit},
-               {"longest", longest[key]},
-               {"offset", fits},
-               {"contact_id", contact_id}},
-              "the text exceeds " + limit + " for " + std::to_string(tally.count) +
-                  " recipient(s); the longest (contact " + contact_id +
-                  ") goes over at character " + std::to_string(fits + 1));
-  }
-  SmsCostEstimate estimate = sms_cost.Result();
+  nlohmann::json missing_json = ReportMissingVariables(t, found.missing, &errors);
+  nlohmann::json languages_json = ReportLanguageGaps(t, found.language_gaps, &errors);
+  AddTooLong(t, found, options, &errors);
   nlohmann::json report = {{"template", t.id},
-                           {"recipients", recipients},
+                           {"recipients", found.recipients},
                            {"valid", errors.empty()},
                            {"errors", std::move(errors)},
                            {"warnings", std::move(warnings)},
                            {"missing_variables", std::move(missing_json)},
                            {"missing_languages", std::move(languages_json)}};
   for (RenderChannel c : options.channels) {
-    if (c == RenderChannel::kSms) {
-      report["sms"] = {{"messages", estimate.messages}, {"segments", estimate.segments},
-                       {"cost", estimate.cost},         {"currency", estimate.currency},
-                       {"gsm7_messages", gsm7},         {"ucs2_messages", ucs2}};
-    }
+    if (c == RenderChannel::kSms) report["sms"] = SmsSummary(found);
   }
   return report;
 }

@@ -4,6 +4,7 @@
 
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
+#include "queue/campaign_keys.h"
 
 namespace ogw {
 
@@ -50,13 +51,13 @@ absl::Status CampaignStore::Update(Campaign campaign) {
 
 absl::StatusOr<bool> CampaignStore::LockLaunch(std::string_view org_id, std::string_view id) {
   ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Command({"SET", keys::CampaignQueue(org_id, id) + ":launching", "1",
+                   redis_->Command({"SET", CampaignKeys(org_id, id).launching(), "1",
                                     "NX", "EX", "600"}));
   return !r.IsNil();
 }
 
 absl::Status CampaignStore::UnlockLaunch(std::string_view org_id, std::string_view id) {
-  return redis_->Command({"DEL", keys::CampaignQueue(org_id, id) + ":launching"}).status();
+  return redis_->Command({"DEL", CampaignKeys(org_id, id).launching()}).status();
 }
 
 }  // namespace ogw

@@ -46,9 +46,8 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
     s.Int("max_page_size", &c.api.max_page_size, 1, 10000);
     s.Int("max_import_rows", &c.api.max_import_rows, 1, 10'000'000);
     s.StringList("provider_types", &c.api.provider_types);
-    for (const std::string& type : c.api.provider_types) {
-      if (type != "sandbox" && type != "webhook" && type != "twilio" && type != "kannel" &&
-          type != "smtp") {
+    for (const std::string& type : c.api.provider_types.value_or(std::vector<std::string>())) {
+      if (FindProviderType(type) == nullptr) {
         s.Error("provider_types", "unknown provider type " + type);
       }
     }
@@ -115,8 +114,8 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
       s.Error("secrets_key", "must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`");
     }
     s.ObjectList("providers", [&](JsonReader& p) {
-      ProviderSettings ps;
-      ReadProviderSettings(p, ProviderSource::kConfig, &ps);
+      ProviderAccount ps;
+      ReadProviderAccount(p, ProviderSource::kConfig, &ps);
       if (!names.insert(ps.name).second) p.Error("name", "another provider has this name");
       for (const std::string& ch : ps.channels) {
         if (ParseChannel(ch) &&

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,10 @@ struct ApiSettings {
   int default_page_size = 50;
   int max_page_size = 500;
   int max_import_rows = 1'000'000;
-  // Provider types organisation admins may add through /v1/providers; empty: none. An
-  // installation serving unrelated organisations may leave out `webhook` (any URL).
-  std::vector<std::string> provider_types = {"sandbox", "webhook", "twilio", "kannel", "smtp"};
+  // Provider types organisation admins may add through /v1/providers; unset: every type,
+  // empty: none. An installation serving unrelated organisations may leave out `webhook`
+  // (any URL).
+  std::optional<std::vector<std::string>> provider_types;
   // /metrics answers a request with "Authorization: Bearer <metrics_token>", and without a
   // token only one from the machine itself (loopback): its counters are the installation's,
   // not any one organisation's. At least 24 characters ("${ENV}").
@@ -94,7 +96,7 @@ struct DeliverySettings {
   int64_t backoff_base_ms = 2000;
   int64_t backoff_cap_ms = 3'600'000;
   std::string default_time_zone = "UTC";
-  std::vector<ProviderSettings> providers;
+  std::vector<ProviderAccount> providers;
   // Seals the secrets of provider accounts added through the API (64 hex digits, "${ENV}");
   // empty: a key generated once and kept in Redis (docs/ARCHITECTURE.md, "Provider accounts").
   std::string secrets_key;

@@ -1,6 +1,6 @@
 #include "gateway/config/provider_settings.h"
 
-#include <cctype>
+#include <algorithm>
 
 #include "gateway/contacts/contact.h"
 #include "gateway/contacts/normalize.h"
@@ -9,41 +9,31 @@
 namespace ogw {
 namespace {
 
-bool IsHttpUrl(const std::string& url) {
-  return url.starts_with("http://") || url.starts_with("https://");
+void ReadTypeSettings(JsonReader& r, ProviderSource source, const ProviderType& type,
+                      ProviderAccount& account) {
+  account.settings = TypeSettingsPtr(type.NewSettings());
+  account.settings->ForEachField([&](std::string_view key, std::string& value, FieldKind kind) {
+    r.String(key, &value);
+    if (kind == FieldKind::kServerPath && source == ProviderSource::kApi && !value.empty()) {
+      r.Error(key, "can only be set in the configuration file");
+    }
+  });
+  account.settings->ReadNumbers(r);
+  type.Check(account, source, r);
 }
 
-// The channels each type can serve; empty: any.
-std::vector<std::string> ChannelsOf(const std::string& type) {
-  if (type == "kannel" || type == "twilio") return {"sms"};
-  if (type == "smtp") return {"email"};
-  return {};
-}
-
-// Every field with its JSON key, so reading and writing cannot drift apart.
-template <typename Fn>
-void ForEachStringField(ProviderSettings& ps, Fn&& fn) {
-  fn("url", ps.url);
-  fn("auth_header", ps.auth_header);
-  fn("account_sid", ps.account_sid);
-  fn("auth_token", ps.auth_token);
-  fn("from", ps.from);
-  fn("messaging_service_sid", ps.messaging_service_sid);
-  fn("status_callback_url", ps.status_callback_url);
-  fn("api_base", ps.api_base);
-  fn("organisation", ps.organisation);
-  fn("post", ps.post);
-  fn("inbound_secret", ps.inbound_secret);
-  fn("username", ps.username);
-  fn("password", ps.password);
-  fn("smsc", ps.smsc);
-  fn("country", ps.country);
-  fn("starttls", ps.starttls);
-  fn("from_name", ps.from_name);
-  fn("imap_url", ps.imap_url);
-  fn("imap_username", ps.imap_username);
-  fn("imap_password", ps.imap_password);
-  fn("ca_file", ps.ca_file);
+void CheckChannels(JsonReader& r, const ProviderType* type, const ProviderAccount& account) {
+  if (account.channels.empty()) r.Error("channels", "name at least one channel");
+  const std::vector<std::string_view> allowed =
+      type != nullptr ? type->channels() : std::vector<std::string_view>();
+  for (const std::string& ch : account.channels) {
+    if (!ParseChannel(ch)) {
+      r.Error("channels", "unknown channel " + ch);
+    } else if (!allowed.empty() &&
+               std::find(allowed.begin(), allowed.end(), ch) == allowed.end()) {
+      r.Error("channels", account.type + " serves " + std::string(allowed.front()));
+    }
+  }
 }
 
 }  // namespace
@@ -60,139 +50,85 @@ bool IsReservedProviderName(std::string_view name) {
   return false;
 }
 
-const std::vector<std::string_view>& ProviderSecretFields() {
-  static const std::vector<std::string_view> kFields = {"auth_token", "password", "imap_password",
-                                                        "inbound_secret", "auth_header"};
-  return kFields;
-}
+void ReadProviderAccount(JsonReader& r, ProviderSource source, ProviderAccount* out) {
+  ProviderAccount& account = *out;
+  r.String("name", &account.name, true);
+  r.String("type", &account.type, true);
+  r.StringList("channels", &account.channels, true);
+  r.String("organisation", &account.organisation);
+  r.String("post", &account.post);
+  r.String("country", &account.country);
+  r.Int("timeout_ms", &account.timeout_ms, 100, 300000);
+  r.Double("per_second", &account.per_second, 0, 1e6);
+  r.Double("per_minute", &account.per_minute, 0, 1e8);
 
-std::string* ProviderSecret(ProviderSettings& ps, std::string_view field) {
-  std::string* out = nullptr;
-  ForEachStringField(ps, [&](std::string_view key, std::string& value) {
-    if (key == field) out = &value;
-  });
-  return out;
-}
-
-void ReadProviderSettings(JsonReader& p, ProviderSource source, ProviderSettings* out) {
-  ProviderSettings& ps = *out;
-  p.String("name", &ps.name, true);
-  p.String("type", &ps.type, true);
-  p.StringList("channels", &ps.channels, true);
-  ForEachStringField(ps, [&](std::string_view key, std::string& value) { p.String(key, &value); });
-  p.Int("timeout_ms", &ps.timeout_ms, 100, 300000);
-  p.Double("per_second", &ps.per_second, 0, 1e6);
-  p.Double("per_minute", &ps.per_minute, 0, 1e8);
-  p.Int("poll_seconds", &ps.poll_seconds, 1, 86400);
-
-  if (ps.name.empty() || ps.name.size() > 64 ||
-      ps.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+  if (account.name.empty() || account.name.size() > 64 ||
+      account.name.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
           std::string::npos) {
-    p.Error("name", "must be 1 to 64 letters, digits, '_' or '-' (it appears in webhook URLs)");
+    r.Error("name", "must be 1 to 64 letters, digits, '_' or '-' (it appears in webhook URLs)");
   }
-  if (ps.type != "sandbox" && ps.type != "webhook" && ps.type != "twilio" &&
-      ps.type != "kannel" && ps.type != "smtp") {
-    p.Error("type", "expected sandbox, webhook, twilio, kannel or smtp");
+  const ProviderType* type = FindProviderType(account.type);
+  if (type == nullptr) {
+    r.Error("type", "expected " + ProviderTypeNames());
+  } else {
+    ReadTypeSettings(r, source, *type, account);
   }
-  if (source == ProviderSource::kApi && !ps.ca_file.empty()) {
-    p.Error("ca_file", "can only be set in the configuration file");
+  if (source == ProviderSource::kApi && IsReservedProviderName(account.name)) {
+    r.Error("name", account.name + " is reserved for the gateway's built-in sandbox");
   }
-  if (source == ProviderSource::kApi && IsReservedProviderName(ps.name)) {
-    p.Error("name", ps.name + " is reserved for the gateway's built-in sandbox");
+  if (!account.post.empty() && account.organisation.empty()) {
+    r.Error("post", "a post's provider must also name its organisation");
   }
-  if (!ps.post.empty() && ps.organisation.empty()) {
-    p.Error("post", "a post's provider must also name its organisation");
-  }
-  if (!ps.inbound_secret.empty() && ps.inbound_secret.size() < 24) {
-    p.Error("inbound_secret", "must be at least 24 characters");
-  }
-  if (!ps.country.empty()) {
-    if (auto code = NormalizeCountry(ps.country); code.ok()) {
-      ps.country = *code;
+  if (!account.country.empty()) {
+    if (auto code = NormalizeCountry(account.country); code.ok()) {
+      account.country = *code;
     } else {
-      p.Error("country", std::string(MessageOf(code.status())));
+      r.Error("country", std::string(MessageOf(code.status())));
     }
   }
-  if (ps.channels.empty()) p.Error("channels", "name at least one channel");
-  const std::vector<std::string> allowed = ChannelsOf(ps.type);
-  for (const std::string& ch : ps.channels) {
-    if (!ParseChannel(ch)) {
-      p.Error("channels", "unknown channel " + ch);
-    } else if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), ch) == allowed.end()) {
-      p.Error("channels", ps.type + " serves " + allowed.front());
-    }
-  }
-  if (ps.type == "kannel") {
-    if (!IsHttpUrl(ps.url)) {
-      p.Error("url", "kannel providers need smsbox's sendsms URL (http:// or https://)");
-    }
-    if (ps.username.empty()) p.Error("username", "required: the sendsms user");
-    if (ps.organisation.empty()) {
-      p.Error("organisation", "required: incoming SMS must land in one organisation");
-    }
-    if (ps.inbound_secret.empty()) {
-      p.Error("inbound_secret", "required: authenticates Kannel's sms-service requests");
-    }
-  }
-  if (ps.type == "smtp") {
-    if (!ps.url.starts_with("smtp://") && !ps.url.starts_with("smtps://")) {
-      p.Error("url", "smtp providers need smtp://host:port or smtps://host:port");
-    }
-    if (ps.from.empty() || ps.from.find('@') == std::string::npos) {
-      p.Error("from", "required: the sender's e-mail address");
-    }
-    if (ps.starttls != "none" && ps.starttls != "try" && ps.starttls != "required") {
-      p.Error("starttls", "expected none, try or required");
-    }
-    if (!ps.imap_url.empty() && !ps.imap_url.starts_with("imap://") &&
-        !ps.imap_url.starts_with("imaps://")) {
-      p.Error("imap_url", "must start with imap:// or imaps://");
-    }
-    if (!ps.imap_url.empty() && ps.organisation.empty()) {
-      p.Error("organisation", "required with imap_url: replies must land in one organisation");
-    }
-  }
-  if (ps.type == "twilio") {
-    if (!ps.account_sid.starts_with("AC")) p.Error("account_sid", "expected AC...");
-    if (ps.auth_token.empty()) {
-      p.Error("auth_token", source == ProviderSource::kConfig ? "required (use ${ENV})"
-                                                              : "required");
-    }
-    if (ps.from.empty() && ps.messaging_service_sid.empty()) {
-      p.Error("from", "from or messaging_service_sid is required");
-    }
-    if (!IsHttpUrl(ps.api_base)) p.Error("api_base", "must start with http:// or https://");
-  }
-  if (ps.type == "webhook" && !IsHttpUrl(ps.url)) {
-    p.Error("url", "webhook providers need an http:// or https:// url");
-  }
+  CheckChannels(r, type, account);
 }
 
-nlohmann::json ProviderSettingsToJson(const ProviderSettings& settings, bool with_secrets) {
-  ProviderSettings ps = settings;
-  nlohmann::json j = {{"name", ps.name},
-                      {"type", ps.type},
-                      {"channels", ps.channels},
-                      {"timeout_ms", ps.timeout_ms},
-                      {"per_second", ps.per_second},
-                      {"per_minute", ps.per_minute},
-                      {"poll_seconds", ps.poll_seconds}};
+absl::StatusOr<ProviderAccount> ProviderAccountFromJson(const nlohmann::json& j,
+                                                        ProviderSource source) {
+  ProviderAccount account;
+  JsonReader reader = JsonReader::ForInput(j);
+  ReadProviderAccount(reader, source, &account);
+  RETURN_IF_ERROR(reader.Finish());
+  return account;
+}
+
+void ForEachTypeField(
+    const ProviderAccount& account,
+    const std::function<void(std::string_view, const std::string&, FieldKind)>& fn) {
+  if (!account.settings) return;
+  // Walking the fields changes nothing; ForEachField serves reading as well.
+  account.settings->ForEachField(
+      [&](std::string_view key, std::string& value, FieldKind kind) { fn(key, value, kind); });
+}
+
+nlohmann::json ProviderAccountToJson(const ProviderAccount& account, bool with_secrets) {
+  nlohmann::json j = {{"name", account.name},
+                      {"type", account.type},
+                      {"channels", account.channels},
+                      {"timeout_ms", account.timeout_ms},
+                      {"per_second", account.per_second},
+                      {"per_minute", account.per_minute}};
+  for (auto [key, value] : {std::pair{"organisation", &account.organisation},
+                            std::pair{"post", &account.post},
+                            std::pair{"country", &account.country}}) {
+    if (!value->empty()) j[key] = *value;
+  }
   nlohmann::json secrets_set = nlohmann::json::array();
-  const auto& secret_fields = ProviderSecretFields();
-  ForEachStringField(ps, [&](std::string_view key, std::string& value) {
-    const bool secret =
-        std::find(secret_fields.begin(), secret_fields.end(), key) != secret_fields.end();
-    if (secret && !with_secrets) {
+  ForEachTypeField(account, [&](std::string_view key, const std::string& value, FieldKind kind) {
+    if (kind == FieldKind::kSecret && !with_secrets) {
       if (!value.empty()) secrets_set.push_back(key);
-      return;
-    }
-    // Defaults of fields other types do not use would only confuse a reader.
-    if ((key == "api_base" && ps.type != "twilio") || (key == "starttls" && ps.type != "smtp")) {
       return;
     }
     if (!value.empty()) j[std::string(key)] = value;
   });
-  if (ps.type != "smtp") j.erase("poll_seconds");
+  if (account.settings) account.settings->WriteNumbers(j);
   if (!with_secrets) j["secrets_set"] = std::move(secrets_set);
   return j;
 }

@@ -511,6 +511,65 @@ std::optional<double> ParseCellNumber(std::string_view cell) {
   return number;
 }
 
+// An address cell of a CSV row, before consent and verified are applied to it.
+struct AddressCell {
+  AddressKind kind;
+  std::string value;
+};
+
+// Column names to report errors of addresses[i] under.
+struct AddressColumns {
+  std::string value;
+  std::string consent;
+};
+
+// Puts the address cells into (*obj)["addresses"], each with the consent of its kind's column,
+// else of the row's, and the row's verified; returns the columns each address came from.
+std::vector<AddressColumns> AddAddresses(std::vector<AddressCell> address_cells,
+                                         const std::optional<std::string>& row_consent,
+                                         const std::map<AddressKind, std::string>& kind_consent,
+                                         std::optional<bool> verified, json* obj) {
+  std::vector<AddressColumns> address_columns;
+  if (address_cells.empty()) return address_columns;
+  json& addresses = (*obj)["addresses"] = json::array();
+  for (AddressCell& cell : address_cells) {
+    json address = {{"kind", std::string(AddressKindName(cell.kind))},
+                    {"value", std::move(cell.value)}};
+    AddressColumns names{std::string(AddressKindName(cell.kind)), "consent"};
+    if (const auto it = kind_consent.find(cell.kind); it != kind_consent.end()) {
+      address["consent"] = it->second;
+      names.consent = names.value + "_consent";
+    } else if (row_consent) {
+      address["consent"] = *row_consent;
+    }
+    if (verified) address["verified"] = *verified;
+    addresses.push_back(std::move(address));
+    address_columns.push_back(std::move(names));
+  }
+  return address_columns;
+}
+
+// Which CSV column (and, for a list cell, which item of it) a ContactFromJson error is about.
+void NameColumnOf(const std::vector<AddressColumns>& address_columns, FieldError* error) {
+  std::string_view field = error->field;
+  const size_t bracket = field.find('[');
+  const std::string_view base = field.substr(0, bracket);
+  if (base == "addresses" && bracket != std::string_view::npos) {
+    const size_t index = std::stoul(std::string(field.substr(bracket + 1)));
+    const bool consent = field.find("].consent", bracket) != std::string_view::npos;
+    if (index < address_columns.size()) {
+      error->field = consent ? address_columns[index].consent : address_columns[index].value;
+    }
+  } else if (bracket != std::string_view::npos) {
+    // A list cell ("languages", "tags", "channel_order"): say which item of the cell.
+    const size_t index = std::stoul(std::string(field.substr(bracket + 1)));
+    error->message = "item " + std::to_string(index + 1) + ": " + error->message;
+    error->field = std::string(base);
+  } else if (field.starts_with("attributes.")) {
+    error->field = "attr." + std::string(field.substr(std::string_view("attributes.").size()));
+  }
+}
+
 }  // namespace
 
 std::optional<Contact> ContactFromJson(const json& obj, const ContactInputOptions& options,
@@ -642,6 +701,14 @@ absl::StatusOr<CsvContactMapper> CsvContactMapper::FromHeader(
   return CsvContactMapper(std::move(columns));
 }
 
+struct CsvContactMapper::RowCells {
+  json obj = json::object();  // All but the address, consent and verified cells.
+  std::vector<AddressCell> address_cells;
+  std::optional<std::string> row_consent;
+  std::map<AddressKind, std::string> kind_consent;
+  std::optional<bool> verified;
+};
+
 std::optional<Contact> CsvContactMapper::Map(const std::vector<std::string>& row,
                                              const ContactInputOptions& options,
                                              std::vector<FieldError>* errors_out) const {
@@ -652,120 +719,81 @@ std::optional<Contact> CsvContactMapper::Map(const std::vector<std::string>& row
     return std::nullopt;
   }
 
-  json obj = json::object();
-  struct AddressCell {
-    AddressKind kind;
-    std::string value;
-  };
-  std::vector<AddressCell> address_cells;
-  std::optional<std::string> row_consent;
-  std::map<AddressKind, std::string> kind_consent;
-  std::optional<bool> verified;
+  RowCells cells;
   for (size_t i = 0; i < columns_.size(); ++i) {
-    const ColumnSpec& spec = columns_[i];
     const std::string_view cell = TrimAsciiSpace(row[i]);
-    if (cell.empty() && spec.column != Column::kName) continue;
-    switch (spec.column) {
-      case Column::kName:
-      case Column::kPostId:
-      case Column::kCountry:
-      case Column::kCity:
-      case Column::kTimeZone:
-        obj[spec.name] = std::string(cell);
-        break;
-      case Column::kLanguages:
-        obj["languages"] = SplitList(cell, ";|", /*lower=*/false);
-        break;
-      case Column::kTags:
-        obj["tags"] = SplitList(cell, ";", /*lower=*/false);
-        break;
-      case Column::kChannelOrder:
-        obj["channel_order"] = SplitList(cell, ";", /*lower=*/true);
-        break;
-      case Column::kAddress:
-        address_cells.push_back({spec.kind, std::string(cell)});
-        break;
-      case Column::kConsent:
-      case Column::kKindConsent: {
-        // Checked here, not left to ContactFromJson, so that a bad cell is reported even when
-        // the row has no address it would apply to.
-        std::string state = AsciiLower(cell);
-        if (!ParseConsentState(state)) {
-          errors.Add(spec.name, "must be one of granted, withdrawn, unknown");
-        } else if (spec.column == Column::kConsent) {
-          row_consent = std::move(state);
-        } else {
-          kind_consent[spec.kind] = std::move(state);
-        }
-        break;
-      }
-      case Column::kVerified: {
-        const std::string value = AsciiLower(cell);
-        if (value == "true" || value == "false") {
-          verified = value == "true";
-        } else {
-          errors.Add(spec.name, "must be true or false");
-        }
-        break;
-      }
-      case Column::kAttribute:
-        if (const std::optional<double> number = ParseCellNumber(cell)) {
-          obj["attributes"][spec.name] = *number;
-        } else {
-          obj["attributes"][spec.name] = std::string(cell);
-        }
-        break;
-    }
+    if (cell.empty() && columns_[i].column != Column::kName) continue;
+    ReadCell(columns_[i], cell, &cells, errors_out);
   }
-
-  // Column names to report errors of addresses[i] under.
-  struct AddressColumns {
-    std::string value;
-    std::string consent;
-  };
-  std::vector<AddressColumns> address_columns;
-  if (!address_cells.empty()) {
-    json& addresses = obj["addresses"] = json::array();
-    for (AddressCell& cell : address_cells) {
-      json address = {{"kind", std::string(AddressKindName(cell.kind))},
-                      {"value", std::move(cell.value)}};
-      AddressColumns names{std::string(AddressKindName(cell.kind)), "consent"};
-      if (const auto it = kind_consent.find(cell.kind); it != kind_consent.end()) {
-        address["consent"] = it->second;
-        names.consent = names.value + "_consent";
-      } else if (row_consent) {
-        address["consent"] = *row_consent;
-      }
-      if (verified) address["verified"] = *verified;
-      addresses.push_back(std::move(address));
-      address_columns.push_back(std::move(names));
-    }
-  }
+  const std::vector<AddressColumns> address_columns =
+      AddAddresses(std::move(cells.address_cells), cells.row_consent, cells.kind_consent,
+                   cells.verified, &cells.obj);
 
   std::vector<FieldError> json_errors;
-  std::optional<Contact> contact = ContactFromJson(obj, options, &json_errors);
+  std::optional<Contact> contact = ContactFromJson(cells.obj, options, &json_errors);
   for (FieldError& error : json_errors) {
-    std::string_view field = error.field;
-    const size_t bracket = field.find('[');
-    const std::string_view base = field.substr(0, bracket);
-    if (base == "addresses" && bracket != std::string_view::npos) {
-      const size_t index = std::stoul(std::string(field.substr(bracket + 1)));
-      const bool consent = field.find("].consent", bracket) != std::string_view::npos;
-      if (index < address_columns.size()) {
-        error.field = consent ? address_columns[index].consent : address_columns[index].value;
-      }
-    } else if (bracket != std::string_view::npos) {
-      // A list cell ("languages", "tags", "channel_order"): say which item of the cell.
-      const size_t index = std::stoul(std::string(field.substr(bracket + 1)));
-      error.message = "item " + std::to_string(index + 1) + ": " + error.message;
-      error.field = std::string(base);
-    } else if (field.starts_with("attributes.")) {
-      error.field = "attr." + std::string(field.substr(std::string_view("attributes.").size()));
-    }
+    NameColumnOf(address_columns, &error);
     errors.Add(std::move(error.field), std::move(error.message));
   }
   if (errors.Any()) return std::nullopt;
   return contact;
+}
+
+void CsvContactMapper::ReadCell(const ColumnSpec& spec, std::string_view cell, RowCells* cells,
+                                std::vector<FieldError>* errors_out) {
+  Errors errors(errors_out);
+  json& obj = cells->obj;
+  switch (spec.column) {
+    case Column::kName:
+    case Column::kPostId:
+    case Column::kCountry:
+    case Column::kCity:
+    case Column::kTimeZone:
+      obj[spec.name] = std::string(cell);
+      break;
+    case Column::kLanguages:
+      obj["languages"] = SplitList(cell, ";|", /*lower=*/false);
+      break;
+    case Column::kTags:
+      obj["tags"] = SplitList(cell, ";", /*lower=*/false);
+      break;
+    case Column::kChannelOrder:
+      obj["channel_order"] = SplitList(cell, ";", /*lower=*/true);
+      break;
+    case Column::kAddress:
+      cells->address_cells.push_back({spec.kind, std::string(cell)});
+      break;
+    case Column::kConsent:
+    case Column::kKindConsent: {
+      // Checked here, not left to ContactFromJson, so that a bad cell is reported even when
+      // the row has no address it would apply to.
+      std::string state = AsciiLower(cell);
+      if (!ParseConsentState(state)) {
+        errors.Add(spec.name, "must be one of granted, withdrawn, unknown");
+      } else if (spec.column == Column::kConsent) {
+        cells->row_consent = std::move(state);
+      } else {
+        cells->kind_consent[spec.kind] = std::move(state);
+      }
+      break;
+    }
+    case Column::kVerified: {
+      const std::string value = AsciiLower(cell);
+      if (value == "true" || value == "false") {
+        cells->verified = value == "true";
+      } else {
+        errors.Add(spec.name, "must be true or false");
+      }
+      break;
+    }
+    case Column::kAttribute:
+      if (const std::optional<double> number = ParseCellNumber(cell)) {
+        obj["attributes"][spec.name] = *number;
+      } else {
+        obj["attributes"][spec.name] = std::string(cell);
+      }
+      break;
+  }
 }
 
 }  // namespace ogw

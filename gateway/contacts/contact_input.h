@@ -20,6 +20,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -134,7 +135,14 @@ class CsvContactMapper {
     std::string name;  // Column name as reported in errors; the attribute name for kAttribute.
   };
 
+  struct RowCells;  // A row's cells, sorted by what they become in the contact's JSON object.
+
   explicit CsvContactMapper(std::vector<ColumnSpec> columns) : columns_(std::move(columns)) {}
+
+  // Puts one non-empty cell (or a name cell) of `spec`'s column into `cells`; a consent or
+  // verified cell that is not one of its words is an error instead.
+  static void ReadCell(const ColumnSpec& spec, std::string_view cell, RowCells* cells,
+                       std::vector<FieldError>* errors);
 
   std::vector<ColumnSpec> columns_;  // One per header cell, in order.
 };

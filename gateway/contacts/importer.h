@@ -69,8 +69,19 @@ class ContactImporter {
     size_t line;
     Contact contact;
   };
+  struct Round;  // One write round over the rows of a batch still pending.
+  std::vector<Row> Admissible(std::vector<Row> rows, const ImportOptions& options,
+                              ImportReport* report);
   absl::Status ProcessBatch(std::vector<Row>& rows, const ImportOptions& options,
                             ImportReport* report);
+  absl::Status ReadOwners(const ImportOptions& options, ImportReport* report, Round* round);
+  void BuildWrites(int64_t now, const ImportOptions& options, ImportReport* report, Round* round);
+  void AddUpdate(size_t i, int64_t now, const ImportOptions& options, ImportReport* report,
+                 Round* round);
+  void AddCreate(size_t i, int64_t now, const ImportOptions& options, ImportReport* report,
+                 Round* round);
+  static std::vector<Row*> Settle(const std::vector<PutOutcome>& outcomes, ImportReport* report,
+                                  Round* round);
   void AddError(ImportReport* report, const ImportOptions& options, size_t line,
                 std::string field, std::string message);
 

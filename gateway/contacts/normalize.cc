@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
@@ -242,52 +241,6 @@ absl::StatusOr<std::string> NormalizeMessenger(std::string_view raw) {
 }
 
 }  // namespace
-
-size_t FindInvalidUtf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    // CSV imports are mostly ASCII; skip it eight bytes at a time.
-    while (i + 8 <= n) {
-      uint64_t chunk;
-      std::memcpy(&chunk, s + i, sizeof chunk);
-      if ((chunk & 0x8080808080808080ULL) != 0) break;
-      i += 8;
-    }
-    if (i >= n) break;
-    const uint8_t b = s[i];
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    // Unicode Table 3-7: the second byte's range depends on the lead byte, which excludes
-    // overlong forms, surrogates and code points past U+10FFFF.
-    size_t length = 0;
-    uint8_t lo = 0x80;
-    uint8_t hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      length = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      length = 3;
-      if (b == 0xE0) lo = 0xA0;
-      if (b == 0xED) hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      length = 4;
-      if (b == 0xF0) lo = 0x90;
-      if (b == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + length > n) return i;
-    if (s[i + 1] < lo || s[i + 1] > hi) return i;
-    for (size_t k = 2; k < length; ++k) {
-      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
-    }
-    i += length;
-  }
-  return std::string_view::npos;
-}
 
 absl::StatusOr<std::string> NormalizePhone(std::string_view raw, std::string_view default_region) {
   const std::string_view text = TrimAsciiSpace(raw);

@@ -16,13 +16,9 @@
 
 #include "gateway/contacts/contact.h"
 #include "gateway/core/status.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
-
-// Offset of the first byte of `text` that does not belong to well-formed UTF-8 (overlong forms,
-// surrogates and code points above U+10FFFF are ill-formed), or std::string_view::npos when
-// all of `text` is well-formed.
-size_t FindInvalidUtf8(std::string_view text);
 
 // A phone number in E.164 form ("+4930123456").
 //

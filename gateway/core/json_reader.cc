@@ -56,6 +56,16 @@ void JsonReader::Error(std::string_view key, std::string_view message) {
   errors_->emplace_back(PathOf(key), std::string(message));
 }
 
+void JsonReader::StringList(std::string_view key, std::optional<std::vector<std::string>>* out) {
+  const bool present = node_.is_object() && node_.contains(std::string(key)) &&
+                       !node_.at(std::string(key)).is_null();
+  if (present) {
+    StringList(key, &out->emplace());
+  } else {
+    seen_.emplace(key);
+  }
+}
+
 const nlohmann::json* JsonReader::Find(std::string_view key, bool required) {
   seen_.emplace(key);
   if (!node_.is_object()) return nullptr;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,8 @@ class JsonReader {
   void Double(std::string_view key, double* out, double min, double max, bool required = false);
   void Bool(std::string_view key, bool* out, bool required = false);
   void StringList(std::string_view key, std::vector<std::string>* out, bool required = false);
+  // A list that is left out differs from an empty one: `*out` stays unset.
+  void StringList(std::string_view key, std::optional<std::vector<std::string>>* out);
   // An object taken whole, its keys unchecked (free-form data such as template variables).
   void AnyObject(std::string_view key, nlohmann::json* out, bool required = false);
   // Visits a child object; `fn` receives a reader for it. Absent keys are skipped.

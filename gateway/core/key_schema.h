@@ -84,8 +84,7 @@ inline std::string ProviderRate(std::string_view account, std::string_view windo
   return "ogw:prl:{" + std::string(account) + "}:" + std::string(window);
 }
 inline std::string Campaigns(std::string_view org) { return Tag(org) + ":campaigns"; }
-// Prefix of one campaign's queue keys: <prefix>:meta, :state, :chunk:<n>, :leases, :sent,
-// :done, :stats, :fail.
+// Prefix of one campaign's queue keys; the suffixes are named in queue/campaign_keys.h.
 inline std::string CampaignQueue(std::string_view org, std::string_view campaign) {
   return Tag(org) + ":cmp:" + std::string(campaign);
 }
@@ -102,7 +101,7 @@ inline std::string ContactDirectMessages(std::string_view org, std::string_view 
 }
 inline std::string DeadLetters(std::string_view org) { return Tag(org) + ":dead"; }
 // Ids of one contact's campaign dead letters, so erasure can remove them (the record script
-// builds this name from the tag; it must stay Tag + ":cdead:" + contact).
+// gets the prefix, this with an empty id, and appends the contact).
 inline std::string ContactDeadLetters(std::string_view org, std::string_view contact_id) {
   return Tag(org) + ":cdead:" + std::string(contact_id);
 }
@@ -110,7 +109,8 @@ inline std::string ContactDeadLetters(std::string_view org, std::string_view con
 inline std::string DeadLettersIndexed(std::string_view org) { return Tag(org) + ":cdeadidx"; }
 // A person being or just erased (TTL one day), named by the SHA-1 of their id so that nothing
 // left names them: the queue takes no new message for them and keeps no dead letter naming
-// them (the record script builds this name from the tag with redis.sha1hex).
+// them (the record script gets the prefix, this with an empty hash, and appends
+// redis.sha1hex of the contact).
 inline std::string ErasedContact(std::string_view org, std::string_view contact_id_sha1) {
   return Tag(org) + ":erased:" + std::string(contact_id_sha1);
 }

@@ -1,9 +1,10 @@
 #pragma once
 
-// ASCII text helpers every component shares, on std::string_view. (Abseil's string functions
-// take absl::string_view, which Debian's Abseil does not alias to std::string_view; its
-// character functions are used underneath.) Protocol tokens, header names, language tags and
-// domains are ASCII-case-insensitive; nothing here touches bytes >= 0x80.
+// Text helpers every component shares, on std::string_view. (Abseil's string functions take
+// absl::string_view, which Debian's Abseil does not alias to std::string_view; its character
+// functions are used underneath.) Protocol tokens, header names, language tags and domains are
+// ASCII-case-insensitive: the ASCII helpers touch no byte >= 0x80. UTF-8 is checked in one
+// place, here.
 
 #include <string>
 #include <string_view>
@@ -18,5 +19,17 @@ bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
 bool StartsWithIgnoreAsciiCase(std::string_view text, std::string_view prefix);
 // Without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
 std::string_view TrimAsciiSpace(std::string_view text);
+
+// Offset of the first byte of `text` that does not belong to well-formed UTF-8 (overlong forms,
+// surrogates and code points above U+10FFFF are ill-formed, Unicode Table 3-7), or
+// std::string_view::npos when all of `text` is well-formed.
+size_t FindInvalidUtf8(std::string_view text);
+bool IsValidUtf8(std::string_view text);
+// `text` with every byte that is not part of well-formed UTF-8 replaced by `replacement`
+// (U+FFFD unless said otherwise): text from peers that may send anything, on its way into JSON.
+std::string ReplaceInvalidUtf8(std::string_view text,
+                               std::string_view replacement = "\xEF\xBF\xBD");
+// At most `max` bytes of `text`, cut before a UTF-8 continuation byte so no character is split.
+std::string TruncateUtf8(std::string_view text, size_t max);
 
 }  // namespace ogw

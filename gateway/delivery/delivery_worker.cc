@@ -76,6 +76,22 @@ MessageOutcome Classify(const ClaimedMessage& m, const SendResult& r, const Back
                  now + RetryDelayMillis(backoff, m.attempt + 1, r.retry_after_millis, rng));
 }
 
+// The contact's address a message was queued for; null when it was removed or replaced since.
+const Address* QueuedAddress(const Contact& c, const QueuedRecipient& r) {
+  const size_t ai = r.address_index;
+  if (r.channel > static_cast<uint8_t>(Channel::kMessenger) || ai >= c.addresses.size() ||
+      c.addresses[ai].kind != AddressKindForChannel(static_cast<Channel>(r.channel))) {
+    return nullptr;
+  }
+  return &c.addresses[ai];
+}
+
+// What an SMS costs against the provider's rate: its segments, at least one.
+int64_t SmsCost(const std::string& text) {
+  auto info = AnalyzeSms(text);
+  return info.ok() ? std::max<int64_t>(1, static_cast<int64_t>(info->segments)) : 1;
+}
+
 }  // namespace
 
 struct DeliveryWorker::Batch {
@@ -258,6 +274,101 @@ absl::Status DeliveryWorker::ReadControl(Batch& batch, std::span<const ClaimedMe
   return absl::OkStatus();
 }
 
+std::optional<MessageOutcome> DeliveryWorker::CampaignOutcome(Batch& batch,
+                                                              const ClaimedMessage& m) {
+  using Kind = MessageOutcome::Kind;
+  const std::optional<CampaignState> state = batch.states[m.campaign_id];
+  if (m.already_sent) return Outcome(m, Kind::kSent);
+  if (state == CampaignState::kCancelled) return Outcome(m, Kind::kDropped);
+  if (state == CampaignState::kPaused || state == CampaignState::kScheduled) {
+    return Outcome(m, Kind::kHeld, "", "", batch.now + kPausedRecheckMillis);
+  }
+  if (!state || !batch.campaigns[m.campaign_id]) {
+    return Outcome(m, Kind::kFailed, "campaign_gone", "the campaign no longer exists");
+  }
+  if (batch.waiting[m.campaign_id].count(m.recipient.contact_id)) {
+    return Outcome(m, Kind::kHeld, "waiting_for_earlier",
+                   "an earlier campaign's message to this person is not sent",
+                   batch.now + kWaitBehindEarlierMillis);
+  }
+  return std::nullopt;
+}
+
+DeliveryWorker::Pending DeliveryWorker::PendingFor(const Batch& batch, const ClaimedMessage& m,
+                                                   const Contact& c, const Address& address,
+                                                   bool consent_confirmation) const {
+  const bool direct = m.lane == ClaimedMessage::Lane::kDirect;
+  Pending p;
+  p.claimed = m;
+  p.channel = static_cast<Channel>(m.recipient.channel);
+  p.out.org_id = batch.org_id;
+  p.out.channel = std::string(ChannelName(p.channel));
+  p.out.to = address.value;
+  p.out.message_id = direct ? m.direct_id : m.campaign_id + ":" + std::to_string(m.index);
+  // E-mail carries the person's one-click unsubscribe link: in the header, and in the body of
+  // campaign messages.
+  const bool email_extras =
+      p.channel == Channel::kEmail && deps_.tokens != nullptr && !consent_confirmation;
+  if (email_extras) {
+    p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
+                            deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
+  }
+  if (email_extras && !deps_.reply_domain.empty()) {
+    p.out.reply_to =
+        "reply+" + deps_.tokens->ReplyToken(batch.org_id, c.id) + "@" + deps_.reply_domain;
+  }
+  return p;
+}
+
+void DeliveryWorker::FillDirect(const nlohmann::json& payload, Pending& p) {
+  if (payload.is_object()) {
+    p.text = payload.value("text", "");
+    p.subject = payload.value("subject", "");
+    p.author = payload.value("author", "");
+  }
+  p.out.text = p.text;
+  p.out.subject = p.subject;
+  if (p.channel == Channel::kEmail) {
+    auto html = RenderMarkdown(p.out.text, TextFormat::kHtml);
+    if (html.ok()) p.out.html = *std::move(html);
+  }
+}
+
+std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const Contact& c,
+                                                             Pending& p, Group& group) {
+  using Kind = MessageOutcome::Kind;
+  const ClaimedMessage& m = p.claimed;
+  const Campaign& campaign = *batch.campaigns[m.campaign_id];
+  if (campaign.quiet_hours) {
+    if (auto until = QuietUntil(*campaign.quiet_hours, c.time_zone, options_.default_time_zone,
+                                batch.now)) {
+      return Outcome(m, Kind::kDeferred, "quiet_hours", "recipient's local quiet hours", *until);
+    }
+  }
+  const auto& tmpl = batch.templates[m.campaign_id];
+  if (!tmpl) return Outcome(m, Kind::kFailed, "template_gone", "the template no longer exists");
+  std::function<std::string(std::string_view, size_t)> track;
+  if (deps_.links != nullptr) {
+    track = [&](std::string_view url, size_t index) {
+      LinkOwner owner{batch.org_id, m.campaign_id, c.id, static_cast<uint32_t>(index)};
+      auto token = deps_.links->Prepare(owner, url, &group.link_commands);
+      // mailto: and the like stay as written.
+      return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
+    };
+  }
+  auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
+                            PostLanguage(batch, c.post_id), campaign.variables, track,
+                            p.out.unsubscribe_url);
+  if (!rendered.ok()) {
+    return Outcome(m, Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
+  }
+  p.language = rendered->body_language;
+  p.out.subject = std::move(rendered->subject);
+  p.out.text = std::move(rendered->text);
+  p.out.html = std::move(rendered->html);
+  return std::nullopt;
+}
+
 void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group) {
   using Kind = MessageOutcome::Kind;
   auto settle = [&](Kind kind, std::string code = "", std::string reason = "", int64_t due = 0) {
@@ -265,19 +376,8 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
   };
   const bool direct = m.lane == ClaimedMessage::Lane::kDirect;
   if (!direct) {
-    const std::optional<CampaignState> state = batch.states[m.campaign_id];
-    if (m.already_sent) return settle(Kind::kSent);
-    if (state == CampaignState::kCancelled) return settle(Kind::kDropped);
-    if (state == CampaignState::kPaused || state == CampaignState::kScheduled) {
-      return settle(Kind::kHeld, "", "", batch.now + kPausedRecheckMillis);
-    }
-    if (!state || !batch.campaigns[m.campaign_id]) {
-      return settle(Kind::kFailed, "campaign_gone", "the campaign no longer exists");
-    }
-    if (batch.waiting[m.campaign_id].count(m.recipient.contact_id)) {
-      return settle(Kind::kHeld, "waiting_for_earlier",
-                    "an earlier campaign's message to this person is not sent",
-                    batch.now + kWaitBehindEarlierMillis);
+    if (std::optional<MessageOutcome> settled = CampaignOutcome(batch, m)) {
+      return group.outcomes.push_back(*std::move(settled));
     }
   }
   // Consent and addresses are checked at send time, not only at launch.
@@ -287,14 +387,11 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
                   "the contact was erased after the message was queued");
   }
   const Contact& c = found->second;
-  const Channel channel = static_cast<Channel>(m.recipient.channel);
-  const size_t ai = m.recipient.address_index;
-  if (m.recipient.channel > static_cast<uint8_t>(Channel::kMessenger) ||
-      ai >= c.addresses.size() || c.addresses[ai].kind != AddressKindForChannel(channel)) {
+  const Address* address = QueuedAddress(c, m.recipient);
+  if (address == nullptr) {
     return settle(Kind::kFailed, "address_removed",
                   "the address was removed after the message was queued");
   }
-  const Address& address = c.addresses[ai];
   // A direct message's payload is parsed once, here: the provider gets its text, and so does
   // the conversation entry once it is sent.
   const nlohmann::json payload =
@@ -305,76 +402,17 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
   const Address::Use use = consent_confirmation ? Address::Use::kConsentConfirmation
                            : direct             ? Address::Use::kDirect
                                                 : Address::Use::kCampaign;
-  if (std::string why(address.UnusableBecause(use)); !why.empty()) {
+  if (std::string why(address->UnusableBecause(use)); !why.empty()) {
     return settle(Kind::kFailed, why, "checked at send time");
   }
 
-  Pending p;
-  p.claimed = m;
-  p.channel = channel;
-  p.out.org_id = batch.org_id;
-  p.out.channel = std::string(ChannelName(channel));
-  p.out.to = address.value;
-  // E-mail carries the person's one-click unsubscribe link: in the header, and in the body of
-  // campaign messages.
-  const bool email_extras =
-      channel == Channel::kEmail && deps_.tokens != nullptr && !consent_confirmation;
-  if (email_extras) {
-    p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
-                            deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
-  }
+  Pending p = PendingFor(batch, m, c, *address, consent_confirmation);
   if (direct) {
-    p.out.message_id = m.direct_id;
-    if (payload.is_object()) {
-      p.text = payload.value("text", "");
-      p.subject = payload.value("subject", "");
-      p.author = payload.value("author", "");
-    }
-    p.out.text = p.text;
-    p.out.subject = p.subject;
-    if (channel == Channel::kEmail) {
-      auto html = RenderMarkdown(p.out.text, TextFormat::kHtml);
-      if (html.ok()) p.out.html = *std::move(html);
-    }
-  } else {
-    const Campaign& campaign = *batch.campaigns[m.campaign_id];
-    p.out.message_id = m.campaign_id + ":" + std::to_string(m.index);
-    if (campaign.quiet_hours) {
-      if (auto until = QuietUntil(*campaign.quiet_hours, c.time_zone,
-                                  options_.default_time_zone, batch.now)) {
-        return settle(Kind::kDeferred, "quiet_hours", "recipient's local quiet hours", *until);
-      }
-    }
-    const auto& tmpl = batch.templates[m.campaign_id];
-    if (!tmpl) return settle(Kind::kFailed, "template_gone", "the template no longer exists");
-    std::function<std::string(std::string_view, size_t)> track;
-    if (deps_.links != nullptr) {
-      track = [&](std::string_view url, size_t index) {
-        LinkOwner owner{batch.org_id, m.campaign_id, c.id, static_cast<uint32_t>(index)};
-        auto token = deps_.links->Prepare(owner, url, &group.link_commands);
-        // mailto: and the like stay as written.
-        return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
-      };
-    }
-    auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
-                              PostLanguage(batch, c.post_id), campaign.variables, track,
-                              p.out.unsubscribe_url);
-    if (!rendered.ok()) {
-      return settle(Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
-    }
-    p.language = rendered->body_language;
-    p.out.subject = std::move(rendered->subject);
-    p.out.text = std::move(rendered->text);
-    p.out.html = std::move(rendered->html);
+    FillDirect(payload, p);
+  } else if (std::optional<MessageOutcome> settled = RenderCampaign(batch, c, p, group)) {
+    return group.outcomes.push_back(*std::move(settled));
   }
-  if (email_extras && !deps_.reply_domain.empty()) {
-    p.out.reply_to =
-        "reply+" + deps_.tokens->ReplyToken(batch.org_id, c.id) + "@" + deps_.reply_domain;
-  }
-  if (channel == Channel::kSms) {
-    auto info = AnalyzeSms(p.out.text);
-    p.out.cost = info.ok() ? std::max<int64_t>(1, static_cast<int64_t>(info->segments)) : 1;
-  }
+  if (p.channel == Channel::kSms) p.out.cost = SmsCost(p.out.text);
   group.pending.push_back(std::move(p));
 }
 

@@ -5,11 +5,14 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/contacts/contact_store.h"
@@ -38,6 +41,10 @@ struct WorkerOptions {
   std::string default_time_zone = "UTC";  // For contacts without one (quiet hours).
 };
 
+// What the worker works with. The worker owns none of these: the Runtime that makes the worker
+// (gateway/app/runtime) owns them all and outlives every worker it made, so the pointers stay
+// valid for the worker's whole life. Each pointee is thread-safe (the worker's threads share
+// them). Null only where a comment says so.
 struct WorkerDeps {
   RedisPool* redis = nullptr;
   const Clock* clock = nullptr;
@@ -103,6 +110,16 @@ class DeliveryWorker {
   absl::Status ReadControl(Batch& batch, std::span<const ClaimedMessage> group);
   // Checks, quiet hours and rendering: each message becomes an outcome or a Pending.
   void Prepare(Batch& batch, const ClaimedMessage& m, Group& group);
+  // What the campaign's state or an earlier campaign makes of a message; nullopt: it goes on.
+  static std::optional<MessageOutcome> CampaignOutcome(Batch& batch, const ClaimedMessage& m);
+  // The message to `address` of contact `c` before its content: ids and e-mail headers.
+  Pending PendingFor(const Batch& batch, const ClaimedMessage& m, const Contact& c,
+                     const Address& address, bool consent_confirmation) const;
+  // A direct message's content, from its parsed `payload` (Markdown as HTML for e-mail).
+  static void FillDirect(const nlohmann::json& payload, Pending& p);
+  // Renders a campaign message for `c`, or the outcome when quiet hours or rendering stop it.
+  std::optional<MessageOutcome> RenderCampaign(Batch& batch, const Contact& c, Pending& p,
+                                               Group& group);
   // The default language of a post (cached in the batch); "" for none.
   std::string PostLanguage(Batch& batch, const std::string& post_id);
   // Sends the group's pending messages per channel within the provider's rate limit.

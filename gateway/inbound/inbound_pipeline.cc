@@ -86,6 +86,45 @@ absl::StatusOr<std::optional<SentMessage>> FindSentMessage(DeliveryQueue& queue,
                      recipient->address_index};
 }
 
+// The sender's address as contacts hold it (phone senders read in the provider's country).
+absl::StatusOr<std::string> SenderAddress(AddressKind kind, const InboundSource& source,
+                                          const InboundMessage& message) {
+  absl::StatusOr<std::string> address;
+  if (kind == AddressKind::kPhone || kind == AddressKind::kWhatsApp) {
+    address = NormalizeSmsSender(message.from, source.country).value;
+  } else {
+    address = NormalizeAddress(kind, message.from, "");
+  }
+  if (!address.ok()) {
+    return absl::InvalidArgumentError("from: " + std::string(MessageOf(address.status())));
+  }
+  return address;
+}
+
+// The fields of a message's `in` entry, clipped to what a conversation keeps.
+std::vector<std::pair<std::string, std::string>> InboundFields(const InboundSource& source,
+                                                               const InboundMessage& message,
+                                                               const std::string& address,
+                                                               const std::string& in_reply_to,
+                                                               KeywordIntent intent) {
+  return {
+      {"channel", message.channel},
+      {"address", address},
+      {"provider", source.provider},
+      {"provider_message_id", message.provider_message_id},
+      {"to", Clip(message.to, kMaxIdBytes)},
+      {"post", source.post_id},
+      {"subject", Clip(message.subject, kMaxSubjectBytes)},
+      {"text", Clip(message.text, kMaxTextBytes)},
+      {"in_reply_to", in_reply_to},
+      {"auto_reply", message.auto_reply ? "true" : ""},
+      {"simulated", message.simulated ? "true" : ""},
+      {"keyword", intent == KeywordIntent::kStop    ? "stop"
+                  : intent == KeywordIntent::kStart ? "start"
+                                                    : ""},
+  };
+}
+
 std::string_view StateName(DeliveryReport::State state) {
   switch (state) {
     case DeliveryReport::State::kSent: return "sent";
@@ -101,10 +140,6 @@ InboundPipeline::InboundPipeline(InboundDeps deps, KeywordSettings settings)
     : deps_(deps),
       settings_(std::move(settings)),
       keywords_(settings_.stop_keywords, settings_.start_keywords) {}
-
-std::string InboundPipeline::EmailMessageIdKey() const {
-  return deps_.tokens != nullptr ? deps_.tokens->EmailMessageIdKey() : std::string();
-}
 
 absl::StatusOr<std::vector<InboundPipeline::Answered>> InboundPipeline::ResolveAnswers(
     const InboundSource& source, const InboundMessage& message) {
@@ -167,6 +202,124 @@ absl::StatusOr<std::string> InboundPipeline::FindOrCreateContact(
   return contact.id;
 }
 
+InboundPipeline::KeywordAction InboundPipeline::KeywordOf(const InboundMessage& message,
+                                                          Channel channel) const {
+  KeywordAction action;
+  // A simulation on a channel with a real provider is a drill: it never speaks for the person.
+  action.intent = message.auto_reply || message.simulated_over_real_channel
+                      ? KeywordIntent::kNone
+                      : keywords_.Match(message.text);
+  // Anyone can write any From: a START by e-mail only asks the address to confirm.
+  action.confirm_start = action.intent == KeywordIntent::kStart && channel == Channel::kEmail &&
+                         settings_.resubscribe_on_start;
+  action.change_consent = action.intent == KeywordIntent::kStop ||
+                          (action.intent == KeywordIntent::kStart &&
+                           settings_.resubscribe_on_start && !action.confirm_start);
+  return action;
+}
+
+std::string InboundPipeline::InReplyTo(const std::vector<Answered>& answered,
+                                       const std::string& contact_id) {
+  // Only a message sent to this very person: someone answering another's message (a
+  // forwarded newsletter) did not answer it to the gateway.
+  for (const Answered& a : answered) {
+    if (a.contact_id == contact_id) return a.message_id;
+  }
+  return "";
+}
+
+absl::StatusOr<RedisReply> InboundPipeline::StoreInbound(
+    const InboundSource& source, const InboundMessage& message, const Contact& contact,
+    const std::vector<std::pair<std::string, std::string>>& fields, const std::string& seen_key) {
+  std::vector<std::string> args = {contact.id, std::to_string(ConversationLog::kMaxEntries),
+                                   std::to_string(ConversationLog::kMaxInboxItems),
+                                   std::to_string(kSeenTtlSeconds)};
+  const int64_t at = message.received_at_ms > 0 ? message.received_at_ms
+                                                : deps_.clock->NowMillis();
+  for (auto& a : ConversationLog::FieldArgs("in", at, fields)) args.push_back(std::move(a));
+  ASSIGN_OR_RETURN(RedisReply r,
+                   deps_.redis->Eval(kStoreInboundScript,
+                                     {keys::Contacts(source.org_id),
+                                      keys::Conversation(source.org_id, contact.id),
+                                      keys::Inbox(source.org_id, contact.post_id), seen_key},
+                                     args));
+  if (r.elements.empty()) return absl::InternalError("inbound store: empty reply");
+  return r;
+}
+
+void InboundPipeline::FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
+                                      const std::string& contact_id, const std::string& address,
+                                      const KeywordAction& keyword, bool consent_changed) {
+  if (keyword.confirm_start) {
+    // Stored; a lost request must not make the provider retry (see below).
+    auto asked = RequestOptIn(source.org_id, contact_id, message.channel, address);
+    if (!asked.ok()) {
+      spdlog::warn("inbound: opt-in request for {} not queued: {}", contact_id,
+                   MessageOf(asked.status()));
+    }
+  }
+  if (consent_changed && !source.provider_confirms_keywords) {
+    ConsentChange change{source.org_id, contact_id, message.channel, address,
+                         keyword.intent == KeywordIntent::kStop, "", false};
+    // The message and the change are stored; a lost confirmation must not make the
+    // provider retry (the retry would be a duplicate and confirm nothing either).
+    auto confirmed = QueueConfirmation(change);
+    if (!confirmed.ok()) {
+      spdlog::warn("inbound: consent confirmation for {} not queued: {}", contact_id,
+                   MessageOf(confirmed));
+    }
+  }
+}
+
+absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
+    const InboundSource& source, const InboundMessage& message, Channel channel,
+    const std::string& address, const std::vector<Answered>& answered,
+    const std::string& seen_key) {
+  InboundResult result;
+  ASSIGN_OR_RETURN(result.contact_id,
+                   FindOrCreateContact(source, message, answered, AddressKindForChannel(channel),
+                                       address, &result.created_contact));
+  ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, result.contact_id));
+  if (!stored) return std::nullopt;  // Erased meanwhile: the sender becomes a new contact.
+  const Contact& contact = stored->contact;
+  const std::string in_reply_to = InReplyTo(answered, contact.id);
+
+  // Consent first: should anything fail after it, the provider's retry finds the message
+  // not yet stored and repeats; repeating a consent change is a no-op.
+  const KeywordAction keyword = KeywordOf(message, channel);
+  bool consent_changed = false;
+  if (keyword.change_consent) {
+    // Written from another address of the person's (found by reply token or the message
+    // answered): the keyword is about the address that sent it, which joins the contact.
+    ConsentChange change{source.org_id, contact.id, message.channel, address,
+                         keyword.intent == KeywordIntent::kStop, "keyword:" + message.channel,
+                         /*add_address=*/true};
+    auto changed = ChangeConsent(change);
+    if (changed.status().code() == absl::StatusCode::kAborted) return std::nullopt;
+    if (!changed.ok()) return changed.status();
+    consent_changed = *changed;
+  }
+
+  ASSIGN_OR_RETURN(
+      RedisReply r,
+      StoreInbound(source, message, contact,
+                   InboundFields(source, message, address, in_reply_to, keyword.intent),
+                   seen_key));
+  const std::string& outcome = r.elements[0].str;
+  if (outcome == "gone") return std::nullopt;
+  if (outcome == "dup") {
+    result.kind = InboundResult::Kind::kDuplicate;
+    const std::string& s = r.elements[1].str;
+    result.contact_id = s.substr(0, s.find('/'));
+    return result;
+  }
+  result.kind = InboundResult::Kind::kStored;
+  result.entry_id = r.elements[1].str;
+  if (consent_changed) result.keyword = keyword.intent;
+  FollowUpKeyword(source, message, contact.id, address, keyword, consent_changed);
+  return result;
+}
+
 absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& source,
                                                        const InboundMessage& message) {
   const std::optional<Channel> channel = ParseChannel(message.channel);
@@ -174,22 +327,14 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
   if (message.provider_message_id.empty() || message.provider_message_id.size() > kMaxIdBytes) {
     return absl::InvalidArgumentError("provider_message_id: must be 1 to 300 bytes");
   }
-  const AddressKind kind = AddressKindForChannel(*channel);
-  absl::StatusOr<std::string> address;
-  if (kind == AddressKind::kPhone || kind == AddressKind::kWhatsApp) {
-    address = NormalizeSmsSender(message.from, source.country).value;
-  } else {
-    address = NormalizeAddress(kind, message.from, "");
-  }
-  if (!address.ok()) {
-    return absl::InvalidArgumentError("from: " + std::string(MessageOf(address.status())));
-  }
+  ASSIGN_OR_RETURN(const std::string address,
+                   SenderAddress(AddressKindForChannel(*channel), source, message));
   const std::string seen_key =
       keys::InboundSeen(source.org_id, source.provider, message.provider_message_id);
   // A provider's retry of a stored message: answer at once, create nothing.
   ASSIGN_OR_RETURN(RedisReply seen, deps_.redis->Command({"GET", seen_key}));
-  InboundResult result;
   if (!seen.IsNil()) {
+    InboundResult result;
     result.kind = InboundResult::Kind::kDuplicate;
     result.contact_id = seen.str.substr(0, seen.str.find('/'));
     return result;
@@ -197,107 +342,9 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
 
   ASSIGN_OR_RETURN(const std::vector<Answered> answered, ResolveAnswers(source, message));
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
-    ASSIGN_OR_RETURN(result.contact_id, FindOrCreateContact(source, message, answered, kind,
-                                                            *address, &result.created_contact));
-    ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, result.contact_id));
-    if (!stored) continue;  // Erased meanwhile: the sender becomes a new contact.
-    const Contact& contact = stored->contact;
-    // Only a message sent to this very person: someone answering another's message (a
-    // forwarded newsletter) did not answer it to the gateway.
-    std::string in_reply_to;
-    for (const Answered& a : answered) {
-      if (a.contact_id == contact.id) {
-        in_reply_to = a.message_id;
-        break;
-      }
-    }
-
-    // Consent first: should anything fail after it, the provider's retry finds the message
-    // not yet stored and repeats; repeating a consent change is a no-op.
-    // A simulation on a channel with a real provider is a drill: it never speaks for the person.
-    const KeywordIntent intent =
-        message.auto_reply || message.simulated_over_real_channel
-            ? KeywordIntent::kNone
-            : keywords_.Match(message.text);
-    bool consent_changed = false;
-    // Anyone can write any From: a START by e-mail only asks the address to confirm.
-    const bool confirm_start = intent == KeywordIntent::kStart && *channel == Channel::kEmail &&
-                               settings_.resubscribe_on_start;
-    if (intent == KeywordIntent::kStop ||
-        (intent == KeywordIntent::kStart && settings_.resubscribe_on_start && !confirm_start)) {
-      // Written from another address of the person's (found by reply token or the message
-      // answered): the keyword is about the address that sent it, which joins the contact.
-      ConsentChange change{source.org_id, contact.id, message.channel, *address,
-                           intent == KeywordIntent::kStop, "keyword:" + message.channel,
-                           /*add_address=*/true};
-      auto changed = ChangeConsent(change);
-      if (changed.status().code() == absl::StatusCode::kAborted) continue;
-      if (!changed.ok()) return changed.status();
-      consent_changed = *changed;
-    }
-
-    const std::vector<std::pair<std::string, std::string>> fields = {
-        {"channel", message.channel},
-        {"address", *address},
-        {"provider", source.provider},
-        {"provider_message_id", message.provider_message_id},
-        {"to", Clip(message.to, kMaxIdBytes)},
-        {"post", source.post_id},
-        {"subject", Clip(message.subject, kMaxSubjectBytes)},
-        {"text", Clip(message.text, kMaxTextBytes)},
-        {"in_reply_to", in_reply_to},
-        {"auto_reply", message.auto_reply ? "true" : ""},
-        {"simulated", message.simulated ? "true" : ""},
-        {"keyword", intent == KeywordIntent::kStop    ? "stop"
-                    : intent == KeywordIntent::kStart ? "start"
-                                                      : ""},
-    };
-    std::vector<std::string> args = {contact.id, std::to_string(ConversationLog::kMaxEntries),
-                                     std::to_string(ConversationLog::kMaxInboxItems),
-                                     std::to_string(kSeenTtlSeconds)};
-    const int64_t at = message.received_at_ms > 0 ? message.received_at_ms
-                                                  : deps_.clock->NowMillis();
-    for (auto& a : ConversationLog::FieldArgs("in", at, fields)) args.push_back(std::move(a));
-    ASSIGN_OR_RETURN(RedisReply r,
-                     deps_.redis->Eval(kStoreInboundScript,
-                                       {keys::Contacts(source.org_id),
-                                        keys::Conversation(source.org_id, contact.id),
-                                        keys::Inbox(source.org_id, contact.post_id), seen_key},
-                                       args));
-    if (r.elements.empty()) return absl::InternalError("inbound store: empty reply");
-    const std::string& outcome = r.elements[0].str;
-    if (outcome == "gone") continue;
-    if (outcome == "dup") {
-      result.kind = InboundResult::Kind::kDuplicate;
-      const std::string& s = r.elements[1].str;
-      result.contact_id = s.substr(0, s.find('/'));
-      return result;
-    }
-    result.kind = InboundResult::Kind::kStored;
-    result.entry_id = r.elements[1].str;
-    if (confirm_start) {
-      // Stored; a lost request must not make the provider retry (see below).
-      auto asked = RequestOptIn(source.org_id, contact.id, message.channel, *address);
-      if (!asked.ok()) {
-        spdlog::warn("inbound: opt-in request for {} not queued: {}", contact.id,
-                     MessageOf(asked.status()));
-      }
-    }
-    if (consent_changed) {
-      result.keyword = intent;
-      if (!source.provider_confirms_keywords) {
-        ConsentChange change{source.org_id, contact.id, message.channel, *address,
-                             intent == KeywordIntent::kStop, "", false};
-        // The message and the change are stored; a lost confirmation must not make the
-        // provider retry (the retry would be a duplicate and confirm nothing either).
-        auto confirmed = QueueConfirmation(change);
-        if (!confirmed.ok()) {
-          spdlog::warn("inbound: consent confirmation for {} not queued: {}", contact.id,
-                       MessageOf(confirmed));
-        }
-      }
-    }
-    return result;
+    ASSIGN_OR_RETURN(std::optional<InboundResult> result,
+                     TryStore(source, message, *channel, address, answered, seen_key));
+    if (result) return *std::move(result);
   }
   return absl::AbortedError("the sender's contact changed repeatedly; try again");
 }

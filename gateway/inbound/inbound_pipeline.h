@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adapters/inbound.h"
@@ -22,6 +24,9 @@ struct KeywordSettings {
   bool resubscribe_on_start = true;
 };
 
+// What the pipeline works with. It owns none of these: the Runtime (gateway/app/runtime) owns
+// them and outlives the pipeline. Each is thread-safe; `tokens` may be null (no opt-in links
+// or e-mail threading), the others may not.
 struct InboundDeps {
   RedisPool* redis = nullptr;
   const Clock* clock = nullptr;
@@ -107,16 +112,18 @@ class InboundPipeline {
   // whose MAC the link names. NotFound when the contact or address is gone.
   absl::StatusOr<bool> GrantConfirmed(const PersonTokens::OptIn& opt_in);
 
-  // The key of the gateway's e-mail Message-IDs (PersonTokens::EmailMessageIdKey), for the
-  // e-mail intake to verify bounces and In-Reply-To with; empty without tokens, and then
-  // nothing verifies. A secret: never log it.
-  std::string EmailMessageIdKey() const;
-
  private:
   // One of InboundMessage::answers that is a message of the organisation, and its recipient.
   struct Answered {
     std::string message_id;
     std::string contact_id;
+  };
+
+  // What a message's keyword asks of the sender's consent.
+  struct KeywordAction {
+    KeywordIntent intent = KeywordIntent::kNone;
+    bool change_consent = false;  // STOP, or a START that re-grants consent at once.
+    bool confirm_start = false;   // A START by e-mail: the address is only asked to confirm.
   };
 
   absl::StatusOr<std::vector<Answered>> ResolveAnswers(const InboundSource& source,
@@ -126,6 +133,27 @@ class InboundPipeline {
                                                   const std::vector<Answered>& answered,
                                                   AddressKind kind, const std::string& address,
                                                   bool* created);
+
+  // One try at storing a message (Receive); nullopt when its contact changed: try again.
+  absl::StatusOr<std::optional<InboundResult>> TryStore(const InboundSource& source,
+                                                        const InboundMessage& message,
+                                                        Channel channel,
+                                                        const std::string& address,
+                                                        const std::vector<Answered>& answered,
+                                                        const std::string& seen_key);
+  // Which keyword `message` carries and what it may do on `channel`.
+  KeywordAction KeywordOf(const InboundMessage& message, Channel channel) const;
+  // The id of the answered message sent to `contact_id` (the `in` entry's in_reply_to); "": none.
+  static std::string InReplyTo(const std::vector<Answered>& answered,
+                               const std::string& contact_id);
+  // Stores the `in` entry, its inbox item and the seen marker all at once; the non-empty reply.
+  absl::StatusOr<RedisReply> StoreInbound(
+      const InboundSource& source, const InboundMessage& message, const Contact& contact,
+      const std::vector<std::pair<std::string, std::string>>& fields, const std::string& seen_key);
+  // The opt-in request or consent confirmation a stored keyword asks for; failures only logged.
+  void FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
+                       const std::string& contact_id, const std::string& address,
+                       const KeywordAction& keyword, bool consent_changed);
 
   absl::Status QueueSystemMessage(const std::string& org_id, const Contact& contact,
                                   const std::string& channel, size_t address_index,

@@ -4,17 +4,16 @@
 
 #include <set>
 
-#include "gateway/inbound/email_intake.h"
+#include "gateway/config/provider_settings.h"
 
 namespace ogw {
 
 MailboxWatcher::MailboxWatcher(InboundPipeline* inbound, InboundQuarantine* quarantine,
-                               std::shared_ptr<const DestinationPolicy> destinations,
-                               Accounts accounts,
+                               ProviderContext context, Accounts accounts,
                                std::chrono::milliseconds reconcile_every)
     : inbound_(inbound),
       quarantine_(quarantine),
-      destinations_(std::move(destinations)),
+      context_(std::move(context)),
       accounts_(std::move(accounts)),
       reconcile_every_(reconcile_every) {}
 
@@ -23,41 +22,34 @@ MailboxWatcher::~MailboxWatcher() { Stop(); }
 absl::Status MailboxWatcher::Reconcile(bool run) {
   absl::Status first_error;
   std::set<std::string> present;
-  for (const ProviderSettings& p : accounts_()) {
-    if (p.type != "smtp" || p.imap_url.empty()) continue;
+  for (const ProviderAccount& p : accounts_()) {
+    const ProviderType* type = FindProviderType(p.type);
+    if (type == nullptr || !p.settings || p.settings->poll_seconds() <= 0) continue;
     present.insert(p.name);
-    const std::string definition = ProviderSettingsToJson(p, /*with_secrets=*/true).dump();
+    const std::string definition = ProviderAccountToJson(p, /*with_secrets=*/true).dump();
     auto it = mailboxes_.find(p.name);
     if (it != mailboxes_.end() && it->second->definition == definition) continue;
     if (it != mailboxes_.end()) {
       StopMailbox(*it->second);
       mailboxes_.erase(it);
     }
-    ImapConfig config;
-    config.name = p.name;
-    config.url = p.imap_url;
-    config.username = p.imap_username;
-    config.password = p.imap_password;
-    config.timeout_ms = p.timeout_ms;
-    config.ca_file = p.ca_file;
-    config.starttls = p.starttls;
-    if (p.from_api) config.destinations = DestinationPolicy::For(destinations_, p.imap_url);
-    auto poller = ImapPoller::Create(config);
-    if (!poller.ok()) {
+    auto poller = type->MakePoller(p, context_);
+    if (!poller.ok() || *poller == nullptr) {
       absl::Status error = absl::InvalidArgumentError(
-          "provider " + p.name + ": " + std::string(MessageOf(poller.status())));
+          "provider " + p.name + ": " +
+          (poller.ok() ? std::string("its type makes no poller")
+                       : std::string(MessageOf(poller.status()))));
       if (refused_[p.name] != definition) spdlog::error("mailbox {}", MessageOf(error));
       refused_[p.name] = definition;
       if (first_error.ok()) first_error = error;
       continue;
     }
     refused_.erase(p.name);
-    auto mailbox = std::make_unique<Mailbox>();
-    mailbox->provider = p;
+    auto mailbox = std::make_unique<Mailbox>(inbound_, quarantine_, p);
     mailbox->definition = definition;
     mailbox->poller = *std::move(poller);
     if (run) mailbox->thread = std::thread([this, mb = mailbox.get()] { Loop(mb); });
-    if (run) spdlog::info("mailbox {}: polling every {} s", p.name, p.poll_seconds);
+    if (run) spdlog::info("mailbox {}: polling every {} s", p.name, p.settings->poll_seconds());
     mailboxes_.emplace(p.name, std::move(mailbox));
   }
   for (auto it = mailboxes_.begin(); it != mailboxes_.end();) {
@@ -82,21 +74,7 @@ void MailboxWatcher::StopMailbox(Mailbox& mailbox) {
 }
 
 absl::StatusOr<int> MailboxWatcher::PollOnce(Mailbox& mailbox) {
-  const ProviderSettings& provider = mailbox.provider;
-  return mailbox.poller->PollOnce(
-      [&](std::string_view raw) -> absl::Status {
-        absl::Status taken = TakeEmail(*inbound_, provider, raw);
-        if (taken.code() != absl::StatusCode::kInvalidArgument) return taken;
-        // It will never parse: kept in the quarantine, then acknowledged rather than fetched
-        // forever.
-        return quarantine_->Put(provider.organisation, provider.name,
-                                {"imap", std::string(MessageOf(taken)), raw.size(),
-                                 std::string(EmailHeaderBlock(raw))});
-      },
-      [&](std::string_view headers, uint64_t size) {
-        return quarantine_->Put(provider.organisation, provider.name,
-                                {"imap", "over the size limit", size, std::string(headers)});
-      });
+  return mailbox.poller->PollOnce(mailbox.inbox);
 }
 
 absl::Status MailboxWatcher::PollAllOnce() {
@@ -134,12 +112,12 @@ void MailboxWatcher::Loop(Mailbox* mailbox) {
   while (true) {
     auto polled = PollOnce(*mailbox);
     if (!polled.ok()) {
-      spdlog::warn("mailbox {}: {}", mailbox->provider.name, MessageOf(polled.status()));
+      spdlog::warn("mailbox {}: {}", mailbox->inbox.account().name, MessageOf(polled.status()));
     } else if (*polled > 0) {
-      spdlog::info("mailbox {}: {} message(s) taken", mailbox->provider.name, *polled);
+      spdlog::info("mailbox {}: {} message(s) taken", mailbox->inbox.account().name, *polled);
     }
     std::unique_lock lock(mu_);
-    if (wake_.wait_for(lock, std::chrono::seconds(mailbox->provider.poll_seconds),
+    if (wake_.wait_for(lock, std::chrono::seconds(mailbox->inbox.account().settings->poll_seconds()),
                        [&] { return stopping_ || mailbox->stopping; })) {
       return;
     }

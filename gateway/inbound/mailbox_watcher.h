@@ -9,16 +9,15 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/email/imap_poller.h"
-#include "gateway/config/provider_settings.h"
-#include "gateway/inbound/inbound_pipeline.h"
-#include "gateway/inbound/quarantine.h"
+#include "adapters/provider_type.h"
+#include "gateway/inbound/account_inbox.h"
 
 namespace ogw {
 
-// Polls the IMAP mailbox of every e-mail provider account that has one (`imap_url`), one
-// thread per mailbox, and hands each new message to the inbound pipeline. A message is marked
-// \Seen only after it is stored, so a crash or a Redis outage makes the next poll fetch it
+// Polls the mailbox of every provider account whose type polls (ProviderType::MakePoller; an
+// e-mail account with an `imap_url`), one thread per mailbox, and hands what it reads to the
+// inbound pipeline through the account's AccountInbox. A message is acknowledged (IMAP: marked
+// \Seen) only after it is stored, so a crash or a Redis outage makes the next poll fetch it
 // again (and the pipeline's deduplication keeps it single). Runs in `serve` and `worker`
 // processes; several processes polling one mailbox are safe for the same reason.
 // Accounts come and go while it runs (added through the API): every few seconds it starts
@@ -27,12 +26,13 @@ namespace ogw {
 class MailboxWatcher {
  public:
   // Every provider account there is now; called from the watcher's own thread.
-  using Accounts = std::function<std::vector<ProviderSettings>()>;
+  using Accounts = std::function<std::vector<ProviderAccount>()>;
 
   // Mail that cannot be read (over the size limit, does not parse) goes to `quarantine`.
-  // Mailboxes of accounts added through the API connect only where `destinations` allows.
+  // Pollers are made with `context` (mailboxes of accounts added through the API connect
+  // only where its destinations allow). Neither pointer is owned; both outlive the watcher.
   MailboxWatcher(InboundPipeline* inbound, InboundQuarantine* quarantine,
-                 std::shared_ptr<const DestinationPolicy> destinations, Accounts accounts,
+                 ProviderContext context, Accounts accounts,
                  std::chrono::milliseconds reconcile_every = std::chrono::seconds(2));
   ~MailboxWatcher();  // Stops.
 
@@ -46,9 +46,11 @@ class MailboxWatcher {
 
  private:
   struct Mailbox {
-    ProviderSettings provider;
+    Mailbox(InboundPipeline* inbound, InboundQuarantine* quarantine, ProviderAccount account)
+        : inbox(inbound, quarantine, std::move(account)) {}
+    AccountInbox inbox;
     std::string definition;  // What it was opened with; a change reopens it.
-    std::unique_ptr<ImapPoller> poller;
+    std::unique_ptr<Poller> poller;
     std::thread thread;
     bool stopping = false;  // Guarded by mu_.
   };
@@ -61,7 +63,7 @@ class MailboxWatcher {
 
   InboundPipeline* inbound_;
   InboundQuarantine* quarantine_;
-  std::shared_ptr<const DestinationPolicy> destinations_;
+  const ProviderContext context_;
   Accounts accounts_;
   const std::chrono::milliseconds reconcile_every_;
   // Touched by the caller before Start / after Stop, and by the supervisor thread between.

@@ -47,12 +47,4 @@ absl::StatusOr<std::vector<nlohmann::json>> InboundQuarantine::List(std::string_
   return entries;
 }
 
-std::string_view EmailHeaderBlock(std::string_view raw) {
-  for (std::string_view end : {"\r\n\r\n", "\n\n"}) {
-    const size_t at = raw.find(end);
-    if (at != std::string_view::npos) return raw.substr(0, at);
-  }
-  return raw.substr(0, std::min(raw.size(), InboundQuarantine::kMaxSampleBytes));
-}
-
 }  // namespace ogw

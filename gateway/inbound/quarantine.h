@@ -46,8 +46,4 @@ class InboundQuarantine {
   GatewayMetrics* metrics_;
 };
 
-// The header block of a raw e-mail (up to the first empty line), or its start when it has
-// none: what is kept of mail that cannot be read.
-std::string_view EmailHeaderBlock(std::string_view raw);
-
 }  // namespace ogw

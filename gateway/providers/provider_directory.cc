@@ -4,9 +4,11 @@
 
 #include <set>
 
+#include "adapters/sandbox/sandbox_type.h"
+
 namespace ogw {
 
-ProviderDirectory::ProviderDirectory(std::vector<ProviderSettings> configured,
+ProviderDirectory::ProviderDirectory(std::vector<ProviderAccount> configured,
                                      ProviderStore* store, ProviderContext context)
     : configured_(std::move(configured)), store_(store), context_(std::move(context)) {}
 
@@ -20,7 +22,7 @@ ProviderDirectory::~ProviderDirectory() {
 }
 
 absl::Status ProviderDirectory::Load() {
-  std::vector<ProviderSettings> stored;
+  std::vector<ProviderAccount> stored;
   int64_t version = 0;
   if (store_ != nullptr) {
     ASSIGN_OR_RETURN(version, store_->Version());
@@ -36,16 +38,16 @@ absl::Status ProviderDirectory::Refresh(bool force) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!force && version == version_) return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(std::vector<ProviderSettings> stored, store_->LoadAll());
+  ASSIGN_OR_RETURN(std::vector<ProviderAccount> stored, store_->LoadAll());
   return Build(std::move(stored), version);
 }
 
-absl::Status ProviderDirectory::Build(std::vector<ProviderSettings> stored, int64_t version) {
+absl::Status ProviderDirectory::Build(std::vector<ProviderAccount> stored, int64_t version) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<ProviderSettings> all = configured_;
+  std::vector<ProviderAccount> all = configured_;
   std::set<std::string, std::less<>> names;
-  for (const ProviderSettings& ps : configured_) names.insert(ps.name);
-  for (ProviderSettings& ps : stored) {
+  for (const ProviderAccount& ps : configured_) names.insert(ps.name);
+  for (ProviderAccount& ps : stored) {
     // The API refuses all three; an account stored by an older version, or written into Redis
     // by hand, must still never serve another organisation or pass for the sandbox.
     if (ps.organisation.empty() || IsReservedProviderName(ps.name)) {
@@ -66,9 +68,9 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderSettings> stored, int6
   decltype(built_) built;
   ProviderRegistry::Table table;
   for (size_t i = 0; i < all.size(); ++i) {
-    const ProviderSettings& ps = all[i];
+    const ProviderAccount& ps = all[i];
     const bool is_configured = i < configured_.size();
-    const std::string definition = ProviderSettingsToJson(ps, /*with_secrets=*/true).dump();
+    const std::string definition = ProviderAccountToJson(ps, /*with_secrets=*/true).dump();
     std::shared_ptr<Provider> provider;
     if (auto it = built_.find(ps.name); it != built_.end() && it->second.first == definition) {
       provider = it->second.second;
@@ -97,10 +99,11 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderSettings> stored, int6
     if (table.contains(ProviderRegistry::Key{ch, "", ""})) continue;
     std::shared_ptr<Provider>& sandbox = sandboxes_[ch];
     if (sandbox == nullptr) {
-      ProviderSettings settings;
-      settings.name = ImplicitSandboxName(ChannelName(ch));
-      settings.type = "sandbox";
-      ASSIGN_OR_RETURN(sandbox, MakeProvider(settings, context_));
+      ProviderAccount account;
+      account.name = ImplicitSandboxName(ChannelName(ch));
+      account.type = std::string(kSandboxTypeName);
+      account.settings = TypeSettingsPtr(SandboxType().NewSettings());
+      ASSIGN_OR_RETURN(sandbox, MakeProvider(account, context_));
     }
     table.emplace(ProviderRegistry::Key{ch, "", ""},
                   ProviderBinding{sandbox, ImplicitSandboxName(ChannelName(ch)), ProviderRate{}});
@@ -128,21 +131,21 @@ void ProviderDirectory::StartWatching(std::chrono::milliseconds interval) {
   });
 }
 
-std::optional<ProviderSettings> ProviderDirectory::Find(std::string_view name) const {
+std::optional<ProviderAccount> ProviderDirectory::Find(std::string_view name) const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const ProviderSettings& ps : all_) {
+  for (const ProviderAccount& ps : all_) {
     if (ps.name == name) return ps;
   }
   return std::nullopt;
 }
 
-std::vector<ProviderSettings> ProviderDirectory::All() const {
+std::vector<ProviderAccount> ProviderDirectory::All() const {
   std::lock_guard<std::mutex> lock(mu_);
   return all_;
 }
 
 bool ProviderDirectory::IsConfigured(std::string_view name) const {
-  for (const ProviderSettings& ps : configured_) {
+  for (const ProviderAccount& ps : configured_) {
     if (ps.name == name) return true;
   }
   return false;

@@ -25,7 +25,7 @@ namespace ogw {
 // Thread-safe.
 class ProviderDirectory {
  public:
-  ProviderDirectory(std::vector<ProviderSettings> configured, ProviderStore* store,
+  ProviderDirectory(std::vector<ProviderAccount> configured, ProviderStore* store,
                     ProviderContext context);
   ~ProviderDirectory();
 
@@ -41,24 +41,26 @@ class ProviderDirectory {
   ProviderRegistry& registry() { return registry_; }
   const ProviderRegistry& registry() const { return registry_; }
   // The account named `name`, configured or stored; nullopt when there is none.
-  std::optional<ProviderSettings> Find(std::string_view name) const;
+  std::optional<ProviderAccount> Find(std::string_view name) const;
   // Every account, configured ones first.
-  std::vector<ProviderSettings> All() const;
+  std::vector<ProviderAccount> All() const;
   // Whether `name` is a configured account (those cannot be changed through the API).
   bool IsConfigured(std::string_view name) const;
+  // What the accounts' providers, routes and pollers are made with.
+  const ProviderContext& context() const { return context_; }
   // Incremented with every rebuild (watchers of the accounts compare it).
   int64_t generation() const { return generation_.load(); }
 
  private:
-  absl::Status Build(std::vector<ProviderSettings> stored, int64_t version);
+  absl::Status Build(std::vector<ProviderAccount> stored, int64_t version);
 
-  const std::vector<ProviderSettings> configured_;
+  const std::vector<ProviderAccount> configured_;
   ProviderStore* store_;
   const ProviderContext context_;
   ProviderRegistry registry_;
 
   mutable std::mutex mu_;
-  std::vector<ProviderSettings> all_;
+  std::vector<ProviderAccount> all_;
   // Built providers by account name with the definition they were built from, reused while
   // it does not change (they hold connections and circuit breaker state).
   std::map<std::string, std::pair<std::string, std::shared_ptr<Provider>>, std::less<>> built_;

@@ -29,45 +29,55 @@ std::string SealContext(std::string_view name, std::string_view field) {
   return std::string(name) + "/" + std::string(field);
 }
 
+// The secret fields of accounts of type `type` (none for an unknown type).
+std::vector<std::string> SecretFieldsOf(const std::string& type_name) {
+  std::vector<std::string> fields;
+  const ProviderType* type = FindProviderType(type_name);
+  if (type == nullptr) return fields;
+  type->NewSettings()->ForEachField([&](std::string_view key, std::string&, FieldKind kind) {
+    if (kind == FieldKind::kSecret) fields.emplace_back(key);
+  });
+  return fields;
+}
+
 }  // namespace
 
 ProviderStore::ProviderStore(RedisPool* redis, SecretBox box)
     : redis_(redis), box_(std::move(box)) {}
 
-std::string ProviderStore::Encode(const ProviderSettings& account) const {
-  ProviderSettings sealed = account;
-  for (std::string_view field : ProviderSecretFields()) {
-    std::string* value = ProviderSecret(sealed, field);
-    if (!value->empty()) *value = box_.Seal(*value, SealContext(account.name, field));
+std::string ProviderStore::Encode(const ProviderAccount& account) const {
+  nlohmann::json j = ProviderAccountToJson(account, /*with_secrets=*/true);
+  for (const std::string& field : SecretFieldsOf(account.type)) {
+    auto it = j.find(field);
+    if (it != j.end()) *it = box_.Seal(it->get<std::string>(), SealContext(account.name, field));
   }
-  return ProviderSettingsToJson(sealed, /*with_secrets=*/true).dump();
+  return j.dump();
 }
 
-absl::StatusOr<ProviderSettings> ProviderStore::Decode(std::string_view name,
-                                                       std::string_view stored) const {
+absl::StatusOr<ProviderAccount> ProviderStore::Decode(std::string_view name,
+                                                      std::string_view stored) const {
   nlohmann::json j = nlohmann::json::parse(stored, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return absl::DataLossError("stored provider " + std::string(name) +
                                                  ": not a JSON object");
-  for (std::string_view field : ProviderSecretFields()) {
-    auto it = j.find(std::string(field));
+  const auto type = j.find("type");
+  for (const std::string& field :
+       SecretFieldsOf(type != j.end() && type->is_string() ? type->get<std::string>() : "")) {
+    auto it = j.find(field);
     if (it == j.end() || !it->is_string()) continue;
     ASSIGN_OR_RETURN(std::string plain,
                      box_.Open(it->get<std::string>(), SealContext(name, field)));
     *it = std::move(plain);
   }
-  ProviderSettings account;
-  JsonReader reader = JsonReader::ForInput(j);
-  ReadProviderSettings(reader, ProviderSource::kApi, &account);
-  RETURN_IF_ERROR(reader.Finish());
+  ASSIGN_OR_RETURN(ProviderAccount account, ProviderAccountFromJson(j, ProviderSource::kApi));
   if (account.name != name) {
     return absl::DataLossError("stored provider " + std::string(name) + ": name differs");
   }
   return account;
 }
 
-absl::StatusOr<std::vector<ProviderSettings>> ProviderStore::LoadAll() const {
+absl::StatusOr<std::vector<ProviderAccount>> ProviderStore::LoadAll() const {
   ASSIGN_OR_RETURN(RedisReply all, redis_->Command({"HGETALL", keys::ProviderDefinitions()}));
-  std::vector<ProviderSettings> out;
+  std::vector<ProviderAccount> out;
   for (size_t i = 0; i + 1 < all.elements.size(); i += 2) {
     const std::string& name = all.elements[i].str;
     auto account = Decode(name, all.elements[i + 1].str);
@@ -81,15 +91,15 @@ absl::StatusOr<std::vector<ProviderSettings>> ProviderStore::LoadAll() const {
   return out;
 }
 
-absl::StatusOr<std::optional<ProviderSettings>> ProviderStore::Get(std::string_view name) const {
+absl::StatusOr<std::optional<ProviderAccount>> ProviderStore::Get(std::string_view name) const {
   ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HGET", keys::ProviderDefinitions(),
                                                   std::string(name)}));
-  if (r.IsNil()) return std::optional<ProviderSettings>();
-  ASSIGN_OR_RETURN(ProviderSettings account, Decode(name, r.str));
-  return std::optional<ProviderSettings>(std::move(account));
+  if (r.IsNil()) return std::optional<ProviderAccount>();
+  ASSIGN_OR_RETURN(ProviderAccount account, Decode(name, r.str));
+  return std::optional<ProviderAccount>(std::move(account));
 }
 
-absl::Status ProviderStore::Create(const ProviderSettings& account) {
+absl::Status ProviderStore::Create(const ProviderAccount& account) {
   ASSIGN_OR_RETURN(RedisReply r,
                    redis_->Eval(kPutScript, {keys::ProviderDefinitions(), keys::ProviderVersion()},
                                 {account.name, Encode(account), "create"}));
@@ -98,7 +108,7 @@ absl::Status ProviderStore::Create(const ProviderSettings& account) {
   return absl::OkStatus();
 }
 
-absl::Status ProviderStore::Replace(const ProviderSettings& account) {
+absl::Status ProviderStore::Replace(const ProviderAccount& account) {
   ASSIGN_OR_RETURN(RedisReply r,
                    redis_->Eval(kPutScript, {keys::ProviderDefinitions(), keys::ProviderVersion()},
                                 {account.name, Encode(account), "replace"}));

@@ -21,20 +21,20 @@ class ProviderStore {
 
   // Every stored account, secrets opened. An account that no longer opens or validates is
   // left out and named in the log; the others still load.
-  absl::StatusOr<std::vector<ProviderSettings>> LoadAll() const;
-  absl::StatusOr<std::optional<ProviderSettings>> Get(std::string_view name) const;
+  absl::StatusOr<std::vector<ProviderAccount>> LoadAll() const;
+  absl::StatusOr<std::optional<ProviderAccount>> Get(std::string_view name) const;
   // AlreadyExists when the name is taken.
-  absl::Status Create(const ProviderSettings& account);
+  absl::Status Create(const ProviderAccount& account);
   // NotFound when there is no such account.
-  absl::Status Replace(const ProviderSettings& account);
+  absl::Status Replace(const ProviderAccount& account);
   // False when there was no such account.
   absl::StatusOr<bool> Delete(std::string_view name);
   // Changes with every Create, Replace and Delete.
   absl::StatusOr<int64_t> Version() const;
 
  private:
-  std::string Encode(const ProviderSettings& account) const;
-  absl::StatusOr<ProviderSettings> Decode(std::string_view name, std::string_view stored) const;
+  std::string Encode(const ProviderAccount& account) const;
+  absl::StatusOr<ProviderAccount> Decode(std::string_view name, std::string_view stored) const;
 
   RedisPool* redis_;
   SecretBox box_;

@@ -148,17 +148,18 @@ TEST_F(GatewayE2eTest, SmsThroughKannelBothWays) {
   KannelServer kannel(options);
   ASSERT_TRUE(kannel.Start().ok()) << kannel.LogTails();
   Reopen([&](GatewayConfig& c, const std::string& org) {
-    ProviderSettings p;
-    p.name = provider;
-    p.type = "kannel";
-    p.channels = {"sms"};
-    p.organisation = org;
-    p.url = kannel.SendsmsUrl();
-    p.username = kannel.username();
-    p.password = kannel.password();
-    p.from = "+4930123456";
-    p.inbound_secret = kInboundSecret;
-    c.delivery.providers = {p};
+    auto p = ProviderAccountFromJson({{"name", provider},
+                                      {"type", "kannel"},
+                                      {"channels", {"sms"}},
+                                      {"organisation", org},
+                                      {"url", kannel.SendsmsUrl()},
+                                      {"username", kannel.username()},
+                                      {"password", kannel.password()},
+                                      {"from", "+4930123456"},
+                                      {"inbound_secret", kInboundSecret}},
+                                     ProviderSource::kConfig);
+    ASSERT_TRUE(p.ok()) << p.status();
+    c.delivery.providers = {*p};
   });
 
   const std::string ana = CreateContact(
@@ -223,19 +224,20 @@ TEST_F(GatewayE2eTest, EmailThroughSmtpAndImapBothWays) {
   ImapServer imap;
   ASSERT_TRUE(imap.Start().ok()) << imap.LogTail();
   Reopen([&](GatewayConfig& c, const std::string& org) {
-    ProviderSettings p;
-    p.name = "mail-berlin";
-    p.type = "smtp";
-    p.channels = {"email"};
-    p.organisation = org;
-    p.url = smtp.Url();
-    p.starttls = "none";
-    p.from = "embassy@berlin.example";
-    p.from_name = "Botschaft Berlin";
-    p.imap_url = imap.Url();
-    p.imap_username = imap.username();
-    p.imap_password = imap.password();
-    c.delivery.providers = {p};
+    auto p = ProviderAccountFromJson({{"name", "mail-berlin"},
+                                      {"type", "smtp"},
+                                      {"channels", {"email"}},
+                                      {"organisation", org},
+                                      {"url", smtp.Url()},
+                                      {"starttls", "none"},
+                                      {"from", "embassy@berlin.example"},
+                                      {"from_name", "Botschaft Berlin"},
+                                      {"imap_url", imap.Url()},
+                                      {"imap_username", imap.username()},
+                                      {"imap_password", imap.password()}},
+                                     ProviderSource::kConfig);
+    ASSERT_TRUE(p.ok()) << p.status();
+    c.delivery.providers = {*p};
     c.inbound.reply_domain = "replies.berlin.example";
   });
 

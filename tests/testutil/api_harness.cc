@@ -1,9 +1,55 @@
 #include "tests/testutil/api_harness.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "gateway/core/json_reader.h"
+
 namespace ogw::testing {
 namespace {
 
-HttpResult Convert(const httplib::Result& r) {
+// What the test sent.
+struct SentRequest {
+  std::string_view method;
+  std::string_view path;
+  std::string_view content_type;
+  std::string_view body;
+};
+
+// The body as the traffic file keeps it: parsed when it is JSON, else the text.
+nlohmann::json BodyForTraffic(std::string_view content_type, std::string_view body) {
+  // Bodies nested past what the API takes stay text (the tests send such bodies on purpose).
+  if (content_type.find("json") != std::string_view::npos &&
+      JsonNestingDepth(body) <= kMaxInputJsonDepth) {
+    nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded()) return j;
+  }
+  return body.empty() ? nlohmann::json() : nlohmann::json(std::string(body));
+}
+
+// With OGW_API_TRAFFIC_DIR set, every exchange is appended to <dir>/<pid>.jsonl, which
+// tests/openapi/check_traffic.py then checks against the OpenAPI document.
+void RecordTraffic(const SentRequest& sent, const HttpResult& answer) {
+  static const char* dir = std::getenv("OGW_API_TRAFFIC_DIR");
+  if (dir == nullptr || *dir == '\0' || answer.status == 0) return;
+  std::filesystem::create_directories(dir);
+  std::ofstream out(std::string(dir) + "/" + std::to_string(getpid()) + ".jsonl", std::ios::app);
+  const std::string response_type = answer.Header("Content-Type");
+  const nlohmann::json line = {
+      {"method", sent.method},
+      {"path", sent.path},
+      {"request_content_type", sent.content_type},
+      {"request_body", BodyForTraffic(sent.content_type, sent.body)},
+      {"status", answer.status},
+      {"response_content_type", response_type},
+      {"response_body", BodyForTraffic(response_type, answer.body)}};
+  out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+HttpResult Convert(const httplib::Result& r, const SentRequest& sent) {
   HttpResult out;
   if (!r) {
     ADD_FAILURE() << "HTTP request failed: " << httplib::to_string(r.error());
@@ -14,6 +60,7 @@ HttpResult Convert(const httplib::Result& r) {
   out.headers = r->headers;
   out.json = nlohmann::json::parse(r->body, nullptr, false);
   if (out.json.is_discarded()) out.json = nullptr;
+  RecordTraffic(sent, out);
   return out;
 }
 
@@ -90,7 +137,7 @@ void ApiTest::TearDown() {
 }
 
 HttpResult ApiTest::Get(const std::string& path, const std::string& token) {
-  return Convert(client_->Get(path, WithAuth(token)));
+  return Convert(client_->Get(path, WithAuth(token)), {"GET", path, "", ""});
 }
 
 HttpResult ApiTest::Post(const std::string& path, const nlohmann::json& body,
@@ -101,21 +148,26 @@ HttpResult ApiTest::Post(const std::string& path, const nlohmann::json& body,
 HttpResult ApiTest::PostRaw(const std::string& path, const std::string& body,
                             const std::string& content_type, const std::string& token,
                             const httplib::Headers& headers) {
-  return Convert(client_->Post(path, WithAuth(token, headers), body, content_type));
+  return Convert(client_->Post(path, WithAuth(token, headers), body, content_type),
+                 {"POST", path, content_type, body});
 }
 
 HttpResult ApiTest::Patch(const std::string& path, const nlohmann::json& body,
                           const std::string& token) {
-  return Convert(client_->Patch(path, WithAuth(token), body.dump(), "application/json"));
+  const std::string sent = body.dump();
+  return Convert(client_->Patch(path, WithAuth(token), sent, "application/json"),
+                 {"PATCH", path, "application/json", sent});
 }
 
 HttpResult ApiTest::Put(const std::string& path, const nlohmann::json& body,
                         const std::string& token) {
-  return Convert(client_->Put(path, WithAuth(token), body.dump(), "application/json"));
+  const std::string sent = body.dump();
+  return Convert(client_->Put(path, WithAuth(token), sent, "application/json"),
+                 {"PUT", path, "application/json", sent});
 }
 
 HttpResult ApiTest::Delete(const std::string& path, const std::string& token) {
-  return Convert(client_->Delete(path, WithAuth(token)));
+  return Convert(client_->Delete(path, WithAuth(token)), {"DELETE", path, "", ""});
 }
 
 std::string ApiTest::CreateOrganisation(const std::string& name, std::string* org_id) {

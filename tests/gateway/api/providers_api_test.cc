@@ -82,17 +82,18 @@ TEST_F(ProvidersApiTest, AdminAddsChangesAndRemovesAnAccountWithoutEverShowingIt
   ASSERT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(changed.json["from"], "BOTSCHAFT");
   EXPECT_THAT(changed.json["secrets_set"], UnorderedElementsAre("password", "inbound_secret"));
-  std::optional<ProviderSettings> in_use = runtime_->providers().Find("kannel-berlin");
+  std::optional<ProviderAccount> in_use = runtime_->providers().Find("kannel-berlin");
   ASSERT_TRUE(in_use.has_value());
-  EXPECT_EQ(in_use->password, kPassword);
-  EXPECT_EQ(in_use->from, "BOTSCHAFT");
+  EXPECT_EQ(*in_use->settings->Field("password"), kPassword);
+  EXPECT_EQ(*in_use->settings->Field("from"), "BOTSCHAFT");
   // What GET answered may be sent back as it is.
   json round_trip = Get("/v1/providers/kannel-berlin", admin_token_).json;
   round_trip["per_second"] = 5;
   changed = Patch("/v1/providers/kannel-berlin", round_trip, admin_token_);
   ASSERT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(changed.json["per_second"], 5);
-  EXPECT_EQ(runtime_->providers().Find("kannel-berlin")->password, kPassword);
+  EXPECT_EQ(*runtime_->providers().Find("kannel-berlin")->settings->Field("password"),
+            kPassword);
   // null clears a field.
   changed = Patch("/v1/providers/kannel-berlin", {{"password", nullptr}}, admin_token_);
   ASSERT_EQ(changed.status, 200) << changed.body;
@@ -235,22 +236,21 @@ TEST_F(ProvidersApiTest, AnotherGatewayProcessPicksUpTheAccountAndOpensItsSecret
   EXPECT_FALSE((*other)->providers().Find("k-berlin").has_value());
   ASSERT_EQ(Post("/v1/providers", Kannel("k-berlin", berlin_), admin_token_).status, 201);
   ASSERT_TRUE((*other)->providers().Refresh().ok());
-  std::optional<ProviderSettings> seen = (*other)->providers().Find("k-berlin");
+  std::optional<ProviderAccount> seen = (*other)->providers().Find("k-berlin");
   ASSERT_TRUE(seen.has_value());
-  EXPECT_EQ(seen->password, kPassword);
-  EXPECT_EQ(seen->inbound_secret, kInboundSecret);
+  EXPECT_EQ(*seen->settings->Field("password"), kPassword);
+  EXPECT_EQ(*seen->settings->Field("inbound_secret"), kInboundSecret);
   EXPECT_EQ((*other)->providers().registry().For(Channel::kSms, org_, berlin_)->account,
             "k-berlin");
 }
 
 TEST_F(ProvidersApiTest, ConfiguredAccountsAreListedButNotChangedThroughTheApi) {
   // The gateway again, with an account of this organisation in its configuration.
-  ProviderSettings configured;
-  configured.name = "ministry-sms";
-  configured.type = "sandbox";
-  configured.channels = {"sms"};
-  configured.organisation = org_;
-  config_.delivery.providers = {configured};
+  auto configured = ProviderAccountFromJson(
+      {{"name", "ministry-sms"}, {"type", "sandbox"}, {"channels", {"sms"}}, {"organisation", org_}},
+      ProviderSource::kConfig);
+  ASSERT_TRUE(configured.ok()) << configured.status();
+  config_.delivery.providers = {*configured};
   RestartGateway();
   if (HasFatalFailure()) return;
 

@@ -1,7 +1,9 @@
-// docs/API.md and the server agree: every documented route exists and every route is documented.
+// docs/API.md, the OpenAPI document and the server agree: every documented route exists and
+// every route is documented.
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -31,6 +33,28 @@ TEST_F(RoutesDocTest, ApiDocListsExactlyTheServedRoutes) {
   for (const auto& d : documented) EXPECT_TRUE(served.contains(d)) << "documented, not served: " << d;
   for (const auto& s : served) EXPECT_TRUE(documented.contains(s)) << "served, not documented: " << s;
   EXPECT_GT(served.size(), 20u);
+}
+
+// The OpenAPI document the gateway serves describes exactly the routes it serves.
+TEST_F(RoutesDocTest, OpenApiDocumentListsExactlyTheServedRoutes) {
+  HttpResult doc = Get("/v1/openapi.json", "");
+  ASSERT_EQ(doc.status, 200) << doc.body;
+  ASSERT_TRUE(doc.json.is_object()) << "not JSON";
+  EXPECT_EQ(doc.json.value("openapi", ""), "3.1.0");
+  std::set<std::string> described;
+  for (const auto& [path, item] : doc.json["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      if (method == "parameters" || method == "summary" || method == "description") continue;
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      described.insert(upper + " " + path);
+      EXPECT_FALSE(operation.value("operationId", "").empty()) << upper << " " << path;
+    }
+  }
+  std::set<std::string> served;
+  for (const auto& r : server_->routes()) served.insert(r.method + " " + r.pattern);
+  for (const auto& d : described) EXPECT_TRUE(served.contains(d)) << "described, not served: " << d;
+  for (const auto& s : served) EXPECT_TRUE(described.contains(s)) << "served, not described: " << s;
 }
 
 // Every documented route answers something other than "no such route".

@@ -2,21 +2,50 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
 
 namespace ogw {
 namespace {
 
-// Every example config in config/ loads, so the examples never go stale.
+// Sets every ${NAME} that `path` refers to and the environment lacks, as an operator would.
+void SetReferencedEnvironment(const std::string& path) {
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::regex reference(R"(\$\{([A-Z_][A-Z0-9_]*)\})");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), reference);
+       it != std::sregex_iterator(); ++it) {
+    setenv((*it)[1].str().c_str(), "example-secret-0123456789abcdef", /*overwrite=*/0);
+  }
+}
+
+// Every example config in config/ loads (one of them has an account of every provider
+// type), so the examples never go stale.
 TEST(GatewayConfigTest, EveryExampleConfigLoads) {
   int loaded = 0;
   for (const auto& entry : std::filesystem::directory_iterator(OGW_SOURCE_DIR "/config")) {
     if (!entry.path().string().ends_with(".example.json")) continue;
+    SetReferencedEnvironment(entry.path().string());
     auto config = GatewayConfig::LoadFile(entry.path().string());
     EXPECT_TRUE(config.ok()) << entry.path() << ": " << config.status();
     ++loaded;
   }
-  EXPECT_GE(loaded, 1);
+  EXPECT_GE(loaded, 2);
+}
+
+TEST(GatewayConfigTest, TheProviderExampleHasAnAccountOfEveryType) {
+  SetReferencedEnvironment(OGW_SOURCE_DIR "/config/providers.example.json");
+  auto config = GatewayConfig::LoadFile(OGW_SOURCE_DIR "/config/providers.example.json");
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::set<std::string> types;
+  for (const ProviderAccount& account : config->delivery.providers) types.insert(account.type);
+  for (const ProviderType* type : ProviderTypes()) {
+    EXPECT_TRUE(types.contains(std::string(type->name()))) << type->name();
+  }
 }
 
 TEST(GatewayConfigTest, DefaultsApplyWhenKeysAreAbsent) {
@@ -96,7 +125,9 @@ TEST(GatewayConfigTest, TwilioProviderTakesItsTokenFromTheEnvironment) {
   });
   ASSERT_TRUE(config.ok()) << MessageOf(config.status());
   ASSERT_EQ(config->delivery.providers.size(), 1u);
-  EXPECT_EQ(config->delivery.providers[0].auth_token, "secret-token");
+  const std::string* token = config->delivery.providers[0].settings->Field("auth_token");
+  ASSERT_NE(token, nullptr);
+  EXPECT_EQ(*token, "secret-token");
   EXPECT_EQ(config->delivery.providers[0].per_second, 10);
 }
 

@@ -1,4 +1,4 @@
-// E-mail replies and bounces through the e-mail intake (TakeEmail, as the mailbox watcher and
+// E-mail replies and bounces through the e-mail intake (TakeEmail, as the mailbox poller and
 // the inbound e-mail webhook call it) into the inbound pipeline, against a real Redis: who a
 // reply belongs to (sender address, then reply token, then the signed Message-ID it answers,
 // always within the organisation), which message it answers (`in_reply_to`), and that only
@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "adapters/email/email_message_id.h"
-#include "gateway/inbound/email_intake.h"
+#include "adapters/email/email_intake.h"
+#include "gateway/inbound/account_inbox.h"
 #include "tests/testutil/api_harness.h"
 
 namespace ogw::testing {
@@ -75,8 +76,7 @@ class EmailThreadingTest : public ApiTest {
     mail_.channels = {"email"};
     mail_.organisation = org_;
     mail_.post = post_;
-    mail_.from = std::string("news@") + kDomain;
-    ASSERT_EQ(MessageIdDomain(mail_), kDomain);
+    ASSERT_EQ(MessageIdDomain(std::string("news@") + kDomain), kDomain);
   }
 
   // The Message-ID the gateway gave (would give) gateway message `id`, without brackets.
@@ -103,8 +103,11 @@ class EmailThreadingTest : public ApiTest {
     return raw + "Content-Type: text/plain; charset=utf-8\r\n\r\nCount me in.\r\n";
   }
 
-  void Take(const std::string& raw, const ProviderSettings* provider = nullptr) {
-    const absl::Status taken = TakeEmail(runtime_->inbound(), provider ? *provider : mail_, raw);
+  void Take(const std::string& raw, const ProviderAccount* provider = nullptr) {
+    const ProviderAccount& account = provider ? *provider : mail_;
+    AccountInbox inbox(&runtime_->inbound(), /*quarantine=*/nullptr, account);
+    const absl::Status taken = TakeEmail(inbox, "imap", raw, account.name, kDomain,
+                                         runtime_->tokens().EmailMessageIdKey());
     ASSERT_TRUE(taken.ok()) << taken;
   }
 
@@ -124,7 +127,7 @@ class EmailThreadingTest : public ApiTest {
 
   std::string org_, post_, ana_, bob_, campaign_;
   std::map<std::string, std::string> message_of_;  // Contact -> campaign message id.
-  ProviderSettings mail_;
+  ProviderAccount mail_;
 };
 
 TEST_F(EmailThreadingTest, UnknownSenderAnsweringOurMessageIsItsRecipient) {
@@ -185,7 +188,7 @@ TEST_F(EmailThreadingTest, ForgedOrForeignMessageIdsThreadNothing) {
 
   // A mailbox of another organisation receiving a genuine answer to Ana's message: the
   // message is not that organisation's, so it leads nowhere, and Ana's log stays untouched.
-  ProviderSettings elsewhere = mail_;
+  ProviderAccount elsewhere = mail_;
   elsewhere.name = "mail-elsewhere";
   elsewhere.organisation = "org_01elsewhere";
   elsewhere.post = "";

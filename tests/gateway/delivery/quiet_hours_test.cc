@@ -7,7 +7,7 @@
 
 #include <optional>
 
-#include "tests/delivery/worker_harness.h"
+#include "tests/testutil/utc_millis.h"
 
 namespace ogw::testing {
 namespace {

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/common/http_answer.h"
 #include "adapters/common/http_batch_client.h"
+#include "tests/adapters/webhook/webhook_test_util.h"
 #include "tests/testutil/http_sink.h"
 
 namespace ogw {
@@ -29,19 +29,8 @@ using Outcome = SendResult::Outcome;
 using ogw::testing::HttpSink;
 using ogw::testing::SinkRequest;
 using ogw::testing::SinkResponse;
-
-constexpr char kSecret[] = "s3cret-token-4711";
-
-OutboundMessage Message(const std::string& id) {
-  OutboundMessage m;
-  m.message_id = id;
-  m.org_id = "org_1";
-  m.channel = "sms";
-  m.to = "+4917012345678";
-  m.from = "Diaspora";
-  m.text = "Γεια σας! Meeting on Friday at the community hall.";
-  return m;
-}
+using webhook_test::kSecret;
+using webhook_test::Message;
 
 std::vector<OutboundMessage> Messages(const std::string& prefix, size_t count) {
   std::vector<OutboundMessage> messages;
@@ -400,37 +389,6 @@ TEST_F(WebhookProviderTest, RequestsOnEveryMultiHandleTimeOut) {
     EXPECT_EQ(r.code, "timeout") << Dump(r);
   }
   EXPECT_LT(took, std::chrono::seconds(3));  // Well before the sink would have answered.
-}
-
-TEST(WebhookRetryAfterTest, ParsesSecondsAndHttpDates) {
-  const std::time_t now = 1767225600;  // 2026-01-01T00:00:00Z
-  EXPECT_EQ(RetryAfterMillis("", now), 0);
-  EXPECT_EQ(RetryAfterMillis("7", now), 7000);
-  EXPECT_EQ(RetryAfterMillis(" 120 ", now), 120000);
-  EXPECT_EQ(RetryAfterMillis("99999999999999999999999", now), 3600000);
-  EXPECT_EQ(RetryAfterMillis("Thu, 01 Jan 2026 00:00:30 GMT", now), 30000);
-  EXPECT_EQ(RetryAfterMillis("Thursday, 01-Jan-26 00:02:00 GMT", now), 120000);
-  EXPECT_EQ(RetryAfterMillis("Wed, 31 Dec 2025 23:00:00 GMT", now), 0);
-  EXPECT_EQ(RetryAfterMillis("Fri, 02 Jan 2026 00:00:00 GMT", now), 3600000);
-  EXPECT_EQ(RetryAfterMillis("soon", now), 0);
-}
-
-TEST(WebhookClassifyTest, TransportFailuresAreTransient) {
-  const OutboundMessage message = Message("c1:0");
-  HttpResponse response;
-  response.curl_code = CURLE_RECV_ERROR;
-  response.error = "Connection reset by peer";
-  const SendResult r = WebhookProvider::Classify(response, message, kSecret, 0);
-  EXPECT_EQ(r.outcome, Outcome::kTransient);
-  EXPECT_EQ(r.code, "transport");
-  EXPECT_EQ(r.reason, "Connection reset by peer");
-}
-
-TEST(WebhookClassifyTest, OutcomeNames) {
-  EXPECT_EQ(OutcomeName(Outcome::kAccepted), "accepted");
-  EXPECT_EQ(OutcomeName(Outcome::kTransient), "transient");
-  EXPECT_EQ(OutcomeName(Outcome::kPermanent), "permanent");
-  EXPECT_EQ(OutcomeName(Outcome::kOptedOut), "opted_out");
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -42,13 +41,6 @@
 #include "tests/testutil/redis_fixture.h"
 
 namespace ogw::testing {
-
-// Milliseconds since the epoch of a UTC civil time.
-inline int64_t UtcMillis(int y, unsigned mon, unsigned d, int h = 0, int min = 0, int s = 0) {
-  using namespace std::chrono;
-  const auto tp = sys_days{year{y} / month{mon} / day{d}} + hours{h} + minutes{min} + seconds{s};
-  return duration_cast<milliseconds>(tp.time_since_epoch()).count();
-}
 
 // What a test contact looks like beyond its number.
 struct ContactSpec {

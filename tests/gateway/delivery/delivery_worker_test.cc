@@ -22,7 +22,8 @@
 #include "gateway/core/key_schema.h"
 #include "templates/opt_out.h"
 #include "templates/sms_encoding.h"
-#include "tests/delivery/worker_harness.h"
+#include "tests/gateway/delivery/worker_harness.h"
+#include "tests/testutil/utc_millis.h"
 
 namespace ogw::testing {
 namespace {

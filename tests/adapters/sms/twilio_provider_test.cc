@@ -1,3 +1,7 @@
+// TwilioProvider against FakeTwilio, a stand-in for Twilio's API on a loopback port, and the
+// signed callbacks the fake sends back. Without a server: twilio_classify_test.cc (answers and
+// requests) and twilio_webhooks_test.cc (signatures, forms, webhook parsing).
+
 #include "adapters/sms/twilio_provider.h"
 
 #include <arpa/inet.h>
@@ -16,6 +20,7 @@
 #include "adapters/common/http_batch_client.h"
 #include "adapters/sms/twilio_webhooks.h"
 #include "gateway/core/crypto.h"
+#include "tests/adapters/sms/twilio_test_util.h"
 #include "tests/fakes/fake_twilio.h"
 #include "tests/testutil/http_sink.h"
 
@@ -32,19 +37,9 @@ using ogw::testing::FakeTwilio;
 using ogw::testing::FakeTwilioMessage;
 using ogw::testing::HttpSink;
 using ogw::testing::SinkRequest;
-
-constexpr char kAccountSid[] = "AC0123456789abcdef0123456789abcdef";
-constexpr char kAuthToken[] = "f00dfacecafe4711deadbeef00c0ffee";
-
-OutboundMessage Message(const std::string& id, const std::string& to = "+4917012345678") {
-  OutboundMessage m;
-  m.message_id = id;
-  m.org_id = "org_1";
-  m.channel = "sms";
-  m.to = to;
-  m.text = "Γεια σας! Meeting on Friday at the community hall.";
-  return m;
-}
+using twilio_test::kAccountSid;
+using twilio_test::kAuthToken;
+using twilio_test::Message;
 
 std::string Dump(const SendResult& r) {
   return std::string(OutcomeName(r.outcome)) + "|" + r.provider_message_id + "|" + r.code + "|" +
@@ -325,201 +320,6 @@ TEST_F(TwilioProviderTest, ConcurrentBatchesFromTwoThreads) {
   }
   EXPECT_EQ(sids.size(), a.size() + b.size());
   EXPECT_EQ(fake_.Accepted().size(), a.size() + b.size());
-}
-
-TEST(TwilioClassifyTest, ErrorCodesAndStatuses) {
-  const OutboundMessage message = Message("c1:0");
-  const std::vector<std::string> secrets = {kAuthToken};
-  auto classify = [&](long status, std::string body, std::string retry_after = "") {
-    HttpResponse response;
-    response.status = status;
-    response.body = std::move(body);
-    response.retry_after = std::move(retry_after);
-    return TwilioProvider::Classify(response, message, secrets, 0);
-  };
-  for (int code : {21211, 21614, 21408, 21612, 21617}) {
-    const SendResult r =
-        classify(400, R"({"code":)" + std::to_string(code) + R"(,"message":"no","status":400})");
-    EXPECT_EQ(r.outcome, Outcome::kPermanent) << code;
-    EXPECT_EQ(r.code, "twilio_" + std::to_string(code));
-  }
-  SendResult r = classify(503, "<html>down</html>", "30");
-  EXPECT_EQ(r.outcome, Outcome::kTransient);
-  EXPECT_EQ(r.code, "http_503");
-  EXPECT_EQ(r.reason, "HTTP 503");
-  EXPECT_EQ(r.retry_after_millis, 30000);
-  r = classify(429, "", "");
-  EXPECT_EQ(r.outcome, Outcome::kTransient);
-  EXPECT_EQ(r.code, "http_429");
-  // 20429 counts even if a proxy changed the HTTP status; a quoted code is read too.
-  r = classify(400, R"({"code":"20429","message":"Too Many Requests"})", "2");
-  EXPECT_EQ(r.outcome, Outcome::kTransient);
-  EXPECT_EQ(r.retry_after_millis, 2000);
-  r = classify(404, R"({"code":20404,"message":"The requested resource was not found"})");
-  EXPECT_EQ(r.outcome, Outcome::kPermanent);
-  EXPECT_EQ(r.code, "twilio_20404");
-  r = classify(403, R"({"code":21610,"message":"Attempt to send to unsubscribed recipient"})");
-  EXPECT_EQ(r.outcome, Outcome::kOptedOut);
-  r = classify(201, R"({"sid":"SM0123","status":"queued"})");
-  EXPECT_EQ(r.outcome, Outcome::kAccepted);
-  EXPECT_EQ(r.provider_message_id, "SM0123");
-  std::string long_message;
-  for (int i = 0; i < 150; ++i) long_message += "é";
-  r = classify(400, R"({"code":21000,"message":")" + long_message + "\"}");
-  EXPECT_EQ(r.reason, long_message.substr(0, 200));
-}
-
-TEST(TwilioRequestTest, UrlAndFormEncoding) {
-  TwilioConfig config;
-  config.api_base = "https://api.twilio.com/";
-  config.account_sid = kAccountSid;
-  config.from = "+15005550006";
-  EXPECT_EQ(
-      TwilioProvider::MessagesUrl(config),
-      std::string("https://api.twilio.com/2010-04-01/Accounts/") + kAccountSid + "/Messages.json");
-  OutboundMessage m = Message("x");
-  m.text = "a b&c=d+é";
-  EXPECT_EQ(TwilioProvider::RequestBody(config, m),
-            "To=%2B4917012345678&From=%2B15005550006&Body=a%20b%26c%3Dd%2B%C3%A9");
-}
-
-// --- Signatures -------------------------------------------------------------------------------
-
-// The worked example of Twilio's security documentation (twilio.com/docs/usage/security,
-// "Validating Requests are coming from Twilio"; the same vector ships in twilio-php's
-// docs/usage/validation.rst): auth token 12345, this URL, these POST parameters.
-const FormParams kDocParams = {
-    {"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675309"}, {"Digits", "1234"},
-    {"From", "+14158675309"},         {"To", "+18005551212"},
-};
-constexpr char kDocUrl[] = "https://mycompany.com/myapp.php?foo=1&bar=2";
-
-TEST(TwilioSignatureTest, MatchesTwilioDocumentationVectors) {
-  EXPECT_EQ(TwilioSignature("12345", kDocUrl, kDocParams), "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
-  EXPECT_TRUE(VerifyTwilioSignature("12345", kDocUrl, kDocParams, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
-  // The later edition of the same page uses other caller numbers.
-  const FormParams later = {
-      {"CallSid", "CA1234567890ABCDE"}, {"Caller", "+12349013030"}, {"Digits", "1234"},
-      {"From", "+12349013030"},         {"To", "+18005551212"},
-  };
-  EXPECT_EQ(TwilioSignature("12345", kDocUrl, later), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
-}
-
-TEST(TwilioSignatureTest, ReorderedParametersStillVerify) {
-  const FormParams reordered = {kDocParams[4], kDocParams[2], kDocParams[0], kDocParams[3],
-                                kDocParams[1]};
-  EXPECT_TRUE(VerifyTwilioSignature("12345", kDocUrl, reordered, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
-}
-
-TEST(TwilioSignatureTest, TamperingFails) {
-  const std::string good = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
-  FormParams tampered = kDocParams;
-  tampered[2].second = "1235";
-  EXPECT_FALSE(VerifyTwilioSignature("12345", kDocUrl, tampered, good));
-  FormParams extra = kDocParams;
-  extra.emplace_back("Body", "");
-  EXPECT_FALSE(VerifyTwilioSignature("12345", kDocUrl, extra, good));
-  EXPECT_FALSE(VerifyTwilioSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=3",
-                                     kDocParams, good));
-  EXPECT_FALSE(VerifyTwilioSignature("54321", kDocUrl, kDocParams, good));
-  EXPECT_FALSE(VerifyTwilioSignature("12345", kDocUrl, kDocParams, ""));
-  EXPECT_FALSE(VerifyTwilioSignature("12345", kDocUrl, kDocParams, good.substr(1)));
-  EXPECT_FALSE(
-      VerifyTwilioSignature("", kDocUrl, kDocParams, TwilioSignature("", kDocUrl, kDocParams)));
-}
-
-// --- Form bodies and webhook parsing -----------------------------------------------------------
-
-TEST(FormUrlEncodedTest, DecodesPlusPercentAndUtf8) {
-  const absl::StatusOr<FormParams> form =
-      ParseFormUrlEncoded("Body=Hello+World%20again&Name=Ren%C3%A9e&Plus=%2B1&Raw=a+%2B+b");
-  ASSERT_TRUE(form.ok()) << form.status();
-  EXPECT_THAT(*form, ElementsAre(Pair("Body", "Hello World again"), Pair("Name", "Renée"),
-                                 Pair("Plus", "+1"), Pair("Raw", "a + b")));
-}
-
-TEST(FormUrlEncodedTest, EmptyValuesRepeatedKeysAndStrayAmpersands) {
-  const absl::StatusOr<FormParams> form = ParseFormUrlEncoded("a=&b&&c=1&c=2&=x&d==");
-  ASSERT_TRUE(form.ok()) << form.status();
-  EXPECT_THAT(*form, ElementsAre(Pair("a", ""), Pair("b", ""), Pair("c", "1"), Pair("c", "2"),
-                                 Pair("", "x"), Pair("d", "=")));
-  EXPECT_TRUE(ParseFormUrlEncoded("")->empty());
-}
-
-TEST(FormUrlEncodedTest, MalformedEscapesAreErrors) {
-  for (const char* bad : {"a=%", "a=%2", "a=%G1", "a%zz=1", "a=100%"}) {
-    const absl::StatusOr<FormParams> form = ParseFormUrlEncoded(bad);
-    EXPECT_FALSE(form.ok()) << bad;
-    EXPECT_EQ(form.status().code(), absl::StatusCode::kInvalidArgument) << bad;
-  }
-}
-
-TEST(FormUrlEncodedTest, EncodeRoundTrips) {
-  const FormParams params = {
-      {"Body", "Γεια σας & 100% +1"}, {"To", "+4917012345678"}, {"Empty", ""}, {"Body", "again"}};
-  const std::string encoded = EncodeFormUrlEncoded(params);
-  EXPECT_THAT(encoded, Not(HasSubstr(" ")));
-  const absl::StatusOr<FormParams> decoded = ParseFormUrlEncoded(encoded);
-  ASSERT_TRUE(decoded.ok());
-  EXPECT_EQ(*decoded, params);
-}
-
-TEST(TwilioWebhookParseTest, StatusUpdate) {
-  const absl::StatusOr<FormParams> form = ParseFormUrlEncoded(
-      "SmsSid=SM1&SmsStatus=undelivered&MessageStatus=undelivered&To=%2B4917012345678"
-      "&MessageSid=SM1&AccountSid=AC1&From=%2B15005550006&ApiVersion=2010-04-01&ErrorCode=30003");
-  ASSERT_TRUE(form.ok());
-  const absl::StatusOr<TwilioStatusUpdate> update = ParseTwilioStatusUpdate(*form);
-  ASSERT_TRUE(update.ok()) << update.status();
-  EXPECT_EQ(update->message_sid, "SM1");
-  EXPECT_EQ(update->status, "undelivered");
-  EXPECT_EQ(update->error_code, 30003);
-  EXPECT_EQ(update->to, "+4917012345678");
-  EXPECT_EQ(update->from, "+15005550006");
-
-  absl::StatusOr<TwilioStatusUpdate> bad = ParseTwilioStatusUpdate({{"MessageStatus", "sent"}});
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(bad.status().message(), HasSubstr("MessageSid"));
-  bad = ParseTwilioStatusUpdate({{"MessageSid", "SM1"}, {"MessageStatus", ""}});
-  EXPECT_THAT(bad.status().message(), HasSubstr("MessageStatus"));
-  bad = ParseTwilioStatusUpdate(
-      {{"MessageSid", "SM1"}, {"MessageStatus", "failed"}, {"ErrorCode", "30x"}});
-  EXPECT_THAT(bad.status().message(), HasSubstr("ErrorCode"));
-  EXPECT_EQ(
-      ParseTwilioStatusUpdate({{"MessageSid", "SM1"}, {"MessageStatus", "sent"}, {"ErrorCode", ""}})
-          ->error_code,
-      0);
-}
-
-TEST(TwilioWebhookParseTest, InboundSms) {
-  const absl::StatusOr<FormParams> form = ParseFormUrlEncoded(
-      "ToCountry=US&SmsMessageSid=SM2&NumMedia=0&NumSegments=2&SmsStatus=received"
-      "&Body=Stop+please&From=%2B4917012345678&To=%2B15005550006&MessageSid=SM2"
-      "&OptOutType=STOP&AccountSid=AC1&ApiVersion=2010-04-01");
-  ASSERT_TRUE(form.ok());
-  const absl::StatusOr<TwilioInboundSms> sms = ParseTwilioInboundSms(*form);
-  ASSERT_TRUE(sms.ok()) << sms.status();
-  EXPECT_EQ(sms->message_sid, "SM2");
-  EXPECT_EQ(sms->from, "+4917012345678");
-  EXPECT_EQ(sms->to, "+15005550006");
-  EXPECT_EQ(sms->body, "Stop please");
-  EXPECT_EQ(sms->num_segments, 2);
-  EXPECT_EQ(sms->opt_out_type, "STOP");
-
-  absl::StatusOr<TwilioInboundSms> bad =
-      ParseTwilioInboundSms({{"MessageSid", "SM2"}, {"To", "+15005550006"}});
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(bad.status().message(), HasSubstr("From"));
-  bad = ParseTwilioInboundSms({{"MessageSid", "SM2"}, {"From", "+4917012345678"}});
-  EXPECT_THAT(bad.status().message(), HasSubstr("To"));
-  bad = ParseTwilioInboundSms({{"From", "+4917012345678"}, {"To", "+15005550006"}});
-  EXPECT_THAT(bad.status().message(), HasSubstr("MessageSid"));
-  const absl::StatusOr<TwilioInboundSms> plain = ParseTwilioInboundSms(
-      {{"MessageSid", "SM3"}, {"From", "+4917012345678"}, {"To", "+15005550006"}});
-  ASSERT_TRUE(plain.ok());
-  EXPECT_EQ(plain->body, "");
-  EXPECT_EQ(plain->num_segments, 1);
-  EXPECT_EQ(plain->opt_out_type, "");
 }
 
 // --- Callbacks from the fake, verified as the gateway would --------------------------------------

@@ -22,7 +22,7 @@
 #include "adapters/common/circuit_breaker.h"
 #include "adapters/email/smtp_provider.h"
 #include "gateway/core/clock.h"
-#include "tests/delivery/worker_harness.h"
+#include "tests/gateway/delivery/worker_harness.h"
 #include "tests/servers/smtp_server.h"
 
 namespace ogw {

@@ -1,0 +1,60 @@
+#pragma once
+
+// The keys of one launched campaign, all under keys::CampaignQueue(org, campaign), named here
+// once. C++ uses the accessors; a script that reaches campaigns it only finds in a lane (the
+// claim and record scripts) gets the prefix and these suffixes as arguments, so no script
+// spells a key name of its own.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+
+class CampaignKeys {
+ public:
+  // Suffixes after the campaign's prefix.
+  static constexpr std::string_view kState = ":state";    // STRING: CampaignStateName
+  static constexpr std::string_view kMeta = ":meta";      // HASH: total, chunks, next, start_at
+  static constexpr std::string_view kStats = ":stats";    // HASH: counters
+  static constexpr std::string_view kChunk = ":chunk:";   // + n: STRING of fixed-size records
+  static constexpr std::string_view kLeases = ":leases";  // ZSET chunk -> lease expiry
+  static constexpr std::string_view kFirsts = ":firsts";  // STRING: first index per chunk
+  static constexpr std::string_view kDone = ":done";      // BITMAP: outcome recorded
+  static constexpr std::string_view kSent = ":sent";      // BITMAP: sent
+  static constexpr std::string_view kFinal = ":fin";      // BITMAP: settled for good
+  static constexpr std::string_view kFail = ":fail";      // HASH index -> failure reason
+  static constexpr std::string_view kClickers = ":clickers";  // HLL of people who clicked
+  static constexpr std::string_view kDelivered = ":dlv";      // BITMAP: reported delivered
+  static constexpr std::string_view kUndelivered = ":udl";    // BITMAP: reported undelivered
+  static constexpr std::string_view kLaunching = ":launching";  // STRING: a launch under way
+
+  CampaignKeys(std::string_view org, std::string_view campaign)
+      : prefix_(keys::CampaignQueue(org, campaign)) {}
+  // What every campaign's prefix of `org` starts with: the scripts append the campaign id.
+  static std::string PrefixOfAll(std::string_view org) { return keys::CampaignQueue(org, ""); }
+
+  std::string state() const { return Key(kState); }
+  std::string meta() const { return Key(kMeta); }
+  std::string stats() const { return Key(kStats); }
+  std::string chunk(int64_t n) const { return Key(kChunk) + std::to_string(n); }
+  std::string chunk_prefix() const { return Key(kChunk); }
+  std::string leases() const { return Key(kLeases); }
+  std::string firsts() const { return Key(kFirsts); }
+  std::string done() const { return Key(kDone); }
+  std::string sent() const { return Key(kSent); }
+  std::string final() const { return Key(kFinal); }
+  std::string fail() const { return Key(kFail); }
+  std::string clickers() const { return Key(kClickers); }
+  std::string delivered() const { return Key(kDelivered); }
+  std::string undelivered() const { return Key(kUndelivered); }
+  std::string launching() const { return Key(kLaunching); }
+
+ private:
+  std::string Key(std::string_view suffix) const { return prefix_ + std::string(suffix); }
+  std::string prefix_;
+};
+
+}  // namespace ogw
