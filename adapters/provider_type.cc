@@ -11,7 +11,7 @@ std::string* TypeSettings::Field(std::string_view key) {
 }
 
 std::shared_ptr<const DestinationPolicy> ProviderContext::PolicyFor(const ProviderAccount& account,
-                                                                   std::string_view url) const {
+                                                                    std::string_view url) const {
   return account.from_api ? DestinationPolicy::For(destinations, url) : nullptr;
 }
 

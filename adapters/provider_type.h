@@ -144,7 +144,7 @@ struct InboundBatch {
 struct InboundRequest {
   std::string_view target;  // Path and query.
   std::string_view body;
-  std::string public_url;   // The URL the provider called: public base URL + target.
+  std::string public_url;  // The URL the provider called: public base URL + target.
   std::function<std::string(std::string_view name)> header;
   std::function<std::string(std::string_view name)> query;
 };
@@ -158,7 +158,7 @@ struct InboundOutcome {
     kUnreadable,  // From the provider, content unusable: quarantined, then answered.
   };
   Verdict verdict = Verdict::kAccept;
-  std::string reason;             // kRefuse, kInvalid, kUnreadable: why; never personal data.
+  std::string reason;  // kRefuse, kInvalid, kUnreadable: why; never personal data.
   InboundBatch batch;
   // What the quarantine keeps (kUnreadable, or a message the pipeline rejects): the request
   // without its credentials; and the source it is filed under ("twilio", "email_webhook").
@@ -188,8 +188,8 @@ class InboundSink {
   // Stores `batch`. InvalidArgument: the content cannot be stored as it is (quarantine it);
   // other errors: not stored, offer it again later.
   virtual absl::Status Store(const InboundBatch& batch) = 0;
-  virtual absl::Status Quarantine(std::string_view source, std::string_view why,
-                                  uint64_t bytes, std::string_view sample) = 0;
+  virtual absl::Status Quarantine(std::string_view source, std::string_view why, uint64_t bytes,
+                                  std::string_view sample) = 0;
 };
 
 // Fetches what reached an account's mailbox (IMAP) and hands it to a sink.

@@ -21,14 +21,14 @@ class CampaignKeys {
   static constexpr std::string_view kStats = ":stats";    // HASH: counters
   static constexpr std::string_view kChunk = ":chunk:";   // + n: STRING of fixed-size records
   static constexpr std::string_view kLeases = ":leases";  // ZSET chunk -> lease expiry
-  static constexpr std::string_view kFirsts = ":firsts";  // STRING: first index per chunk
+  static constexpr std::string_view kFirsts = ":firsts";  // STRING: first contact id of every chunk
   static constexpr std::string_view kDone = ":done";      // BITMAP: outcome recorded
   static constexpr std::string_view kSent = ":sent";      // BITMAP: sent
   static constexpr std::string_view kFinal = ":fin";      // BITMAP: settled for good
   static constexpr std::string_view kFail = ":fail";      // HASH index -> failure reason
-  static constexpr std::string_view kClickers = ":clickers";  // HLL of people who clicked
-  static constexpr std::string_view kDelivered = ":dlv";      // BITMAP: reported delivered
-  static constexpr std::string_view kUndelivered = ":udl";    // BITMAP: reported undelivered
+  static constexpr std::string_view kClickers = ":clickers";    // HLL of people who clicked
+  static constexpr std::string_view kDelivered = ":dlv";        // BITMAP: reported delivered
+  static constexpr std::string_view kUndelivered = ":udl";      // BITMAP: reported undelivered
   static constexpr std::string_view kLaunching = ":launching";  // STRING: a launch under way
 
   CampaignKeys(std::string_view org, std::string_view campaign)

@@ -41,7 +41,10 @@ struct ClaimChunkArgs {
   int64_t lease_ms;
   int64_t chunk_size;
   std::vector<std::string> Argv() const {
-    return {campaign.chunk_prefix(), std::to_string(now_ms), std::to_string(lease_ms), std::to_string(chunk_size),
+    return {campaign.chunk_prefix(),
+            std::to_string(now_ms),
+            std::to_string(lease_ms),
+            std::to_string(chunk_size),
             std::string(CampaignStateName(CampaignState::kScheduled)),
             std::string(CampaignStateName(CampaignState::kRunning))};
   }
@@ -62,9 +65,11 @@ struct ClaimScheduledArgs {
   int64_t chunk_size;
   int64_t record_bytes;
   std::vector<std::string> Argv() const {
-    return {CampaignKeys::PrefixOfAll(org_id), std::to_string(now_ms), std::to_string(lease_ms), std::to_string(limit),
-            std::to_string(chunk_size), std::to_string(record_bytes), std::string(CampaignKeys::kChunk),
-            std::string(CampaignKeys::kState), std::string(CampaignKeys::kSent)};
+    return {CampaignKeys::PrefixOfAll(org_id), std::to_string(now_ms),
+            std::to_string(lease_ms),          std::to_string(limit),
+            std::to_string(chunk_size),        std::to_string(record_bytes),
+            std::string(CampaignKeys::kChunk), std::string(CampaignKeys::kState),
+            std::string(CampaignKeys::kSent)};
   }
 };
 
@@ -290,16 +295,15 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
   for (size_t n = 0; n < chunks; ++n) firsts.append(packed.substr(n * chunk_bytes, kIdBytes));
   RETURN_IF_ERROR(redis_->Command({"SET", p.firsts(), firsts}).status());
   const bool later = start_at_millis > clock_->NowMillis();
-  ASSIGN_OR_RETURN(
-      RedisReply created,
-      redis_->Eval(kEnqueueScript,
-                   {p.state(), p.meta(), p.stats(), keys::ActiveCampaigns(org_id),
-                    keys::LaunchSequence(org_id)},
-                   {Num(static_cast<int64_t>(total)), Num(static_cast<int64_t>(chunks)),
-                    Num(start_at_millis),
-                    std::string(CampaignStateName(*NextCampaignState(
-                        CampaignState::kDraft, CampaignAction::kLaunch, !later))),
-                    std::string(campaign_id)}));
+  ASSIGN_OR_RETURN(RedisReply created,
+                   redis_->Eval(kEnqueueScript,
+                                {p.state(), p.meta(), p.stats(), keys::ActiveCampaigns(org_id),
+                                 keys::LaunchSequence(org_id)},
+                                {Num(static_cast<int64_t>(total)),
+                                 Num(static_cast<int64_t>(chunks)), Num(start_at_millis),
+                                 std::string(CampaignStateName(*NextCampaignState(
+                                     CampaignState::kDraft, CampaignAction::kLaunch, !later))),
+                                 std::string(campaign_id)}));
   if (created.integer != 1) return absl::AlreadyExistsError("campaign already enqueued");
   if (chunks > 0) {
     ASSIGN_OR_RETURN(RedisReply pushed,
@@ -324,12 +328,12 @@ absl::StatusOr<std::optional<ChunkClaim>> DeliveryQueue::ClaimChunk() {
     const std::string org = entry.str.substr(0, slash);
     const std::string campaign = entry.str.substr(slash + 1);
     const CampaignKeys p(org, campaign);
-    ASSIGN_OR_RETURN(RedisReply reply,
-                     redis_->Eval(kClaimChunkScript,
-                                  {p.state(), p.meta(), p.leases(), p.done(), p.sent()},
-                                  ClaimChunkArgs{p, clock_->NowMillis(), options_.lease_millis,
-                                                 static_cast<int64_t>(options_.chunk_size)}
-                                      .Argv()));
+    ASSIGN_OR_RETURN(
+        RedisReply reply,
+        redis_->Eval(kClaimChunkScript, {p.state(), p.meta(), p.leases(), p.done(), p.sent()},
+                     ClaimChunkArgs{p, clock_->NowMillis(), options_.lease_millis,
+                                    static_cast<int64_t>(options_.chunk_size)}
+                         .Argv()));
     if (reply.elements.empty()) return absl::InternalError("claim chunk: empty reply");
     const std::string& status = reply.elements[0].str;
     if (status == "ok" && reply.elements.size() == 5) {
@@ -475,12 +479,12 @@ absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
     std::string_view org_id, size_t limit) {
   ASSIGN_OR_RETURN(
       RedisReply reply,
-      redis_->Eval(kClaimScheduledScript, {keys::DueLane(org_id)},
-                   ClaimScheduledArgs{org_id, clock_->NowMillis(), options_.lease_millis,
-                                      static_cast<int64_t>(limit),
-                                      static_cast<int64_t>(options_.chunk_size),
-                                      static_cast<int64_t>(kRecordBytes)}
-                       .Argv()));
+      redis_->Eval(
+          kClaimScheduledScript, {keys::DueLane(org_id)},
+          ClaimScheduledArgs{org_id, clock_->NowMillis(), options_.lease_millis,
+                             static_cast<int64_t>(limit), static_cast<int64_t>(options_.chunk_size),
+                             static_cast<int64_t>(kRecordBytes)}
+              .Argv()));
   std::vector<ClaimedMessage> out;
   for (size_t i = 0; i + 3 < reply.elements.size(); i += 4) {
     ClaimedMessage m;
@@ -630,11 +634,11 @@ absl::StatusOr<CampaignState> DeliveryQueue::Transition(std::string_view org_id,
     const std::optional<CampaignState> to =
         NextCampaignState(*from, action, clock_->NowMillis() >= start_at);
     if (!to) return absl::FailedPreconditionError("campaign is " + read[0].str);
-    ASSIGN_OR_RETURN(RedisReply written,
-                     redis_->Eval(kTransitionScript, {p.state(), keys::ActiveCampaigns(org_id)},
-                                  {read[0].str, std::string(CampaignStateName(*to)),
-                                   std::string(campaign_id),
-                                   *to == CampaignState::kCancelled ? "1" : "0"}));
+    ASSIGN_OR_RETURN(
+        RedisReply written,
+        redis_->Eval(kTransitionScript, {p.state(), keys::ActiveCampaigns(org_id)},
+                     {read[0].str, std::string(CampaignStateName(*to)), std::string(campaign_id),
+                      *to == CampaignState::kCancelled ? "1" : "0"}));
     if (written.integer == 1) return *to;
   }
   return absl::AbortedError("the campaign's state changed repeatedly; try again");
@@ -723,8 +727,8 @@ absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
 absl::Status DeliveryQueue::CountRateLimited(std::string_view org_id,
                                              std::string_view campaign_id, int64_t messages) {
   return redis_
-      ->Command({"HINCRBY", CampaignKeys(org_id, campaign_id).stats(), "rate_limited",
-                 Num(messages)})
+      ->Command(
+          {"HINCRBY", CampaignKeys(org_id, campaign_id).stats(), "rate_limited", Num(messages)})
       .status();
 }
 
@@ -733,10 +737,10 @@ absl::StatusOr<std::optional<QueuedRecipient>> DeliveryQueue::CampaignRecipient(
   if (index < 0) return std::nullopt;
   const int64_t size = static_cast<int64_t>(options_.chunk_size);
   const int64_t offset = (index % size) * static_cast<int64_t>(kRecordBytes);
-  ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Command({"GETRANGE",
-                                    CampaignKeys(org_id, campaign_id).chunk(index / size),
-                                    Num(offset), Num(offset + kRecordBytes - 1)}));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_->Command({"GETRANGE", CampaignKeys(org_id, campaign_id).chunk(index / size),
+                       Num(offset), Num(offset + kRecordBytes - 1)}));
   if (reply.str.size() != kRecordBytes) return std::nullopt;
   auto r = RecipientAt(reply.str, 0);
   if (!r.ok()) return std::nullopt;
@@ -795,11 +799,11 @@ absl::StatusOr<bool> DeliveryQueue::RecordDeliveryReport(std::string_view org_id
     return false;
   }
   const CampaignKeys p(org_id, campaign);
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Eval(kCampaignReportScript,
-                                {(state == "delivered" ? p.delivered() : p.undelivered()), p.stats(),
-                                 p.meta()},
-                                {Num(i), std::string(state)}));
+  ASSIGN_OR_RETURN(
+      RedisReply r,
+      redis_->Eval(kCampaignReportScript,
+                   {(state == "delivered" ? p.delivered() : p.undelivered()), p.stats(), p.meta()},
+                   {Num(i), std::string(state)}));
   return r.integer == 1;
 }
 
@@ -816,8 +820,7 @@ absl::Status DeliveryQueue::CountClick(std::string_view org_id, std::string_view
 absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::FailureOf(
     std::string_view org_id, std::string_view campaign_id, int64_t index) {
   ASSIGN_OR_RETURN(RedisReply reply,
-                   redis_->Command({"HGET", CampaignKeys(org_id, campaign_id).fail(),
-                                    Num(index)}));
+                   redis_->Command({"HGET", CampaignKeys(org_id, campaign_id).fail(), Num(index)}));
   if (reply.IsNil()) return std::nullopt;
   return nlohmann::json::parse(reply.str, nullptr, false);
 }
@@ -886,15 +889,15 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
     const std::string contact_id = letter->detail.is_object()
                                        ? letter->detail.value("contact_id", std::string())
                                        : std::string();
-    ASSIGN_OR_RETURN(RedisReply reply,
-                     redis_->Eval(kRequeueScript,
-                                  {keys::DueLane(org_id), keys::DirectLane(org_id),
-                                   keys::DirectLocks(org_id), keys::DeadLetters(org_id),
-                                   p.stats(), p.state(), keys::DirectMessages(org_id),
-                                   keys::ContactDeadLetters(org_id, contact_id)},
-                                  {std::string(id), Num(clock_->NowMillis()), campaign_id,
-                                   std::string(CampaignStateName(CampaignState::kFinished)),
-                                   std::string(CampaignStateName(CampaignState::kRunning))}));
+    ASSIGN_OR_RETURN(
+        RedisReply reply,
+        redis_->Eval(kRequeueScript,
+                     {keys::DueLane(org_id), keys::DirectLane(org_id), keys::DirectLocks(org_id),
+                      keys::DeadLetters(org_id), p.stats(), p.state(), keys::DirectMessages(org_id),
+                      keys::ContactDeadLetters(org_id, contact_id)},
+                     {std::string(id), Num(clock_->NowMillis()), campaign_id,
+                      std::string(CampaignStateName(CampaignState::kFinished)),
+                      std::string(CampaignStateName(CampaignState::kRunning))}));
     if (reply.integer == 1) return absl::OkStatus();
     if (reply.integer == 0) return absl::NotFoundError("no such dead letter");
   }
@@ -949,8 +952,8 @@ absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view ca
   for (int64_t n = 0; n < chunks; ++n) {
     batch.push_back({"UNLINK", p.chunk(n)});
   }
-  batch.push_back({"UNLINK", p.done(), p.sent(), p.final(), p.firsts(), p.leases(),
-                   p.delivered(), p.undelivered()});
+  batch.push_back({"UNLINK", p.done(), p.sent(), p.final(), p.firsts(), p.leases(), p.delivered(),
+                   p.undelivered()});
   return redis_->Pipeline(batch).status();
 }
 

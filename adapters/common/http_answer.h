@@ -20,7 +20,6 @@ namespace ogw {
 // Reasons and provider ids are cut to this many bytes.
 inline constexpr size_t kMaxReasonBytes = 200;
 
-
 // The body as a JSON object, or null: answers are often HTML error pages, and a hostile body
 // must not exhaust the stack (nlohmann recurses per level when destroying).
 nlohmann::json ParseAnswerObject(const std::string& body);

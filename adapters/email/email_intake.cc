@@ -57,8 +57,7 @@ absl::StatusOr<InboundBatch> ReadReceivedEmail(std::string_view raw, const std::
 }
 
 absl::Status TakeEmail(InboundSink& sink, std::string_view source, std::string_view raw,
-                       const std::string& provider, std::string_view domain,
-                       std::string_view key) {
+                       const std::string& provider, std::string_view domain, std::string_view key) {
   auto batch = ReadReceivedEmail(raw, provider, domain, key);
   absl::Status taken = batch.ok() ? sink.Store(*batch) : batch.status();
   if (taken.code() != absl::StatusCode::kInvalidArgument) return taken;

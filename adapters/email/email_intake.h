@@ -23,8 +23,7 @@ absl::StatusOr<InboundBatch> ReadReceivedEmail(std::string_view raw, const std::
 // ReadReceivedEmail, then `sink`: mail that cannot be read (or that the pipeline cannot take)
 // is quarantined under `source` and counts as taken; other errors mean "not stored, retry".
 absl::Status TakeEmail(InboundSink& sink, std::string_view source, std::string_view raw,
-                       const std::string& provider, std::string_view domain,
-                       std::string_view key);
+                       const std::string& provider, std::string_view domain, std::string_view key);
 
 // The header block of a raw e-mail (up to the first empty line), or its start when it has
 // none: what is kept of mail that cannot be read.

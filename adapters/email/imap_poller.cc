@@ -409,8 +409,7 @@ absl::StatusOr<std::map<uint32_t, uint64_t>> FetchSizes(Session& session,
 // The first kOversizedHeaderBytes of message `uid`'s header, left unseen; "" when none came.
 absl::StatusOr<std::string> PeekHeaders(Session& session, uint32_t uid) {
   std::string headers;
-  const std::string header_command = "UID FETCH " + std::to_string(uid) +
-                                     " (BODY.PEEK[HEADER]<0." +
+  const std::string header_command = "UID FETCH " + std::to_string(uid) + " (BODY.PEEK[HEADER]<0." +
                                      std::to_string(kOversizedHeaderBytes) + ">)";
   ASSIGN_OR_RETURN(Response peeked, session.Run(header_command, kOversizedHeaderBytes));
   for (const ServerLine& line : peeked.untagged) {

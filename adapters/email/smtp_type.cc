@@ -56,8 +56,8 @@ InboundOutcome Incoming(const ProviderAccount& account, const InboundRequest& re
   InboundOutcome out;
   out.quarantine_source = "email_webhook";
   out.quarantine_sample = std::string(EmailHeaderBlock(request.body));
-  auto batch = ReadReceivedEmail(request.body, account.name, MessageIdDomain(s.from),
-                                 ctx.message_id_key);
+  auto batch =
+      ReadReceivedEmail(request.body, account.name, MessageIdDomain(s.from), ctx.message_id_key);
   if (!batch.ok()) {
     out.verdict = InboundOutcome::Verdict::kUnreadable;
     out.reason = std::string(MessageOf(batch.status()));
@@ -145,11 +145,9 @@ class Smtp final : public ProviderType {
     return std::shared_ptr<Provider>(std::make_shared<SmtpProvider>(sc));
   }
   std::string_view inbound_path() const override { return "email"; }
-  std::vector<InboundRoute> inbound_routes() const override {
-    return {{"POST", "", &Incoming}};
-  }
-  absl::StatusOr<std::unique_ptr<Poller>> MakePoller(
-      const ProviderAccount& account, const ProviderContext& ctx) const override {
+  std::vector<InboundRoute> inbound_routes() const override { return {{"POST", "", &Incoming}}; }
+  absl::StatusOr<std::unique_ptr<Poller>> MakePoller(const ProviderAccount& account,
+                                                     const ProviderContext& ctx) const override {
     const auto& s = account.SettingsAs<SmtpSettings>();
     if (s.imap_url.empty()) return std::unique_ptr<Poller>();
     ImapConfig config;

@@ -7,11 +7,11 @@ namespace ogw {
 namespace {
 
 struct KannelSettings final : SettingsOf<KannelSettings> {
-  std::string url;        // smsbox's sendsms URL.
-  std::string username;   // sendsms user.
-  std::string password;   // A secret ("${ENV}").
-  std::string from;       // Default sender; empty: smsbox's.
-  std::string smsc;       // Route through this smsc id; empty for Kannel's choice.
+  std::string url;       // smsbox's sendsms URL.
+  std::string username;  // sendsms user.
+  std::string password;  // A secret ("${ENV}").
+  std::string from;      // Default sender; empty: smsbox's.
+  std::string smsc;      // Route through this smsc id; empty for Kannel's choice.
   // Authenticates Kannel's sms-service requests and signs the dlr-urls.
   std::string inbound_secret;
   void ForEachField(const FieldFn& fn) override {
@@ -65,8 +65,8 @@ InboundOutcome Report(const ProviderAccount& account, const InboundRequest& requ
                       const ProviderContext&) {
   auto query = QueryOf(request);
   if (!query.ok()) return InboundOutcome::Invalid(std::string(MessageOf(query.status())));
-  auto dlr = ParseKannelDlr(*query, account.name,
-                            account.SettingsAs<KannelSettings>().inbound_secret);
+  auto dlr =
+      ParseKannelDlr(*query, account.name, account.SettingsAs<KannelSettings>().inbound_secret);
   if (dlr.status().code() == absl::StatusCode::kPermissionDenied) {
     return InboundOutcome::Refuse(403, std::string(MessageOf(dlr.status())));
   }

@@ -33,8 +33,7 @@ InboundOutcome TwilioAnswer() {
 
 // The form, once X-Twilio-Signature over the URL Twilio called and the form checks out.
 absl::StatusOr<FormParams> VerifiedForm(const ProviderAccount& account,
-                                        const InboundRequest& request,
-                                        InboundOutcome* refusal) {
+                                        const InboundRequest& request, InboundOutcome* refusal) {
   auto form = ParseFormUrlEncoded(request.body);
   const std::string signature = request.header("X-Twilio-Signature");
   if (signature.empty()) {
@@ -115,13 +114,12 @@ class Twilio final : public ProviderType {
   std::unique_ptr<TypeSettings> NewSettings() const override {
     return std::make_unique<TwilioSettings>();
   }
-  void Check(const ProviderAccount& account, ProviderSource source,
-             JsonReader& r) const override {
+  void Check(const ProviderAccount& account, ProviderSource source, JsonReader& r) const override {
     const auto& s = account.SettingsAs<TwilioSettings>();
     if (!s.account_sid.starts_with("AC")) r.Error("account_sid", "expected AC...");
     if (s.auth_token.empty()) {
-      r.Error("auth_token", source == ProviderSource::kConfig ? "required (use ${ENV})"
-                                                              : "required");
+      r.Error("auth_token",
+              source == ProviderSource::kConfig ? "required (use ${ENV})" : "required");
     }
     if (s.from.empty() && s.messaging_service_sid.empty()) {
       r.Error("from", "from or messaging_service_sid is required");

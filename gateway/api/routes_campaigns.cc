@@ -285,8 +285,7 @@ ApiResponse LaunchCampaign(RequestContext& ctx) {
   if (!launched.ok()) return LaunchProblem(launched.status());
   if (ctx.services.metrics != nullptr) {
     for (const auto& [channel, n] : launched->channels) {
-      ctx.services.metrics->CountDelivery(channel, launched->id, "queued",
-                                          static_cast<double>(n));
+      ctx.services.metrics->CountDelivery(channel, launched->id, "queued", static_cast<double>(n));
     }
   }
   return CampaignResponse(ctx, 202, *launched);

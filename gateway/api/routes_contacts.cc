@@ -134,8 +134,7 @@ ApiResponse ListContacts(RequestContext& ctx) {
     if (!scope.Allows(post)) return ApiResponse::Json(200, {{"items", nlohmann::json::array()}});
     scope = PostScope::Of({post});
   }
-  auto page = ctx.services.contacts->List(ctx.principal.org_id, scope, ctx.Query("cursor"),
-                                          *limit);
+  auto page = ctx.services.contacts->List(ctx.principal.org_id, scope, ctx.Query("cursor"), *limit);
   if (!page.ok()) return ProblemFromStatus(page.status());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : page->contacts) items.push_back(ContactToJson(c));
@@ -173,10 +172,10 @@ ApiResponse LookUpContact(RequestContext& ctx) {
                    "kind must be email, phone, whatsapp, telegram or messenger", "kind");
   }
   auto value = NormalizeAddress(*kind, ctx.Query("value"), ctx.Query("region"));
-  if (!value.ok()) return Problem(400, "Invalid query parameter", MessageOf(value.status()),
-                                  "value");
-  auto owners = ctx.services.contacts->FindOwners(ctx.principal.org_id,
-                                                  {AddressKey(*kind, *value)});
+  if (!value.ok())
+    return Problem(400, "Invalid query parameter", MessageOf(value.status()), "value");
+  auto owners =
+      ctx.services.contacts->FindOwners(ctx.principal.org_id, {AddressKey(*kind, *value)});
   if (!owners.ok()) return ProblemFromStatus(owners.status());
   if ((*owners)[0].empty()) return NotFound("contact");
   ctx.params = {(*owners)[0]};
@@ -246,15 +245,15 @@ ApiResponse ChangeContactConsent(RequestContext& ctx) {
   if (source.size() > 500) r.Error("source", "must be at most 500 bytes");
   if (!r.Finish().ok()) return InvalidFields(r);
   auto normalised = NormalizeAddress(*kind, value, stored->contact.country);
-  if (!normalised.ok()) return Problem(422, "Invalid input", MessageOf(normalised.status()),
-                                       "value");
+  if (!normalised.ok())
+    return Problem(422, "Invalid input", MessageOf(normalised.status()), "value");
   Contact updated = stored->contact;
   Address* address = nullptr;
   for (auto& a : updated.addresses) {
     if (a.kind == *kind && a.value == *normalised) address = &a;
   }
-  if (address == nullptr) return Problem(404, "Not found", "the contact has no such address",
-                                         "value");
+  if (address == nullptr)
+    return Problem(404, "Not found", "the contact has no such address", "value");
   const int64_t now = ctx.services.clock->NowMillis();
   address->consent = Consent{*state, source, now};
   // A grant recorded here is the person's own renewed consent, so it ends an opt-out;
@@ -283,8 +282,8 @@ ApiResponse StartImport(RequestContext& ctx) {
   options.scope = ctx.principal.scope;
   options.default_post_id = ctx.Query("post_id");
   const std::string source = ctx.Query("source", "api");
-  bool printable = !source.empty() && source.size() <= 200 &&
-                   FindInvalidUtf8(source) == std::string::npos;
+  bool printable =
+      !source.empty() && source.size() <= 200 && FindInvalidUtf8(source) == std::string::npos;
   for (unsigned char c : source) printable &= c >= 0x20 && c != 0x7f;
   if (!printable) {
     return Problem(400, "Invalid query parameter",

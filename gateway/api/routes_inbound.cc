@@ -52,8 +52,7 @@ ApiResponse HandleInbound(RequestContext& ctx, const ProviderType& type,
     return ctx.request.get_header_value(std::string(name));
   };
   request.query = [&](std::string_view name) { return ctx.Query(std::string(name)); };
-  const InboundOutcome outcome =
-      route.handle(*account, request, ctx.services.providers->context());
+  const InboundOutcome outcome = route.handle(*account, request, ctx.services.providers->context());
   using Verdict = InboundOutcome::Verdict;
   if (outcome.verdict == Verdict::kRefuse) {
     return Refuse(outcome.status, account->name, outcome.reason);
@@ -157,8 +156,8 @@ void RegisterInboundRoutes(ApiRouter& router) {
              [](RequestContext& ctx) { return OptIn(ctx); });
   for (const ProviderType* type : ProviderTypes()) {
     for (const InboundRoute& route : type->inbound_routes()) {
-      const std::string path = "/v1/inbound/" + std::string(type->inbound_path()) +
-                               "/{provider}" + std::string(route.suffix);
+      const std::string path = "/v1/inbound/" + std::string(type->inbound_path()) + "/{provider}" +
+                               std::string(route.suffix);
       router.Add(std::string(route.method), path, Access::kPublic,
                  [type, route](RequestContext& ctx) { return HandleInbound(ctx, *type, route); });
     }

@@ -169,8 +169,7 @@ ApiResponse ListDeadLetters(RequestContext& ctx) {
   if (!limit) return problem;
   const std::string cursor = ctx.Query("cursor");
   if (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos) {
-    return Problem(400, "Invalid query parameter", "cursor must be a next_cursor value",
-                   "cursor");
+    return Problem(400, "Invalid query parameter", "cursor must be a next_cursor value", "cursor");
   }
   auto page = ctx.services.queue->ListDeadLetters(ctx.principal.org_id, cursor, *limit);
   if (!page.ok()) return ProblemFromStatus(page.status());

@@ -44,7 +44,7 @@ nlohmann::json ToJson(const ProviderDirectory& directory, const ProviderAccount&
 
 // The caller's account `name`; configured ones only when `allow_configured`.
 std::optional<ProviderAccount> OwnAccount(RequestContext& ctx, bool allow_configured,
-                                           ApiResponse* problem) {
+                                          ApiResponse* problem) {
   std::optional<ProviderAccount> account = ctx.services.providers->Find(ctx.params[0]);
   if (!account || !Visible(ctx.principal, *account)) {
     *problem = NotFound("provider");
@@ -193,8 +193,7 @@ ApiResponse UpdateProvider(RequestContext& ctx) {
   body->erase("secrets_set");
   // A URL sent back as GET showed it (credentials redacted) keeps the stored one.
   const nlohmann::json current_json = ProviderAccountToJson(*current, /*with_secrets=*/true);
-  ForEachTypeField(*current, [&](std::string_view field, const std::string& value,
-                                 FieldKind kind) {
+  ForEachTypeField(*current, [&](std::string_view field, const std::string& value, FieldKind kind) {
     if (kind != FieldKind::kUrl && kind != FieldKind::kDestination) return;
     auto it = body->find(std::string(field));
     if (it != body->end() && it->is_string() && !value.empty() &&

@@ -230,8 +230,8 @@ ApiResponse ValidateTemplate(RequestContext& ctx) {
   if (!segment_id.empty()) {
     auto segment = ctx.services.segments->Get(ctx.principal.org_id, segment_id);
     if (!segment.ok()) return ProblemFromStatus(segment.status());
-    if (!*segment || !((*segment)->post_id.empty() ||
-                       ctx.principal.scope.Allows((*segment)->post_id))) {
+    if (!*segment ||
+        !((*segment)->post_id.empty() || ctx.principal.scope.Allows((*segment)->post_id))) {
       return Problem(422, "Invalid input", "unknown segment", "segment_id");
     }
     expression = (*segment)->expression;

@@ -50,9 +50,8 @@ absl::Status CampaignStore::Update(Campaign campaign) {
 }
 
 absl::StatusOr<bool> CampaignStore::LockLaunch(std::string_view org_id, std::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Command({"SET", CampaignKeys(org_id, id).launching(), "1",
-                                    "NX", "EX", "600"}));
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"SET", CampaignKeys(org_id, id).launching(), "1",
+                                                  "NX", "EX", "600"}));
   return !r.IsNil();
 }
 

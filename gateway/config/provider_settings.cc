@@ -29,8 +29,7 @@ void CheckChannels(JsonReader& r, const ProviderType* type, const ProviderAccoun
   for (const std::string& ch : account.channels) {
     if (!ParseChannel(ch)) {
       r.Error("channels", "unknown channel " + ch);
-    } else if (!allowed.empty() &&
-               std::find(allowed.begin(), allowed.end(), ch) == allowed.end()) {
+    } else if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), ch) == allowed.end()) {
       r.Error("channels", account.type + " serves " + std::string(allowed.front()));
     }
   }
@@ -115,9 +114,9 @@ nlohmann::json ProviderAccountToJson(const ProviderAccount& account, bool with_s
                       {"timeout_ms", account.timeout_ms},
                       {"per_second", account.per_second},
                       {"per_minute", account.per_minute}};
-  for (auto [key, value] : {std::pair{"organisation", &account.organisation},
-                            std::pair{"post", &account.post},
-                            std::pair{"country", &account.country}}) {
+  for (auto [key, value] :
+       {std::pair{"organisation", &account.organisation}, std::pair{"post", &account.post},
+        std::pair{"country", &account.country}}) {
     if (!value->empty()) j[key] = *value;
   }
   nlohmann::json secrets_set = nlohmann::json::array();

@@ -38,7 +38,8 @@ inline constexpr size_t kMaxApiProvidersPerOrganisation = 500;
 nlohmann::json ProviderAccountToJson(const ProviderAccount& account, bool with_secrets);
 
 // Calls fn(key, value, kind) for every string field of the account's type.
-void ForEachTypeField(const ProviderAccount& account,
-                      const std::function<void(std::string_view, const std::string&, FieldKind)>& fn);
+void ForEachTypeField(
+    const ProviderAccount& account,
+    const std::function<void(std::string_view, const std::string&, FieldKind)>& fn);
 
 }  // namespace ogw

@@ -78,8 +78,8 @@ absl::Status ReadJsonRows(std::string_view data, const ContactInputOptions& inpu
     doc = nlohmann::json::parse(data);
   } catch (const nlohmann::json::parse_error& e) {
     // Only the position: nlohmann's message quotes the text it read, which is personal data.
-    return absl::InvalidArgumentError("body is not valid JSON (at byte " +
-                                      std::to_string(e.byte) + ")");
+    return absl::InvalidArgumentError("body is not valid JSON (at byte " + std::to_string(e.byte) +
+                                      ")");
   } catch (const nlohmann::json::exception&) {
     return absl::InvalidArgumentError("body holds a number or value out of range");
   }
@@ -224,9 +224,9 @@ std::vector<ContactImporter::Row> ContactImporter::Admissible(std::vector<Row> r
     for (const auto& a : c.addresses) {
       auto [it, inserted] = first_line_of_address.emplace(AddressKey(a), row.line);
       if (!inserted) {
-        AddError(report, options, row.line, AddressField(a.kind),
-                 "duplicate address inside the file (first at line " +
-                     std::to_string(it->second) + ")");
+        AddError(
+            report, options, row.line, AddressField(a.kind),
+            "duplicate address inside the file (first at line " + std::to_string(it->second) + ")");
         duplicate = true;
         break;
       }

@@ -310,8 +310,8 @@ DeliveryWorker::Pending DeliveryWorker::PendingFor(const Batch& batch, const Cla
   const bool email_extras =
       p.channel == Channel::kEmail && deps_.tokens != nullptr && !consent_confirmation;
   if (email_extras) {
-    p.out.unsubscribe_url = deps_.public_base_url + "/u/" +
-                            deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
+    p.out.unsubscribe_url =
+        deps_.public_base_url + "/u/" + deps_.tokens->UnsubscribeToken(batch.org_id, c.id, "email");
   }
   if (email_extras && !deps_.reply_domain.empty()) {
     p.out.reply_to =
@@ -340,8 +340,8 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
   const ClaimedMessage& m = p.claimed;
   const Campaign& campaign = *batch.campaigns[m.campaign_id];
   if (campaign.quiet_hours) {
-    if (auto until = QuietUntil(*campaign.quiet_hours, c.time_zone, options_.default_time_zone,
-                                batch.now)) {
+    if (auto until =
+            QuietUntil(*campaign.quiet_hours, c.time_zone, options_.default_time_zone, batch.now)) {
       return Outcome(m, Kind::kDeferred, "quiet_hours", "recipient's local quiet hours", *until);
     }
   }
@@ -356,9 +356,9 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
       return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
     };
   }
-  auto rendered = RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
-                            PostLanguage(batch, c.post_id), campaign.variables, track,
-                            p.out.unsubscribe_url);
+  auto rendered =
+      RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
+                PostLanguage(batch, c.post_id), campaign.variables, track, p.out.unsubscribe_url);
   if (!rendered.ok()) {
     return Outcome(m, Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
   }

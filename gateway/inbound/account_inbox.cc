@@ -28,8 +28,8 @@ absl::Status AccountInbox::Store(const InboundBatch& batch) {
   return unreadable;
 }
 
-absl::Status AccountInbox::Quarantine(std::string_view source, std::string_view why,
-                                      uint64_t bytes, std::string_view sample) {
+absl::Status AccountInbox::Quarantine(std::string_view source, std::string_view why, uint64_t bytes,
+                                      std::string_view sample) {
   if (quarantine_ == nullptr) return absl::InvalidArgumentError(std::string(why));
   return quarantine_->Put(account_.organisation, account_.name,
                           {std::string(source), std::string(why), bytes, std::string(sample)});

@@ -234,8 +234,7 @@ absl::StatusOr<RedisReply> InboundPipeline::StoreInbound(
   std::vector<std::string> args = {contact.id, std::to_string(ConversationLog::kMaxEntries),
                                    std::to_string(ConversationLog::kMaxInboxItems),
                                    std::to_string(kSeenTtlSeconds)};
-  const int64_t at = message.received_at_ms > 0 ? message.received_at_ms
-                                                : deps_.clock->NowMillis();
+  const int64_t at = message.received_at_ms > 0 ? message.received_at_ms : deps_.clock->NowMillis();
   for (auto& a : ConversationLog::FieldArgs("in", at, fields)) args.push_back(std::move(a));
   ASSIGN_OR_RETURN(RedisReply r,
                    deps_.redis->Eval(kStoreInboundScript,
@@ -259,8 +258,13 @@ void InboundPipeline::FollowUpKeyword(const InboundSource& source, const Inbound
     }
   }
   if (consent_changed && !source.provider_confirms_keywords) {
-    ConsentChange change{source.org_id, contact_id, message.channel, address,
-                         keyword.intent == KeywordIntent::kStop, "", false};
+    ConsentChange change{source.org_id,
+                         contact_id,
+                         message.channel,
+                         address,
+                         keyword.intent == KeywordIntent::kStop,
+                         "",
+                         false};
     // The message and the change are stored; a lost confirmation must not make the
     // provider retry (the retry would be a duplicate and confirm nothing either).
     auto confirmed = QueueConfirmation(change);
@@ -291,8 +295,12 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   if (keyword.change_consent) {
     // Written from another address of the person's (found by reply token or the message
     // answered): the keyword is about the address that sent it, which joins the contact.
-    ConsentChange change{source.org_id, contact.id, message.channel, address,
-                         keyword.intent == KeywordIntent::kStop, "keyword:" + message.channel,
+    ConsentChange change{source.org_id,
+                         contact.id,
+                         message.channel,
+                         address,
+                         keyword.intent == KeywordIntent::kStop,
+                         "keyword:" + message.channel,
                          /*add_address=*/true};
     auto changed = ChangeConsent(change);
     if (changed.status().code() == absl::StatusCode::kAborted) return std::nullopt;
@@ -303,8 +311,7 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   ASSIGN_OR_RETURN(
       RedisReply r,
       StoreInbound(source, message, contact,
-                   InboundFields(source, message, address, in_reply_to, keyword.intent),
-                   seen_key));
+                   InboundFields(source, message, address, in_reply_to, keyword.intent), seen_key));
   const std::string& outcome = r.elements[0].str;
   if (outcome == "gone") return std::nullopt;
   if (outcome == "dup") {

@@ -137,8 +137,7 @@ class InboundPipeline {
   // One try at storing a message (Receive); nullopt when its contact changed: try again.
   absl::StatusOr<std::optional<InboundResult>> TryStore(const InboundSource& source,
                                                         const InboundMessage& message,
-                                                        Channel channel,
-                                                        const std::string& address,
+                                                        Channel channel, const std::string& address,
                                                         const std::vector<Answered>& answered,
                                                         const std::string& seen_key);
   // Which keyword `message` carries and what it may do on `channel`.

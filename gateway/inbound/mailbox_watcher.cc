@@ -35,10 +35,10 @@ absl::Status MailboxWatcher::Reconcile(bool run) {
     }
     auto poller = type->MakePoller(p, context_);
     if (!poller.ok() || *poller == nullptr) {
-      absl::Status error = absl::InvalidArgumentError(
-          "provider " + p.name + ": " +
-          (poller.ok() ? std::string("its type makes no poller")
-                       : std::string(MessageOf(poller.status()))));
+      absl::Status error =
+          absl::InvalidArgumentError("provider " + p.name + ": " +
+                                     (poller.ok() ? std::string("its type makes no poller")
+                                                  : std::string(MessageOf(poller.status()))));
       if (refused_[p.name] != definition) spdlog::error("mailbox {}", MessageOf(error));
       refused_[p.name] = definition;
       if (first_error.ok()) first_error = error;
@@ -117,7 +117,8 @@ void MailboxWatcher::Loop(Mailbox* mailbox) {
       spdlog::info("mailbox {}: {} message(s) taken", mailbox->inbox.account().name, *polled);
     }
     std::unique_lock lock(mu_);
-    if (wake_.wait_for(lock, std::chrono::seconds(mailbox->inbox.account().settings->poll_seconds()),
+    if (wake_.wait_for(lock,
+                       std::chrono::seconds(mailbox->inbox.account().settings->poll_seconds()),
                        [&] { return stopping_ || mailbox->stopping; })) {
       return;
     }

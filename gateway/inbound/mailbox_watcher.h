@@ -31,8 +31,8 @@ class MailboxWatcher {
   // Mail that cannot be read (over the size limit, does not parse) goes to `quarantine`.
   // Pollers are made with `context` (mailboxes of accounts added through the API connect
   // only where its destinations allow). Neither pointer is owned; both outlive the watcher.
-  MailboxWatcher(InboundPipeline* inbound, InboundQuarantine* quarantine,
-                 ProviderContext context, Accounts accounts,
+  MailboxWatcher(InboundPipeline* inbound, InboundQuarantine* quarantine, ProviderContext context,
+                 Accounts accounts,
                  std::chrono::milliseconds reconcile_every = std::chrono::seconds(2));
   ~MailboxWatcher();  // Stops.
 

@@ -8,8 +8,8 @@
 
 namespace ogw {
 
-ProviderDirectory::ProviderDirectory(std::vector<ProviderAccount> configured,
-                                     ProviderStore* store, ProviderContext context)
+ProviderDirectory::ProviderDirectory(std::vector<ProviderAccount> configured, ProviderStore* store,
+                                     ProviderContext context)
     : configured_(std::move(configured)), store_(store), context_(std::move(context)) {}
 
 ProviderDirectory::~ProviderDirectory() {

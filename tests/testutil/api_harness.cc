@@ -38,14 +38,13 @@ void RecordTraffic(const SentRequest& sent, const HttpResult& answer) {
   std::filesystem::create_directories(dir);
   std::ofstream out(std::string(dir) + "/" + std::to_string(getpid()) + ".jsonl", std::ios::app);
   const std::string response_type = answer.Header("Content-Type");
-  const nlohmann::json line = {
-      {"method", sent.method},
-      {"path", sent.path},
-      {"request_content_type", sent.content_type},
-      {"request_body", BodyForTraffic(sent.content_type, sent.body)},
-      {"status", answer.status},
-      {"response_content_type", response_type},
-      {"response_body", BodyForTraffic(response_type, answer.body)}};
+  const nlohmann::json line = {{"method", sent.method},
+                               {"path", sent.path},
+                               {"request_content_type", sent.content_type},
+                               {"request_body", BodyForTraffic(sent.content_type, sent.body)},
+                               {"status", answer.status},
+                               {"response_content_type", response_type},
+                               {"response_body", BodyForTraffic(response_type, answer.body)}};
   out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 

@@ -20,13 +20,34 @@ using ::testing::HasSubstr;
 
 TEST(DestinationPolicyTest, RefusesEveryInternalAddressInEverySpelling) {
   auto policy = Policy();
-  for (const char* host :
-       {"localhost", "127.0.0.1", "127.1", "2130706433", "0177.0.0.1", "0x7f.0.0.1",
-        "0x7f000001", "[::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[64:ff9b::7f00:1]",
-        "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
-        "100.64.0.1", "224.0.0.1", "239.255.255.250", "0.0.0.0", "255.255.255.255",
-        "[fe80::1]", "[fc00::1]", "[fd12:3456::1]", "[ff02::1]", "[::]",
-        "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]"}) {
+  for (const char* host : {"localhost",
+                           "127.0.0.1",
+                           "127.1",
+                           "2130706433",
+                           "0177.0.0.1",
+                           "0x7f.0.0.1",
+                           "0x7f000001",
+                           "[::1]",
+                           "[::ffff:127.0.0.1]",
+                           "[::ffff:7f00:1]",
+                           "[64:ff9b::7f00:1]",
+                           "10.0.0.1",
+                           "172.16.0.1",
+                           "172.31.255.255",
+                           "192.168.1.1",
+                           "169.254.169.254",
+                           "100.64.0.1",
+                           "224.0.0.1",
+                           "239.255.255.250",
+                           "0.0.0.0",
+                           "255.255.255.255",
+                           "[fe80::1]",
+                           "[fc00::1]",
+                           "[fd12:3456::1]",
+                           "[ff02::1]",
+                           "[::]",
+                           "[::ffff:10.0.0.1]",
+                           "[::ffff:169.254.169.254]"}) {
     const absl::Status checked = policy->CheckUrl(std::string("http://") + host + ":8080/x");
     EXPECT_FALSE(checked.ok()) << host;
   }
@@ -38,9 +59,9 @@ TEST(DestinationPolicyTest, RefusesEveryInternalAddressInEverySpelling) {
 
 TEST(DestinationPolicyTest, AcceptsPublicAddresses) {
   auto policy = Policy();
-  for (const char* url : {"https://93.184.216.34/send", "http://8.8.8.8:13013/cgi-bin/sendsms",
-                          "smtp://[2606:4700:4700::1111]:587", "https://172.32.0.1/x",
-                          "https://100.128.0.1/x"}) {
+  for (const char* url :
+       {"https://93.184.216.34/send", "http://8.8.8.8:13013/cgi-bin/sendsms",
+        "smtp://[2606:4700:4700::1111]:587", "https://172.32.0.1/x", "https://100.128.0.1/x"}) {
     EXPECT_TRUE(policy->CheckUrl(url).ok()) << url;
   }
 }

@@ -177,8 +177,8 @@ TEST(MimeBuilderTest, TextAndHtmlMakeMultipartAlternative) {
   EXPECT_EQ(parsed.message_id, built->message_id);
   EXPECT_TRUE(parsed.has_date);
   // Neither reply_to nor unsubscribe links given: no such headers; never Auto-Submitted.
-  EXPECT_EQ(parsed.headers, (std::map<std::string, std::string>{
-                                {"X-Outreach-Message-Id", "cmp_1:0"}}));
+  EXPECT_EQ(parsed.headers,
+            (std::map<std::string, std::string>{{"X-Outreach-Message-Id", "cmp_1:0"}}));
   EXPECT_EQ(parsed.content_type, "multipart/alternative");
   ASSERT_EQ(parsed.parts.size(), 2u);
   EXPECT_EQ(parsed.parts[0].first, "text/plain; charset=utf-8");
@@ -300,7 +300,8 @@ TEST(MimeBuilderTest, HeaderInjectionIsRefusedNamingTheField) {
   const Case cases[] = {
       {"subject", [](OutboundMessage& m, MimeSender&, const std::string& v) { m.subject = v; }},
       {"to", [](OutboundMessage& m, MimeSender&, const std::string& v) { m.to = "a@b.org" + v; }},
-      {"from", [](OutboundMessage& m, MimeSender&, const std::string& v) { m.from = "a@b.org" + v; }},
+      {"from",
+       [](OutboundMessage& m, MimeSender&, const std::string& v) { m.from = "a@b.org" + v; }},
       {"reply_to",
        [](OutboundMessage& m, MimeSender&, const std::string& v) { m.reply_to = "a@b.org" + v; }},
       {"unsubscribe_url",
@@ -311,13 +312,14 @@ TEST(MimeBuilderTest, HeaderInjectionIsRefusedNamingTheField) {
        [](OutboundMessage& m, MimeSender&, const std::string& v) {
          m.unsubscribe_mailto = "mailto:u@b.org" + v;
        }},
-      {"message_id", [](OutboundMessage& m, MimeSender&, const std::string& v) { m.message_id = v; }},
+      {"message_id",
+       [](OutboundMessage& m, MimeSender&, const std::string& v) { m.message_id = v; }},
       {"from_name", [](OutboundMessage&, MimeSender& s, const std::string& v) { s.name = v; }},
   };
   for (const Case& c : cases) {
-    for (const std::string& value : {injected, std::string("x\nBcc: v@example.net"),
-                                     std::string("x\rBcc: v@example.net"),
-                                     std::string("x\0y", 3)}) {
+    for (const std::string& value :
+         {injected, std::string("x\nBcc: v@example.net"), std::string("x\rBcc: v@example.net"),
+          std::string("x\0y", 3)}) {
       OutboundMessage m = Message("cmp_5:0");
       MimeSender sender = Sender();
       c.apply(m, sender, value);
@@ -335,17 +337,15 @@ TEST(MimeBuilderTest, AddressesAndUrisMustBePlain) {
     apply(m);
     return BuildEmail(m, Sender()).status();
   };
-  EXPECT_THAT(std::string(MessageOf(refused([](OutboundMessage& m) {
-                m.to = "ana@example.com, eve@example.net";
-              }))),
+  EXPECT_THAT(std::string(MessageOf(
+                  refused([](OutboundMessage& m) { m.to = "ana@example.com, eve@example.net"; }))),
               StartsWith("to:"));
   EXPECT_THAT(std::string(MessageOf(refused([](OutboundMessage& m) { m.to = "Ana <a@b.org>"; }))),
               StartsWith("to:"));
   EXPECT_THAT(std::string(MessageOf(refused([](OutboundMessage& m) { m.to = "no-at-sign"; }))),
               StartsWith("to:"));
-  EXPECT_THAT(std::string(MessageOf(refused([](OutboundMessage& m) {
-                m.unsubscribe_url = "javascript:alert(1)";
-              }))),
+  EXPECT_THAT(std::string(MessageOf(
+                  refused([](OutboundMessage& m) { m.unsubscribe_url = "javascript:alert(1)"; }))),
               StartsWith("unsubscribe_url:"));
   EXPECT_THAT(std::string(MessageOf(refused([](OutboundMessage& m) {
                 m.unsubscribe_url = "https://gw.example.org/u>, <https://evil.example";

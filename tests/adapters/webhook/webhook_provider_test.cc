@@ -336,7 +336,7 @@ TEST_F(WebhookProviderTest, OneClientKeepsEachRequestsMethodHeadersAndBodyApart)
   const std::vector<Case> cases = {
       {{"POST", url + "0", {"X-A: 1"}, "first"}, "1"},
       {{"POST", url + "1", {"X-A: 1"}, "second"}, "1"},
-      {{"POST", url + "2", {}, "third"}, ""},  // Same method, header gone.
+      {{"POST", url + "2", {}, "third"}, ""},      // Same method, header gone.
       {{"POST", url + "3", {"X-A: 4"}, ""}, "4"},  // Same method, empty body.
       {{"GET", url + "4", {}, ""}, ""},
       {{"PUT", url + "5", {"X-A: 5"}, "fourth"}, "5"},

@@ -92,8 +92,7 @@ TEST_F(ProvidersApiTest, AdminAddsChangesAndRemovesAnAccountWithoutEverShowingIt
   changed = Patch("/v1/providers/kannel-berlin", round_trip, admin_token_);
   ASSERT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(changed.json["per_second"], 5);
-  EXPECT_EQ(*runtime_->providers().Find("kannel-berlin")->settings->Field("password"),
-            kPassword);
+  EXPECT_EQ(*runtime_->providers().Find("kannel-berlin")->settings->Field("password"), kPassword);
   // null clears a field.
   changed = Patch("/v1/providers/kannel-berlin", {{"password", nullptr}}, admin_token_);
   ASSERT_EQ(changed.status, 200) << changed.body;
@@ -246,9 +245,11 @@ TEST_F(ProvidersApiTest, AnotherGatewayProcessPicksUpTheAccountAndOpensItsSecret
 
 TEST_F(ProvidersApiTest, ConfiguredAccountsAreListedButNotChangedThroughTheApi) {
   // The gateway again, with an account of this organisation in its configuration.
-  auto configured = ProviderAccountFromJson(
-      {{"name", "ministry-sms"}, {"type", "sandbox"}, {"channels", {"sms"}}, {"organisation", org_}},
-      ProviderSource::kConfig);
+  auto configured = ProviderAccountFromJson({{"name", "ministry-sms"},
+                                             {"type", "sandbox"},
+                                             {"channels", {"sms"}},
+                                             {"organisation", org_}},
+                                            ProviderSource::kConfig);
   ASSERT_TRUE(configured.ok()) << configured.status();
   config_.delivery.providers = {*configured};
   RestartGateway();

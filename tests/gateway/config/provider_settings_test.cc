@@ -93,36 +93,48 @@ TEST(ProviderSettingsTest, EachTypeNamesItsSecretsAndTheyAreNeverAnswered) {
 
 TEST(ProviderSettingsTest, FieldsOfAnotherTypeAreUnknown) {
   // A Twilio account does not take Kannel's url, nor an e-mail account Twilio's token.
-  EXPECT_THAT(Problems({{"name", "t"}, {"type", "twilio"}, {"channels", {"sms"}},
-                        {"account_sid", "AC1"}, {"auth_token", "x"}, {"from", "+1"},
+  EXPECT_THAT(Problems({{"name", "t"},
+                        {"type", "twilio"},
+                        {"channels", {"sms"}},
+                        {"account_sid", "AC1"},
+                        {"auth_token", "x"},
+                        {"from", "+1"},
                         {"url", "http://127.0.0.1:1/"}},
                        ProviderSource::kApi),
               ::testing::ElementsAre(HasSubstr("url: unknown key")));
-  EXPECT_THAT(Problems({{"name", "m"}, {"type", "smtp"}, {"channels", {"email"}},
-                        {"url", "smtp://127.0.0.1:25"}, {"from", "a@b.example"},
+  EXPECT_THAT(Problems({{"name", "m"},
+                        {"type", "smtp"},
+                        {"channels", {"email"}},
+                        {"url", "smtp://127.0.0.1:25"},
+                        {"from", "a@b.example"},
                         {"auth_token", "x"}},
                        ProviderSource::kApi),
               ::testing::ElementsAre(HasSubstr("auth_token: unknown key")));
 }
 
 TEST(ProviderSettingsTest, UnknownTypesAndChannelsNameTheirField) {
-  EXPECT_THAT(Problems({{"name", "x"}, {"type", "carrier-pigeon"}, {"channels", {"sms"}}},
-                       ProviderSource::kApi),
-              ::testing::ElementsAre(HasSubstr("type: expected sandbox, webhook, twilio, kannel, smtp")));
-  EXPECT_THAT(Problems({{"name", "x"}, {"type", "sandbox"}, {"channels", {"fax"}}},
-                       ProviderSource::kApi),
-              ::testing::ElementsAre(HasSubstr("channels: unknown channel fax")));
-  EXPECT_THAT(Problems({{"name", "k"}, {"type", "kannel"}, {"channels", {"email"}},
-                        {"organisation", "org_1"}, {"url", "http://127.0.0.1:13013/"},
-                        {"username", "u"}, {"inbound_secret", std::string(24, 's')}},
+  EXPECT_THAT(
+      Problems({{"name", "x"}, {"type", "carrier-pigeon"}, {"channels", {"sms"}}},
+               ProviderSource::kApi),
+      ::testing::ElementsAre(HasSubstr("type: expected sandbox, webhook, twilio, kannel, smtp")));
+  EXPECT_THAT(
+      Problems({{"name", "x"}, {"type", "sandbox"}, {"channels", {"fax"}}}, ProviderSource::kApi),
+      ::testing::ElementsAre(HasSubstr("channels: unknown channel fax")));
+  EXPECT_THAT(Problems({{"name", "k"},
+                        {"type", "kannel"},
+                        {"channels", {"email"}},
+                        {"organisation", "org_1"},
+                        {"url", "http://127.0.0.1:13013/"},
+                        {"username", "u"},
+                        {"inbound_secret", std::string(24, 's')}},
                        ProviderSource::kApi),
               ::testing::ElementsAre(HasSubstr("channels: kannel serves sms")));
 }
 
 TEST(ProviderSettingsTest, ServerPathsOnlyFromTheConfigurationFile) {
-  const json mail = {{"name", "m"}, {"type", "smtp"}, {"channels", {"email"}},
-                     {"url", "smtp://127.0.0.1:25"}, {"from", "a@b.example"},
-                     {"ca_file", "/etc/ssl/certs/ca-certificates.crt"}};
+  const json mail = {{"name", "m"},           {"type", "smtp"},
+                     {"channels", {"email"}}, {"url", "smtp://127.0.0.1:25"},
+                     {"from", "a@b.example"}, {"ca_file", "/etc/ssl/certs/ca-certificates.crt"}};
   EXPECT_TRUE(Problems(mail, ProviderSource::kConfig).empty());
   EXPECT_THAT(Problems(mail, ProviderSource::kApi),
               ::testing::ElementsAre(HasSubstr("ca_file: can only be set in the configuration")));
@@ -130,8 +142,11 @@ TEST(ProviderSettingsTest, ServerPathsOnlyFromTheConfigurationFile) {
 
 TEST(ProviderSettingsTest, CommonRulesHoldForEveryType) {
   for (const char* type : {"sandbox", "webhook"}) {
-    json j = {{"name", "bad name!"}, {"type", type}, {"channels", {"sms"}},
-              {"post", "post_1"}, {"country", "Atlantis"}};
+    json j = {{"name", "bad name!"},
+              {"type", type},
+              {"channels", {"sms"}},
+              {"post", "post_1"},
+              {"country", "Atlantis"}};
     if (std::string(type) == "webhook") j["url"] = "http://127.0.0.1:1/";
     const std::vector<std::string> problems = Problems(j, ProviderSource::kApi);
     EXPECT_THAT(problems, ::testing::Contains(HasSubstr("name: must be 1 to 64"))) << type;

@@ -56,7 +56,10 @@ TEST(TextTest, FindInvalidUtf8ReportsTheFirstBadByte) {
 TEST(TextTest, InvalidBytesAreReplacedAndCutsKeepCharactersWhole) {
   EXPECT_EQ(ReplaceInvalidUtf8("ok \xFF\xFE end", "?"), "ok ?? end");
   EXPECT_EQ(ReplaceInvalidUtf8("\xE2\x82\xAC \xE2\x82", "?"), "\xE2\x82\xAC ??");
-  EXPECT_EQ(ReplaceInvalidUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");  // U+FFFD by default.
+  EXPECT_EQ(ReplaceInvalidUtf8("a\xFF"
+                               "b"),
+            "a\xEF\xBF\xBD"
+            "b");  // U+FFFD by default.
   EXPECT_EQ(ReplaceInvalidUtf8("fine"), "fine");
   EXPECT_EQ(TruncateUtf8("\xE2\x82\xAC\xE2\x82\xAC", 4), "\xE2\x82\xAC");
   EXPECT_EQ(TruncateUtf8("abc", 10), "abc");

@@ -216,9 +216,9 @@ TEST_F(WorkerTest, MessageFailingEveryAttemptIsDeadLetteredAndCanBeRequeued) {
 TEST_F(WorkerTest, ProviderSaysOptedOutOrNoSuchAddressAndTheContactRemembers) {
   // The worker records consent through the inbound pipeline, as in the gateway.
   ConversationLog conversations(&pool(), &clock_);
-  InboundPipeline inbound({&pool(), &clock_, &stack_->contacts, &conversations, &stack_->queue,
-                           nullptr, ""},
-                          KeywordSettings{});
+  InboundPipeline inbound(
+      {&pool(), &clock_, &stack_->contacts, &conversations, &stack_->queue, nullptr, ""},
+      KeywordSettings{});
   WorkerDeps deps = stack_->Deps();
   deps.inbound = &inbound;
   deps.conversations = &conversations;
@@ -466,8 +466,7 @@ TEST_F(WorkerTest, EverySentMessageIsNotedOnceInItsPersonsConversation) {
     const ConversationEntry& e = campaign_entries[0];
     EXPECT_EQ(e.kind, "out");
     EXPECT_EQ(e.Field("campaign"), c.id);
-    EXPECT_EQ(e.Field("message"),
-              MessageId(c, DeliveryStack::IndexOf(audience, person.id)));
+    EXPECT_EQ(e.Field("message"), MessageId(c, DeliveryStack::IndexOf(audience, person.id)));
     EXPECT_EQ(e.Field("channel"), "sms");
     EXPECT_EQ(e.Field("language"), "en");
     EXPECT_EQ(e.Field("address"), person.addresses[0].value);
@@ -496,8 +495,9 @@ TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
   ASSERT_TRUE(stack_->Erase(org_, people[120].id).ok());
   std::vector<ConversationAppend> entries;
   for (size_t i = 0; i < people.size(); ++i) {
-    entries.push_back({people[i].id, "out", {{"channel", "sms"}, {"message", std::to_string(i)},
-                                             {"language", ""}}});
+    entries.push_back({people[i].id,
+                       "out",
+                       {{"channel", "sms"}, {"message", std::to_string(i)}, {"language", ""}}});
   }
   ASSERT_TRUE(conversations.AppendMany(org_, entries).ok());
   for (size_t i = 0; i < people.size(); ++i) {
@@ -795,7 +795,8 @@ TEST_F(WorkerTest, LinksBecomePersonalTrackedLinksThatResolveToTheirOwner) {
   const auto people = stack_->CreateContacts(org_, 2);
   const Campaign c = stack_->Launch(
       org_,
-      stack_->CreateTemplate(org_, "Hello {{contact.name}}, [take the survey](https://survey.example.org/s1)"),
+      stack_->CreateTemplate(
+          org_, "Hello {{contact.name}}, [take the survey](https://survey.example.org/s1)"),
       stack_->CreateSegment(org_));
   RunUntilIdle();
   const auto seen = provider_->Seen();

@@ -41,11 +41,11 @@ class WorkerProcessTest : public RedisTest {
     ASSERT_TRUE(sink_.Start());
     Seed();
     config_ = dir_.path() + "/worker.json";
-    std::ofstream(config_) << R"({"redis": {"url": "unix://)" << endpoint().unix_socket
-                           << R"("}, "delivery": {"worker_threads": )" << kThreads
-                           << R"(, "group_size": )" << kGroup
-                           << R"(, "lease_seconds": 5, "providers": [{"name": "sink", "type": "webhook", "channels": ["sms"], "url": ")"
-                           << sink_.BaseUrl() << R"(/send"}]}})";
+    std::ofstream(config_)
+        << R"({"redis": {"url": "unix://)" << endpoint().unix_socket
+        << R"("}, "delivery": {"worker_threads": )" << kThreads << R"(, "group_size": )" << kGroup
+        << R"(, "lease_seconds": 5, "providers": [{"name": "sink", "type": "webhook", "channels": ["sms"], "url": ")"
+        << sink_.BaseUrl() << R"(/send"}]}})";
   }
 
   // An organisation with kContacts consenting contacts and a launched SMS campaign.

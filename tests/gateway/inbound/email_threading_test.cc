@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "adapters/email/email_message_id.h"
 #include "adapters/email/email_intake.h"
+#include "adapters/email/email_message_id.h"
 #include "gateway/inbound/account_inbox.h"
 #include "tests/testutil/api_harness.h"
 

@@ -28,9 +28,13 @@ ProviderAccount Account(const json& j) {
 }
 
 ProviderAccount TwilioAccount(const std::string& name, const std::string& org) {
-  return Account({{"name", name}, {"type", "twilio"}, {"channels", {"sms"}},
-                  {"organisation", org}, {"account_sid", "AC0123456789abcdef0123456789abcdef"},
-                  {"auth_token", kToken}, {"from", "+302100000000"},
+  return Account({{"name", name},
+                  {"type", "twilio"},
+                  {"channels", {"sms"}},
+                  {"organisation", org},
+                  {"account_sid", "AC0123456789abcdef0123456789abcdef"},
+                  {"auth_token", kToken},
+                  {"from", "+302100000000"},
                   {"api_base", "http://127.0.0.1:9"}});
 }
 
@@ -75,8 +79,9 @@ TEST_F(ProviderDirectoryTest, SecretsAreSealedAtRestAndOpenedOnLoad) {
 TEST_F(ProviderDirectoryTest, StoredDefinitionsThatNoLongerReadAreSkippedAndTheRestLoad) {
   ASSERT_TRUE(store_->Create(TwilioAccount("tw-athens", "org_1")).ok());
   // Written by a newer version (a type this one lacks) and by hand (not JSON).
-  ASSERT_TRUE(pool().Command({"HSET", keys::ProviderDefinitions(), "tg-berlin",
-                              R"({"name":"tg-berlin","type":"telegram-bot","channels":["telegram"],
+  ASSERT_TRUE(pool()
+                  .Command({"HSET", keys::ProviderDefinitions(), "tg-berlin",
+                            R"({"name":"tg-berlin","type":"telegram-bot","channels":["telegram"],
                                   "organisation":"org_1","bot_token":"sealed"})"})
                   .ok());
   ASSERT_TRUE(pool().Command({"HSET", keys::ProviderDefinitions(), "broken", "{"}).ok());
@@ -92,9 +97,10 @@ TEST_F(ProviderDirectoryTest, StoredDefinitionsThatNoLongerReadAreSkippedAndTheR
 }
 
 TEST_F(ProviderDirectoryTest, AccountsBindTheirChannelsAndTheRestFallsBackToTheSandbox) {
-  ProviderAccount shared =
-      Account({{"name", "hook"}, {"type", "webhook"}, {"channels", {"email"}},
-               {"url", "http://127.0.0.1:9/"}});
+  ProviderAccount shared = Account({{"name", "hook"},
+                                    {"type", "webhook"},
+                                    {"channels", {"email"}},
+                                    {"url", "http://127.0.0.1:9/"}});
   ProviderDirectory directory({shared}, store_.get(), context_);
   ASSERT_TRUE(directory.Load().ok());
   ASSERT_TRUE(store_->Create(TwilioAccount("tw-athens", "org_1")).ok());
@@ -138,8 +144,11 @@ TEST_F(ProviderDirectoryTest, AnUnchangedAccountKeepsItsProviderAcrossRebuilds) 
 
 TEST_F(ProviderDirectoryTest, AConfiguredAccountThatCannotBeBuiltIsAnErrorAtLoad) {
   // Passes the reader, fails the provider's own check (ca_file unreadable).
-  ProviderAccount mail = Account({{"name", "mail"}, {"type", "smtp"}, {"channels", {"email"}},
-                                  {"url", "smtp://127.0.0.1:25"}, {"from", "a@b.example"},
+  ProviderAccount mail = Account({{"name", "mail"},
+                                  {"type", "smtp"},
+                                  {"channels", {"email"}},
+                                  {"url", "smtp://127.0.0.1:25"},
+                                  {"from", "a@b.example"},
                                   {"ca_file", "/nonexistent/ca.pem"}});
   ProviderDirectory directory({mail}, store_.get(), context_);
   absl::Status loaded = directory.Load();

@@ -116,8 +116,8 @@ class ProviderTypePluginTest : public ApiTest {
     if (HasFatalFailure()) return;
     org_ = Get("/v1/me", admin_token_).json.value("org_id", "");
     // The account in the configuration file, read as the gateway reads that file.
-    const json account = {{"name", "relay-berlin"}, {"type", "relay"},
-                          {"channels", {"telegram"}}, {"organisation", org_},
+    const json account = {{"name", "relay-berlin"},       {"type", "relay"},
+                          {"channels", {"telegram"}},     {"organisation", org_},
                           {"bot", "@berlin_embassy_bot"}, {"secret", "${RELAY_SECRET}"}};
     setenv("RELAY_SECRET", kSecret, 1);
     JsonReader reader(account, "delivery.providers[0]");
@@ -150,12 +150,15 @@ TEST_F(ProviderTypePluginTest, ItsSettingsAreCheckedByItAndItsSecretIsNeverAnswe
 
   // Through the API: the type's own checks and field names, and its channel.
   HttpResult bad = Post("/v1/providers",
-                        {{"name", "relay-2"}, {"type", "relay"}, {"channels", {"sms"}},
-                         {"secret", "short"}, {"unknown_field", "x"}},
+                        {{"name", "relay-2"},
+                         {"type", "relay"},
+                         {"channels", {"sms"}},
+                         {"secret", "short"},
+                         {"unknown_field", "x"}},
                         admin_token_);
   ExpectProblem(bad, 422);
-  EXPECT_THAT(ErrorFields(bad), ::testing::IsSupersetOf({"bot", "secret", "channels",
-                                                         "unknown_field"}));
+  EXPECT_THAT(ErrorFields(bad),
+              ::testing::IsSupersetOf({"bot", "secret", "channels", "unknown_field"}));
 }
 
 TEST_F(ProviderTypePluginTest, MessagesGoThroughItAndRepliesComeBackThroughItsRoute) {
@@ -164,9 +167,9 @@ TEST_F(ProviderTypePluginTest, MessagesGoThroughItAndRepliesComeBackThroughItsRo
        {"addresses", {{{"kind", "telegram"}, {"value", "100200300"}, {"consent", "granted"}}}}},
       admin_token_);
   ASSERT_FALSE(ana.empty());
-  HttpResult queued = Post(
-      "/v1/messages", {{"contact_id", ana}, {"channel", "telegram"}, {"text", "Hello Ana"}},
-      admin_token_);
+  HttpResult queued =
+      Post("/v1/messages", {{"contact_id", ana}, {"channel", "telegram"}, {"text", "Hello Ana"}},
+           admin_token_);
   ASSERT_EQ(queued.status, 202) << queued.body;
   auto worker = runtime_->NewWorker();
   ASSERT_TRUE(worker->RunOnce().ok());
