@@ -1,7 +1,5 @@
 #include "templates/template_store.h"
 
-#include <algorithm>
-
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 
@@ -25,36 +23,24 @@ return 1
 
 }  // namespace
 
-TemplateStore::TemplateStore(RedisPool* redis, const Clock* clock) : redis_(redis), clock_(clock) {}
+TemplateStore::TemplateStore(RedisPool* redis, const Clock* clock)
+    : redis_(redis), clock_(clock), docs_(redis, "template") {}
 
 absl::StatusOr<Template> TemplateStore::Create(Template t) {
   t.id = NewId("tpl", clock_->NowMillis());
   t.version = 1;
   t.created_at_millis = t.updated_at_millis = clock_->NowMillis();
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Command({"HSET", keys::Templates(t.org_id), t.id, ToJson(t).dump()}));
-  (void)r;
+  RETURN_IF_ERROR(docs_.Put(keys::Templates(t.org_id), t.id, ToJson(t).dump()));
   return t;
 }
 
 absl::StatusOr<std::optional<Template>> TemplateStore::Get(std::string_view org_id,
                                                            std::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Command({"HGET", keys::Templates(org_id), std::string(id)}));
-  if (r.IsNil()) return std::optional<Template>();
-  ASSIGN_OR_RETURN(Template t, Parse(r.str));
-  return std::optional<Template>(std::move(t));
+  return docs_.Get<Template>(keys::Templates(org_id), id, Parse);
 }
 
 absl::StatusOr<std::vector<Template>> TemplateStore::List(std::string_view org_id) {
-  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HVALS", keys::Templates(org_id)}));
-  std::vector<Template> out;
-  for (const auto& e : r.elements) {
-    ASSIGN_OR_RETURN(Template t, Parse(e.str));
-    out.push_back(std::move(t));
-  }
-  std::sort(out.begin(), out.end(), [](const Template& a, const Template& b) { return a.id < b.id; });
-  return out;
+  return docs_.List<Template>(keys::Templates(org_id), Parse);
 }
 
 absl::StatusOr<Template> TemplateStore::Update(Template t) {
@@ -75,25 +61,16 @@ absl::StatusOr<Template> TemplateStore::Update(Template t) {
 
 absl::Status TemplateStore::Freeze(std::string_view org_id, std::string_view campaign_id,
                                    const Template& t) {
-  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HSET", keys::CampaignTemplates(org_id),
-                                                  std::string(campaign_id), ToJson(t).dump()}));
-  return r.AsStatus();
+  return docs_.Put(keys::CampaignTemplates(org_id), campaign_id, ToJson(t).dump());
 }
 
 absl::StatusOr<std::optional<Template>> TemplateStore::GetFrozen(std::string_view org_id,
                                                                  std::string_view campaign_id) {
-  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HGET", keys::CampaignTemplates(org_id),
-                                                  std::string(campaign_id)}));
-  if (r.IsNil()) return std::optional<Template>();
-  ASSIGN_OR_RETURN(Template t, Parse(r.str));
-  return std::optional<Template>(std::move(t));
+  return docs_.Get<Template>(keys::CampaignTemplates(org_id), campaign_id, Parse);
 }
 
 absl::Status TemplateStore::Delete(std::string_view org_id, std::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Command({"HDEL", keys::Templates(org_id), std::string(id)}));
-  if (r.integer == 0) return absl::NotFoundError("template not found");
-  return absl::OkStatus();
+  return docs_.Delete(keys::Templates(org_id), id);
 }
 
 }  // namespace ogw

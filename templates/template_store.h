@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gateway/core/clock.h"
+#include "gateway/core/json_hash_store.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/core/status.h"
 #include "templates/template.h"
@@ -37,6 +38,7 @@ class TemplateStore {
  private:
   RedisPool* redis_;
   const Clock* clock_;
+  JsonHashStore docs_;
 };
 
 }  // namespace ogw

@@ -7,6 +7,7 @@
 
 #include "gateway/campaigns/campaign.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/json_hash_store.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/core/status.h"
 
@@ -32,6 +33,7 @@ class CampaignStore {
  private:
   RedisPool* redis_;
   const Clock* clock_;
+  JsonHashStore docs_;
 };
 
 }  // namespace ogw

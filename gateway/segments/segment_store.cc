@@ -32,51 +32,33 @@ nlohmann::json ToJson(const Segment& s) {
           {"updated_at", s.updated_at_millis}};
 }
 
-SegmentStore::SegmentStore(RedisPool* redis, const Clock* clock) : redis_(redis), clock_(clock) {}
+SegmentStore::SegmentStore(RedisPool* redis, const Clock* clock)
+    : clock_(clock), docs_(redis, "segment") {}
 
 absl::StatusOr<Segment> SegmentStore::Create(Segment segment) {
   segment.id = NewId("seg", clock_->NowMillis());
   segment.created_at_millis = segment.updated_at_millis = clock_->NowMillis();
-  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HSET", keys::Segments(segment.org_id),
-                                                  segment.id, ToJson(segment).dump()}));
-  (void)r;
+  RETURN_IF_ERROR(docs_.Put(keys::Segments(segment.org_id), segment.id, ToJson(segment).dump()));
   return segment;
 }
 
 absl::StatusOr<std::optional<Segment>> SegmentStore::Get(std::string_view org_id,
                                                          std::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Command({"HGET", keys::Segments(org_id), std::string(id)}));
-  if (r.IsNil()) return std::optional<Segment>();
-  ASSIGN_OR_RETURN(Segment s, SegmentFromDoc(r.str));
-  return std::optional<Segment>(std::move(s));
+  return docs_.Get<Segment>(keys::Segments(org_id), id, SegmentFromDoc);
 }
 
 absl::StatusOr<std::vector<Segment>> SegmentStore::List(std::string_view org_id) {
-  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HVALS", keys::Segments(org_id)}));
-  std::vector<Segment> out;
-  for (const auto& e : r.elements) {
-    ASSIGN_OR_RETURN(Segment s, SegmentFromDoc(e.str));
-    out.push_back(std::move(s));
-  }
-  std::sort(out.begin(), out.end(), [](const Segment& a, const Segment& b) { return a.id < b.id; });
-  return out;
+  return docs_.List<Segment>(keys::Segments(org_id), SegmentFromDoc);
 }
 
 absl::Status SegmentStore::Update(const Segment& segment) {
   Segment s = segment;
   s.updated_at_millis = clock_->NowMillis();
-  ASSIGN_OR_RETURN(bool replaced,
-                   HashReplaceExisting(*redis_, keys::Segments(s.org_id), s.id, ToJson(s).dump()));
-  if (!replaced) return absl::NotFoundError("segment not found");
-  return absl::OkStatus();
+  return docs_.Replace(keys::Segments(s.org_id), s.id, ToJson(s).dump());
 }
 
 absl::Status SegmentStore::Delete(std::string_view org_id, std::string_view id) {
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Command({"HDEL", keys::Segments(org_id), std::string(id)}));
-  if (r.integer == 0) return absl::NotFoundError("segment not found");
-  return absl::OkStatus();
+  return docs_.Delete(keys::Segments(org_id), id);
 }
 
 absl::StatusOr<SegmentPreview> EvaluateSegment(ContactStore* contacts, std::string_view org_id,

@@ -10,6 +10,7 @@
 
 #include "gateway/contacts/contact_store.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/json_hash_store.h"
 #include "gateway/core/post_scope.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/segments/segment_expression.h"
@@ -48,8 +49,8 @@ class SegmentStore {
   absl::Status Delete(std::string_view org_id, std::string_view id);
 
  private:
-  RedisPool* redis_;
   const Clock* clock_;
+  JsonHashStore docs_;
 };
 
 // Counts the contacts in `scope` that match and returns the first `sample_size` of them by id.

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "gateway/core/json_reader.h"
+#include "tests/testutil/org_fixture.h"
 
 namespace ogw::testing {
 namespace {
@@ -170,21 +171,13 @@ HttpResult ApiTest::Delete(const std::string& path, const std::string& token) {
 }
 
 std::string ApiTest::CreateOrganisation(const std::string& name, std::string* org_id) {
-  auto org = runtime_->orgs().CreateOrganisation(name, "en");
+  OrgSpec spec;
+  spec.name = name;
+  auto org = CreateTestOrg(runtime_->orgs(), spec);
   EXPECT_TRUE(org.ok()) << org.status();
   if (!org.ok()) return "";
-  Officer admin;
-  admin.org_id = org->id;
-  admin.name = "Admin of " + name;
-  admin.role = Role::kAdmin;
-  auto officer = runtime_->orgs().CreateOfficer(std::move(admin));
-  EXPECT_TRUE(officer.ok()) << officer.status();
-  if (!officer.ok()) return "";
-  auto key = runtime_->orgs().CreateApiKey(org->id, officer->id);
-  EXPECT_TRUE(key.ok()) << key.status();
-  if (!key.ok()) return "";
-  if (org_id != nullptr) *org_id = org->id;
-  return key->second;
+  if (org_id != nullptr) *org_id = org->id();
+  return org->members.front().token;
 }
 
 std::string ApiTest::CreatePost(const std::string& name) {

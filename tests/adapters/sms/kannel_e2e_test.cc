@@ -21,8 +21,11 @@
 #include "adapters/sms/kannel_webhooks.h"
 #include "adapters/sms/twilio_webhooks.h"
 #include "gateway/core/text.h"
+#include "tests/adapters/sms/kannel_test_util.h"
 #include "tests/servers/kannel_server.h"
 #include "tests/testutil/http_sink.h"
+#include "tests/testutil/provider_test_util.h"
+#include "tests/testutil/secret_matchers.h"
 
 namespace ogw {
 namespace {
@@ -33,11 +36,15 @@ using ::testing::Not;
 using ::testing::StartsWith;
 using Outcome = SendResult::Outcome;
 using State = DeliveryReport::State;
+using kannel_test::Query;
+using ogw::testing::ContainsNoneOf;
+using ogw::testing::DumpResult;
 using ogw::testing::FakeSmscMessage;
 using ogw::testing::HttpSink;
 using ogw::testing::KannelServer;
 using ogw::testing::KannelServerOptions;
 using ogw::testing::SinkRequest;
+using ogw::testing::TestSms;
 
 constexpr char kProvider[] = "kannel-e2e";
 constexpr char kSecret[] = "e2e-callback-secret-42";
@@ -46,38 +53,9 @@ constexpr auto kWait = std::chrono::seconds(8);
 constexpr char kDlrPath[] = "/v1/inbound/kannel/kannel-e2e/dlr";
 constexpr char kSmsPath[] = "/v1/inbound/kannel/kannel-e2e/sms";
 
-OutboundMessage Message(const std::string& id, const std::string& to, const std::string& text) {
-  OutboundMessage m;
-  m.message_id = id;
-  m.org_id = "org_1";
-  m.channel = "sms";
-  m.to = to;
-  m.text = text;
-  return m;
-}
-
-std::string Dump(const SendResult& r) {
-  return std::string(OutcomeName(r.outcome)) + "|" + r.provider_message_id + "|" + r.code + "|" +
-         r.reason;
-}
-
-FormParams Query(const std::string& target) {
-  const size_t question = target.find('?');
-  if (question == std::string::npos) return {};
-  absl::StatusOr<FormParams> params = ParseFormUrlEncoded(target.substr(question + 1));
-  EXPECT_TRUE(params.ok()) << params.status();
-  return params.ok() ? *params : FormParams{};
-}
-
 // The sink's recorded requests once at least `count` have arrived, or after kWait.
 std::vector<SinkRequest> WaitForRequests(const HttpSink& sink, size_t count) {
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  std::vector<SinkRequest> seen = sink.Recorded();
-  while (seen.size() < count && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    seen = sink.Recorded();
-  }
-  return seen;
+  return ogw::testing::WaitForRequests(sink, count, kWait);
 }
 
 std::map<std::string, FakeSmscMessage> ByRecipient(const std::vector<FakeSmscMessage>& all) {
@@ -125,8 +103,7 @@ class KannelE2eTest : public ::testing::Test {
     std::vector<SendResult> results(messages.size());
     provider.SendBatch(messages, results);
     for (const SendResult& r : results) {
-      EXPECT_THAT(Dump(r), Not(HasSubstr(config.password)));
-      EXPECT_THAT(Dump(r), Not(HasSubstr(kSecret)));
+      EXPECT_THAT(DumpResult(r), ContainsNoneOf({config.password, kSecret}));
     }
     return results;
   }
@@ -142,15 +119,15 @@ TEST_F(KannelE2eTest, LatinUnicodeAndLongTextsReachThePhone) {
   std::string long_cyrillic;
   while (long_cyrillic.size() < 150 * 2) long_cyrillic += "Приём в пятницу. ";
   const std::vector<OutboundMessage> messages = {
-      Message("c1:0", "+46701234567", "Hello from the embassy {fee: €5} [Mon-Fri] ~ä ö ü ß"),
-      Message("c1:1", "+46701234568", "مرحبا، موعدك يوم الجمعة الساعة ١٠"),
-      Message("c1:2", "+46701234569",
+      TestSms("c1:0", "+46701234567", "Hello from the embassy {fee: €5} [Mon-Fri] ~ä ö ü ß"),
+      TestSms("c1:1", "+46701234568", "مرحبا، موعدك يوم الجمعة الساعة ١٠"),
+      TestSms("c1:2", "+46701234569",
               "Здравствуйте! Ваш паспорт готов 🙂"),
-      Message("c1:3", "+46701234570", long_latin),
-      Message("c1:4", "+46701234571", long_cyrillic),
+      TestSms("c1:3", "+46701234570", long_latin),
+      TestSms("c1:4", "+46701234571", long_cyrillic),
   };
   const std::vector<SendResult> results = Send(Config(), messages);
-  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
 
   const std::map<std::string, FakeSmscMessage> got =
       ByRecipient(kannel_->WaitForMessages(messages.size(), kWait));
@@ -174,11 +151,11 @@ TEST_F(KannelE2eTest, LatinUnicodeAndLongTextsReachThePhone) {
 TEST_F(KannelE2eTest, BatchOfThirtyInFlightTogetherAllArrive) {
   std::vector<OutboundMessage> messages;
   for (int i = 0; i < 30; ++i) {
-    messages.push_back(Message("c2:" + std::to_string(i), "+4670100" + std::to_string(1000 + i),
+    messages.push_back(TestSms("c2:" + std::to_string(i), "+4670100" + std::to_string(1000 + i),
                                "Reminder " + std::to_string(i)));
   }
   const std::vector<SendResult> results = Send(Config(), messages);
-  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   const std::map<std::string, FakeSmscMessage> got =
       ByRecipient(kannel_->WaitForMessages(messages.size(), kWait));
   ASSERT_EQ(got.size(), messages.size());
@@ -191,12 +168,12 @@ TEST_F(KannelE2eTest, DeliveryReportsComeBackSignedForEachMessage) {
   config.dlr_url_base = dlr_sink_.BaseUrl() + kDlrPath + "?org=org%2F1";
   // Ids whose percent-encoding has bytes Kannel would read as escapes (%C3 as %C).
   const std::vector<OutboundMessage> messages = {
-      Message("c3:0", "+46701234567", "First"),
-      Message("dm:ünï 1", "+46701234568", "Second"),
-      Message("c3:2", "+46701234569", "Привет"),
+      TestSms("c3:0", "+46701234567", "First"),
+      TestSms("dm:ünï 1", "+46701234568", "Second"),
+      TestSms("c3:2", "+46701234569", "Привет"),
   };
   for (const SendResult& r : Send(config, messages)) {
-    EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+    EXPECT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   }
 
   // The fake SMSC reports 8 (accepted by the SMSC) and 1 (delivered) for each message.
@@ -290,30 +267,30 @@ TEST_F(KannelE2eTest, IncomingSmsReachesTheSmsService) {
 TEST_F(KannelE2eTest, RefusalsArePermanentAndAMissingSmsboxTransient) {
   KannelConfig wrong_password = Config();
   wrong_password.password = "not-the-password";
-  SendResult r = Send(wrong_password, {Message("c4:0", "+46701234567", "Hello")})[0];
+  SendResult r = Send(wrong_password, {TestSms("c4:0", "+46701234567", "Hello")})[0];
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.code, "kannel_403");
   EXPECT_EQ(r.reason, "Authorization failed for sendsms");
 
   KannelConfig no_sender = Config();
   no_sender.from = "";
-  r = Send(no_sender, {Message("c4:1", "+46701234567", "Hello")})[0];
+  r = Send(no_sender, {TestSms("c4:1", "+46701234567", "Hello")})[0];
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.code, "kannel_400");
   EXPECT_EQ(r.reason, "Sender missing and no global set, rejected");
 
   // smsbox would send this with the stray byte dropped; the provider refuses it.
-  r = Send(Config(), {Message("c4:2", "+46701234567", "broken \xC3 text")})[0];
+  r = Send(Config(), {TestSms("c4:2", "+46701234567", "broken \xC3 text")})[0];
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.code, "invalid_text");
 
-  r = Send(Config(), {Message("c4:3", "", "Hello")})[0];
+  r = Send(Config(), {TestSms("c4:3", "", "Hello")})[0];
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.reason, "Empty receiver number not allowed, rejected");
 
   KannelConfig wrong_path = Config();
   wrong_path.sendsms_url = kannel_->SendsmsUrl() + "-typo";
-  r = Send(wrong_path, {Message("c4:4", "+46701234567", "Hello")})[0];
+  r = Send(wrong_path, {TestSms("c4:4", "+46701234567", "Hello")})[0];
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.code, "kannel_404");
   EXPECT_EQ(r.reason, "Unknown request.");
@@ -322,7 +299,7 @@ TEST_F(KannelE2eTest, RefusalsArePermanentAndAMissingSmsboxTransient) {
 
   kannel_->StopSmsbox();
   const auto start = std::chrono::steady_clock::now();
-  r = Send(Config(), {Message("c4:5", "+46701234567", "Hello")})[0];
+  r = Send(Config(), {TestSms("c4:5", "+46701234567", "Hello")})[0];
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   EXPECT_EQ(r.outcome, Outcome::kTransient);
   EXPECT_EQ(r.code, "connect");
@@ -330,7 +307,7 @@ TEST_F(KannelE2eTest, RefusalsArePermanentAndAMissingSmsboxTransient) {
 
 TEST_F(KannelE2eTest, QueuedWhileNoSmscIsConnectedThenDelivered) {
   kannel_->StopFakesmsc();
-  const OutboundMessage message = Message("c5:0", "+46701234567", "Queued until the SMSC is back");
+  const OutboundMessage message = TestSms("c5:0", "+46701234567", "Queued until the SMSC is back");
   // What smsbox answers, read raw, and how the provider takes it.
   HttpBatchClient client;
   HttpRequest request;

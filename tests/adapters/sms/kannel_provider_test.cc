@@ -4,12 +4,8 @@
 
 #include "adapters/sms/kannel_provider.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <set>
@@ -19,6 +15,8 @@
 #include "adapters/sms/kannel_webhooks.h"
 #include "tests/adapters/sms/kannel_test_util.h"
 #include "tests/testutil/http_sink.h"
+#include "tests/testutil/provider_test_util.h"
+#include "tests/testutil/secret_matchers.h"
 
 namespace ogw {
 namespace {
@@ -35,20 +33,19 @@ using kannel_test::kProvider;
 using kannel_test::Message;
 using kannel_test::Param;
 using kannel_test::Query;
+using ogw::testing::AnswerAlways;
+using ogw::testing::ContainsNoneOf;
+using ogw::testing::DumpResult;
 using ogw::testing::HttpSink;
+using ogw::testing::RefusingPort;
+using ogw::testing::SendThrough;
 using ogw::testing::SinkRequest;
 using ogw::testing::SinkResponse;
 
 constexpr char kDlrBase[] = "http://127.0.0.1:8080/v1/inbound/kannel/kannel-test/dlr";
 
-std::string Dump(const SendResult& r) {
-  return std::string(OutcomeName(r.outcome)) + "|" + r.provider_message_id + "|" + r.code + "|" +
-         r.reason + "|" + std::to_string(r.retry_after_millis);
-}
-
 void ExpectNoSecrets(const SendResult& r) {
-  EXPECT_THAT(Dump(r), Not(HasSubstr(kPassword)));
-  EXPECT_THAT(Dump(r), Not(HasSubstr(kDlrSecret)));
+  EXPECT_THAT(DumpResult(r), ContainsNoneOf({kPassword, kDlrSecret}));
 }
 
 class KannelProviderTest : public ::testing::Test {
@@ -62,9 +59,7 @@ class KannelProviderTest : public ::testing::Test {
 
   // smsbox answers text/html, whatever its text.
   void Answer(int status, std::string body) {
-    sink_.set_responder([=](const SinkRequest&) {
-      return SinkResponse{status, {{"Content-Type", "text/html"}}, body};
-    });
+    sink_.set_responder(AnswerAlways({status, {{"Content-Type", "text/html"}}, std::move(body)}));
   }
 
   KannelConfig Config() const {
@@ -82,8 +77,7 @@ class KannelProviderTest : public ::testing::Test {
 
   static SendResult SendOne(const KannelConfig& config, const OutboundMessage& message) {
     KannelProvider provider(config);
-    SendResult result;
-    provider.SendBatch({&message, 1}, {&result, 1});
+    const SendResult result = SendThrough(provider, message);
     ExpectNoSecrets(result);
     return result;
   }
@@ -102,7 +96,7 @@ class KannelProviderTest : public ::testing::Test {
 
 TEST_F(KannelProviderTest, AcceptedGetWithEveryParameter) {
   const SendResult r = SendOne(Message("c1:0"));
-  ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  ASSERT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   EXPECT_EQ(r.code, "");
   EXPECT_EQ(r.provider_message_id, "");  // Kannel names no id; reports carry the gateway's.
 
@@ -215,20 +209,11 @@ TEST_F(KannelProviderTest, SlowAnswerTimesOut) {
 }
 
 TEST_F(KannelProviderTest, ClosedPortIsConnectFailure) {
-  // Bound but not listening: the kernel refuses connections, and no one else can take the port.
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  RefusingPort refusing;
+  ASSERT_NE(refusing.port(), 0);
   KannelConfig config = Config();
-  config.sendsms_url =
-      "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/cgi-bin/sendsms";
+  config.sendsms_url = refusing.BaseUrl() + "/cgi-bin/sendsms";
   const SendResult r = SendOne(config, Message("c1:0"));
-  close(fd);
   EXPECT_EQ(r.outcome, Outcome::kTransient);
   EXPECT_EQ(r.code, "connect");
 }
@@ -267,7 +252,7 @@ TEST_F(KannelProviderTest, BatchIsInFlightTogether) {
   provider.SendBatch(messages, results);
   // One after the other would take 15 s.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
-  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   std::set<std::string> recipients;
   std::set<std::string> ids;
   for (const SinkRequest& request : sink_.Recorded()) {

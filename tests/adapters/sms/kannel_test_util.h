@@ -6,6 +6,7 @@
 
 #include "adapters/provider.h"
 #include "adapters/sms/twilio_webhooks.h"
+#include "tests/testutil/provider_test_util.h"
 
 namespace ogw::kannel_test {
 
@@ -16,13 +17,7 @@ inline constexpr char kDlrSecret[] = "dlr-hmac-key-0815";
 inline constexpr char kProvider[] = "kannel-test";
 
 inline OutboundMessage Message(const std::string& id, const std::string& to = "+4917012345678") {
-  OutboundMessage m;
-  m.message_id = id;
-  m.org_id = "org_1";
-  m.channel = "sms";
-  m.to = to;
-  m.text = "Meeting on Friday at the community hall, 18:00.";
-  return m;
+  return testing::TestSms(id, to, "Meeting on Friday at the community hall, 18:00.");
 }
 
 // The query of a request target ("/path?query"), decoded.

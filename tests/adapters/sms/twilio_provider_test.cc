@@ -4,12 +4,8 @@
 
 #include "adapters/sms/twilio_provider.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <set>
@@ -23,6 +19,8 @@
 #include "tests/adapters/sms/twilio_test_util.h"
 #include "tests/fakes/fake_twilio.h"
 #include "tests/testutil/http_sink.h"
+#include "tests/testutil/provider_test_util.h"
+#include "tests/testutil/secret_matchers.h"
 
 namespace ogw {
 namespace {
@@ -33,23 +31,21 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::Pair;
 using Outcome = SendResult::Outcome;
+using ogw::testing::ContainsNoneOf;
+using ogw::testing::DumpResult;
 using ogw::testing::FakeTwilio;
 using ogw::testing::FakeTwilioMessage;
 using ogw::testing::HttpSink;
+using ogw::testing::RefusingPort;
+using ogw::testing::SendThrough;
 using ogw::testing::SinkRequest;
 using twilio_test::kAccountSid;
 using twilio_test::kAuthToken;
 using twilio_test::Message;
 
-std::string Dump(const SendResult& r) {
-  return std::string(OutcomeName(r.outcome)) + "|" + r.provider_message_id + "|" + r.code + "|" +
-         r.reason + "|" + std::to_string(r.retry_after_millis);
-}
-
 void ExpectNoSecrets(const SendResult& r) {
   const std::string credential = Base64Encode(std::string(kAccountSid) + ":" + kAuthToken);
-  EXPECT_THAT(Dump(r), Not(HasSubstr(kAuthToken)));
-  EXPECT_THAT(Dump(r), Not(HasSubstr(credential)));
+  EXPECT_THAT(DumpResult(r), ContainsNoneOf({kAuthToken, credential}));
 }
 
 class TwilioProviderTest : public ::testing::Test {
@@ -71,8 +67,7 @@ class TwilioProviderTest : public ::testing::Test {
   }
 
   static SendResult SendOne(TwilioProvider& provider, const OutboundMessage& message) {
-    SendResult result;
-    provider.SendBatch({&message, 1}, {&result, 1});
+    const SendResult result = SendThrough(provider, message);
     ExpectNoSecrets(result);
     return result;
   }
@@ -88,7 +83,7 @@ class TwilioProviderTest : public ::testing::Test {
 TEST_F(TwilioProviderTest, AcceptedWithMessageSid) {
   fake_.set_recording(10);
   const SendResult r = SendOne(Message("c1:0"));
-  ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  ASSERT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   EXPECT_THAT(r.provider_message_id, MatchesRegex("SM[0-9a-f]{32}"));
   EXPECT_EQ(r.code, "");
 
@@ -148,7 +143,7 @@ TEST_F(TwilioProviderTest, WrongTokenIsPermanentAuthenticate) {
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.code, "twilio_20003");
   EXPECT_EQ(r.reason, "Authenticate");
-  EXPECT_THAT(Dump(r), Not(HasSubstr("wrong-token-0000")));
+  EXPECT_THAT(DumpResult(r), ContainsNoneOf({"wrong-token-0000"}));
   EXPECT_TRUE(fake_.Accepted().empty());
 
   config = Config();
@@ -197,7 +192,7 @@ TEST_F(TwilioProviderTest, ServerErrorIsTransientThenAccepted) {
   EXPECT_EQ(first.code, "twilio_20500");
   EXPECT_EQ(first.retry_after_millis, 0);
   const SendResult second = SendOne(provider, Message("c1:0"));
-  EXPECT_EQ(second.outcome, Outcome::kAccepted) << Dump(second);
+  EXPECT_EQ(second.outcome, Outcome::kAccepted) << DumpResult(second);
   EXPECT_EQ(fake_.Accepted().size(), 1u);
 }
 
@@ -224,19 +219,11 @@ TEST_F(TwilioProviderTest, SlowAnswerTimesOut) {
 }
 
 TEST_F(TwilioProviderTest, ClosedPortIsConnectFailure) {
-  // Bound but not listening: the kernel refuses connections, and no one else can take the port.
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  RefusingPort refusing;
+  ASSERT_NE(refusing.port(), 0);
   TwilioConfig config = Config();
-  config.api_base = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  config.api_base = refusing.BaseUrl();
   const SendResult r = SendOne(config, Message("c1:0"));
-  close(fd);
   EXPECT_EQ(r.outcome, Outcome::kTransient);
   EXPECT_EQ(r.code, "connect");
 }
@@ -283,7 +270,7 @@ TEST_F(TwilioProviderTest, BatchOfFiveHundredIsAcceptedConcurrently) {
 
   std::set<std::string> sids;
   for (const SendResult& r : results) {
-    ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+    ASSERT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
     sids.insert(r.provider_message_id);
   }
   EXPECT_EQ(sids.size(), messages.size());
@@ -313,8 +300,8 @@ TEST_F(TwilioProviderTest, ConcurrentBatchesFromTwoThreads) {
   tb.join();
   std::set<std::string> sids;
   for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(ra[i].outcome, Outcome::kAccepted) << Dump(ra[i]);
-    ASSERT_EQ(rb[i].outcome, Outcome::kAccepted) << Dump(rb[i]);
+    ASSERT_EQ(ra[i].outcome, Outcome::kAccepted) << DumpResult(ra[i]);
+    ASSERT_EQ(rb[i].outcome, Outcome::kAccepted) << DumpResult(rb[i]);
     sids.insert(ra[i].provider_message_id);
     sids.insert(rb[i].provider_message_id);
   }

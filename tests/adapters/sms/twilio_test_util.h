@@ -3,6 +3,7 @@
 #include <string>
 
 #include "adapters/provider.h"
+#include "tests/testutil/provider_test_util.h"
 
 namespace ogw::twilio_test {
 
@@ -11,13 +12,7 @@ inline constexpr char kAccountSid[] = "AC0123456789abcdef0123456789abcdef";
 inline constexpr char kAuthToken[] = "f00dfacecafe4711deadbeef00c0ffee";
 
 inline OutboundMessage Message(const std::string& id, const std::string& to = "+4917012345678") {
-  OutboundMessage m;
-  m.message_id = id;
-  m.org_id = "org_1";
-  m.channel = "sms";
-  m.to = to;
-  m.text = "Γεια σας! Meeting on Friday at the community hall.";
-  return m;
+  return testing::TestSms(id, to, "Γεια σας! Meeting on Friday at the community hall.");
 }
 
 }  // namespace ogw::twilio_test

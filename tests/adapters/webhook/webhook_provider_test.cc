@@ -1,11 +1,7 @@
 #include "adapters/webhook/webhook_provider.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <set>
@@ -18,6 +14,8 @@
 #include "adapters/common/http_batch_client.h"
 #include "tests/adapters/webhook/webhook_test_util.h"
 #include "tests/testutil/http_sink.h"
+#include "tests/testutil/provider_test_util.h"
+#include "tests/testutil/secret_matchers.h"
 
 namespace ogw {
 namespace {
@@ -26,7 +24,12 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 using Outcome = SendResult::Outcome;
+using ogw::testing::AnswerAlways;
+using ogw::testing::ContainsNoneOf;
+using ogw::testing::DumpResult;
 using ogw::testing::HttpSink;
+using ogw::testing::RefusingPort;
+using ogw::testing::SendThrough;
 using ogw::testing::SinkRequest;
 using ogw::testing::SinkResponse;
 using webhook_test::kSecret;
@@ -37,12 +40,6 @@ std::vector<OutboundMessage> Messages(const std::string& prefix, size_t count) {
   messages.reserve(count);
   for (size_t i = 0; i < count; ++i) messages.push_back(Message(prefix + std::to_string(i)));
   return messages;
-}
-
-// Everything a SendResult says, for "never shows up" checks.
-std::string Dump(const SendResult& r) {
-  return std::string(OutcomeName(r.outcome)) + "|" + r.provider_message_id + "|" + r.code + "|" +
-         r.reason;
 }
 
 class WebhookProviderTest : public ::testing::Test {
@@ -63,15 +60,13 @@ class WebhookProviderTest : public ::testing::Test {
 
   SendResult SendOne(const OutboundMessage& message, WebhookConfig config) {
     WebhookProvider provider(std::move(config));
-    SendResult result;
-    provider.SendBatch({&message, 1}, {&result, 1});
-    return result;
+    return SendThrough(provider, message);
   }
   SendResult SendOne(const OutboundMessage& message) { return SendOne(message, Config()); }
 
   void RespondWith(int status, std::string body,
                    std::vector<std::pair<std::string, std::string>> headers = {}) {
-    sink_.set_responder([=](const SinkRequest&) { return SinkResponse{status, headers, body}; });
+    sink_.set_responder(AnswerAlways({status, std::move(headers), std::move(body)}));
   }
 
   HttpSink sink_;
@@ -79,7 +74,7 @@ class WebhookProviderTest : public ::testing::Test {
 
 TEST_F(WebhookProviderTest, AcceptedWithProviderMessageId) {
   const SendResult r = SendOne(Message("c1:0"));
-  EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  EXPECT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   EXPECT_EQ(r.provider_message_id, "sink-1");
   EXPECT_EQ(r.code, "");
   EXPECT_EQ(sink_.requests(), 1u);
@@ -167,20 +162,12 @@ TEST_F(WebhookProviderTest, SlowAnswerTimesOut) {
 }
 
 TEST_F(WebhookProviderTest, ClosedPortIsConnectFailure) {
-  // Bound but not listening: the kernel refuses connections, and no one else can take the port.
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  RefusingPort refusing;
+  ASSERT_NE(refusing.port(), 0);
   WebhookConfig config = Config();
-  config.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/messages";
+  config.url = refusing.BaseUrl() + "/v1/messages";
 
   const SendResult r = SendOne(Message("c1:0"), config);
-  close(fd);
   EXPECT_EQ(r.outcome, Outcome::kTransient);
   EXPECT_EQ(r.code, "connect");
   EXPECT_FALSE(r.reason.empty());
@@ -196,7 +183,7 @@ TEST_F(WebhookProviderTest, PostsMessageAsJsonWithAuthHeaderThatNeverShowsInResu
   email.text = "Plain part";
   email.html = "<p>HTML part</p>";
   const SendResult r = SendOne(email);
-  ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  ASSERT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
 
   const std::vector<SinkRequest> seen = sink_.Recorded();
   ASSERT_EQ(seen.size(), 1u);
@@ -212,7 +199,7 @@ TEST_F(WebhookProviderTest, PostsMessageAsJsonWithAuthHeaderThatNeverShowsInResu
                                   {"subject", "გამარჯობა — news"},
                                   {"text", "Plain part"},
                                   {"html", "<p>HTML part</p>"}}));
-  EXPECT_THAT(Dump(r), Not(HasSubstr(kSecret)));
+  EXPECT_THAT(DumpResult(r), ContainsNoneOf({kSecret}));
 }
 
 TEST_F(WebhookProviderTest, ProviderEchoesNeverReachTheReason) {
@@ -241,8 +228,8 @@ TEST_F(WebhookProviderTest, ProviderEchoesNeverReachTheReason) {
   EXPECT_EQ(results[1].outcome, Outcome::kPermanent);
   EXPECT_EQ(results[1].reason, "Bad Request");
   for (const SendResult& r : results) {
-    EXPECT_THAT(Dump(r), Not(HasSubstr(kSecret)));
-    EXPECT_THAT(Dump(r), Not(HasSubstr("Meeting on Friday")));
+    EXPECT_THAT(DumpResult(r), ContainsNoneOf({kSecret}));
+    EXPECT_THAT(DumpResult(r), Not(HasSubstr("Meeting on Friday")));
   }
 }
 
@@ -256,7 +243,7 @@ TEST_F(WebhookProviderTest, LargeBatchIsInFlightAtOnce) {
 
   std::set<std::string> ids;
   for (const SendResult& r : results) {
-    ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+    ASSERT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
     ids.insert(r.provider_message_id);
   }
   EXPECT_EQ(ids.size(), messages.size());
@@ -282,9 +269,9 @@ TEST_F(WebhookProviderTest, ConcurrentBatchesFromTwoThreadsGetTheirOwnAnswers) {
   tb.join();
 
   for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(ra[i].outcome, Outcome::kAccepted) << Dump(ra[i]);
+    EXPECT_EQ(ra[i].outcome, Outcome::kAccepted) << DumpResult(ra[i]);
     EXPECT_EQ(ra[i].provider_message_id, "p-" + a[i].message_id);
-    EXPECT_EQ(rb[i].outcome, Outcome::kAccepted) << Dump(rb[i]);
+    EXPECT_EQ(rb[i].outcome, Outcome::kAccepted) << DumpResult(rb[i]);
     EXPECT_EQ(rb[i].provider_message_id, "p-" + b[i].message_id);
   }
   EXPECT_EQ(sink_.requests(), a.size() + b.size());
@@ -303,11 +290,11 @@ uint64_t ConnectionsOfTwoBatches(HttpSink& sink, WebhookConfig config, size_t ma
   std::vector<SendResult> results(messages.size());
 
   provider.SendBatch(messages, results);
-  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   const uint64_t after_first = sink.connections_accepted();
   provider.SendBatch(messages, results);
 
-  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  for (const SendResult& r : results) EXPECT_EQ(r.outcome, Outcome::kAccepted) << DumpResult(r);
   EXPECT_EQ(sink.requests(), 2 * count);
   EXPECT_EQ(sink.connections_accepted(), after_first);
   return after_first;
@@ -385,8 +372,8 @@ TEST_F(WebhookProviderTest, RequestsOnEveryMultiHandleTimeOut) {
   const auto took = std::chrono::steady_clock::now() - start;
 
   for (const SendResult& r : results) {
-    EXPECT_EQ(r.outcome, Outcome::kTransient) << Dump(r);
-    EXPECT_EQ(r.code, "timeout") << Dump(r);
+    EXPECT_EQ(r.outcome, Outcome::kTransient) << DumpResult(r);
+    EXPECT_EQ(r.code, "timeout") << DumpResult(r);
   }
   EXPECT_LT(took, std::chrono::seconds(3));  // Well before the sink would have answered.
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "adapters/provider.h"
+#include "tests/testutil/provider_test_util.h"
 
 namespace ogw::webhook_test {
 
@@ -10,13 +11,9 @@ namespace ogw::webhook_test {
 inline constexpr char kSecret[] = "s3cret-token-4711";
 
 inline OutboundMessage Message(const std::string& id) {
-  OutboundMessage m;
-  m.message_id = id;
-  m.org_id = "org_1";
-  m.channel = "sms";
-  m.to = "+4917012345678";
+  OutboundMessage m =
+      testing::TestSms(id, "+4917012345678", "Γεια σας! Meeting on Friday at the community hall.");
   m.from = "Diaspora";
-  m.text = "Γεια σας! Meeting on Friday at the community hall.";
   return m;
 }
 

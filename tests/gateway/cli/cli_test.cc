@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/cli/commands.h"
+#include "gateway/core/clock.h"
+#include "gateway/orgs/org_store.h"
+#include "tests/testutil/org_fixture.h"
 #include "tests/testutil/redis_fixture.h"
 
 namespace ogw::testing {
@@ -33,13 +36,21 @@ class CliTest : public RedisTest {
     return RunCli(static_cast<int>(argv.size()), argv.data(), out_, err_);
   }
 
-  // Creates an organisation and returns its id.
-  std::string CreateOrg() {
+  // Creates an organisation with `org create` and returns its id.
+  std::string CreateOrgByCli() {
     EXPECT_EQ(Run({"org", "create", "--name", "Diaspora Directorate"}), 0) << err_.str();
     std::smatch m;
     std::string out = out_.str();
     EXPECT_TRUE(std::regex_search(out, m, std::regex("organisation (org_[a-z0-9]+)"))) << out;
     return m[1].str();
+  }
+
+  // An organisation straight in the store, for commands that only need one to exist.
+  TestOrg SeedOrg() {
+    OrgStore orgs(&pool(), &SystemClock::Instance());
+    auto org = CreateTestOrg(orgs);
+    EXPECT_TRUE(org.ok()) << org.status();
+    return org.ok() ? *std::move(org) : TestOrg{};
   }
 
   TempDir dir_;
@@ -56,14 +67,15 @@ TEST_F(CliTest, CheckConfigAcceptsGoodAndNamesBadKeys) {
 }
 
 TEST_F(CliTest, OrgCreatePrintsAnAdminKeyOnceAndOrgListShowsIt) {
-  std::string org = CreateOrg();
+  std::string org = CreateOrgByCli();
   EXPECT_NE(out_.str().find("admin API key (shown once): ogw_key_"), std::string::npos);
   ASSERT_EQ(Run({"org", "list"}), 0);
   EXPECT_NE(out_.str().find(org + "\tDiaspora Directorate"), std::string::npos) << out_.str();
 }
 
 TEST_F(CliTest, ImportReportsRowsAndExitsNonZeroWhenRowsFail) {
-  std::string org = CreateOrg();
+  const std::string org = SeedOrg().id();
+  ASSERT_FALSE(org.empty());
   std::string csv = dir_.path() + "/people.csv";
   std::ofstream(csv) << "name,country,phone\nአበበ ከበደ,ET,0911 234567\nBroken,ET,12\n";
   EXPECT_EQ(Run({"contacts", "import", "--org", org, "--file", csv}), 3);
@@ -86,19 +98,26 @@ TEST_F(CliTest, ImportIntoUnknownOrganisationOrPostFails) {
   std::ofstream(csv) << "name,email\nA,a@example.org\n";
   EXPECT_NE(Run({"contacts", "import", "--org", "org_nope", "--file", csv}), 0);
   EXPECT_NE(err_.str().find("unknown organisation"), std::string::npos);
-  std::string org = CreateOrg();
+  const std::string org = SeedOrg().id();
+  ASSERT_FALSE(org.empty());
   EXPECT_NE(Run({"contacts", "import", "--org", org, "--file", csv, "--post", "post_x"}), 0);
   EXPECT_NE(err_.str().find("unknown post"), std::string::npos);
 }
 
 TEST_F(CliTest, KeyCreateIssuesAWorkingKeyForAnOfficer) {
-  std::string org = CreateOrg();
+  const TestOrg org = SeedOrg();
+  ASSERT_EQ(org.members.size(), 1u);
+  const Officer& admin = org.members[0].officer;
+  ASSERT_EQ(Run({"key", "create", "--org", org.id(), "--officer", admin.id}), 0) << err_.str();
+  const std::string out = out_.str();
   std::smatch m;
-  std::string out = out_.str();
-  ASSERT_TRUE(std::regex_search(out, m, std::regex("admin officer (off_[a-z0-9]+)")));
-  ASSERT_EQ(Run({"key", "create", "--org", org, "--officer", m[1].str()}), 0) << err_.str();
-  EXPECT_NE(out_.str().find("(shown once): ogw_key_"), std::string::npos);
-  EXPECT_NE(Run({"key", "create", "--org", org, "--officer", "off_nope"}), 0);
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(\(shown once\): (ogw_key_\S+))"))) << out;
+  // Working: the store takes the printed key for that officer.
+  OrgStore orgs(&pool(), &SystemClock::Instance());
+  auto principal = orgs.Authenticate(m[1].str());
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->officer_id, admin.id);
+  EXPECT_NE(Run({"key", "create", "--org", org.id(), "--officer", "off_nope"}), 0);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "gateway/core/key_schema.h"
 #include "gateway/providers/provider_store.h"
 #include "tests/testutil/redis_fixture.h"
+#include "tests/testutil/secret_matchers.h"
 
 namespace ogw::testing {
 namespace {
@@ -60,7 +61,7 @@ TEST_F(ProviderDirectoryTest, SecretsAreSealedAtRestAndOpenedOnLoad) {
   ASSERT_TRUE(store_->Create(TwilioAccount("tw-athens", "org_1")).ok());
   auto raw = pool().Command({"HGET", keys::ProviderDefinitions(), "tw-athens"});
   ASSERT_TRUE(raw.ok());
-  EXPECT_THAT(raw->str, Not(HasSubstr(kToken)));
+  EXPECT_THAT(raw->str, ContainsNoneOf({kToken}));
   EXPECT_THAT(raw->str, HasSubstr("\"from\":\"+302100000000\""));  // Only secrets are sealed.
 
   auto loaded = store_->Get("tw-athens");
