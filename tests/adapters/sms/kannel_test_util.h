@@ -19,7 +19,7 @@ inline OutboundMessage Message(const std::string& id, const std::string& to = "+
   OutboundMessage m;
   m.message_id = id;
   m.org_id = "org_1";
-  m.channel = "sms";
+  m.channel = Channel::kSms;
   m.to = to;
   m.text = "Meeting on Friday at the community hall, 18:00.";
   return m;

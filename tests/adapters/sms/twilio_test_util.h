@@ -14,7 +14,7 @@ inline OutboundMessage Message(const std::string& id, const std::string& to = "+
   OutboundMessage m;
   m.message_id = id;
   m.org_id = "org_1";
-  m.channel = "sms";
+  m.channel = Channel::kSms;
   m.to = to;
   m.text = "Γεια σας! Meeting on Friday at the community hall.";
   return m;

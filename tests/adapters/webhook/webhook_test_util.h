@@ -13,7 +13,7 @@ inline OutboundMessage Message(const std::string& id) {
   OutboundMessage m;
   m.message_id = id;
   m.org_id = "org_1";
-  m.channel = "sms";
+  m.channel = Channel::kSms;
   m.to = "+4917012345678";
   m.from = "Diaspora";
   m.text = "Γεια σας! Meeting on Friday at the community hall.";
