@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/channel.h"
+
 namespace ogw {
 
 // What providers hand the gateway from the other direction. Each provider's webhook or mailbox
@@ -13,7 +15,7 @@ namespace ogw {
 // A message a person sent to one of the gateway's numbers, mailboxes or bots.
 struct InboundMessage {
   std::string provider;             // Configured provider name that received it.
-  std::string channel;              // "sms", "email", "telegram", ...
+  Channel channel = Channel::kSms;  // A channel that reaches a person.
   std::string provider_message_id;  // The provider's id; deduplicates provider retries.
   std::string from;                 // Sender address as the provider gave it (not normalised).
   std::string to;                   // The gateway's number / mailbox / bot it was sent to.

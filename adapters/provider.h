@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/channel.h"
+
 namespace ogw {
 
 // One rendered message ready for a provider. Built by the delivery worker at send time; the
@@ -12,11 +14,12 @@ namespace ogw {
 struct OutboundMessage {
   std::string message_id;  // The gateway's id: "<campaign>:<index>" or a direct message id.
   std::string org_id;
-  std::string channel;     // "sms", "email", "telegram", ...
+  Channel channel = Channel::kSms;
   std::string to;          // Normalised address (E.164, e-mail, chat id).
   std::string from;        // Sender id or address; empty for the provider's default.
   std::string subject;     // E-mail only.
-  std::string text;        // Plain-text body (SMS, chat, e-mail text part).
+  std::string text;        // The body (SMS, chat, e-mail text part), written in text_format.
+  TextFormat text_format = TextFormat::kPlainText;  // TextFormatOf(channel); e-mail: plain.
   std::string html;        // E-mail HTML part; empty elsewhere.
   // E-mail: where replies go (reply+<token>@domain, so they thread to the person), and the
   // one-click unsubscribe URL and mailto for List-Unsubscribe (RFC 8058). Empty: left out.

@@ -10,6 +10,21 @@ std::string* TypeSettings::Field(std::string_view key) {
   return out;
 }
 
+void TypeSettings::InspectFields(const ConstFieldFn& fn) const {
+  // ForEachField is written once for reading and writing alike; this walk only passes its
+  // references on as const, so the settings stay unchanged.
+  const_cast<TypeSettings*>(this)->ForEachField(
+      [&](std::string_view key, std::string& value, FieldKind kind) { fn(key, value, kind); });
+}
+
+std::vector<std::string> TypeSettings::FieldsOfKind(FieldKind kind) const {
+  std::vector<std::string> keys;
+  InspectFields([&](std::string_view key, const std::string&, FieldKind k) {
+    if (k == kind) keys.emplace_back(key);
+  });
+  return keys;
+}
+
 std::shared_ptr<const DestinationPolicy> ProviderContext::PolicyFor(const ProviderAccount& account,
                                                                     std::string_view url) const {
   return account.from_api ? DestinationPolicy::For(destinations, url) : nullptr;

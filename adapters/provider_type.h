@@ -44,9 +44,15 @@ enum class FieldKind {
 class TypeSettings {
  public:
   using FieldFn = std::function<void(std::string_view key, std::string& value, FieldKind kind)>;
+  using ConstFieldFn =
+      std::function<void(std::string_view key, const std::string& value, FieldKind kind)>;
   virtual ~TypeSettings() = default;
   virtual std::unique_ptr<TypeSettings> Clone() const = 0;
   virtual void ForEachField(const FieldFn& fn) = 0;
+  // The same walk, read-only (for writing out, redacting and listing).
+  void InspectFields(const ConstFieldFn& fn) const;
+  // The keys of the fields of `kind`, in ForEachField's order.
+  std::vector<std::string> FieldsOfKind(FieldKind kind) const;
   // Fields that are not strings (read and written as JSON numbers).
   virtual void ReadNumbers(JsonReader& /*r*/) {}
   virtual void WriteNumbers(nlohmann::json& /*j*/) const {}
@@ -223,6 +229,18 @@ class ProviderType {
   virtual absl::StatusOr<std::unique_ptr<Poller>> MakePoller(
       const ProviderAccount& /*account*/, const ProviderContext& /*context*/) const {
     return std::unique_ptr<Poller>();
+  }
+  // Whether its accounts must tell the provider something before they work (a Telegram bot's
+  // setWebhook with the account's inbound URL and secret).
+  virtual bool registers() const { return false; }
+  // Does that, once per definition of the account across every process of the installation:
+  // the gateway calls it after building the account's provider from a new or changed
+  // definition, outside its locks, under a short Redis lease per account, and again later
+  // when it failed (sends and webhooks do not wait for it). Must be idempotent: a lease that
+  // expired mid-call lets another process repeat it.
+  virtual absl::Status Register(const ProviderAccount& /*account*/,
+                                const ProviderContext& /*context*/) const {
+    return absl::OkStatus();
   }
 };
 

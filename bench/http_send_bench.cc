@@ -32,7 +32,7 @@ std::vector<OutboundMessage> MakeMessages(size_t count) {
     OutboundMessage& m = messages[i];
     m.message_id = "camp_bench:" + std::to_string(i);
     m.org_id = "org_bench";
-    m.channel = "sms";
+    m.channel = Channel::kSms;
     m.to = "+49170" + std::to_string(1000000 + i % 9000000);
     m.from = "Diaspora";
     m.text =

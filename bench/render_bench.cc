@@ -55,7 +55,7 @@ std::vector<Recipient> Recipients() {
 
 // Renders for a rotating set of recipients; with `count_segments`, also analyses the SMS text
 // as every SMS send does.
-void RenderLoop(benchmark::State& state, RenderChannel channel, const char* opt_out,
+void RenderLoop(benchmark::State& state, Channel channel, const char* opt_out,
                 bool count_segments) {
   const Template t = SmsTemplate();
   const std::vector<Recipient> recipients = Recipients();
@@ -77,17 +77,17 @@ void RenderLoop(benchmark::State& state, RenderChannel channel, const char* opt_
 }
 
 void BM_RenderSms(benchmark::State& state) {
-  RenderLoop(state, RenderChannel::kSms, "Reply STOP to unsubscribe.", false);
+  RenderLoop(state, Channel::kSms, "Reply STOP to unsubscribe.", false);
 }
 BENCHMARK(BM_RenderSms);
 
 void BM_RenderSmsAndCountSegments(benchmark::State& state) {
-  RenderLoop(state, RenderChannel::kSms, "Reply STOP to unsubscribe.", true);
+  RenderLoop(state, Channel::kSms, "Reply STOP to unsubscribe.", true);
 }
 BENCHMARK(BM_RenderSmsAndCountSegments);
 
 void BM_RenderEmail(benchmark::State& state) {
-  RenderLoop(state, RenderChannel::kEmail, "To stop receiving these e-mails, reply STOP.", false);
+  RenderLoop(state, Channel::kEmail, "To stop receiving these e-mails, reply STOP.", false);
 }
 BENCHMARK(BM_RenderEmail);
 

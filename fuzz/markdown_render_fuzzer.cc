@@ -15,7 +15,8 @@
 namespace {
 
 constexpr ogw::TextFormat kFormats[] = {ogw::TextFormat::kHtml, ogw::TextFormat::kPlainText,
-                                        ogw::TextFormat::kTelegramHtml};
+                                        ogw::TextFormat::kTelegramHtml,
+                                        ogw::TextFormat::kWhatsAppMarkup};
 
 }  // namespace
 

@@ -24,9 +24,9 @@ namespace {
 constexpr size_t kMaxInputBytes = 4096;
 constexpr std::string_view kSeparator = "\n---\n";
 
-constexpr ogw::RenderChannel kChannels[] = {
-    ogw::RenderChannel::kEmail,    ogw::RenderChannel::kSms,       ogw::RenderChannel::kWhatsApp,
-    ogw::RenderChannel::kTelegram, ogw::RenderChannel::kMessenger, ogw::RenderChannel::kBulletin};
+constexpr ogw::Channel kChannels[] = {ogw::Channel::kEmail,     ogw::Channel::kSms,
+                                      ogw::Channel::kWhatsApp,  ogw::Channel::kTelegram,
+                                      ogw::Channel::kMessenger, ogw::Channel::kBulletin};
 
 // API bodies are checked for nesting before they are parsed (RequestContext::JsonBody).
 nlohmann::json ParseBody(std::string_view text) {
@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nlohmann::json variables = ParseBody(variables_text);
   if (variables.is_object()) recipient.variables = std::move(variables);
 
-  for (ogw::RenderChannel channel : kChannels) {
+  for (ogw::Channel channel : kChannels) {
     std::set<size_t> rewritten;
     ogw::RenderRequest request;
     request.channel = channel;

@@ -108,13 +108,15 @@ void AppendHtmlEscaped(std::string_view text, bool quotes, std::string* out) {
   }
 }
 
-// Renders the AST as plain text or Telegram HTML. Both share one layout: leaf blocks
-// (paragraphs, headings, code blocks, rules) become runs of lines, prefixed by the markers of
-// the list items and block quotes that contain them; only the inline markup differs.
+// Renders the AST as plain text, Telegram HTML or WhatsApp markup. All three share one layout:
+// leaf blocks (paragraphs, headings, code blocks, rules) become runs of lines, prefixed by the
+// markers of the list items and block quotes that contain them; only the inline markup differs.
 class TextWriter {
  public:
-  TextWriter(bool telegram, const OriginalUrls* originals)
-      : telegram_(telegram), originals_(originals) {}
+  TextWriter(TextFormat format, const OriginalUrls* originals)
+      : telegram_(format == TextFormat::kTelegramHtml),
+        whatsapp_(format == TextFormat::kWhatsAppMarkup),
+        originals_(originals) {}
 
   std::string Write(cmark_node* root) {
     IterPtr iter(cmark_iter_new(root));
@@ -179,15 +181,17 @@ class TextWriter {
         leaf_.clear();
         break;
       case CMARK_NODE_HEADING:
-        leaf_ = telegram_ ? "<b>" : "";
+        leaf_ = telegram_ ? "<b>" : whatsapp_ ? "*" : "";
         break;
       case CMARK_NODE_CODE_BLOCK: {
         std::string_view code = Literal(node);
         if (code.ends_with('\n')) code.remove_suffix(1);
         std::string text;
         if (telegram_) text += "<pre>";
+        if (whatsapp_) text += "```";
         AppendText(code, &text);
         if (telegram_) text += "</pre>";
+        if (whatsapp_) text += "```";
         EmitLeaf(text);
         break;
       }
@@ -203,14 +207,18 @@ class TextWriter {
         break;
       case CMARK_NODE_CODE:
         if (telegram_) leaf_ += "<code>";
+        if (whatsapp_) leaf_ += "`";
         AppendText(Literal(node), &leaf_);
         if (telegram_) leaf_ += "</code>";
+        if (whatsapp_) leaf_ += "`";
         break;
       case CMARK_NODE_EMPH:
         if (telegram_) leaf_ += "<i>";
+        if (whatsapp_) leaf_ += "_";
         break;
       case CMARK_NODE_STRONG:
         if (telegram_) leaf_ += "<b>";
+        if (whatsapp_) leaf_ += "*";
         break;
       case CMARK_NODE_LINK:
       case CMARK_NODE_IMAGE: {
@@ -254,13 +262,16 @@ class TextWriter {
         break;
       case CMARK_NODE_HEADING:
         if (telegram_) leaf_ = leaf_ == "<b>" ? "" : leaf_ + "</b>";
+        if (whatsapp_) leaf_ = leaf_ == "*" ? "" : leaf_ + "*";
         EmitLeaf(leaf_);
         break;
       case CMARK_NODE_EMPH:
         if (telegram_) leaf_ += "</i>";
+        if (whatsapp_) leaf_ += "_";
         break;
       case CMARK_NODE_STRONG:
         if (telegram_) leaf_ += "</b>";
+        if (whatsapp_) leaf_ += "*";
         break;
       case CMARK_NODE_LINK:
       case CMARK_NODE_IMAGE: {
@@ -328,6 +339,7 @@ class TextWriter {
   }
 
   const bool telegram_;
+  const bool whatsapp_;
   const OriginalUrls* originals_;
   std::string out_;
   std::string leaf_;  // Inline content of the paragraph or heading being read.
@@ -399,9 +411,9 @@ absl::StatusOr<std::string> RenderMarkdownWithCmark(std::string_view markdown, T
       return result;
     }
     case TextFormat::kPlainText:
-      return TextWriter(/*telegram=*/false, &originals).Write(document.get());
     case TextFormat::kTelegramHtml:
-      return TextWriter(/*telegram=*/true, &originals).Write(document.get());
+    case TextFormat::kWhatsAppMarkup:
+      return TextWriter(format, &originals).Write(document.get());
   }
   return absl::InvalidArgumentError("unknown text format");
 }
@@ -410,9 +422,8 @@ absl::StatusOr<std::string> RenderMarkdownWithCmark(std::string_view markdown, T
 
 absl::StatusOr<std::string> RenderMarkdown(std::string_view markdown, TextFormat format,
                                            const MarkdownRenderOptions& options) {
-  // Plain text and Telegram HTML show such a paragraph as it is (it has nothing to escape).
-  if ((format == TextFormat::kPlainText || format == TextFormat::kTelegramHtml) &&
-      markdown_internal::IsPlainParagraph(markdown)) {
+  // Every format but HTML shows such a paragraph as it is (it has nothing to escape).
+  if (format != TextFormat::kHtml && markdown_internal::IsPlainParagraph(markdown)) {
     RETURN_IF_ERROR(CheckMarkdownInput(markdown));
     return std::string(markdown);
   }

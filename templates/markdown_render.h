@@ -9,25 +9,25 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/core/channel.h"
 #include "gateway/core/status.h"
 
 namespace ogw {
 
-enum class TextFormat {
-  // cmark's HTML with CMARK_OPT_SAFE: raw HTML is dropped and dangerous link targets
-  // (javascript:, vbscript:, file:, non-image data:) are emptied.
-  kHtml,
-  // Markdown stripped for SMS and chat: emphasis removed, headings as their text, list items as
-  // "- " or "1. " lines (nested items indented), block quotes as "> " lines, links as
-  // "text (url)" (just the url when the text is the url), code as its literal text, raw HTML
-  // dropped, blocks separated by a blank line (one newline between items of a tight list), no
-  // trailing whitespace.
-  kPlainText,
-  // Telegram Bot API "HTML" parse mode: only <b>, <i>, <u>, <s>, <a href>, <code> and <pre> are
-  // emitted; everything else is text with &, <, > escaped (and " in href). Headings are <b>,
-  // list items are "• " (or "1. ") lines, the layout is as for kPlainText.
-  kTelegramHtml,
-};
+// The formats (TextFormat, in gateway/core/channel.h) as RenderMarkdown writes them:
+// kHtml: cmark's HTML with CMARK_OPT_SAFE: raw HTML is dropped and dangerous link targets
+//   (javascript:, vbscript:, file:, non-image data:) are emptied.
+// kPlainText: Markdown stripped for SMS and chat: emphasis removed, headings as their text, list
+//   items as "- " or "1. " lines (nested items indented), block quotes as "> " lines, links as
+//   "text (url)" (just the url when the text is the url), code as its literal text, raw HTML
+//   dropped, blocks separated by a blank line (one newline between items of a tight list), no
+//   trailing whitespace.
+// kTelegramHtml: Telegram Bot API "HTML" parse mode: only <b>, <i>, <a href>, <code> and <pre>
+//   are emitted; everything else is text with &, <, > escaped (and " in href). Headings are <b>,
+//   list items are "• " (or "1. ") lines, the layout is as for kPlainText.
+// kWhatsAppMarkup: the layout of kPlainText with WhatsApp's markers: strong and headings as
+//   *text*, emphasis as _text_, code as `text`, code blocks as ```text```. WhatsApp has no
+//   escape, so a value holding such markers may still show as formatting there.
 
 struct MarkdownRenderOptions {
   bool rtl = false;  // kHtml: wrap the output in <div dir="rtl">...</div>. Ignored otherwise.

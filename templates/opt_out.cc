@@ -47,13 +47,13 @@ const Entry& Lookup(std::string_view language) {
 
 }  // namespace
 
-std::string OptOutText(RenderChannel channel, std::string_view language,
+std::string OptOutText(Channel channel, std::string_view language,
                        std::string_view unsubscribe_url) {
   const Entry& e = Lookup(language);
   switch (channel) {
-    case RenderChannel::kBulletin:
+    case Channel::kBulletin:
       return "";
-    case RenderChannel::kEmail:
+    case Channel::kEmail:
       if (unsubscribe_url.empty()) return std::string(e.email);
       // Angle brackets keep the URL one destination whatever it holds.
       return std::string(e.email) + " [" + std::string(e.unsubscribe) + "](<" +

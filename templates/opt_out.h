@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "templates/template_renderer.h"
+#include "gateway/core/channel.h"
 
 namespace ogw {
 
@@ -12,7 +12,7 @@ namespace ogw {
 // keyword the gateway listens for; e-mail asks for a reply with it and, given the person's
 // one-click `unsubscribe_url` (also in the List-Unsubscribe header), links to it; bulletins
 // are public pages and carry none.
-std::string OptOutText(RenderChannel channel, std::string_view language,
+std::string OptOutText(Channel channel, std::string_view language,
                        std::string_view unsubscribe_url = "");
 
 }  // namespace ogw

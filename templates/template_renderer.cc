@@ -248,9 +248,9 @@ struct CappedOutput {
   }
 };
 
-bool IsShortTextChannel(RenderChannel channel) {
-  return channel == RenderChannel::kSms || channel == RenderChannel::kWhatsApp ||
-         channel == RenderChannel::kMessenger;
+bool IsShortTextChannel(Channel channel) {
+  return channel == Channel::kSms || channel == Channel::kWhatsApp ||
+         channel == Channel::kMessenger;
 }
 
 // One line: a subject is a mail header, so values must not break it.
@@ -486,7 +486,7 @@ absl::StatusOr<RenderedMessage> TemplateRenderer::Render(const Template& t,
   };
 
   switch (request.channel) {
-    case RenderChannel::kEmail: {
+    case Channel::kEmail: {
       if (const TemplateVariant* subject = choose(HasSubject)) {
         const mstch::data plain_data = RootData(recipient.variables, /*markdown=*/false, &state);
         ASSIGN_OR_RETURN(std::string rendered, render_field(*subject, Field::kSubject, plain_data));
@@ -497,17 +497,15 @@ absl::StatusOr<RenderedMessage> TemplateRenderer::Render(const Template& t,
       ASSIGN_OR_RETURN(message.html, compose(TextFormat::kHtml));
       break;
     }
-    case RenderChannel::kSms:
-    case RenderChannel::kWhatsApp:
-    case RenderChannel::kMessenger: {
-      ASSIGN_OR_RETURN(message.text, compose(TextFormat::kPlainText));
+    case Channel::kSms:
+    case Channel::kWhatsApp:
+    case Channel::kMessenger:
+    case Channel::kTelegram: {
+      message.text_format = TextFormatOf(request.channel);
+      ASSIGN_OR_RETURN(message.text, compose(message.text_format));
       break;
     }
-    case RenderChannel::kTelegram: {
-      ASSIGN_OR_RETURN(message.text, compose(TextFormat::kTelegramHtml));
-      break;
-    }
-    case RenderChannel::kBulletin: {
+    case Channel::kBulletin: {
       ASSIGN_OR_RETURN(message.html, compose(TextFormat::kHtml));
       break;
     }

@@ -13,12 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/core/channel.h"
 #include "gateway/core/status.h"
 #include "templates/template.h"
 
 namespace ogw {
-
-enum class RenderChannel { kEmail, kSms, kWhatsApp, kTelegram, kMessenger, kBulletin };
 
 // What a template needs to know about one recipient (the caller maps its contact to this).
 struct Recipient {
@@ -31,7 +30,7 @@ struct Recipient {
 };
 
 struct RenderRequest {
-  RenderChannel channel = RenderChannel::kEmail;
+  Channel channel = Channel::kEmail;
   const Recipient* recipient = nullptr;  // Not owned; null renders with no languages/variables.
   std::string post_default_language;
   // Markdown, already localised by the caller; appended to every channel's text and HTML as
@@ -45,7 +44,8 @@ struct RenderRequest {
 
 struct RenderedMessage {
   std::string subject;  // Email only: plain text on one line, variables not escaped.
-  std::string text;     // Email and chat: kPlainText; Telegram: kTelegramHtml.
+  std::string text;     // Email and chat, written in `text_format`.
+  TextFormat text_format = TextFormat::kPlainText;  // TextFormatOf(channel); e-mail: plain.
   std::string html;     // Email and bulletin only: kHtml, in <div dir="rtl"> for RTL languages.
   std::string body_language;                   // Language of the main text (also on SMS and chat).
   std::string subject_language;                // Email with a subject only.
@@ -60,8 +60,8 @@ struct RenderedMessage {
 // text in every format, also through {{{x}}} and {{&x}}), then RenderMarkdown per channel:
 //   email:               subject (plain text, values as they are, line breaks removed),
 //                        text (kPlainText) and html (kHtml, rtl per body language);
-//   SMS, WhatsApp, Messenger: text (kPlainText) from the sms field if the chosen language has
-//                        one, else from the body;
+//   SMS, WhatsApp, Messenger: text from the sms field if the chosen language has one, else
+//                        from the body, in TextFormatOf(channel) (WhatsApp: kWhatsAppMarkup);
 //   Telegram:            text (kTelegramHtml) from the body;
 //   bulletin:            html (kHtml) from the body.
 // After the main text come, as separate paragraphs, the data_use statement (templates that

@@ -594,7 +594,7 @@ absl::StatusOr<ParsedEmail> ParseEmail(std::string_view raw) {
   }
 
   InboundMessage& out = parsed.message;
-  out.channel = "email";
+  out.channel = Channel::kEmail;
   std::optional<std::string> sender = FirstSender(message.get());
   if (!sender) {
     return absl::InvalidArgumentError("e-mail without a sender address (From, Sender, Reply-To)");

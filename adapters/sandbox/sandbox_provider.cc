@@ -15,10 +15,32 @@ void SandboxProvider::SendBatch(std::span<const OutboundMessage> messages,
   commands.reserve(messages.size());
   const std::string now = std::to_string(clock_->NowMillis());
   for (const OutboundMessage& m : messages) {
-    commands.push_back({"XADD", keys::SandboxOutbox(m.org_id), "MAXLEN", "~",
-                        std::to_string(kOutboxCapacity), "*", "id", m.message_id, "channel",
-                        m.channel, "to", m.to, "from", m.from, "subject", m.subject, "text",
-                        m.text, "html", m.html, "cost", std::to_string(m.cost), "at", now});
+    commands.push_back({"XADD",
+                        keys::SandboxOutbox(m.org_id),
+                        "MAXLEN",
+                        "~",
+                        std::to_string(kOutboxCapacity),
+                        "*",
+                        "id",
+                        m.message_id,
+                        "channel",
+                        std::string(ChannelName(m.channel)),
+                        "to",
+                        m.to,
+                        "from",
+                        m.from,
+                        "subject",
+                        m.subject,
+                        "text",
+                        m.text,
+                        "text_format",
+                        std::string(TextFormatName(m.text_format)),
+                        "html",
+                        m.html,
+                        "cost",
+                        std::to_string(m.cost),
+                        "at",
+                        now});
   }
   auto replies = redis_->Pipeline(commands);
   for (size_t i = 0; i < messages.size(); ++i) {

@@ -259,7 +259,7 @@ absl::StatusOr<InboundMessage> ParseKannelInboundSms(const FormParams& query,
     message.text = *text;
   }
   message.provider = std::string(provider);
-  message.channel = "sms";
+  message.channel = Channel::kSms;
   message.provider_message_id = *id;
   message.from = *from;
   message.to = *to;

@@ -64,7 +64,7 @@ InboundOutcome Incoming(const ProviderAccount& account, const InboundRequest& re
   }
   InboundMessage m;
   m.provider = account.name;
-  m.channel = "sms";
+  m.channel = Channel::kSms;
   m.provider_message_id = sms->message_sid;
   m.from = sms->from;
   m.to = sms->to;

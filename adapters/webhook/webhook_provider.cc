@@ -75,8 +75,13 @@ void WebhookProvider::SendBatch(std::span<const OutboundMessage> messages,
 
 std::string WebhookProvider::RequestBody(const OutboundMessage& message) {
   const nlohmann::json body = {
-      {"id", message.message_id}, {"channel", message.channel}, {"to", message.to},
-      {"from", message.from},     {"subject", message.subject}, {"text", message.text},
+      {"id", message.message_id},
+      {"channel", ChannelName(message.channel)},
+      {"to", message.to},
+      {"from", message.from},
+      {"subject", message.subject},
+      {"text", message.text},
+      {"text_format", TextFormatName(message.text_format)},
       {"html", message.html},
   };
   // Replacing invalid UTF-8 instead of throwing: one bad byte must not fail the whole batch.

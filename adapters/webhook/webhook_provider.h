@@ -30,7 +30,7 @@ struct WebhookConfig {
 
 // A generic JSON-over-HTTP provider ("external" channel): each message becomes one
 //   POST <url>  Content-Type: application/json
-//   {"id","channel","to","from","subject","text","html"}
+//   {"id","channel","to","from","subject","text","text_format","html"}
 // request, all of a batch in flight together. How the answer is read:
 //   2xx                          accepted; provider_message_id = the response's JSON "id"
 //   4xx with {"code":"opted_out"} opted out

@@ -109,7 +109,7 @@ ApiResponse SimulateReply(RequestContext& ctx) {
   }
   InboundMessage m;
   m.provider = channel_name + "-sandbox";
-  m.channel = channel_name;
+  m.channel = in->channel;
   m.provider_message_id = "sim_" + NewId("in", ctx.services.clock->NowMillis()).substr(3);
   m.from = address->value;
   m.to = "sandbox";

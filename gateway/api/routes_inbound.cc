@@ -60,7 +60,7 @@ ApiResponse HandleInbound(RequestContext& ctx, const ProviderType& type,
   if (outcome.verdict == Verdict::kInvalid) {
     return Problem(400, "Invalid webhook", outcome.reason);
   }
-  AccountInbox inbox(ctx.services.inbound, ctx.services.quarantine, *account);
+  AccountInbox inbox(ctx.services.inbound, ctx.services.quarantine, *std::move(account));
   absl::Status unreadable = outcome.verdict == Verdict::kUnreadable
                                 ? absl::InvalidArgumentError(outcome.reason)
                                 : inbox.Store(outcome.batch);
@@ -71,7 +71,7 @@ ApiResponse HandleInbound(RequestContext& ctx, const ProviderType& type,
     unreadable = inbox.Quarantine(outcome.quarantine_source, MessageOf(unreadable), bytes,
                                   outcome.quarantine_sample);
   }
-  if (!unreadable.ok()) return StoreFailed(account->name, unreadable);
+  if (!unreadable.ok()) return StoreFailed(inbox.account().name, unreadable);
   return Answer(outcome);
 }
 

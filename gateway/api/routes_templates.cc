@@ -136,8 +136,8 @@ ApiResponse PreviewTemplate(RequestContext& ctx) {
   auto t = VisibleTemplate(ctx, &problem);
   if (!t) return problem;
   const auto& channel_field = (*body)["channel"];
-  auto channel = ParseRenderChannel(channel_field.is_string() ? channel_field.get<std::string>()
-                                                              : std::string());
+  auto channel =
+      ParseAnyChannel(channel_field.is_string() ? channel_field.get<std::string>() : std::string());
   if (!channel) {
     return Problem(422, "Invalid input",
                    "channel must be email, sms, whatsapp, telegram, messenger or bulletin",
@@ -162,15 +162,16 @@ ApiResponse PreviewTemplate(RequestContext& ctx) {
   if (!rendered.ok()) return ProblemFromStatus(rendered.status());
   nlohmann::json out = {{"template", t->id},
                         {"contact_id", contact.id},
-                        {"channel", RenderChannelName(*channel)},
+                        {"channel", ChannelName(*channel)},
                         {"subject", rendered->subject},
                         {"text", rendered->text},
+                        {"text_format", TextFormatName(rendered->text_format)},
                         {"html", rendered->html},
                         {"body_language", rendered->body_language},
                         {"subject_language", rendered->subject_language},
                         {"sms_language", rendered->sms_language},
                         {"missing_variables", rendered->missing_variables}};
-  if (*channel == RenderChannel::kSms) {
+  if (*channel == Channel::kSms) {
     auto info = AnalyzeSms(rendered->text);
     if (info.ok()) {
       out["sms"] = {{"encoding", info->encoding == SmsEncoding::kGsm7 ? "gsm7" : "ucs2"},
@@ -205,7 +206,7 @@ ApiResponse ValidateTemplate(RequestContext& ctx) {
   r.String("currency", &options.currency);
   r.Object("variables", [](JsonReader&) {});  // Free-form; validated below.
   for (size_t i = 0; i < channels.size(); ++i) {
-    auto c = ParseRenderChannel(channels[i]);
+    auto c = ParseAnyChannel(channels[i]);
     c ? options.channels.push_back(*c)
       : r.Error("channels[" + std::to_string(i) + "]", "unknown channel");
   }

@@ -12,22 +12,13 @@
 namespace ogw {
 namespace {
 
-constexpr std::array<std::pair<RenderChannel, std::string_view>, 6> kChannels = {{
-    {RenderChannel::kEmail, "email"},
-    {RenderChannel::kSms, "sms"},
-    {RenderChannel::kWhatsApp, "whatsapp"},
-    {RenderChannel::kTelegram, "telegram"},
-    {RenderChannel::kMessenger, "messenger"},
-    {RenderChannel::kBulletin, "bulletin"},
-}};
-
 // Characters a channel accepts in one message (Telegram and WhatsApp: 4096; Messenger: 2000).
-size_t CharacterLimit(RenderChannel channel) {
+size_t CharacterLimit(Channel channel) {
   switch (channel) {
-    case RenderChannel::kTelegram:
-    case RenderChannel::kWhatsApp:
+    case Channel::kTelegram:
+    case Channel::kWhatsApp:
       return 4096;
-    case RenderChannel::kMessenger:
+    case Channel::kMessenger:
       return 2000;
     default:
       return 0;  // No limit, or counted in segments (SMS).
@@ -50,10 +41,10 @@ std::vector<size_t> CodePointStarts(const std::string& utf8) {
 
 // How many characters (code points) of `text` fit the channel's limit: the first one past it
 // is where an officer has to shorten. SMS: the longest prefix within `max_segments`.
-size_t CharactersThatFit(const std::string& text, RenderChannel channel, size_t max_segments) {
+size_t CharactersThatFit(const std::string& text, Channel channel, size_t max_segments) {
   const std::vector<size_t> starts = CodePointStarts(text);
   const size_t count = starts.size() - 1;
-  if (channel != RenderChannel::kSms) return std::min(count, CharacterLimit(channel));
+  if (channel != Channel::kSms) return std::min(count, CharacterLimit(channel));
   size_t lo = 0, hi = count;  // The prefix of lo characters fits; find the largest.
   while (lo < hi) {
     const size_t mid = lo + (hi - lo + 1) / 2;
@@ -162,11 +153,11 @@ bool ServesLanguage(const Template& t, const std::string& wanted) {
 }
 
 // Counts `rendered` against the channel's limit (SMS: segments, and their encoding and cost).
-absl::Status MeasureLength(const RenderedMessage& rendered, RenderChannel channel,
+absl::Status MeasureLength(const RenderedMessage& rendered, Channel channel,
                            const std::string& contact_id, const AuditOptions& options,
                            AudienceFindings* found) {
-  const std::string key = std::string(RenderChannelName(channel)) + "|" + rendered.body_language;
-  if (channel == RenderChannel::kSms) {
+  const std::string key = std::string(ChannelName(channel)) + "|" + rendered.body_language;
+  if (channel == Channel::kSms) {
     auto info = AnalyzeSms(rendered.text);
     if (!info.ok()) return info.status();
     found->sms_cost.Add(*info);
@@ -196,7 +187,7 @@ absl::Status CheckRecipient(const TemplateRenderer& renderer, const Template& t,
   if (!c.languages.empty() && !ServesLanguage(t, c.languages.front())) {
     found->language_gaps[c.languages.front()].Add(c.id, options.sample_size);
   }
-  for (RenderChannel channel : options.channels) {
+  for (Channel channel : options.channels) {
     ASSIGN_OR_RETURN(RenderedMessage rendered,
                      RenderFor(renderer, t, c, channel, "", options.extra_variables));
     for (const auto& name : rendered.missing_variables) {
@@ -267,12 +258,12 @@ void AddTooLong(const Template& t, const AudienceFindings& found, const AuditOpt
     std::string limit =
         channel == "sms"
             ? std::to_string(options.max_sms_segments) + " segments"
-            : std::to_string(CharacterLimit(*ParseRenderChannel(channel))) + " characters";
+            : std::to_string(CharacterLimit(*ParseAnyChannel(channel))) + " characters";
     // Where the longest message goes over: characters from there on do not fit. Every key
     // over the limit has its longest rendering recorded.
     const auto& [contact_id, text] = found.longest_text.at(key);
     const size_t fits =
-        CharactersThatFit(text, *ParseRenderChannel(channel), options.max_sms_segments);
+        CharactersThatFit(text, *ParseAnyChannel(channel), options.max_sms_segments);
     errors->push_back(Issue(t, "too_long", language, channel,
                             {{"limit", limit},
                              {"longest", found.longest.at(key)},
@@ -293,20 +284,6 @@ nlohmann::json SmsSummary(const AudienceFindings& found) {
 }
 
 }  // namespace
-
-std::optional<RenderChannel> ParseRenderChannel(std::string_view name) {
-  for (const auto& [c, n] : kChannels) {
-    if (n == name) return c;
-  }
-  return std::nullopt;
-}
-
-std::string_view RenderChannelName(RenderChannel channel) {
-  for (const auto& [c, n] : kChannels) {
-    if (c == channel) return n;
-  }
-  return "email";
-}
 
 Recipient RecipientFor(const Contact& c, const nlohmann::json& extra) {
   Recipient r;
@@ -331,8 +308,8 @@ Recipient RecipientFor(const Contact& c, const nlohmann::json& extra) {
 }
 
 absl::StatusOr<RenderedMessage> RenderFor(
-    const TemplateRenderer& renderer, const Template& t, const Contact& contact,
-    RenderChannel channel, std::string_view post_default_language, const nlohmann::json& extra,
+    const TemplateRenderer& renderer, const Template& t, const Contact& contact, Channel channel,
+    std::string_view post_default_language, const nlohmann::json& extra,
     const std::function<std::string(std::string_view url, size_t index)>& rewrite_link,
     std::string_view unsubscribe_url) {
   Recipient recipient = RecipientFor(contact, extra);
@@ -373,8 +350,8 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
                            {"warnings", std::move(warnings)},
                            {"missing_variables", std::move(missing_json)},
                            {"missing_languages", std::move(languages_json)}};
-  for (RenderChannel c : options.channels) {
-    if (c == RenderChannel::kSms) report["sms"] = SmsSummary(found);
+  for (Channel c : options.channels) {
+    if (c == Channel::kSms) report["sms"] = SmsSummary(found);
   }
   return report;
 }

@@ -21,20 +21,17 @@ namespace ogw {
 // "time_zone", "languages", "attributes": {...}}} merged over `extra` (e.g. {"event": ...}).
 Recipient RecipientFor(const Contact& contact, const nlohmann::json& extra);
 
-std::optional<RenderChannel> ParseRenderChannel(std::string_view name);
-std::string_view RenderChannelName(RenderChannel channel);
-
 // Renders `t` for `contact` on `channel` with the opt-out instruction of the chosen language.
 // `rewrite_link` (optional) turns each link of the main text into a tracked link; it is called
 // once per link.
 absl::StatusOr<RenderedMessage> RenderFor(
-    const TemplateRenderer& renderer, const Template& t, const Contact& contact,
-    RenderChannel channel, std::string_view post_default_language, const nlohmann::json& extra,
+    const TemplateRenderer& renderer, const Template& t, const Contact& contact, Channel channel,
+    std::string_view post_default_language, const nlohmann::json& extra,
     const std::function<std::string(std::string_view url, size_t index)>& rewrite_link = nullptr,
     std::string_view unsubscribe_url = "");
 
 struct AuditOptions {
-  std::vector<RenderChannel> channels;
+  std::vector<Channel> channels;
   nlohmann::json extra_variables = nlohmann::json::object();
   size_t max_sms_segments = 4;
   double sms_price_per_segment = 0;

@@ -43,7 +43,7 @@ std::string ImplicitSandboxName(std::string_view channel) {
 
 bool IsReservedProviderName(std::string_view name) {
   const std::string lower = AsciiLower(name);
-  for (Channel ch : kAllChannels) {
+  for (Channel ch : kPersonChannels) {
     if (lower == ImplicitSandboxName(ChannelName(ch))) return true;
   }
   return false;
@@ -101,10 +101,7 @@ absl::StatusOr<ProviderAccount> ProviderAccountFromJson(const nlohmann::json& j,
 void ForEachTypeField(
     const ProviderAccount& account,
     const std::function<void(std::string_view, const std::string&, FieldKind)>& fn) {
-  if (!account.settings) return;
-  // Walking the fields changes nothing; ForEachField serves reading as well.
-  account.settings->ForEachField(
-      [&](std::string_view key, std::string& value, FieldKind kind) { fn(key, value, kind); });
+  if (account.settings) account.settings->InspectFields(fn);
 }
 
 nlohmann::json ProviderAccountToJson(const ProviderAccount& account, bool with_secrets) {

@@ -1,6 +1,7 @@
 #include "gateway/contacts/contact.h"
 
 #include <array>
+#include <cstdlib>
 #include <utility>
 
 namespace ogw {
@@ -12,14 +13,6 @@ constexpr std::array<std::pair<AddressKind, std::string_view>, 5> kAddressKinds 
     {AddressKind::kWhatsApp, "whatsapp"},
     {AddressKind::kTelegram, "telegram"},
     {AddressKind::kMessenger, "messenger"},
-}};
-
-constexpr std::array<std::pair<Channel, std::string_view>, 5> kChannels = {{
-    {Channel::kEmail, "email"},
-    {Channel::kSms, "sms"},
-    {Channel::kWhatsApp, "whatsapp"},
-    {Channel::kTelegram, "telegram"},
-    {Channel::kMessenger, "messenger"},
 }};
 
 constexpr std::array<std::pair<ConsentState, std::string_view>, 3> kConsentStates = {{
@@ -60,8 +53,6 @@ const std::vector<AddressKind>& AllAddressKinds() {
   return kAll;
 }
 
-std::string_view ChannelName(Channel channel) { return NameOf(kChannels, channel); }
-std::optional<Channel> ParseChannel(std::string_view name) { return Parse(kChannels, name); }
 std::string_view Address::UnusableBecause(Use use) const {
   if (invalid) return "address_invalid";
   if (use == Use::kConsentConfirmation) return "";
@@ -83,8 +74,10 @@ AddressKind AddressKindForChannel(Channel channel) {
       return AddressKind::kTelegram;
     case Channel::kMessenger:
       return AddressKind::kMessenger;
+    case Channel::kBulletin:
+      break;
   }
-  return AddressKind::kEmail;
+  std::abort();  // A programming error: bulletins are published, never sent to an address.
 }
 
 std::string_view ConsentStateName(ConsentState state) { return NameOf(kConsentStates, state); }

@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "gateway/core/channel.h"
+
 namespace ogw {
 
 // The kinds of address a person can be reached at. Each kind has one normaliser
@@ -18,14 +20,9 @@ std::string_view AddressKindName(AddressKind kind);  // "email", "phone", "whats
 std::optional<AddressKind> ParseAddressKind(std::string_view name);
 const std::vector<AddressKind>& AllAddressKinds();
 
-// Channels a message can travel on. A channel is served by addresses of one kind:
+// The address kind that serves a channel that reaches a person (ReachesPerson):
 // sms -> phone, email -> email, whatsapp -> whatsapp, telegram -> telegram,
-// messenger -> messenger.
-enum class Channel { kEmail, kSms, kWhatsApp, kTelegram, kMessenger };
-inline constexpr Channel kAllChannels[] = {Channel::kEmail, Channel::kSms, Channel::kWhatsApp,
-                                           Channel::kTelegram, Channel::kMessenger};
-std::string_view ChannelName(Channel channel);
-std::optional<Channel> ParseChannel(std::string_view name);
+// messenger -> messenger. Bulletins reach no address; callers never pass them.
 AddressKind AddressKindForChannel(Channel channel);
 
 enum class ConsentState { kUnknown, kGranted, kWithdrawn };

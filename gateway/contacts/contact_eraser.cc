@@ -23,7 +23,7 @@ ContactEraser::ContactEraser(ContactStore* contacts, DeliveryQueue* queue, Track
 
 absl::Status ContactEraser::Erase(std::string_view org_id, std::string_view contact_id) {
   std::vector<uint8_t> channels;
-  for (Channel c : kAllChannels) channels.push_back(static_cast<uint8_t>(c));
+  for (Channel c : kPersonChannels) channels.push_back(static_cast<uint8_t>(c));
   // Retried when the contact changes meanwhile, so the addresses forgotten are current.
   for (int attempt = 0; attempt < 5; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<StoredContact> stored, contacts_->Get(org_id, contact_id));

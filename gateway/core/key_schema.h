@@ -33,6 +33,12 @@ inline std::string GeneratedSecret(std::string_view name) {
 // counter every process watches change in one script.
 inline std::string ProviderDefinitions() { return "{providers}:defs"; }  // HASH name -> JSON
 inline std::string ProviderVersion() { return "{providers}:version"; }   // counter
+// Provider types that register at the provider (ProviderType::Register): the definition
+// digest each account was registered with, and the lease of the process registering it.
+inline std::string ProviderRegistered() { return "{providers}:registered"; }  // HASH name -> digest
+inline std::string ProviderRegistering(std::string_view name) {
+  return "{providers}:registering:" + std::string(name);
+}
 
 // Per organisation.
 inline std::string Posts(std::string_view org) { return Tag(org) + ":posts"; }

@@ -79,8 +79,9 @@ MessageOutcome Classify(const ClaimedMessage& m, const SendResult& r, const Back
 // The contact's address a message was queued for; null when it was removed or replaced since.
 const Address* QueuedAddress(const Contact& c, const QueuedRecipient& r) {
   const size_t ai = r.address_index;
-  if (r.channel > static_cast<uint8_t>(Channel::kMessenger) || ai >= c.addresses.size() ||
-      c.addresses[ai].kind != AddressKindForChannel(static_cast<Channel>(r.channel))) {
+  const std::optional<Channel> channel = PersonChannelFromByte(r.channel);
+  if (!channel || ai >= c.addresses.size() ||
+      c.addresses[ai].kind != AddressKindForChannel(*channel)) {
     return nullptr;
   }
   return &c.addresses[ai];
@@ -302,7 +303,8 @@ DeliveryWorker::Pending DeliveryWorker::PendingFor(const Batch& batch, const Cla
   p.claimed = m;
   p.channel = static_cast<Channel>(m.recipient.channel);
   p.out.org_id = batch.org_id;
-  p.out.channel = std::string(ChannelName(p.channel));
+  p.out.channel = p.channel;
+  p.out.text_format = TextFormatOf(p.channel);
   p.out.to = address.value;
   p.out.message_id = direct ? m.direct_id : m.campaign_id + ":" + std::to_string(m.index);
   // E-mail carries the person's one-click unsubscribe link: in the header, and in the body of
@@ -326,7 +328,13 @@ void DeliveryWorker::FillDirect(const nlohmann::json& payload, Pending& p) {
     p.subject = payload.value("subject", "");
     p.author = payload.value("author", "");
   }
+  // The officer writes Markdown: plain-text channels send it as written, the others get it
+  // in their format (Telegram HTML escapes it), and e-mail adds its HTML part.
   p.out.text = p.text;
+  if (p.out.text_format != TextFormat::kPlainText) {
+    auto text = RenderMarkdown(p.text, p.out.text_format);
+    if (text.ok()) p.out.text = *std::move(text);
+  }
   p.out.subject = p.subject;
   if (p.channel == Channel::kEmail) {
     auto html = RenderMarkdown(p.out.text, TextFormat::kHtml);
@@ -356,15 +364,15 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
       return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
     };
   }
-  auto rendered =
-      RenderFor(*deps_.renderer, *tmpl, c, *ParseRenderChannel(p.out.channel),
-                PostLanguage(batch, c.post_id), campaign.variables, track, p.out.unsubscribe_url);
+  auto rendered = RenderFor(*deps_.renderer, *tmpl, c, p.channel, PostLanguage(batch, c.post_id),
+                            campaign.variables, track, p.out.unsubscribe_url);
   if (!rendered.ok()) {
     return Outcome(m, Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
   }
   p.language = rendered->body_language;
   p.out.subject = std::move(rendered->subject);
   p.out.text = std::move(rendered->text);
+  p.out.text_format = rendered->text_format;
   p.out.html = std::move(rendered->html);
   return std::nullopt;
 }

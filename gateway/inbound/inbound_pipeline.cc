@@ -108,7 +108,7 @@ std::vector<std::pair<std::string, std::string>> InboundFields(const InboundSour
                                                                const std::string& in_reply_to,
                                                                KeywordIntent intent) {
   return {
-      {"channel", message.channel},
+      {"channel", std::string(ChannelName(message.channel))},
       {"address", address},
       {"provider", source.provider},
       {"provider_message_id", message.provider_message_id},
@@ -251,7 +251,8 @@ void InboundPipeline::FollowUpKeyword(const InboundSource& source, const Inbound
                                       const KeywordAction& keyword, bool consent_changed) {
   if (keyword.confirm_start) {
     // Stored; a lost request must not make the provider retry (see below).
-    auto asked = RequestOptIn(source.org_id, contact_id, message.channel, address);
+    auto asked =
+        RequestOptIn(source.org_id, contact_id, std::string(ChannelName(message.channel)), address);
     if (!asked.ok()) {
       spdlog::warn("inbound: opt-in request for {} not queued: {}", contact_id,
                    MessageOf(asked.status()));
@@ -260,7 +261,7 @@ void InboundPipeline::FollowUpKeyword(const InboundSource& source, const Inbound
   if (consent_changed && !source.provider_confirms_keywords) {
     ConsentChange change{source.org_id,
                          contact_id,
-                         message.channel,
+                         std::string(ChannelName(message.channel)),
                          address,
                          keyword.intent == KeywordIntent::kStop,
                          "",
@@ -295,12 +296,13 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   if (keyword.change_consent) {
     // Written from another address of the person's (found by reply token or the message
     // answered): the keyword is about the address that sent it, which joins the contact.
+    const std::string channel_name(ChannelName(channel));
     ConsentChange change{source.org_id,
                          contact.id,
-                         message.channel,
+                         channel_name,
                          address,
                          keyword.intent == KeywordIntent::kStop,
-                         "keyword:" + message.channel,
+                         "keyword:" + channel_name,
                          /*add_address=*/true};
     auto changed = ChangeConsent(change);
     if (changed.status().code() == absl::StatusCode::kAborted) return std::nullopt;
@@ -329,13 +331,15 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
 
 absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& source,
                                                        const InboundMessage& message) {
-  const std::optional<Channel> channel = ParseChannel(message.channel);
-  if (!channel) return absl::InvalidArgumentError("channel: unknown channel");
+  const Channel channel = message.channel;
+  if (!ReachesPerson(channel)) {
+    return absl::InvalidArgumentError("channel: not a channel that reaches a person");
+  }
   if (message.provider_message_id.empty() || message.provider_message_id.size() > kMaxIdBytes) {
     return absl::InvalidArgumentError("provider_message_id: must be 1 to 300 bytes");
   }
   ASSIGN_OR_RETURN(const std::string address,
-                   SenderAddress(AddressKindForChannel(*channel), source, message));
+                   SenderAddress(AddressKindForChannel(channel), source, message));
   const std::string seen_key =
       keys::InboundSeen(source.org_id, source.provider, message.provider_message_id);
   // A provider's retry of a stored message: answer at once, create nothing.
@@ -350,7 +354,7 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
   ASSIGN_OR_RETURN(const std::vector<Answered> answered, ResolveAnswers(source, message));
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<InboundResult> result,
-                     TryStore(source, message, *channel, address, answered, seen_key));
+                     TryStore(source, message, channel, address, answered, seen_key));
     if (result) return *std::move(result);
   }
   return absl::AbortedError("the sender's contact changed repeatedly; try again");

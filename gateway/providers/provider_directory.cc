@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
 #include "adapters/sandbox/sandbox_type.h"
+#include "gateway/core/crypto.h"
 
 namespace ogw {
 
@@ -66,14 +68,17 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderAccount> stored, int64
   }
 
   decltype(built_) built;
+  decltype(unregistered_) unregistered;
   ProviderRegistry::Table table;
   for (size_t i = 0; i < all.size(); ++i) {
     const ProviderAccount& ps = all[i];
     const bool is_configured = i < configured_.size();
     const std::string definition = ProviderAccountToJson(ps, /*with_secrets=*/true).dump();
     std::shared_ptr<Provider> provider;
-    if (auto it = built_.find(ps.name); it != built_.end() && it->second.first == definition) {
-      provider = it->second.second;
+    const auto previous = built_.find(ps.name);
+    const bool unchanged = previous != built_.end() && previous->second.first == definition;
+    if (unchanged) {
+      provider = previous->second.second;
     } else {
       auto made = MakeProvider(ps, context_);
       if (!made.ok()) {
@@ -82,6 +87,11 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderAccount> stored, int64
         continue;
       }
       provider = *std::move(made);
+    }
+    // Registered once per definition: a new one waits for it, a waiting one keeps waiting.
+    const ProviderType* type = FindProviderType(ps.type);
+    if (type != nullptr && type->registers() && (!unchanged || unregistered_.contains(ps.name))) {
+      unregistered.emplace(ps.name, definition);
     }
     built.emplace(ps.name, std::make_pair(definition, provider));
     ProviderBinding binding{provider, ps.name, ProviderRate{ps.per_second, ps.per_minute}};
@@ -95,7 +105,7 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderAccount> stored, int64
   }
   // Every channel without a shared account goes to the sandbox. The implicit sandboxes live
   // in a table of their own, keyed by channel: no account's name can stand in for one.
-  for (Channel ch : kAllChannels) {
+  for (Channel ch : kPersonChannels) {
     if (table.contains(ProviderRegistry::Key{ch, "", ""})) continue;
     std::shared_ptr<Provider>& sandbox = sandboxes_[ch];
     if (sandbox == nullptr) {
@@ -110,6 +120,7 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderAccount> stored, int64
   }
   registry_.ReplaceAll(std::move(table));
   built_ = std::move(built);
+  unregistered_ = std::move(unregistered);
   all_ = std::move(all);
   version_ = version;
   generation_.fetch_add(1);
@@ -117,8 +128,9 @@ absl::Status ProviderDirectory::Build(std::vector<ProviderAccount> stored, int64
 }
 
 void ProviderDirectory::StartWatching(std::chrono::milliseconds interval) {
-  if (store_ == nullptr || watcher_.joinable()) return;
+  if (watcher_.joinable()) return;
   watcher_ = std::thread([this, interval] {
+    RegisterPending();
     std::unique_lock<std::mutex> lock(watch_mu_);
     while (!watch_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
       lock.unlock();
@@ -126,9 +138,73 @@ void ProviderDirectory::StartWatching(std::chrono::milliseconds interval) {
         spdlog::warn("provider accounts not refreshed (the last ones stay in use): {}",
                      MessageOf(s));
       }
+      RegisterPending();
       lock.lock();
     }
   });
+}
+
+size_t ProviderDirectory::RegisterPending() {
+  struct Waiting {
+    ProviderAccount account;
+    std::string definition;
+  };
+  std::vector<Waiting> waiting;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const ProviderAccount& ps : all_) {
+      auto it = unregistered_.find(ps.name);
+      if (it != unregistered_.end()) waiting.push_back({ps, it->second});
+    }
+  }
+  size_t left = 0;
+  for (const Waiting& w : waiting) {
+    const ProviderType* type = FindProviderType(w.account.type);
+    // The digest, not the definition, is stored: the definition holds the account's secrets.
+    const std::string digest = Sha256Hex(w.definition);
+    bool registered = false;
+    if (store_ != nullptr) {
+      // Long enough for the provider's answer to arrive or time out.
+      const int64_t lease_millis = std::max<int64_t>(10'000, 2 * int64_t{w.account.timeout_ms});
+      auto claim = store_->ClaimRegistration(w.account.name, digest, lease_millis);
+      if (!claim.ok()) {
+        spdlog::warn("provider {}: registration not claimed: {}", w.account.name,
+                     MessageOf(claim.status()));
+        ++left;
+        continue;
+      }
+      if (*claim == ProviderStore::Registration::kBusy) {
+        ++left;
+        continue;
+      }
+      registered = *claim == ProviderStore::Registration::kDone;
+    }
+    if (!registered && type != nullptr) {
+      const absl::Status s = type->Register(w.account, context_);
+      registered = s.ok();
+      if (!s.ok()) {
+        spdlog::warn("provider {}: registration at the provider failed (retried): {}",
+                     w.account.name, MessageOf(s));
+      }
+      if (store_ != nullptr) {
+        if (absl::Status f = store_->FinishRegistration(w.account.name, digest, registered);
+            !f.ok()) {
+          spdlog::warn("provider {}: registration not recorded: {}", w.account.name, MessageOf(f));
+        }
+      }
+    }
+    if (!registered) {
+      ++left;
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    // Unless the definition changed meanwhile (that one waits for its own registration).
+    if (auto it = unregistered_.find(w.account.name);
+        it != unregistered_.end() && it->second == w.definition) {
+      unregistered_.erase(it);
+    }
+  }
+  return left;
 }
 
 std::optional<ProviderAccount> ProviderDirectory::Find(std::string_view name) const {

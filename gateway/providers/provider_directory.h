@@ -35,8 +35,13 @@ class ProviderDirectory {
   // Rebuilds when the stored accounts changed since the last build (or at once with `force`).
   // On a Redis error the last build stays in use.
   absl::Status Refresh(bool force = false);
-  // Refreshes every `interval` on a thread of its own until destroyed.
+  // On a thread of its own until destroyed: registers what waits for it at once, then every
+  // `interval` refreshes and registers again.
   void StartWatching(std::chrono::milliseconds interval);
+  // Registers at their providers the accounts whose type asks for it (ProviderType::Register)
+  // and whose current definition is not registered yet, one process at a time per account
+  // (a lease in the store). Returns how many still wait: failed, or leased by another process.
+  size_t RegisterPending();
 
   ProviderRegistry& registry() { return registry_; }
   const ProviderRegistry& registry() const { return registry_; }
@@ -66,6 +71,8 @@ class ProviderDirectory {
   std::map<std::string, std::pair<std::string, std::shared_ptr<Provider>>, std::less<>> built_;
   // The sandbox of each channel that no shared account serves (never in built_).
   std::map<Channel, std::shared_ptr<Provider>> sandboxes_;
+  // Accounts built from a definition not yet registered at their provider: name -> definition.
+  std::map<std::string, std::string, std::less<>> unregistered_;
   int64_t version_ = -1;
   std::atomic<int64_t> generation_{0};
 

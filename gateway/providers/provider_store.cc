@@ -18,10 +18,25 @@ redis.call('INCR', KEYS[2])
 return 'ok'
 )lua");
 
-// KEYS: definitions hash, version counter. ARGV: name.
+// KEYS: definitions hash, version counter, registered hash. ARGV: name.
 const RedisScript kDeleteScript(R"lua(
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('INCR', KEYS[2])
+return 1
+)lua");
+
+// KEYS: registered hash, the account's lease. ARGV: name, digest, lease millis.
+const RedisScript kClaimRegistrationScript(R"lua(
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 'done' end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 'claimed' end
+return 'busy'
+)lua");
+
+// KEYS: registered hash, the account's lease. ARGV: name, digest, "1" when registered.
+const RedisScript kFinishRegistrationScript(R"lua(
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 return 1
 )lua");
 
@@ -31,13 +46,9 @@ std::string SealContext(std::string_view name, std::string_view field) {
 
 // The secret fields of accounts of type `type` (none for an unknown type).
 std::vector<std::string> SecretFieldsOf(const std::string& type_name) {
-  std::vector<std::string> fields;
   const ProviderType* type = FindProviderType(type_name);
-  if (type == nullptr) return fields;
-  type->NewSettings()->ForEachField([&](std::string_view key, std::string&, FieldKind kind) {
-    if (kind == FieldKind::kSecret) fields.emplace_back(key);
-  });
-  return fields;
+  if (type == nullptr) return {};
+  return type->NewSettings()->FieldsOfKind(FieldKind::kSecret);
 }
 
 }  // namespace
@@ -117,11 +128,31 @@ absl::Status ProviderStore::Replace(const ProviderAccount& account) {
 }
 
 absl::StatusOr<bool> ProviderStore::Delete(std::string_view name) {
-  ASSIGN_OR_RETURN(RedisReply r,
-                   redis_->Eval(kDeleteScript,
-                                {keys::ProviderDefinitions(), keys::ProviderVersion()},
-                                {std::string(name)}));
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Eval(kDeleteScript,
+                                              {keys::ProviderDefinitions(), keys::ProviderVersion(),
+                                               keys::ProviderRegistered()},
+                                              {std::string(name)}));
   return r.integer == 1;
+}
+
+absl::StatusOr<ProviderStore::Registration> ProviderStore::ClaimRegistration(
+    std::string_view name, std::string_view digest, int64_t lease_millis) const {
+  ASSIGN_OR_RETURN(
+      RedisReply r,
+      redis_->Eval(kClaimRegistrationScript,
+                   {keys::ProviderRegistered(), keys::ProviderRegistering(name)},
+                   {std::string(name), std::string(digest), std::to_string(lease_millis)}));
+  if (r.str == "done") return Registration::kDone;
+  return r.str == "claimed" ? Registration::kClaimed : Registration::kBusy;
+}
+
+absl::Status ProviderStore::FinishRegistration(std::string_view name, std::string_view digest,
+                                               bool registered) const {
+  return redis_
+      ->Eval(kFinishRegistrationScript,
+             {keys::ProviderRegistered(), keys::ProviderRegistering(name)},
+             {std::string(name), std::string(digest), registered ? "1" : ""})
+      .status();
 }
 
 absl::StatusOr<int64_t> ProviderStore::Version() const {

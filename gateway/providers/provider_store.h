@@ -32,6 +32,17 @@ class ProviderStore {
   // Changes with every Create, Replace and Delete.
   absl::StatusOr<int64_t> Version() const;
 
+  // Registration at the provider (ProviderType::Register) of account `name` as defined by
+  // `digest`, coordinated between processes. kDone: some process registered that definition
+  // already; kClaimed: this caller holds the lease for `lease_millis` and registers; kBusy:
+  // another process holds it.
+  enum class Registration { kDone, kClaimed, kBusy };
+  absl::StatusOr<Registration> ClaimRegistration(std::string_view name, std::string_view digest,
+                                                 int64_t lease_millis) const;
+  // Ends the caller's lease; `registered`: records `digest` as done.
+  absl::Status FinishRegistration(std::string_view name, std::string_view digest,
+                                  bool registered) const;
+
  private:
   std::string Encode(const ProviderAccount& account) const;
   absl::StatusOr<ProviderAccount> Decode(std::string_view name, std::string_view stored) const;

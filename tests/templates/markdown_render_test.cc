@@ -132,6 +132,32 @@ TEST(MarkdownRenderTest, PlainTextLinksListsAndWhitespace) {
   }
 }
 
+TEST(MarkdownRenderTest, WhatsAppMarkupKeepsThePlainLayoutWithItsMarkers) {
+  EXPECT_EQ(Render(kDocument, TextFormat::kWhatsAppMarkup),
+            "*Title*\n"
+            "\n"
+            "Hello _world_ and *bold* `a<b` site (https://x.org/?a=1&b=\"2\") https://auto.org\n"
+            "\n"
+            "- one\n"
+            "- two\n"
+            "  - nested\n"
+            "- three\n"
+            "\n"
+            "3. third\n"
+            "4. fourth\n"
+            "\n"
+            "> quoted\n"
+            "\n"
+            "```x < y && z```\n"
+            "\n"
+            "Line one\n"
+            "line two");
+  // Nothing to mark up: the text as it is, without parsing (the common case).
+  EXPECT_EQ(Render("Counselling days: 3 and 4 May", TextFormat::kWhatsAppMarkup),
+            "Counselling days: 3 and 4 May");
+  EXPECT_EQ(Render("## Empty heading ##\n\n#", TextFormat::kWhatsAppMarkup), "*Empty heading*");
+}
+
 TEST(MarkdownRenderTest, TelegramHtmlUsesOnlyAllowedTags) {
   std::string out = Render(kDocument, TextFormat::kTelegramHtml);
   EXPECT_EQ(out,
@@ -173,7 +199,8 @@ TEST(MarkdownRenderTest, TelegramHtmlEscapesEverythingElse) {
 }
 
 TEST(MarkdownRenderTest, InvalidUtf8IsRejected) {
-  for (TextFormat format : {TextFormat::kHtml, TextFormat::kPlainText, TextFormat::kTelegramHtml}) {
+  for (TextFormat format : {TextFormat::kHtml, TextFormat::kPlainText, TextFormat::kTelegramHtml,
+                            TextFormat::kWhatsAppMarkup}) {
     for (std::string bad : {std::string("a\xff"), std::string("\xc3"), std::string("\xed\xa0\x80"),
                             std::string("\xc0\xaf")}) {
       absl::StatusOr<std::string> out = RenderMarkdown(bad, format);

@@ -66,7 +66,7 @@ Recipient MakeRecipient(std::vector<std::string> languages, std::string name = "
 
 class TemplateRendererTest : public ::testing::Test {
  protected:
-  RenderedMessage Render(const Template& t, RenderChannel channel, const Recipient& recipient,
+  RenderedMessage Render(const Template& t, Channel channel, const Recipient& recipient,
                          std::string opt_out = "") {
     RenderRequest request;
     request.channel = channel;
@@ -97,7 +97,7 @@ TEST_F(TemplateRendererTest, RenderingWithinItsBudgetOrResourceExhausted) {
   r.variables["event"]["l"] = nlohmann::json::array();
   for (int i = 0; i < 3; ++i) r.variables["event"]["l"].push_back(i);
   RenderRequest request;
-  request.channel = RenderChannel::kSms;
+  request.channel = Channel::kSms;
   request.recipient = &r;
   absl::StatusOr<RenderedMessage> small = renderer_.Render(t, request);
   ASSERT_TRUE(small.ok()) << small.status();
@@ -126,7 +126,7 @@ TEST_F(TemplateRendererTest, RenderingWithinItsBudgetOrResourceExhausted) {
 
 TEST_F(TemplateRendererTest, EmailHasSubjectTextAndHtml) {
   Template t = MakeTemplate();
-  RenderedMessage m = Render(t, RenderChannel::kEmail, MakeRecipient({"en"}),
+  RenderedMessage m = Render(t, Channel::kEmail, MakeRecipient({"en"}),
                              "To stop these emails, [unsubscribe](https://u.example/x).");
   EXPECT_EQ(m.subject, "Reminder for Amina");
   EXPECT_EQ(m.text,
@@ -147,32 +147,37 @@ TEST_F(TemplateRendererTest, EmailHasSubjectTextAndHtml) {
 
 TEST_F(TemplateRendererTest, ShortTextChannelsUseTheSmsField) {
   Template t = MakeTemplate();
-  for (RenderChannel channel :
-       {RenderChannel::kSms, RenderChannel::kWhatsApp, RenderChannel::kMessenger}) {
+  for (Channel channel : {Channel::kSms, Channel::kWhatsApp, Channel::kMessenger}) {
     RenderedMessage m = Render(t, channel, MakeRecipient({"en"}), "Reply STOP to opt out.");
     EXPECT_EQ(m.text, "Hi Amina, see Town hall: https://example.org/d\n\nReply STOP to opt out.");
+    EXPECT_EQ(m.text_format, TextFormatOf(channel));
     EXPECT_EQ(m.sms_language, "en");
     EXPECT_EQ(m.body_language, "en");
     EXPECT_TRUE(m.html.empty());
     EXPECT_TRUE(m.subject.empty());
   }
   // French has no sms field: the French body, as plain text, beats the English short text.
-  RenderedMessage fr = Render(t, RenderChannel::kSms, MakeRecipient({"fr"}), "STOP");
+  RenderedMessage fr = Render(t, Channel::kSms, MakeRecipient({"fr"}), "STOP");
   EXPECT_EQ(fr.text, "Bonjour Amina\n\nLa distribution a lieu à Town hall.\n\nSTOP");
   EXPECT_EQ(fr.sms_language, "");
   EXPECT_EQ(fr.body_language, "fr");
+  // WhatsApp shows the same body with its own markers.
+  RenderedMessage wa = Render(t, Channel::kWhatsApp, MakeRecipient({"fr"}), "STOP");
+  EXPECT_EQ(wa.text, "*Bonjour Amina*\n\nLa distribution a lieu à *Town hall*.\n\nSTOP");
+  EXPECT_EQ(wa.text_format, TextFormat::kWhatsAppMarkup);
 }
 
 TEST_F(TemplateRendererTest, TelegramAndBulletin) {
   Template t = MakeTemplate();
   RenderedMessage tg =
-      Render(t, RenderChannel::kTelegram, MakeRecipient({"en"}, "Tom & Jerry <3"), "Send /stop");
+      Render(t, Channel::kTelegram, MakeRecipient({"en"}, "Tom & Jerry <3"), "Send /stop");
   EXPECT_EQ(tg.text,
             "<b>Hello Tom &amp; Jerry &lt;3</b>\n\nThe distribution is at <b>Town hall</b>. "
             "<a href=\"https://example.org/d\">Details</a> and "
             "<a href=\"https://maps.example/x\">map</a>.\n\nSend /stop");
   EXPECT_TRUE(tg.html.empty());
-  RenderedMessage bulletin = Render(t, RenderChannel::kBulletin, MakeRecipient({"en"}), "Bye.");
+  EXPECT_EQ(tg.text_format, TextFormat::kTelegramHtml);
+  RenderedMessage bulletin = Render(t, Channel::kBulletin, MakeRecipient({"en"}), "Bye.");
   EXPECT_TRUE(bulletin.text.empty());
   EXPECT_TRUE(Contains(bulletin.html, "<h1>Hello Amina</h1>"));
   EXPECT_TRUE(bulletin.html.ends_with("<p>Bye.</p>\n"));
@@ -188,29 +193,29 @@ TEST_F(TemplateRendererTest, HostileNamesStayLiteralInEveryFormat) {
                                           "A & B <c> \"d\"", "_u_ `c` # 1."};
   for (const std::string& name : names) {
     Recipient r = MakeRecipient({"en"}, name);
-    RenderedMessage email = Render(t, RenderChannel::kEmail, r);
+    RenderedMessage email = Render(t, Channel::kEmail, r);
     EXPECT_EQ(email.subject, "For " + name);
     EXPECT_EQ(email.text, "Dear " + name + ", raw " + name + " and " + name + ".");
     EXPECT_FALSE(Contains(email.html, "<script")) << email.html;
     EXPECT_FALSE(Contains(email.html, "<a ")) << email.html;
     EXPECT_FALSE(Contains(email.html, "<em>")) << email.html;
     EXPECT_FALSE(Contains(email.html, "<code>")) << email.html;
-    RenderedMessage sms = Render(t, RenderChannel::kSms, r);
+    RenderedMessage sms = Render(t, Channel::kSms, r);
     EXPECT_EQ(sms.text, "SMS " + name);
-    RenderedMessage tg = Render(t, RenderChannel::kTelegram, r);
+    RenderedMessage tg = Render(t, Channel::kTelegram, r);
     EXPECT_FALSE(Contains(tg.text, "<script")) << tg.text;
     EXPECT_FALSE(Contains(tg.text, "<a ")) << tg.text;
     EXPECT_FALSE(Contains(tg.text, "<i>")) << tg.text;
   }
-  RenderedMessage m = Render(t, RenderChannel::kEmail, MakeRecipient({"en"}, "<script>"));
+  RenderedMessage m = Render(t, Channel::kEmail, MakeRecipient({"en"}, "<script>"));
   EXPECT_EQ(m.html, "<p>Dear &lt;script&gt;, raw &lt;script&gt; and &lt;script&gt;.</p>\n");
-  m = Render(t, RenderChannel::kTelegram, MakeRecipient({"en"}, "*bold* & <b>"));
+  m = Render(t, Channel::kTelegram, MakeRecipient({"en"}, "*bold* & <b>"));
   EXPECT_EQ(m.text,
             "Dear *bold* &amp; &lt;b&gt;, raw *bold* &amp; &lt;b&gt; and *bold* &amp; "
             "&lt;b&gt;.");
   // A value cannot break the subject line or inject template tags.
   Recipient r = MakeRecipient({"en"}, "Eve\r\nBcc: all@example.org {{contact.city}}");
-  m = Render(t, RenderChannel::kEmail, r);
+  m = Render(t, Channel::kEmail, r);
   EXPECT_EQ(m.subject, "For Eve Bcc: all@example.org {{contact.city}}");
   EXPECT_FALSE(Contains(m.text, "Lyon"));
 }
@@ -218,15 +223,15 @@ TEST_F(TemplateRendererTest, HostileNamesStayLiteralInEveryFormat) {
 TEST_F(TemplateRendererTest, RightToLeftLanguagesGetADirectionWrapper) {
   Template t = MakeTemplate();
   for (const char* language : {"ar", "fa", "he", "ur"}) {
-    RenderedMessage m = Render(t, RenderChannel::kEmail, MakeRecipient({language}), "STOP");
+    RenderedMessage m = Render(t, Channel::kEmail, MakeRecipient({language}), "STOP");
     EXPECT_EQ(m.body_language, language);
     EXPECT_TRUE(m.html.starts_with("<div dir=\"rtl\">\n")) << m.html;
     EXPECT_TRUE(m.html.ends_with("</div>\n")) << m.html;
     EXPECT_FALSE(Contains(m.text, "dir=")) << "plain text has no markup";
   }
-  RenderedMessage en = Render(t, RenderChannel::kEmail, MakeRecipient({"en"}));
+  RenderedMessage en = Render(t, Channel::kEmail, MakeRecipient({"en"}));
   EXPECT_FALSE(Contains(en.html, "dir="));
-  RenderedMessage bulletin = Render(t, RenderChannel::kBulletin, MakeRecipient({"ar"}));
+  RenderedMessage bulletin = Render(t, Channel::kBulletin, MakeRecipient({"ar"}));
   EXPECT_TRUE(bulletin.html.starts_with("<div dir=\"rtl\">")) << bulletin.html;
 }
 
@@ -234,14 +239,14 @@ TEST_F(TemplateRendererTest, LanguageIsChosenPerField) {
   Template t = MakeTemplate();
   t.collects_data = true;
   // French body, English subject (French has none), French data use.
-  RenderedMessage fr = Render(t, RenderChannel::kEmail, MakeRecipient({"fr"}));
+  RenderedMessage fr = Render(t, Channel::kEmail, MakeRecipient({"fr"}));
   EXPECT_EQ(fr.body_language, "fr");
   EXPECT_EQ(fr.subject_language, "en");
   EXPECT_EQ(fr.subject, "Reminder for Amina");
   EXPECT_TRUE(fr.text.starts_with("Bonjour Amina"));
   EXPECT_TRUE(fr.text.ends_with("Nous gardons vos réponses 30 jours.")) << fr.text;
   // Arabic has a subject but no data use: that falls back to the default language.
-  RenderedMessage ar = Render(t, RenderChannel::kEmail, MakeRecipient({"ar"}), "STOP");
+  RenderedMessage ar = Render(t, Channel::kEmail, MakeRecipient({"ar"}), "STOP");
   EXPECT_EQ(ar.subject, "تذكير");
   EXPECT_TRUE(Contains(ar.text, "We keep your answers for 30 days.\n\nSTOP")) << ar.text;
   EXPECT_TRUE(Contains(ar.html, "<p>We keep your answers for 30 days.</p>")) << ar.html;
@@ -252,7 +257,7 @@ TEST_F(TemplateRendererTest, LanguageIsChosenPerField) {
 TEST_F(TemplateRendererTest, LanguageFallbackChain) {
   Template t = MakeTemplate();
   auto body_language = [&](std::vector<std::string> languages) {
-    return Render(t, RenderChannel::kEmail, MakeRecipient(std::move(languages))).body_language;
+    return Render(t, Channel::kEmail, MakeRecipient(std::move(languages))).body_language;
   };
   EXPECT_EQ(body_language({"de", "fr", "en"}), "fr");  // First the template has.
   EXPECT_EQ(body_language({"fr-CA"}), "fr");           // Primary subtag.
@@ -273,7 +278,7 @@ TEST_F(TemplateRendererTest, LanguageFallbackChain) {
   EXPECT_EQ(body_language({"pt-AO"}), "pt");  // pt-AO wants pt before pt-BR.
 
   // pt-BR has a subject, pt has none: the Portuguese speaker gets the Brazilian subject.
-  RenderedMessage m = Render(t, RenderChannel::kEmail, MakeRecipient({"pt"}));
+  RenderedMessage m = Render(t, Channel::kEmail, MakeRecipient({"pt"}));
   EXPECT_EQ(m.body_language, "pt");
   EXPECT_EQ(m.subject_language, "pt-BR");
   EXPECT_EQ(m.subject, "Lembrete");
@@ -281,7 +286,7 @@ TEST_F(TemplateRendererTest, LanguageFallbackChain) {
   // No subject anywhere in the chain: empty.
   Template no_subject = MakeTemplate();
   for (TemplateVariant& v : no_subject.variants) v.subject.clear();
-  m = Render(no_subject, RenderChannel::kEmail, MakeRecipient({"fr"}));
+  m = Render(no_subject, Channel::kEmail, MakeRecipient({"fr"}));
   EXPECT_EQ(m.subject, "");
   EXPECT_EQ(m.subject_language, "");
 }
@@ -294,7 +299,7 @@ TEST_F(TemplateRendererTest, RewritesBodyLinksOncePerIndex) {
     return "https://t.example/l/" + std::to_string(index);
   };
   RenderedMessage m =
-      Render(t, RenderChannel::kEmail, MakeRecipient({"en"}), "[Unsubscribe](https://u.example/x)");
+      Render(t, Channel::kEmail, MakeRecipient({"en"}), "[Unsubscribe](https://u.example/x)");
   EXPECT_EQ(calls, (std::vector<std::pair<std::string, size_t>>{{"https://example.org/d", 0},
                                                                 {"https://maps.example/x", 1}}));
   EXPECT_TRUE(Contains(m.text, "Details (https://t.example/l/0) and map (https://t.example/l/1)"))
@@ -304,11 +309,11 @@ TEST_F(TemplateRendererTest, RewritesBodyLinksOncePerIndex) {
   EXPECT_TRUE(Contains(m.html, "https://u.example/x")) << "the opt-out link is not tracked";
 
   calls.clear();
-  Render(t, RenderChannel::kTelegram, MakeRecipient({"en"}));
+  Render(t, Channel::kTelegram, MakeRecipient({"en"}));
   EXPECT_EQ(calls.size(), 2u);
   calls.clear();
   // The sms field has no Markdown link (a bare URL is text in CommonMark).
-  Render(t, RenderChannel::kSms, MakeRecipient({"en"}));
+  Render(t, Channel::kSms, MakeRecipient({"en"}));
   EXPECT_TRUE(calls.empty());
 }
 
@@ -325,7 +330,7 @@ TEST_F(TemplateRendererTest, MissingVariablesRenderEmptyAndAreListed) {
   Recipient r = MakeRecipient({"en"});
   r.variables["contact"]["surname"] = nullptr;  // Null counts as absent.
   r.variables["items"] = json::array({{{"label", "a"}}, json::object()});
-  RenderedMessage m = Render(t, RenderChannel::kEmail, r);
+  RenderedMessage m = Render(t, Channel::kEmail, r);
   EXPECT_EQ(m.text, "Hi Amina ! No email. On . [a][]");
   EXPECT_EQ(m.subject, "About");
   EXPECT_EQ(m.missing_variables,
@@ -340,7 +345,7 @@ TEST_F(TemplateRendererTest, MissingVariablesRenderEmptyAndAreListed) {
   r.variables["event"]["start"] = kNewYear2026;
   r.variables["topic"] = "food";
   r.variables["items"] = json::array({{{"label", "a"}}});
-  m = Render(t, RenderChannel::kSms, r);
+  m = Render(t, Channel::kSms, r);
   EXPECT_EQ(m.text, "Hi Amina ! Call +33 1. No email. On January 1, 2026. [a]");
   EXPECT_TRUE(m.missing_variables.empty()) << m.missing_variables[0];
 }
@@ -356,28 +361,28 @@ TEST_F(TemplateRendererTest, FormatsDatesWithIcuInTheRecipientsTimeZone) {
     t.variants.push_back(Variant(language, body));
   Recipient r = MakeRecipient({"en"});
   r.time_zone = "Asia/Tbilisi";  // UTC+4.
-  EXPECT_EQ(Render(t, RenderChannel::kSms, r).text,
-            "January 1, 2026|4:00" + std::string(kNarrowNbsp) + "AM|January 1, 2026 at 4:00" +
-                std::string(kNarrowNbsp) + "AM");
+  EXPECT_EQ(Render(t, Channel::kSms, r).text, "January 1, 2026|4:00" + std::string(kNarrowNbsp) +
+                                                  "AM|January 1, 2026 at 4:00" +
+                                                  std::string(kNarrowNbsp) + "AM");
   r.languages = {"fr"};
-  EXPECT_EQ(Render(t, RenderChannel::kSms, r).text, "1 janvier 2026|04:00|1 janvier 2026 à 04:00");
+  EXPECT_EQ(Render(t, Channel::kSms, r).text, "1 janvier 2026|04:00|1 janvier 2026 à 04:00");
   r.languages = {"ka"};
-  EXPECT_EQ(Render(t, RenderChannel::kSms, r).text, "1 იანვარი, 2026|04:00|1 იანვარი, 2026, 04:00");
+  EXPECT_EQ(Render(t, Channel::kSms, r).text, "1 იანვარი, 2026|04:00|1 იანვარი, 2026, 04:00");
   r.languages = {"ar"};
-  std::string ar = Render(t, RenderChannel::kSms, r).text;
+  std::string ar = Render(t, Channel::kSms, r).text;
   EXPECT_TRUE(ar.starts_with("١ يناير ٢٠٢٦|٤:٠٠")) << ar;  // Arabic-Indic digits, Arabic month.
 
   r.languages = {"en"};
   r.time_zone = "America/New_York";  // The evening before.
-  EXPECT_TRUE(Render(t, RenderChannel::kSms, r).text.starts_with("December 31, 2025|7:00"));
+  EXPECT_TRUE(Render(t, Channel::kSms, r).text.starts_with("December 31, 2025|7:00"));
   r.time_zone = "";
-  EXPECT_TRUE(Render(t, RenderChannel::kSms, r).text.starts_with("January 1, 2026|12:00"));
+  EXPECT_TRUE(Render(t, Channel::kSms, r).text.starts_with("January 1, 2026|12:00"));
   r.time_zone = "Not/AZone";  // Unknown: UTC.
-  EXPECT_TRUE(Render(t, RenderChannel::kSms, r).text.starts_with("January 1, 2026|12:00"));
+  EXPECT_TRUE(Render(t, Channel::kSms, r).text.starts_with("January 1, 2026|12:00"));
   r.variables["event"]["date"] = "1767225600000";  // Digits in a string work too.
-  EXPECT_TRUE(Render(t, RenderChannel::kSms, r).text.starts_with("January 1, 2026|"));
+  EXPECT_TRUE(Render(t, Channel::kSms, r).text.starts_with("January 1, 2026|"));
   r.variables["event"]["date"] = "tomorrow";
-  EXPECT_EQ(Render(t, RenderChannel::kSms, r).text, "||");
+  EXPECT_EQ(Render(t, Channel::kSms, r).text, "||");
 }
 
 TEST_F(TemplateRendererTest, FormatsNumbersForTheFieldsLanguage) {
@@ -389,19 +394,19 @@ TEST_F(TemplateRendererTest, FormatsNumbersForTheFieldsLanguage) {
   Recipient r = MakeRecipient({"fr"});
   r.variables["n"] = 1234567;
   r.variables["f"] = 1234.5;
-  RenderedMessage m = Render(t, RenderChannel::kEmail, r);
+  RenderedMessage m = Render(t, Channel::kEmail, r);
   EXPECT_EQ(m.text, "1\u202f234\u202f567 et 1\u202f234,5");
   EXPECT_EQ(m.subject, "Total 1,234,567");  // The subject is English, so are its numbers.
   r.languages = {"en"};
-  EXPECT_EQ(Render(t, RenderChannel::kSms, r).text, "1,234,567 and 1,234.5 (has n)");
+  EXPECT_EQ(Render(t, Channel::kSms, r).text, "1,234,567 and 1,234.5 (has n)");
 }
 
 TEST_F(TemplateRendererTest, DataUseOnlyForDataCollectingTemplates) {
   Template t = MakeTemplate();
-  RenderedMessage m = Render(t, RenderChannel::kTelegram, MakeRecipient({"fr"}), "STOP");
+  RenderedMessage m = Render(t, Channel::kTelegram, MakeRecipient({"fr"}), "STOP");
   EXPECT_FALSE(Contains(m.text, "Nous gardons"));
   t.collects_data = true;
-  m = Render(t, RenderChannel::kTelegram, MakeRecipient({"fr"}), "STOP");
+  m = Render(t, Channel::kTelegram, MakeRecipient({"fr"}), "STOP");
   EXPECT_TRUE(m.text.ends_with("\n\nNous gardons vos réponses 30 jours.\n\nSTOP")) << m.text;
 }
 
@@ -410,7 +415,7 @@ TEST_F(TemplateRendererTest, TheBodyCannotSwallowTheOptOut) {
   t.id = "tpl_fence";
   t.default_language = "en";
   t.variants = {Variant("en", "Look:\n\n```\nunclosed fence")};
-  RenderedMessage m = Render(t, RenderChannel::kEmail, MakeRecipient({"en"}), "Reply STOP");
+  RenderedMessage m = Render(t, Channel::kEmail, MakeRecipient({"en"}), "Reply STOP");
   EXPECT_TRUE(m.html.ends_with("<p>Reply STOP</p>\n")) << m.html;
   EXPECT_TRUE(m.text.ends_with("\n\nReply STOP")) << m.text;
 }
@@ -438,21 +443,20 @@ TEST_F(TemplateRendererTest, Errors) {
 TEST_F(TemplateRendererTest, CachesParsedFieldsByIdVersionAndSource) {
   Template t = MakeTemplate();
   Recipient r = MakeRecipient({"en"});
-  Render(t, RenderChannel::kEmail, r);
+  Render(t, Channel::kEmail, r);
   size_t after_first = renderer_.CachedFieldCount();
   EXPECT_EQ(after_first, 2u);  // en body and en subject.
-  Render(t, RenderChannel::kEmail, r);
+  Render(t, Channel::kEmail, r);
   EXPECT_EQ(renderer_.CachedFieldCount(), after_first);
   // Same id and version but different text (a caller that forgot to bump): not served stale.
   t.variants[1].body = "Changed {{contact.name}}";
-  EXPECT_EQ(Render(t, RenderChannel::kSms, r).text,
-            "Hi Amina, see Town hall: https://example.org/d");
-  EXPECT_EQ(Render(t, RenderChannel::kTelegram, r).text, "Changed Amina");
+  EXPECT_EQ(Render(t, Channel::kSms, r).text, "Hi Amina, see Town hall: https://example.org/d");
+  EXPECT_EQ(Render(t, Channel::kTelegram, r).text, "Changed Amina");
   t.version = 2;
-  Render(t, RenderChannel::kTelegram, r);
+  Render(t, Channel::kTelegram, r);
   EXPECT_EQ(renderer_.CachedFieldCount(), after_first + 2);  // + sms v1, body v2.
   t.id.clear();                                              // Unsaved templates are not cached.
-  Render(t, RenderChannel::kTelegram, r);
+  Render(t, Channel::kTelegram, r);
   EXPECT_EQ(renderer_.CachedFieldCount(), after_first + 2);
 }
 
@@ -461,7 +465,7 @@ TEST_F(TemplateRendererTest, RendersConcurrently) {
   t.variants[1].body += " {{#date}}{{event.date}}{{/date}} {{missing}}";
   Recipient r = MakeRecipient({"en"});
   RenderRequest request;
-  request.channel = RenderChannel::kEmail;
+  request.channel = Channel::kEmail;
   request.recipient = &r;
   absl::StatusOr<RenderedMessage> expected = renderer_.Render(t, request);
   ASSERT_TRUE(expected.ok());
@@ -495,15 +499,14 @@ TEST_F(TemplateRendererTest, ReferencedVariablesCoverAllVariantsAndFields) {
 }  // namespace
 TEST(OptOutTextTest, EmailLinksToTheOneClickUnsubscribeInTheRecipientsLanguage) {
   const std::string url = "https://gw.example.org/u/org_1.c_2.email.abc";
-  EXPECT_EQ(OptOutText(RenderChannel::kEmail, "en"),
-            "To stop receiving these e-mails, reply STOP.");
-  EXPECT_EQ(OptOutText(RenderChannel::kEmail, "fr-CA", url),
+  EXPECT_EQ(OptOutText(Channel::kEmail, "en"), "To stop receiving these e-mails, reply STOP.");
+  EXPECT_EQ(OptOutText(Channel::kEmail, "fr-CA", url),
             "Pour ne plus recevoir ces e-mails, répondez STOP. [Se désabonner](<" + url + ">)");
-  auto html = RenderMarkdown(OptOutText(RenderChannel::kEmail, "en", url), TextFormat::kHtml);
+  auto html = RenderMarkdown(OptOutText(Channel::kEmail, "en", url), TextFormat::kHtml);
   ASSERT_TRUE(html.ok());
   EXPECT_NE(html->find("<a href=\"" + url + "\">Unsubscribe</a>"), std::string::npos) << *html;
   // SMS and chat name the keyword only.
-  EXPECT_EQ(OptOutText(RenderChannel::kSms, "en", url), "Reply STOP to unsubscribe.");
+  EXPECT_EQ(OptOutText(Channel::kSms, "en", url), "Reply STOP to unsubscribe.");
 }
 
 }  // namespace ogw

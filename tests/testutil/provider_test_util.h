@@ -40,7 +40,7 @@ inline OutboundMessage TestSms(const std::string& id, const std::string& to,
   OutboundMessage m;
   m.message_id = id;
   m.org_id = "org_1";
-  m.channel = "sms";
+  m.channel = Channel::kSms;
   m.to = to;
   m.text = text;
   return m;

@@ -37,7 +37,7 @@ TEST(ParseEmailTest, PlainUtf8ReplyWithEnglishQuote) {
   const ParsedEmail parsed = MustParse(kGmailPlainReply);
   ASSERT_EQ(parsed.kind, ParsedEmail::Kind::kMessage);
   const InboundMessage& message = parsed.message;
-  EXPECT_EQ(message.channel, "email");
+  EXPECT_EQ(message.channel, Channel::kEmail);
   EXPECT_EQ(message.from, "Jane.Roe@example.com");
   EXPECT_EQ(message.to, "reply+tok123@mail.gateway.test");
   EXPECT_EQ(message.reply_token, "tok123");

@@ -104,7 +104,7 @@ class SmtpBreakerTest : public ::testing::Test {
       OutboundMessage m;
       m.message_id = "cmp_br:" + std::to_string(next_++);
       m.org_id = "org_1";
-      m.channel = "email";
+      m.channel = Channel::kEmail;
       m.to = "person" + std::to_string(next_) + "@example.com";
       m.subject = "Meeting on Friday";
       m.text = "Hello,\nthe meeting is on Friday.\n";

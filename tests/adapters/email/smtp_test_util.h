@@ -145,7 +145,7 @@ inline OutboundMessage Message(const std::string& id, const std::string& to = "a
   OutboundMessage m;
   m.message_id = id;
   m.org_id = "org_1";
-  m.channel = "email";
+  m.channel = Channel::kEmail;
   m.to = to;
   m.subject = "Meeting on Friday";
   m.text = "Hello Ana,\nthe meeting is on Friday at the community hall.\n";

@@ -242,7 +242,7 @@ TEST_F(KannelE2eTest, IncomingSmsReachesTheSmsService) {
     const absl::StatusOr<InboundMessage> message = ParseKannelInboundSms(query, kProvider, kSecret);
     ASSERT_TRUE(message.ok()) << message.status() << " for " << request.path;
     EXPECT_EQ(message->provider, kProvider);
-    EXPECT_EQ(message->channel, "sms");
+    EXPECT_EQ(message->channel, Channel::kSms);
     EXPECT_EQ(message->to, kSender);
     // %I: bearerbox's UUID for the message, unique per message.
     EXPECT_THAT(message->provider_message_id, MatchesRegex("[0-9a-f-]{36}"));

@@ -246,7 +246,7 @@ TEST(KannelInboundTest, ParsesWhatSmsboxSends) {
       ParseKannelInboundSms(Query(target), kProvider, kDlrSecret);
   ASSERT_TRUE(message.ok()) << message.status();
   EXPECT_EQ(message->provider, kProvider);
-  EXPECT_EQ(message->channel, "sms");
+  EXPECT_EQ(message->channel, Channel::kSms);
   EXPECT_EQ(message->provider_message_id, "972cd3c7-24db-4132-885a-d1d5fdc424d4");
   EXPECT_EQ(message->from, "+46701234567");
   EXPECT_EQ(message->to, "+15550001");

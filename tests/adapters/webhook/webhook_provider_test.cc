@@ -176,7 +176,7 @@ TEST_F(WebhookProviderTest, ClosedPortIsConnectFailure) {
 TEST_F(WebhookProviderTest, PostsMessageAsJsonWithAuthHeaderThatNeverShowsInResults) {
   sink_.set_recording(10);
   OutboundMessage email = Message("camp_7:42");
-  email.channel = "email";
+  email.channel = Channel::kEmail;
   email.to = "nino.beridze@example.org";
   email.from = "news@example.org";
   email.subject = "გამარჯობა — news";
@@ -198,6 +198,7 @@ TEST_F(WebhookProviderTest, PostsMessageAsJsonWithAuthHeaderThatNeverShowsInResu
                                   {"from", "news@example.org"},
                                   {"subject", "გამარჯობა — news"},
                                   {"text", "Plain part"},
+                                  {"text_format", "plain"},
                                   {"html", "<p>HTML part</p>"}}));
   EXPECT_THAT(DumpResult(r), ContainsNoneOf({kSecret}));
 }

@@ -277,7 +277,7 @@ TEST_F(MessagesApiTest, SandboxOutboxShowsNewestFirst) {
   for (size_t i = 0; i < messages.size(); ++i) {
     messages[i].message_id = "m_" + std::to_string(i);
     messages[i].org_id = org_;
-    messages[i].channel = "email";
+    messages[i].channel = Channel::kEmail;
     messages[i].to = "ana@a.example";
     messages[i].text = "Message " + std::to_string(i);
   }

@@ -133,7 +133,7 @@ TEST_F(SecurityApiTest, NoAccountOfOneOrganisationServesAnother) {
                 {"url", sink.BaseUrl() + "/capture"}};
   };
   // Every implicit sandbox name, in any letter case, and every configured name are taken.
-  for (Channel ch : kAllChannels) {
+  for (Channel ch : kPersonChannels) {
     const std::string channel(ChannelName(ch));
     for (const std::string& name : {channel + "-sandbox", std::string("SMS-Sandbox")}) {
       HttpResult r = Post("/v1/providers", hook(name, channel), attacker);
@@ -286,7 +286,7 @@ TEST_F(SecurityApiTest, KeywordFromAnAddressTheContactDoesNotHaveIsStoredAndAppl
   const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
   InboundMessage m;
   m.provider = "email-sandbox";
-  m.channel = "email";
+  m.channel = Channel::kEmail;
   m.provider_message_id = "<stop-1@work.example>";
   m.from = "ana@work.example";
   m.text = "STOP";
@@ -694,7 +694,7 @@ TEST_F(SecurityApiTest, AStartByEmailOnlyAsksTheAddressToConfirm) {
   auto receive = [&](const std::string& id, const std::string& text) {
     InboundMessage m;
     m.provider = "email-sandbox";
-    m.channel = "email";
+    m.channel = Channel::kEmail;
     m.provider_message_id = id;
     m.from = "ana@a.example";  // Anyone can write this.
     m.text = text;

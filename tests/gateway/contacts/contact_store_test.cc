@@ -672,7 +672,7 @@ TEST_F(ContactStoreEraseTest, EraseRemovesTheContactsMessagesFromQueueAndSandbox
     ASSERT_TRUE(queue.EnqueueDirect(kOrg, {c->id, 1, 0, {{"text", text}}, 0}).ok());
     OutboundMessage m;
     m.org_id = kOrg;
-    m.channel = "sms";
+    m.channel = Channel::kSms;
     m.to = c->addresses[0].value;
     m.text = text;
     SendResult r;

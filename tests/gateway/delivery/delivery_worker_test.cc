@@ -54,7 +54,7 @@ TEST_F(WorkerTest, LaunchedCampaignReachesEveryoneOnceWithNameAndOptOut) {
 
   RunUntilIdle();
 
-  const std::string opt_out = OptOutText(RenderChannel::kSms, "en");
+  const std::string opt_out = OptOutText(Channel::kSms, "en");
   ASSERT_FALSE(opt_out.empty());
   const std::vector<OutboundMessage> seen = provider_->Seen();
   ASSERT_EQ(seen.size(), 20u);
@@ -64,7 +64,7 @@ TEST_F(WorkerTest, LaunchedCampaignReachesEveryoneOnceWithNameAndOptOut) {
       if (m.to == person.addresses[0].value) to_them.push_back(m);
     }
     ASSERT_EQ(to_them.size(), 1u) << person.name;
-    EXPECT_EQ(to_them[0].channel, "sms");
+    EXPECT_EQ(to_them[0].channel, Channel::kSms);
     EXPECT_EQ(to_them[0].org_id, org_);
     EXPECT_THAT(to_them[0].text, HasSubstr("Hello " + person.name));
     EXPECT_THAT(to_them[0].text, HasSubstr(opt_out));
@@ -546,6 +546,46 @@ TEST_F(WorkerTest, ManyConversationEntriesAtOnceSkipErasedContacts) {
   auto exists = pool().Command({"EXISTS", keys::Conversation(org_, people[7].id)});
   ASSERT_TRUE(exists.ok());
   EXPECT_EQ(exists->integer, 0);
+}
+
+TEST_F(WorkerTest, DirectMessagesCarryTheirChannelsTextFormat) {
+  // The officer writes Markdown: SMS sends it as written, Telegram gets it as escaped HTML,
+  // WhatsApp with its markers, each message saying which.
+  const Contact created = stack_->CreateContacts(org_, 1)[0];
+  Contact person = created;
+  for (auto [kind, value] : {std::pair{AddressKind::kTelegram, "417002117"},
+                             std::pair{AddressKind::kWhatsApp, "+995599123456"}}) {
+    Address a;
+    a.kind = kind;
+    a.value = value;
+    a.consent = Consent{ConsentState::kGranted, "test", clock_.NowMillis()};
+    person.addresses.push_back(a);
+  }
+  auto put = stack_->contacts.Put(person, 1, &created);
+  ASSERT_TRUE(put.ok()) << put.status();
+  ASSERT_EQ(put->code, PutOutcome::Code::kOk);
+  const std::pair<Channel, uint8_t> sends[] = {
+      {Channel::kSms, 0}, {Channel::kTelegram, 1}, {Channel::kWhatsApp, 2}};
+  for (const auto& [channel, address_index] : sends) {
+    DirectMessageInput input;
+    input.contact_id = person.id;
+    input.channel = static_cast<uint8_t>(channel);
+    input.address_index = address_index;
+    input.payload = {{"text", "Counselling *today*: 5 < 6 & 7"}};
+    ASSERT_TRUE(stack_->queue.EnqueueDirect(org_, input).ok());
+  }
+  RunOnce();
+  const std::vector<OutboundMessage> seen = provider_->Seen();
+  ASSERT_EQ(seen.size(), 3u);
+  std::map<Channel, OutboundMessage> by_channel;
+  for (const OutboundMessage& m : seen) by_channel[m.channel] = m;
+  EXPECT_EQ(by_channel[Channel::kSms].text, "Counselling *today*: 5 < 6 & 7");
+  EXPECT_EQ(by_channel[Channel::kSms].text_format, TextFormat::kPlainText);
+  EXPECT_EQ(by_channel[Channel::kTelegram].text, "Counselling <i>today</i>: 5 &lt; 6 &amp; 7");
+  EXPECT_EQ(by_channel[Channel::kTelegram].text_format, TextFormat::kTelegramHtml);
+  EXPECT_EQ(by_channel[Channel::kTelegram].to, "417002117");
+  EXPECT_EQ(by_channel[Channel::kWhatsApp].text, "Counselling _today_: 5 < 6 & 7");
+  EXPECT_EQ(by_channel[Channel::kWhatsApp].text_format, TextFormat::kWhatsAppMarkup);
 }
 
 TEST_F(WorkerTest, DirectMessagesToOnePersonKeepTheirOrderThroughARetry) {

@@ -72,8 +72,7 @@ class DeliveryStack {
   }
 
   void BindAll(ProviderRate rate) {
-    for (Channel c : {Channel::kEmail, Channel::kSms, Channel::kWhatsApp, Channel::kTelegram,
-                      Channel::kMessenger}) {
+    for (Channel c : kPersonChannels) {
       providers.Bind(c, ProviderBinding{provider, "fake-account", rate});
     }
   }

@@ -75,7 +75,7 @@ class InboundPipelineTest : public RedisTest {
                             const std::string& text) {
     InboundMessage m;
     m.provider = kProvider;
-    m.channel = "sms";
+    m.channel = Channel::kSms;
     m.provider_message_id = id;
     m.from = from;
     m.to = "+4930000000";
@@ -268,9 +268,9 @@ TEST_F(InboundPipelineTest, DeliveryReportUpdatesTheMessageState) {
   EXPECT_FALSE(*unknown);
 }
 
-TEST_F(InboundPipelineTest, UnknownChannelIsRefusedNamingTheField) {
-  InboundMessage message = Sms("sms-pigeon", "+4915112345678", "Coo");
-  message.channel = "pigeon";
+TEST_F(InboundPipelineTest, AChannelThatReachesNoPersonIsRefusedNamingTheField) {
+  InboundMessage message = Sms("sms-bulletin", "+4915112345678", "Coo");
+  message.channel = Channel::kBulletin;
   auto result = pipeline_->Receive(source_, message);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);

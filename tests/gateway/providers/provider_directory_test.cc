@@ -157,5 +157,26 @@ TEST_F(ProviderDirectoryTest, AConfiguredAccountThatCannotBeBuiltIsAnErrorAtLoad
   EXPECT_THAT(std::string(MessageOf(loaded)), HasSubstr("provider mail: ca_file"));
 }
 
+TEST_F(ProviderDirectoryTest, OneProcessRegistersADefinitionAndDeletingForgetsIt) {
+  using Registration = ProviderStore::Registration;
+  ASSERT_TRUE(store_->Create(TwilioAccount("tw-athens", "org_1")).ok());
+  auto first = store_->ClaimRegistration("tw-athens", "digest-1", 60'000);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, Registration::kClaimed);
+  // A second process meanwhile: busy, whatever the definition it read.
+  EXPECT_EQ(*store_->ClaimRegistration("tw-athens", "digest-1", 60'000), Registration::kBusy);
+  EXPECT_EQ(*store_->ClaimRegistration("tw-athens", "digest-2", 60'000), Registration::kBusy);
+  ASSERT_TRUE(store_->FinishRegistration("tw-athens", "digest-1", /*registered=*/true).ok());
+  EXPECT_EQ(*store_->ClaimRegistration("tw-athens", "digest-1", 60'000), Registration::kDone);
+  // A failed attempt records nothing and frees the lease for the next one.
+  EXPECT_EQ(*store_->ClaimRegistration("tw-athens", "digest-2", 60'000), Registration::kClaimed);
+  ASSERT_TRUE(store_->FinishRegistration("tw-athens", "digest-2", /*registered=*/false).ok());
+  EXPECT_EQ(*store_->ClaimRegistration("tw-athens", "digest-2", 60'000), Registration::kClaimed);
+  ASSERT_TRUE(store_->FinishRegistration("tw-athens", "digest-2", /*registered=*/false).ok());
+  // An account deleted and created again with the same definition registers again.
+  ASSERT_TRUE(*store_->Delete("tw-athens"));
+  EXPECT_EQ(*store_->ClaimRegistration("tw-athens", "digest-1", 60'000), Registration::kClaimed);
+}
+
 }  // namespace
 }  // namespace ogw::testing

@@ -1,13 +1,16 @@
 // A provider type that exists only in this test, added to the gateway the way every type is
 // (adapters/provider_type.h) and used without a line of gateway/ knowing it: configured with
-// its own settings (a secret among them, never answered), sent through by the delivery worker,
-// and receiving through the inbound route the gateway mounts for it.
+// its own settings (a secret among them, never answered), registered at its provider once per
+// definition, sent through by the delivery worker, and receiving through the inbound route the
+// gateway mounts for it.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gateway/core/crypto.h"
@@ -39,6 +42,12 @@ struct Relayed {
 };
 std::mutex relayed_mu;
 std::vector<Relayed> relayed;
+// Where the relay was told to post replies, per registration; the next `failing` ones fail.
+struct Registered {
+  std::string bot, url;
+};
+std::vector<Registered> registered;
+int failing = 0;
 
 class RelayProvider final : public Provider {
  public:
@@ -75,7 +84,7 @@ InboundOutcome RelayIncoming(const ProviderAccount& account, const InboundReques
   InboundOutcome out;
   InboundMessage m;
   m.provider = account.name;
-  m.channel = "telegram";
+  m.channel = Channel::kTelegram;
   m.provider_message_id = body["id"];
   m.from = body["chat"];
   m.to = account.SettingsAs<RelaySettings>().bot;
@@ -105,6 +114,18 @@ class RelayType final : public ProviderType {
   std::vector<InboundRoute> inbound_routes() const override {
     return {{"POST", "", &RelayIncoming}};
   }
+  bool registers() const override { return true; }
+  absl::Status Register(const ProviderAccount& account,
+                        const ProviderContext& context) const override {
+    std::lock_guard lock(relayed_mu);
+    if (failing > 0) {
+      --failing;
+      return absl::UnavailableError("the relay did not answer");
+    }
+    registered.push_back(
+        {account.SettingsAs<RelaySettings>().bot, context.InboundUrl(inbound_path(), account, "")});
+    return absl::OkStatus();
+  }
 };
 
 const RelayType kRelayType;
@@ -116,10 +137,21 @@ class ProviderTypePluginTest : public ApiTest {
     ApiTest::SetUp();
     if (HasFatalFailure()) return;
     org_ = Get("/v1/me", admin_token_).json.value("org_id", "");
-    // The account in the configuration file, read as the gateway reads that file.
-    const json account = {{"name", "relay-berlin"},       {"type", "relay"},
-                          {"channels", {"telegram"}},     {"organisation", org_},
-                          {"bot", "@berlin_embassy_bot"}, {"secret", "${RELAY_SECRET}"}};
+    {
+      std::lock_guard lock(relayed_mu);
+      relayed.clear();
+      registered.clear();
+      failing = 0;
+    }
+    ConfigureRelay("@berlin_embassy_bot");
+  }
+
+  // The account in the configuration file, read as the gateway reads that file; the gateway
+  // restarts with it.
+  void ConfigureRelay(const std::string& bot) {
+    const json account = {
+        {"name", "relay-berlin"}, {"type", "relay"}, {"channels", {"telegram"}},
+        {"organisation", org_},   {"bot", bot},      {"secret", "${RELAY_SECRET}"}};
     setenv("RELAY_SECRET", kSecret, 1);
     JsonReader reader(account, "delivery.providers[0]");
     ProviderAccount read;
@@ -127,9 +159,22 @@ class ProviderTypePluginTest : public ApiTest {
     ASSERT_TRUE(reader.Finish().ok()) << reader.Finish();
     config_.delivery.providers = {read};
     RestartGateway();
-    if (HasFatalFailure()) return;
+  }
+
+  // Registers what waits (as the gateway's watcher also does every second) until nothing
+  // does; false after 10 s.
+  bool RegisterAll() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (runtime_->providers().RegisterPending() > 0) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+  }
+
+  std::vector<Registered> Registrations() {
     std::lock_guard lock(relayed_mu);
-    relayed.clear();
+    return registered;
   }
 
   HttpResult Relay(const json& body, const std::string& secret) {
@@ -160,6 +205,38 @@ TEST_F(ProviderTypePluginTest, ItsSettingsAreCheckedByItAndItsSecretIsNeverAnswe
   ExpectProblem(bad, 422);
   EXPECT_THAT(ErrorFields(bad),
               ::testing::IsSupersetOf({"bot", "secret", "channels", "unknown_field"}));
+}
+
+TEST_F(ProviderTypePluginTest, ItRegistersOncePerDefinitionAcrossRestartsAndRetriesFailures) {
+  ASSERT_TRUE(RegisterAll());
+  std::vector<Registered> seen = Registrations();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].bot, "@berlin_embassy_bot");
+  EXPECT_TRUE(seen[0].url.ends_with("/v1/inbound/relay/relay-berlin")) << seen[0].url;
+
+  // Another process over the same Redis (here: a restart) finds that definition registered.
+  RestartGateway();
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(RegisterAll());
+  EXPECT_EQ(Registrations().size(), 1u);
+
+  // A changed definition registers again; the relay fails twice first, and the account
+  // sends meanwhile.
+  {
+    std::lock_guard lock(relayed_mu);
+    failing = 2;
+  }
+  ConfigureRelay("@berlin_consulate_bot");
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_TRUE(runtime_->providers().registry().For(Channel::kTelegram, org_, "") != nullptr);
+  ASSERT_TRUE(RegisterAll());
+  seen = Registrations();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].bot, "@berlin_consulate_bot");
+  {
+    std::lock_guard lock(relayed_mu);
+    EXPECT_EQ(failing, 0);
+  }
 }
 
 TEST_F(ProviderTypePluginTest, MessagesGoThroughItAndRepliesComeBackThroughItsRoute) {
