@@ -11,24 +11,12 @@
 #include "gateway/contacts/contact.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/core/post_scope.h"
+#include "gateway/delivery/contact_rendering.h"
 #include "gateway/segments/segment_expression.h"
 #include "templates/template.h"
 #include "templates/template_renderer.h"
 
 namespace ogw {
-
-// The template variables a contact provides: {"contact": {"name", "city", "country",
-// "time_zone", "languages", "attributes": {...}}} merged over `extra` (e.g. {"event": ...}).
-Recipient RecipientFor(const Contact& contact, const nlohmann::json& extra);
-
-// Renders `t` for `contact` on `channel` with the opt-out instruction of the chosen language.
-// `rewrite_link` (optional) turns each link of the main text into a tracked link; it is called
-// once per link.
-absl::StatusOr<RenderedMessage> RenderFor(
-    const TemplateRenderer& renderer, const Template& t, const Contact& contact, Channel channel,
-    std::string_view post_default_language, const nlohmann::json& extra,
-    const std::function<std::string(std::string_view url, size_t index)>& rewrite_link = nullptr,
-    std::string_view unsubscribe_url = "");
 
 struct AuditOptions {
   std::vector<Channel> channels;

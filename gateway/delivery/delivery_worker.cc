@@ -10,7 +10,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "gateway/audience/template_audit.h"
+#include "gateway/delivery/contact_rendering.h"
 #include "gateway/delivery/quiet_hours.h"
 #include "templates/markdown_render.h"
 #include "templates/sms_encoding.h"

@@ -62,36 +62,10 @@ nlohmann::json StoredKeyJson(const StoredKey& k) {
   return j;
 }
 
+// ParseRecord with `from`, as JsonHashStore's Get and List take it.
 template <typename T>
-absl::StatusOr<std::optional<T>> HGetRecord(RedisPool* redis, const std::string& key,
-                                            std::string_view field,
-                                            T (*from)(const nlohmann::json&)) {
-  ASSIGN_OR_RETURN(RedisReply r, redis->Command({"HGET", key, std::string(field)}));
-  if (r.IsNil()) return std::optional<T>();
-  ASSIGN_OR_RETURN(T value, ParseRecord(r.str, from));
-  return std::optional<T>(std::move(value));
-}
-
-// Ids start with their creation time, so this is creation order.
-template <typename T>
-absl::StatusOr<std::vector<T>> SortedById(absl::StatusOr<std::vector<T>> records) {
-  if (records.ok()) {
-    std::sort(records->begin(), records->end(),
-              [](const T& a, const T& b) { return a.id < b.id; });
-  }
-  return records;
-}
-
-template <typename T>
-absl::StatusOr<std::vector<T>> HValsRecords(RedisPool* redis, const std::string& key,
-                                            T (*from)(const nlohmann::json&)) {
-  ASSIGN_OR_RETURN(RedisReply r, redis->Command({"HVALS", key}));
-  std::vector<T> out;
-  for (const auto& e : r.elements) {
-    ASSIGN_OR_RETURN(T value, ParseRecord(e.str, from));
-    out.push_back(std::move(value));
-  }
-  return out;
+auto ParseWith(T (*from)(const nlohmann::json&)) {
+  return [from](const std::string& doc) { return ParseRecord(doc, from); };
 }
 
 }  // namespace
@@ -123,7 +97,8 @@ nlohmann::json ToJson(const ApiKeyInfo& k) {
           {"revoked", k.revoked}};
 }
 
-OrgStore::OrgStore(RedisPool* redis, const Clock* clock) : redis_(redis), clock_(clock) {}
+OrgStore::OrgStore(RedisPool* redis, const Clock* clock)
+    : redis_(redis), clock_(clock), docs_(redis, "record") {}
 
 absl::StatusOr<Organisation> OrgStore::CreateOrganisation(std::string name,
                                                           std::string default_language) {
@@ -136,11 +111,11 @@ absl::StatusOr<Organisation> OrgStore::CreateOrganisation(std::string name,
 }
 
 absl::StatusOr<std::optional<Organisation>> OrgStore::GetOrganisation(std::string_view org_id) {
-  return HGetRecord(redis_, keys::Orgs(), org_id, &OrgFromJson);
+  return docs_.Get<Organisation>(keys::Orgs(), org_id, ParseWith(&OrgFromJson));
 }
 
 absl::StatusOr<std::vector<Organisation>> OrgStore::ListOrganisations() {
-  return SortedById(HValsRecords(redis_, keys::Orgs(), &OrgFromJson));
+  return docs_.List<Organisation>(keys::Orgs(), ParseWith(&OrgFromJson));
 }
 
 absl::StatusOr<Post> OrgStore::CreatePost(Post post) {
@@ -154,11 +129,11 @@ absl::StatusOr<Post> OrgStore::CreatePost(Post post) {
 
 absl::StatusOr<std::optional<Post>> OrgStore::GetPost(std::string_view org_id,
                                                       std::string_view post_id) {
-  return HGetRecord(redis_, keys::Posts(org_id), post_id, &PostFromJson);
+  return docs_.Get<Post>(keys::Posts(org_id), post_id, ParseWith(&PostFromJson));
 }
 
 absl::StatusOr<std::vector<Post>> OrgStore::ListPosts(std::string_view org_id) {
-  return SortedById(HValsRecords(redis_, keys::Posts(org_id), &PostFromJson));
+  return docs_.List<Post>(keys::Posts(org_id), ParseWith(&PostFromJson));
 }
 
 absl::Status OrgStore::UpdatePost(const Post& post) {
@@ -192,11 +167,11 @@ absl::StatusOr<Officer> OrgStore::CreateOfficer(Officer officer) {
 
 absl::StatusOr<std::optional<Officer>> OrgStore::GetOfficer(std::string_view org_id,
                                                             std::string_view officer_id) {
-  return HGetRecord(redis_, keys::Officers(org_id), officer_id, &OfficerFromJson);
+  return docs_.Get<Officer>(keys::Officers(org_id), officer_id, ParseWith(&OfficerFromJson));
 }
 
 absl::StatusOr<std::vector<Officer>> OrgStore::ListOfficers(std::string_view org_id) {
-  return SortedById(HValsRecords(redis_, keys::Officers(org_id), &OfficerFromJson));
+  return docs_.List<Officer>(keys::Officers(org_id), ParseWith(&OfficerFromJson));
 }
 
 absl::Status OrgStore::UpdateOfficer(const Officer& officer) {
@@ -230,9 +205,10 @@ absl::StatusOr<std::pair<ApiKeyInfo, std::string>> OrgStore::CreateApiKey(
 
 absl::StatusOr<std::vector<ApiKeyInfo>> OrgStore::ListApiKeys(std::string_view org_id,
                                                               std::string_view officer_id) {
-  ASSIGN_OR_RETURN(auto all, HValsRecords(redis_, keys::ApiKeys(org_id), &KeyFromJson));
+  ASSIGN_OR_RETURN(std::vector<std::string> all, docs_.AllDocs(keys::ApiKeys(org_id)));
   std::vector<ApiKeyInfo> out;
-  for (auto& k : all) {
+  for (const std::string& doc : all) {
+    ASSIGN_OR_RETURN(StoredKey k, ParseRecord(doc, &KeyFromJson));
     if (k.info.officer_id == officer_id) out.push_back(std::move(k.info));
   }
   std::sort(out.begin(), out.end(),
@@ -241,7 +217,8 @@ absl::StatusOr<std::vector<ApiKeyInfo>> OrgStore::ListApiKeys(std::string_view o
 }
 
 absl::Status OrgStore::RevokeApiKey(std::string_view org_id, std::string_view key_id) {
-  ASSIGN_OR_RETURN(auto key, HGetRecord(redis_, keys::ApiKeys(org_id), key_id, &KeyFromJson));
+  ASSIGN_OR_RETURN(auto key,
+                   docs_.Get<StoredKey>(keys::ApiKeys(org_id), key_id, ParseWith(&KeyFromJson)));
   if (!key) return absl::NotFoundError("api key not found");
   key->info.revoked = true;
   ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HSET", keys::ApiKeys(org_id),
@@ -262,7 +239,8 @@ absl::StatusOr<Principal> OrgStore::Authenticate(std::string_view token) {
   if (!IsWellFormedId(key_id, "key")) return denied;
   ASSIGN_OR_RETURN(RedisReply org, redis_->Command({"HGET", keys::KeyDirectory(), key_id}));
   if (org.IsNil()) return denied;
-  ASSIGN_OR_RETURN(auto key, HGetRecord(redis_, keys::ApiKeys(org.str), key_id, &KeyFromJson));
+  ASSIGN_OR_RETURN(auto key,
+                   docs_.Get<StoredKey>(keys::ApiKeys(org.str), key_id, ParseWith(&KeyFromJson)));
   if (!key || key->info.revoked ||
       !ConstantTimeEquals(Sha256Hex(secret), key->secret_sha256)) {
     return denied;

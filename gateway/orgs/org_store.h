@@ -10,6 +10,7 @@
 
 #include "gateway/auth/principal.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/json_hash_store.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/core/status.h"
 
@@ -100,6 +101,7 @@ class OrgStore {
 
   RedisPool* redis_;
   const Clock* clock_;
+  JsonHashStore docs_;
 };
 
 }  // namespace ogw
