@@ -123,7 +123,9 @@ TEST_F(TelegramProviderTest, LongTextsArrivePartByPartInOrderEachOneValidHtml) {
   for (size_t k = 0; k < to_first.size(); ++k) {
     EXPECT_EQ(to_first[k].text, expected_first[k]) << k;
     EXPECT_EQ(to_first[k].parse_mode, "HTML");
-    if (k > 0) EXPECT_GT(to_first[k].message_id, to_first[k - 1].message_id);
+    if (k > 0) {
+      EXPECT_GT(to_first[k].message_id, to_first[k - 1].message_id);
+    }
   }
   for (size_t k = 0; k < to_second.size(); ++k) EXPECT_EQ(to_second[k].text, expected_second[k]);
   // Both first parts went out before either second part: the messages travel side by side.

@@ -224,7 +224,7 @@ TEST(TelegramUpdatesTest, AGetUpdatesAnswerGivesEachUpdateAlone) {
 
   auto conflict = ParseGetUpdatesAnswer(
       R"({"ok":false,"error_code":409,"description":"Conflict: can't use getUpdates method )"
-      R"(while webhook is active; use deleteWebhook to delete the webhook first"}})");
+      R"(while webhook is active; use deleteWebhook to delete the webhook first"})");
   ASSERT_FALSE(conflict.ok());
   EXPECT_EQ(conflict.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(conflict.status().message()), HasSubstr("deleteWebhook"));
