@@ -14,8 +14,7 @@ namespace {
 
 std::vector<const ProviderType*>& Registry() {
   static std::vector<const ProviderType*> types = {&SandboxType(), &WebhookType(), &TwilioType(),
-                                                   &KannelType(), &SmtpType(),
-                                                   &TelegramType()};
+                                                   &KannelType(),  &SmtpType(),    &TelegramType()};
   return types;
 }
 

@@ -24,9 +24,11 @@ bool IsEntityChar(char c) {
 
 size_t Utf8SequenceLength(std::string_view text, size_t i) {
   const auto lead = static_cast<unsigned char>(text[i]);
-  const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
-                                      : (lead >> 3) == 0x1E ? 4
-                                                            : 1;
+  const size_t length = lead < 0x80           ? 1
+                        : (lead >> 5) == 0x6  ? 2
+                        : (lead >> 4) == 0xE  ? 3
+                        : (lead >> 3) == 0x1E ? 4
+                                              : 1;
   if (i + length > text.size()) return 1;
   for (size_t k = 1; k < length; ++k) {
     if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 1;
@@ -114,6 +116,13 @@ bool Says(const std::string* description, std::string_view words) {
   return description != nullptr && AsciiLower(*description).find(words) != std::string::npos;
 }
 
+// Whether a Bot API answer is {"ok":true,...}.
+bool SaysOk(const json& doc) {
+  if (!doc.is_object()) return false;
+  const auto ok = doc.find("ok");
+  return ok != doc.end() && ok->is_boolean() && ok->get<bool>();
+}
+
 std::string WithoutSecrets(std::string text, std::span<const std::string> secrets) {
   for (const std::string& secret : secrets) {
     if (secret.empty()) continue;
@@ -168,11 +177,11 @@ std::vector<std::string> SplitTelegramText(std::string_view text, bool html, siz
       i = atom.end;
       character = {true, i, i, now};
     }
-    const Cut& cut = i == text.size()           ? character
-                     : paragraph.valid            ? paragraph
-                     : line.valid                 ? line
-                     : space.valid                ? space
-                                                  : character;
+    const Cut& cut = i == text.size()  ? character
+                     : paragraph.valid ? paragraph
+                     : line.valid      ? line
+                     : space.valid     ? space
+                                       : character;
     std::string_view content = text.substr(pos, cut.end - pos);
     while (!content.empty() && IsSpace(content.back())) content.remove_suffix(1);
     if (!IsBlank(content, html)) {
@@ -192,9 +201,9 @@ TelegramProvider::TelegramProvider(TelegramConfig config)
     : config_(std::move(config)),
       url_(MethodUrl(config_, "sendMessage")),
       secrets_({config_.bot_token}),
-      clients_(ProviderClientOptions(config_.timeout_ms, config_.max_in_flight,
-                                     config_.destinations),
-               kMaxIdleClients) {}
+      clients_(
+          ProviderClientOptions(config_.timeout_ms, config_.max_in_flight, config_.destinations),
+          kMaxIdleClients) {}
 
 TelegramProvider::~TelegramProvider() = default;
 
@@ -219,8 +228,8 @@ void TelegramProvider::SendBatch(std::span<const OutboundMessage> messages,
   std::vector<std::vector<std::string>> parts(count);
   std::vector<size_t> active(count);
   for (size_t i = 0; i < count; ++i) {
-    parts[i] = SplitTelegramText(messages[i].text,
-                                 messages[i].text_format == TextFormat::kTelegramHtml);
+    parts[i] =
+        SplitTelegramText(messages[i].text, messages[i].text_format == TextFormat::kTelegramHtml);
     // A blank text goes as it is, for Telegram to refuse.
     if (parts[i].empty()) parts[i].push_back(messages[i].text);
     active[i] = i;
@@ -274,15 +283,13 @@ SendResult TelegramProvider::Classify(const HttpResponse& response, const Outbou
   SendResult result;
   const long status = response.status;
   const json doc = ParseAnswerObject(response.body);
-  const auto ok = doc.is_object() ? doc.find("ok") : doc.end();
-  const bool said_ok = doc.is_object() && ok != doc.end() && ok->is_boolean() && ok->get<bool>();
-  if (status >= 200 && status < 300 && said_ok) {
+  if (status >= 200 && status < 300 && SaysOk(doc)) {
     result.outcome = SendResult::Outcome::kAccepted;
     const json& sent = doc.value("result", json());
     if (sent.is_object() && sent.contains("message_id") && sent["message_id"].is_number_integer()) {
       std::string chat = message.to;
-      if (const json& c = sent.value("chat", json()); c.is_object() && c.contains("id") &&
-                                                      c["id"].is_number_integer()) {
+      if (const json& c = sent.value("chat", json());
+          c.is_object() && c.contains("id") && c["id"].is_number_integer()) {
         chat = c["id"].dump();
       }
       result.provider_message_id =
@@ -297,8 +304,8 @@ SendResult TelegramProvider::Classify(const HttpResponse& response, const Outbou
   }
   const std::string* description = StringField(doc, "description");
   const bool telegram_error = doc.is_object() && doc.contains("error_code");
-  result.code = telegram_error ? "telegram_" + std::to_string(error_code)
-                               : "http_" + std::to_string(status);
+  result.code =
+      telegram_error ? "telegram_" + std::to_string(error_code) : "http_" + std::to_string(status);
   result.reason = description != nullptr && !TrimAsciiSpace(*description).empty()
                       ? TruncateUtf8(TrimAsciiSpace(*description), kMaxReasonBytes)
                       : StatusText(response);
@@ -323,8 +330,8 @@ SendResult TelegramProvider::Classify(const HttpResponse& response, const Outbou
     }
     return result;
   }
-  if (error_code == 403 &&
-      (Says(description, "bot was blocked by the user") || Says(description, "user is deactivated"))) {
+  if (error_code == 403 && (Says(description, "bot was blocked by the user") ||
+                            Says(description, "user is deactivated"))) {
     result.outcome = SendResult::Outcome::kOptedOut;
     return result;
   }
@@ -358,16 +365,13 @@ absl::StatusOr<std::string> CallTelegram(const TelegramConfig& config, HttpBatch
     return absl::UnavailableError(what + ": " + WithoutSecrets(response.error, secrets));
   }
   const json doc = ParseAnswerObject(response.body);
-  const auto ok = doc.is_object() ? doc.find("ok") : doc.end();
-  if (doc.is_object() && ok != doc.end() && ok->is_boolean() && ok->get<bool>() &&
-      response.status >= 200 && response.status < 300) {
+  if (SaysOk(doc) && response.status >= 200 && response.status < 300) {
     return std::move(response.body);
   }
   const std::string* description = StringField(doc, "description");
-  const std::string reason =
-      WithoutSecrets(description != nullptr ? TruncateUtf8(*description, kMaxReasonBytes)
-                                            : StatusText(response),
-                     secrets);
+  const std::string reason = WithoutSecrets(
+      description != nullptr ? TruncateUtf8(*description, kMaxReasonBytes) : StatusText(response),
+      secrets);
   if (IsRetryableHttpStatus(response.status) || description == nullptr) {
     return absl::UnavailableError(what + ": " + reason);
   }

@@ -15,11 +15,11 @@
 namespace ogw {
 
 struct TelegramConfig {
-  std::string name;                                    // Provider name for metrics and logs.
+  std::string name;                                   // Provider name for metrics and logs.
   std::string api_base = "https://api.telegram.org";  // Scheme and host; no trailing path.
-  std::string bot_token;  // Secret: in every request path, never logged, never in a result.
-  int timeout_ms = 10000;        // Per request, once it is on the wire.
-  size_t max_in_flight = 1000;   // Requests on the wire at once per SendBatch.
+  std::string bot_token;        // Secret: in every request path, never logged, never in a result.
+  int timeout_ms = 10000;       // Per request, once it is on the wire.
+  size_t max_in_flight = 1000;  // Requests on the wire at once per SendBatch.
   // Accounts added through the API: where connections may go; null: anywhere.
   std::shared_ptr<const DestinationPolicy> destinations;
 };

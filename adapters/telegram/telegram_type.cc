@@ -27,7 +27,7 @@ constexpr int kLongPollMarginMs = 2000;
 struct TelegramSettings final : SettingsOf<TelegramSettings> {
   std::string bot_token;  // A secret: "${TELEGRAM_BOT_TOKEN}" in the file.
   std::string api_base = "https://api.telegram.org";  // Tests point it at a fake.
-  std::string bot_username;                            // Without "@".
+  std::string bot_username;                           // Without "@".
   std::string webhook_secret;  // X-Telegram-Bot-Api-Secret-Token of every webhook.
   std::string updates = kWebhook;
   int poll_seconds_ = 1;  // Pause between two getUpdates (which themselves wait).
@@ -56,8 +56,7 @@ TelegramConfig ConfigOf(const ProviderAccount& account, const ProviderContext& c
 }
 
 bool IsBotUsername(std::string_view name) {
-  return name.size() >= 5 && name.size() <= 32 &&
-         std::all_of(name.begin(), name.end(), [](char c) {
+  return name.size() >= 5 && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_';
          });
@@ -188,8 +187,9 @@ class Telegram final : public ProviderType {
       r.Error("webhook_secret", "required with updates: webhook");
     }
     if (account.organisation.empty()) {
-      r.Error("organisation", "required: a bot is written to first, and replies must land in "
-                              "one organisation");
+      r.Error("organisation",
+              "required: a bot is written to first, and replies must land in "
+              "one organisation");
     }
   }
   absl::StatusOr<std::shared_ptr<Provider>> Make(const ProviderAccount& account,
@@ -202,13 +202,13 @@ class Telegram final : public ProviderType {
     if (account.SettingsAs<TelegramSettings>().updates != kPolling) {
       return std::unique_ptr<Poller>();
     }
-    return std::unique_ptr<Poller>(std::make_unique<UpdatesPoller>(ConfigOf(account, ctx), account));
+    return std::unique_ptr<Poller>(
+        std::make_unique<UpdatesPoller>(ConfigOf(account, ctx), account));
   }
   bool registers() const override { return true; }
   // Webhook mode: setWebhook with the account's route and secret. Polling mode: deleteWebhook,
   // without which Telegram refuses getUpdates. Both may be repeated.
-  absl::Status Register(const ProviderAccount& account,
-                        const ProviderContext& ctx) const override {
+  absl::Status Register(const ProviderAccount& account, const ProviderContext& ctx) const override {
     const auto& s = account.SettingsAs<TelegramSettings>();
     const TelegramConfig config = ConfigOf(account, ctx);
     HttpBatchClient client(ProviderClientOptions(config.timeout_ms, 1, config.destinations));

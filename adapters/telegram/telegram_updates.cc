@@ -154,9 +154,9 @@ absl::StatusOr<std::vector<std::string>> ParseGetUpdatesAnswer(std::string_view 
   if (ok == doc.end() || !ok->is_boolean()) return Expected("getUpdates answer.ok", "a boolean");
   if (!ok->get<bool>()) {
     const std::string* description = StringField(doc, "description");
-    return absl::FailedPreconditionError(
-        description != nullptr ? TruncateUtf8(*description, kMaxReasonBytes)
-                               : std::string("Telegram answered ok:false"));
+    return absl::FailedPreconditionError(description != nullptr
+                                             ? TruncateUtf8(*description, kMaxReasonBytes)
+                                             : std::string("Telegram answered ok:false"));
   }
   const auto result = doc.find("result");
   if (result == doc.end() || !result->is_array()) {

@@ -27,10 +27,10 @@ struct TelegramUpdate {
   };
   Kind kind = Kind::kIgnored;
   int64_t update_id = 0;
-  std::string chat_id;         // Decimal: the person's private chat (their user id).
-  std::string message_id;      // Decimal message_id (kMessage).
-  std::string callback_id;     // callback_query.id (kCallback): to answer it.
-  std::string text;            // The message's text or caption; the button's data.
+  std::string chat_id;          // Decimal: the person's private chat (their user id).
+  std::string message_id;       // Decimal message_id (kMessage).
+  std::string callback_id;      // callback_query.id (kCallback): to answer it.
+  std::string text;             // The message's text or caption; the button's data.
   std::string ignored_because;  // kIgnored: which kind of update, for logs and tests.
 };
 

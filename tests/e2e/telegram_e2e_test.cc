@@ -74,12 +74,11 @@ class TelegramE2eTest : public ApiTest {
   }
 
   std::string CreateAna() {
-    return CreateContact({{"name", "Ana"},
-                          {"addresses",
-                           {{{"kind", "telegram"},
-                             {"value", std::to_string(kChat)},
-                             {"consent", "granted"}}}}},
-                         admin_token_);
+    return CreateContact(
+        {{"name", "Ana"},
+         {"addresses",
+          {{{"kind", "telegram"}, {"value", std::to_string(kChat)}, {"consent", "granted"}}}}},
+        admin_token_);
   }
 
   // Queues a direct message to `contact` on Telegram and runs the worker once.
@@ -157,8 +156,8 @@ TEST_F(TelegramE2eTest, ByWebhookOnlyTheRegisteredSecretIsHeardAndRetriesCountOn
   ConfigureBot(fake.BaseUrl(), "webhook");
   ASSERT_FALSE(HasFatalFailure());
   ASSERT_TRUE(RegisterAll());
-  EXPECT_EQ(fake.Webhook().url, std::string("https://gw.example.org/v1/inbound/telegram/") +
-                                    kAccount);
+  EXPECT_EQ(fake.Webhook().url,
+            std::string("https://gw.example.org/v1/inbound/telegram/") + kAccount);
   EXPECT_EQ(fake.Webhook().secret_token, kWebhookSecret);
 
   const std::string ana = CreateAna();
@@ -192,8 +191,7 @@ TEST_F(TelegramE2eTest, ByWebhookOnlyTheRegisteredSecretIsHeardAndRetriesCountOn
                          kWebhookSecret)
                 .status,
             204);
-  EXPECT_EQ(Replies(ana),
-            (std::vector<std::string>{"Posso levar a minha filha?", "rsvp:maybe"}));
+  EXPECT_EQ(Replies(ana), (std::vector<std::string>{"Posso levar a minha filha?", "rsvp:maybe"}));
   HttpResult quarantine =
       Get(std::string("/v1/providers/") + kAccount + "/quarantine", admin_token_);
   ASSERT_EQ(quarantine.status, 200) << quarantine.body;

@@ -287,8 +287,11 @@ SinkResponse FakeTelegram::SendMessage(const std::string& body) {
   json chat_id = chat;
   if (!chat.empty() && chat[0] != '@') chat_id = std::stoll(chat);
   return Ok({{"message_id", m.message_id},
-             {"from", {{"id", kBotId}, {"is_bot", true}, {"first_name", "Embassy"},
-                       {"username", "berlin_embassy_bot"}}},
+             {"from",
+              {{"id", kBotId},
+               {"is_bot", true},
+               {"first_name", "Embassy"},
+               {"username", "berlin_embassy_bot"}}},
              {"chat", {{"id", chat_id}, {"first_name", "Ana"}, {"type", "private"}}},
              {"date", static_cast<int64_t>(std::time(nullptr))},
              {"text", m.text}});

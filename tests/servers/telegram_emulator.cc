@@ -39,9 +39,8 @@ absl::Status TelegramEmulator::Start() {
   const std::string dir = EmulatorDir();
   std::error_code ec;
   if (!std::filesystem::exists(dir + "/node_modules/telegram-test-api/package.json", ec)) {
-    return absl::FailedPreconditionError(
-        "the Telegram emulator is not installed (" + dir +
-        "/node_modules is missing): run scripts/install-deps");
+    return absl::FailedPreconditionError("the Telegram emulator is not installed (" + dir +
+                                         "/node_modules is missing): run scripts/install-deps");
   }
   std::vector<std::string> args = {"node", dir + "/start.js", "0"};
   std::vector<char*> argv;
@@ -77,7 +76,8 @@ absl::Status TelegramEmulator::Start() {
       pid_ = 0;
       return absl::FailedPreconditionError(
           "the Telegram emulator exited during start-up (is node on PATH? run "
-          "scripts/install-deps): " + Log());
+          "scripts/install-deps): " +
+          Log());
     }
     const std::string log = Log();
     if (const size_t at = log.find(kReady); at != std::string::npos) {
@@ -91,8 +91,7 @@ absl::Status TelegramEmulator::Start() {
     std::this_thread::sleep_for(kPoll);
   }
   Stop();
-  return absl::FailedPreconditionError("the Telegram emulator did not start within 15 s: " +
-                                       Log());
+  return absl::FailedPreconditionError("the Telegram emulator did not start within 15 s: " + Log());
 }
 
 void TelegramEmulator::Stop() {
@@ -144,20 +143,20 @@ absl::Status TelegramEmulator::UserSends(const std::string& token, int64_t chat_
 
 absl::Status TelegramEmulator::UserPresses(const std::string& token, int64_t chat_id,
                                            const std::string& data, int64_t message_id) {
-  return Post("/sendCallback",
-              {{"botToken", token},
-               {"data", data},
-               {"from", User(chat_id)},
-               {"message",
-                {{"message_id", message_id},
-                 {"chat", {{"id", chat_id}, {"type", "private"}}},
-                 {"text", "Will you attend?"}}}})
+  return Post("/sendCallback", {{"botToken", token},
+                                {"data", data},
+                                {"from", User(chat_id)},
+                                {"message",
+                                 {{"message_id", message_id},
+                                  {"chat", {{"id", chat_id}, {"type", "private"}}},
+                                  {"text", "Will you attend?"}}}})
       .status();
 }
 
 absl::StatusOr<nlohmann::json> TelegramEmulator::BotMessages(const std::string& token,
                                                              int64_t chat_id) {
-  ASSIGN_OR_RETURN(nlohmann::json doc, Post("/getUpdates", {{"token", token}, {"chatId", chat_id}}));
+  ASSIGN_OR_RETURN(nlohmann::json doc,
+                   Post("/getUpdates", {{"token", token}, {"chatId", chat_id}}));
   nlohmann::json messages = nlohmann::json::array();
   for (const nlohmann::json& update : doc.value("result", nlohmann::json::array())) {
     if (update.contains("message")) messages.push_back(update["message"]);

@@ -193,11 +193,15 @@ TEST_F(TelegramProviderTest, NoServerIsATransientConnectFailure) {
 // ---- The type: registering and polling ----
 
 ProviderAccount Account(const std::string& api_base, const std::string& updates) {
-  const json definition = {{"name", "telegram-berlin"},   {"type", "telegram"},
-                           {"channels", {"telegram"}},    {"organisation", "org_1"},
-                           {"bot_token", kToken},         {"api_base", api_base},
+  const json definition = {{"name", "telegram-berlin"},
+                           {"type", "telegram"},
+                           {"channels", {"telegram"}},
+                           {"organisation", "org_1"},
+                           {"bot_token", kToken},
+                           {"api_base", api_base},
                            {"bot_username", "berlin_embassy_bot"},
-                           {"webhook_secret", kWebhookSecret}, {"updates", updates},
+                           {"webhook_secret", kWebhookSecret},
+                           {"updates", updates},
                            {"timeout_ms", 4000}};
   auto account = ProviderAccountFromJson(definition, ProviderSource::kConfig);
   EXPECT_TRUE(account.ok()) << account.status();
@@ -248,12 +252,15 @@ TEST_F(TelegramProviderTest, TheSettingsAreCheckedWithTheirFieldNames) {
   auto account = ProviderAccountFromJson(definition, ProviderSource::kConfig);
   ASSERT_FALSE(account.ok());
   const std::string message(account.status().message());
-  for (const char* field : {"bot_token", "updates", "webhook_secret", "bot_username",
-                            "organisation"}) {
+  for (const char* field :
+       {"bot_token", "updates", "webhook_secret", "bot_username", "organisation"}) {
     EXPECT_THAT(message, HasSubstr(field)) << message;
   }
-  definition = {{"name", "t"},         {"type", "telegram"},      {"channels", {"telegram"}},
-                {"bot_token", kToken}, {"organisation", "org_1"}};
+  definition = {{"name", "t"},
+                {"type", "telegram"},
+                {"channels", {"telegram"}},
+                {"bot_token", kToken},
+                {"organisation", "org_1"}};
   account = ProviderAccountFromJson(definition, ProviderSource::kConfig);
   ASSERT_FALSE(account.ok());
   EXPECT_THAT(std::string(account.status().message()),
@@ -287,8 +294,7 @@ TEST_F(TelegramProviderTest, PollingStoresUpdatesBeforeConfirmingThemAndAnswersB
   auto poller = TelegramType().MakePoller(account, Context("https://x"));
   ASSERT_TRUE(poller.ok()) << poller.status();
   ASSERT_NE(*poller, nullptr);
-  EXPECT_EQ(*TelegramType().MakePoller(Account(fake_.BaseUrl(), "webhook"), Context("")),
-            nullptr);
+  EXPECT_EQ(*TelegramType().MakePoller(Account(fake_.BaseUrl(), "webhook"), Context("")), nullptr);
 
   fake_.QueueUpdate(fake_.MessageUpdate(5234567890, "Sim, estarei presente"));
   const std::string button = fake_.CallbackUpdate(5234567890, "rsvp:yes");
@@ -323,8 +329,8 @@ TEST_F(TelegramProviderTest, PollingStoresUpdatesBeforeConfirmingThemAndAnswersB
   EXPECT_EQ(sink.stored.size(), 2u);
 
   // With a webhook set, Telegram refuses getUpdates; the poller says why.
-  ASSERT_TRUE(TelegramType().Register(Account(fake_.BaseUrl(), "webhook"),
-                                      Context("https://gw.example.org"))
+  ASSERT_TRUE(TelegramType()
+                  .Register(Account(fake_.BaseUrl(), "webhook"), Context("https://gw.example.org"))
                   .ok());
   const auto conflict = (*poller)->PollOnce(sink);
   ASSERT_FALSE(conflict.ok());

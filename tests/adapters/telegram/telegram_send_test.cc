@@ -58,8 +58,7 @@ TEST(TelegramSplitTest, CutsAtTheLastBlankLineThenLineThenSpaceThenCharacter) {
 
   // No blank line in the first 4,096 units: the last line break.
   const std::string lines = Repeat("a", 3000) + "\n" + Repeat("b", 3000);
-  EXPECT_THAT(SplitTelegramText(lines, false),
-              ElementsAre(Repeat("a", 3000), Repeat("b", 3000)));
+  EXPECT_THAT(SplitTelegramText(lines, false), ElementsAre(Repeat("a", 3000), Repeat("b", 3000)));
 
   // No line break either: the last space.
   const std::string words = Repeat("c", 4000) + " " + Repeat("d", 200) + " " + Repeat("e", 10);
@@ -125,8 +124,7 @@ TEST(TelegramSplitTest, HtmlIsNeverCutInsideATagOrAnEntityAndOpenTagsCarryOver) 
     for (size_t at = part.find('&'); at != std::string::npos; at = part.find('&', at + 1)) {
       EXPECT_EQ(part.compare(at, 5, "&amp;"), 0) << part;
     }
-    EXPECT_EQ(std::count(part.begin(), part.end(), '<'),
-              std::count(part.begin(), part.end(), '>'))
+    EXPECT_EQ(std::count(part.begin(), part.end(), '<'), std::count(part.begin(), part.end(), '>'))
         << part;
   }
 
@@ -205,7 +203,8 @@ TEST_F(TelegramClassifyTest, TheBotApiErrorsAsTelegramSendsThem) {
                     R"("description":"Forbidden: bot was blocked by the user"})");
   EXPECT_EQ(r.outcome, Outcome::kOptedOut);
   EXPECT_EQ(r.code, "telegram_403");
-  r = Classify(403, R"({"ok":false,"error_code":403,"description":"Forbidden: user is deactivated"})");
+  r = Classify(403,
+               R"({"ok":false,"error_code":403,"description":"Forbidden: user is deactivated"})");
   EXPECT_EQ(r.outcome, Outcome::kOptedOut);
   r = Classify(403, R"({"ok":false,"error_code":403,)"
                     R"("description":"Forbidden: bot can't initiate conversation with a user"})");
@@ -221,7 +220,8 @@ TEST_F(TelegramClassifyTest, TheBotApiErrorsAsTelegramSendsThem) {
                     R"(corresponding to start tag \"b\""})");
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_FALSE(r.address_invalid);
-  r = Classify(400, R"({"ok":false,"error_code":400,"description":"Bad Request: message is too long"})");
+  r = Classify(400,
+               R"({"ok":false,"error_code":400,"description":"Bad Request: message is too long"})");
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
 
   // A wrong token: the account is misconfigured, not the message.

@@ -158,9 +158,9 @@ TEST(TelegramUpdatesTest, EditsChannelPostsAndGroupsAreIgnored) {
 
 TEST(TelegramUpdatesTest, IdsBeyondTwoToThe53AreReadExactly) {
   // 2^53 + 1 cannot be a double; read as a JSON integer it stays exact.
-  auto u = ParseTelegramUpdate(std::string_view(
-      R"({"update_id":9007199254740993,"message":{"message_id":9007199254740995,)"
-      R"("chat":{"id":9007199254740997,"type":"private"},"date":1,"text":"x"}})"));
+  auto u = ParseTelegramUpdate(
+      std::string_view(R"({"update_id":9007199254740993,"message":{"message_id":9007199254740995,)"
+                       R"("chat":{"id":9007199254740997,"type":"private"},"date":1,"text":"x"}})"));
   ASSERT_TRUE(u.ok()) << u.status();
   EXPECT_EQ(u->update_id, 9007199254740993);
   EXPECT_EQ(u->chat_id, "9007199254740997");
@@ -188,8 +188,7 @@ TEST(TelegramUpdatesTest, MissingOrMistypedFieldsAreNamed) {
        "message.message_id: missing"},
       {R"({"update_id":1,"callback_query":{"from":{"id":1},"data":"x"}})",
        "callback_query.id: missing"},
-      {R"({"update_id":1,"callback_query":{"id":"7","data":"x"}})",
-       "callback_query.from: missing"},
+      {R"({"update_id":1,"callback_query":{"id":"7","data":"x"}})", "callback_query.from: missing"},
       {R"({"update_id":1,"callback_query":{"id":"7","from":{"id":1}}})",
        "callback_query.data: missing"},
       {R"({"update_id":1,"my_chat_member":{"chat":{"id":1,"type":"private"}}})",
