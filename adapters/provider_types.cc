@@ -6,6 +6,7 @@
 #include "adapters/sandbox/sandbox_type.h"
 #include "adapters/sms/kannel_type.h"
 #include "adapters/sms/twilio_type.h"
+#include "adapters/telegram/telegram_type.h"
 #include "adapters/webhook/webhook_type.h"
 
 namespace ogw {
@@ -13,7 +14,7 @@ namespace {
 
 std::vector<const ProviderType*>& Registry() {
   static std::vector<const ProviderType*> types = {&SandboxType(), &WebhookType(), &TwilioType(),
-                                                   &KannelType(), &SmtpType()};
+                                                   &KannelType(),  &SmtpType(),    &TelegramType()};
   return types;
 }
 

@@ -73,7 +73,8 @@ TEST(ProviderSettingsTest, EachTypeNamesItsSecretsAndTheyAreNeverAnswered) {
       {"webhook", {"auth_header"}},
       {"twilio", {"auth_token"}},
       {"kannel", {"password", "inbound_secret"}},
-      {"smtp", {"password", "imap_password", "inbound_secret"}}};
+      {"smtp", {"password", "imap_password", "inbound_secret"}},
+      {"telegram", {"bot_token", "webhook_secret"}}};
   for (const json& example : ExampleAccounts()) {
     auto account = ProviderAccountFromJson(example, ProviderSource::kConfig);
     ASSERT_TRUE(account.ok()) << account.status();
