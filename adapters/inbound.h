@@ -43,6 +43,13 @@ struct InboundMessage {
   bool simulated_over_real_channel = false;
 };
 
+// The person stopped the provider reaching them at an address, outside any message (blocked a
+// Telegram bot): consent for that address is withdrawn, as a STOP would, without a reply.
+struct AddressOptOut {
+  Channel channel = Channel::kSms;
+  std::string address;  // As the provider gave it (not normalised).
+};
+
 // A provider's report on a message the gateway sent.
 struct DeliveryReport {
   enum class State {

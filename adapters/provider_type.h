@@ -142,6 +142,7 @@ struct ProviderContext {
 struct InboundBatch {
   std::vector<InboundMessage> messages;
   std::vector<DeliveryReport> reports;
+  std::vector<AddressOptOut> opt_outs;
   // The provider answers STOP/START itself (Twilio's Advanced Opt-Out): no confirmation.
   bool provider_confirms_keywords = false;
 };
@@ -212,6 +213,9 @@ class ProviderType {
   virtual std::string_view name() const = 0;  // The accounts' `type`.
   // The channels its accounts can serve; empty: any.
   virtual std::vector<std::string_view> channels() const { return {}; }
+  // Messages per second of an account that names no `per_second`: the provider's own limit
+  // (Telegram: 30 per bot); 0: none.
+  virtual double default_per_second() const { return 0; }
   // Fresh settings with the type's defaults.
   virtual std::unique_ptr<TypeSettings> NewSettings() const = 0;
   // Checks the settings just read (and the common fields they depend on); problems are

@@ -62,13 +62,16 @@ bool IsBotUsername(std::string_view name) {
          });
 }
 
-// One update as the inbox takes it: a message or a button press, else nothing.
+// One update as the inbox takes it: a message or a button press, the person's block of the
+// bot (their consent for the chat is withdrawn at once), else nothing.
 InboundBatch BatchOf(const TelegramUpdate& update, const ProviderAccount& account) {
   InboundBatch batch;
   if (update.kind == TelegramUpdate::Kind::kMessage ||
       update.kind == TelegramUpdate::Kind::kCallback) {
     batch.messages.push_back(TelegramInboundMessage(
         update, account.name, account.SettingsAs<TelegramSettings>().bot_username));
+  } else if (update.kind == TelegramUpdate::Kind::kBlocked) {
+    batch.opt_outs.push_back({Channel::kTelegram, update.chat_id});
   }
   return batch;
 }
@@ -138,7 +141,7 @@ class UpdatesPoller final : public Poller {
       return sink.Quarantine(kQuarantineSource, MessageOf(update.status()), text.size(), text);
     }
     const InboundBatch batch = BatchOf(*update, account_);
-    if (batch.messages.empty()) return absl::OkStatus();
+    if (batch.messages.empty() && batch.opt_outs.empty()) return absl::OkStatus();
     absl::Status stored = sink.Store(batch);
     if (stored.code() == absl::StatusCode::kInvalidArgument) {
       stored = sink.Quarantine(kQuarantineSource, MessageOf(stored), text.size(), text);
@@ -163,6 +166,8 @@ class Telegram final : public ProviderType {
  public:
   std::string_view name() const override { return "telegram"; }
   std::vector<std::string_view> channels() const override { return {"telegram"}; }
+  // "about 30 messages per second" per bot (Bot API FAQ).
+  double default_per_second() const override { return 30; }
   std::unique_ptr<TypeSettings> NewSettings() const override {
     return std::make_unique<TelegramSettings>();
   }

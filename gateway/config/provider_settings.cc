@@ -53,6 +53,8 @@ void ReadProviderAccount(JsonReader& r, ProviderSource source, ProviderAccount* 
   ProviderAccount& account = *out;
   r.String("name", &account.name, true);
   r.String("type", &account.type, true);
+  const ProviderType* type = FindProviderType(account.type);
+  if (type != nullptr) account.per_second = type->default_per_second();
   r.StringList("channels", &account.channels, true);
   r.String("organisation", &account.organisation);
   r.String("post", &account.post);
@@ -67,7 +69,6 @@ void ReadProviderAccount(JsonReader& r, ProviderSource source, ProviderAccount* 
           std::string::npos) {
     r.Error("name", "must be 1 to 64 letters, digits, '_' or '-' (it appears in webhook URLs)");
   }
-  const ProviderType* type = FindProviderType(account.type);
   if (type == nullptr) {
     r.Error("type", "expected " + ProviderTypeNames());
   } else {

@@ -25,6 +25,14 @@ absl::Status AccountInbox::Store(const InboundBatch& batch) {
   for (const DeliveryReport& report : batch.reports) {
     RETURN_IF_ERROR(inbound_->Report(source, report).status());
   }
+  for (const AddressOptOut& opt_out : batch.opt_outs) {
+    absl::Status stored = inbound_->OptOut(source, opt_out).status();
+    if (stored.code() == absl::StatusCode::kInvalidArgument) {
+      if (unreadable.ok()) unreadable = stored;
+    } else if (!stored.ok()) {
+      return stored;
+    }
+  }
   return unreadable;
 }
 

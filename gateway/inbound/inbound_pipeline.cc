@@ -329,6 +329,23 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   return result;
 }
 
+absl::StatusOr<bool> InboundPipeline::OptOut(const InboundSource& source,
+                                             const AddressOptOut& opt_out) {
+  if (!ReachesPerson(opt_out.channel)) {
+    return absl::InvalidArgumentError("channel: not a channel that reaches a person");
+  }
+  InboundMessage sender;
+  sender.from = opt_out.address;
+  const AddressKind kind = AddressKindForChannel(opt_out.channel);
+  ASSIGN_OR_RETURN(const std::string address, SenderAddress(kind, source, sender));
+  ASSIGN_OR_RETURN(std::vector<std::string> owners,
+                   deps_.contacts->FindOwners(source.org_id, {AddressKey(kind, address)}));
+  if (owners[0].empty()) return false;  // Nobody this organisation knows.
+  return ChangeConsent({source.org_id, owners[0], std::string(ChannelName(opt_out.channel)),
+                        address, /*withdraw=*/true, "provider:" + source.provider,
+                        /*add_address=*/false});
+}
+
 absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& source,
                                                        const InboundMessage& message) {
   const Channel channel = message.channel;

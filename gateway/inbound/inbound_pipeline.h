@@ -101,6 +101,11 @@ class InboundPipeline {
   // Withdraws or re-grants consent and notes it in the conversation. Returns whether anything
   // changed (repeating a change is a no-op).
   absl::StatusOr<bool> ChangeConsent(const ConsentChange& change);
+  // Withdraws consent for the address of the contact of source.org_id that owns it (source
+  // "provider:<provider>"; no confirmation: the person cannot be reached there). False when
+  // no contact has the address or nothing changed; InvalidArgument naming the field when the
+  // address does not read.
+  absl::StatusOr<bool> OptOut(const InboundSource& source, const AddressOptOut& opt_out);
   // Queues the one confirmation of a change, in the person's language, on the direct lane.
   absl::Status QueueConfirmation(const ConsentChange& change);
   // A START from a sender that cannot be authenticated (e-mail: anyone can write any From):

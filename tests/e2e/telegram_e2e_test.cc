@@ -178,15 +178,36 @@ TEST_F(TelegramE2eTest, ByWebhookOnlyTheRegisteredSecretIsHeardAndRetriesCountOn
   EXPECT_EQ(answer.value("callback_query_id", ""),
             json::parse(button)["callback_query"]["id"].get<std::string>());
 
-  // Being blocked, an edit, and an update that cannot be read: acknowledged, nothing kept;
-  // the last one quarantined.
+  // Boris blocks the bot: his consent for that chat is withdrawn at once (no reply: the bot
+  // cannot reach him); a retry of the update changes nothing more.
+  const std::string boris = CreateContact(
+      {{"name", "Boris"},
+       {"addresses", {{{"kind", "telegram"}, {"value", "5234567891"}, {"consent", "granted"}}}}},
+      admin_token_);
+  ASSERT_FALSE(boris.empty());
   const std::string kicked =
-      R"({"update_id":900000001,"my_chat_member":{"chat":{"id":5234567890,"type":"private"},)"
-      R"("from":{"id":5234567890,"is_bot":false,"first_name":"Ana"},"date":1717430500,)"
+      R"({"update_id":900000001,"my_chat_member":{"chat":{"id":5234567891,"type":"private"},)"
+      R"("from":{"id":5234567891,"is_bot":false,"first_name":"Boris"},"date":1717430500,)"
       R"("old_chat_member":{"user":{"id":7000000001,"is_bot":true,"first_name":"E"},)"
       R"("status":"member"},"new_chat_member":{"user":{"id":7000000001,"is_bot":true,)"
       R"("first_name":"E"},"status":"kicked","until_date":0}}})";
   EXPECT_EQ(fake.Deliver(WebhookUrl(), kicked, kWebhookSecret).status, 204);
+  EXPECT_EQ(fake.Deliver(WebhookUrl(), kicked, kWebhookSecret).status, 204);
+  const json blocked = Get("/v1/contacts/" + boris, admin_token_).json;
+  ASSERT_EQ(blocked["addresses"].size(), 1u) << blocked;
+  EXPECT_EQ(blocked["addresses"][0]["consent"].value("state", ""), "withdrawn") << blocked;
+  EXPECT_EQ(blocked["addresses"][0]["consent"].value("source", ""),
+            std::string("provider:") + kAccount);
+  for (const FakeTelegramMessage& sent : fake.Sent()) {
+    EXPECT_NE(sent.chat_id, "5234567891") << "nothing is sent to confirm it";
+  }
+  // Ana's consent is untouched.
+  EXPECT_EQ(
+      Get("/v1/contacts/" + ana, admin_token_).json["addresses"][0]["consent"].value("state", ""),
+      "granted");
+
+  // An edit and an update that cannot be read: acknowledged, nothing kept; the last one
+  // quarantined.
   EXPECT_EQ(fake.Deliver(WebhookUrl(), R"({"update_id":900000002,"message":{"text":"x"}})",
                          kWebhookSecret)
                 .status,

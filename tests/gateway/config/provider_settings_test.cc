@@ -171,5 +171,28 @@ TEST(ProviderSettingsTest, CountriesAreNormalised) {
   EXPECT_EQ(account->country, "DE");
 }
 
+TEST(ProviderSettingsTest, AnAccountWithoutARateTakesItsTypesLimit) {
+  const json telegram = {{"name", "tg"},
+                         {"type", "telegram"},
+                         {"channels", {"telegram"}},
+                         {"organisation", "org_1"},
+                         {"bot_token", "123456:ABC-DEF"},
+                         {"updates", "polling"}};
+  auto account = ProviderAccountFromJson(telegram, ProviderSource::kConfig);
+  ASSERT_TRUE(account.ok()) << account.status();
+  EXPECT_EQ(account->per_second, 30) << "Telegram's limit per bot";
+  // Written out with it, so the stored account keeps what it was read with.
+  EXPECT_EQ(ProviderAccountToJson(*account, false)["per_second"], 30);
+  json slower = telegram;
+  slower["per_second"] = 5;
+  account = ProviderAccountFromJson(slower, ProviderSource::kConfig);
+  ASSERT_TRUE(account.ok()) << account.status();
+  EXPECT_EQ(account->per_second, 5);
+  account = ProviderAccountFromJson({{"name", "s"}, {"type", "sandbox"}, {"channels", {"sms"}}},
+                                    ProviderSource::kApi);
+  ASSERT_TRUE(account.ok()) << account.status();
+  EXPECT_EQ(account->per_second, 0) << "no limit of its own";
+}
+
 }  // namespace
 }  // namespace ogw

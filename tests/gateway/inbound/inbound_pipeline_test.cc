@@ -208,6 +208,29 @@ TEST_F(InboundPipelineTest, StopWithdrawsConsentForThatChannel) {
   EXPECT_THAT((*queued)[0].payload, HasSubstr("consent_confirmation"));
 }
 
+TEST_F(InboundPipelineTest, AnOptOutOutsideAnyMessageWithdrawsThatAddressWithoutAReply) {
+  const std::string nino = CreatePhoneContact(org_.id(), "Nino", "+4915112345678");
+  // As an SMSC writes the number: digits without '+'.
+  auto changed = pipeline_->OptOut(source_, {Channel::kSms, "4915112345678"});
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  const Address phone = ContactOf(org_.id(), nino).addresses.at(0);
+  EXPECT_EQ(phone.consent.state, ConsentState::kWithdrawn);
+  EXPECT_EQ(phone.consent.source, std::string("provider:") + kProvider);
+  EXPECT_FALSE(phone.Reachable());
+  // Said once; nothing queued to a person who cannot be reached there.
+  EXPECT_FALSE(*pipeline_->OptOut(source_, {Channel::kSms, "4915112345678"}));
+  auto queued = queue_->ClaimDirect(org_.id(), 10);
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_THAT(*queued, SizeIs(0));
+  // An address nobody has changes nothing and creates no one.
+  auto unknown = pipeline_->OptOut(source_, {Channel::kSms, "+4915199999999"});
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_FALSE(*unknown);
+  auto bulletin = pipeline_->OptOut(source_, {Channel::kBulletin, "x"});
+  EXPECT_EQ(bulletin.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(InboundPipelineTest, ReplyNeverLandsInAnotherOrganisationsContact) {
   OrgSpec other_spec;
   other_spec.name = "Other Ministry";
