@@ -7,9 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gateway/config/provider_settings.h"
@@ -56,21 +54,7 @@ class TelegramE2eTest : public ApiTest {
                           {"webhook_secret", kWebhookSecret},
                           {"timeout_ms", 4000},
                           {"per_second", 30}};
-    JsonReader reader(account, "delivery.providers[0]");
-    ProviderAccount read;
-    ReadProviderAccount(reader, ProviderSource::kConfig, &read);
-    ASSERT_TRUE(reader.Finish().ok()) << reader.Finish();
-    config_.delivery.providers = {read};
-    RestartGateway();
-  }
-
-  bool RegisterAll() {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (runtime_->providers().RegisterPending() > 0) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
+    ConfigureProviders({account});
   }
 
   std::string CreateAna() {
@@ -120,7 +104,7 @@ TEST_F(TelegramE2eTest, ThroughTheEmulatorAMessageGoesOutAndRepliesComeBackByPol
   ASSERT_TRUE(started.ok()) << started;
   ConfigureBot(emulator.BaseUrl(), "polling");
   ASSERT_FALSE(HasFatalFailure());
-  ASSERT_TRUE(RegisterAll()) << emulator.Log();  // deleteWebhook.
+  ASSERT_TRUE(RegisterProviders()) << emulator.Log();  // deleteWebhook.
 
   const std::string ana = CreateAna();
   ASSERT_FALSE(ana.empty());
@@ -155,7 +139,7 @@ TEST_F(TelegramE2eTest, ByWebhookOnlyTheRegisteredSecretIsHeardAndRetriesCountOn
   ASSERT_TRUE(fake.Start(&error)) << error;
   ConfigureBot(fake.BaseUrl(), "webhook");
   ASSERT_FALSE(HasFatalFailure());
-  ASSERT_TRUE(RegisterAll());
+  ASSERT_TRUE(RegisterProviders());
   EXPECT_EQ(fake.Webhook().url,
             std::string("https://gw.example.org/v1/inbound/telegram/") + kAccount);
   EXPECT_EQ(fake.Webhook().secret_token, kWebhookSecret);

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "gateway/core/json_reader.h"
 #include "tests/testutil/org_fixture.h"
@@ -127,6 +129,27 @@ void ApiTest::RestartGateway() {
   ASSERT_TRUE(server_->Start().ok());
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   client_->set_read_timeout(30, 0);
+}
+
+void ApiTest::ConfigureProviders(const std::vector<nlohmann::json>& accounts) {
+  config_.delivery.providers.clear();
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    JsonReader reader(accounts[i], "delivery.providers[" + std::to_string(i) + "]");
+    ProviderAccount read;
+    ReadProviderAccount(reader, ProviderSource::kConfig, &read);
+    ASSERT_TRUE(reader.Finish().ok()) << reader.Finish();
+    config_.delivery.providers.push_back(std::move(read));
+  }
+  RestartGateway();
+}
+
+bool ApiTest::RegisterProviders() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (runtime_->providers().RegisterPending() > 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 void ApiTest::TearDown() {

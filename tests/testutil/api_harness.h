@@ -40,6 +40,12 @@ class ApiTest : public RedisTest {
   // Opens the runtime and the server again over the same Redis with `config_` as it is now
   // (a test changed it), as a restart of the gateway would.
   void RestartGateway();
+  // Sets the configuration file's provider accounts, each read as the gateway reads that file
+  // (`${ENV}` expanded), and restarts the gateway with them; fails the test on a bad account.
+  void ConfigureProviders(const std::vector<nlohmann::json>& accounts);
+  // Registers at their providers the accounts that wait for it (as the gateway's watcher also
+  // does every second) until none does; false after 10 s.
+  bool RegisterProviders();
 
   HttpResult Get(const std::string& path, const std::string& token);
   HttpResult Post(const std::string& path, const nlohmann::json& body, const std::string& token,

@@ -7,10 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gateway/core/crypto.h"
@@ -153,23 +151,7 @@ class ProviderTypePluginTest : public ApiTest {
         {"name", "relay-berlin"}, {"type", "relay"}, {"channels", {"telegram"}},
         {"organisation", org_},   {"bot", bot},      {"secret", "${RELAY_SECRET}"}};
     setenv("RELAY_SECRET", kSecret, 1);
-    JsonReader reader(account, "delivery.providers[0]");
-    ProviderAccount read;
-    ReadProviderAccount(reader, ProviderSource::kConfig, &read);
-    ASSERT_TRUE(reader.Finish().ok()) << reader.Finish();
-    config_.delivery.providers = {read};
-    RestartGateway();
-  }
-
-  // Registers what waits (as the gateway's watcher also does every second) until nothing
-  // does; false after 10 s.
-  bool RegisterAll() {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (runtime_->providers().RegisterPending() > 0) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
+    ConfigureProviders({account});
   }
 
   std::vector<Registered> Registrations() {
@@ -208,7 +190,7 @@ TEST_F(ProviderTypePluginTest, ItsSettingsAreCheckedByItAndItsSecretIsNeverAnswe
 }
 
 TEST_F(ProviderTypePluginTest, ItRegistersOncePerDefinitionAcrossRestartsAndRetriesFailures) {
-  ASSERT_TRUE(RegisterAll());
+  ASSERT_TRUE(RegisterProviders());
   std::vector<Registered> seen = Registrations();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].bot, "@berlin_embassy_bot");
@@ -217,7 +199,7 @@ TEST_F(ProviderTypePluginTest, ItRegistersOncePerDefinitionAcrossRestartsAndRetr
   // Another process over the same Redis (here: a restart) finds that definition registered.
   RestartGateway();
   ASSERT_FALSE(HasFatalFailure());
-  ASSERT_TRUE(RegisterAll());
+  ASSERT_TRUE(RegisterProviders());
   EXPECT_EQ(Registrations().size(), 1u);
 
   // A changed definition registers again; the relay fails twice first, and the account
@@ -229,7 +211,7 @@ TEST_F(ProviderTypePluginTest, ItRegistersOncePerDefinitionAcrossRestartsAndRetr
   ConfigureRelay("@berlin_consulate_bot");
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_TRUE(runtime_->providers().registry().For(Channel::kTelegram, org_, "") != nullptr);
-  ASSERT_TRUE(RegisterAll());
+  ASSERT_TRUE(RegisterProviders());
   seen = Registrations();
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[1].bot, "@berlin_consulate_bot");
