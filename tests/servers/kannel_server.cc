@@ -4,9 +4,7 @@
 #include <iconv.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +20,7 @@
 
 #include "adapters/common/http_batch_client.h"
 #include "gateway/core/crypto.h"
+#include "tests/servers/child_process.h"
 #include "tests/servers/server_files.h"
 
 namespace ogw::testing {
@@ -69,60 +68,6 @@ absl::StatusOr<std::vector<int>> FreePorts(size_t count) {
   for (const int fd : fds) close(fd);
   if (!status.ok()) return status;
   return ports;
-}
-
-// Runs `args` with stdout and stderr appended to `log_path` and stdin from `stdin_fd` (-1:
-// /dev/null), in `dir`.
-absl::StatusOr<pid_t> Spawn(std::vector<std::string> args, const std::string& log_path,
-                            const std::string& dir, int stdin_fd) {
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed for " + args[0]);
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec: the test may have threads.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);  // The test died before prctl took effect.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    if (chdir(dir.c_str()) != 0) _exit(126);
-    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (log >= 0) {
-      dup2(log, STDOUT_FILENO);
-      dup2(log, STDERR_FILENO);
-    }
-    const int input = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (input >= 0) dup2(input, STDIN_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// True (and *pid reset) when the child has exited.
-bool Exited(pid_t* pid) {
-  if (*pid <= 0) return true;
-  int status = 0;
-  if (waitpid(*pid, &status, WNOHANG) != *pid) return false;
-  *pid = 0;
-  return true;
-}
-
-void StopChild(pid_t* pid) {
-  if (*pid <= 0) return;
-  kill(*pid, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Exited(pid)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  kill(*pid, SIGKILL);
-  waitpid(*pid, nullptr, 0);
-  *pid = 0;
 }
 
 HttpResponse Get(const std::string& url) {
@@ -393,7 +338,9 @@ absl::Status KannelServer::WaitFor(const char* what, pid_t* pid, const std::stri
                                    long want_status, const std::string& want_body) {
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (Exited(pid)) return absl::UnavailableError(std::string(what) + " exited during start-up");
+    if (ChildExited(pid)) {
+      return absl::UnavailableError(std::string(what) + " exited during start-up");
+    }
     const HttpResponse response = Get(url);
     if (response.status == want_status && response.body.find(want_body) != std::string::npos) {
       return absl::OkStatus();
@@ -403,15 +350,23 @@ absl::Status KannelServer::WaitFor(const char* what, pid_t* pid, const std::stri
   return absl::DeadlineExceededError(std::string(what) + " did not come up within 15 s");
 }
 
+ChildOptions KannelServer::InDir(const std::string& log_name, int stdin_fd) const {
+  ChildOptions child;
+  child.log_path = dir_.path() + "/" + log_name;
+  child.dir = dir_.path();
+  child.stdin_fd = stdin_fd;
+  return child;
+}
+
 absl::Status KannelServer::StartBearerbox() {
-  ASSIGN_OR_RETURN(bearerbox_, Spawn({options_.bearerbox, "-v", "1", "kannel.conf"},
-                                     dir_.path() + "/bearerbox.log", dir_.path(), -1));
+  ASSIGN_OR_RETURN(bearerbox_, SpawnChild({options_.bearerbox, "-v", "1", "kannel.conf"},
+                                          InDir("bearerbox.log")));
   return WaitFor("bearerbox", &bearerbox_, AdminStatusUrl(), 200, "");
 }
 
 absl::Status KannelServer::StartSmsbox() {
-  ASSIGN_OR_RETURN(smsbox_, Spawn({options_.smsbox, "-v", "1", "kannel.conf"},
-                                  dir_.path() + "/smsbox.log", dir_.path(), -1));
+  ASSIGN_OR_RETURN(smsbox_,
+                   SpawnChild({options_.smsbox, "-v", "1", "kannel.conf"}, InDir("smsbox.log")));
   // smsbox serves sendsms before it has connected to bearerbox; bearerbox lists it once it has.
   RETURN_IF_ERROR(WaitFor("smsbox", &smsbox_, SendsmsUrl(), 403, "Authorization failed"));
   return WaitFor("smsbox", &smsbox_, AdminStatusUrl(), 200, "smsbox:");
@@ -420,10 +375,10 @@ absl::Status KannelServer::StartSmsbox() {
 absl::Status KannelServer::StartFakesmsc() {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe2 failed");
-  const std::string log = dir_.path() + "/fakesmsc-" + std::to_string(++fakesmsc_runs_) + ".log";
+  const std::string log = "fakesmsc-" + std::to_string(++fakesmsc_runs_) + ".log";
   absl::StatusOr<pid_t> pid =
-      Spawn({options_.fakesmsc, "-H", "127.0.0.1", "-r", std::to_string(smsc_port_)}, log,
-            dir_.path(), pipe_fds[0]);
+      SpawnChild({options_.fakesmsc, "-H", "127.0.0.1", "-r", std::to_string(smsc_port_)},
+                 InDir(log, pipe_fds[0]));
   close(pipe_fds[0]);
   if (!pid.ok()) {
     close(pipe_fds[1]);
@@ -436,20 +391,20 @@ absl::Status KannelServer::StartFakesmsc() {
                  "FAKE:" + std::to_string(smsc_port_) + " (online");
 }
 
-void KannelServer::StopSmsbox() { StopChild(&smsbox_); }
+void KannelServer::StopSmsbox() { StopChild(&smsbox_, kStopTimeout); }
 
 void KannelServer::StopFakesmsc() {
   if (fakesmsc_stdin_ >= 0) {
     close(fakesmsc_stdin_);  // End of input: fakesmsc disconnects and exits.
     fakesmsc_stdin_ = -1;
   }
-  StopChild(&fakesmsc_);
+  StopChild(&fakesmsc_, kStopTimeout);
 }
 
 void KannelServer::Stop() {
   StopFakesmsc();
   StopSmsbox();
-  StopChild(&bearerbox_);
+  StopChild(&bearerbox_, kStopTimeout);
 }
 
 absl::Status KannelServer::SendMo(const std::string& from, const std::string& to,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "tests/servers/child_process.h"
 #include "tests/testutil/redis_fixture.h"
 
 namespace ogw::testing {
@@ -101,6 +102,8 @@ class KannelServer {
  private:
   absl::Status StartOnce();
   absl::Status WriteConfig();
+  // Runs in the server's directory, logging to `log_name` there.
+  ChildOptions InDir(const std::string& log_name, int stdin_fd = -1) const;
   absl::Status StartBearerbox();
   absl::Status WaitFor(const char* what, pid_t* pid, const std::string& url, long want_status,
                        const std::string& want_body);

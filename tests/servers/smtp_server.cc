@@ -1,9 +1,5 @@
 #include "tests/servers/smtp_server.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/servers/child_process.h"
 #include "tests/servers/server_files.h"
 
 namespace ogw::testing {
@@ -64,41 +61,16 @@ absl::Status SmtpServer::Start() {
   // A restart after Stop() must not see the old server's port file.
   std::error_code removed;
   std::filesystem::remove(std::filesystem::path(dir_.path()) / "port", removed);
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const std::string log_path = dir_.path() + "/sink.log";
-  const pid_t parent = getpid();
-
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed for the SMTP server");
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec: the test may have threads.
-    // PR_SET_PDEATHSIG fires when the forking *thread* exits; tests start servers from the
-    // thread that runs them, which outlives them.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);  // The test died before prctl took effect.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (log >= 0) {
-      dup2(log, STDOUT_FILENO);
-      dup2(log, STDERR_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  ChildOptions child;
+  child.log_path = dir_.path() + "/sink.log";
+  child.truncate_log = true;
+  ASSIGN_OR_RETURN(pid_, SpawnChild(std::move(args), child));
 
   // The script writes the port file only once it listens, so the port accepts from then on.
   const std::filesystem::path port_file = std::filesystem::path(dir_.path()) / "port";
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = 0;
+    if (ChildExited(&pid_)) {
       return absl::FailedPreconditionError("the SMTP server exited during start-up (is "
                                            "python3-aiosmtpd installed?): " + ReadLog());
     }
@@ -114,22 +86,7 @@ absl::Status SmtpServer::Start() {
                                        ReadLog());
 }
 
-void SmtpServer::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = 0;
-      return;
-    }
-    std::this_thread::sleep_for(kPoll);
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = 0;
-}
+void SmtpServer::Stop() { StopChild(&pid_, kStopTimeout); }
 
 std::vector<ReceivedEmail> SmtpServer::Received() const {
   std::vector<std::filesystem::path> envelopes;

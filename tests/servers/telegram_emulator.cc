@@ -1,9 +1,5 @@
 #include "tests/servers/telegram_emulator.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -14,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/servers/child_process.h"
 #include "tests/servers/server_files.h"
 
 namespace ogw::testing {
@@ -43,37 +40,14 @@ absl::Status TelegramEmulator::Start() {
                                          "/node_modules is missing): run scripts/install-deps");
   }
   std::vector<std::string> args = {"node", dir + "/start.js", "0"};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const std::string log_path = dir_.path() + "/emulator.log";
-  const pid_t parent = getpid();
-
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed for the Telegram emulator");
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec: the test may have threads.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (log >= 0) {
-      dup2(log, STDOUT_FILENO);
-      dup2(log, STDERR_FILENO);
-    }
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  ChildOptions child;
+  child.log_path = dir_.path() + "/emulator.log";
+  child.truncate_log = true;
+  ASSIGN_OR_RETURN(pid_, SpawnChild(std::move(args), child));
 
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = 0;
+    if (ChildExited(&pid_)) {
       return absl::FailedPreconditionError(
           "the Telegram emulator exited during start-up (is node on PATH? run "
           "scripts/install-deps): " +
@@ -94,22 +68,7 @@ absl::Status TelegramEmulator::Start() {
   return absl::FailedPreconditionError("the Telegram emulator did not start within 15 s: " + Log());
 }
 
-void TelegramEmulator::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = 0;
-      return;
-    }
-    std::this_thread::sleep_for(kPoll);
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = 0;
-}
+void TelegramEmulator::Stop() { StopChild(&pid_, kStopTimeout); }
 
 std::string TelegramEmulator::Log() const { return ReadFile(dir_.path() + "/emulator.log"); }
 
