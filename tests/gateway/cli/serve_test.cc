@@ -173,6 +173,8 @@ TEST(ServeTest, TheReadmeExamplesRunAsWritten) {
   output << printed.rdbuf();
   EXPECT_EQ(status, 0) << output.str() << "\n" << serve.Log();
   // What the commands did is really there: the launched campaign and the simulated reply.
+  EXPECT_NE(output.str().find("\"created\":1,\"errors\":[]"), std::string::npos)
+      << "the CSV row is imported: " << output.str();
   EXPECT_NE(output.str().find("\"launched_at\""), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("Merci, je viendrai"), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("\"kannel-berlin\""), std::string::npos) << output.str();
