@@ -86,14 +86,15 @@ absl::StatusOr<std::optional<SentMessage>> FindSentMessage(DeliveryQueue& queue,
                      recipient->address_index};
 }
 
-// The sender's address as contacts hold it (phone senders read in the provider's country).
+// The sender's address `from`, as the provider gave it, the way contacts hold it (phone
+// senders read in the provider's country).
 absl::StatusOr<std::string> SenderAddress(AddressKind kind, const InboundSource& source,
-                                          const InboundMessage& message) {
+                                          std::string_view from) {
   absl::StatusOr<std::string> address;
   if (kind == AddressKind::kPhone || kind == AddressKind::kWhatsApp) {
-    address = NormalizeSmsSender(message.from, source.country).value;
+    address = NormalizeSmsSender(from, source.country).value;
   } else {
-    address = NormalizeAddress(kind, message.from, "");
+    address = NormalizeAddress(kind, from, "");
   }
   if (!address.ok()) {
     return absl::InvalidArgumentError("from: " + std::string(MessageOf(address.status())));
@@ -334,10 +335,8 @@ absl::StatusOr<bool> InboundPipeline::OptOut(const InboundSource& source,
   if (!ReachesPerson(opt_out.channel)) {
     return absl::InvalidArgumentError("channel: not a channel that reaches a person");
   }
-  InboundMessage sender;
-  sender.from = opt_out.address;
   const AddressKind kind = AddressKindForChannel(opt_out.channel);
-  ASSIGN_OR_RETURN(const std::string address, SenderAddress(kind, source, sender));
+  ASSIGN_OR_RETURN(const std::string address, SenderAddress(kind, source, opt_out.address));
   ASSIGN_OR_RETURN(std::vector<std::string> owners,
                    deps_.contacts->FindOwners(source.org_id, {AddressKey(kind, address)}));
   if (owners[0].empty()) return false;  // Nobody this organisation knows.
@@ -356,7 +355,7 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
     return absl::InvalidArgumentError("provider_message_id: must be 1 to 300 bytes");
   }
   ASSIGN_OR_RETURN(const std::string address,
-                   SenderAddress(AddressKindForChannel(channel), source, message));
+                   SenderAddress(AddressKindForChannel(channel), source, message.from));
   const std::string seen_key =
       keys::InboundSeen(source.org_id, source.provider, message.provider_message_id);
   // A provider's retry of a stored message: answer at once, create nothing.
