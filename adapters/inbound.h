@@ -21,6 +21,14 @@ struct InboundMessage {
   std::string to;                   // The gateway's number / mailbox / bot it was sent to.
   std::string text;                 // What the person wrote (e-mail: quoted history stripped).
   std::string subject;              // E-mail only.
+  // The quick-reply button the person pressed (Telegram's callback data, a WhatsApp reply
+  // button's id, a Messenger quick reply's payload), with `text` its label where the channel
+  // gives one. Empty for a typed message.
+  std::string button;
+  // A personal link code the provider handed over outside the text (Messenger's m.me ref);
+  // codes in the text (Telegram's "/start <code>", a wa.me message) are found there.
+  // Unverified: the pipeline checks its signature.
+  std::string link_token;
   // E-mail threading, strongest first: the token of a reply+<token>@ address, then the
   // Message-IDs of In-Reply-To and References (without angle brackets; References from the
   // last, the parent, back). As the sender wrote them: unverified.

@@ -1,13 +1,23 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/core/channel.h"
 
 namespace ogw {
+
+// A template the provider approved in advance (a WhatsApp message template), sent in place of
+// the text where the channel allows free text only inside its customer-service window.
+struct ProviderTemplate {
+  std::string name;
+  std::string language;                 // The provider's code ("en_US").
+  std::vector<std::string> parameters;  // The body's {{1}}, {{2}}, ... in order.
+};
 
 // One rendered message ready for a provider. Built by the delivery worker at send time; the
 // queue itself only ever stores references.
@@ -27,6 +37,11 @@ struct OutboundMessage {
   std::string unsubscribe_url;
   std::string unsubscribe_mailto;
   int64_t cost = 1;        // Units charged against the rate limit (SMS segments).
+  // WhatsApp and Messenger take free text only within 24 hours of the person's last message
+  // to the account (the customer-service window): whether that window is open, as the
+  // gateway last saw it. Outside it, WhatsApp sends `provider_template` instead.
+  bool window_open = false;
+  std::optional<ProviderTemplate> provider_template;
 };
 
 // How a provider answered one message.
@@ -48,6 +63,12 @@ struct SendResult {
   // Permanent failures only: the address does not exist (SMTP 550 5.1.1, an unknown number),
   // so it is marked invalid and not used again.
   bool address_invalid = false;
+  // Accepted: the provider's reports on this message will name only provider_message_id
+  // (Messenger's deliveries), so the gateway keeps which message that id is.
+  bool reports_name_provider_id = false;
+  // The account as a whole must not send for this long (WhatsApp's spam limit, an expired
+  // access token): its circuit opens at once for the period and every message waits.
+  int64_t pause_account_millis = 0;
 };
 
 std::string_view OutcomeName(SendResult::Outcome outcome);

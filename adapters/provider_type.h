@@ -145,6 +145,9 @@ struct InboundBatch {
   std::vector<AddressOptOut> opt_outs;
   // The provider answers STOP/START itself (Twilio's Advanced Opt-Out): no confirmation.
   bool provider_confirms_keywords = false;
+  // Parts not this account's to store (a WhatsApp change for another phone number of the same
+  // app): the rest is stored, and the request is also quarantined with this reason.
+  std::string quarantine_reason;
 };
 
 // One request to an inbound route, as received.
@@ -207,6 +210,13 @@ class Poller {
   virtual absl::StatusOr<int> PollOnce(InboundSink& sink) = 0;
 };
 
+// One thing an administrator sets at the provider so the account's messages come back: the
+// provider's own name for the setting, and its exact value.
+struct ProviderSetup {
+  std::string setting;
+  std::string value;
+};
+
 class ProviderType {
  public:
   virtual ~ProviderType() = default;
@@ -233,6 +243,22 @@ class ProviderType {
   virtual absl::StatusOr<std::unique_ptr<Poller>> MakePoller(
       const ProviderAccount& /*account*/, const ProviderContext& /*context*/) const {
     return std::unique_ptr<Poller>();
+  }
+  // What an administrator sets at the provider so the account receives (Kannel's get-url,
+  // Twilio's incoming-message webhook, Meta's callback URL), built from the public base URL.
+  // Values may carry credentials derived from the account's secrets (Kannel's key): the API
+  // shows them to administrators only. Nothing for a type that needs no setting.
+  virtual std::vector<ProviderSetup> Setup(const ProviderAccount& /*account*/,
+                                           const ProviderContext& /*context*/) const {
+    return {};
+  }
+  // The personal link that opens a chat with the account and hands it `code` (a chat-link
+  // code that ties the chat to one person): https://t.me/<bot>?start=<code>,
+  // https://m.me/<page>?ref=<code>, https://wa.me/<number>?text=<code>. Empty when the type
+  // has none or the account lacks what it needs (a bot's username, the number).
+  virtual std::string ChatLink(const ProviderAccount& /*account*/,
+                               std::string_view /*code*/) const {
+    return "";
   }
   // Whether its accounts must tell the provider something before they work (a Telegram bot's
   // setWebhook with the account's inbound URL and secret).

@@ -2,19 +2,22 @@
 // adapters/<channel>/; nothing under gateway/ names a type.
 
 #include "adapters/email/smtp_type.h"
+#include "adapters/messenger/messenger_type.h"
 #include "adapters/provider_type.h"
 #include "adapters/sandbox/sandbox_type.h"
 #include "adapters/sms/kannel_type.h"
 #include "adapters/sms/twilio_type.h"
 #include "adapters/telegram/telegram_type.h"
 #include "adapters/webhook/webhook_type.h"
+#include "adapters/whatsapp/whatsapp_type.h"
 
 namespace ogw {
 namespace {
 
 std::vector<const ProviderType*>& Registry() {
-  static std::vector<const ProviderType*> types = {&SandboxType(), &WebhookType(), &TwilioType(),
-                                                   &KannelType(),  &SmtpType(),    &TelegramType()};
+  static std::vector<const ProviderType*> types = {
+      &SandboxType(), &WebhookType(),  &TwilioType(),   &KannelType(),
+      &SmtpType(),    &TelegramType(), &WhatsAppType(), &MessengerType()};
   return types;
 }
 

@@ -51,6 +51,73 @@ std::string WithLineColumn(const std::string& message, std::string_view text) {
   return message.substr(0, at) + " at " + LineColumn(text, offset);
 }
 
+constexpr size_t kMaxWhatsAppNameBytes = 512;
+constexpr size_t kMaxWhatsAppParameters = 20;
+constexpr size_t kMaxWhatsAppParameterBytes = 1024;
+
+bool IsWhatsAppTemplateName(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxWhatsAppNameBytes &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
+// WhatsApp's codes: a language ("en", "fil") or a language and region ("en_US", "pt_BR").
+bool IsWhatsAppLanguage(std::string_view code) {
+  auto lower = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  };
+  const size_t bar = code.find('_');
+  const std::string_view language = code.substr(0, bar);
+  if (language.size() < 2 || language.size() > 3 || !lower(language)) return false;
+  if (bar == std::string_view::npos) return true;
+  const std::string_view region = code.substr(bar + 1);
+  return region.size() == 2 &&
+         std::all_of(region.begin(), region.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+void ReadWhatsAppTemplate(JsonReader& f, std::optional<WhatsAppTemplateRef>& out) {
+  f.Object("whatsapp", [&](JsonReader& w) {
+    WhatsAppTemplateRef ref;
+    w.String("name", &ref.name, true);
+    w.String("language", &ref.language, true);
+    w.String("category", &ref.category, true);
+    w.StringList("parameters", &ref.parameters);
+    if (!ref.name.empty() && !IsWhatsAppTemplateName(ref.name)) {
+      w.Error("name", "must be 1 to 512 lower-case letters, digits and underscores, as registered");
+    }
+    if (!ref.language.empty() && !IsWhatsAppLanguage(ref.language)) {
+      w.Error("language", "must be a WhatsApp language code such as en or en_US");
+    }
+    if (!ref.category.empty() && ref.category != "marketing" && ref.category != "utility" &&
+        ref.category != "authentication") {
+      w.Error("category", "must be marketing, utility or authentication");
+    }
+    if (ref.parameters.size() > kMaxWhatsAppParameters) {
+      w.Error("parameters", "must be at most " + std::to_string(kMaxWhatsAppParameters));
+    }
+    for (size_t i = 0; i < ref.parameters.size(); ++i) {
+      const std::string key = "parameters[" + std::to_string(i) + "]";
+      const std::string& p = ref.parameters[i];
+      if (TrimAsciiSpace(p).empty()) {
+        w.Error(key, "must not be empty (WhatsApp refuses empty parameters)");
+      } else if (p.size() > kMaxWhatsAppParameterBytes) {
+        w.Error(key, "must be at most " + std::to_string(kMaxWhatsAppParameterBytes) + " bytes");
+      } else if (absl::Status s = CheckMustache(p); !s.ok()) {
+        w.Error(key, MessageOf(s));
+      }
+    }
+    out = std::move(ref);
+  });
+}
+
+nlohmann::json WhatsAppTemplateJson(const WhatsAppTemplateRef& ref) {
+  return {{"name", ref.name},
+          {"language", ref.language},
+          {"category", ref.category},
+          {"parameters", ref.parameters}};
+}
+
 // The shared reader behind TemplateFromJson and TemplateFromStoredJson.
 absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
                                       FieldErrors* errors) {
@@ -97,6 +164,7 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
             f.String("subject", &variant.subject);
             f.String("sms", &variant.sms);
             f.String("data_use", &variant.data_use);
+            ReadWhatsAppTemplate(f, variant.whatsapp);
             has_body = value.contains("body") && value["body"].is_string();
             if (has_body && TrimAsciiSpace(variant.body).empty()) f.Error("body", "must not be empty");
             if (variant.subject.find_first_of("\r\n") != std::string::npos) {
@@ -180,6 +248,7 @@ nlohmann::json ToJson(const Template& t) {
     if (!v.subject.empty()) fields["subject"] = v.subject;
     if (!v.sms.empty()) fields["sms"] = v.sms;
     if (!v.data_use.empty()) fields["data_use"] = v.data_use;
+    if (v.whatsapp) fields["whatsapp"] = WhatsAppTemplateJson(*v.whatsapp);
     variants[v.language] = std::move(fields);
   }
   return {{"id", t.id},

@@ -18,6 +18,19 @@
 
 namespace ogw {
 
+// The WhatsApp message template, approved by Meta under the organisation's WhatsApp Business
+// Account, that stands in for a variant outside WhatsApp's 24-hour customer-service window
+// (where WhatsApp refuses free text).
+struct WhatsAppTemplateRef {
+  std::string name;      // As registered: lower-case letters, digits and underscores.
+  std::string language;  // WhatsApp's language code as registered: "en", "en_US", "pt_BR".
+  std::string category;  // "marketing", "utility" or "authentication": what Meta charges for.
+  // The registered body's {{1}}, {{2}}, ... in order: Mustache over the same variables as the
+  // body, rendered as plain text on one line.
+  std::vector<std::string> parameters;
+  bool operator==(const WhatsAppTemplateRef&) const = default;
+};
+
 // One language of a template. Every field is Markdown with Mustache variables, except
 // `subject`, which is plain text with Mustache variables.
 struct TemplateVariant {
@@ -27,6 +40,7 @@ struct TemplateVariant {
   std::string sms;       // Short text for SMS and chat; optional (the body is used instead).
   std::string data_use;  // Purpose and data-use statement; required in the default language
                          // when the template collects data.
+  std::optional<WhatsAppTemplateRef> whatsapp;  // Outside the window; optional.
 };
 
 struct Template {
@@ -54,6 +68,10 @@ using FieldErrors = std::vector<std::pair<std::string, std::string>>;
 //   {"name": "...", "default_language": "en", "collects_data": false, "post_id": "...",
 //    "variants": {"en": {"body": "...", "subject": "...", "sms": "...", "data_use": "..."},
 //                 "ar": {...}}}
+// A variant may name its WhatsApp template: "whatsapp": {"name": "counselling_days",
+// "language": "en_US", "category": "utility", "parameters": ["{{contact.name}}", ...]}
+// (name: 1-512 of a-z, 0-9, _; language: xx, xxx or xx_XX; at most 20 parameters, each
+// non-empty Mustache of at most 1,024 bytes).
 // name, default_language and variants are required; unknown keys are errors. Language tags
 // must look like BCP 47 ([a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*) and are returned in canonical case
 // ("pt-br" becomes "pt-BR"; two keys that differ only in case are an error). Every variant needs

@@ -346,12 +346,17 @@ size_t TemplateRenderer::CachedFieldCount() const {
 
 absl::StatusOr<std::shared_ptr<TemplateRenderer::CompiledField>> TemplateRenderer::Compiled(
     const Template& t, const TemplateVariant& variant, Field field) const {
-  static constexpr const char* kFieldNames[] = {"body", "subject", "sms", "data_use"};
-  const char* field_name = kFieldNames[static_cast<int>(field)];
+  static const std::string kFieldNames[] = {"body", "subject", "sms", "data_use"};
   const std::string& source = field == Field::kBody      ? variant.body
                               : field == Field::kSubject ? variant.subject
                               : field == Field::kSms     ? variant.sms
                                                          : variant.data_use;
+  return CompiledText(t, variant, kFieldNames[static_cast<int>(field)], source);
+}
+
+absl::StatusOr<std::shared_ptr<TemplateRenderer::CompiledField>> TemplateRenderer::CompiledText(
+    const Template& t, const TemplateVariant& variant, const std::string& field_name,
+    const std::string& source) const {
   auto compile = [&]() -> absl::StatusOr<std::shared_ptr<CompiledField>> {
     auto compiled = CompiledField::Compile(source);
     if (!compiled.ok()) {
@@ -411,6 +416,20 @@ const TemplateVariant* ChooseVariant(const Template& t, FieldPredicate has,
 bool HasBody(const TemplateVariant& v) { return !v.body.empty(); }
 bool HasSubject(const TemplateVariant& v) { return !v.subject.empty(); }
 bool HasDataUse(const TemplateVariant& v) { return !v.data_use.empty(); }
+bool HasWhatsApp(const TemplateVariant& v) { return v.whatsapp.has_value(); }
+
+// A WhatsApp template parameter as WhatsApp takes it: no line breaks or tabs, and never more
+// than four spaces in a row (WhatsApp refuses both).
+std::string WhatsAppParameter(std::string_view text) {
+  std::string out;
+  size_t spaces = 0;
+  for (char c : TrimAsciiSpace(text)) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    spaces = c == ' ' ? spaces + 1 : 0;
+    if (spaces <= 1) out += c;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -497,8 +516,23 @@ absl::StatusOr<RenderedMessage> TemplateRenderer::Render(const Template& t,
       ASSIGN_OR_RETURN(message.html, compose(TextFormat::kHtml));
       break;
     }
-    case Channel::kSms:
     case Channel::kWhatsApp:
+      if (const TemplateVariant* mapped = choose(HasWhatsApp)) {
+        WhatsAppTemplateRef rendered = *mapped->whatsapp;
+        const mstch::data plain_data = RootData(recipient.variables, /*markdown=*/false, &state);
+        for (size_t i = 0; i < rendered.parameters.size(); ++i) {
+          ASSIGN_OR_RETURN(std::shared_ptr<CompiledField> compiled,
+                           CompiledText(t, *mapped, "whatsapp.parameters." + std::to_string(i),
+                                        mapped->whatsapp->parameters[i]));
+          state.language = mapped->language;
+          state.markdown = false;
+          ASSIGN_OR_RETURN(std::string text, compiled->Render(plain_data, &state));
+          rendered.parameters[i] = WhatsAppParameter(text);
+        }
+        message.whatsapp_template = std::move(rendered);
+      }
+      [[fallthrough]];
+    case Channel::kSms:
     case Channel::kMessenger:
     case Channel::kTelegram: {
       message.text_format = TextFormatOf(request.channel);
@@ -517,7 +551,11 @@ absl::StatusOr<RenderedMessage> TemplateRenderer::Render(const Template& t,
 std::vector<std::string> TemplateRenderer::ReferencedVariables(const Template& t) {
   std::set<std::string> names;
   for (const TemplateVariant& v : t.variants) {
-    for (const std::string* text : {&v.body, &v.subject, &v.sms, &v.data_use}) {
+    std::vector<const std::string*> texts = {&v.body, &v.subject, &v.sms, &v.data_use};
+    if (v.whatsapp) {
+      for (const std::string& p : v.whatsapp->parameters) texts.push_back(&p);
+    }
+    for (const std::string* text : texts) {
       for (const MustacheTag& tag : ScanMustacheTags(*text)) {
         bool named =
             tag.kind == MustacheTag::Kind::kVariable || tag.kind == MustacheTag::Kind::kUnescaped ||

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,6 +52,10 @@ struct RenderedMessage {
   std::string subject_language;                // Email with a subject only.
   std::string sms_language;                    // SMS and chat, when the sms field was used.
   std::vector<std::string> missing_variables;  // Referenced as {{x}} but absent; sorted.
+  // WhatsApp only: the WhatsApp template of the first language that names one (chosen as the
+  // body's language is), its parameters rendered as plain text on one line; nullopt when no
+  // variant names one.
+  std::optional<WhatsAppTemplateRef> whatsapp_template;
 };
 
 // Renders templates. Thread-safe: Render may run on many threads at once.
@@ -123,6 +128,11 @@ class TemplateRenderer {
   absl::StatusOr<std::shared_ptr<CompiledField>> Compiled(const Template& t,
                                                           const TemplateVariant& variant,
                                                           Field field) const;
+  // `source`, a text of `variant` named `field_name` in errors and the cache.
+  absl::StatusOr<std::shared_ptr<CompiledField>> CompiledText(const Template& t,
+                                                              const TemplateVariant& variant,
+                                                              const std::string& field_name,
+                                                              const std::string& source) const;
 
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<CompiledField>> cache_;  // By mu_.

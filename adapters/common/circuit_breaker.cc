@@ -35,6 +35,21 @@ void CircuitBreakerProvider::SendBatch(std::span<const OutboundMessage> messages
     if (open_until_ != 0) probing_ = true;  // Half open: this batch is the probe.
   }
   inner_->SendBatch(messages, results);
+  int64_t pause = 0;
+  for (const SendResult& r : results) pause = std::max(pause, r.pause_account_millis);
+  if (pause > 0) {
+    // The provider stopped the whole account (spam limit, expired token): nothing else would
+    // get through either, so the circuit opens now, and this batch's messages wait too.
+    std::lock_guard lock(mu_);
+    probing_ = false;
+    open_until_ = clock_->NowMillis() + pause;
+    for (SendResult& r : results) {
+      if (r.outcome != SendResult::Outcome::kTransient) continue;
+      r.attempted = false;
+      r.retry_after_millis = std::max(r.retry_after_millis, pause);
+    }
+    return;
+  }
   const bool all_failed =
       !results.empty() && std::all_of(results.begin(), results.end(), [](const SendResult& r) {
         return r.outcome == SendResult::Outcome::kTransient;

@@ -25,7 +25,8 @@ struct CircuitBreakerOptions {
 // until the period ends; then one probing batch goes through, and its success closes the
 // circuit. Messages wait rather than fail: not-attempted answers do not count as attempts,
 // and neither do the answers of the batch that opened the circuit or of a failed probe.
-// Thread-safe; the state is per process.
+// A result with pause_account_millis (the provider stopped the whole account) opens the
+// circuit at once for that long. Thread-safe; the state is per process.
 class CircuitBreakerProvider final : public Provider {
  public:
   CircuitBreakerProvider(std::shared_ptr<Provider> inner, const Clock* clock,

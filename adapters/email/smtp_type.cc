@@ -146,6 +146,16 @@ class Smtp final : public ProviderType {
   }
   std::string_view inbound_path() const override { return "email"; }
   std::vector<InboundRoute> inbound_routes() const override { return {{"POST", "", &Incoming}}; }
+  std::vector<ProviderSetup> Setup(const ProviderAccount& account,
+                                   const ProviderContext& ctx) const override {
+    if (account.organisation.empty() || account.SettingsAs<SmtpSettings>().inbound_secret.empty()) {
+      return {};
+    }
+    return {
+        {"Inbound mail relay: POST each raw message (Content-Type: message/rfc822) with "
+         "Authorization: Bearer <the account's inbound_secret>",
+         ctx.InboundUrl(inbound_path(), account, "")}};
+  }
   absl::StatusOr<std::unique_ptr<Poller>> MakePoller(const ProviderAccount& account,
                                                      const ProviderContext& ctx) const override {
     const auto& s = account.SettingsAs<SmtpSettings>();

@@ -113,6 +113,16 @@ class Kannel final : public ProviderType {
   std::vector<InboundRoute> inbound_routes() const override {
     return {{"GET", "", &Incoming}, {"GET", "/dlr", &Report}};
   }
+  // The dlr-url rides on every message; only the sms-service needs configuring.
+  std::vector<ProviderSetup> Setup(const ProviderAccount& account,
+                                   const ProviderContext& ctx) const override {
+    return {
+        {"kannel.conf sms-service get-url (with catch-all = true, max-messages = 0; "
+         "smsbox mo-recode = true)",
+         KannelSmsServiceGetUrl(ctx.InboundUrl(inbound_path(), account, ""),
+                                account.SettingsAs<KannelSettings>().inbound_secret,
+                                account.name)}};
+  }
 };
 
 }  // namespace

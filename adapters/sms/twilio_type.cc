@@ -148,6 +148,13 @@ class Twilio final : public ProviderType {
   std::vector<InboundRoute> inbound_routes() const override {
     return {{"POST", "", &Incoming}, {"POST", "/status", &Status}};
   }
+  // Status callbacks ride on every message; the number's incoming webhook is set by hand.
+  std::vector<ProviderSetup> Setup(const ProviderAccount& account,
+                                   const ProviderContext& ctx) const override {
+    if (account.organisation.empty()) return {};
+    return {{"Phone number > Messaging > A message comes in: Webhook, HTTP POST",
+             ctx.InboundUrl(inbound_path(), account, "")}};
+  }
 };
 
 }  // namespace

@@ -210,6 +210,19 @@ class Telegram final : public ProviderType {
     return std::unique_ptr<Poller>(
         std::make_unique<UpdatesPoller>(ConfigOf(account, ctx), account));
   }
+  // Telegram hands the payload to the bot as "/start <code>" (at most 64 of A-Za-z0-9_-).
+  std::string ChatLink(const ProviderAccount& account, std::string_view code) const override {
+    const std::string& bot = account.SettingsAs<TelegramSettings>().bot_username;
+    if (bot.empty()) return "";
+    return "https://t.me/" + bot + "?start=" + std::string(code);
+  }
+  // Nothing to set by hand: Register() calls setWebhook with this URL.
+  std::vector<ProviderSetup> Setup(const ProviderAccount& account,
+                                   const ProviderContext& ctx) const override {
+    if (account.SettingsAs<TelegramSettings>().updates == kPolling) return {};
+    return {{"setWebhook url (registered by the gateway itself)",
+             ctx.InboundUrl(inbound_path(), account, "")}};
+  }
   bool registers() const override { return true; }
   // Webhook mode: setWebhook with the account's route and secret. Polling mode: deleteWebhook,
   // without which Telegram refuses getUpdates. Both may be repeated.

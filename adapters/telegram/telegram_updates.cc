@@ -5,32 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/http_answer.h"
+#include "adapters/common/json_path.h"
 #include "gateway/core/status.h"
 
 namespace ogw {
 namespace {
 
 using json = nlohmann::json;
-
-absl::Status Missing(std::string_view path) {
-  return absl::InvalidArgumentError(std::string(path) + ": missing");
-}
-
-absl::Status Expected(std::string_view path, std::string_view what) {
-  return absl::InvalidArgumentError(std::string(path) + ": expected " + std::string(what));
-}
-
-std::string Path(std::string_view parent, std::string_view key) {
-  return std::string(parent) + "." + std::string(key);
-}
-
-absl::StatusOr<const json*> ObjectField(const json& parent, std::string_view parent_path,
-                                        const char* key) {
-  const auto it = parent.find(key);
-  if (it == parent.end()) return Missing(Path(parent_path, key));
-  if (!it->is_object()) return Expected(Path(parent_path, key), "an object");
-  return &*it;
-}
 
 // Telegram's ids are integers of up to 52 significant bits today; they are read as JSON
 // integers (never through a double) and refused beyond int64.
@@ -49,14 +30,6 @@ absl::StatusOr<int64_t> IntField(const json& parent, std::string_view parent_pat
   return Expected(Path(parent_path, key), "an integer");
 }
 
-absl::StatusOr<std::string> StringMember(const json& parent, std::string_view parent_path,
-                                         const char* key) {
-  const auto it = parent.find(key);
-  if (it == parent.end()) return Missing(Path(parent_path, key));
-  if (!it->is_string()) return Expected(Path(parent_path, key), "a string");
-  return it->get<std::string>();
-}
-
 TelegramUpdate Ignored(int64_t update_id, std::string why) {
   TelegramUpdate u;
   u.update_id = update_id;
@@ -67,7 +40,7 @@ TelegramUpdate Ignored(int64_t update_id, std::string why) {
 absl::StatusOr<TelegramUpdate> ReadMessage(int64_t update_id, const json& message) {
   constexpr std::string_view kPath = "message";
   if (!message.is_object()) return Expected(kPath, "an object");
-  ASSIGN_OR_RETURN(const json* chat, ObjectField(message, kPath, "chat"));
+  ASSIGN_OR_RETURN(const json* chat, ObjectMember(message, kPath, "chat"));
   ASSIGN_OR_RETURN(std::string type, StringMember(*chat, "message.chat", "type"));
   if (type != "private") return Ignored(update_id, "message in a " + type + " chat");
   ASSIGN_OR_RETURN(int64_t chat_id, IntField(*chat, "message.chat", "id"));
@@ -92,9 +65,8 @@ absl::StatusOr<TelegramUpdate> ReadCallback(int64_t update_id, const json& query
   if (!query.is_object()) return Expected(kPath, "an object");
   TelegramUpdate u;
   u.update_id = update_id;
-  ASSIGN_OR_RETURN(u.callback_id, StringMember(query, kPath, "id"));
-  if (u.callback_id.empty()) return Expected("callback_query.id", "a non-empty string");
-  ASSIGN_OR_RETURN(const json* from, ObjectField(query, kPath, "from"));
+  ASSIGN_OR_RETURN(u.callback_id, NonEmptyStringMember(query, kPath, "id"));
+  ASSIGN_OR_RETURN(const json* from, ObjectMember(query, kPath, "from"));
   // The person's user id is also the id of their private chat with the bot.
   ASSIGN_OR_RETURN(int64_t user_id, IntField(*from, "callback_query.from", "id"));
   ASSIGN_OR_RETURN(u.text, StringMember(query, kPath, "data"));
@@ -106,11 +78,11 @@ absl::StatusOr<TelegramUpdate> ReadCallback(int64_t update_id, const json& query
 absl::StatusOr<TelegramUpdate> ReadChatMember(int64_t update_id, const json& member) {
   constexpr std::string_view kPath = "my_chat_member";
   if (!member.is_object()) return Expected(kPath, "an object");
-  ASSIGN_OR_RETURN(const json* chat, ObjectField(member, kPath, "chat"));
+  ASSIGN_OR_RETURN(const json* chat, ObjectMember(member, kPath, "chat"));
   ASSIGN_OR_RETURN(std::string type, StringMember(*chat, "my_chat_member.chat", "type"));
   if (type != "private") return Ignored(update_id, "my_chat_member in a " + type + " chat");
   ASSIGN_OR_RETURN(int64_t chat_id, IntField(*chat, "my_chat_member.chat", "id"));
-  ASSIGN_OR_RETURN(const json* now, ObjectField(member, kPath, "new_chat_member"));
+  ASSIGN_OR_RETURN(const json* now, ObjectMember(member, kPath, "new_chat_member"));
   ASSIGN_OR_RETURN(std::string status,
                    StringMember(*now, "my_chat_member.new_chat_member", "status"));
   if (status != "kicked") return Ignored(update_id, "my_chat_member " + status);
@@ -184,6 +156,8 @@ InboundMessage TelegramInboundMessage(const TelegramUpdate& update, std::string_
   m.from = update.chat_id;
   m.to = std::string(bot_username);
   m.text = update.text;
+  // A button carries its data only (no label): the data is both.
+  if (update.kind == TelegramUpdate::Kind::kCallback) m.button = update.text;
   m.provider_message_id = update.kind == TelegramUpdate::Kind::kCallback
                               ? "cb:" + update.callback_id
                               : update.chat_id + ":" + update.message_id;

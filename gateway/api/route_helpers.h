@@ -73,21 +73,24 @@ inline std::optional<StoredContact> ScopedContact(RequestContext& ctx, const std
 struct PersonMessageInput {
   std::string contact_id;
   Channel channel = Channel::kSms;
+  bool has_channel = false;  // False: the caller left the choice to the gateway.
   std::string text;
   std::string subject;  // E-mail only.
 };
 
-// Reads and checks `contact_id`, `channel`, `text` (1 to 10,000 bytes) and `subject` (e-mail
-// only, one header line); nullopt with a 422 naming every bad field.
+// Reads and checks `contact_id`, `channel` (optional unless `channel_required`), `text` (1 to
+// 10,000 bytes) and `subject` (e-mail only, one header line); nullopt with a 422 naming every
+// bad field.
 inline std::optional<PersonMessageInput> ReadPersonMessage(const nlohmann::json& body,
-                                                           ApiResponse* problem) {
+                                                           ApiResponse* problem,
+                                                           bool channel_required = true) {
   constexpr size_t kMaxTextBytes = 10'000;
   constexpr size_t kMaxSubjectBytes = 998;  // One RFC 5322 header line.
   JsonReader r = JsonReader::ForInput(body);
   PersonMessageInput in;
   std::string channel_name;
   r.String("contact_id", &in.contact_id, true);
-  r.String("channel", &channel_name, true);
+  r.String("channel", &channel_name, channel_required);
   r.String("text", &in.text, true);
   r.String("subject", &in.subject);
   const std::optional<Channel> channel = ParseChannel(channel_name);
@@ -106,7 +109,8 @@ inline std::optional<PersonMessageInput> ReadPersonMessage(const nlohmann::json&
     *problem = InvalidFields(r);
     return std::nullopt;
   }
-  in.channel = *channel;
+  in.has_channel = channel.has_value();
+  if (channel) in.channel = *channel;
   return in;
 }
 

@@ -5,6 +5,7 @@
 #include "gateway/contacts/contact_input.h"
 #include "gateway/contacts/contact_json.h"
 #include "gateway/contacts/normalize.h"
+#include "gateway/providers/chat_links.h"
 
 namespace ogw {
 namespace {
@@ -185,6 +186,25 @@ ApiResponse LookUpContact(RequestContext& ctx) {
   return ContactResponse(200, stored->contact, stored->version);
 }
 
+// GET /v1/contacts/{id}/chat-links: the person's links to tie their chats to the contact.
+// Whoever follows one gets the person's messages there, so they are for officers who write
+// to the person, to send on a channel that already reaches them.
+ApiResponse GetChatLinks(RequestContext& ctx) {
+  ApiResponse problem;
+  auto stored = ScopedContact(ctx, ctx.params[0], &problem);
+  if (!stored) return problem;
+  if (ctx.services.providers == nullptr || ctx.services.tokens == nullptr) {
+    return ApiResponse::Json(
+        200, {{"contact_id", stored->contact.id}, {"links", nlohmann::json::object()}});
+  }
+  ApiResponse response =
+      ApiResponse::Json(200, {{"contact_id", stored->contact.id},
+                              {"links", ChatLinks(*ctx.services.providers, *ctx.services.tokens,
+                                                  ctx.principal.org_id, stored->contact)}});
+  response.contact_ids = {stored->contact.id};
+  return response;
+}
+
 // GET /v1/contacts/{id}
 ApiResponse GetContact(RequestContext& ctx) {
   ApiResponse problem;
@@ -320,6 +340,7 @@ void RegisterContactRoutes(ApiRouter& router) {
   router.Add("POST", "/v1/contacts", Access::kWrite, &CreateContact);
   router.Add("GET", "/v1/contacts/lookup", Access::kRead, &LookUpContact);
   router.Add("GET", "/v1/contacts/{id}", Access::kRead, &GetContact);
+  router.Add("GET", "/v1/contacts/{id}/chat-links", Access::kWrite, &GetChatLinks);
   router.Add("PATCH", "/v1/contacts/{id}", Access::kWrite, &UpdateContact);
   router.Add("DELETE", "/v1/contacts/{id}", Access::kWrite, &EraseContact);
   router.Add("POST", "/v1/contacts/{id}/consent", Access::kWrite, &ChangeContactConsent);

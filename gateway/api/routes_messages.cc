@@ -3,6 +3,7 @@
 
 #include "adapters/sandbox/sandbox_provider.h"
 #include "gateway/api/route_helpers.h"
+#include "gateway/conversations/last_inbound.h"
 
 namespace ogw {
 namespace {
@@ -34,17 +35,76 @@ int DirectAddress(const Contact& contact, Channel channel, std::string* reason) 
   return -1;
 }
 
+// Where a direct message to `contact` can go on `channel`: the address, or -1 with the reason.
+// WhatsApp and Messenger take an officer's free text only inside the person's 24-hour window.
+int UsableAddress(const Contact& contact, Channel channel, const LastInbound& last, int64_t now,
+                  std::string* reason) {
+  const int index = DirectAddress(contact, channel, reason);
+  if (index < 0 || !HasServiceWindow(channel)) return index;
+  const Address& address = contact.addresses[static_cast<size_t>(index)];
+  if (ServiceWindowOpen(last.At(AddressKey(address)), now)) return index;
+  *reason = "the person has not written on " + std::string(ChannelName(channel)) +
+            " in the last 24 hours, and " + std::string(ChannelName(channel)) +
+            " takes only approved templates then";
+  return -1;
+}
+
+// The channel of an answer the officer left to the gateway: the one the person last wrote on,
+// when it is usable, else the first usable of their preferred channels. nullopt with the
+// reason when none is.
+struct ChosenChannel {
+  Channel channel = Channel::kSms;
+  int index = -1;
+  std::string because;  // "last_written" or "preferred".
+};
+std::optional<ChosenChannel> ChooseChannel(const Contact& contact, const LastInbound& last,
+                                           int64_t now, std::string* reason) {
+  std::string why;
+  if (last.channel) {
+    const int index = UsableAddress(contact, *last.channel, last, now, &why);
+    if (index >= 0) return ChosenChannel{*last.channel, index, "last_written"};
+    *reason = "last written on " + std::string(ChannelName(*last.channel)) + ": " + why;
+  }
+  for (Channel channel : contact.channel_order) {
+    if (last.channel == channel) continue;
+    const int index = UsableAddress(contact, channel, last, now, &why);
+    if (index >= 0) return ChosenChannel{channel, index, "preferred"};
+  }
+  if (reason->empty()) {
+    *reason = contact.channel_order.empty()
+                  ? "the person has not written yet and has no preferred channel: name one"
+                  : "none of the person's preferred channels can be used: name one";
+  }
+  return std::nullopt;
+}
+
 ApiResponse EnqueueMessage(RequestContext& ctx, const nlohmann::json& body) {
   ApiResponse problem;
-  std::optional<PersonMessageInput> in = ReadPersonMessage(body, &problem);
+  std::optional<PersonMessageInput> in =
+      ReadPersonMessage(body, &problem, /*channel_required=*/false);
   if (!in) return problem;
   const std::string& org = ctx.principal.org_id;
   auto stored = ScopedContact(ctx, in->contact_id, &problem);
   if (!stored) return problem;
   const Contact& contact = stored->contact;
+  auto last = ReadLastInbound(*ctx.services.redis, org, contact.id);
+  if (!last.ok()) return ProblemFromStatus(last.status());
+  const int64_t now = ctx.services.clock->NowMillis();
   std::string reason;
-  const int index = DirectAddress(contact, in->channel, &reason);
+  int index = -1;
+  std::string because = "requested";
+  if (in->has_channel) {
+    index = UsableAddress(contact, in->channel, *last, now, &reason);
+  } else if (std::optional<ChosenChannel> chosen = ChooseChannel(contact, *last, now, &reason)) {
+    in->channel = chosen->channel;
+    index = chosen->index;
+    because = chosen->because;
+  }
   if (index < 0) return Problem(422, "Invalid input", reason, "channel", {{"channel", reason}});
+  if (!in->subject.empty() && in->channel != Channel::kEmail) {
+    return Problem(422, "Invalid input", "only e-mail messages have a subject", "subject",
+                   {{"subject", "only e-mail messages have a subject"}});
+  }
 
   DirectMessageInput input;
   input.contact_id = contact.id;
@@ -62,7 +122,8 @@ ApiResponse EnqueueMessage(RequestContext& ctx, const nlohmann::json& body) {
   ApiResponse response = ApiResponse::Json(202, {{"id", *id},
                                                  {"status", "queued"},
                                                  {"contact_id", contact.id},
-                                                 {"channel", ChannelName(in->channel)}});
+                                                 {"channel", ChannelName(in->channel)},
+                                                 {"channel_chosen", because}});
   response.contact_ids = {contact.id};
   return response;
 }

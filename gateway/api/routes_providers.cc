@@ -142,12 +142,21 @@ ApiResponse ListProviders(RequestContext& ctx) {
   return ApiResponse::Json(200, {{"items", std::move(items)}});
 }
 
-// GET /v1/providers/{name}
+// GET /v1/providers/{name}; administrators also get what to set at the provider.
 ApiResponse GetProvider(RequestContext& ctx) {
   ApiResponse problem;
   auto account = OwnAccount(ctx, /*allow_configured=*/true, &problem);
   if (!account) return problem;
-  return ApiResponse::Json(200, ToJson(*ctx.services.providers, *account));
+  nlohmann::json j = ToJson(*ctx.services.providers, *account);
+  const ProviderType* type = FindProviderType(account->type);
+  if (ctx.principal.IsAdmin() && type != nullptr) {
+    nlohmann::json setup = nlohmann::json::array();
+    for (const ProviderSetup& s : type->Setup(*account, ctx.services.providers->context())) {
+      setup.push_back({{"setting", s.setting}, {"value", s.value}});
+    }
+    j["setup"] = std::move(setup);
+  }
+  return ApiResponse::Json(200, j);
 }
 
 // POST /v1/providers
@@ -191,6 +200,7 @@ ApiResponse UpdateProvider(RequestContext& ctx) {
   // What GET answers besides the fields may come back unchanged.
   body->erase("source");
   body->erase("secrets_set");
+  body->erase("setup");
   // A URL sent back as GET showed it (credentials redacted) keeps the stored one.
   const nlohmann::json current_json = ProviderAccountToJson(*current, /*with_secrets=*/true);
   ForEachTypeField(*current, [&](std::string_view field, const std::string& value, FieldKind kind) {

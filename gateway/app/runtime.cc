@@ -3,8 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/core/crypto.h"
-#include "gateway/core/secret_box.h"
 #include "gateway/core/key_schema.h"
+#include "gateway/core/secret_box.h"
+#include "gateway/providers/chat_links.h"
 
 namespace ogw {
 
@@ -141,6 +142,10 @@ std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
   deps.tokens = tokens_.get();
   deps.reply_domain = config_.inbound.reply_domain;
   deps.inbound = inbound_.get();
+  deps.chat_links = [directory = providers_.get(), tokens = tokens_.get()](
+                        const std::string& org_id, const Contact& contact) {
+    return ChatLinks(*directory, *tokens, org_id, contact);
+  };
   WorkerOptions options;
   options.threads = static_cast<size_t>(config_.delivery.worker_threads);
   options.group_size = static_cast<size_t>(config_.delivery.group_size);

@@ -294,7 +294,8 @@ absl::Status ContactStore::Erase(std::string_view org_id, const StoredContact& s
                                  keys::PostContactIds(org_id, contact.post_id),
                                  keys::Stats(org_id),
                                  cidem,
-                                 keys::Conversation(org_id, contact.id)};
+                                 keys::Conversation(org_id, contact.id),
+                                 keys::LastInbound(org_id, contact.id)};
   for (const auto& m : members.elements) ks.push_back(m.str);
   std::vector<std::string> args = {contact.id, std::to_string(stored.version)};
   for (auto& a : AddressKeys(contact)) args.push_back(std::move(a));

@@ -125,6 +125,18 @@ inline std::string ErasedContact(std::string_view org, std::string_view contact_
 inline std::string Conversation(std::string_view org, std::string_view contact_id) {
   return Tag(org) + ":conv:" + std::string(contact_id);
 }
+// When the person last wrote, per address ("<kind>:<value>" -> millis), and on which channel
+// and address they last wrote ("channel", "address", "at"): the customer-service windows of
+// WhatsApp and Messenger, and where an officer's reply goes.
+inline std::string LastInbound(std::string_view org, std::string_view contact_id) {
+  return Tag(org) + ":lastin:" + std::string(contact_id);
+}
+// The gateway message a provider's message id stands for, for providers whose reports name
+// only their own id (SendResult::reports_name_provider_id); TTL 7 days.
+inline std::string ProviderMessage(std::string_view org, std::string_view provider,
+                                   std::string_view provider_message_id) {
+  return Tag(org) + ":pmid:" + std::string(provider) + ":" + std::string(provider_message_id);
+}
 // References to the inbound entries of the people of one post ("_": no post).
 inline std::string Inbox(std::string_view org, std::string_view post) {
   return Tag(org) + ":inbox:" + (post.empty() ? std::string("_") : std::string(post));

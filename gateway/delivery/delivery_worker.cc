@@ -10,6 +10,9 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "absl/strings/numbers.h"
+#include "gateway/conversations/last_inbound.h"
+#include "gateway/core/key_schema.h"
 #include "gateway/delivery/contact_rendering.h"
 #include "gateway/delivery/quiet_hours.h"
 #include "templates/markdown_render.h"
@@ -24,6 +27,10 @@ constexpr int64_t kOrgListTtlMillis = 5'000;
 constexpr int64_t kPausedRecheckMillis = 1'000;
 constexpr int64_t kMaxRateWaitMillis = 1'000;
 constexpr int64_t kWaitBehindEarlierMillis = 2'000;
+// The template variable of the person's chat links ({{chat_links.telegram}}).
+constexpr char kChatLinksVariable[] = "chat_links";
+// Providers report within minutes; a week covers a phone that was off for days.
+constexpr int64_t kProviderMessageTtlSeconds = 7 * 86'400;
 
 MessageOutcome Outcome(const ClaimedMessage& m, MessageOutcome::Kind kind, std::string code = "",
                        std::string reason = "", int64_t due = 0) {
@@ -101,7 +108,12 @@ struct DeliveryWorker::Batch {
   std::unordered_map<std::string, Contact> contacts;  // Looked up for every message.
   std::map<std::string, std::optional<Campaign>> campaigns;
   std::map<std::string, std::optional<Template>> templates;  // By campaign id.
+  // Campaigns whose template uses {{chat_links...}}: the person's links join its variables.
+  std::set<std::string> with_chat_links;
   std::map<std::string, std::string> post_languages;  // Filled as needed.
+  // When the person last wrote from an address of a channel with a service window:
+  // "<contact id>\n<address key>" -> millis (absent: never).
+  std::unordered_map<std::string, int64_t> last_inbound;
   // Per group (ReadControl):
   // Campaign -> its state; nullopt when the campaign is gone.
   std::map<std::string, std::optional<CampaignState>> states;
@@ -126,10 +138,17 @@ struct DeliveryWorker::Group {
   // The conversation entries of the messages a provider accepted (when there is a log).
   std::vector<ConversationAppend> notes;
   std::vector<std::vector<std::string>> link_commands;  // Tracked links minted for the group.
-  // Addresses the provider said do not exist: contact id, channel, address, reason.
-  std::vector<std::array<std::string, 4>> invalid_addresses;
-  // Addresses whose person opted out at the provider: contact id, channel, address, provider.
-  std::vector<std::array<std::string, 4>> opted_out;
+  // An address a provider reported on, to update once the group's outcomes are recorded.
+  struct AddressReport {
+    std::string contact_id;
+    Channel channel = Channel::kSms;
+    std::string address;
+    std::string detail;  // invalid_addresses: the provider's reason; opted_out: the account.
+  };
+  std::vector<AddressReport> invalid_addresses;  // The provider says they do not exist.
+  std::vector<AddressReport> opted_out;          // Their person opted out at the provider.
+  // Provider message ids whose reports will name nothing else (SET commands).
+  std::vector<std::vector<std::string>> provider_ids;
 };
 
 DeliveryWorker::DeliveryWorker(WorkerDeps deps, WorkerOptions options)
@@ -239,6 +258,7 @@ absl::StatusOr<DeliveryWorker::Batch> DeliveryWorker::LoadBatch(
   for (auto& s : stored) {
     if (s) batch.contacts.emplace(s->contact.id, std::move(s->contact));
   }
+  RETURN_IF_ERROR(LoadLastInbound(batch, messages));
   for (const std::string& id : campaign_ids) {
     ASSIGN_OR_RETURN(batch.campaigns[id], deps_.campaigns->Get(org_id, id));
     const auto& c = batch.campaigns[id];
@@ -249,8 +269,49 @@ absl::StatusOr<DeliveryWorker::Batch> DeliveryWorker::LoadBatch(
     if (!batch.templates[id]) {
       ASSIGN_OR_RETURN(batch.templates[id], deps_.templates->Get(org_id, c->template_id));
     }
+    if (batch.templates[id] && deps_.chat_links) {
+      for (const std::string& name : TemplateRenderer::ReferencedVariables(*batch.templates[id])) {
+        if (name == kChatLinksVariable || name.starts_with(std::string(kChatLinksVariable) + ".")) {
+          batch.with_chat_links.insert(id);
+        }
+      }
+    }
   }
   return batch;
+}
+
+absl::Status DeliveryWorker::LoadLastInbound(Batch& batch,
+                                             const std::vector<ClaimedMessage>& messages) {
+  std::vector<std::string> wanted;
+  std::vector<std::vector<std::string>> commands;
+  for (const ClaimedMessage& m : messages) {
+    const std::optional<Channel> channel = PersonChannelFromByte(m.recipient.channel);
+    if (!channel || !HasServiceWindow(*channel)) continue;
+    const auto c = batch.contacts.find(m.recipient.contact_id);
+    if (c == batch.contacts.end()) continue;
+    const Address* address = QueuedAddress(c->second, m.recipient);
+    if (address == nullptr) continue;
+    std::string key = c->first + "\n" + AddressKey(*address);
+    if (batch.last_inbound.count(key)) continue;
+    batch.last_inbound.emplace(key, 0);
+    commands.push_back({"HGET", keys::LastInbound(batch.org_id, c->first), AddressKey(*address)});
+    wanted.push_back(std::move(key));
+  }
+  if (commands.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, deps_.redis->Pipeline(commands));
+  for (size_t i = 0; i < replies.size() && i < wanted.size(); ++i) {
+    RETURN_IF_ERROR(replies[i].AsStatus());
+    int64_t at = 0;
+    if (!replies[i].IsNil() && absl::SimpleAtoi(replies[i].str, &at)) {
+      batch.last_inbound[wanted[i]] = at;
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool DeliveryWorker::WindowOpen(const Batch& batch, const Contact& c, const Address& address) {
+  const auto it = batch.last_inbound.find(c.id + "\n" + AddressKey(address));
+  return it != batch.last_inbound.end() && ServiceWindowOpen(it->second, batch.now);
 }
 
 absl::Status DeliveryWorker::ReadControl(Batch& batch, std::span<const ClaimedMessage> group) {
@@ -364,8 +425,14 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
       return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
     };
   }
+  nlohmann::json with_links;
+  if (batch.with_chat_links.count(m.campaign_id)) {
+    with_links = campaign.variables.is_object() ? campaign.variables : nlohmann::json::object();
+    with_links[kChatLinksVariable] = deps_.chat_links(batch.org_id, c);
+  }
   auto rendered = RenderFor(*deps_.renderer, *tmpl, c, p.channel, PostLanguage(batch, c.post_id),
-                            campaign.variables, track, p.out.unsubscribe_url);
+                            with_links.is_null() ? campaign.variables : with_links, track,
+                            p.out.unsubscribe_url);
   if (!rendered.ok()) {
     return Outcome(m, Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
   }
@@ -374,6 +441,12 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
   p.out.text = std::move(rendered->text);
   p.out.text_format = rendered->text_format;
   p.out.html = std::move(rendered->html);
+  if (rendered->whatsapp_template) {
+    ProviderTemplate& approved = p.out.provider_template.emplace();
+    approved.name = std::move(rendered->whatsapp_template->name);
+    approved.language = std::move(rendered->whatsapp_template->language);
+    approved.parameters = std::move(rendered->whatsapp_template->parameters);
+  }
   return std::nullopt;
 }
 
@@ -419,6 +492,18 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
     FillDirect(payload, p);
   } else if (std::optional<MessageOutcome> settled = RenderCampaign(batch, c, p, group)) {
     return group.outcomes.push_back(*std::move(settled));
+  }
+  if (HasServiceWindow(p.channel)) {
+    p.out.window_open = WindowOpen(batch, c, *address);
+    // Outside the window only an approved template may go (WhatsApp); without one the
+    // message cannot be sent at all until the person writes again.
+    if (!p.out.window_open && !p.out.provider_template) {
+      return settle(
+          Kind::kFailed, "outside_window",
+          "the person has not written in the last 24 hours and the message has no " +
+              std::string(p.channel == Channel::kWhatsApp ? "WhatsApp template" : "permitted tag") +
+              " for outside that window");
+    }
   }
   if (p.channel == Channel::kSms) p.out.cost = SmsCost(p.out.text);
   group.pending.push_back(std::move(p));
@@ -533,14 +618,22 @@ absl::Status DeliveryWorker::Send(Batch& batch, Group& group,
         const Pending& p = group.pending[indexes[next + k]];
         MessageOutcome o = Classify(p.claimed, results[k], options_.backoff, answered, rng);
         if (results[k].outcome == SendResult::Outcome::kPermanent && results[k].address_invalid) {
-          group.invalid_addresses.push_back({p.claimed.recipient.contact_id, channel_name,
-                                             out[k].to, results[k].code + " " + results[k].reason});
+          group.invalid_addresses.push_back({p.claimed.recipient.contact_id, channel, out[k].to,
+                                             results[k].code + " " + results[k].reason});
         }
         if (results[k].outcome == SendResult::Outcome::kOptedOut) {
           group.opted_out.push_back(
-              {p.claimed.recipient.contact_id, channel_name, out[k].to, binding->account});
+              {p.claimed.recipient.contact_id, channel, out[k].to, binding->account});
         }
         o.channel = channel_name;
+        if (o.kind == MessageOutcome::Kind::kSent && results[k].reports_name_provider_id &&
+            !results[k].provider_message_id.empty()) {
+          group.provider_ids.push_back({"SET",
+                                        keys::ProviderMessage(batch.org_id, binding->account,
+                                                              results[k].provider_message_id),
+                                        out[k].message_id, "EX",
+                                        std::to_string(kProviderMessageTtlSeconds)});
+        }
         if (o.kind == MessageOutcome::Kind::kSent) {
           o.language = p.language;
           NoteFor(p, out[k], o, group);
@@ -592,31 +685,38 @@ absl::StatusOr<size_t> DeliveryWorker::Deliver(const std::string& org_id,
       for (const RedisReply& r : stored) RETURN_IF_ERROR(r.AsStatus());
     }
     RETURN_IF_ERROR(Send(batch, group, renew));
+    // Before the outcomes: a report may come the moment the provider accepted a message.
+    if (!group.provider_ids.empty()) {
+      ASSIGN_OR_RETURN(std::vector<RedisReply> stored, deps_.redis->Pipeline(group.provider_ids));
+      for (const RedisReply& r : stored) RETURN_IF_ERROR(r.AsStatus());
+    }
     RETURN_IF_ERROR(deps_.queue->Record(org_id, group.outcomes));
     RETURN_IF_ERROR(NoteSent(batch, group));
-    for (const auto& [contact, channel, address, reason] : group.invalid_addresses) {
-      RETURN_IF_ERROR(deps_.contacts->MarkAddressInvalid(
-          org_id, contact, AddressKindForChannel(*ParseChannel(channel)), address, reason,
-          deps_.clock->NowMillis()));
+    for (const Group::AddressReport& r : group.invalid_addresses) {
+      RETURN_IF_ERROR(
+          deps_.contacts->MarkAddressInvalid(org_id, r.contact_id, AddressKindForChannel(r.channel),
+                                             r.address, r.detail, deps_.clock->NowMillis()));
     }
-    for (const auto& [contact, channel, address, provider] : group.opted_out) {
+    for (const Group::AddressReport& r : group.opted_out) {
       if (deps_.inbound == nullptr) break;
-      auto changed = deps_.inbound->ChangeConsent(
-          {org_id, contact, channel, address, true, "provider:" + provider, false});
+      auto changed =
+          deps_.inbound->ChangeConsent({org_id, r.contact_id, std::string(ChannelName(r.channel)),
+                                        r.address, true, "provider:" + r.detail, false});
       if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
         return changed.status();
       }
     }
     if (deps_.metrics != nullptr) {
       // Counted once per channel, campaign and outcome of the group, not per message.
-      std::map<std::tuple<uint8_t, std::string_view, MessageOutcome::Kind>, double> counts;
+      std::map<std::tuple<std::optional<Channel>, std::string_view, MessageOutcome::Kind>, double>
+          counts;
       for (const MessageOutcome& o : group.outcomes) {
-        counts[{std::min<uint8_t>(o.message.recipient.channel, 4), o.message.campaign_id,
+        counts[{PersonChannelFromByte(o.message.recipient.channel), o.message.campaign_id,
                 o.kind}] += 1;
       }
       for (const auto& [key, n] : counts) {
         const auto& [channel, campaign, kind] = key;
-        deps_.metrics->CountDelivery(ChannelName(static_cast<Channel>(channel)), campaign,
+        deps_.metrics->CountDelivery(channel ? ChannelName(*channel) : "unknown", campaign,
                                      OutcomeLabel(kind), n);
       }
     }

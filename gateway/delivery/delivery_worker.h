@@ -70,6 +70,9 @@ struct WorkerDeps {
   // Records the consent a provider says the person withdrew (e.g. Twilio 21610); null: not
   // recorded (the message still fails as opted_out).
   InboundPipeline* inbound = nullptr;
+  // The person's chat links (gateway/providers/chat_links.h), for templates that use
+  // {{chat_links.telegram}} and the like; null: those render empty.
+  std::function<nlohmann::json(const std::string& org_id, const Contact& contact)> chat_links;
   // Waits while a provider's rate limit refuses; tests pass one that advances a FakeClock.
   std::function<void(int64_t millis)> sleep;  // Default: std::this_thread::sleep_for.
 };
@@ -107,6 +110,11 @@ class DeliveryWorker {
   absl::StatusOr<Batch> LoadBatch(const std::string& org_id,
                                   const std::vector<ClaimedMessage>& messages);
   // Campaign states and per-person waits for one group, read fresh (pause within a group).
+  // When each person with a message on a channel with a service window last wrote from its
+  // address (Batch::last_inbound), in one round trip.
+  absl::Status LoadLastInbound(Batch& batch, const std::vector<ClaimedMessage>& messages);
+  // Whether `address`'s customer-service window is open at batch.now.
+  static bool WindowOpen(const Batch& batch, const Contact& c, const Address& address);
   absl::Status ReadControl(Batch& batch, std::span<const ClaimedMessage> group);
   // Checks, quiet hours and rendering: each message becomes an outcome or a Pending.
   void Prepare(Batch& batch, const ClaimedMessage& m, Group& group);

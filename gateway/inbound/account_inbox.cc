@@ -33,6 +33,9 @@ absl::Status AccountInbox::Store(const InboundBatch& batch) {
       return stored;
     }
   }
+  if (unreadable.ok() && !batch.quarantine_reason.empty()) {
+    return absl::InvalidArgumentError(batch.quarantine_reason);
+  }
   return unreadable;
 }
 

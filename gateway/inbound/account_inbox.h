@@ -18,8 +18,8 @@ class AccountInbox final : public InboundSink {
 
   // Every message through InboundPipeline::Receive, every report through Report, every
   // opt-out through OptOut. The first error other than InvalidArgument stops it; otherwise the
-  // first InvalidArgument (content the pipeline cannot take) is returned once the rest is
-  // stored.
+  // first InvalidArgument (content the pipeline cannot take, else the batch's
+  // quarantine_reason) is returned once the rest is stored.
   absl::Status Store(const InboundBatch& batch) override;
   absl::Status Quarantine(std::string_view source, std::string_view why, uint64_t bytes,
                           std::string_view sample) override;

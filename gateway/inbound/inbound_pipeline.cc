@@ -30,7 +30,7 @@ if seen then return {'dup', seen} end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'gone'} end
 local args = {'XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*'}
 local channel = ''
-for i = 5, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   args[#args + 1] = ARGV[i]
   args[#args + 1] = ARGV[i + 1]
   if ARGV[i] == 'channel' then channel = ARGV[i + 1] end
@@ -39,6 +39,15 @@ local id = redis.call(unpack(args))
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'contact', ARGV[1], 'entry', id,
            'channel', channel)
 redis.call('SET', KEYS[4], ARGV[1] .. '/' .. id, 'EX', ARGV[4])
+-- ARGV[5]: the sender's address key ('' for a simulation over a real channel); ARGV[6]: when.
+if ARGV[5] ~= '' then
+  local at = tonumber(ARGV[6])
+  local before = tonumber(redis.call('HGET', KEYS[5], ARGV[5]) or '0')
+  if at > before then redis.call('HSET', KEYS[5], ARGV[5], ARGV[6]) end
+  if at >= tonumber(redis.call('HGET', KEYS[5], 'at') or '0') then
+    redis.call('HSET', KEYS[5], 'channel', channel, 'address', ARGV[5], 'at', ARGV[6])
+  end
+end
 return {'ok', id}
 )lua");
 
@@ -117,6 +126,7 @@ std::vector<std::pair<std::string, std::string>> InboundFields(const InboundSour
       {"post", source.post_id},
       {"subject", Clip(message.subject, kMaxSubjectBytes)},
       {"text", Clip(message.text, kMaxTextBytes)},
+      {"button", Clip(message.button, kMaxIdBytes)},
       {"in_reply_to", in_reply_to},
       {"auto_reply", message.auto_reply ? "true" : ""},
       {"simulated", message.simulated ? "true" : ""},
@@ -231,17 +241,26 @@ std::string InboundPipeline::InReplyTo(const std::vector<Answered>& answered,
 
 absl::StatusOr<RedisReply> InboundPipeline::StoreInbound(
     const InboundSource& source, const InboundMessage& message, const Contact& contact,
-    const std::vector<std::pair<std::string, std::string>>& fields, const std::string& seen_key) {
+    const std::string& address, const std::vector<std::pair<std::string, std::string>>& fields,
+    const std::string& seen_key) {
   std::vector<std::string> args = {contact.id, std::to_string(ConversationLog::kMaxEntries),
                                    std::to_string(ConversationLog::kMaxInboxItems),
                                    std::to_string(kSeenTtlSeconds)};
   const int64_t at = message.received_at_ms > 0 ? message.received_at_ms : deps_.clock->NowMillis();
+  // A simulation over a real channel is not the person writing: it opens no window.
+  args.push_back(message.simulated_over_real_channel
+                     ? ""
+                     : AddressKey(AddressKindForChannel(message.channel), address));
+  // The window runs from the provider's time, never from later than now (a provider clock
+  // ahead must not stretch it).
+  args.push_back(std::to_string(std::min(at, deps_.clock->NowMillis())));
   for (auto& a : ConversationLog::FieldArgs("in", at, fields)) args.push_back(std::move(a));
   ASSIGN_OR_RETURN(RedisReply r,
                    deps_.redis->Eval(kStoreInboundScript,
                                      {keys::Contacts(source.org_id),
                                       keys::Conversation(source.org_id, contact.id),
-                                      keys::Inbox(source.org_id, contact.post_id), seen_key},
+                                      keys::Inbox(source.org_id, contact.post_id), seen_key,
+                                      keys::LastInbound(source.org_id, contact.id)},
                                      args));
   if (r.elements.empty()) return absl::InternalError("inbound store: empty reply");
   return r;
@@ -313,7 +332,7 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
 
   ASSIGN_OR_RETURN(
       RedisReply r,
-      StoreInbound(source, message, contact,
+      StoreInbound(source, message, contact, address,
                    InboundFields(source, message, address, in_reply_to, keyword.intent), seen_key));
   const std::string& outcome = r.elements[0].str;
   if (outcome == "gone") return std::nullopt;
@@ -367,13 +386,59 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
     return result;
   }
 
+  ASSIGN_OR_RETURN(const bool linked, LinkChat(source, message, channel, address));
   ASSIGN_OR_RETURN(const std::vector<Answered> answered, ResolveAnswers(source, message));
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<InboundResult> result,
                      TryStore(source, message, channel, address, answered, seen_key));
-    if (result) return *std::move(result);
+    if (!result) continue;
+    result->linked = linked;
+    return *std::move(result);
   }
   return absl::AbortedError("the sender's contact changed repeatedly; try again");
+}
+
+absl::StatusOr<bool> InboundPipeline::LinkChat(const InboundSource& source,
+                                               const InboundMessage& message, Channel channel,
+                                               const std::string& address) {
+  const bool chat = channel == Channel::kTelegram || channel == Channel::kWhatsApp ||
+                    channel == Channel::kMessenger;
+  if (!chat || deps_.tokens == nullptr || message.simulated) return false;
+  std::optional<std::string> contact_id;
+  if (!message.link_token.empty()) {
+    contact_id = deps_.tokens->ContactOfChatLinkToken(source.org_id, message.link_token);
+  }
+  // A code in the text: a word of exactly its length ("/start <code>", a wa.me message).
+  for (size_t i = 0; !contact_id && i < message.text.size();) {
+    const size_t begin = message.text.find_first_not_of(" \t\r\n/", i);
+    if (begin == std::string::npos) break;
+    size_t end = message.text.find_first_of(" \t\r\n", begin);
+    if (end == std::string::npos) end = message.text.size();
+    if (end - begin == PersonTokens::kChatLinkTokenChars) {
+      contact_id = deps_.tokens->ContactOfChatLinkToken(
+          source.org_id, std::string_view(message.text).substr(begin, end - begin));
+    }
+    i = end;
+  }
+  if (!contact_id) return false;
+  const std::string key = AddressKey(AddressKindForChannel(channel), address);
+  ASSIGN_OR_RETURN(std::vector<std::string> owners,
+                   deps_.contacts->FindOwners(source.org_id, {key}));
+  // Another person's chat (a shared phone, a forwarded link) is not taken from them.
+  if (!owners[0].empty() && owners[0] != *contact_id) return false;
+  const std::string channel_name(ChannelName(channel));
+  ConsentChange change;
+  change.org_id = source.org_id;
+  change.contact_id = *contact_id;
+  change.channel = channel_name;
+  change.address = address;
+  change.withdraw = false;
+  change.source = "link:" + channel_name;
+  change.add_address = true;
+  auto changed = ChangeConsent(change);
+  if (changed.status().code() == absl::StatusCode::kNotFound) return false;  // Erased.
+  RETURN_IF_ERROR(changed.status());
+  return true;
 }
 
 absl::StatusOr<bool> InboundPipeline::ChangeConsent(const ConsentChange& change) {
@@ -532,7 +597,17 @@ absl::StatusOr<bool> InboundPipeline::GrantConfirmed(const PersonTokens::OptIn& 
 }
 
 absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
-                                             const DeliveryReport& report) {
+                                             const DeliveryReport& given) {
+  DeliveryReport report = given;
+  if (report.message_id.empty() && !report.provider_message_id.empty() &&
+      report.provider_message_id.size() <= kMaxIdBytes) {
+    // A provider that names only its own id (Messenger): the worker kept which message it is.
+    ASSIGN_OR_RETURN(
+        RedisReply found,
+        deps_.redis->Command({"GET", keys::ProviderMessage(source.org_id, source.provider,
+                                                           report.provider_message_id)}));
+    if (!found.IsNil()) report.message_id = found.str;
+  }
   if (report.message_id.empty() || report.message_id.size() > kMaxIdBytes) return false;
   // Who the message went to, and on which channel and address.
   ASSIGN_OR_RETURN(auto sent, FindSentMessage(*deps_.queue, source.org_id, report.message_id));

@@ -57,6 +57,7 @@ struct InboundResult {
   std::string entry_id;
   bool created_contact = false;
   KeywordIntent keyword = KeywordIntent::kNone;  // Acted on (consent changed).
+  bool linked = false;  // A personal chat link tied the sender's chat to the contact.
 };
 
 // A person's own consent change on one channel, from a keyword, a one-click unsubscribe or a
@@ -80,6 +81,12 @@ class InboundPipeline {
  public:
   InboundPipeline(InboundDeps deps, KeywordSettings settings);
 
+  // A chat message carrying a personal chat-link code of the organisation (PersonTokens::
+  // ChatLinkToken: Telegram's "/start <code>", Messenger's ref, a wa.me prefilled code) first
+  // ties the sender's chat to the contact it names: the address is added to that contact
+  // with consent granted from "link:<channel>" (the person's own act), unless it already
+  // belongs to another contact, which keeps it.
+  //
   // Finds or creates the sender's contact, stores the message in the person's conversation
   // (deduplicated by provider message id), and acts on opt-out / opt-in keywords. Returns only
   // after the message is stored: the caller may then acknowledge it.
@@ -94,8 +101,10 @@ class InboundPipeline {
   absl::StatusOr<InboundResult> Receive(const InboundSource& source, const InboundMessage& message);
 
   // Applies a delivery report: status of the message, a `status` entry in the conversation,
-  // the address marked invalid or opted out when the report says so. False when the message
-  // is unknown (e.g. sent by another system on the same account).
+  // the address marked invalid or opted out when the report says so. A report that names only
+  // the provider's id finds its message through the index the worker keeps for such providers
+  // (keys::ProviderMessage). False when the message is unknown (e.g. sent by another system
+  // on the same account).
   absl::StatusOr<bool> Report(const InboundSource& source, const DeliveryReport& report);
 
   // Withdraws or re-grants consent and notes it in the conversation. Returns whether anything
@@ -145,15 +154,21 @@ class InboundPipeline {
                                                         Channel channel, const std::string& address,
                                                         const std::vector<Answered>& answered,
                                                         const std::string& seen_key);
+  // Ties the sender's chat to the contact a chat-link code in `message` names (see Receive);
+  // whether it did.
+  absl::StatusOr<bool> LinkChat(const InboundSource& source, const InboundMessage& message,
+                                Channel channel, const std::string& address);
   // Which keyword `message` carries and what it may do on `channel`.
   KeywordAction KeywordOf(const InboundMessage& message, Channel channel) const;
   // The id of the answered message sent to `contact_id` (the `in` entry's in_reply_to); "": none.
   static std::string InReplyTo(const std::vector<Answered>& answered,
                                const std::string& contact_id);
-  // Stores the `in` entry, its inbox item and the seen marker all at once; the non-empty reply.
+  // Stores the `in` entry, its inbox item, the seen marker and when the person last wrote from
+  // `address` (normalised) all at once; the non-empty reply.
   absl::StatusOr<RedisReply> StoreInbound(
       const InboundSource& source, const InboundMessage& message, const Contact& contact,
-      const std::vector<std::pair<std::string, std::string>>& fields, const std::string& seen_key);
+      const std::string& address, const std::vector<std::pair<std::string, std::string>>& fields,
+      const std::string& seen_key);
   // The opt-in request or consent confirmation a stored keyword asks for; failures only logged.
   void FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
                        const std::string& contact_id, const std::string& address,

@@ -11,6 +11,7 @@ namespace {
 
 constexpr size_t kReplyMacChars = 10;        // 50 bits: forging needs ~10^15 guesses.
 constexpr size_t kUnsubscribeMacChars = 16;  // 80 bits.
+constexpr size_t kChatLinkMacChars = 16;     // 80 bits: the code is shown and typed freely.
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
@@ -49,6 +50,28 @@ std::optional<std::string> PersonTokens::ContactOfReplyToken(std::string_view or
   const std::string expected =
       Mac("reply", std::string(org_id) + "|" + contact_id, kReplyMacChars);
   if (!ConstantTimeEquals(expected, std::string_view(lower).substr(lower.size() - kReplyMacChars))) {
+    return std::nullopt;
+  }
+  return contact_id;
+}
+
+std::string PersonTokens::ChatLinkToken(std::string_view org_id,
+                                        std::string_view contact_id) const {
+  return std::string(contact_id.substr(2)) +
+         Mac("chatlink", std::string(org_id) + "|" + std::string(contact_id), kChatLinkMacChars);
+}
+
+std::optional<std::string> PersonTokens::ContactOfChatLinkToken(std::string_view org_id,
+                                                                std::string_view token) const {
+  if (token.size() != kChatLinkTokenChars) return std::nullopt;
+  const std::string lower = AsciiLower(token);
+  const std::string body = lower.substr(0, lower.size() - kChatLinkMacChars);
+  const std::string contact_id = "c_" + body;
+  if (!IsWellFormedId(contact_id, "c")) return std::nullopt;
+  const std::string expected =
+      Mac("chatlink", std::string(org_id) + "|" + contact_id, kChatLinkMacChars);
+  if (!ConstantTimeEquals(expected,
+                          std::string_view(lower).substr(lower.size() - kChatLinkMacChars))) {
     return std::nullopt;
   }
   return contact_id;

@@ -24,6 +24,16 @@ class PersonTokens {
   std::optional<std::string> ContactOfReplyToken(std::string_view org_id,
                                                  std::string_view token) const;
 
+  // The personal code of a link that ties a chat to the person: Telegram's /start payload,
+  // Messenger's ref, the text prefilled in a wa.me link. 42 lower-case characters [a-z0-9]
+  // (Telegram takes at most 64 of [A-Za-z0-9_-]), signed for this purpose alone.
+  static constexpr size_t kChatLinkTokenChars = 42;
+  std::string ChatLinkToken(std::string_view org_id, std::string_view contact_id) const;
+  // The contact a chat-link code of `org_id` names; nullopt when malformed or forged. Case is
+  // ignored.
+  std::optional<std::string> ContactOfChatLinkToken(std::string_view org_id,
+                                                    std::string_view token) const;
+
   struct Unsubscribe {
     std::string org_id;
     std::string contact_id;

@@ -1,6 +1,8 @@
 // The whole gateway against real servers: campaigns go out through a real Kannel (fakesmsc as
 // the phone network) and a real SMTP server; delivery reports, replies and STOP come back
-// through Kannel's callbacks and a real IMAP mailbox into the person's conversation.
+// through Kannel's callbacks and a real IMAP mailbox into the person's conversation. And one
+// campaign over e-mail, SMS (Twilio's API), Telegram and WhatsApp (their fakes) to people who
+// prefer each, every reply threaded into its own person's conversation.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,6 +19,9 @@
 
 #include "adapters/email/mime_parser.h"
 #include "adapters/sms/kannel_webhooks.h"
+#include "tests/fakes/fake_telegram.h"
+#include "tests/fakes/fake_twilio.h"
+#include "tests/fakes/fake_whatsapp.h"
 #include "tests/servers/imap_server.h"
 #include "tests/servers/kannel_server.h"
 #include "tests/servers/smtp_server.h"
@@ -420,6 +425,166 @@ TEST_F(GatewayE2eTest, PostMailboxAddedThroughTheApiSendsAndIsPolledWhileRunning
   ASSERT_TRUE(unseen.ok());
   EXPECT_EQ(unseen->size(), 1u);
   mailboxes->Stop();
+}
+
+TEST_F(GatewayE2eTest, OneCampaignReachesEachPersonOnTheirPreferredChannelAndEveryReplyComesHome) {
+  constexpr char kRelaySecret[] = "mail-relay-secret-0123456789abcdef";
+  constexpr char kTelegramToken[] = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+  constexpr char kTelegramSecret[] = "wh_3f9a2c7e-51b8-4d0e";
+  constexpr char kWhatsAppToken[] = "EAAGm0PX4ZCpsBAKZCsystemusertoken0123";
+  constexpr char kAppSecret[] = "3f9a2c7e51b84d0e9a1b2c3d4e5f6a7b";
+  SmtpServer smtp;
+  ASSERT_TRUE(smtp.Start().ok());
+  FakeTwilio twilio("AC0123456789abcdef0123456789abcdef", "twilio-auth-token-0123456789ab");
+  FakeTelegram telegram(kTelegramToken);
+  FakeWhatsApp whatsapp("106540352242922", kWhatsAppToken, kAppSecret);
+  std::string error;
+  ASSERT_TRUE(twilio.Start(&error)) << error;
+  ASSERT_TRUE(telegram.Start(&error)) << error;
+  ASSERT_TRUE(whatsapp.Start(&error)) << error;
+  whatsapp.AutoStatuses(false);
+  Reopen([&](GatewayConfig& c, const std::string& org) {
+    const json accounts[] = {{{"name", "mail"},
+                              {"type", "smtp"},
+                              {"channels", {"email"}},
+                              {"organisation", org},
+                              {"url", smtp.Url()},
+                              {"starttls", "none"},
+                              {"from", "embassy@berlin.example"},
+                              {"inbound_secret", kRelaySecret}},
+                             {{"name", "sms"},
+                              {"type", "twilio"},
+                              {"channels", {"sms"}},
+                              {"organisation", org},
+                              {"api_base", twilio.BaseUrl()},
+                              {"account_sid", twilio.account_sid()},
+                              {"auth_token", twilio.auth_token()},
+                              {"from", "+4930123456"}},
+                             {{"name", "bot"},
+                              {"type", "telegram"},
+                              {"channels", {"telegram"}},
+                              {"organisation", org},
+                              {"api_base", telegram.BaseUrl()},
+                              {"bot_token", kTelegramToken},
+                              {"webhook_secret", kTelegramSecret}},
+                             {{"name", "wa"},
+                              {"type", "whatsapp"},
+                              {"channels", {"whatsapp"}},
+                              {"organisation", org},
+                              {"api_base", whatsapp.BaseUrl()},
+                              {"access_token", kWhatsAppToken},
+                              {"app_secret", kAppSecret},
+                              {"verify_token", "verify-0123456789"},
+                              {"phone_number_id", "106540352242922"}}};
+    c.delivery.providers.clear();
+    for (const json& a : accounts) {
+      auto p = ProviderAccountFromJson(a, ProviderSource::kConfig);
+      ASSERT_TRUE(p.ok()) << p.status();
+      c.delivery.providers.push_back(*p);
+    }
+  });
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string base = config_.links.public_base_url;
+
+  // Four people, each with an e-mail address and the channel they prefer.
+  const auto person = [&](const std::string& name, const std::string& email, const json& other,
+                          const std::string& preferred) {
+    json addresses = {{{"kind", "email"}, {"value", email}, {"consent", "granted"}}};
+    if (!other.is_null()) addresses.push_back(other);
+    return CreateContact(
+        {{"name", name},
+         {"languages", {"en"}},
+         {"channel_order",
+          preferred == "email" ? json::array({"email"}) : json::array({preferred, "email"})},
+         {"addresses", addresses}},
+        admin_token_);
+  };
+  const std::string ana = person("Ana", "ana@a.example", nullptr, "email");
+  const std::string bo =
+      person("Bo", "bo@b.example",
+             {{"kind", "phone"}, {"value", "+4915111111112"}, {"consent", "granted"}}, "sms");
+  const std::string chen =
+      person("Chen", "chen@c.example",
+             {{"kind", "telegram"}, {"value", "5234567890"}, {"consent", "granted"}}, "telegram");
+  const std::string dana = person(
+      "Dana", "dana@d.example",
+      {{"kind", "whatsapp"}, {"value", "+995599123456"}, {"consent", "granted"}}, "whatsapp");
+
+  const std::string campaign = RunCampaign(
+      {{"name", "Roundtable"},
+       {"default_language", "en"},
+       {"variants",
+        {{"en",
+          {{"subject", "Roundtable on 12 June"},
+           {"body", "Dear {{contact.name}}, join our roundtable on 12 June. Will you come?"},
+           {"whatsapp",
+            {{"name", "roundtable_invitation"},
+             {"language", "en"},
+             {"category", "utility"},
+             {"parameters", {"{{contact.name}}"}}}}}}}}},
+      "preferred");
+
+  // Each person got it once, on their channel.
+  ASSERT_EQ(smtp.Received().size(), 1u);
+  EXPECT_THAT(smtp.Received()[0].rcpt_tos, ::testing::ElementsAre("ana@a.example"));
+  ASSERT_EQ(twilio.Accepted().size(), 1u);
+  EXPECT_EQ(twilio.Accepted()[0].to, "+4915111111112");
+  ASSERT_EQ(telegram.Sent().size(), 1u);
+  EXPECT_EQ(telegram.Sent()[0].chat_id, "5234567890");
+  ASSERT_EQ(whatsapp.Accepted().size(), 1u);
+  EXPECT_EQ(whatsapp.Accepted()[0].wa_id, "995599123456");
+  EXPECT_EQ(whatsapp.Accepted()[0].type, "template") << "Dana never wrote: outside the window";
+  EXPECT_EQ(Get("/v1/campaigns/" + campaign, admin_token_).json["stats"].value("sent", 0), 4);
+
+  // Everyone answers on the channel they were reached on.
+  const std::string mail =
+      "From: Ana <ana@a.example>\r\nTo: embassy@berlin.example\r\nSubject: Re: Roundtable on "
+      "12 June\r\nMessage-ID: <r1@a.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+      "Yes, I will come.\r\n";
+  EXPECT_EQ(PostRaw("/v1/inbound/email/mail", mail, "message/rfc822", "",
+                    {{"Authorization", std::string("Bearer ") + kRelaySecret}})
+                .status,
+            204);
+  EXPECT_EQ(twilio
+                .SendInboundSms(base + "/v1/inbound/twilio/sms", "+4915111111112", "+4930123456",
+                                "Ja, ich komme")
+                .status,
+            200);
+  EXPECT_EQ(telegram
+                .Deliver(base + "/v1/inbound/telegram/bot",
+                         telegram.MessageUpdate(5234567890, "我会来的"), kTelegramSecret)
+                .status,
+            204);
+  EXPECT_EQ(
+      whatsapp.SendInboundText(base + "/v1/inbound/whatsapp/wa", "995599123456", "დიახ, მოვალ")
+          .status,
+      200);
+
+  // Every reply is in its own person's conversation, on its channel, after what they got.
+  const std::pair<std::string, std::pair<std::string, std::string>> expected[] = {
+      {ana, {"email", "Yes, I will come."}},
+      {bo, {"sms", "Ja, ich komme"}},
+      {chen, {"telegram", "我会来的"}},
+      {dana, {"whatsapp", "დიახ, მოვალ"}}};
+  for (const auto& [contact, reply] : expected) {
+    SCOPED_TRACE(reply.first);
+    const json entries = Entries(contact);
+    std::vector<std::string> in, out;
+    for (const json& e : entries) {
+      if (e["kind"] == "in") in.push_back(e.value("channel", "") + "|" + e.value("text", ""));
+      if (e["kind"] == "out") out.push_back(e.value("channel", ""));
+    }
+    EXPECT_EQ(in, std::vector<std::string>{reply.first + "|" + reply.second}) << entries.dump();
+    EXPECT_EQ(out, std::vector<std::string>{reply.first}) << entries.dump();
+  }
+  // And an officer's answer to Dana now goes where she wrote, as free text.
+  HttpResult answer =
+      Post("/v1/messages", {{"contact_id", dana}, {"text", "Thank you, Dana!"}}, admin_token_);
+  ASSERT_EQ(answer.status, 202) << answer.body;
+  EXPECT_EQ(answer.json["channel"], "whatsapp");
+  DrainWorker();
+  ASSERT_EQ(whatsapp.Accepted().size(), 2u);
+  EXPECT_EQ(whatsapp.Accepted()[1].type, "text");
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "tests/fakes/fake_twilio.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -11,6 +9,7 @@
 
 #include "adapters/sms/twilio_webhooks.h"
 #include "gateway/core/crypto.h"
+#include "tests/fakes/fake_graph.h"
 
 namespace ogw::testing {
 namespace {
@@ -47,12 +46,6 @@ bool IsE164(std::string_view number) {
     return false;
   }
   return std::all_of(number.begin() + 1, number.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-size_t CodePoints(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
 }
 
 // SMS segments: 160 / 153 characters for plain ASCII (a stand-in for GSM-7), 70 / 67 for
@@ -307,23 +300,11 @@ FakeTwilioCallback FakeTwilio::PostSigned(const std::string& url, const FormPara
   for (const auto& [name, value] : params) {
     if (name == "MessageSid") result.message_sid = value;
   }
-  const size_t scheme = url.find("://");
-  const size_t path_at =
-      scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
-  const std::string origin = path_at == std::string::npos ? url : url.substr(0, path_at);
-  const std::string path = path_at == std::string::npos ? "/" : url.substr(path_at);
-  httplib::Client client(origin);
-  client.set_connection_timeout(2);
-  client.set_read_timeout(5);
-  client.set_write_timeout(5);
-  const httplib::Headers headers = {
-      {"X-Twilio-Signature", TwilioSignature(auth_token_, url, params)},
-      {"User-Agent", "TwilioProxy/1.1"},
-      {"Accept", "*/*"},
-  };
-  const httplib::Result response =
-      client.Post(path, headers, EncodeFormUrlEncoded(params), "application/x-www-form-urlencoded");
-  if (response) result.status = response->status;
+  result.status = PostTo(url,
+                         {{"X-Twilio-Signature", TwilioSignature(auth_token_, url, params)},
+                          {"User-Agent", "TwilioProxy/1.1"},
+                          {"Accept", "*/*"}},
+                         EncodeFormUrlEncoded(params), "application/x-www-form-urlencoded");
   return result;
 }
 

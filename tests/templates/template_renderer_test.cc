@@ -26,8 +26,13 @@ bool Contains(std::string_view haystack, std::string_view needle) {
 
 TemplateVariant Variant(std::string language, std::string body, std::string subject = "",
                         std::string sms = "", std::string data_use = "") {
-  return {std::move(language), std::move(body), std::move(subject), std::move(sms),
-          std::move(data_use)};
+  TemplateVariant v;
+  v.language = std::move(language);
+  v.body = std::move(body);
+  v.subject = std::move(subject);
+  v.sms = std::move(sms);
+  v.data_use = std::move(data_use);
+  return v;
 }
 
 Template MakeTemplate() {
@@ -37,20 +42,20 @@ Template MakeTemplate() {
   t.name = "Distribution";
   t.default_language = "en";
   t.variants = {
-      {"ar", "# مرحبا {{contact.name}}\n\nالتوزيع في {{event.place}}.", "تذكير", "", ""},
-      {"en",
-       "# Hello {{contact.name}}\n\nThe distribution is at **{{event.place}}**. "
-       "[Details](https://example.org/d) and [map](https://maps.example/x).",
-       "Reminder for {{contact.name}}",
-       "Hi {{contact.name}}, see {{event.place}}: "
-       "https://example.org/d",
-       "We keep your answers for 30 days."},
-      {"fa", "سلام {{contact.name}}", "", "", ""},
-      {"fr", "# Bonjour {{contact.name}}\n\nLa distribution a lieu à **{{event.place}}**.", "", "",
-       "Nous gardons vos réponses 30 jours."},
-      {"he", "שלום {{contact.name}}", "", "", ""},
-      {"pt-BR", "Olá {{contact.name}}", "Lembrete", "", ""},
-      {"ur", "سلام {{contact.name}}", "", "", ""},
+      Variant("ar", "# مرحبا {{contact.name}}\n\nالتوزيع في {{event.place}}.", "تذكير", "", ""),
+      Variant("en",
+              "# Hello {{contact.name}}\n\nThe distribution is at **{{event.place}}**. "
+              "[Details](https://example.org/d) and [map](https://maps.example/x).",
+              "Reminder for {{contact.name}}",
+              "Hi {{contact.name}}, see {{event.place}}: "
+              "https://example.org/d",
+              "We keep your answers for 30 days."),
+      Variant("fa", "سلام {{contact.name}}", "", "", ""),
+      Variant("fr", "# Bonjour {{contact.name}}\n\nLa distribution a lieu à **{{event.place}}**.",
+              "", "", "Nous gardons vos réponses 30 jours."),
+      Variant("he", "שלום {{contact.name}}", "", "", ""),
+      Variant("pt-BR", "Olá {{contact.name}}", "Lembrete", "", ""),
+      Variant("ur", "سلام {{contact.name}}", "", "", ""),
   };
   return t;
 }
@@ -187,8 +192,9 @@ TEST_F(TemplateRendererTest, HostileNamesStayLiteralInEveryFormat) {
   Template t;
   t.id = "tpl_hostile";
   t.default_language = "en";
-  t.variants = {{"en", "Dear {{contact.name}}, raw {{{contact.name}}} and {{&contact.name}}.",
-                 "For {{contact.name}}", "SMS {{contact.name}}", ""}};
+  t.variants = {Variant("en",
+                        "Dear {{contact.name}}, raw {{{contact.name}}} and {{&contact.name}}.",
+                        "For {{contact.name}}", "SMS {{contact.name}}", "")};
   const std::vector<std::string> names = {"<script>alert(1)</script>", "*bold*", "[x](http://evil)",
                                           "A & B <c> \"d\"", "_u_ `c` # 1."};
   for (const std::string& name : names) {
@@ -272,7 +278,7 @@ TEST_F(TemplateRendererTest, LanguageFallbackChain) {
   post_default_ = "sw";
   EXPECT_EQ(body_language({"de"}), "en");
 
-  t.variants.push_back({"pt", "Olá de Portugal", "", "", ""});
+  t.variants.push_back(Variant("pt", "Olá de Portugal"));
   EXPECT_EQ(body_language({"pt-BR"}), "pt-BR");  // Exact tag first.
   EXPECT_EQ(body_language({"pt"}), "pt");
   EXPECT_EQ(body_language({"pt-AO"}), "pt");  // pt-AO wants pt before pt-BR.
@@ -317,16 +323,43 @@ TEST_F(TemplateRendererTest, RewritesBodyLinksOncePerIndex) {
   EXPECT_TRUE(calls.empty());
 }
 
+TEST_F(TemplateRendererTest, WhatsAppCarriesItsTemplateInTheLanguageChosenLikeTheBody) {
+  Template t = MakeTemplate();
+  for (TemplateVariant& v : t.variants) {
+    if (v.language != "en" && v.language != "fr") continue;
+    WhatsAppTemplateRef& ref = v.whatsapp.emplace();
+    ref.name = "distribution";
+    ref.language = v.language == "en" ? "en_US" : "fr";
+    ref.category = "utility";
+    ref.parameters = {"{{contact.name}}", "{{event.place}}", "{{#date}}{{event.date}}{{/date}}"};
+  }
+  Recipient r = MakeRecipient({"fr"}, "*Amina*\n  Diallo");
+  r.variables["event"] = {{"place", "Salle 1"}, {"date", kNewYear2026}};
+  RenderedMessage fr = Render(t, Channel::kWhatsApp, r);
+  ASSERT_TRUE(fr.whatsapp_template.has_value());
+  EXPECT_EQ(fr.whatsapp_template->language, "fr");
+  // Plain text on one line: nothing escaped for Markdown, no line break, dates in French.
+  EXPECT_EQ(fr.whatsapp_template->parameters,
+            (std::vector<std::string>{"*Amina* Diallo", "Salle 1", "1 janvier 2026"}));
+  // Hebrew has no WhatsApp template: the default language's stands in, as for the body.
+  RenderedMessage he = Render(t, Channel::kWhatsApp, MakeRecipient({"he"}));
+  ASSERT_TRUE(he.whatsapp_template.has_value());
+  EXPECT_EQ(he.whatsapp_template->language, "en_US");
+  // Other channels carry none.
+  EXPECT_FALSE(Render(t, Channel::kSms, r).whatsapp_template.has_value());
+  EXPECT_FALSE(Render(MakeTemplate(), Channel::kWhatsApp, r).whatsapp_template.has_value());
+}
+
 TEST_F(TemplateRendererTest, MissingVariablesRenderEmptyAndAreListed) {
   Template t;
   t.id = "tpl_missing";
   t.default_language = "en";
   t.variants = {
-      {"en",
-       "Hi {{contact.name}} {{contact.surname}}!{{#contact.phone}} Call "
-       "{{contact.phone}}.{{/contact.phone}}{{^contact.email}} No email.{{/contact.email}} "
-       "On {{#date}}{{event.start}}{{/date}}. {{#items}}[{{label}}]{{/items}}",
-       "About {{topic}}", "", ""}};
+      Variant("en",
+              "Hi {{contact.name}} {{contact.surname}}!{{#contact.phone}} Call "
+              "{{contact.phone}}.{{/contact.phone}}{{^contact.email}} No email.{{/contact.email}} "
+              "On {{#date}}{{event.start}}{{/date}}. {{#items}}[{{label}}]{{/items}}",
+              "About {{topic}}")};
   Recipient r = MakeRecipient({"en"});
   r.variables["contact"]["surname"] = nullptr;  // Null counts as absent.
   r.variables["items"] = json::array({{{"label", "a"}}, json::object()});

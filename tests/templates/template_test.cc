@@ -101,6 +101,63 @@ TEST(TemplateTest, ReportsFieldErrorsWithPaths) {
             std::string::npos);
 }
 
+TEST(TemplateTest, AVariantNamesItsWhatsAppTemplateAndItRoundTrips) {
+  json body = ValidBody();
+  body["variants"]["en"]["whatsapp"] = {
+      {"name", "distribution_day_2"},
+      {"language", "en_US"},
+      {"category", "utility"},
+      {"parameters", {"{{contact.name}}", "{{#date}}{{event.date}}{{/date}}"}}};
+  absl::StatusOr<Template> t = TemplateFromJson(body, nullptr);
+  ASSERT_TRUE(t.ok()) << MessageOf(t.status());
+  const TemplateVariant* en = t->Variant("en");
+  ASSERT_NE(en, nullptr);
+  ASSERT_TRUE(en->whatsapp.has_value());
+  EXPECT_EQ(en->whatsapp->name, "distribution_day_2");
+  EXPECT_EQ(en->whatsapp->language, "en_US");
+  EXPECT_EQ(en->whatsapp->category, "utility");
+  EXPECT_EQ(en->whatsapp->parameters.size(), 2u);
+  EXPECT_FALSE(t->Variant("ar")->whatsapp.has_value());
+  Template stored = *t;
+  stored.id = "tpl_1";
+  stored.org_id = "org_1";
+  stored.version = 1;
+  const json written = ToJson(stored);
+  EXPECT_EQ(written["variants"]["en"]["whatsapp"], body["variants"]["en"]["whatsapp"]);
+  EXPECT_FALSE(written["variants"]["ar"].contains("whatsapp"));
+  absl::StatusOr<Template> back = TemplateFromStoredJson(written);
+  ASSERT_TRUE(back.ok()) << MessageOf(back.status());
+  EXPECT_EQ(back->Variant("en")->whatsapp, en->whatsapp);
+}
+
+TEST(TemplateTest, AWhatsAppTemplateIsCheckedFieldByField) {
+  json body = ValidBody();
+  body["variants"]["en"]["whatsapp"] = {{"name", "Distribution Day"},
+                                        {"language", "english"},
+                                        {"category", "promotional"},
+                                        {"parameters", {"ok", "  ", "{{#contact.name}}"}},
+                                        {"header", "x"}};
+  body["variants"]["ar"]["whatsapp"] = {{"language", "ar"}};
+  FieldErrors errors = ErrorsOf(body);
+  const std::string all = Dump(errors);
+  EXPECT_EQ(MessageAt(errors, "variants.en.whatsapp.name"),
+            "must be 1 to 512 lower-case letters, digits and underscores, as registered")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.whatsapp.language"),
+            "must be a WhatsApp language code such as en or en_US")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.whatsapp.category"),
+            "must be marketing, utility or authentication")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.whatsapp.parameters[1]"),
+            "must not be empty (WhatsApp refuses empty parameters)")
+      << all;
+  EXPECT_NE(MessageAt(errors, "variants.en.whatsapp.parameters[2]"), "") << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.whatsapp.header"), "unknown key") << all;
+  EXPECT_EQ(MessageAt(errors, "variants.ar.whatsapp.name"), "is required") << all;
+  EXPECT_EQ(MessageAt(errors, "variants.ar.whatsapp.category"), "is required") << all;
+}
+
 TEST(TemplateTest, DefaultLanguageNeedsAVariant) {
   json body = ValidBody();
   body["default_language"] = "fr";

@@ -73,5 +73,30 @@ TEST_F(CircuitBreakerTest, PartialFailuresOrPermanentErrorsDoNotOpenIt) {
   EXPECT_FALSE(breaker_.open());
 }
 
+TEST_F(CircuitBreakerTest, AnAccountPausedByTheProviderOpensAtOnceForThePause) {
+  // One message hits WhatsApp's spam limit; the others of the batch were accepted.
+  inner_->SetResponder([](const OutboundMessage& m, int) {
+    if (m.message_id != "spam") return FakeProvider::Accepted(0);
+    SendResult r = FakeProvider::Transient("whatsapp_131048");
+    r.pause_account_millis = 600'000;
+    return r;
+  });
+  std::vector<OutboundMessage> messages(3);
+  messages[1].message_id = "spam";
+  std::vector<SendResult> results(3);
+  breaker_.SendBatch(messages, results);
+  EXPECT_TRUE(breaker_.open()) << "no run of failed batches needed";
+  EXPECT_EQ(results[0].outcome, SendResult::Outcome::kAccepted);
+  EXPECT_FALSE(results[1].attempted) << "the paused message does not use up an attempt";
+  EXPECT_EQ(results[1].retry_after_millis, 600'000);
+  clock_.Advance(599'000);
+  for (const SendResult& r : Send()) EXPECT_EQ(r.code, "circuit_open");
+  EXPECT_EQ(inner_->Batches(), 1);
+  clock_.Advance(1'000);
+  inner_->AnswerEvery(SendResult::Outcome::kAccepted);
+  for (const SendResult& r : Send()) EXPECT_EQ(r.outcome, SendResult::Outcome::kAccepted);
+  EXPECT_FALSE(breaker_.open());
+}
+
 }  // namespace
 }  // namespace ogw

@@ -99,6 +99,47 @@ TEST_F(MessagesApiTest, DirectMessageIsQueuedAndItsStatusReadable) {
   EXPECT_EQ(stats.json["lanes"]["direct"], 1);
 }
 
+TEST_F(MessagesApiTest, WithoutAChannelTheAnswerGoesWhereThePersonLastWroteElseTheirPreference) {
+  const std::string carla =
+      CreateContact({{"name", "Carla"},
+                     {"post_id", post_a_},
+                     {"channel_order", {"email", "sms"}},
+                     {"addresses",
+                      {{{"kind", "email"}, {"value", "carla@a.example"}, {"consent", "granted"}},
+                       {{"kind", "phone"}, {"value", "+4915133333333"}, {"consent", "granted"}}}}},
+                    admin_token_);
+  HttpResult r = Send({{"contact_id", carla}, {"text", "Your appointment is confirmed."}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.json["channel"], "email");
+  EXPECT_EQ(r.json["channel_chosen"], "preferred");
+
+  // She answers by SMS: the next answer goes by SMS.
+  ASSERT_EQ(
+      Post("/v1/sandbox/replies",
+           {{"contact_id", carla}, {"channel", "sms"}, {"text", "Can I come at 10?"}}, officer_a_)
+          .status,
+      201);
+  r = Send({{"contact_id", carla}, {"text", "Yes, 10 is fine."}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.json["channel"], "sms");
+  EXPECT_EQ(r.json["channel_chosen"], "last_written");
+  EXPECT_EQ(Get("/v1/messages/" + r.json.value("id", ""), officer_a_).json["channel"], "sms");
+  // A named channel is taken as named.
+  r = Send({{"contact_id", carla}, {"channel", "email"}, {"text", "Details attached."}});
+  EXPECT_EQ(r.json["channel_chosen"], "requested");
+
+  // Ana last wrote by SMS, but opted out there and has no preference: the officer must choose,
+  // and is told why.
+  ASSERT_EQ(Post("/v1/sandbox/replies",
+                 {{"contact_id", ana_}, {"channel", "sms"}, {"text", "Thanks"}}, officer_a_)
+                .status,
+            201);
+  r = Send({{"contact_id", ana_}, {"text", "Hello"}});
+  ExpectProblem(r, 422);
+  EXPECT_THAT(ErrorFields(r), Contains("channel"));
+  EXPECT_THAT(r.body, HasSubstr("last written on sms"));
+}
+
 TEST_F(MessagesApiTest, AddressWithoutRecordedConsentMayBeMessaged) {
   HttpResult r = Send({{"contact_id", ana_}, {"channel", "telegram"}, {"text", "Hello"}});
   ASSERT_EQ(r.status, 202) << r.body;

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "adapters/sms/kannel_webhooks.h"
 #include "gateway/core/key_schema.h"
 #include "tests/testutil/api_harness.h"
 #include "tests/testutil/http_sink.h"
@@ -180,6 +181,85 @@ TEST_F(ProvidersApiTest, OnlyAdminsChangeAccountsAndOfficersSeeTheirPostsOnly) {
   ASSERT_EQ(listed.json["items"].size(), 1u);
   EXPECT_EQ(listed.json["items"][0]["name"], "k-berlin");
   ExpectProblem(Get("/v1/providers/k-athens", officer_berlin_), 404);
+}
+
+TEST_F(ProvidersApiTest, AdminsGetTheExactUrlsToSetAtTheProvider) {
+  ASSERT_EQ(Post("/v1/providers", Kannel("k-berlin", berlin_), admin_token_).status, 201);
+  HttpResult got = Get("/v1/providers/k-berlin", admin_token_);
+  ASSERT_EQ(got.status, 200) << got.body;
+  ASSERT_EQ(got.json["setup"].size(), 1u) << got.body;
+  EXPECT_THAT(got.json["setup"][0].value("setting", ""), HasSubstr("sms-service get-url"));
+  // The get-url smsbox must fetch, key included: no one computes the HMAC by hand.
+  const std::string base = config_.links.public_base_url + "/v1/inbound/kannel/k-berlin";
+  EXPECT_EQ(got.json["setup"][0].value("value", ""),
+            KannelSmsServiceGetUrl(base, kInboundSecret, "k-berlin"));
+  EXPECT_THAT(got.body, Not(HasSubstr(kInboundSecret)));
+  // The key lets anyone post SMS in the post's name: officers do not see it.
+  HttpResult as_officer = Get("/v1/providers/k-berlin", officer_berlin_);
+  ASSERT_EQ(as_officer.status, 200);
+  EXPECT_FALSE(as_officer.json.contains("setup")) << as_officer.body;
+  // What GET answers goes back through PATCH unchanged.
+  EXPECT_EQ(Patch("/v1/providers/k-berlin", got.json, admin_token_).status, 200);
+}
+
+TEST_F(ProvidersApiTest, OfficersGetAPersonsChatLinksForTheAccountsOfTheirPost) {
+  // Nothing listens on this port: the accounts only make links here.
+  const std::string nowhere = "http://127.0.0.1:9";
+  ConfigureProviders({{{"name", "bot-berlin"},
+                       {"type", "telegram"},
+                       {"channels", {"telegram"}},
+                       {"organisation", org_},
+                       {"post", berlin_},
+                       {"api_base", nowhere},
+                       {"bot_token", "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"},
+                       {"bot_username", "berlin_embassy_bot"},
+                       {"updates", "polling"}},
+                      {{"name", "wa-org"},
+                       {"type", "whatsapp"},
+                       {"channels", {"whatsapp"}},
+                       {"organisation", org_},
+                       {"api_base", nowhere},
+                       {"access_token", "EAAG-token"},
+                       {"app_secret", "app-secret-0123456789"},
+                       {"verify_token", "verify-0123456789"},
+                       {"phone_number_id", "106540352242922"},
+                       {"phone_number", "+4930123456"}},
+                      {{"name", "page-org"},
+                       {"type", "messenger"},
+                       {"channels", {"messenger"}},
+                       {"organisation", org_},
+                       {"api_base", nowhere},
+                       {"page_access_token", "EAAJ-token"},
+                       {"app_secret", "app-secret-0123456789"},
+                       {"verify_token", "verify-0123456789"},
+                       {"page_id", "104500000000001"}}});
+  ASSERT_FALSE(HasFatalFailure());
+  officer_berlin_ = CreateOfficerToken("officer", {berlin_});
+  const std::string viewer = CreateOfficerToken("viewer", {berlin_});
+  const std::string officer_athens = CreateOfficerToken("officer", {athens_});
+  const std::string ana = CreateContact(
+      {{"name", "Ana"},
+       {"post_id", berlin_},
+       {"addresses", {{{"kind", "email"}, {"value", "ana@a.example"}, {"consent", "granted"}}}}},
+      admin_token_);
+  HttpResult got = Get("/v1/contacts/" + ana + "/chat-links", officer_berlin_);
+  ASSERT_EQ(got.status, 200) << got.body;
+  const std::string code = runtime_->tokens().ChatLinkToken(org_, ana);
+  EXPECT_EQ(got.json["links"], (json{{"telegram", "https://t.me/berlin_embassy_bot?start=" + code},
+                                     {"whatsapp", "https://wa.me/4930123456?text=" + code},
+                                     {"messenger", "https://m.me/104500000000001?ref=" + code}}));
+  // Whoever follows a link gets the person's messages: not for viewers, nor other posts.
+  ExpectProblem(Get("/v1/contacts/" + ana + "/chat-links", viewer), 403);
+  ExpectProblem(Get("/v1/contacts/" + ana + "/chat-links", officer_athens), 404);
+  // A person of another post has no Telegram link: the bot serves Berlin only.
+  const std::string bo = CreateContact(
+      {{"name", "Bo"},
+       {"post_id", athens_},
+       {"addresses", {{{"kind", "email"}, {"value", "bo@b.example"}, {"consent", "granted"}}}}},
+      admin_token_);
+  got = Get("/v1/contacts/" + bo + "/chat-links", admin_token_);
+  EXPECT_EQ(got.json["links"].size(), 2u) << got.body;
+  EXPECT_FALSE(got.json["links"].contains("telegram"));
 }
 
 TEST_F(ProvidersApiTest, MessagesToThePostsPeopleGoThroughItsAccount) {

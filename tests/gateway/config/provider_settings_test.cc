@@ -74,7 +74,9 @@ TEST(ProviderSettingsTest, EachTypeNamesItsSecretsAndTheyAreNeverAnswered) {
       {"twilio", {"auth_token"}},
       {"kannel", {"password", "inbound_secret"}},
       {"smtp", {"password", "imap_password", "inbound_secret"}},
-      {"telegram", {"bot_token", "webhook_secret"}}};
+      {"telegram", {"bot_token", "webhook_secret"}},
+      {"whatsapp", {"access_token", "app_secret", "verify_token"}},
+      {"messenger", {"page_access_token", "app_secret", "verify_token"}}};
   for (const json& example : ExampleAccounts()) {
     auto account = ProviderAccountFromJson(example, ProviderSource::kConfig);
     ASSERT_TRUE(account.ok()) << account.status();

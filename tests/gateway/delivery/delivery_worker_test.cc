@@ -46,6 +46,14 @@ void ExpectEachOnce(const std::vector<std::string>& ids) {
   for (const auto& [id, n] : Tally(ids)) EXPECT_EQ(n, 1) << id << " was sent " << n << " times";
 }
 
+// Records that the person last wrote from `address` at `at`, as the inbound pipeline does.
+void NoteLastInbound(RedisPool& redis, const std::string& org, const std::string& contact_id,
+                     AddressKind kind, const std::string& address, int64_t at) {
+  auto set = redis.Command(
+      {"HSET", keys::LastInbound(org, contact_id), AddressKey(kind, address), std::to_string(at)});
+  ASSERT_TRUE(set.ok()) << set.status();
+}
+
 TEST_F(WorkerTest, LaunchedCampaignReachesEveryoneOnceWithNameAndOptOut) {
   std::vector<Contact> audience;
   const Campaign c = LaunchTo(20, &audience);
@@ -564,6 +572,9 @@ TEST_F(WorkerTest, DirectMessagesCarryTheirChannelsTextFormat) {
   auto put = stack_->contacts.Put(person, 1, &created);
   ASSERT_TRUE(put.ok()) << put.status();
   ASSERT_EQ(put->code, PutOutcome::Code::kOk);
+  // They wrote on WhatsApp an hour ago: free text may go.
+  NoteLastInbound(pool(), org_, person.id, AddressKind::kWhatsApp, "+995599123456",
+                  kStart - 3'600'000);
   const std::pair<Channel, uint8_t> sends[] = {
       {Channel::kSms, 0}, {Channel::kTelegram, 1}, {Channel::kWhatsApp, 2}};
   for (const auto& [channel, address_index] : sends) {
@@ -586,6 +597,79 @@ TEST_F(WorkerTest, DirectMessagesCarryTheirChannelsTextFormat) {
   EXPECT_EQ(by_channel[Channel::kTelegram].to, "417002117");
   EXPECT_EQ(by_channel[Channel::kWhatsApp].text, "Counselling _today_: 5 < 6 & 7");
   EXPECT_EQ(by_channel[Channel::kWhatsApp].text_format, TextFormat::kWhatsAppMarkup);
+}
+
+TEST_F(WorkerTest, WhatsAppSendsFreeTextInsideTheWindowAndTheApprovedTemplateOutsideIt) {
+  ContactSpec spec;
+  spec.whatsapp = true;
+  const std::vector<Contact> people = stack_->CreateContacts(org_, 3, spec);
+  // people[0] wrote an hour ago, people[1] 25 hours ago, people[2] never.
+  NoteLastInbound(pool(), org_, people[0].id, AddressKind::kWhatsApp, people[0].addresses[1].value,
+                  kStart - 3'600'000);
+  NoteLastInbound(pool(), org_, people[1].id, AddressKind::kWhatsApp, people[1].addresses[1].value,
+                  kStart - 25 * 3'600'000);
+  const std::string tmpl = stack_->CreateTemplateWith(
+      org_, nlohmann::json{{"body", "Counselling days for **{{contact.name}}**"},
+                           {"whatsapp",
+                            {{"name", "counselling_days"},
+                             {"language", "en_US"},
+                             {"category", "utility"},
+                             {"parameters", {"{{contact.name}}", "Tbilisi\n  centre"}}}}});
+  const Campaign c = stack_->Launch(org_, tmpl, stack_->CreateSegment(org_, "has(whatsapp)"),
+                                    "Counselling", std::nullopt, "whatsapp");
+  ASSERT_EQ(c.queued, 3);
+  RunUntilIdle();
+
+  std::map<std::string, OutboundMessage> by_to;
+  for (const OutboundMessage& m : provider_->Seen()) by_to[m.to] = m;
+  ASSERT_EQ(by_to.size(), 3u);
+  const OutboundMessage& inside = by_to[people[0].addresses[1].value];
+  EXPECT_EQ(inside.channel, Channel::kWhatsApp);
+  EXPECT_TRUE(inside.window_open);
+  EXPECT_THAT(inside.text, HasSubstr("*Person 000*"));
+  for (const Contact* p : {&people[1], &people[2]}) {
+    const OutboundMessage& outside = by_to[p->addresses[1].value];
+    EXPECT_FALSE(outside.window_open) << p->name;
+    ASSERT_TRUE(outside.provider_template.has_value()) << p->name;
+    EXPECT_EQ(outside.provider_template->name, "counselling_days");
+    EXPECT_EQ(outside.provider_template->language, "en_US");
+    // Parameters are plain text on one line: no Markdown escaping, no line breaks.
+    EXPECT_EQ(outside.provider_template->parameters,
+              (std::vector<std::string>{p->name, "Tbilisi centre"}));
+  }
+  EXPECT_EQ(Stats(c)["sent"], 3);
+}
+
+TEST_F(WorkerTest, WhatsAppWithoutATemplateSkipsPeopleOutsideTheWindowWithACountedReason) {
+  ContactSpec spec;
+  spec.whatsapp = true;
+  const std::vector<Contact> people = stack_->CreateContacts(org_, 3, spec);
+  NoteLastInbound(pool(), org_, people[2].id, AddressKind::kWhatsApp, people[2].addresses[1].value,
+                  kStart - 60'000);
+  const Campaign c = stack_->Launch(org_, stack_->CreateTemplate(org_),
+                                    stack_->CreateSegment(org_, "has(whatsapp)"), "No template",
+                                    std::nullopt, "whatsapp");
+  ASSERT_EQ(c.queued, 3);
+  RunUntilIdle();
+  ASSERT_EQ(provider_->Count(), 1u);
+  EXPECT_EQ(provider_->Seen()[0].to, people[2].addresses[1].value);
+  auto stats = Stats(c);
+  EXPECT_EQ(stats["sent"], 1);
+  EXPECT_EQ(stats["failed"], 2);
+  for (const Contact* p : {&people[0], &people[1]}) {
+    auto failure = stack_->queue.FailureOf(org_, c.id, DeliveryStack::IndexOf(people, p->id));
+    ASSERT_TRUE(failure.ok() && failure->has_value());
+    EXPECT_EQ((**failure).value("code", ""), "outside_window");
+    EXPECT_THAT((**failure).value("reason", ""), HasSubstr("24 hours"));
+  }
+  // The window closes 24 hours after they wrote (less a margin): a later campaign skips them.
+  clock_.Advance(24 * 3'600'000);
+  const Campaign later = stack_->Launch(org_, stack_->CreateTemplate(org_),
+                                        stack_->CreateSegment(org_, "has(whatsapp)"), "Later",
+                                        std::nullopt, "whatsapp");
+  RunUntilIdle();
+  EXPECT_EQ(provider_->Count(), 1u);
+  EXPECT_EQ(Stats(later)["failed"], 3);
 }
 
 TEST_F(WorkerTest, DirectMessagesToOnePersonKeepTheirOrderThroughARetry) {

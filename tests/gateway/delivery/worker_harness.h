@@ -47,6 +47,7 @@ struct ContactSpec {
   std::string name_prefix = "Person";
   std::string time_zone;
   std::vector<std::string> tags;
+  bool whatsapp = false;  // The phone number is also their WhatsApp (consent granted).
 };
 
 // Everything the worker and the launcher need, on one Redis and one clock. Every channel is
@@ -122,6 +123,10 @@ class DeliveryStack {
       phone.verified = true;
       phone.consent = Consent{ConsentState::kGranted, "test", clock_->NowMillis()};
       c.addresses.push_back(phone);
+      if (spec.whatsapp) {
+        phone.kind = AddressKind::kWhatsApp;
+        c.addresses.push_back(phone);
+      }
       c.created_at_millis = c.updated_at_millis = clock_->NowMillis();
       auto put = contacts.Put(c, 0, nullptr);
       EXPECT_TRUE(put.ok()) << put.status();
@@ -135,11 +140,14 @@ class DeliveryStack {
 
   std::string CreateTemplate(const std::string& org_id,
                              const std::string& body = "Hello {{contact.name}}") {
+    return CreateTemplateWith(org_id, nlohmann::json{{"body", body}});
+  }
+  // A template whose one language ("en") has `variant`'s fields.
+  std::string CreateTemplateWith(const std::string& org_id, const nlohmann::json& variant) {
     FieldErrors errors;
-    auto t = TemplateFromJson({{"name", "Greeting"},
-                               {"default_language", "en"},
-                               {"variants", {{"en", {{"body", body}}}}}},
-                              &errors);
+    auto t = TemplateFromJson(
+        {{"name", "Greeting"}, {"default_language", "en"}, {"variants", {{"en", variant}}}},
+        &errors);
     EXPECT_TRUE(t.ok()) << t.status();
     if (!t.ok()) return "";
     t->org_id = org_id;
@@ -159,16 +167,18 @@ class DeliveryStack {
     return created.ok() ? created->id : "";
   }
 
-  // Creates and launches an SMS campaign; the launched campaign (empty id on failure).
+  // Creates and launches a campaign (SMS unless `channel` says otherwise); the launched campaign
+  // (empty id on failure).
   Campaign Launch(const std::string& org_id, const std::string& template_id,
                   const std::string& segment_id, const std::string& name = "Campaign",
-                  std::optional<QuietHours> quiet_hours = std::nullopt) {
+                  std::optional<QuietHours> quiet_hours = std::nullopt,
+                  const std::string& channel = "sms") {
     Campaign c;
     c.org_id = org_id;
     c.name = name;
     c.template_id = template_id;
     c.segment_id = segment_id;
-    c.channel = "sms";
+    c.channel = channel;
     c.quiet_hours = quiet_hours;
     auto created = campaigns.Create(c);
     EXPECT_TRUE(created.ok()) << created.status();

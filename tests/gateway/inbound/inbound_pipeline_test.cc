@@ -7,12 +7,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gateway/contacts/contact.h"
 #include "gateway/core/ids.h"
+#include "gateway/core/key_schema.h"
+#include "gateway/core/text.h"
 #include "gateway/orgs/org_store.h"
 #include "tests/testutil/org_fixture.h"
 #include "tests/testutil/redis_fixture.h"
@@ -144,6 +147,67 @@ TEST_F(InboundPipelineTest, SmsFromAKnownNumberLandsInThatPersonsConversation) {
   EXPECT_EQ((*inbox)[0].channel, "sms");
 }
 
+TEST_F(InboundPipelineTest, EachMessageRecordsWhenAndWhereThePersonLastWrote) {
+  const std::string nino = CreatePhoneContact(org_.id(), "Nino", "+4915112345678");
+  Contact c = ContactOf(org_.id(), nino);
+  Address whatsapp = c.addresses[0];
+  whatsapp.kind = AddressKind::kWhatsApp;
+  c.addresses.push_back(whatsapp);
+  ASSERT_TRUE(contacts_->Put(c, 1, nullptr).ok());
+  const int64_t t0 = clock_.NowMillis();
+  auto last = [&]() {
+    auto h = pool().Command({"HGETALL", keys::LastInbound(org_.id(), nino)});
+    EXPECT_TRUE(h.ok()) << h.status();
+    std::map<std::string, std::string> out;
+    for (size_t i = 0; h.ok() && i + 1 < h->elements.size(); i += 2) {
+      out[h->elements[i].str] = h->elements[i + 1].str;
+    }
+    return out;
+  };
+
+  ASSERT_TRUE(pipeline_->Receive(source_, Sms("sms-a", "+4915112345678", "Hi")).ok());
+  clock_.Advance(60'000);
+  // WhatsApp's own timestamp says it was written 30 s ago; a button press.
+  InboundMessage pressed = Sms("wamid.1", "+4915112345678", "Yes, I come");
+  pressed.channel = Channel::kWhatsApp;
+  pressed.button = "rsvp:yes";
+  pressed.received_at_ms = t0 + 30'000;
+  auto stored = pipeline_->Receive(source_, pressed);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->contact_id, nino);
+  EXPECT_EQ(Conversation(org_.id(), nino)[0].Field("button"), "rsvp:yes");
+  auto seen = last();
+  EXPECT_EQ(seen["phone:+4915112345678"], std::to_string(t0));
+  EXPECT_EQ(seen["whatsapp:+4915112345678"], std::to_string(t0 + 30'000));
+  EXPECT_EQ(seen["channel"], "whatsapp");
+  EXPECT_EQ(seen["address"], "whatsapp:+4915112345678");
+  EXPECT_EQ(seen["at"], std::to_string(t0 + 30'000));
+
+  // An SMS written earlier that arrives late moves its own time on, not the last channel;
+  // a provider clock ahead of ours counts from now.
+  InboundMessage late = Sms("sms-late", "+4915112345678", "Sent from the bus");
+  late.received_at_ms = t0 + 10'000;
+  ASSERT_TRUE(pipeline_->Receive(source_, late).ok());
+  seen = last();
+  EXPECT_EQ(seen["phone:+4915112345678"], std::to_string(t0 + 10'000));
+  EXPECT_EQ(seen["channel"], "whatsapp");
+  InboundMessage ahead = Sms("sms-ahead", "+4915112345678", "From the future");
+  ahead.received_at_ms = clock_.NowMillis() + 3'600'000;
+  ASSERT_TRUE(pipeline_->Receive(source_, ahead).ok());
+  seen = last();
+  EXPECT_EQ(seen["phone:+4915112345678"], std::to_string(clock_.NowMillis()));
+  EXPECT_EQ(seen["channel"], "sms");
+
+  // An officer's simulation over the real channel is not the person writing.
+  clock_.Advance(60'000);
+  InboundMessage simulated = Sms("sim-1", "+4915112345678", "Simulated");
+  simulated.channel = Channel::kWhatsApp;
+  simulated.simulated = true;
+  simulated.simulated_over_real_channel = true;
+  ASSERT_TRUE(pipeline_->Receive(source_, simulated).ok());
+  EXPECT_EQ(last()["whatsapp:+4915112345678"], std::to_string(t0 + 30'000));
+}
+
 TEST_F(InboundPipelineTest, ProviderRetryOfTheSameMessageIsStoredOnce) {
   const std::string nino = CreatePhoneContact(org_.id(), "Nino", "+4915112345678");
   const InboundMessage message = Sms("sms-retried", "+4915112345678", "Hello");
@@ -206,6 +270,68 @@ TEST_F(InboundPipelineTest, StopWithdrawsConsentForThatChannel) {
   ASSERT_THAT(*queued, SizeIs(1));
   EXPECT_EQ((*queued)[0].recipient.contact_id, nino);
   EXPECT_THAT((*queued)[0].payload, HasSubstr("consent_confirmation"));
+}
+
+TEST_F(InboundPipelineTest, APersonalChatLinkTiesTheChatToItsPersonWithConsent) {
+  const std::string nino = CreatePhoneContact(org_.id(), "Nino", "+4915112345678");
+  const std::string code = tokens_->ChatLinkToken(org_.id(), nino);
+  ASSERT_EQ(code.size(), PersonTokens::kChatLinkTokenChars);
+  EXPECT_EQ(tokens_->ContactOfChatLinkToken(org_.id(), code), nino);
+  EXPECT_EQ(tokens_->ContactOfChatLinkToken(org_.id(), AsciiUpper(code)), nino);
+  EXPECT_EQ(tokens_->ContactOfChatLinkToken("o_other", code), std::nullopt);
+  std::string forged = code;
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(tokens_->ContactOfChatLinkToken(org_.id(), forged), std::nullopt);
+
+  // She opens t.me/<bot>?start=<code>: Telegram sends "/start <code>" from her chat.
+  InboundMessage start = Sms("5234567890:1", "5234567890", "/start " + code);
+  start.channel = Channel::kTelegram;
+  auto linked = pipeline_->Receive(source_, start);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_EQ(linked->contact_id, nino);
+  EXPECT_TRUE(linked->linked);
+  EXPECT_FALSE(linked->created_contact);
+  const Contact c = ContactOf(org_.id(), nino);
+  ASSERT_EQ(c.addresses.size(), 2u);
+  EXPECT_EQ(c.addresses[1].kind, AddressKind::kTelegram);
+  EXPECT_EQ(c.addresses[1].value, "5234567890");
+  EXPECT_EQ(c.addresses[1].consent.state, ConsentState::kGranted);
+  EXPECT_EQ(c.addresses[1].consent.source, "link:telegram");
+  // The consent entry and her message are in her conversation.
+  const std::vector<ConversationEntry> entries = Conversation(org_.id(), nino);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].kind, "in");
+  EXPECT_EQ(entries[1].kind, "consent");
+  EXPECT_EQ(entries[1].Field("source"), "link:telegram");
+
+  // A WhatsApp message with the code prefilled by a wa.me link, from a number nobody has.
+  InboundMessage wa = Sms("wamid.1", "+995599123456", "Connect me: " + code);
+  wa.channel = Channel::kWhatsApp;
+  auto by_whatsapp = pipeline_->Receive(source_, wa);
+  ASSERT_TRUE(by_whatsapp.ok()) << by_whatsapp.status();
+  EXPECT_EQ(by_whatsapp->contact_id, nino);
+  EXPECT_EQ(ContactOf(org_.id(), nino).addresses.size(), 3u);
+
+  // A forged code, or one of another organisation, links nothing: a new unverified contact.
+  InboundMessage other = Sms("5234567891:1", "5234567891", "/start " + forged);
+  other.channel = Channel::kTelegram;
+  auto stranger = pipeline_->Receive(source_, other);
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_NE(stranger->contact_id, nino);
+  EXPECT_TRUE(stranger->created_contact);
+  EXPECT_FALSE(stranger->linked);
+  // A chat that is already another person's is not taken from them by someone's code.
+  InboundMessage taken = Sms("5234567891:2", "5234567891", "/start " + code);
+  taken.channel = Channel::kTelegram;
+  auto kept = pipeline_->Receive(source_, taken);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->contact_id, stranger->contact_id);
+  EXPECT_FALSE(kept->linked);
+  EXPECT_EQ(ContactOf(org_.id(), nino).addresses.size(), 3u);
+  // SMS carries no chat link.
+  auto sms = pipeline_->Receive(source_, Sms("sms-code", "+4915199999999", code));
+  ASSERT_TRUE(sms.ok());
+  EXPECT_FALSE(sms->linked);
 }
 
 TEST_F(InboundPipelineTest, AnOptOutOutsideAnyMessageWithdrawsThatAddressWithoutAReply) {
