@@ -3,6 +3,7 @@
 #include "gateway/api/route_helpers.h"
 #include "gateway/api/scan_gate.h"
 #include "gateway/audience/template_audit.h"
+#include "gateway/conversations/last_inbound.h"
 #include "templates/sms_encoding.h"
 
 namespace ogw {
@@ -171,6 +172,26 @@ ApiResponse PreviewTemplate(RequestContext& ctx) {
                         {"subject_language", rendered->subject_language},
                         {"sms_language", rendered->sms_language},
                         {"missing_variables", rendered->missing_variables}};
+  if (rendered->whatsapp_template) {
+    const WhatsAppTemplateRef& wa = *rendered->whatsapp_template;
+    out["whatsapp_template"] = {{"name", wa.name},
+                                {"language", wa.language},
+                                {"category", wa.category},
+                                {"parameters", wa.parameters}};
+  }
+  if (HasServiceWindow(*channel)) {
+    // Which form this person would get now: free text inside their 24-hour window, else the
+    // approved template, else nothing.
+    auto last = ReadLastInbound(*ctx.services.redis, ctx.principal.org_id, contact.id);
+    if (!last.ok()) return ProblemFromStatus(last.status());
+    const Address* address = contact.FindAddress(AddressKindForChannel(*channel));
+    const int64_t wrote = address != nullptr ? last->At(AddressKey(*address)) : 0;
+    const bool open = ServiceWindowOpen(wrote, ctx.services.clock->NowMillis());
+    out["window"] = {{"open", open},
+                     {"closes_at", open ? nlohmann::json(wrote + kServiceWindowMillis)
+                                        : nlohmann::json(nullptr)}};
+    out["form"] = open ? "text" : rendered->whatsapp_template ? "template" : "not_sendable";
+  }
   if (*channel == Channel::kSms) {
     auto info = AnalyzeSms(rendered->text);
     if (info.ok()) {

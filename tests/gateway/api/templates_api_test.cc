@@ -106,6 +106,47 @@ TEST_F(TemplatesApiTest, PreviewPicksTheContactsLanguageAndChannelForm) {
   EXPECT_EQ(channel.json["field"], "channel");
 }
 
+TEST_F(TemplatesApiTest, PreviewOnWhatsAppSaysWhichFormThePersonGetsNow) {
+  json t = Survey();
+  t["variants"]["en"]["whatsapp"] = {{"name", "diaspora_survey"},
+                                     {"language", "en_US"},
+                                     {"category", "marketing"},
+                                     {"parameters", {"{{contact.name}}"}}};
+  const std::string id = CreateTemplate(t);
+  const std::string ana = CreateContact(
+      {{"name", "Ana"},
+       {"languages", {"en"}},
+       {"addresses",
+        {{{"kind", "whatsapp"}, {"value", "+4915112345678"}, {"consent", "granted"}}}}},
+      admin_token_);
+  HttpResult closed = Post("/v1/templates/" + id + "/preview",
+                           {{"contact_id", ana}, {"channel", "whatsapp"}}, admin_token_);
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(closed.json["form"], "template");
+  EXPECT_EQ(closed.json["window"]["open"], false);
+  EXPECT_EQ(closed.json["whatsapp_template"], (json{{"name", "diaspora_survey"},
+                                                    {"language", "en_US"},
+                                                    {"category", "marketing"},
+                                                    {"parameters", {"Ana"}}}));
+  // She writes: for the next 24 hours (less a margin) she gets the text itself.
+  ASSERT_EQ(Post("/v1/sandbox/replies",
+                 {{"contact_id", ana}, {"channel", "whatsapp"}, {"text", "Hello"}}, admin_token_)
+                .status,
+            201);
+  HttpResult open = Post("/v1/templates/" + id + "/preview",
+                         {{"contact_id", ana}, {"channel", "whatsapp"}}, admin_token_);
+  EXPECT_EQ(open.json["form"], "text");
+  EXPECT_EQ(open.json["window"]["open"], true);
+  EXPECT_EQ(open.json["window"]["closes_at"], clock_.NowMillis() + 24 * 3'600'000 - 5 * 60'000);
+  // A template without a WhatsApp mapping cannot reach her once the window has closed.
+  clock_.Advance(24 * 3'600'000);
+  const std::string plain = CreateTemplate(Survey());
+  HttpResult none = Post("/v1/templates/" + plain + "/preview",
+                         {{"contact_id", ana}, {"channel", "whatsapp"}}, admin_token_);
+  EXPECT_EQ(none.json["form"], "not_sendable");
+  EXPECT_FALSE(none.json.contains("whatsapp_template"));
+}
+
 TEST_F(TemplatesApiTest, ValidateReportsGapsLimitsAndSmsCost) {
   json t = Survey();
   t["variants"]["en"]["sms"] = "Dear {{contact.name}} from {{contact.city}}, see {{event.place}}.";
