@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/core/channel.h"
+#include "gateway/core/message_parts.h"
 
 namespace ogw {
 
@@ -17,6 +18,8 @@ struct ProviderTemplate {
   std::string name;
   std::string language;                 // The provider's code ("en_US").
   std::vector<std::string> parameters;  // The body's {{1}}, {{2}}, ... in order.
+  std::optional<MediaLink> header_media;     // For a template registered with a media header.
+  std::vector<std::string> button_payloads;  // Its quick-reply buttons' payloads, in order.
 };
 
 // One rendered message ready for a provider. Built by the delivery worker at send time; the
@@ -42,6 +45,10 @@ struct OutboundMessage {
   // gateway last saw it. Outside it, WhatsApp sends `provider_template` instead.
   bool window_open = false;
   std::optional<ProviderTemplate> provider_template;
+  // Chat channels: quick answers under the text (Telegram, WhatsApp, Messenger), and a file
+  // sent with it by link (WhatsApp).
+  std::vector<QuickReply> buttons;
+  std::optional<MediaLink> media;
 };
 
 // How a provider answered one message.

@@ -83,6 +83,8 @@ void ReadWhatsAppTemplate(JsonReader& f, std::optional<WhatsAppTemplateRef>& out
     w.String("language", &ref.language, true);
     w.String("category", &ref.category, true);
     w.StringList("parameters", &ref.parameters);
+    w.Bool("media_header", &ref.media_header);
+    w.Bool("quick_reply_buttons", &ref.quick_reply_buttons);
     if (!ref.name.empty() && !IsWhatsAppTemplateName(ref.name)) {
       w.Error("name", "must be 1 to 512 lower-case letters, digits and underscores, as registered");
     }
@@ -112,10 +114,85 @@ void ReadWhatsAppTemplate(JsonReader& f, std::optional<WhatsAppTemplateRef>& out
 }
 
 nlohmann::json WhatsAppTemplateJson(const WhatsAppTemplateRef& ref) {
-  return {{"name", ref.name},
-          {"language", ref.language},
-          {"category", ref.category},
-          {"parameters", ref.parameters}};
+  nlohmann::json out = {{"name", ref.name},
+                        {"language", ref.language},
+                        {"category", ref.category},
+                        {"parameters", ref.parameters}};
+  if (ref.media_header) out["media_header"] = true;
+  if (ref.quick_reply_buttons) out["quick_reply_buttons"] = true;
+  return out;
+}
+
+bool IsQuickReplyId(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxQuickReplyIdBytes &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                  c == ':' || c == '.';
+         });
+}
+
+void ReadButtons(JsonReader& f, std::vector<QuickReply>& out) {
+  f.ObjectList("buttons", [&](JsonReader& b) {
+    QuickReply button;
+    b.String("id", &button.id, true);
+    b.String("title", &button.title, true);
+    if (!button.id.empty() && !IsQuickReplyId(button.id)) {
+      b.Error("id", "must be 1 to 64 of A-Z, a-z, 0-9, _, -, : and .");
+    }
+    const size_t chars = CountCodePoints(button.title);
+    if (TrimAsciiSpace(button.title).empty() || chars > kMaxQuickReplyTitleChars) {
+      b.Error("title", "must be 1 to " + std::to_string(kMaxQuickReplyTitleChars) +
+                           " characters (WhatsApp and Messenger cut nothing: they refuse)");
+    } else if (button.title.find_first_of("\r\n") != std::string::npos) {
+      b.Error("title", "must be a single line");
+    }
+    for (const QuickReply& earlier : out) {
+      if (earlier.id == button.id) b.Error("id", "repeats an earlier button's id");
+      if (earlier.title == button.title) b.Error("title", "repeats an earlier button's title");
+    }
+    out.push_back(std::move(button));
+  });
+  if (out.size() > kMaxQuickReplies) {
+    f.Error("buttons", "must be at most " + std::to_string(kMaxQuickReplies) +
+                           " (WhatsApp shows no more reply buttons)");
+  }
+}
+
+constexpr size_t kMaxMediaUrlBytes = 2048;
+constexpr size_t kMaxMediaFilenameBytes = 200;
+
+void ReadMedia(JsonReader& f, std::optional<MediaLink>& out) {
+  f.Object("media", [&](JsonReader& m) {
+    MediaLink media;
+    std::string kind;
+    m.String("kind", &kind, true);
+    m.String("url", &media.url, true);
+    m.String("filename", &media.filename);
+    if (kind == "image") {
+      media.kind = MediaLink::Kind::kImage;
+    } else if (kind == "document") {
+      media.kind = MediaLink::Kind::kDocument;
+    } else if (!kind.empty()) {
+      m.Error("kind", "must be image or document");
+    }
+    if (media.url.size() > kMaxMediaUrlBytes) {
+      m.Error("url", "must be at most " + std::to_string(kMaxMediaUrlBytes) + " bytes");
+    } else if (absl::Status s = CheckMustache(media.url); !s.ok()) {
+      m.Error("url", MessageOf(s));
+    } else if (!media.url.empty() && ScanMustacheTags(media.url).empty() &&
+               !IsAbsoluteHttpUrl(media.url)) {
+      m.Error("url", "must be an http:// or https:// URL the provider can fetch");
+    }
+    if (!media.filename.empty()) {
+      if (kind == "image") m.Error("filename", "is for documents only");
+      if (media.filename.size() > kMaxMediaFilenameBytes ||
+          media.filename.find_first_of("/\\\r\n") != std::string::npos) {
+        m.Error("filename", "must be at most " + std::to_string(kMaxMediaFilenameBytes) +
+                                " bytes on one line, without slashes");
+      }
+    }
+    out = std::move(media);
+  });
 }
 
 // The shared reader behind TemplateFromJson and TemplateFromStoredJson.
@@ -165,6 +242,15 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
             f.String("sms", &variant.sms);
             f.String("data_use", &variant.data_use);
             ReadWhatsAppTemplate(f, variant.whatsapp);
+            ReadButtons(f, variant.buttons);
+            ReadMedia(f, variant.media);
+            if (variant.whatsapp && variant.whatsapp->media_header && !variant.media) {
+              f.Error("whatsapp.media_header", "needs the variant's media");
+            }
+            if (variant.whatsapp && variant.whatsapp->quick_reply_buttons &&
+                variant.buttons.empty()) {
+              f.Error("whatsapp.quick_reply_buttons", "needs the variant's buttons");
+            }
             has_body = value.contains("body") && value["body"].is_string();
             if (has_body && TrimAsciiSpace(variant.body).empty()) f.Error("body", "must not be empty");
             if (variant.subject.find_first_of("\r\n") != std::string::npos) {
@@ -230,6 +316,19 @@ absl::StatusOr<Template> ReadTemplate(const nlohmann::json& body, bool stored,
 
 }  // namespace
 
+nlohmann::json ButtonsJson(const std::vector<QuickReply>& buttons) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const QuickReply& b : buttons) out.push_back({{"id", b.id}, {"title", b.title}});
+  return out;
+}
+
+nlohmann::json MediaJson(const MediaLink& media) {
+  nlohmann::json out = {{"kind", media.kind == MediaLink::Kind::kImage ? "image" : "document"},
+                        {"url", media.url}};
+  if (!media.filename.empty()) out["filename"] = media.filename;
+  return out;
+}
+
 const TemplateVariant* Template::Variant(std::string_view language) const {
   for (const TemplateVariant& variant : variants) {
     if (EqualsIgnoreAsciiCase(variant.language, language)) return &variant;
@@ -249,6 +348,8 @@ nlohmann::json ToJson(const Template& t) {
     if (!v.sms.empty()) fields["sms"] = v.sms;
     if (!v.data_use.empty()) fields["data_use"] = v.data_use;
     if (v.whatsapp) fields["whatsapp"] = WhatsAppTemplateJson(*v.whatsapp);
+    if (!v.buttons.empty()) fields["buttons"] = ButtonsJson(v.buttons);
+    if (v.media) fields["media"] = MediaJson(*v.media);
     variants[v.language] = std::move(fields);
   }
   return {{"id", t.id},

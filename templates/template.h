@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/core/message_parts.h"
 #include "gateway/core/status.h"
 
 namespace ogw {
@@ -28,6 +29,12 @@ struct WhatsAppTemplateRef {
   // The registered body's {{1}}, {{2}}, ... in order: Mustache over the same variables as the
   // body, rendered as plain text on one line.
   std::vector<std::string> parameters;
+  // The registered template has a media header: the variant's media goes in it.
+  bool media_header = false;
+  // The registered template has the variant's buttons as its quick-reply buttons, in the same
+  // order: their ids go out as the buttons' payloads, so a press outside the window comes back
+  // as the same answer.
+  bool quick_reply_buttons = false;
   bool operator==(const WhatsAppTemplateRef&) const = default;
 };
 
@@ -41,6 +48,12 @@ struct TemplateVariant {
   std::string data_use;  // Purpose and data-use statement; required in the default language
                          // when the template collects data.
   std::optional<WhatsAppTemplateRef> whatsapp;  // Outside the window; optional.
+  // Quick answers under the text on Telegram, WhatsApp and Messenger; titles are plain text in
+  // the variant's language. Optional.
+  std::vector<QuickReply> buttons;
+  // A file sent with the text on WhatsApp (as the message's image or document; elsewhere put
+  // the link in the text). The URL is Mustache over the same variables. Optional.
+  std::optional<MediaLink> media;
 };
 
 struct Template {
@@ -71,7 +84,13 @@ using FieldErrors = std::vector<std::pair<std::string, std::string>>;
 // A variant may name its WhatsApp template: "whatsapp": {"name": "counselling_days",
 // "language": "en_US", "category": "utility", "parameters": ["{{contact.name}}", ...]}
 // (name: 1-512 of a-z, 0-9, _; language: xx, xxx or xx_XX; at most 20 parameters, each
-// non-empty Mustache of at most 1,024 bytes).
+// non-empty Mustache of at most 1,024 bytes; "media_header" and "quick_reply_buttons", both
+// false by default, need the variant's media and buttons).
+// A variant may offer quick answers, "buttons": [{"id": "yes", "title": "Yes"}, ...] (at most
+// kMaxQuickReplies; ids unique, 1-64 of A-Z a-z 0-9 _ - : .; titles unique, plain text on one
+// line of 1-20 characters), and a file, "media": {"kind": "image" | "document", "url":
+// "https://...", "filename": "invitation.pdf"} (url Mustache of at most 2,048 bytes, an http(s)
+// URL when it has no variables; filename for documents only, at most 200 bytes, no slashes).
 // name, default_language and variants are required; unknown keys are errors. Language tags
 // must look like BCP 47 ([a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*) and are returned in canonical case
 // ("pt-br" becomes "pt-BR"; two keys that differ only in case are an error). Every variant needs
@@ -87,6 +106,10 @@ absl::StatusOr<Template> TemplateFromJson(const nlohmann::json& body, FieldError
 // The stored and API form: the input form plus "id", "org_id", "version", "created_at" and
 // "updated_at". Variants are written in tag order, so equal templates give equal JSON.
 nlohmann::json ToJson(const Template& t);
+
+// The JSON forms of a variant's buttons and media, as templates and previews write them.
+nlohmann::json ButtonsJson(const std::vector<QuickReply>& buttons);
+nlohmann::json MediaJson(const MediaLink& media);
 
 // Reads what ToJson wrote, with the same checks as TemplateFromJson. Errors are kDataLoss:
 // stored templates are written only by ToJson, so a failure means corruption.

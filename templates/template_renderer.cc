@@ -516,25 +516,55 @@ absl::StatusOr<RenderedMessage> TemplateRenderer::Render(const Template& t,
       ASSIGN_OR_RETURN(message.html, compose(TextFormat::kHtml));
       break;
     }
-    case Channel::kWhatsApp:
+    case Channel::kWhatsApp: {
+      const mstch::data plain_data = RootData(recipient.variables, /*markdown=*/false, &state);
+      auto render_plain = [&](const TemplateVariant& v, const std::string& field_name,
+                              const std::string& source) -> absl::StatusOr<std::string> {
+        ASSIGN_OR_RETURN(std::shared_ptr<CompiledField> compiled,
+                         CompiledText(t, v, field_name, source));
+        state.language = v.language;
+        state.markdown = false;
+        return compiled->Render(plain_data, &state);
+      };
+      auto render_media = [&](const TemplateVariant& v) -> absl::StatusOr<MediaLink> {
+        MediaLink media = *v.media;
+        ASSIGN_OR_RETURN(std::string url, render_plain(v, "media.url", v.media->url));
+        media.url = std::string(TrimAsciiSpace(url));
+        if (!IsAbsoluteHttpUrl(media.url)) {
+          return absl::InvalidArgumentError(
+              "template " + t.id + ", variant " + v.language + ": media.url renders to \"" +
+              TruncateUtf8(media.url, 200) + "\", which is not an http(s) URL");
+        }
+        return media;
+      };
+      if (body->media) {
+        ASSIGN_OR_RETURN(message.media, render_media(*body));
+      }
       if (const TemplateVariant* mapped = choose(HasWhatsApp)) {
         WhatsAppTemplateRef rendered = *mapped->whatsapp;
-        const mstch::data plain_data = RootData(recipient.variables, /*markdown=*/false, &state);
         for (size_t i = 0; i < rendered.parameters.size(); ++i) {
-          ASSIGN_OR_RETURN(std::shared_ptr<CompiledField> compiled,
-                           CompiledText(t, *mapped, "whatsapp.parameters." + std::to_string(i),
+          ASSIGN_OR_RETURN(std::string text,
+                           render_plain(*mapped, "whatsapp.parameters." + std::to_string(i),
                                         mapped->whatsapp->parameters[i]));
-          state.language = mapped->language;
-          state.markdown = false;
-          ASSIGN_OR_RETURN(std::string text, compiled->Render(plain_data, &state));
           rendered.parameters[i] = WhatsAppParameter(text);
+        }
+        if (rendered.media_header && mapped->media) {
+          ASSIGN_OR_RETURN(message.whatsapp_header_media, render_media(*mapped));
+        }
+        if (rendered.quick_reply_buttons) {
+          for (const QuickReply& b : mapped->buttons) {
+            message.whatsapp_button_payloads.push_back(b.id);
+          }
         }
         message.whatsapp_template = std::move(rendered);
       }
+    }
       [[fallthrough]];
-    case Channel::kSms:
     case Channel::kMessenger:
-    case Channel::kTelegram: {
+    case Channel::kTelegram:
+      message.buttons = body->buttons;
+      [[fallthrough]];
+    case Channel::kSms: {
       message.text_format = TextFormatOf(request.channel);
       ASSIGN_OR_RETURN(message.text, compose(message.text_format));
       break;
@@ -555,6 +585,7 @@ std::vector<std::string> TemplateRenderer::ReferencedVariables(const Template& t
     if (v.whatsapp) {
       for (const std::string& p : v.whatsapp->parameters) texts.push_back(&p);
     }
+    if (v.media) texts.push_back(&v.media->url);
     for (const std::string* text : texts) {
       for (const MustacheTag& tag : ScanMustacheTags(*text)) {
         bool named =

@@ -56,6 +56,14 @@ struct RenderedMessage {
   // body's language is), its parameters rendered as plain text on one line; nullopt when no
   // variant names one.
   std::optional<WhatsAppTemplateRef> whatsapp_template;
+  // Telegram, WhatsApp and Messenger: the quick answers of the main text's variant.
+  std::vector<QuickReply> buttons;
+  // WhatsApp: the main text's variant's file, its URL rendered.
+  std::optional<MediaLink> media;
+  // WhatsApp, with whatsapp_template: what the template's media header and quick-reply buttons
+  // carry, from the variant that names the template (see WhatsAppTemplateRef).
+  std::optional<MediaLink> whatsapp_header_media;
+  std::vector<std::string> whatsapp_button_payloads;
 };
 
 // Renders templates. Thread-safe: Render may run on many threads at once.
@@ -88,6 +96,10 @@ struct RenderedMessage {
 //   {{#datetime}}{{event.date}}{{/datetime}}  January 1, 2026 at 1:00 AM
 // The section's content is rendered with raw numbers and read as milliseconds since the epoch
 // (a number or a string of digits); anything else renders empty.
+//
+// Buttons and media come with the main text's variant (so their titles are in its language);
+// a media URL is rendered as plain text and must then be an http(s) URL (InvalidArgument
+// otherwise: a variable that renders a space or nothing there is the template's error).
 //
 // A variable that is absent renders empty and is listed in missing_variables, unless its name
 // is also used as a section anywhere in the same field ({{#contact.city}}in {{contact.city}}

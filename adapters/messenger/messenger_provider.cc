@@ -42,12 +42,6 @@ constexpr int64_t kOutsideWindow = 2018278;        // 10: "This message is sent 
                                                    // allowed window."
 constexpr int64_t kNoMatchingUser = 2018001;       // 100: "No matching user found".
 
-size_t CodePoints(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 SendResult Refused(std::string code, std::string reason) {
   SendResult r;
   r.outcome = SendResult::Outcome::kPermanent;
@@ -128,6 +122,13 @@ std::string MessengerProvider::RequestBody(const OutboundMessage& message) {
                // Sent because the person wrote within the window, as Messenger's policy asks.
                {"messaging_type", "RESPONSE"},
                {"message", {{"text", message.text}}}};
+  if (!message.buttons.empty()) {
+    json replies = json::array();
+    for (const QuickReply& b : message.buttons) {
+      replies.push_back({{"content_type", "text"}, {"title", b.title}, {"payload", b.id}});
+    }
+    body["message"]["quick_replies"] = std::move(replies);
+  }
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -144,7 +145,7 @@ void MessengerProvider::SendBatch(std::span<const OutboundMessage> messages,
                            "not send");
       continue;
     }
-    if (CodePoints(messages[i].text) > kMessengerMaxTextChars) {
+    if (CountCodePoints(messages[i].text) > kMessengerMaxTextChars) {
       results[i] = Refused("text_too_long", "longer than Messenger's 2,000 characters");
       continue;
     }

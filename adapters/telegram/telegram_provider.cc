@@ -213,9 +213,17 @@ std::string TelegramProvider::MethodUrl(const TelegramConfig& config, std::strin
   return std::string(base) + "/bot" + config.bot_token + "/" + std::string(method);
 }
 
-std::string TelegramProvider::RequestBody(const OutboundMessage& message, std::string_view part) {
+std::string TelegramProvider::RequestBody(const OutboundMessage& message, std::string_view part,
+                                          bool last_part) {
   json body = {{"chat_id", message.to}, {"text", std::string(part)}};
   if (message.text_format == TextFormat::kTelegramHtml) body["parse_mode"] = "HTML";
+  if (last_part && !message.buttons.empty()) {
+    json row = json::array();
+    for (const QuickReply& b : message.buttons) {
+      row.push_back({{"text", b.title}, {"callback_data", b.id}});
+    }
+    body["reply_markup"] = {{"inline_keyboard", json::array({std::move(row)})}};
+  }
   // Campaign messages carry tracked links; a preview would fetch them in the person's name.
   body["link_preview_options"] = {{"is_disabled", true}};
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -244,7 +252,8 @@ void TelegramProvider::SendBatch(std::span<const OutboundMessage> messages,
       requests[r].method = "POST";
       requests[r].url = url_;
       requests[r].headers = {"Content-Type: application/json", "Accept: application/json"};
-      requests[r].body = RequestBody(messages[i], parts[i][sent[i]]);
+      requests[r].body =
+          RequestBody(messages[i], parts[i][sent[i]], sent[i] + 1 == parts[i].size());
     }
     std::vector<HttpResponse> responses(active.size());
     clients_.Perform(requests, responses);

@@ -81,7 +81,10 @@ class TelegramProvider final : public Provider {
   // {api_base}/bot{token}/{method}.
   static std::string MethodUrl(const TelegramConfig& config, std::string_view method);
   // The sendMessage body for one part of `message`.
-  static std::string RequestBody(const OutboundMessage& message, std::string_view part);
+  // The sendMessage body for one part of `message`; the last part carries its buttons as an
+  // inline keyboard (one row, the callback_data being the button's id).
+  static std::string RequestBody(const OutboundMessage& message, std::string_view part,
+                                 bool last_part);
   // Classifies one HTTP answer to `message`; `secrets` are kept out of the result.
   static SendResult Classify(const HttpResponse& response, const OutboundMessage& message,
                              std::span<const std::string> secrets, std::time_t now);

@@ -37,16 +37,51 @@ constexpr int64_t kStoppedMarketing = 131050;
 constexpr int64_t kPairRateLimit = 131056;
 constexpr int64_t kServerUnavailable = 133004;
 
-size_t CodePoints(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 // WhatsApp addresses numbers by their digits ("4915112345678").
 std::string Digits(std::string_view e164) {
   if (!e164.empty() && e164.front() == '+') e164.remove_prefix(1);
   return std::string(e164);
+}
+
+std::string MediaKind(const MediaLink& media) {
+  return media.kind == MediaLink::Kind::kImage ? "image" : "document";
+}
+
+// {"link"} for an image, {"link", "filename"} for a document.
+json MediaObject(const MediaLink& media) {
+  json out = {{"link", media.url}};
+  if (media.kind == MediaLink::Kind::kDocument && !media.filename.empty()) {
+    out["filename"] = media.filename;
+  }
+  return out;
+}
+
+// The template object: name, language and the components that fill it: the media header, the
+// body's parameters and the quick-reply buttons' payloads.
+json TemplateObject(const ProviderTemplate& t) {
+  json tmpl = {{"name", t.name}, {"language", {{"code", t.language}}}};
+  json components = json::array();
+  if (t.header_media) {
+    const std::string kind = MediaKind(*t.header_media);
+    json parameter = {{"type", kind}, {kind, MediaObject(*t.header_media)}};
+    components.push_back({{"type", "header"}, {"parameters", json::array({parameter})}});
+  }
+  if (!t.parameters.empty()) {
+    json parameters = json::array();
+    for (const std::string& p : t.parameters) {
+      parameters.push_back({{"type", "text"}, {"text", p}});
+    }
+    components.push_back({{"type", "body"}, {"parameters", std::move(parameters)}});
+  }
+  for (size_t i = 0; i < t.button_payloads.size(); ++i) {
+    components.push_back(
+        {{"type", "button"},
+         {"sub_type", "quick_reply"},
+         {"index", std::to_string(i)},
+         {"parameters", json::array({{{"type", "payload"}, {"payload", t.button_payloads[i]}}})}});
+  }
+  if (!components.empty()) tmpl["components"] = std::move(components);
+  return tmpl;
 }
 
 bool UsesTemplate(const OutboundMessage& message) {
@@ -120,21 +155,35 @@ std::string WhatsAppProvider::RequestBody(const OutboundMessage& message, bool a
                // Echoed in every status of the message, so a report finds its message.
                {"biz_opaque_callback_data", message.message_id}};
   if (as_template && message.provider_template) {
-    const ProviderTemplate& t = *message.provider_template;
-    json tmpl = {{"name", t.name}, {"language", {{"code", t.language}}}};
-    if (!t.parameters.empty()) {
-      json parameters = json::array();
-      for (const std::string& p : t.parameters) {
-        parameters.push_back({{"type", "text"}, {"text", p}});
-      }
-      tmpl["components"] = json::array({{{"type", "body"}, {"parameters", parameters}}});
-    }
     body["type"] = "template";
-    body["template"] = std::move(tmpl);
-  } else {
+    body["template"] = TemplateObject(*message.provider_template);
+  } else if (CountCodePoints(message.text) > kWhatsAppMaxCaptionChars ||
+             (message.buttons.empty() && !message.media)) {
     body["type"] = "text";
+    std::string text = message.text;
+    if (message.media) text += "\n\n" + message.media->url;
     // Campaign texts carry tracked links; a preview would fetch them in the person's name.
-    body["text"] = {{"preview_url", false}, {"body", message.text}};
+    body["text"] = {{"preview_url", false}, {"body", std::move(text)}};
+  } else if (!message.buttons.empty()) {
+    json buttons = json::array();
+    for (const QuickReply& b : message.buttons) {
+      buttons.push_back({{"type", "reply"}, {"reply", {{"id", b.id}, {"title", b.title}}}});
+    }
+    json interactive = {{"type", "button"},
+                        {"body", {{"text", message.text}}},
+                        {"action", {{"buttons", std::move(buttons)}}}};
+    if (message.media) {
+      const std::string kind = MediaKind(*message.media);
+      interactive["header"] = {{"type", kind}, {kind, MediaObject(*message.media)}};
+    }
+    body["type"] = "interactive";
+    body["interactive"] = std::move(interactive);
+  } else {
+    const std::string kind = MediaKind(*message.media);
+    json media = MediaObject(*message.media);
+    if (!message.text.empty()) media["caption"] = message.text;
+    body["type"] = kind;
+    body[kind] = std::move(media);
   }
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -147,7 +196,8 @@ void WhatsAppProvider::SendBatch(std::span<const OutboundMessage> messages,
   std::vector<bool> as_template(count);
   for (size_t i = 0; i < count; ++i) {
     as_template[i] = UsesTemplate(messages[i]);
-    if (!as_template[i] && CodePoints(messages[i].text) > kWhatsAppMaxTextChars) {
+    const size_t link_chars = messages[i].media ? messages[i].media->url.size() + 2 : 0;
+    if (!as_template[i] && CountCodePoints(messages[i].text) + link_chars > kWhatsAppMaxTextChars) {
       results[i] = SendResult{};
       results[i].outcome = SendResult::Outcome::kPermanent;
       results[i].code = "text_too_long";

@@ -27,6 +27,9 @@ struct WhatsAppConfig {
 
 // A text's longest body on WhatsApp: 4,096 characters.
 inline constexpr size_t kWhatsAppMaxTextChars = 4096;
+// An interactive message's body and a media caption are shorter: a text over this goes as a
+// plain text message, without its buttons, and with its file's link at the end.
+inline constexpr size_t kWhatsAppMaxCaptionChars = 1024;
 
 // Sends messages through the WhatsApp Cloud API: each message becomes one
 //   POST {api_base}/{api_version}/{phone_number_id}/messages
@@ -73,7 +76,11 @@ class WhatsAppProvider final : public Provider {
 
   // {api_base}/{api_version}/{phone_number_id}/messages.
   static std::string MessagesUrl(const WhatsAppConfig& config);
-  // The request body for `message`: its text, or its template when `as_template`.
+  // The request body for `message`. As the template when `as_template` (with its media header
+  // and buttons' payloads); otherwise by what the message has, the text being at most 1,024
+  // characters: buttons -> interactive reply buttons (the media as their header); media ->
+  // an image or document with the text as caption; else, or when the text is longer, a text
+  // message (ending with the media's link).
   static std::string RequestBody(const OutboundMessage& message, bool as_template);
   // Classifies one HTTP answer to `message`; `secrets` are kept out of the result.
   static SendResult Classify(const HttpResponse& response, const OutboundMessage& message,

@@ -178,7 +178,15 @@ ApiResponse PreviewTemplate(RequestContext& ctx) {
                                 {"language", wa.language},
                                 {"category", wa.category},
                                 {"parameters", wa.parameters}};
+    if (rendered->whatsapp_header_media) {
+      out["whatsapp_template"]["header_media"] = MediaJson(*rendered->whatsapp_header_media);
+    }
+    if (!rendered->whatsapp_button_payloads.empty()) {
+      out["whatsapp_template"]["button_payloads"] = rendered->whatsapp_button_payloads;
+    }
   }
+  if (!rendered->buttons.empty()) out["buttons"] = ButtonsJson(rendered->buttons);
+  if (rendered->media) out["media"] = MediaJson(*rendered->media);
   if (HasServiceWindow(*channel)) {
     // Which form this person would get now: free text inside their 24-hour window, else the
     // approved template, else nothing.
@@ -224,6 +232,13 @@ ApiResponse ValidateTemplate(RequestContext& ctx) {
   r.StringList("channels", &channels, true);
   r.Int("max_sms_segments", &max_segments, 1, 20);
   r.Double("sms_price_per_segment", &options.sms_price_per_segment, 0, 100);
+  r.Object("whatsapp_price_per_template", [&](JsonReader& prices) {
+    for (const char* category : {"marketing", "utility", "authentication"}) {
+      double price = 0;
+      prices.Double(category, &price, 0, 100);
+      options.whatsapp_price_per_template[category] = price;
+    }
+  });
   r.String("currency", &options.currency);
   r.Object("variables", [](JsonReader&) {});  // Free-form; validated below.
   for (size_t i = 0; i < channels.size(); ++i) {
@@ -262,6 +277,19 @@ ApiResponse ValidateTemplate(RequestContext& ctx) {
   if (!audience.ok()) {
     return Problem(422, "Invalid input", MessageOf(audience.status()), "expression");
   }
+  // Who is inside their window now, from the record of when each person last wrote (read once
+  // per person: WhatsApp and Messenger ask for the same contact one after the other).
+  std::string cached_contact;
+  LastInbound cached;
+  options.last_inbound_millis = [&](const Contact& c,
+                                    const Address& address) -> absl::StatusOr<int64_t> {
+    if (c.id != cached_contact) {
+      ASSIGN_OR_RETURN(cached, ReadLastInbound(*ctx.services.redis, ctx.principal.org_id, c.id));
+      cached_contact = c.id;
+    }
+    return cached.At(AddressKey(address));
+  };
+  options.now_millis = ctx.services.clock->NowMillis();
   auto report = AuditTemplate(*ctx.services.renderer, *t, ctx.services.contacts,
                               ctx.principal.org_id, ctx.principal.scope, *audience, options);
   if (!report.ok()) return ProblemFromStatus(report.status());

@@ -1,10 +1,12 @@
 #include "gateway/audience/template_audit.h"
 
 #include <array>
+#include <cmath>
 #include <set>
 
 #include <unicode/unistr.h>
 
+#include "gateway/conversations/last_inbound.h"
 #include "templates/markdown_render.h"
 #include "templates/sms_encoding.h"
 
@@ -125,6 +127,16 @@ nlohmann::json BareUrlWarnings(const Template& t) {
   return warnings;
 }
 
+// On a channel with a customer-service window: how many people with an address there would
+// get each form, and the templates by category.
+struct WindowForms {
+  size_t recipients = 0;
+  size_t text = 0;
+  size_t provider_template = 0;
+  Tally not_sendable;
+  std::map<std::string, size_t> categories;
+};
+
 // What rendering the template for every recipient of the audience found.
 struct AudienceFindings {
   explicit AudienceFindings(const AuditOptions& options)
@@ -139,6 +151,7 @@ struct AudienceFindings {
   std::map<std::string, std::pair<std::string, std::string>> longest_text;
   SmsCostAccumulator sms_cost;
   size_t gsm7 = 0, ucs2 = 0;
+  std::map<Channel, WindowForms> window_forms;  // WhatsApp and Messenger.
 };
 
 // Whether the template has a variant in `wanted`, or in another form of its primary language.
@@ -179,6 +192,29 @@ absl::Status MeasureLength(const RenderedMessage& rendered, Channel channel,
   return absl::OkStatus();
 }
 
+// Which form `c` would get on `channel` now: free text inside their window, else the approved
+// template, else nothing (the launch would fail them with outside_window).
+absl::Status CountWindowForm(const RenderedMessage& rendered, Channel channel, const Contact& c,
+                             const AuditOptions& options, AudienceFindings* found) {
+  const Address* address = c.FindAddress(AddressKindForChannel(channel));
+  if (address == nullptr) return absl::OkStatus();
+  int64_t last = 0;
+  if (options.last_inbound_millis) {
+    ASSIGN_OR_RETURN(last, options.last_inbound_millis(c, *address));
+  }
+  WindowForms& forms = found->window_forms[channel];
+  ++forms.recipients;
+  if (ServiceWindowOpen(last, options.now_millis)) {
+    ++forms.text;
+  } else if (rendered.whatsapp_template) {
+    ++forms.provider_template;
+    ++forms.categories[rendered.whatsapp_template->category];
+  } else {
+    forms.not_sendable.Add(c.id, options.sample_size);
+  }
+  return absl::OkStatus();
+}
+
 // Checks one recipient: the language they want, and the template rendered on every channel.
 absl::Status CheckRecipient(const TemplateRenderer& renderer, const Template& t, const Contact& c,
                             const AuditOptions& options, AudienceFindings* found) {
@@ -193,6 +229,9 @@ absl::Status CheckRecipient(const TemplateRenderer& renderer, const Template& t,
       found->missing[name].Add(c.id, options.sample_size);
     }
     RETURN_IF_ERROR(MeasureLength(rendered, channel, c.id, options, found));
+    if (HasServiceWindow(channel)) {
+      RETURN_IF_ERROR(CountWindowForm(rendered, channel, c, options, found));
+    }
   }
   return absl::OkStatus();
 }
@@ -282,6 +321,40 @@ nlohmann::json SmsSummary(const AudienceFindings& found) {
           {"gsm7_messages", found.gsm7},   {"ucs2_messages", found.ucs2}};
 }
 
+// The section of a channel with a window: the forms, and on WhatsApp the templates' cost.
+nlohmann::json WindowSummary(const Template& t, Channel channel, const WindowForms& forms,
+                             const AuditOptions& options, nlohmann::json* warnings) {
+  nlohmann::json out = {{"recipients", forms.recipients},
+                        {"text", forms.text},
+                        {"template", forms.provider_template},
+                        {"not_sendable", forms.not_sendable.count},
+                        {"sample_not_sendable", forms.not_sendable.sample}};
+  if (channel == Channel::kWhatsApp) {
+    double cost = 0;
+    nlohmann::json categories = nlohmann::json::object();
+    for (const auto& [category, count] : forms.categories) {
+      categories[category] = count;
+      auto price = options.whatsapp_price_per_template.find(category);
+      if (price != options.whatsapp_price_per_template.end()) {
+        cost += price->second * static_cast<double>(count);
+      }
+    }
+    out["template_categories"] = std::move(categories);
+    out["cost"] = std::round(cost * 10000) / 10000;
+    out["currency"] = options.currency;
+  }
+  if (forms.not_sendable.count > 0) {
+    const std::string name(ChannelName(channel));
+    warnings->push_back(
+        Issue(t, "outside_window", "", name, nullptr,
+              std::to_string(forms.not_sendable.count) + " recipient(s) have not written on " +
+                  name + " in the last 24 hours and the template has " +
+                  (channel == Channel::kWhatsApp ? "no WhatsApp template" : "no permitted tag") +
+                  " for them: they would fail with outside_window"));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, const Template& t,
@@ -309,6 +382,10 @@ absl::StatusOr<nlohmann::json> AuditTemplate(const TemplateRenderer& renderer, c
                            {"missing_languages", std::move(languages_json)}};
   for (Channel c : options.channels) {
     if (c == Channel::kSms) report["sms"] = SmsSummary(found);
+    if (HasServiceWindow(c)) {
+      report[std::string(ChannelName(c))] =
+          WindowSummary(t, c, found.window_forms[c], options, &report["warnings"]);
+    }
   }
   return report;
 }

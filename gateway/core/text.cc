@@ -1,5 +1,6 @@
 #include "gateway/core/text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -114,6 +115,29 @@ std::string TruncateUtf8(std::string_view text, size_t max) {
   size_t cut = max;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return std::string(text.substr(0, cut));
+}
+
+size_t CountCodePoints(std::string_view text) {
+  size_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
+bool IsAbsoluteHttpUrl(std::string_view url) {
+  std::string_view rest;
+  if (StartsWithIgnoreAsciiCase(url, "https://")) {
+    rest = url.substr(8);
+  } else if (StartsWithIgnoreAsciiCase(url, "http://")) {
+    rest = url.substr(7);
+  } else {
+    return false;
+  }
+  const size_t host_end = rest.find_first_of("/?#");
+  if (host_end == 0 || rest.empty()) return false;
+  return std::none_of(url.begin(), url.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7F;
+  });
 }
 
 }  // namespace ogw

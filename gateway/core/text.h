@@ -32,4 +32,11 @@ std::string ReplaceInvalidUtf8(std::string_view text,
 // At most `max` bytes of `text`, cut before a UTF-8 continuation byte so no character is split.
 std::string TruncateUtf8(std::string_view text, size_t max);
 
+// Code points of well-formed UTF-8 `text` (what a person counts as characters, near enough).
+size_t CountCodePoints(std::string_view text);
+
+// Whether `url` is an absolute http:// or https:// URL (scheme in any case) with a host and no
+// whitespace or control characters: something a provider can fetch.
+bool IsAbsoluteHttpUrl(std::string_view url);
+
 }  // namespace ogw

@@ -446,7 +446,11 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
     approved.name = std::move(rendered->whatsapp_template->name);
     approved.language = std::move(rendered->whatsapp_template->language);
     approved.parameters = std::move(rendered->whatsapp_template->parameters);
+    approved.header_media = std::move(rendered->whatsapp_header_media);
+    approved.button_payloads = std::move(rendered->whatsapp_button_payloads);
   }
+  p.out.buttons = std::move(rendered->buttons);
+  p.out.media = std::move(rendered->media);
   return std::nullopt;
 }
 

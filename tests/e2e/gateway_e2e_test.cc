@@ -517,11 +517,14 @@ TEST_F(GatewayE2eTest, OneCampaignReachesEachPersonOnTheirPreferredChannelAndEve
         {{"en",
           {{"subject", "Roundtable on 12 June"},
            {"body", "Dear {{contact.name}}, join our roundtable on 12 June. Will you come?"},
+           {"buttons",
+            {{{"id", "rsvp:yes"}, {"title", "Yes"}}, {{"id", "rsvp:no"}, {"title", "No"}}}},
            {"whatsapp",
             {{"name", "roundtable_invitation"},
              {"language", "en"},
              {"category", "utility"},
-             {"parameters", {"{{contact.name}}"}}}}}}}}},
+             {"parameters", {"{{contact.name}}"}},
+             {"quick_reply_buttons", true}}}}}}}},
       "preferred");
 
   // Each person got it once, on their channel.
@@ -534,6 +537,13 @@ TEST_F(GatewayE2eTest, OneCampaignReachesEachPersonOnTheirPreferredChannelAndEve
   ASSERT_EQ(whatsapp.Accepted().size(), 1u);
   EXPECT_EQ(whatsapp.Accepted()[0].wa_id, "995599123456");
   EXPECT_EQ(whatsapp.Accepted()[0].type, "template") << "Dana never wrote: outside the window";
+  // The quick answers go where a person can press them; mail and SMS say it in words.
+  using Row = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(telegram.Sent()[0].inline_keyboard,
+            (std::vector<Row>{{{"Yes", "rsvp:yes"}, {"No", "rsvp:no"}}}));
+  EXPECT_EQ(whatsapp.Accepted()[0].template_button_payloads,
+            (std::vector<std::string>{"rsvp:yes", "rsvp:no"}));
+  EXPECT_THAT(twilio.Accepted()[0].body, Not(HasSubstr("rsvp:")));
   EXPECT_EQ(Get("/v1/campaigns/" + campaign, admin_token_).json["stats"].value("sent", 0), 4);
 
   // Everyone answers on the channel they were reached on.

@@ -98,6 +98,64 @@ class TelegramE2eTest : public ApiTest {
   std::string org_;
 };
 
+TEST_F(TelegramE2eTest, ThroughTheEmulatorACampaignOffersButtonsAndThePressComesBack) {
+  TelegramEmulator emulator;
+  const absl::Status started = emulator.Start();
+  ASSERT_TRUE(started.ok()) << started;
+  ConfigureBot(emulator.BaseUrl(), "polling");
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(RegisterProviders()) << emulator.Log();
+
+  const std::string ana = CreateAna();
+  const std::string tmpl =
+      CreateTemplate({{"name", "Roundtable"},
+                      {"default_language", "en"},
+                      {"variants",
+                       {{"en",
+                         {{"body", "**Roundtable** on 12 June: will you come?"},
+                          {"buttons",
+                           {{{"id", "rsvp:yes"}, {"title", "Yes"}},
+                            {{"id", "rsvp:no"}, {"title", "No"}},
+                            {{"id", "rsvp:maybe"}, {"title", "Maybe"}}}}}}}}},
+                     admin_token_);
+  const std::string segment =
+      CreateSegment({{"name", "On Telegram"}, {"expression", "has(telegram)"}}, admin_token_);
+  HttpResult created = Post("/v1/campaigns",
+                            {{"name", "Roundtable"},
+                             {"template_id", tmpl},
+                             {"segment_id", segment},
+                             {"channel", "telegram"}},
+                            admin_token_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string campaign = created.json.value("id", "");
+  ASSERT_EQ(Post("/v1/campaigns/" + campaign + "/launch", json::object(), admin_token_).status,
+            202);
+  auto worker = runtime_->NewWorker();
+  for (int i = 0; i < 10; ++i) {
+    auto handled = worker->RunOnce();
+    ASSERT_TRUE(handled.ok()) << handled.status();
+    if (*handled == 0) break;
+  }
+
+  // The emulated chat got the text with its keyboard, as the Bot API takes it.
+  auto received = emulator.BotMessages(kToken, kChat);
+  ASSERT_TRUE(received.ok()) << received.status();
+  ASSERT_EQ(received->size(), 1u) << received->dump() << emulator.Log();
+  json markup = (*received)[0].value("reply_markup", json());
+  if (markup.is_string()) markup = json::parse(markup.get<std::string>());
+  EXPECT_EQ(markup, json::parse(R"({"inline_keyboard": [[
+      {"text": "Yes", "callback_data": "rsvp:yes"},
+      {"text": "No", "callback_data": "rsvp:no"},
+      {"text": "Maybe", "callback_data": "rsvp:maybe"}]]})"))
+      << received->dump();
+
+  // Ana presses "Maybe": her conversation has the button's id.
+  ASSERT_TRUE(emulator.UserPresses(kToken, kChat, "rsvp:maybe", 1).ok());
+  auto mailboxes = runtime_->NewMailboxWatcher();
+  ASSERT_TRUE(mailboxes->PollAllOnce().ok()) << emulator.Log();
+  EXPECT_EQ(Replies(ana), (std::vector<std::string>{"rsvp:maybe"}));
+}
+
 TEST_F(TelegramE2eTest, ThroughTheEmulatorAMessageGoesOutAndRepliesComeBackByPolling) {
   TelegramEmulator emulator;
   const absl::Status started = emulator.Start();

@@ -129,18 +129,26 @@ TEST_F(WhatsAppE2eTest, ACampaignReplyButtonAndAnswerTravelThroughOneConversatio
         {{{"kind", "whatsapp"}, {"value", "+" + std::string(kNino)}, {"consent", "granted"}}}}},
       admin_token_);
   ASSERT_FALSE(nino.empty());
-  const std::string tmpl =
-      CreateTemplate({{"name", "Counselling days"},
-                      {"default_language", "en"},
-                      {"variants",
-                       {{"en",
-                         {{"body", "Counselling days for {{contact.name}} on *12 June*."},
-                          {"whatsapp",
-                           {{"name", "counselling_days"},
-                            {"language", "en_US"},
-                            {"category", "utility"},
-                            {"parameters", {"{{contact.name}}", "12 June"}}}}}}}}},
-                     admin_token_);
+  const std::string tmpl = CreateTemplate(
+      {{"name", "Counselling days"},
+       {"default_language", "en"},
+       {"variants",
+        {{"en",
+          {{"body", "Counselling days for {{contact.name}} on *12 June*."},
+           {"buttons",
+            {{{"id", "rsvp:yes"}, {"title", "Yes"}}, {{"id", "rsvp:no"}, {"title", "No"}}}},
+           {"media",
+            {{"kind", "document"},
+             {"url", "https://consulate.example/counselling.pdf"},
+             {"filename", "counselling.pdf"}}},
+           {"whatsapp",
+            {{"name", "counselling_days"},
+             {"language", "en_US"},
+             {"category", "utility"},
+             {"parameters", {"{{contact.name}}", "12 June"}},
+             {"media_header", true},
+             {"quick_reply_buttons", true}}}}}}}},
+      admin_token_);
   const std::string segment =
       CreateSegment({{"name", "On WhatsApp"}, {"expression", "has(whatsapp)"}}, admin_token_);
   HttpResult created = Post("/v1/campaigns",
@@ -162,6 +170,12 @@ TEST_F(WhatsAppE2eTest, ACampaignReplyButtonAndAnswerTravelThroughOneConversatio
   EXPECT_EQ(accepted[0].type, "template");
   EXPECT_EQ(accepted[0].template_name, "counselling_days");
   EXPECT_EQ(accepted[0].template_parameters, (std::vector<std::string>{"Nino", "12 June"}));
+  // With the invitation as its header and the buttons' ids as their payloads, so a press
+  // outside the window comes back as the same answer as one inside it.
+  EXPECT_EQ(accepted[0].header_type, "document");
+  EXPECT_EQ(accepted[0].media_link, "https://consulate.example/counselling.pdf");
+  EXPECT_EQ(accepted[0].template_button_payloads,
+            (std::vector<std::string>{"rsvp:yes", "rsvp:no"}));
   // WhatsApp's sent and delivered statuses reach the campaign and her conversation.
   ASSERT_TRUE(fake_.WaitForStatuses(5000));
   ASSERT_TRUE(Eventually([&] {

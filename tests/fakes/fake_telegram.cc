@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t kMaxTextUnits = 4096;
+constexpr size_t kMaxCallbackDataBytes = 64;
 constexpr size_t kMaxUpdates = 100;
 constexpr int64_t kBotId = 7000000001;
 
@@ -82,6 +85,88 @@ bool ParseHtml(std::string_view text, size_t* units, std::string* error) {
   }
   *units = Units(visible);
   return true;
+}
+
+using InlineButton = std::pair<std::string, std::string>;  // Text, callback_data.
+using InlineKeyboard = std::vector<std::vector<InlineButton>>;
+
+// A string field as the Bot API reads one: a string, or a number taken as its digits. The
+// error, or empty when the field is fine or absent (`*out` left as it is).
+std::string ReadStringField(const json& object, const std::string& name, std::string* out) {
+  const auto it = object.find(name);
+  if (it == object.end()) return "";
+  if (it->is_string()) {
+    *out = it->get<std::string>();
+  } else if (it->is_number()) {
+    *out = it->dump();
+  } else {
+    return "Field \"" + name + "\" must be of type String";
+  }
+  return "";
+}
+
+// One InlineKeyboardButton as telegram-bot-api reads it (the error, or empty): an object with a
+// text and an action, of which url and callback_data are modelled; a non-empty url wins there.
+std::string ParseInlineButton(const json& button, InlineButton* out) {
+  if (!button.is_object()) return "InlineKeyboardButton must be an Object";
+  if (!button.contains("text")) return "Can't find field \"text\"";
+  if (std::string error = ReadStringField(button, "text", &out->first); !error.empty()) {
+    return error;
+  }
+  std::string url;
+  if (std::string error = ReadStringField(button, "url", &url); !error.empty()) return error;
+  if (!url.empty()) return "";
+  if (std::string error = ReadStringField(button, "callback_data", &out->second); !error.empty()) {
+    return error;
+  }
+  if (out->second.empty()) return "Text buttons are unallowed in the inline keyboard";
+  return "";
+}
+
+// reply_markup as the Bot API parses it before anything is sent (the 400 description, or
+// empty): an object, or that object JSON-serialized in a string (absent, null or "": none);
+// only inline_keyboard is read.
+std::string ParseReplyMarkup(const json& doc, InlineKeyboard* keyboard) {
+  const auto it = doc.find("reply_markup");
+  if (it == doc.end() || it->is_null()) return "";
+  json markup = *it;
+  if (it->is_string()) {
+    const std::string& serialized = it->get_ref<const std::string&>();
+    if (serialized.empty()) return "";  // The Bot API reads an empty argument as none.
+    markup = json::parse(serialized, nullptr, /*allow_exceptions=*/false);
+    if (markup.is_discarded()) return "Bad Request: can't parse reply keyboard markup JSON object";
+  }
+  if (!markup.is_object()) return "Bad Request: object expected as reply markup";
+  const auto rows = markup.find("inline_keyboard");
+  if (rows == markup.end()) return "";
+  if (!rows->is_array()) return "Bad Request: field \"inline_keyboard\" must be of type Array";
+  for (const json& row : *rows) {
+    if (!row.is_array()) {
+      return "Bad Request: field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array "
+             "of Arrays";
+    }
+    std::vector<InlineButton>& parsed_row = keyboard->emplace_back();
+    for (const json& button : row) {
+      InlineButton parsed;
+      if (std::string error = ParseInlineButton(button, &parsed); !error.empty()) {
+        return "Bad Request: can't parse inline keyboard button: " + error;
+      }
+      parsed_row.push_back(std::move(parsed));
+    }
+  }
+  return "";
+}
+
+// What Telegram itself refuses in a keyboard the Bot API passed on (the 400 description, or
+// empty): an empty button text, callback_data over 64 bytes.
+std::string KeyboardRefusal(const InlineKeyboard& keyboard) {
+  for (const auto& row : keyboard) {
+    for (const auto& [text, data] : row) {
+      if (text.empty()) return "Bad Request: BUTTON_TEXT_INVALID";
+      if (data.size() > kMaxCallbackDataBytes) return "Bad Request: BUTTON_DATA_INVALID";
+    }
+  }
+  return "";
 }
 
 std::string ChatIdOf(const json& value) {
@@ -273,6 +358,9 @@ SinkResponse FakeTelegram::SendMessage(const std::string& body) {
     }
   }
   if (units > kMaxTextUnits) return Error(400, "Bad Request: message is too long");
+  if (std::string error = ParseReplyMarkup(doc, &m.inline_keyboard); !error.empty()) {
+    return Error(400, error);
+  }
   std::lock_guard lock(mu_);
   for (const std::string& marker : refused_markers_) {
     if (m.text.find(marker) != std::string::npos) {
@@ -282,6 +370,9 @@ SinkResponse FakeTelegram::SendMessage(const std::string& body) {
   if (unknown_.contains(chat)) return Error(400, "Bad Request: chat not found");
   if (blocked_.contains(chat)) return Error(403, "Forbidden: bot was blocked by the user");
   if (deactivated_.contains(chat)) return Error(403, "Forbidden: user is deactivated");
+  if (std::string refusal = KeyboardRefusal(m.inline_keyboard); !refusal.empty()) {
+    return Error(400, refusal);
+  }
   m.message_id = static_cast<int64_t>(sent_.size()) + 1;
   sent_.push_back(m);
   json chat_id = chat;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/testutil/http_sink.h"
@@ -19,6 +20,8 @@ struct FakeTelegramMessage {
   std::string text;
   std::string parse_mode;  // Empty when absent.
   bool link_preview_disabled = false;
+  // reply_markup.inline_keyboard: rows of (text, callback_data); a url button's data is empty.
+  std::vector<std::vector<std::pair<std::string, std::string>>> inline_keyboard;
 };
 
 // What the fake was told by setWebhook (empty url: no webhook, or deleteWebhook).
@@ -47,8 +50,18 @@ struct FakeTelegramDelivery {
 //     message is too long"; parse_mode HTML with tags that do not nest or close: 400 "Bad
 //     Request: can't parse entities: ..."; a chat added with AddUnknownChat: 400 "Bad Request:
 //     chat not found"; AddBlockedChat: 403 "Forbidden: bot was blocked by the user";
-//     AddDeactivatedChat: 403 "Forbidden: user is deactivated". Otherwise a Message: message_id
-//     counting from 1, from (the bot), chat {id, type "private"}, date, text.
+//     AddDeactivatedChat: 403 "Forbidden: user is deactivated". reply_markup (optional), an
+//     object or that object JSON-serialized in a string: 400 "Bad Request: can't parse reply
+//     keyboard markup JSON object" when the string is no JSON, "Bad Request: object expected as
+//     reply markup" when it is no object; its inline_keyboard must be an Array ("Bad Request:
+//     field \"inline_keyboard\" must be of type Array") of Arrays ("... of the
+//     InlineKeyboardMarkup must be an Array of Arrays") of buttons, each an Object ("Bad
+//     Request: can't parse inline keyboard button: InlineKeyboardButton must be an Object") with
+//     a text ("... Can't find field \"text\"") and a url or a callback_data ("... Text buttons
+//     are unallowed in the inline keyboard"); then Telegram's checks: an empty text 400 "Bad
+//     Request: BUTTON_TEXT_INVALID", callback_data over 64 bytes 400 "Bad Request:
+//     BUTTON_DATA_INVALID". Otherwise a Message: message_id counting from 1, from (the bot),
+//     chat {id, type "private"}, date, text.
 //   - setWebhook: url must be https:// (400 "Bad Request: bad webhook: An HTTPS URL must be
 //     provided for webhook"), secret_token 1-256 of A-Za-z0-9_- (400 "Bad Request: secret
 //     token contains unallowed characters"); deleteWebhook; getWebhookInfo.

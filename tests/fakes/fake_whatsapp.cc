@@ -1,6 +1,7 @@
 #include "tests/fakes/fake_whatsapp.h"
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,7 @@ constexpr size_t kMaxInteractiveBodyChars = 1024;
 constexpr size_t kMaxButtons = 3;
 constexpr size_t kMaxButtonTitleChars = 20;
 constexpr size_t kMaxButtonIdChars = 256;
+constexpr size_t kMaxHeaderTextChars = 60;
 constexpr int64_t kWindowSeconds = 24 * 60 * 60;
 constexpr char kErrorCodesUrl[] =
     "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/";
@@ -30,6 +32,9 @@ constexpr std::array<std::string_view, 5> kModelledTypes = {"text", "template", 
                                                             "image", "document"};
 constexpr std::array<std::string_view, 7> kOtherTypes = {
     "audio", "button", "contacts", "location", "reaction", "sticker", "video"};
+// The header types of reply-button messages; templates' media headers are the last three.
+constexpr std::array<std::string_view, 4> kHeaderTypes = {"text", "image", "video", "document"};
+constexpr std::array<std::string_view, 3> kMediaHeaderTypes = {"image", "video", "document"};
 
 std::string Digits(std::string_view text) {
   std::string out;
@@ -129,6 +134,156 @@ SinkResponse ParseText(const json& doc, FakeWhatsAppMessage& m) {
   return SinkResponse{0, {}, ""};
 }
 
+// The link of a media object at `where` (a message's image, a header's document, ...): the fake
+// needs an http(s) link, as uploaded media ids are not modelled.
+SinkResponse ParseMediaLink(const json& media, const std::string& where, FakeWhatsAppMessage& m) {
+  const std::string* link = NonEmptyStringMember(media, "link");
+  if (link == nullptr) {
+    if (Member(media, "id") != nullptr) {
+      return InvalidValue("Uploaded media ids are not supported by this fake; send a link.");
+    }
+    return MissingParameter("Either '" + where + "['id']' or '" + where + "['link']' is required.");
+  }
+  if (!link->starts_with("https://") && !link->starts_with("http://")) {
+    return InvalidValue("Invalid media link: " + where + "['link'] must be an http(s) URL.");
+  }
+  m.media_link = *link;
+  return SinkResponse{0, {}, ""};
+}
+
+// A document's optional filename at `where`: the name the person sees.
+SinkResponse ParseFilename(const json& media, const std::string& where, FakeWhatsAppMessage& m) {
+  const json* filename = Member(media, "filename");
+  if (filename == nullptr) return SinkResponse{0, {}, ""};
+  if (!filename->is_string()) {
+    return ParamError("Param " + where + "['filename'] must be a string.");
+  }
+  m.filename = filename->get<std::string>();
+  return SinkResponse{0, {}, ""};
+}
+
+// A media header: object[type] ({"link"}, a document also "filename") of an interactive header
+// or a template header's parameter, `where` naming `object` in errors.
+SinkResponse ParseHeaderMedia(const json& object, const std::string& where, const std::string& type,
+                              FakeWhatsAppMessage& m) {
+  const std::string media_where = where + "['" + type + "']";
+  const json* media = Member(object, type.c_str());
+  if (media == nullptr) return MissingParameter("The parameter " + media_where + " is required.");
+  if (!media->is_object()) return ParamError("Param " + media_where + " must be a JSON object.");
+  if (SinkResponse problem = ParseMediaLink(*media, media_where, m); problem.status != 0) {
+    return problem;
+  }
+  if (type == "document") {
+    if (SinkResponse problem = ParseFilename(*media, media_where, m); problem.status != 0) {
+      return problem;
+    }
+  }
+  m.header_type = type;
+  return SinkResponse{0, {}, ""};
+}
+
+// A button component's index: 0 to 9, as a string of digits ("0") or a number.
+std::optional<int> ButtonIndex(const json& index) {
+  if (index.is_number_integer()) {
+    const int64_t value = index.get<int64_t>();
+    if (value >= 0 && value <= 9) return static_cast<int>(value);
+    return std::nullopt;
+  }
+  if (!index.is_string()) return std::nullopt;
+  const std::string& text = index.get_ref<const std::string&>();
+  if (text.size() != 1 || !AllDigits(text)) return std::nullopt;
+  return text[0] - '0';
+}
+
+// A button component names the template's button it fills: sub_type (quick_reply, url, ...)
+// and index. `*quick_reply_index` is the index of a quick-reply button, -1 for another.
+SinkResponse ParseButtonComponent(const json& component, const std::string& where,
+                                  int* quick_reply_index) {
+  const std::string* sub_type = NonEmptyStringMember(component, "sub_type");
+  if (sub_type == nullptr) {
+    return MissingParameter("The parameter " + where + "['sub_type'] is required.");
+  }
+  const json* index = Member(component, "index");
+  if (index == nullptr || (index->is_string() && index->get_ref<const std::string&>().empty())) {
+    return MissingParameter("The parameter " + where + "['index'] is required.");
+  }
+  const std::optional<int> value = ButtonIndex(*index);
+  if (!value.has_value()) {
+    return InvalidValue("Param " + where + "['index'] must be a button index from 0 to 9.");
+  }
+  *quick_reply_index = *sub_type == "quick_reply" ? *value : -1;
+  return SinkResponse{0, {}, ""};
+}
+
+// A text parameter: the body's text parameters fill its placeholders; a header's is its text.
+SinkResponse ParseTextParameter(const json& parameter, const std::string& where,
+                                const std::string& component_type, FakeWhatsAppMessage& m) {
+  const json* value = Member(parameter, "text");
+  if (value == nullptr || !value->is_string()) {
+    return MissingParameter("The parameter " + where + "['text'] is required.");
+  }
+  if (component_type == "body") m.template_parameters.push_back(value->get<std::string>());
+  if (component_type == "header") {
+    m.header_type = "text";
+    m.header_text = value->get<std::string>();
+  }
+  return SinkResponse{0, {}, ""};
+}
+
+// A payload parameter: what a press of a quick-reply button comes back with, kept by button
+// index (`quick_reply_index`, -1 when the component is no quick-reply button).
+SinkResponse ParsePayloadParameter(const json& parameter, const std::string& where,
+                                   int quick_reply_index, std::map<int, std::string>& payloads) {
+  const std::string* payload = NonEmptyStringMember(parameter, "payload");
+  if (payload == nullptr) {
+    return MissingParameter("The parameter " + where + "['payload'] is required.");
+  }
+  if (quick_reply_index < 0) return SinkResponse{0, {}, ""};
+  if (!payloads.emplace(quick_reply_index, *payload).second) {
+    return InvalidValue("Button index " + std::to_string(quick_reply_index) +
+                        " is given more than one payload.");
+  }
+  return SinkResponse{0, {}, ""};
+}
+
+// One of template['components'], `where` naming it in errors. Parameters of other types (such
+// as currency or date_time) and media parameters outside the header are not modelled: passed.
+SinkResponse ParseTemplateComponent(const json& component, const std::string& where,
+                                    FakeWhatsAppMessage& m, std::map<int, std::string>& payloads) {
+  const std::string* type = NonEmptyStringMember(component, "type");
+  if (type == nullptr) return MissingParameter("The parameter " + where + "['type'] is required.");
+  int quick_reply_index = -1;
+  if (*type == "button") {
+    if (SinkResponse problem = ParseButtonComponent(component, where, &quick_reply_index);
+        problem.status != 0) {
+      return problem;
+    }
+  }
+  const json* parameters = Member(component, "parameters");
+  if (parameters == nullptr) return SinkResponse{0, {}, ""};
+  if (!parameters->is_array()) {
+    return ParamError("Param " + where + "['parameters'] must be an array.");
+  }
+  for (size_t j = 0; j < parameters->size(); ++j) {
+    const json& parameter = (*parameters)[j];
+    const std::string at = where + "['parameters'][" + std::to_string(j) + "]";
+    const std::string* parameter_type = NonEmptyStringMember(parameter, "type");
+    if (parameter_type == nullptr) {
+      return MissingParameter("The parameter " + at + "['type'] is required.");
+    }
+    SinkResponse problem{0, {}, ""};
+    if (*parameter_type == "text") {
+      problem = ParseTextParameter(parameter, at, *type, m);
+    } else if (*parameter_type == "payload") {
+      problem = ParsePayloadParameter(parameter, at, quick_reply_index, payloads);
+    } else if (*type == "header" && IsOneOf(*parameter_type, kMediaHeaderTypes)) {
+      problem = ParseHeaderMedia(parameter, at, *parameter_type, m);
+    }
+    if (problem.status != 0) return problem;
+  }
+  return SinkResponse{0, {}, ""};
+}
+
 SinkResponse ParseTemplate(const json& doc, FakeWhatsAppMessage& m) {
   const json* tmpl = Member(doc, "template");
   const std::string* name = tmpl == nullptr ? nullptr : NonEmptyStringMember(*tmpl, "name");
@@ -143,35 +298,46 @@ SinkResponse ParseTemplate(const json& doc, FakeWhatsAppMessage& m) {
   const json* components = Member(*tmpl, "components");
   if (components == nullptr) return SinkResponse{0, {}, ""};
   if (!components->is_array()) return ParamError("Param template['components'] must be an array.");
+  // Button components may come in any order; the payloads are kept by button index.
+  std::map<int, std::string> payloads;
   for (size_t i = 0; i < components->size(); ++i) {
-    const json& component = (*components)[i];
-    const std::string* type = NonEmptyStringMember(component, "type");
-    if (type == nullptr) {
-      return MissingParameter("The parameter template['components'][" + std::to_string(i) +
-                              "]['type'] is required.");
-    }
-    const json* parameters = Member(component, "parameters");
-    if (parameters == nullptr) continue;
-    if (!parameters->is_array()) {
-      return ParamError("Param template['components'][" + std::to_string(i) +
-                        "]['parameters'] must be an array.");
-    }
-    for (size_t j = 0; j < parameters->size(); ++j) {
-      const json& parameter = (*parameters)[j];
-      const std::string* parameter_type = NonEmptyStringMember(parameter, "type");
-      const std::string where = "template['components'][" + std::to_string(i) + "]['parameters'][" +
-                                std::to_string(j) + "]";
-      if (parameter_type == nullptr) {
-        return MissingParameter("The parameter " + where + "['type'] is required.");
-      }
-      if (*parameter_type != "text") continue;
-      const json* value = Member(parameter, "text");
-      if (value == nullptr || !value->is_string()) {
-        return MissingParameter("The parameter " + where + "['text'] is required.");
-      }
-      if (*type == "body") m.template_parameters.push_back(value->get<std::string>());
+    const std::string where = "template['components'][" + std::to_string(i) + "]";
+    if (SinkResponse problem = ParseTemplateComponent((*components)[i], where, m, payloads);
+        problem.status != 0) {
+      return problem;
     }
   }
+  for (auto& [index, payload] : payloads) m.template_button_payloads.push_back(std::move(payload));
+  return SinkResponse{0, {}, ""};
+}
+
+// interactive.header (optional): a text of at most 60 characters, or an image, video or
+// document by link.
+SinkResponse ParseInteractiveHeader(const json& interactive, FakeWhatsAppMessage& m) {
+  const json* header = Member(interactive, "header");
+  if (header == nullptr) return SinkResponse{0, {}, ""};
+  if (!header->is_object()) return ParamError("Param interactive['header'] must be a JSON object.");
+  const std::string* type = NonEmptyStringMember(*header, "type");
+  if (type == nullptr) {
+    return MissingParameter("The parameter interactive['header']['type'] is required.");
+  }
+  if (!IsOneOf(*type, kHeaderTypes)) {
+    return InvalidValue("Header type must be one of {text, image, video, document} - got \"" +
+                        *type + "\".");
+  }
+  if (*type != "text") return ParseHeaderMedia(*header, "interactive['header']", *type, m);
+  const json* text = Member(*header, "text");
+  if (text != nullptr && !text->is_string()) {
+    return ParamError("Param interactive['header']['text'] must be a string.");
+  }
+  if (text == nullptr || text->get_ref<const std::string&>().empty()) {
+    return InvalidValue("Text cannot be null for header type text");
+  }
+  if (CodePoints(text->get_ref<const std::string&>()) > kMaxHeaderTextChars) {
+    return InvalidValue("Header text length invalid. Min length: 1, Max length: 60");
+  }
+  m.header_type = "text";
+  m.header_text = text->get<std::string>();
   return SinkResponse{0, {}, ""};
 }
 
@@ -185,6 +351,9 @@ SinkResponse ParseInteractive(const json& doc, FakeWhatsAppMessage& m) {
   if (*type != "button") {
     return InvalidValue("Interactive type '" + *type +
                         "' is not supported by this fake; it models reply buttons (button) only.");
+  }
+  if (SinkResponse problem = ParseInteractiveHeader(*interactive, m); problem.status != 0) {
+    return problem;
   }
   const json* body = Member(*interactive, "body");
   const std::string* body_text = body == nullptr ? nullptr : NonEmptyStringMember(*body, "text");
@@ -241,29 +410,12 @@ SinkResponse ParseMedia(const json& doc, FakeWhatsAppMessage& m) {
   if (media == nullptr || !media->is_object()) {
     return MissingParameter("The parameter " + type + " is required.");
   }
-  const std::string* link = NonEmptyStringMember(*media, "link");
-  if (link == nullptr) {
-    if (Member(*media, "id") != nullptr) {
-      return InvalidValue("Uploaded media ids are not supported by this fake; send a link.");
-    }
-    return MissingParameter("Either '" + type + "['id']' or '" + type + "['link']' is required.");
-  }
-  if (!link->starts_with("https://") && !link->starts_with("http://")) {
-    return InvalidValue("Invalid media link: " + type + "['link'] must be an http(s) URL.");
-  }
-  m.media_link = *link;
+  if (SinkResponse problem = ParseMediaLink(*media, type, m); problem.status != 0) return problem;
   if (const json* caption = Member(*media, "caption"); caption != nullptr) {
     if (!caption->is_string()) return ParamError("Param " + type + "['caption'] must be a string.");
     m.caption = caption->get<std::string>();
   }
-  if (type == "document") {
-    if (const json* filename = Member(*media, "filename"); filename != nullptr) {
-      if (!filename->is_string()) {
-        return ParamError("Param document['filename'] must be a string.");
-      }
-      m.filename = filename->get<std::string>();
-    }
-  }
+  if (type == "document") return ParseFilename(*media, type, m);
   return SinkResponse{0, {}, ""};
 }
 

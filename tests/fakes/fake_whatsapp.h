@@ -34,14 +34,21 @@ struct FakeWhatsAppMessage {
   std::string template_name;
   std::string template_language;                 // template.language.code.
   std::vector<std::string> template_parameters;  // The body component's text parameters.
+  // The payloads of the quick-reply button components, in button index order (index 0 first).
+  std::vector<std::string> template_button_payloads;
   // interactive (reply buttons)
   std::string interactive_body;  // interactive.body.text.
   std::vector<std::string> button_ids;
   std::vector<std::string> button_titles;
-  // image / document
+  // The header of an interactive message (interactive.header) or of a template (its header
+  // component's parameter): text | image | video | document, empty when there is none. A media
+  // header's link and a document header's filename are in media_link / filename.
+  std::string header_type;
+  std::string header_text;  // A text header's text (a template's: its text parameter).
+  // image / document, and media headers
   std::string media_link;
-  std::string caption;
-  std::string filename;  // document only.
+  std::string caption;   // image / document messages only.
+  std::string filename;  // document only (a message or a header).
   // What the fake decided at acceptance: the conversation / pricing category ("service" for a
   // free-form message, the template's category otherwise) and the error of the `failed` status
   // it reports for the message (131047, 131026, 131050), 0 when it is deliverable.
@@ -81,8 +88,9 @@ struct FakeWhatsAppStatusPost {
 //     another method on .../messages: 405 with the "Unsupported <method> request" error.
 //   - Body: messaging_product "whatsapp" (400 code 100 "(#100) The parameter messaging_product
 //     is required."), to (digits, optional leading +), type (default text) among the Cloud
-//     API's types, of which text, template, interactive (reply buttons), image and document
-//     are modelled; see fake_whatsapp.cc for each check and its error.
+//     API's types, of which text, template (with text, media header and quick-reply payload
+//     parameters), interactive (reply buttons, with an optional text or media header), image
+//     and document are modelled; see fake_whatsapp.cc for each check and its error.
 //   - Otherwise 200 {"messaging_product":"whatsapp","contacts":[{"input","wa_id"}],
 //     "messages":[{"id":"wamid..."}]}, templates with "message_status":"accepted".
 // Delivery problems are not refused: as on the Cloud API the message is accepted and then

@@ -350,6 +350,66 @@ TEST_F(TemplateRendererTest, WhatsAppCarriesItsTemplateInTheLanguageChosenLikeTh
   EXPECT_FALSE(Render(MakeTemplate(), Channel::kWhatsApp, r).whatsapp_template.has_value());
 }
 
+TEST_F(TemplateRendererTest, ButtonsAndMediaComeWithTheBodysVariantOnChatChannels) {
+  Template t = MakeTemplate();
+  for (TemplateVariant& v : t.variants) {
+    if (v.language == "en") {
+      v.buttons = {{"rsvp:yes", "Yes"}, {"rsvp:no", "No"}};
+      v.media = MediaLink{MediaLink::Kind::kDocument,
+                          "https://example.org/invitations/{{contact.city}}.pdf", "invitation.pdf"};
+      WhatsAppTemplateRef& ref = v.whatsapp.emplace();
+      ref.name = "roundtable";
+      ref.language = "en";
+      ref.category = "utility";
+      ref.media_header = true;
+      ref.quick_reply_buttons = true;
+    } else if (v.language == "fr") {
+      v.buttons = {{"rsvp:yes", "Oui"}, {"rsvp:no", "Non"}};
+    }
+  }
+  const RenderedMessage fr = Render(t, Channel::kTelegram, MakeRecipient({"fr"}));
+  EXPECT_EQ(fr.buttons, (std::vector<QuickReply>{{"rsvp:yes", "Oui"}, {"rsvp:no", "Non"}}));
+  EXPECT_FALSE(fr.media.has_value()) << "media goes on WhatsApp only";
+  EXPECT_EQ(Render(t, Channel::kMessenger, MakeRecipient({"fr"})).buttons, fr.buttons);
+  // French has no media and no WhatsApp template: the English template stands in with its
+  // own header and payloads; the text keeps its French buttons.
+  const RenderedMessage wa_fr = Render(t, Channel::kWhatsApp, MakeRecipient({"fr"}));
+  EXPECT_EQ(wa_fr.buttons, fr.buttons);
+  EXPECT_FALSE(wa_fr.media.has_value());
+  ASSERT_TRUE(wa_fr.whatsapp_header_media.has_value());
+  EXPECT_EQ(wa_fr.whatsapp_header_media->url, "https://example.org/invitations/Lyon.pdf");
+  EXPECT_EQ(wa_fr.whatsapp_button_payloads, (std::vector<std::string>{"rsvp:yes", "rsvp:no"}));
+  const RenderedMessage wa_en = Render(t, Channel::kWhatsApp, MakeRecipient({"en"}));
+  ASSERT_TRUE(wa_en.media.has_value());
+  EXPECT_EQ(wa_en.media->url, "https://example.org/invitations/Lyon.pdf");
+  EXPECT_EQ(wa_en.media->filename, "invitation.pdf");
+  // SMS and e-mail carry neither: their text says how to answer.
+  for (Channel c : {Channel::kSms, Channel::kEmail}) {
+    const RenderedMessage other = Render(t, c, MakeRecipient({"en"}));
+    EXPECT_TRUE(other.buttons.empty());
+    EXPECT_FALSE(other.media.has_value());
+  }
+  EXPECT_THAT(TemplateRenderer::ReferencedVariables(t), ::testing::Contains("contact.city"));
+}
+
+TEST_F(TemplateRendererTest, AMediaUrlThatRendersToNoUrlIsAnError) {
+  Template t = MakeTemplate();
+  for (TemplateVariant& v : t.variants) {
+    if (v.language == "en") {
+      v.media = MediaLink{MediaLink::Kind::kImage, "{{contact.attributes.poster}}", ""};
+    }
+  }
+  RenderRequest request;
+  request.channel = Channel::kWhatsApp;
+  const Recipient r = MakeRecipient({"en"});
+  request.recipient = &r;
+  const auto rendered = renderer_.Render(t, request);
+  ASSERT_FALSE(rendered.ok());
+  EXPECT_EQ(rendered.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(MessageOf(rendered.status())),
+              HasSubstr("media.url renders to \"\", which is not an http(s) URL"));
+}
+
 TEST_F(TemplateRendererTest, MissingVariablesRenderEmptyAndAreListed) {
   Template t;
   t.id = "tpl_missing";

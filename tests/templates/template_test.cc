@@ -158,6 +158,86 @@ TEST(TemplateTest, AWhatsAppTemplateIsCheckedFieldByField) {
   EXPECT_EQ(MessageAt(errors, "variants.ar.whatsapp.category"), "is required") << all;
 }
 
+TEST(TemplateTest, ButtonsAndMediaAreReadAndRoundTrip) {
+  json body = ValidBody();
+  body["variants"]["en"]["buttons"] = json::parse(
+      R"([{"id": "rsvp:yes", "title": "Yes"}, {"id": "rsvp:no", "title": "No, thanks"}])");
+  body["variants"]["en"]["media"] = {{"kind", "document"},
+                                     {"url", "https://example.org/{{event.id}}.pdf"},
+                                     {"filename", "invitation.pdf"}};
+  body["variants"]["en"]["whatsapp"] = {{"name", "roundtable"},  {"language", "en"},
+                                        {"category", "utility"}, {"parameters", json::array()},
+                                        {"media_header", true},  {"quick_reply_buttons", true}};
+  body["variants"]["ar"]["buttons"] = json::parse(R"([{"id": "rsvp:yes", "title": "نعم"}])");
+  absl::StatusOr<Template> t = TemplateFromJson(body, nullptr);
+  ASSERT_TRUE(t.ok()) << MessageOf(t.status());
+  const TemplateVariant* en = t->Variant("en");
+  EXPECT_EQ(en->buttons, (std::vector<QuickReply>{{"rsvp:yes", "Yes"}, {"rsvp:no", "No, thanks"}}));
+  ASSERT_TRUE(en->media.has_value());
+  EXPECT_EQ(en->media->kind, MediaLink::Kind::kDocument);
+  EXPECT_EQ(en->media->filename, "invitation.pdf");
+  EXPECT_TRUE(en->whatsapp->media_header);
+  EXPECT_TRUE(en->whatsapp->quick_reply_buttons);
+  Template stored = *t;
+  stored.id = "tpl_1";
+  stored.org_id = "org_1";
+  stored.version = 1;
+  const json written = ToJson(stored);
+  EXPECT_EQ(written["variants"]["en"]["buttons"], body["variants"]["en"]["buttons"]);
+  EXPECT_EQ(written["variants"]["en"]["media"], body["variants"]["en"]["media"]);
+  EXPECT_EQ(written["variants"]["en"]["whatsapp"], body["variants"]["en"]["whatsapp"]);
+  EXPECT_FALSE(written["variants"]["pt-BR"].contains("buttons"));
+  absl::StatusOr<Template> back = TemplateFromStoredJson(written);
+  ASSERT_TRUE(back.ok()) << MessageOf(back.status());
+  EXPECT_EQ(back->Variant("en")->buttons, en->buttons);
+  EXPECT_EQ(back->Variant("en")->media, en->media);
+  EXPECT_EQ(back->Variant("ar")->buttons, t->Variant("ar")->buttons);
+}
+
+TEST(TemplateTest, ButtonsAndMediaAreCheckedFieldByField) {
+  json body = ValidBody();
+  body["variants"]["en"]["buttons"] = json::parse(R"([
+      {"id": "yes", "title": "Yes"},
+      {"id": "yes", "title": "Yes"},
+      {"id": "has space", "title": "An answer far too long to show"},
+      {"id": "x", "title": ""}])");
+  body["variants"]["en"]["media"] = {
+      {"kind", "image"}, {"url", "ftp://example.org/poster.jpg"}, {"filename", "poster.jpg"}};
+  body["variants"]["ar"]["media"] = {{"kind", "video"}, {"url", "https://x/{{#a}}"}};
+  body["variants"]["pt-br"]["whatsapp"] = {{"name", "roundtable"},
+                                           {"language", "pt_BR"},
+                                           {"category", "utility"},
+                                           {"media_header", true},
+                                           {"quick_reply_buttons", true}};
+  FieldErrors errors = ErrorsOf(body);
+  const std::string all = Dump(errors);
+  EXPECT_EQ(MessageAt(errors, "variants.en.buttons"),
+            "must be at most 3 (WhatsApp shows no more reply buttons)")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.buttons[1].id"), "repeats an earlier button's id")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.buttons[1].title"), "repeats an earlier button's title")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.buttons[2].id"),
+            "must be 1 to 64 of A-Z, a-z, 0-9, _, -, : and .")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.buttons[2].title"),
+            "must be 1 to 20 characters (WhatsApp and Messenger cut nothing: they refuse)")
+      << all;
+  EXPECT_NE(MessageAt(errors, "variants.en.buttons[3].title"), "") << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.media.url"),
+            "must be an http:// or https:// URL the provider can fetch")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.en.media.filename"), "is for documents only") << all;
+  EXPECT_EQ(MessageAt(errors, "variants.ar.media.kind"), "must be image or document") << all;
+  EXPECT_NE(MessageAt(errors, "variants.ar.media.url"), "") << all;
+  EXPECT_EQ(MessageAt(errors, "variants.pt-br.whatsapp.media_header"), "needs the variant's media")
+      << all;
+  EXPECT_EQ(MessageAt(errors, "variants.pt-br.whatsapp.quick_reply_buttons"),
+            "needs the variant's buttons")
+      << all;
+}
+
 TEST(TemplateTest, DefaultLanguageNeedsAVariant) {
   json body = ValidBody();
   body["default_language"] = "fr";

@@ -111,6 +111,19 @@ TEST_F(MessengerProviderTest, InsideTheWindowTheTextIsAcceptedWithItsId) {
   }
 }
 
+TEST_F(MessengerProviderTest, ButtonsArriveAsQuickRepliesWhosePressComesBackAsTheId) {
+  fake_.OpenWindow(kAna);
+  OutboundMessage m = Message(kAna, true);
+  m.buttons = {{"rsvp:yes", "Yes"}, {"rsvp:no", "No"}, {"rsvp:maybe", "Maybe"}};
+  const auto results = Send({m});
+  ASSERT_EQ(results[0].outcome, Outcome::kAccepted) << Dump(results[0]);
+  const std::vector<FakeMessengerMessage> accepted = fake_.Accepted();
+  ASSERT_EQ(accepted.size(), 1u);
+  EXPECT_EQ(accepted[0].quick_reply_titles, (std::vector<std::string>{"Yes", "No", "Maybe"}));
+  EXPECT_EQ(accepted[0].quick_reply_payloads,
+            (std::vector<std::string>{"rsvp:yes", "rsvp:no", "rsvp:maybe"}));
+}
+
 TEST_F(MessengerProviderTest, TheTokenTravelsInTheHeaderNeverInTheUrl) {
   fake_.OpenWindow(kAna);
   fake_.set_recording(4);

@@ -63,6 +63,15 @@ TEST(MessengerSendTest, TextGoesAsAResponseToThePageScopedId) {
   EXPECT_EQ(MessengerProvider::RequestBody(Message()).find(kToken), std::string::npos);
 }
 
+TEST(MessengerSendTest, ButtonsGoAsQuickRepliesWithTheirIdsAsPayloads) {
+  OutboundMessage m = Message();
+  m.buttons = {{"rsvp:yes", "Yes"}, {"rsvp:no", "No"}};
+  const json body = json::parse(MessengerProvider::RequestBody(m));
+  EXPECT_EQ(body["message"]["quick_replies"], json::parse(R"([
+      {"content_type": "text", "title": "Yes", "payload": "rsvp:yes"},
+      {"content_type": "text", "title": "No", "payload": "rsvp:no"}])"));
+}
+
 TEST(MessengerSendTest, TheUrlNamesTheVersionAndMeButNeverTheToken) {
   MessengerConfig config;
   config.api_base = "http://127.0.0.1:8080/";

@@ -134,6 +134,18 @@ TEST_F(TelegramProviderTest, LongTextsArrivePartByPartInOrderEachOneValidHtml) {
   EXPECT_EQ(results[0].provider_message_id, "111:" + std::to_string(to_first[0].message_id));
 }
 
+TEST_F(TelegramProviderTest, ButtonsRideTheLastPartAsAnInlineKeyboard) {
+  OutboundMessage m = Message("5234567890", std::string(5000, 'a'), TextFormat::kPlainText);
+  m.buttons = {{"rsvp:yes", "Yes"}, {"rsvp:no", "No"}};
+  const auto results = Send({m});
+  ASSERT_EQ(results[0].outcome, Outcome::kAccepted) << Dump(results[0]);
+  const std::vector<FakeTelegramMessage> sent = fake_.Sent();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_TRUE(sent[0].inline_keyboard.empty());
+  using Row = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(sent[1].inline_keyboard, (std::vector<Row>{{{"Yes", "rsvp:yes"}, {"No", "rsvp:no"}}}));
+}
+
 TEST_F(TelegramProviderTest, ALaterPartThatIsRefusedFailsTheMessageAndStopsIt) {
   const std::string text = std::string(4000, 'a') + "\n\nREFUSED" + std::string(4000, 'b') +
                            "\n\n" + std::string(100, 'c');

@@ -144,13 +144,13 @@ TEST(TelegramSendTest, TheRequestIsMinimalJsonWithParseModeOnlyForTelegramHtml) 
   m.to = "5234567890";
   m.text = "<b>Hi</b> & bye";
   m.text_format = TextFormat::kTelegramHtml;
-  auto body = nlohmann::json::parse(TelegramProvider::RequestBody(m, m.text));
+  auto body = nlohmann::json::parse(TelegramProvider::RequestBody(m, m.text, true));
   EXPECT_EQ(body, nlohmann::json({{"chat_id", "5234567890"},
                                   {"text", "<b>Hi</b> & bye"},
                                   {"parse_mode", "HTML"},
                                   {"link_preview_options", {{"is_disabled", true}}}}));
   m.text_format = TextFormat::kPlainText;
-  body = nlohmann::json::parse(TelegramProvider::RequestBody(m, "part"));
+  body = nlohmann::json::parse(TelegramProvider::RequestBody(m, "part", true));
   EXPECT_FALSE(body.contains("parse_mode"));
   EXPECT_EQ(body["text"], "part");
 
@@ -159,6 +159,20 @@ TEST(TelegramSendTest, TheRequestIsMinimalJsonWithParseModeOnlyForTelegramHtml) 
   config.bot_token = kToken;
   EXPECT_EQ(TelegramProvider::MethodUrl(config, "sendMessage"),
             std::string("https://api.telegram.org/bot") + kToken + "/sendMessage");
+}
+
+TEST(TelegramSendTest, ButtonsGoAsOneRowOfAnInlineKeyboardOnTheLastPartOnly) {
+  OutboundMessage m;
+  m.to = "5234567890";
+  m.text = "Will you come?";
+  m.buttons = {{"rsvp:yes", "Yes"}, {"rsvp:no", "No"}, {"rsvp:maybe", "Maybe"}};
+  auto last = nlohmann::json::parse(TelegramProvider::RequestBody(m, m.text, true));
+  EXPECT_EQ(last["reply_markup"], nlohmann::json::parse(R"({"inline_keyboard": [[
+                {"text": "Yes", "callback_data": "rsvp:yes"},
+                {"text": "No", "callback_data": "rsvp:no"},
+                {"text": "Maybe", "callback_data": "rsvp:maybe"}]]})"));
+  auto earlier = nlohmann::json::parse(TelegramProvider::RequestBody(m, "part 1", false));
+  EXPECT_FALSE(earlier.contains("reply_markup"));
 }
 
 class TelegramClassifyTest : public ::testing::Test {

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,44 @@ TEST_F(WhatsAppProviderTest, InsideTheWindowTextAndOutsideItTheTemplate) {
     }
     EXPECT_EQ(m.callback_data, "cmp_1:+" + m.wa_id) << "echoed in its statuses";
   }
+}
+
+TEST_F(WhatsAppProviderTest, ButtonsAndAFileInsideTheWindowAndAsTheTemplatesPartsOutsideIt) {
+  fake_.OpenWindow("4915112345678");
+  const MediaLink pdf{MediaLink::Kind::kDocument, "https://example.org/invitation.pdf",
+                      "invitation.pdf"};
+  OutboundMessage inside = Message("+4915112345678", true);
+  inside.buttons = {{"rsvp:yes", "Yes"}, {"rsvp:no", "No"}, {"rsvp:maybe", "Maybe"}};
+  inside.media = pdf;
+  OutboundMessage outside = Message("+995599123456", false, true);
+  outside.buttons = inside.buttons;
+  outside.provider_template->header_media = pdf;
+  outside.provider_template->button_payloads = {"rsvp:yes", "rsvp:no", "rsvp:maybe"};
+  OutboundMessage poster = Message("+4915112345678", true);
+  poster.message_id = "cmp_1:poster";
+  poster.media = MediaLink{MediaLink::Kind::kImage, "https://example.org/poster.jpg", ""};
+  const auto results = Send({inside, outside, poster});
+  for (const SendResult& r : results) ASSERT_EQ(r.outcome, Outcome::kAccepted) << Dump(r);
+  std::map<std::string, FakeWhatsAppMessage> by_id;
+  for (const FakeWhatsAppMessage& m : fake_.Accepted()) by_id[m.callback_data] = m;
+  const FakeWhatsAppMessage& buttons = by_id["cmp_1:+4915112345678"];
+  EXPECT_EQ(buttons.type, "interactive");
+  EXPECT_EQ(buttons.interactive_body, inside.text);
+  EXPECT_EQ(buttons.button_ids, (std::vector<std::string>{"rsvp:yes", "rsvp:no", "rsvp:maybe"}));
+  EXPECT_EQ(buttons.button_titles, (std::vector<std::string>{"Yes", "No", "Maybe"}));
+  EXPECT_EQ(buttons.header_type, "document");
+  EXPECT_EQ(buttons.media_link, pdf.url);
+  EXPECT_EQ(buttons.filename, "invitation.pdf");
+  const FakeWhatsAppMessage& tmpl = by_id["cmp_1:+995599123456"];
+  EXPECT_EQ(tmpl.type, "template");
+  EXPECT_EQ(tmpl.header_type, "document");
+  EXPECT_EQ(tmpl.media_link, pdf.url);
+  EXPECT_EQ(tmpl.template_button_payloads,
+            (std::vector<std::string>{"rsvp:yes", "rsvp:no", "rsvp:maybe"}));
+  const FakeWhatsAppMessage& image = by_id["cmp_1:poster"];
+  EXPECT_EQ(image.type, "image");
+  EXPECT_EQ(image.media_link, "https://example.org/poster.jpg");
+  EXPECT_EQ(image.caption, poster.text);
 }
 
 TEST_F(WhatsAppProviderTest, ThrottlingWaitsAndASpamLimitOrExpiredTokenPausesTheAccount) {

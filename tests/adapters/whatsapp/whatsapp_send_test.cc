@@ -89,6 +89,65 @@ TEST(WhatsAppSendTest, OutsideTheWindowTheApprovedTemplateGoesWithItsParameters)
       json::parse(WhatsAppProvider::RequestBody(m, true))["template"].contains("components"));
 }
 
+TEST(WhatsAppSendTest, ButtonsGoAsInteractiveReplyButtonsUnderTheFileAsHeader) {
+  OutboundMessage m = Message();
+  m.buttons = {{"rsvp:yes", "Yes"}, {"rsvp:no", "No"}};
+  json body = json::parse(WhatsAppProvider::RequestBody(m, false));
+  EXPECT_EQ(body["type"], "interactive");
+  EXPECT_EQ(body["interactive"], json::parse(R"({"type": "button",
+      "body": {"text": "Counselling days *Friday* at the consulate"},
+      "action": {"buttons": [{"type": "reply", "reply": {"id": "rsvp:yes", "title": "Yes"}},
+                             {"type": "reply", "reply": {"id": "rsvp:no", "title": "No"}}]}})"));
+  m.media =
+      MediaLink{MediaLink::Kind::kDocument, "https://example.org/invitation.pdf", "invitation.pdf"};
+  body = json::parse(WhatsAppProvider::RequestBody(m, false));
+  EXPECT_EQ(body["interactive"]["header"], json::parse(R"({"type": "document",
+      "document": {"link": "https://example.org/invitation.pdf", "filename": "invitation.pdf"}})"));
+}
+
+TEST(WhatsAppSendTest, AFileWithoutButtonsGoesWithTheTextAsItsCaption) {
+  OutboundMessage m = Message();
+  m.media = MediaLink{MediaLink::Kind::kImage, "https://example.org/poster.jpg", ""};
+  const json body = json::parse(WhatsAppProvider::RequestBody(m, false));
+  EXPECT_EQ(body["type"], "image");
+  EXPECT_EQ(body["image"], (json{{"link", "https://example.org/poster.jpg"},
+                                 {"caption", "Counselling days *Friday* at the consulate"}}));
+}
+
+TEST(WhatsAppSendTest, ATextTooLongForACaptionGoesAsTextWithTheLinkAndWithoutButtons) {
+  OutboundMessage m = Message();
+  m.text = std::string(1025, 'a');
+  m.buttons = {{"rsvp:yes", "Yes"}};
+  m.media = MediaLink{MediaLink::Kind::kDocument, "https://example.org/invitation.pdf", ""};
+  const json body = json::parse(WhatsAppProvider::RequestBody(m, false));
+  EXPECT_EQ(body["type"], "text");
+  EXPECT_EQ(body["text"]["body"], m.text + "\n\nhttps://example.org/invitation.pdf");
+  // 1,024 characters (not bytes) still fit: Georgian takes three bytes each.
+  std::string georgian;
+  for (int i = 0; i < 1024; ++i) georgian += "ა";
+  m.text = georgian;
+  EXPECT_EQ(json::parse(WhatsAppProvider::RequestBody(m, false))["type"], "interactive");
+}
+
+TEST(WhatsAppSendTest, TheTemplateCarriesItsMediaHeaderAndButtonPayloads) {
+  OutboundMessage m = Message();
+  ProviderTemplate& t = m.provider_template.emplace();
+  t.name = "roundtable_invitation";
+  t.language = "en";
+  t.parameters = {"Ana"};
+  t.header_media = MediaLink{MediaLink::Kind::kDocument, "https://example.org/i.pdf", "i.pdf"};
+  t.button_payloads = {"rsvp:yes", "rsvp:no"};
+  const json body = json::parse(WhatsAppProvider::RequestBody(m, true));
+  EXPECT_EQ(body["template"]["components"], json::parse(R"([
+      {"type": "header", "parameters": [{"type": "document",
+          "document": {"link": "https://example.org/i.pdf", "filename": "i.pdf"}}]},
+      {"type": "body", "parameters": [{"type": "text", "text": "Ana"}]},
+      {"type": "button", "sub_type": "quick_reply", "index": "0",
+       "parameters": [{"type": "payload", "payload": "rsvp:yes"}]},
+      {"type": "button", "sub_type": "quick_reply", "index": "1",
+       "parameters": [{"type": "payload", "payload": "rsvp:no"}]}])"));
+}
+
 TEST(WhatsAppSendTest, TheUrlNamesTheVersionAndThePhoneNumberId) {
   WhatsAppConfig config;
   config.api_base = "http://127.0.0.1:8080/";

@@ -37,6 +37,13 @@ class TemplatesApiTest : public ApiTest {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json.value("id", "");
   }
+  std::string WhatsAppContact(const std::string& name, const std::string& number) {
+    return CreateContact(
+        {{"name", name},
+         {"languages", {"en"}},
+         {"addresses", {{{"kind", "whatsapp"}, {"value", number}, {"consent", "granted"}}}}},
+        admin_token_);
+  }
   std::string Contact(const std::string& name, const std::string& country,
                       const std::string& language, const std::string& phone) {
     return CreateContact({{"name", name},
@@ -113,12 +120,7 @@ TEST_F(TemplatesApiTest, PreviewOnWhatsAppSaysWhichFormThePersonGetsNow) {
                                      {"category", "marketing"},
                                      {"parameters", {"{{contact.name}}"}}};
   const std::string id = CreateTemplate(t);
-  const std::string ana = CreateContact(
-      {{"name", "Ana"},
-       {"languages", {"en"}},
-       {"addresses",
-        {{{"kind", "whatsapp"}, {"value", "+4915112345678"}, {"consent", "granted"}}}}},
-      admin_token_);
+  const std::string ana = WhatsAppContact("Ana", "+4915112345678");
   HttpResult closed = Post("/v1/templates/" + id + "/preview",
                            {{"contact_id", ana}, {"channel", "whatsapp"}}, admin_token_);
   ASSERT_EQ(closed.status, 200) << closed.body;
@@ -145,6 +147,90 @@ TEST_F(TemplatesApiTest, PreviewOnWhatsAppSaysWhichFormThePersonGetsNow) {
                          {{"contact_id", ana}, {"channel", "whatsapp"}}, admin_token_);
   EXPECT_EQ(none.json["form"], "not_sendable");
   EXPECT_FALSE(none.json.contains("whatsapp_template"));
+}
+
+TEST_F(TemplatesApiTest, PreviewShowsTheButtonsAndTheFileWithTheTemplatesHeader) {
+  json t = Survey();
+  t["variants"]["en"]["buttons"] =
+      json::parse(R"([{"id": "rsvp:yes", "title": "Yes"}, {"id": "rsvp:no", "title": "No"}])");
+  t["variants"]["en"]["media"] = {{"kind", "document"},
+                                  {"url", "https://example.org/invitation.pdf"},
+                                  {"filename", "invitation.pdf"}};
+  t["variants"]["en"]["whatsapp"] = {{"name", "roundtable"},
+                                     {"language", "en"},
+                                     {"category", "utility"},
+                                     {"media_header", true},
+                                     {"quick_reply_buttons", true}};
+  const std::string id = CreateTemplate(t);
+  const std::string ana = WhatsAppContact("Ana", "+4915112345678");
+  HttpResult wa = Post("/v1/templates/" + id + "/preview",
+                       {{"contact_id", ana}, {"channel", "whatsapp"}}, admin_token_);
+  ASSERT_EQ(wa.status, 200) << wa.body;
+  EXPECT_EQ(wa.json["buttons"], t["variants"]["en"]["buttons"]);
+  EXPECT_EQ(wa.json["media"], t["variants"]["en"]["media"]);
+  EXPECT_EQ(wa.json["whatsapp_template"]["header_media"], t["variants"]["en"]["media"]);
+  EXPECT_EQ(wa.json["whatsapp_template"]["button_payloads"], (json{"rsvp:yes", "rsvp:no"}));
+  HttpResult tg = Post("/v1/templates/" + id + "/preview",
+                       {{"contact_id", ana}, {"channel", "telegram"}}, admin_token_);
+  EXPECT_EQ(tg.json["buttons"], t["variants"]["en"]["buttons"]);
+  EXPECT_FALSE(tg.json.contains("media"));
+  HttpResult sms = Post("/v1/templates/" + id + "/preview",
+                        {{"contact_id", ana}, {"channel", "sms"}}, admin_token_);
+  EXPECT_FALSE(sms.json.contains("buttons"));
+}
+
+TEST_F(TemplatesApiTest, ValidateCountsWhatsAppFormsAndTheTemplatesCost) {
+  json t = Survey();
+  t["variants"]["en"]["whatsapp"] = {{"name", "diaspora_survey"},
+                                     {"language", "en_US"},
+                                     {"category", "marketing"},
+                                     {"parameters", {"{{contact.name}}"}}};
+  const std::string with_template = CreateTemplate(t);
+  const std::string without = CreateTemplate(Survey());
+  const std::string ana = WhatsAppContact("Ana", "+4915112345678");
+  WhatsAppContact("Jonas", "+4915112345679");
+  WhatsAppContact("Lea", "+4915112345670");
+  Contact("Anna", "DE", "en", "030 1111111");  // No WhatsApp: not counted there.
+  // Ana wrote an hour ago: she is inside her window.
+  ASSERT_EQ(Post("/v1/sandbox/replies",
+                 {{"contact_id", ana}, {"channel", "whatsapp"}, {"text", "Hello"}}, admin_token_)
+                .status,
+            201);
+  clock_.Advance(3'600'000);
+  const json request = {{"expression", "has(whatsapp) or has(phone)"},
+                        {"channels", {"whatsapp", "messenger"}},
+                        {"whatsapp_price_per_template", {{"marketing", 0.0785}, {"utility", 0.03}}},
+                        {"currency", "EUR"}};
+  HttpResult r = Post("/v1/templates/" + with_template + "/validate", request, admin_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["whatsapp"]["recipients"], 3) << r.body;
+  EXPECT_EQ(r.json["whatsapp"]["text"], 1);
+  EXPECT_EQ(r.json["whatsapp"]["template"], 2);
+  EXPECT_EQ(r.json["whatsapp"]["not_sendable"], 0);
+  EXPECT_EQ(r.json["whatsapp"]["template_categories"], (json{{"marketing", 2}}));
+  EXPECT_NEAR(r.json["whatsapp"]["cost"].get<double>(), 2 * 0.0785, 1e-9);
+  EXPECT_EQ(r.json["whatsapp"]["currency"], "EUR");
+  EXPECT_EQ(r.json["messenger"]["recipients"], 0);
+  // Without a WhatsApp template the two outside their window cannot be reached: a warning that
+  // names them, not an error (the launch still reaches everyone else).
+  HttpResult none = Post("/v1/templates/" + without + "/validate", request, admin_token_);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.json["whatsapp"]["text"], 1);
+  EXPECT_EQ(none.json["whatsapp"]["not_sendable"], 2);
+  EXPECT_EQ(none.json["whatsapp"]["sample_not_sendable"].size(), 2u);
+  EXPECT_EQ(none.json["whatsapp"]["cost"], 0);
+  bool warned = false;
+  for (const auto& w : none.json["warnings"]) {
+    if (w["code"] == "outside_window" && w["channel"] == "whatsapp") warned = true;
+  }
+  EXPECT_TRUE(warned) << none.body;
+  HttpResult bad = Post("/v1/templates/" + with_template + "/validate",
+                        {{"expression", "has(whatsapp)"},
+                         {"channels", {"whatsapp"}},
+                         {"whatsapp_price_per_template", {{"promotional", 1}}}},
+                        admin_token_);
+  ExpectProblem(bad, 422);
+  EXPECT_EQ(bad.json["field"], "whatsapp_price_per_template.promotional");
 }
 
 TEST_F(TemplatesApiTest, ValidateReportsGapsLimitsAndSmsCost) {
