@@ -323,6 +323,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterConversationRoutes(*router_);
   RegisterInboundRoutes(*router_);
   RegisterProviderRoutes(*router_);
+  RegisterEventRoutes(*router_);
 
   // A request without Content-Length or Transfer-Encoding has no body (RFC 9112, 6.3), as
   // `curl -X POST <url>` sends it; httplib would instead read until the connection closes

@@ -19,11 +19,13 @@
 #include "gateway/contacts/contact_store.h"
 #include "gateway/contacts/importer.h"
 #include "gateway/conversations/conversation_log.h"
-#include "gateway/inbound/inbound_pipeline.h"
-#include "gateway/inbound/person_tokens.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/rate_limiter.h"
 #include "gateway/core/redis_client.h"
+#include "gateway/inbound/inbound_pipeline.h"
+#include "gateway/inbound/person_tokens.h"
+#include "gateway/invitations/event_seats.h"
+#include "gateway/invitations/event_store.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "gateway/providers/provider_directory.h"
@@ -53,6 +55,8 @@ struct ApiServices {
   ContactStore* contacts = nullptr;
   ContactImporter* importer = nullptr;
   SegmentStore* segments = nullptr;
+  EventStore* events = nullptr;
+  EventSeats* event_seats = nullptr;
   GcraRateLimiter* rate_limiter = nullptr;
   IdempotencyStore* idempotency = nullptr;
   GatewayMetrics* metrics = nullptr;
@@ -127,6 +131,7 @@ void RegisterMessageRoutes(ApiRouter& router);
 void RegisterConversationRoutes(ApiRouter& router);
 void RegisterInboundRoutes(ApiRouter& router);
 void RegisterProviderRoutes(ApiRouter& router);
+void RegisterEventRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

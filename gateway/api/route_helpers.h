@@ -22,6 +22,44 @@ inline ApiResponse InvalidFields(const JsonReader& reader) {
   return Problem(422, "Invalid input", first, errors.empty() ? "" : errors.front().field, errors);
 }
 
+// A 422 problem titled `title` listing (field, message) pairs, as the model readers
+// (TemplateFromJson, EventFromJson) report them.
+inline ApiResponse InvalidFieldList(const std::vector<std::pair<std::string, std::string>>& list,
+                                    std::string_view title = "Invalid input") {
+  std::vector<FieldProblem> errors;
+  for (const auto& [path, message] : list) errors.push_back({path, message});
+  std::string first = errors.empty() ? "" : errors.front().field + ": " + errors.front().message;
+  return Problem(422, title, first, errors.empty() ? "" : errors.front().field, errors);
+}
+
+// Reads the body as a record kept in a post (a template, an event) with `from_json`
+// (body, FieldErrors*) -> StatusOr<Record>: every invalid field, and a post outside the
+// caller's posts (officers keep `what`s in their posts; only admins keep them organisation-
+// wide), answer 422 titled `title`. Sets the record's org_id.
+template <typename Record, typename FromJson>
+std::optional<Record> ReadPostRecord(RequestContext& ctx, FromJson from_json, std::string_view what,
+                                     std::string_view title, ApiResponse* problem) {
+  auto body = ctx.JsonBody(problem);
+  if (!body) return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> errors;
+  absl::StatusOr<Record> record = from_json(*body, &errors);
+  if (record.ok()) {
+    if (!record->post_id.empty() && !ctx.principal.scope.Allows(record->post_id)) {
+      errors.emplace_back("post_id", "post is not one of your posts");
+    } else if (record->post_id.empty() && !ctx.principal.IsAdmin()) {
+      errors.emplace_back(
+          "post_id", "required: officers keep " + std::string(what) + " in one of their posts");
+    }
+  }
+  if (!record.ok() || !errors.empty()) {
+    if (errors.empty()) errors.emplace_back("body", std::string(MessageOf(record.status())));
+    *problem = InvalidFieldList(errors, title);
+    return std::nullopt;
+  }
+  record->org_id = ctx.principal.org_id;
+  return *std::move(record);
+}
+
 // Page size from ?limit=, bounded by the configured maximum. nullopt (with a problem) when the
 // parameter is not a positive integer.
 inline std::optional<size_t> PageLimit(const RequestContext& ctx, ApiResponse* problem) {

@@ -237,7 +237,7 @@ ApiResponse EraseContact(RequestContext& ctx) {
   auto stored = VisibleContact(ctx, &problem);
   if (!stored) return problem;
   ContactEraser eraser(ctx.services.contacts, ctx.services.queue, ctx.services.links,
-                       ctx.services.redis);
+                       ctx.services.redis, ctx.services.event_seats, ctx.services.clock);
   auto s = eraser.Erase(ctx.principal.org_id, stored->contact.id);
   if (!s.ok()) return ProblemFromStatus(s);
   return ApiResponse::NoContent();

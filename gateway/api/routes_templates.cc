@@ -28,27 +28,7 @@ std::optional<Template> VisibleTemplate(RequestContext& ctx, ApiResponse* proble
 
 // Validates a template body; officers may only keep templates in their posts.
 std::optional<Template> ReadTemplate(RequestContext& ctx, ApiResponse* problem) {
-  auto body = ctx.JsonBody(problem);
-  if (!body) return std::nullopt;
-  FieldErrors errors;
-  auto t = TemplateFromJson(*body, &errors);
-  if (t.ok()) {
-    if (!t->post_id.empty() && !ctx.principal.scope.Allows(t->post_id)) {
-      errors.emplace_back("post_id", "post is not one of your posts");
-    } else if (t->post_id.empty() && !ctx.principal.IsAdmin()) {
-      errors.emplace_back("post_id", "required: officers keep templates in one of their posts");
-    }
-  }
-  if (!t.ok() || !errors.empty()) {
-    std::vector<FieldProblem> problems;
-    for (const auto& [field, message] : errors) problems.push_back({field, message});
-    if (problems.empty()) problems.push_back({"body", std::string(MessageOf(t.status()))});
-    *problem = Problem(422, "Invalid template", problems.front().field + ": " +
-                       problems.front().message, problems.front().field, problems);
-    return std::nullopt;
-  }
-  t->org_id = ctx.principal.org_id;
-  return *std::move(t);
+  return ReadPostRecord<Template>(ctx, &TemplateFromJson, "templates", "Invalid template", problem);
 }
 
 // Reads "variables" (extra Mustache variables such as the event) from a request body.

@@ -40,6 +40,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->contacts_ = std::make_unique<ContactStore>(rt->redis_.get(), suppression.str);
   rt->importer_ = std::make_unique<ContactImporter>(rt->contacts_.get(), rt->clock_);
   rt->segments_ = std::make_unique<SegmentStore>(rt->redis_.get(), rt->clock_);
+  rt->events_ = std::make_unique<EventStore>(rt->redis_.get(), rt->clock_);
+  rt->event_seats_ = std::make_unique<EventSeats>(rt->redis_.get());
   rt->rate_limiter_ = std::make_unique<GcraRateLimiter>(rt->redis_.get(), rt->clock_);
   rt->idempotency_ =
       std::make_unique<IdempotencyStore>(rt->redis_.get(), config.api.idempotency_ttl_seconds);
@@ -172,6 +174,8 @@ ApiServices Runtime::Services() {
   s.contacts = contacts_.get();
   s.importer = importer_.get();
   s.segments = segments_.get();
+  s.events = events_.get();
+  s.event_seats = event_seats_.get();
   s.rate_limiter = rate_limiter_.get();
   s.idempotency = idempotency_.get();
   s.metrics = metrics_.get();

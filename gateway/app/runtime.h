@@ -11,21 +11,23 @@
 #include "gateway/campaigns/campaign_launcher.h"
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/config/gateway_config.h"
+#include "gateway/contacts/contact_store.h"
+#include "gateway/contacts/importer.h"
 #include "gateway/conversations/conversation_log.h"
+#include "gateway/core/embedded_redis.h"
+#include "gateway/core/rate_limiter.h"
+#include "gateway/core/redis_client.h"
 #include "gateway/delivery/delivery_worker.h"
 #include "gateway/inbound/inbound_pipeline.h"
 #include "gateway/inbound/mailbox_watcher.h"
 #include "gateway/inbound/person_tokens.h"
 #include "gateway/inbound/quarantine.h"
-#include "gateway/providers/provider_directory.h"
-#include "gateway/providers/provider_store.h"
-#include "gateway/contacts/contact_store.h"
-#include "gateway/contacts/importer.h"
-#include "gateway/core/embedded_redis.h"
-#include "gateway/core/rate_limiter.h"
-#include "gateway/core/redis_client.h"
+#include "gateway/invitations/event_seats.h"
+#include "gateway/invitations/event_store.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
+#include "gateway/providers/provider_directory.h"
+#include "gateway/providers/provider_store.h"
 #include "gateway/segments/segment_store.h"
 #include "templates/template_renderer.h"
 #include "templates/template_store.h"
@@ -86,6 +88,8 @@ class Runtime {
   std::unique_ptr<ContactStore> contacts_;
   std::unique_ptr<ContactImporter> importer_;
   std::unique_ptr<SegmentStore> segments_;
+  std::unique_ptr<EventStore> events_;
+  std::unique_ptr<EventSeats> event_seats_;
   std::unique_ptr<GcraRateLimiter> rate_limiter_;
   std::unique_ptr<IdempotencyStore> idempotency_;
   std::unique_ptr<GatewayMetrics> metrics_;

@@ -18,8 +18,13 @@ constexpr int64_t kErasureMarkSeconds = 86400;
 }  // namespace
 
 ContactEraser::ContactEraser(ContactStore* contacts, DeliveryQueue* queue, TrackedLinks* links,
-                             RedisPool* redis)
-    : contacts_(contacts), queue_(queue), links_(links), redis_(redis) {}
+                             RedisPool* redis, EventSeats* seats, const Clock* clock)
+    : contacts_(contacts),
+      queue_(queue),
+      links_(links),
+      redis_(redis),
+      seats_(seats),
+      clock_(clock) {}
 
 absl::Status ContactEraser::Erase(std::string_view org_id, std::string_view contact_id) {
   std::vector<uint8_t> channels;
@@ -36,6 +41,9 @@ absl::Status ContactEraser::Erase(std::string_view org_id, std::string_view cont
                         .status());
     RETURN_IF_ERROR(queue_->ForgetContact(org_id, contact_id, channels));
     RETURN_IF_ERROR(links_->ForgetContact(org_id, contact_id));
+    if (seats_ != nullptr && clock_ != nullptr) {
+      RETURN_IF_ERROR(seats_->ForgetPerson(org_id, contact_id, clock_->NowMillis()));
+    }
     std::vector<std::string> addresses;
     for (const Address& a : stored->contact.addresses) addresses.push_back(a.value);
     RETURN_IF_ERROR(ForgetSandboxRecipients(*redis_, org_id, addresses));

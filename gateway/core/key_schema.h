@@ -57,6 +57,7 @@ inline std::string PostContactIds(std::string_view org, std::string_view post) {
 }
 inline std::string Segments(std::string_view org) { return Tag(org) + ":segments"; }
 inline std::string Templates(std::string_view org) { return Tag(org) + ":templates"; }
+inline std::string Events(std::string_view org) { return Tag(org) + ":events"; }  // HASH id -> JSON
 // The template each launched campaign renders: frozen at launch, so later edits (by an
 // officer of another post, say) do not change a running campaign. HASH campaign -> JSON.
 inline std::string CampaignTemplates(std::string_view org) { return Tag(org) + ":ctpl"; }
@@ -75,6 +76,40 @@ inline std::string ContactLinks(std::string_view org, std::string_view contact_i
 }
 inline std::string RateLimit(std::string_view org, std::string_view key_id) {
   return Tag(org) + ":rl:" + std::string(key_id);
+}
+// The seat ledger of one event (gateway/invitations/event_seats.h): settings (HASH capacity,
+// offer_ttl_ms, closed), people (HASH contact -> state JSON), counts (HASH state -> count),
+// waitlist (ZSET contact -> ms waitlisted), offers (ZSET contact -> offer deadline ms), log
+// (capped STREAM of changes).
+// Every representative draw made for an event (LIST of JSON records, oldest first), and the
+// candidates of the latest (STRING, JSON [[contact, group, ...], ...]) for replacements.
+inline std::string EventSelections(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":sel";
+}
+inline std::string EventSnapshot(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":snap";
+}
+// The events a person is in (SET of event ids): erasure and replies find their events here.
+inline std::string ContactEvents(std::string_view org, std::string_view contact) {
+  return Tag(org) + ":cev:" + std::string(contact);
+}
+inline std::string EventSeatMeta(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":meta";
+}
+inline std::string EventPeople(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":people";
+}
+inline std::string EventCounts(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":counts";
+}
+inline std::string EventWaitlist(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":wait";
+}
+inline std::string EventOffers(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":offers";
+}
+inline std::string EventLog(std::string_view org, std::string_view event) {
+  return Tag(org) + ":ev:" + std::string(event) + ":log";
 }
 
 // Delivery queue (docs/ARCHITECTURE.md, "Delivery queue").

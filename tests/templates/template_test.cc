@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/testutil/field_errors.h"
+
 namespace ogw {
 namespace {
 
@@ -37,19 +39,8 @@ FieldErrors ErrorsOf(const json& body) {
   return errors;
 }
 
-// The message at `path`, or "" when there is none.
-std::string MessageAt(const FieldErrors& errors, std::string_view path) {
-  for (const auto& [p, message] : errors) {
-    if (p == path) return message;
-  }
-  return "";
-}
-
-std::string Dump(const FieldErrors& errors) {
-  std::string out;
-  for (const auto& [p, m] : errors) out += p + ": " + m + "\n";
-  return out;
-}
+using ::ogw::testing::Dump;
+using ::ogw::testing::MessageAt;
 
 TEST(TemplateTest, ReadsValidInput) {
   FieldErrors errors = {{"stale", "entry"}};

@@ -1,0 +1,80 @@
+#include "gateway/invitations/event_store.h"
+
+#include "gateway/core/ids.h"
+#include "gateway/core/key_schema.h"
+
+namespace ogw {
+namespace {
+
+absl::StatusOr<Event> EventFromDoc(const std::string& doc) {
+  nlohmann::json j = nlohmann::json::parse(doc, nullptr, false);
+  if (j.is_discarded()) return absl::DataLossError("stored event is not JSON");
+  return EventFromStoredJson(j);
+}
+
+}  // namespace
+
+EventStore::EventStore(RedisPool* redis, const Clock* clock)
+    : redis_(redis), clock_(clock), docs_(redis, "event") {}
+
+absl::StatusOr<Event> EventStore::Create(Event event) {
+  const int64_t now = clock_->NowMillis();
+  event.id = NewId("evt", now);
+  event.version = 1;
+  event.created_at_millis = event.updated_at_millis = now;
+  RETURN_IF_ERROR(docs_.Put(keys::Events(event.org_id), event.id, ToJson(event).dump()));
+  return event;
+}
+
+absl::StatusOr<std::optional<Event>> EventStore::Get(std::string_view org_id, std::string_view id) {
+  return docs_.Get<Event>(keys::Events(org_id), id, EventFromDoc);
+}
+
+absl::StatusOr<std::vector<Event>> EventStore::List(std::string_view org_id) {
+  return docs_.List<Event>(keys::Events(org_id), EventFromDoc);
+}
+
+absl::StatusOr<Event> EventStore::Update(Event event) {
+  ASSIGN_OR_RETURN(std::optional<Event> existing, Get(event.org_id, event.id));
+  if (!existing) return absl::NotFoundError("event not found");
+  event.created_by = existing->created_by;
+  event.created_at_millis = existing->created_at_millis;
+  event.version = existing->version + 1;
+  event.updated_at_millis = clock_->NowMillis();
+  RETURN_IF_ERROR(docs_.Replace(keys::Events(event.org_id), event.id, ToJson(event).dump()));
+  return event;
+}
+
+absl::Status EventStore::Delete(std::string_view org_id, std::string_view id) {
+  RETURN_IF_ERROR(docs_.Delete(keys::Events(org_id), id));
+  return redis_
+      ->Command({"DEL", keys::EventSelections(org_id, id), keys::EventSnapshot(org_id, id)})
+      .status();
+}
+
+absl::Status EventStore::AddSelection(std::string_view org_id, std::string_view id,
+                                      const nlohmann::json& record,
+                                      const nlohmann::json& snapshot) {
+  const auto dump = [](const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  return redis_
+      ->Pipeline({{"SET", keys::EventSnapshot(org_id, id), dump(snapshot)},
+                  {"RPUSH", keys::EventSelections(org_id, id), dump(record)}})
+      .status();
+}
+
+absl::StatusOr<std::vector<nlohmann::json>> EventStore::Selections(std::string_view org_id,
+                                                                   std::string_view id) {
+  ASSIGN_OR_RETURN(RedisReply list,
+                   redis_->Command({"LRANGE", keys::EventSelections(org_id, id), "0", "-1"}));
+  std::vector<nlohmann::json> out;
+  for (const RedisReply& item : list.elements) {
+    nlohmann::json record = nlohmann::json::parse(item.str, nullptr, false);
+    if (record.is_discarded()) return absl::DataLossError("stored selection is not JSON");
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+}  // namespace ogw

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/json_hash_store.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/invitations/event.h"
+
+namespace ogw {
+
+// Events in Redis (HASH {o:<org>}:events, id -> ToJson). Thread-safe.
+class EventStore {
+ public:
+  EventStore(RedisPool* redis, const Clock* clock);
+
+  // Sets id, version 1 and the timestamps.
+  absl::StatusOr<Event> Create(Event event);
+  absl::StatusOr<std::optional<Event>> Get(std::string_view org_id, std::string_view id);
+  // In creation order.
+  absl::StatusOr<std::vector<Event>> List(std::string_view org_id);
+  // Replaces the stored event, keeping its id, creator and creation time and bumping its
+  // version. NotFound when absent.
+  absl::StatusOr<Event> Update(Event event);
+  // Deletes the event and its selection records.
+  absl::Status Delete(std::string_view org_id, std::string_view id);
+
+  // The record of a representative draw (criteria, seed, composition, who), kept with the
+  // event so an institution can show how people were chosen, and the snapshot of candidates
+  // it drew from. Records are kept in order; the snapshot is the latest draw's.
+  absl::Status AddSelection(std::string_view org_id, std::string_view id,
+                            const nlohmann::json& record, const nlohmann::json& snapshot);
+  absl::StatusOr<std::vector<nlohmann::json>> Selections(std::string_view org_id,
+                                                         std::string_view id);
+
+ private:
+  RedisPool* redis_;
+  const Clock* clock_;
+  JsonHashStore docs_;
+};
+
+}  // namespace ogw
