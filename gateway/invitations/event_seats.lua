@@ -4,7 +4,8 @@
 -- KEYS: meta, people, counts, wait, offers, log (the event's keys, all in one slot).
 -- ARGV: op, now (ms), log cap, then by op:
 --   configure  capacity, offer ttl ms        close     "1" closes answers, "0" reopens
---   invite     how, contact...               answer    contact, yes|no|maybe|cancel, how
+--   invite     how, contact...               answer    contact, yes|no|maybe|cancel, how,
+--                                                      "1" to answer also while closed
 --   expire     most offers to expire         attended  contact, "1" | "0", how
 --   forget     contact, how
 -- Returns {result, detail, then contact, from, to, offer until per change, in order}.
