@@ -4,9 +4,8 @@
 #include <cmath>
 #include <set>
 
-#include <unicode/unistr.h>
-
 #include "gateway/conversations/last_inbound.h"
+#include "gateway/core/text.h"
 #include "templates/markdown_render.h"
 #include "templates/sms_encoding.h"
 
@@ -24,10 +23,6 @@ size_t CharacterLimit(Channel channel) {
     default:
       return 0;  // No limit, or counted in segments (SMS).
   }
-}
-
-size_t CodePoints(const std::string& utf8) {
-  return static_cast<size_t>(icu::UnicodeString::fromUTF8(utf8).countChar32());
 }
 
 // Byte offsets of the code points of `utf8` (well-formed), and its size at the end.
@@ -182,7 +177,7 @@ absl::Status MeasureLength(const RenderedMessage& rendered, Channel channel,
     }
     found->longest[key] = std::max(found->longest[key], info->segments);
   } else if (size_t limit = CharacterLimit(channel); limit > 0) {
-    size_t length = CodePoints(rendered.text);
+    size_t length = CountCodePoints(rendered.text);
     if (length > limit) {
       found->too_long[key].Add(contact_id, options.sample_size);
       if (length > found->longest[key]) found->longest_text[key] = {contact_id, rendered.text};
