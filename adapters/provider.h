@@ -22,6 +22,13 @@ struct ProviderTemplate {
   std::vector<std::string> button_payloads;  // Its quick-reply buttons' payloads, in order.
 };
 
+// A file sent with an e-mail (a calendar invitation): carried inline, so kept small.
+struct Attachment {
+  std::string filename;      // Shown to the person; plain, no path.
+  std::string content_type;  // e.g. "text/calendar; charset=UTF-8; method=PUBLISH"
+  std::string data;          // The bytes.
+};
+
 // One rendered message ready for a provider. Built by the delivery worker at send time; the
 // queue itself only ever stores references.
 struct OutboundMessage {
@@ -45,10 +52,14 @@ struct OutboundMessage {
   // gateway last saw it. Outside it, WhatsApp sends `provider_template` instead.
   bool window_open = false;
   std::optional<ProviderTemplate> provider_template;
+  // Messenger: the message tag that lets the message out of the window (e.g.
+  // CONFIRMED_EVENT_UPDATE for an event the person said yes to); "" for none.
+  std::string message_tag;
   // Chat channels: quick answers under the text (Telegram, WhatsApp, Messenger), and a file
   // sent with it by link (WhatsApp).
   std::vector<QuickReply> buttons;
   std::optional<MediaLink> media;
+  std::vector<Attachment> attachments;  // E-mail only.
 };
 
 // How a provider answered one message.

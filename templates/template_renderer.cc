@@ -433,6 +433,13 @@ std::string WhatsAppParameter(std::string_view text) {
 
 }  // namespace
 
+std::string TemplateRenderer::BodyLanguage(const Template& t,
+                                           const std::vector<std::string>& languages,
+                                           std::string_view post_default_language) {
+  const TemplateVariant* body = ChooseVariant(t, HasBody, languages, post_default_language);
+  return body != nullptr ? body->language : "";
+}
+
 absl::StatusOr<RenderedMessage> TemplateRenderer::Render(const Template& t,
                                                          const RenderRequest& request) const {
   static const Recipient kNobody;

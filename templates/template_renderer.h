@@ -47,7 +47,7 @@ struct RenderedMessage {
   std::string subject;  // Email only: plain text on one line, variables not escaped.
   std::string text;     // Email and chat, written in `text_format`.
   TextFormat text_format = TextFormat::kPlainText;  // TextFormatOf(channel); e-mail: plain.
-  std::string html;     // Email and bulletin only: kHtml, in <div dir="rtl"> for RTL languages.
+  std::string html;  // Email and bulletin only: kHtml, in <div dir="rtl"> for RTL languages.
   std::string body_language;                   // Language of the main text (also on SMS and chat).
   std::string subject_language;                // Email with a subject only.
   std::string sms_language;                    // SMS and chat, when the sms field was used.
@@ -129,6 +129,11 @@ class TemplateRenderer {
   // Names referenced by any field of any variant, as written, sorted and unique, e.g.
   // "contact.name", "event.date" (section names included, formatting sections and "." not).
   static std::vector<std::string> ReferencedVariables(const Template& t);
+  // The language Render takes the main text in, for a recipient with `languages` (see the
+  // order above); "" when the template has no body at all. Lets a caller fill variables in
+  // the language the person will read.
+  static std::string BodyLanguage(const Template& t, const std::vector<std::string>& languages,
+                                  std::string_view post_default_language);
 
   // Number of parsed fields held in the cache.
   size_t CachedFieldCount() const;

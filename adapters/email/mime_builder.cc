@@ -2,7 +2,9 @@
 
 #include <gmime/gmime.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "adapters/email/email_message_id.h"
@@ -100,6 +102,144 @@ GRef<GMimePart> TextPart(const char* subtype, std::string_view text) {
   return part;
 }
 
+// RFC 2045 token: printable ASCII but space and tspecials.
+bool IsTokenChar(char c) {
+  return c > ' ' && c < 0x7f &&
+         std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
+}
+
+// type "/" subtype *(";" attribute "=" (token / quoted-string)) with spaces around the ';'
+// (RFC 2045 5.1). GMime reads anything, guessing at what it cannot: checked here instead, so
+// that a file goes out labelled exactly as asked or not at all.
+bool IsWellFormedContentType(std::string_view value) {
+  for (char c : value) {
+    if (c < ' ' || c >= 0x7f) return false;
+  }
+  size_t i = 0;
+  auto spaces = [&] {
+    while (i < value.size() && value[i] == ' ') ++i;
+  };
+  auto token = [&] {
+    const size_t begin = i;
+    while (i < value.size() && IsTokenChar(value[i])) ++i;
+    return i > begin;
+  };
+  auto quoted = [&] {
+    for (++i; i < value.size(); ++i) {
+      if (value[i] == '"') return ++i, true;
+      if (value[i] == '\\') ++i;  // A quoted pair.
+    }
+    return false;
+  };
+  spaces();
+  if (!token() || i == value.size() || value[i++] != '/' || !token()) return false;
+  for (spaces(); i < value.size(); spaces()) {
+    if (value[i++] != ';') return false;
+    spaces();
+    if (!token() || i == value.size() || value[i++] != '=') return false;
+    if (!(i < value.size() && value[i] == '"' ? quoted() : token())) return false;
+  }
+  return true;
+}
+
+// GMime's reading of an attachment's content type; the same for every string
+// IsWellFormedContentType accepts.
+GRef<GMimeContentType> ParseContentType(const std::string& value) {
+  InitGMime();
+  return GRef<GMimeContentType>(g_mime_content_type_parse(nullptr, value.c_str()));
+}
+
+absl::Status CheckContentType(const std::string& field, const std::string& value) {
+  if (!IsWellFormedContentType(value)) {
+    return Invalid(field, "not a MIME type/subtype with attribute=value parameters");
+  }
+  const std::string_view head = std::string_view(value).substr(value.find_first_not_of(' '));
+  const size_t slash = head.find('/');
+  const std::string type(head.substr(0, slash));
+  std::string subtype(head.substr(slash + 1));
+  subtype.resize(std::min(subtype.find_first_of(" ;"), subtype.size()));
+  GRef<GMimeContentType> parsed = ParseContentType(value);
+  if (!g_mime_content_type_is_type(parsed.get(), type.c_str(), subtype.c_str())) {
+    return Invalid(field, "not a MIME type GMime reads as written");
+  }
+  if (g_mime_content_type_is_type(parsed.get(), "multipart", "*") ||
+      g_mime_content_type_is_type(parsed.get(), "message", "*")) {
+    return Invalid(field, "multipart/* and message/* are structures, not files");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckFilename(const std::string& field, std::string_view name) {
+  if (name.empty()) return Invalid(field, "empty");
+  if (!IsValidUtf8(name)) return Invalid(field, "not valid UTF-8");
+  size_t chars = 0;
+  for (unsigned char c : name) {
+    // Mail clients save the file under this name: no path, and nothing that could end the
+    // header line or hide in it.
+    if (c == '/' || c == '\\') {
+      return Invalid(field, "contains '/' or '\\' (a file name, not a path)");
+    }
+    if (c < ' ' || c == 0x7f) {
+      return Invalid(field, "contains CR, LF, NUL or another control character");
+    }
+    if ((c & 0xc0) != 0x80) ++chars;
+  }
+  if (chars > kMaxAttachmentFilenameChars) {
+    return Invalid(field,
+                   "longer than " + std::to_string(kMaxAttachmentFilenameChars) + " characters");
+  }
+  if (name == "." || name == "..") return Invalid(field, "not a file name");
+  return absl::OkStatus();
+}
+
+// A text encoding (7bit, quoted-printable) carries line breaks as CRLF whatever they were:
+// a file with a bare CR or LF only arrives unchanged in base64.
+bool HasBareLineBreak(std::string_view data) {
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) return true;
+    if (data[i] == '\r' && (i + 1 == data.size() || data[i + 1] != '\n')) return true;
+  }
+  return false;
+}
+
+// One file as a part: attached under its name, or (no name) the calendar alternative.
+GRef<GMimePart> FilePart(const Attachment& file, const char* filename) {
+  GRef<GMimePart> part(g_mime_part_new());
+  GRef<GMimeContentType> type = ParseContentType(file.content_type);
+  g_mime_object_set_content_type(GMIME_OBJECT(part.get()), type.get());
+  GRef<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(file.data.data(), file.data.size()));
+  GRef<GMimeDataWrapper> content(
+      g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part.get(), content.get());
+  g_mime_part_set_content_encoding(
+      part.get(), HasBareLineBreak(file.data) ? GMIME_CONTENT_ENCODING_BASE64
+                                              : g_mime_part_get_best_content_encoding(
+                                                    part.get(), GMIME_ENCODING_CONSTRAINT_7BIT));
+  if (filename != nullptr) {
+    GMimeObject* object = GMIME_OBJECT(part.get());
+    g_mime_object_set_disposition(object, GMIME_DISPOSITION_ATTACHMENT);
+    g_mime_part_set_filename(part.get(), filename);  // Content-Disposition and Content-Type.
+    // Else GMime picks a legacy charset for RFC 2231 (iso-8859-1 for "Réunion.ics").
+    GMimeParam* disposition_name = g_mime_param_list_get_parameter(
+        g_mime_content_disposition_get_parameters(g_mime_object_get_content_disposition(object)),
+        "filename");
+    GMimeParam* type_name = g_mime_param_list_get_parameter(
+        g_mime_content_type_get_parameters(g_mime_object_get_content_type(object)), "name");
+    for (GMimeParam* param : {disposition_name, type_name}) {
+      if (param != nullptr) g_mime_param_set_charset(param, "UTF-8");
+    }
+  }
+  return part;
+}
+
+// An invitation: text/calendar with a method (PUBLISH, REQUEST, CANCEL, ...).
+bool IsCalendarInvitation(const Attachment& file) {
+  GRef<GMimeContentType> type = ParseContentType(file.content_type);
+  const char* method = g_mime_content_type_get_parameter(type.get(), "method");
+  return g_mime_content_type_is_type(type.get(), "text", "calendar") && method != nullptr &&
+         *method != '\0';
+}
+
 void AddMailbox(InternetAddressList* list, const std::string& name, const std::string& address) {
   GRef<InternetAddress> mailbox(
       internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(), address.c_str()));
@@ -109,6 +249,22 @@ void AddMailbox(InternetAddressList* list, const std::string& name, const std::s
 }
 
 }  // namespace
+
+absl::Status CheckAttachments(std::span<const Attachment> attachments) {
+  if (attachments.size() > kMaxEmailAttachments) {
+    return Invalid("attachments", "more than " + std::to_string(kMaxEmailAttachments) + " files");
+  }
+  for (size_t i = 0; i < attachments.size(); ++i) {
+    const std::string field = "attachments[" + std::to_string(i) + "].";
+    if (attachments[i].data.size() > kMaxAttachmentBytes) {
+      return Invalid(field + "data",
+                     "larger than " + std::to_string(kMaxAttachmentBytes / 1024) + " KiB");
+    }
+    RETURN_IF_ERROR(CheckFilename(field + "filename", attachments[i].filename));
+    RETURN_IF_ERROR(CheckContentType(field + "content_type", attachments[i].content_type));
+  }
+  return absl::OkStatus();
+}
 
 // Nothing for GMime to quote and no way to name a second address: the To header then says
 // exactly what RCPT TO says.
@@ -137,6 +293,7 @@ absl::StatusOr<BuiltEmail> BuildEmail(const OutboundMessage& message, const Mime
   RETURN_IF_ERROR(CheckHeaderValue("message_id", message.message_id));
   if (!message.reply_to.empty()) RETURN_IF_ERROR(CheckAddress("reply_to", message.reply_to));
   RETURN_IF_ERROR(CheckUnsubscribe(message));
+  RETURN_IF_ERROR(CheckAttachments(message.attachments));
   ASSIGN_OR_RETURN(
       std::string message_id,
       NewEmailMessageId(message.message_id, sender.message_id_domain, sender.message_id_key));
@@ -175,16 +332,32 @@ absl::StatusOr<BuiltEmail> BuildEmail(const OutboundMessage& message, const Mime
   }
   g_mime_object_set_header(object, "X-Outreach-Message-Id", message.message_id.c_str(), nullptr);
 
-  GRef<GMimePart> text = TextPart("plain", message.text);
-  if (message.html.empty()) {
-    g_mime_message_set_mime_part(mime.get(), GMIME_OBJECT(text.get()));
-  } else {
+  const auto invitation =
+      std::find_if(message.attachments.begin(), message.attachments.end(), IsCalendarInvitation);
+  const bool with_invitation = invitation != message.attachments.end();
+  GRef<GMimeObject> body(GMIME_OBJECT(TextPart("plain", message.text).release()));
+  if (!message.html.empty() || with_invitation) {
     GRef<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
-    // Least preferred first (RFC 2046 5.1.4): clients show the HTML part when they can.
-    g_mime_multipart_add(alternative.get(), GMIME_OBJECT(text.get()));
-    g_mime_multipart_add(alternative.get(), GMIME_OBJECT(TextPart("html", message.html).get()));
-    g_mime_message_set_mime_part(mime.get(), GMIME_OBJECT(alternative.get()));
+    // Least preferred first (RFC 2046 5.1.4): clients show the HTML part when they can, and
+    // those that know calendars offer the invitation from the last one.
+    g_mime_multipart_add(alternative.get(), body.get());
+    if (!message.html.empty()) {
+      g_mime_multipart_add(alternative.get(), GMIME_OBJECT(TextPart("html", message.html).get()));
+    }
+    if (with_invitation) {
+      g_mime_multipart_add(alternative.get(), GMIME_OBJECT(FilePart(*invitation, nullptr).get()));
+    }
+    body.reset(GMIME_OBJECT(alternative.release()));
   }
+  if (!message.attachments.empty()) {
+    GRef<GMimeMultipart> mixed(g_mime_multipart_new_with_subtype("mixed"));
+    g_mime_multipart_add(mixed.get(), body.get());
+    for (const Attachment& file : message.attachments) {
+      g_mime_multipart_add(mixed.get(), GMIME_OBJECT(FilePart(file, file.filename.c_str()).get()));
+    }
+    body.reset(GMIME_OBJECT(mixed.release()));
+  }
+  g_mime_message_set_mime_part(mime.get(), body.get());
 
   // SMTP wants CRLF everywhere; GMime writes LF by default.
   std::unique_ptr<GMimeFormatOptions, FormatOptionsFree> format(g_mime_format_options_new());

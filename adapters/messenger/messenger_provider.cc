@@ -122,6 +122,11 @@ std::string MessengerProvider::RequestBody(const OutboundMessage& message) {
                // Sent because the person wrote within the window, as Messenger's policy asks.
                {"messaging_type", "RESPONSE"},
                {"message", {{"text", message.text}}}};
+  if (!message.window_open && !message.message_tag.empty()) {
+    // Outside the window: the tag names the one purpose the message may serve.
+    body["messaging_type"] = "MESSAGE_TAG";
+    body["tag"] = message.message_tag;
+  }
   if (!message.buttons.empty()) {
     json replies = json::array();
     for (const QuickReply& b : message.buttons) {
@@ -138,11 +143,11 @@ void MessengerProvider::SendBatch(std::span<const OutboundMessage> messages,
   if (count == 0) return;
   std::vector<size_t> active;
   for (size_t i = 0; i < count; ++i) {
-    if (!messages[i].window_open) {
+    if (!messages[i].window_open && messages[i].message_tag.empty()) {
       results[i] = Refused("outside_window",
                            "the person has not written to the Page in the last 24 hours; "
-                           "Messenger then takes only tagged messages, which the gateway does "
-                           "not send");
+                           "Messenger then takes only tagged messages, and this one has no "
+                           "tag");
       continue;
     }
     if (CountCodePoints(messages[i].text) > kMessengerMaxTextChars) {

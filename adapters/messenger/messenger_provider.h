@@ -40,11 +40,12 @@ inline constexpr size_t kMessengerMaxTextChars = 2000;
 // examples put it in ?access_token=, which would carry it into every access log on the way).
 //
 // Only while the message's customer-service window is open (message.window_open: the person
-// wrote to the Page in the last 24 hours). Outside it Messenger takes only messages with a
-// message tag, each for one narrow purpose; the one that fits the gateway,
-// CONFIRMED_EVENT_UPDATE, is for reminders of an event the person registered for, which the
-// gateway does not model yet (it knows no registrations). So a message outside the window is
-// not sent at all: it fails permanently as "outside_window" without a request. A text longer
+// wrote to the Page in the last 24 hours), unless the message has a message tag
+// (message.message_tag), each for one narrow purpose: the gateway tags reminders and changes
+// of an event the person said yes to CONFIRMED_EVENT_UPDATE (gateway/invitations/
+// event_messages), sent as "messaging_type":"MESSAGE_TAG","tag":<tag>. An untagged message
+// outside the window is not sent at all: it fails permanently as "outside_window" without a
+// request. A text longer
 // than 2,000 characters fails permanently as "text_too_long", also without a request.
 //
 // How Messenger's answer ({"recipient_id","message_id"} or Meta's {"error":{message, type,

@@ -24,8 +24,10 @@
 #include "gateway/core/redis_client.h"
 #include "gateway/inbound/inbound_pipeline.h"
 #include "gateway/inbound/person_tokens.h"
+#include "gateway/invitations/event_messages.h"
 #include "gateway/invitations/event_seats.h"
 #include "gateway/invitations/event_store.h"
+#include "gateway/invitations/rsvp_responder.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "gateway/providers/provider_directory.h"
@@ -57,6 +59,8 @@ struct ApiServices {
   SegmentStore* segments = nullptr;
   EventStore* events = nullptr;
   EventSeats* event_seats = nullptr;
+  RsvpResponder* rsvp = nullptr;  // Notes and tells the changes routes make.
+  EventMessages* event_messages = nullptr;
   GcraRateLimiter* rate_limiter = nullptr;
   IdempotencyStore* idempotency = nullptr;
   GatewayMetrics* metrics = nullptr;

@@ -68,15 +68,14 @@ inline std::optional<size_t> PageLimit(const RequestContext& ctx, ApiResponse* p
   size_t value = 0;
   for (char c : raw) {
     if (c < '0' || c > '9' || value > 1'000'000) {
-      *problem = Problem(400, "Invalid query parameter", "limit must be a positive integer",
-                         "limit");
+      *problem =
+          Problem(400, "Invalid query parameter", "limit must be a positive integer", "limit");
       return std::nullopt;
     }
     value = value * 10 + static_cast<size_t>(c - '0');
   }
   if (value == 0) {
-    *problem = Problem(400, "Invalid query parameter", "limit must be a positive integer",
-                       "limit");
+    *problem = Problem(400, "Invalid query parameter", "limit must be a positive integer", "limit");
     return std::nullopt;
   }
   return std::min(value, static_cast<size_t>(ctx.services.settings.max_page_size));
@@ -135,8 +134,8 @@ inline std::optional<PersonMessageInput> ReadPersonMessage(const nlohmann::json&
   if (!channel_name.empty() && !channel) {
     r.Error("channel", "must be email, sms, whatsapp, telegram or messenger");
   }
-  if (auto t = body.find("text"); t != body.end() && t->is_string() &&
-                                  (in.text.empty() || in.text.size() > kMaxTextBytes)) {
+  if (auto t = body.find("text");
+      t != body.end() && t->is_string() && (in.text.empty() || in.text.size() > kMaxTextBytes)) {
     r.Error("text", "must be 1 to 10000 bytes");
   }
   if (!in.subject.empty() && channel && *channel != Channel::kEmail) {
@@ -151,5 +150,9 @@ inline std::optional<PersonMessageInput> ReadPersonMessage(const nlohmann::json&
   if (channel) in.channel = *channel;
   return in;
 }
+
+// Adds a campaign's queue state ("draft" before its launch) and counters as "state" and
+// "stats" (gateway/api/routes_campaigns.cc).
+absl::Status AddDelivery(RequestContext& ctx, const Campaign& c, nlohmann::json* out);
 
 }  // namespace ogw

@@ -48,21 +48,6 @@ std::optional<ApiResponse> CheckControl(const RequestContext& ctx, const Campaig
   return std::nullopt;
 }
 
-// Queue state (kDraft before the launch) and counters of a campaign.
-absl::Status AddDelivery(RequestContext& ctx, const Campaign& c, nlohmann::json* out) {
-  ASSIGN_OR_RETURN(std::optional<CampaignState> state,
-                   ctx.services.queue->State(ctx.principal.org_id, c.id));
-  if (!state) {
-    (*out)["state"] = std::string(CampaignStateName(CampaignState::kDraft));
-    (*out)["stats"] = nlohmann::json::object();
-    return absl::OkStatus();
-  }
-  ASSIGN_OR_RETURN(auto stats, ctx.services.queue->CampaignStats(ctx.principal.org_id, c.id));
-  (*out)["state"] = CampaignStateName(*state);
-  (*out)["stats"] = stats;
-  return absl::OkStatus();
-}
-
 ApiResponse CampaignResponse(RequestContext& ctx, int status, const Campaign& c) {
   nlohmann::json j = ToJson(c);
   if (auto s = AddDelivery(ctx, c, &j); !s.ok()) return ProblemFromStatus(s);
@@ -292,6 +277,20 @@ ApiResponse LaunchCampaign(RequestContext& ctx) {
 }
 
 }  // namespace
+
+absl::Status AddDelivery(RequestContext& ctx, const Campaign& c, nlohmann::json* out) {
+  ASSIGN_OR_RETURN(std::optional<CampaignState> state,
+                   ctx.services.queue->State(ctx.principal.org_id, c.id));
+  if (!state) {
+    (*out)["state"] = std::string(CampaignStateName(CampaignState::kDraft));
+    (*out)["stats"] = nlohmann::json::object();
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(auto stats, ctx.services.queue->CampaignStats(ctx.principal.org_id, c.id));
+  (*out)["state"] = CampaignStateName(*state);
+  (*out)["stats"] = stats;
+  return absl::OkStatus();
+}
 
 void RegisterCampaignRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/campaigns", Access::kRead, &ListCampaigns);

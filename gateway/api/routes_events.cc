@@ -1,19 +1,26 @@
 // Routes for events and the representative selection of the people invited to them.
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <functional>
+#include <initializer_list>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "gateway/api/route_helpers.h"
 #include "gateway/api/scan_gate.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/key_schema.h"
 #include "gateway/invitations/event_store.h"
 #include "gateway/invitations/selection_snapshot.h"
 
 namespace ogw {
 namespace {
-
-// Seeds are shown and entered as JSON numbers: keep them exact in every JSON reader.
-constexpr int64_t kMaxSeed = (int64_t{1} << 53) - 1;
 
 bool Visible(const Principal& p, const Event& e) {
   return e.post_id.empty() || p.scope.Allows(e.post_id);
@@ -60,6 +67,16 @@ absl::StatusOr<std::vector<SeatChange>> ConfigureSeats(RequestContext& ctx, cons
   return offered;
 }
 
+// Notes each change in its person's conversation and tells the people it concerns (a seat
+// offered on). The ledger has already changed: a failure here is logged, not answered.
+void Announce(RequestContext& ctx, const Event& e, const std::vector<SeatChange>& changes) {
+  if (ctx.services.rsvp == nullptr || changes.empty()) return;
+  if (absl::Status told = ctx.services.rsvp->Announce(e, changes); !told.ok()) {
+    spdlog::warn("event {}: telling people of {} changes: {}", e.id, changes.size(),
+                 MessageOf(told));
+  }
+}
+
 nlohmann::json CountsJson(const EventCounts& counts) {
   nlohmann::json by_state = nlohmann::json::object();
   for (size_t i = 0; i < kSeatStateCount; ++i) {
@@ -68,6 +85,7 @@ nlohmann::json CountsJson(const EventCounts& counts) {
   return {{"capacity", counts.capacity},
           {"seats_taken", counts.SeatsTaken()},
           {"closed", counts.closed},
+          {"unclear", counts.unclear},
           {"people", std::move(by_state)}};
 }
 
@@ -136,6 +154,7 @@ ApiResponse ReplaceEvent(RequestContext& ctx) {
   }
   auto updated = ctx.services.events->Update(*std::move(e));
   if (!updated.ok()) return ProblemFromStatus(updated.status());
+  Announce(ctx, *updated, *seats);
   return EventResponse(ctx, *updated, 200);
 }
 
@@ -151,66 +170,15 @@ ApiResponse DeleteEvent(RequestContext& ctx) {
   return ApiResponse::NoContent();
 }
 
-// A selection request as the API takes it, with the audience it draws from.
-struct SelectionInput {
-  SelectionRequest request;
-  std::vector<std::vector<std::string>> attributes;  // Per dimension.
-  std::string expression;
-};
-
 std::optional<SelectionInput> ReadSelection(RequestContext& ctx, const nlohmann::json& body,
                                             ApiResponse* problem) {
-  SelectionInput in;
   JsonReader r = JsonReader::ForInput(body);
-  std::string segment_id;
-  int64_t count = 0;
-  int64_t seed = -1;
-  r.String("segment_id", &segment_id);
-  r.String("expression", &in.expression);
-  r.Int("count", &count, 1, static_cast<int64_t>(SelectionRequest::kMaxCount), true);
-  r.Int("seed", &seed, 0, kMaxSeed);
-  r.Bool("fill_shortfall", &in.request.fill_shortfall);
-  r.ObjectList("quotas", [&](JsonReader& q) {
-    QuotaDimension& d = in.request.dimensions.emplace_back();
-    std::vector<std::string>& attributes = in.attributes.emplace_back();
-    q.StringList("attributes", &attributes, true);
-    if (attributes.empty() || attributes.size() > 2) {
-      q.Error("attributes", "must name one attribute, or two for a cross");
-    }
-    for (size_t i = 0; i < attributes.size(); ++i) {
-      if (absl::Status s = CheckQuotaAttribute(attributes[i]); !s.ok()) {
-        q.Error("attributes[" + std::to_string(i) + "]", MessageOf(s));
-      }
-    }
-    d.name = DimensionName(attributes);
-    nlohmann::json targets;
-    q.AnyObject("targets", &targets);
-    d.proportional = targets.is_null();
-    if (targets.is_object()) {
-      for (const auto& [group, seats] : targets.items()) {
-        if (!seats.is_number_integer() || seats.get<int64_t>() < 0) {
-          q.Error("targets." + group, "must be a number of seats, 0 or more");
-        } else {
-          d.targets[group] = seats.get<size_t>();
-        }
-      }
-    }
-  });
-  if (segment_id.empty() == in.expression.empty()) {
-    r.Error("segment_id", "give exactly one of segment_id and expression");
-  }
+  SelectionInput in = ReadSelectionInput(r);
   if (!r.Finish().ok()) {
     *problem = InvalidFields(r);
     return std::nullopt;
   }
-  in.request.count = static_cast<size_t>(count);
-  if (seed < 0) {
-    const std::string bytes = RandomBytes(8);
-    uint64_t random = 0;
-    std::memcpy(&random, bytes.data(), sizeof(random));
-    seed = static_cast<int64_t>(random & static_cast<uint64_t>(kMaxSeed));
-  }
-  in.request.seed = static_cast<uint64_t>(seed);
+  const std::string& segment_id = in.segment_id;
   if (!segment_id.empty()) {
     auto segment = ctx.services.segments->Get(ctx.principal.org_id, segment_id);
     if (!segment.ok()) {
@@ -313,16 +281,29 @@ ApiResponse PreviewSelection(RequestContext& ctx) {
   return r;
 }
 
-// Everyone in the event, whatever their state.
-absl::StatusOr<std::set<std::string>> PeopleOf(RequestContext& ctx, const Event& e) {
-  std::set<std::string> people;
+// Calls `fn` for every person of the event (in `state`, when given) until it returns false.
+absl::Status ForEachPerson(RequestContext& ctx, const Event& e, std::optional<SeatState> state,
+                           const std::function<bool(PersonState&)>& fn) {
+  constexpr size_t kLedgerPage = 1000;
   std::string cursor;
   do {
     ASSIGN_OR_RETURN(PeoplePage page,
-                     ctx.services.event_seats->List(e.org_id, e.id, std::nullopt, cursor, 1000));
-    for (const PersonState& p : page.people) people.insert(p.contact_id);
+                     ctx.services.event_seats->List(e.org_id, e.id, state, cursor, kLedgerPage));
+    for (PersonState& p : page.people) {
+      if (!fn(p)) return absl::OkStatus();
+    }
     cursor = page.next_cursor;
   } while (!cursor.empty());
+  return absl::OkStatus();
+}
+
+// Everyone in the event, whatever their state.
+absl::StatusOr<std::set<std::string>> PeopleOf(RequestContext& ctx, const Event& e) {
+  std::set<std::string> people;
+  RETURN_IF_ERROR(ForEachPerson(ctx, e, std::nullopt, [&](PersonState& p) {
+    people.insert(p.contact_id);
+    return true;
+  }));
   return people;
 }
 
@@ -356,6 +337,7 @@ ApiResponse SaveSelection(RequestContext& ctx) {
       ctx.services.event_seats->Invite(e->org_id, e->id, draw->result.selected,
                                        "selection:" + std::to_string(draw->result.seed), now);
   if (!invited.ok()) return ProblemFromStatus(invited.status());
+  Announce(ctx, *e, *invited);
   record["invited"] = invited->size();
   ApiResponse r = ApiResponse::Json(201, record);
   r.contact_ids = draw->result.selected;
@@ -371,8 +353,19 @@ ApiResponse ListSelections(RequestContext& ctx) {
   if (!records.ok()) return ProblemFromStatus(records.status());
   ApiResponse r = ApiResponse::Json(200, {{"items", *records}});
   for (const nlohmann::json& record : *records) {
-    for (const nlohmann::json& id : record.value("selected", nlohmann::json::array())) {
-      if (id.is_string()) r.contact_ids.push_back(id.get<std::string>());
+    for (const char* list : {"selected", "shortfall", "not_in_draw"}) {
+      const auto ids = record.find(list);
+      if (ids == record.end() || !ids->is_array()) continue;
+      for (const nlohmann::json& id : *ids) {
+        if (id.is_string()) r.contact_ids.push_back(id.get<std::string>());
+      }
+    }
+    for (const nlohmann::json& pair : record.value("replacements", nlohmann::json::array())) {
+      for (const char* who : {"declined", "replacement"}) {
+        if (pair.is_object() && pair.value(who, nlohmann::json()).is_string()) {
+          r.contact_ids.push_back(pair[who].get<std::string>());
+        }
+      }
     }
   }
   return r;
@@ -384,7 +377,10 @@ nlohmann::json PersonJson(const PersonState& p) {
                         {"at", p.at_millis},
                         {"how", p.how}};
   if (p.state == SeatState::kOffered) out["offer_until"] = p.offer_until_millis;
-  if (p.state == SeatState::kWaitlisted) out["waitlist_position"] = p.waitlist_position;
+  // The ledger's pages leave the position unknown (0); FillWaitlistPositions finds it.
+  if (p.state == SeatState::kWaitlisted && p.waitlist_position > 0) {
+    out["waitlist_position"] = p.waitlist_position;
+  }
   return out;
 }
 
@@ -401,7 +397,197 @@ nlohmann::json ChangesJson(const std::vector<SeatChange>& changes) {
   return out;
 }
 
-// GET /v1/events/{id}/people?state=yes&cursor=&limit=
+// Whole lists, as officers print or open them in a spreadsheet: every person at once rather
+// than pages, as JSON or CSV.
+
+// A whole list is held in memory with its contacts; beyond this, page through /people.
+constexpr size_t kMaxListedPeople = 50'000;
+
+enum class ListFormat { kJson, kCsv };
+
+// ?format=json|csv; without it, CSV when the Accept header names text/csv before JSON.
+std::optional<ListFormat> FormatOf(const RequestContext& ctx, ApiResponse* problem) {
+  const std::string name = ctx.Query("format");
+  if (name.empty()) {
+    const std::string accept = ctx.request.get_header_value("Accept");
+    const size_t csv = accept.find("text/csv");
+    return csv < accept.find("application/json") ? ListFormat::kCsv : ListFormat::kJson;
+  }
+  if (name == "json") return ListFormat::kJson;
+  if (name == "csv") return ListFormat::kCsv;
+  *problem = Problem(400, "Invalid query parameter", "format must be json or csv", "format");
+  return std::nullopt;
+}
+
+// Sets the waitlist position of the waitlisted among `people`.
+absl::Status FillWaitlistPositions(RequestContext& ctx, const Event& e,
+                                   std::vector<PersonState>& people) {
+  const bool any = std::any_of(people.begin(), people.end(), [](const PersonState& p) {
+    return p.state == SeatState::kWaitlisted;
+  });
+  if (!any) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<WaitlistEntry> waitlist,
+                   ctx.services.event_seats->Waitlist(e.org_id, e.id, kMaxListedPeople));
+  std::map<std::string_view, int64_t> positions;
+  for (size_t i = 0; i < waitlist.size(); ++i) {
+    positions[waitlist[i].contact_id] = static_cast<int64_t>(i) + 1;
+  }
+  for (PersonState& p : people) {
+    const auto it = positions.find(p.contact_id);
+    if (p.state == SeatState::kWaitlisted && it != positions.end()) {
+      p.waitlist_position = it->second;
+    }
+  }
+  return absl::OkStatus();
+}
+
+ApiResponse ListTooLong() {
+  return Problem(409, "List too long",
+                 "the list has more than " + std::to_string(kMaxListedPeople) +
+                     " people: page through GET /v1/events/{id}/people instead");
+}
+
+// Everyone in one of `states` (all states when empty), in contact id order, without their
+// waitlist positions (FillWaitlistPositions).
+std::optional<std::vector<PersonState>> WholeList(RequestContext& ctx, const Event& e,
+                                                  const std::vector<SeatState>& states,
+                                                  ApiResponse* problem) {
+  std::vector<PersonState> people;
+  bool too_long = false;
+  const std::optional<SeatState> only =
+      states.size() == 1 ? std::optional<SeatState>(states[0]) : std::nullopt;
+  absl::Status s = ForEachPerson(ctx, e, only, [&](PersonState& p) {
+    if (!states.empty() && std::find(states.begin(), states.end(), p.state) == states.end()) {
+      return true;
+    }
+    too_long = people.size() == kMaxListedPeople;
+    if (!too_long) people.push_back(std::move(p));
+    return !too_long;
+  });
+  if (!s.ok()) {
+    *problem = ProblemFromStatus(s);
+    return std::nullopt;
+  }
+  if (too_long) {
+    *problem = ListTooLong();
+    return std::nullopt;
+  }
+  std::sort(people.begin(), people.end(),
+            [](const PersonState& a, const PersonState& b) { return a.contact_id < b.contact_id; });
+  // HSCAN may return a person twice (while Redis resizes the hash).
+  people.erase(std::unique(people.begin(), people.end(),
+                           [](const PersonState& a, const PersonState& b) {
+                             return a.contact_id == b.contact_id;
+                           }),
+               people.end());
+  return people;
+}
+
+// "2026-06-12T08:00:00Z"; "" for 0 (no such time).
+std::string IsoUtc(int64_t millis) {
+  if (millis == 0) return "";
+  using namespace std::chrono;
+  const sys_seconds t = floor<seconds>(sys_time<milliseconds>(milliseconds(millis)));
+  const sys_days day = floor<days>(t);
+  const year_month_day date(day);
+  const hh_mm_ss<seconds> time(t - day);
+  char out[80];
+  std::snprintf(out, sizeof(out), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()));
+  return out;
+}
+
+// One CSV record (RFC 4180: cells with a comma, quote or line break quoted, quotes doubled,
+// CRLF after each record). Officers open these lists in spreadsheets, which run a cell that
+// starts with = + - @ (or a tab or CR, OWASP's list) as a formula, so such a cell gets a
+// leading apostrophe and shows as the text it is.
+void AppendCsvRecord(std::string* out, std::initializer_list<std::string_view> cells) {
+  bool first = true;
+  for (std::string_view text : cells) {
+    if (!first) *out += ',';
+    first = false;
+    std::string cell;
+    if (!text.empty() &&
+        std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) {
+      cell = "'";
+    }
+    cell += text;
+    if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+      *out += cell;
+      continue;
+    }
+    *out += '"';
+    for (char c : cell) {
+      if (c == '"') *out += '"';
+      *out += c;
+    }
+    *out += '"';
+  }
+  *out += "\r\n";
+}
+
+// The list as CSV with what an officer needs to call people: their name, languages, country
+// and city. Contacts outside the caller's posts keep those columns empty: the list is the
+// event's, its people need not all be the caller's.
+ApiResponse PeopleCsv(RequestContext& ctx, const Event& e, const std::vector<PersonState>& people,
+                      std::string_view what) {
+  constexpr size_t kContactBatch = 500;
+  std::string out;
+  AppendCsvRecord(&out, {"contact_id", "name", "state", "at", "how", "offer_until",
+                         "waitlist_position", "languages", "country", "city"});
+  std::vector<std::string> all_ids;
+  for (size_t start = 0; start < people.size(); start += kContactBatch) {
+    std::vector<std::string> ids;
+    for (size_t i = start; i < std::min(people.size(), start + kContactBatch); ++i) {
+      ids.push_back(people[i].contact_id);
+    }
+    auto contacts = ctx.services.contacts->GetMany(e.org_id, ids);
+    if (!contacts.ok()) return ProblemFromStatus(contacts.status());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const PersonState& p = people[start + i];
+      const std::optional<StoredContact>& stored = (*contacts)[i];
+      const Contact* c = stored && ctx.principal.scope.Allows(stored->contact.post_id)
+                             ? &stored->contact
+                             : nullptr;
+      std::string languages;
+      for (const std::string& language : c ? c->languages : std::vector<std::string>{}) {
+        languages += (languages.empty() ? "" : ";") + language;
+      }
+      AppendCsvRecord(
+          &out, {p.contact_id, c ? c->name : "", SeatStateName(p.state), IsoUtc(p.at_millis), p.how,
+                 p.state == SeatState::kOffered ? IsoUtc(p.offer_until_millis) : "",
+                 p.waitlist_position > 0 ? std::to_string(p.waitlist_position) : "", languages,
+                 c ? c->country : "", c ? c->city : ""});
+    }
+    all_ids.insert(all_ids.end(), ids.begin(), ids.end());
+  }
+  ApiResponse r;
+  r.status = 200;
+  r.body = std::move(out);
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers["Content-Disposition"] =
+      "attachment; filename=\"" + e.id + "-" + std::string(what) + ".csv\"";
+  r.contact_ids = std::move(all_ids);
+  return r;
+}
+
+ApiResponse ListResponse(RequestContext& ctx, const Event& e, ListFormat format,
+                         const std::vector<PersonState>& people, std::string_view what) {
+  if (format == ListFormat::kCsv) return PeopleCsv(ctx, e, people, what);
+  nlohmann::json items = nlohmann::json::array();
+  std::vector<std::string> ids;
+  for (const PersonState& p : people) {
+    items.push_back(PersonJson(p));
+    ids.push_back(p.contact_id);
+  }
+  ApiResponse r = ApiResponse::Json(200, {{"items", std::move(items)}});
+  r.contact_ids = std::move(ids);
+  return r;
+}
+
+// GET /v1/events/{id}/people?state=yes&cursor=&limit=&format=json|csv (CSV: every page)
 ApiResponse ListPeople(RequestContext& ctx) {
   ApiResponse problem;
   auto e = VisibleEvent(ctx, &problem);
@@ -416,10 +602,24 @@ ApiResponse ListPeople(RequestContext& ctx) {
                      "state");
     }
   }
+  auto format = FormatOf(ctx, &problem);
+  if (!format) return problem;
+  if (*format == ListFormat::kCsv) {
+    auto people = WholeList(
+        ctx, *e, state ? std::vector<SeatState>{*state} : std::vector<SeatState>{}, &problem);
+    if (!people) return problem;
+    if (absl::Status s = FillWaitlistPositions(ctx, *e, *people); !s.ok()) {
+      return ProblemFromStatus(s);
+    }
+    return ListResponse(ctx, *e, *format, *people, "people");
+  }
   auto limit = PageLimit(ctx, &problem);
   if (!limit) return problem;
   auto page = ctx.services.event_seats->List(e->org_id, e->id, state, ctx.Query("cursor"), *limit);
   if (!page.ok()) return ProblemFromStatus(page.status(), "cursor");
+  if (absl::Status s = FillWaitlistPositions(ctx, *e, page->people); !s.ok()) {
+    return ProblemFromStatus(s);
+  }
   nlohmann::json items = nlohmann::json::array();
   std::vector<std::string> ids;
   for (const PersonState& p : page->people) {
@@ -468,6 +668,7 @@ ApiResponse AnswerForPerson(RequestContext& ctx) {
   if (result->outcome == AnswerOutcome::kNotInvited) {
     return Problem(409, "Conflict", "the person is not invited to this event", "contact_id");
   }
+  Announce(ctx, *e, result->changes);
   nlohmann::json out = {
       {"outcome", result->outcome == AnswerOutcome::kChanged ? "changed" : "unchanged"},
       {"state",
@@ -491,9 +692,10 @@ ApiResponse SetAttendance(RequestContext& ctx) {
   bool attended = true;
   r.Bool("attended", &attended, true);
   if (!r.Finish().ok()) return InvalidFields(r);
+  const int64_t now = ctx.services.clock->NowMillis();
+  const std::string how = "officer:" + ctx.principal.officer_id;
   auto s = ctx.services.event_seats->SetAttended(e->org_id, e->id, person->contact.id, attended,
-                                                 "officer:" + ctx.principal.officer_id,
-                                                 ctx.services.clock->NowMillis());
+                                                 how, now);
   if (absl::IsFailedPrecondition(s)) return Problem(409, "Conflict", MessageOf(s), "attended");
   if (absl::IsNotFound(s)) {
     return Problem(409, "Conflict", "the person is not invited to this event", "contact_id");
@@ -501,12 +703,388 @@ ApiResponse SetAttendance(RequestContext& ctx) {
   if (!s.ok()) return ProblemFromStatus(s);
   auto state = ctx.services.event_seats->Get(e->org_id, e->id, person->contact.id);
   if (!state.ok()) return ProblemFromStatus(state.status());
+  if ((*state)->at_millis == now && (*state)->how == how) {  // Changed by this call.
+    SeatChange change;
+    change.contact_id = person->contact.id;
+    change.from = attended ? SeatState::kYes : SeatState::kAttended;
+    change.to = (*state)->state;
+    Announce(ctx, *e, {change});
+  }
   ApiResponse response = ApiResponse::Json(200, PersonJson(**state));
   response.contact_ids = {person->contact.id};
   return response;
 }
 
+// GET /v1/events/{id}/waitlist?format=json|csv: the people waiting, next to be offered first.
+ApiResponse ListWaitlist(RequestContext& ctx) {
+  ApiResponse problem;
+  auto e = VisibleEvent(ctx, &problem);
+  if (!e) return problem;
+  auto format = FormatOf(ctx, &problem);
+  if (!format) return problem;
+  auto order = ctx.services.event_seats->Waitlist(e->org_id, e->id, kMaxListedPeople + 1);
+  if (!order.ok()) return ProblemFromStatus(order.status());
+  if (order->size() > kMaxListedPeople) return ListTooLong();
+  // The ledger's records of the people waiting, for when and how they came to wait.
+  auto waiting = WholeList(ctx, *e, {SeatState::kWaitlisted}, &problem);
+  if (!waiting) return problem;
+  std::map<std::string_view, const PersonState*> by_id;
+  for (const PersonState& p : *waiting) by_id[p.contact_id] = &p;
+  std::vector<PersonState> people;
+  for (const WaitlistEntry& w : *order) {
+    const auto it = by_id.find(w.contact_id);
+    if (it == by_id.end()) continue;  // Left the waitlist between the two reads.
+    people.push_back(*it->second);
+    people.back().waitlist_position = static_cast<int64_t>(people.size());
+  }
+  return ListResponse(ctx, *e, *format, people, "waitlist");
+}
+
+// GET /v1/events/{id}/attendees?format=json|csv: people with a seat (yes) or who came.
+ApiResponse ListAttendees(RequestContext& ctx) {
+  ApiResponse problem;
+  auto e = VisibleEvent(ctx, &problem);
+  if (!e) return problem;
+  auto format = FormatOf(ctx, &problem);
+  if (!format) return problem;
+  auto people = WholeList(ctx, *e, {SeatState::kYes, SeatState::kAttended}, &problem);
+  if (!people) return problem;
+  return ListResponse(ctx, *e, *format, *people, "attendees");
+}
+
+// Replacements: a person who declined is replaced by the next person of their stratum in the
+// latest selection's draw order (DrawReplacement), so the quotas stay as drawn.
+
+constexpr std::string_view kReplacementHow = "replacement:";
+
+bool Declined(SeatState state) { return state == SeatState::kNo || state == SeatState::kCancelled; }
+
+// The latest selection's candidates as AddSelection stored them ([[contact, group...], ...]),
+// nullopt when none are kept, and how many selection records there are now (a draw saved
+// since the records were read would pair one draw's request with another's candidates).
+// Read here until EventStore has a method that reads both at once.
+struct StoredDraw {
+  std::optional<std::vector<Candidate>> candidates;
+  size_t records = 0;
+};
+absl::StatusOr<StoredDraw> StoredCandidates(RequestContext& ctx, const Event& e) {
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                   ctx.services.redis->Pipeline({{"GET", keys::EventSnapshot(e.org_id, e.id)},
+                                                 {"LLEN", keys::EventSelections(e.org_id, e.id)}}));
+  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
+  StoredDraw out;
+  out.records = static_cast<size_t>(replies[1].integer);
+  if (replies[0].IsNil()) return out;
+  const nlohmann::json rows = nlohmann::json::parse(replies[0].str, nullptr, false);
+  const auto malformed = absl::DataLossError("stored selection candidates are malformed");
+  if (!rows.is_array()) return malformed;
+  std::vector<Candidate> candidates;
+  candidates.reserve(rows.size());
+  for (const nlohmann::json& row : rows) {
+    if (!row.is_array() || row.empty()) return malformed;
+    Candidate& c = candidates.emplace_back();
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (!row[i].is_string()) return malformed;
+      if (i == 0) {
+        c.contact_id = row[i].get<std::string>();
+      } else {
+        c.groups.push_back(row[i].get<std::string>());
+      }
+    }
+  }
+  out.candidates = std::move(candidates);
+  return out;
+}
+
+// Appends a record to the event's selection records without touching the stored candidates
+// (AddSelection replaces them). Here until EventStore has a method for it.
+absl::Status AppendSelectionRecord(RequestContext& ctx, const Event& e,
+                                   const nlohmann::json& record) {
+  return ctx.services.redis
+      ->Command({"RPUSH", keys::EventSelections(e.org_id, e.id),
+                 record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)})
+      .status();
+}
+
+// The request a selection record was drawn with, as SelectionJson wrote it.
+absl::StatusOr<SelectionRequest> RecordedRequest(const nlohmann::json& record) {
+  const auto malformed = absl::DataLossError("the stored selection record is malformed");
+  if (!record.is_object()) return malformed;
+  const nlohmann::json count = record.value("count", nlohmann::json());
+  const nlohmann::json seed = record.value("seed", nlohmann::json());
+  const nlohmann::json quotas = record.value("quotas", nlohmann::json::array());
+  if (!count.is_number_unsigned() || !seed.is_number_unsigned() || !quotas.is_array()) {
+    return malformed;
+  }
+  SelectionRequest request;
+  request.count = count.get<size_t>();
+  request.seed = seed.get<uint64_t>();
+  request.fill_shortfall = record.value("fill_shortfall", nlohmann::json(false)) == true;
+  for (const nlohmann::json& q : quotas) {
+    if (!q.is_object()) return malformed;
+    const nlohmann::json attributes = q.value("attributes", nlohmann::json());
+    if (!attributes.is_array()) return malformed;
+    std::vector<std::string> names;
+    for (const nlohmann::json& a : attributes) {
+      if (!a.is_string()) return malformed;
+      names.push_back(a.get<std::string>());
+    }
+    QuotaDimension& d = request.dimensions.emplace_back();
+    d.name = DimensionName(names);
+    const auto targets = q.find("targets");
+    d.proportional = targets == q.end();
+    if (d.proportional) continue;
+    if (!targets->is_object()) return malformed;
+    for (const auto& [group, seats] : targets->items()) {
+      if (!seats.is_number_unsigned()) return malformed;
+      d.targets[group] = seats.get<size_t>();
+    }
+  }
+  return request;
+}
+
+// True when the person can still be invited: a contact (not erased since the draw) with an
+// address usable for an invitation.
+absl::StatusOr<bool> StillInvitable(RequestContext& ctx, const Event& e,
+                                    const std::string& contact_id) {
+  ASSIGN_OR_RETURN(std::optional<StoredContact> stored,
+                   ctx.services.contacts->Get(e.org_id, contact_id));
+  if (!stored) return false;
+  return std::any_of(stored->contact.addresses.begin(), stored->contact.addresses.end(),
+                     [](const Address& a) { return a.Reachable(); });
+}
+
+// POST /v1/events/{id}/replacements {"contact_ids": [...]} (optional: everyone who declined and
+// is not yet replaced). Replaces each declined person with the next person of their stratum
+// in the latest selection's draw, invites them ("replacement:<declined id>") and records the
+// pairs with the selections, so nobody is replaced twice.
+ApiResponse DrawReplacements(RequestContext& ctx) {
+  ApiResponse problem;
+  auto e = VisibleEvent(ctx, &problem);
+  if (!e) return problem;
+  if (auto refused = RefuseChange(ctx, *e)) return *refused;
+  std::optional<std::vector<std::string>> asked;
+  if (!ctx.request.body.empty()) {
+    auto body = ctx.JsonBody(&problem);
+    if (!body) return problem;
+    JsonReader r = JsonReader::ForInput(*body);
+    r.StringList("contact_ids", &asked);
+    if (asked && (asked->empty() || asked->size() > SelectionRequest::kMaxCount)) {
+      r.Error("contact_ids", "must list 1 to 10000 people; leave it out for everyone who declined");
+    }
+    if (!r.Finish().ok()) return InvalidFields(r);
+  }
+  auto counts = ctx.services.event_seats->Counts(e->org_id, e->id);
+  if (!counts.ok()) return ProblemFromStatus(counts.status());
+  if (counts->closed) {
+    return Problem(409, "Conflict",
+                   "answers to this event are closed: a replacement could not answer");
+  }
+
+  // The latest selection, and who replaced whom so far.
+  auto records = ctx.services.events->Selections(e->org_id, e->id);
+  if (!records.ok()) return ProblemFromStatus(records.status());
+  const nlohmann::json* selection = nullptr;
+  std::map<std::string, std::string> replaced_by;
+  for (const nlohmann::json& record : *records) {
+    if (!record.is_object() || record.value("kind", nlohmann::json()) != "replacement") {
+      selection = &record;
+      continue;
+    }
+    for (const nlohmann::json& pair : record.value("replacements", nlohmann::json::array())) {
+      const auto declined = pair.find("declined");
+      const auto replacement = pair.find("replacement");
+      if (declined != pair.end() && declined->is_string() && replacement != pair.end() &&
+          replacement->is_string()) {
+        replaced_by.emplace(declined->get<std::string>(), replacement->get<std::string>());
+      }
+    }
+  }
+  if (selection == nullptr) {
+    return Problem(409, "Conflict",
+                   "no selection is recorded for this event: replacements are drawn from the "
+                   "latest one");
+  }
+  std::map<std::string, PersonState> people;
+  absl::Status listed = ForEachPerson(ctx, *e, std::nullopt, [&](PersonState& p) {
+    // A replacement invited just before its record failed to be written still names whom it
+    // replaced (until it answers).
+    if (p.how.starts_with(kReplacementHow)) {
+      replaced_by.emplace(p.how.substr(kReplacementHow.size()), p.contact_id);
+    }
+    people.emplace(p.contact_id, std::move(p));
+    return true;
+  });
+  if (!listed.ok()) return ProblemFromStatus(listed);
+
+  std::vector<std::string> declined;
+  if (asked) {
+    std::vector<std::pair<std::string, std::string>> errors;
+    std::set<std::string_view> seen;
+    for (size_t i = 0; i < asked->size(); ++i) {
+      const std::string& id = (*asked)[i];
+      const std::string field = "contact_ids[" + std::to_string(i) + "]";
+      const auto person = people.find(id);
+      const auto replaced = replaced_by.find(id);
+      if (person == people.end()) {
+        errors.emplace_back(field, "is not invited to this event");
+      } else if (!Declined(person->second.state)) {
+        errors.emplace_back(field, "has not declined (state " +
+                                       std::string(SeatStateName(person->second.state)) + ")");
+      } else if (replaced != replaced_by.end()) {
+        errors.emplace_back(field, "was already replaced by " + replaced->second);
+      } else if (!seen.insert(id).second) {
+        errors.emplace_back(field, "is listed twice");
+      } else {
+        declined.push_back(id);
+      }
+    }
+    if (!errors.empty()) return InvalidFieldList(errors);
+  } else {
+    // First declined, first replaced: two people of one stratum get its next two people in
+    // the order they said no.
+    std::vector<const PersonState*> waiting;
+    for (const auto& [id, p] : people) {
+      if (Declined(p.state) && !replaced_by.contains(id)) waiting.push_back(&p);
+    }
+    std::sort(waiting.begin(), waiting.end(), [](const PersonState* a, const PersonState* b) {
+      return std::tie(a->at_millis, a->contact_id) < std::tie(b->at_millis, b->contact_id);
+    });
+    for (const PersonState* p : waiting) declined.push_back(p->contact_id);
+  }
+
+  auto request = RecordedRequest(*selection);
+  if (!request.ok()) return ProblemFromStatus(request.status());
+  const int64_t now = ctx.services.clock->NowMillis();
+  nlohmann::json out = {{"kind", "replacement"},
+                        {"at", now},
+                        {"by", ctx.principal.officer_id},
+                        {"selection_seed", request->seed},
+                        {"replacements", nlohmann::json::array()},
+                        {"shortfall", nlohmann::json::array()},
+                        {"not_in_draw", nlohmann::json::array()}};
+  if (declined.empty()) return ApiResponse::Json(200, out);
+
+  auto stored = StoredCandidates(ctx, *e);
+  if (!stored.ok()) return ProblemFromStatus(stored.status());
+  if (stored->records != records->size()) {
+    return Problem(409, "Conflict", "the event's selections changed meanwhile: try again");
+  }
+  if (!stored->candidates) {
+    return Problem(409, "Conflict", "the latest selection's candidates are not kept");
+  }
+  const std::vector<Candidate>& candidates = *stored->candidates;
+
+  std::set<std::string> excluded;
+  for (const auto& [id, p] : people) excluded.insert(id);
+  std::vector<std::string> touched;
+  absl::Status failure;
+  for (const std::string& d : declined) {
+    const std::string how = std::string(kReplacementHow) + d;
+    std::optional<std::string> replacement;
+    bool in_draw = true;
+    while (failure.ok()) {
+      auto drawn = DrawReplacement(candidates, *request, excluded, d);
+      if (absl::IsNotFound(drawn.status())) {
+        in_draw = false;
+        break;
+      }
+      if (!drawn.ok()) {
+        // The stored request and candidates no longer go together.
+        failure = absl::DataLossError("the latest selection cannot be replayed: " +
+                                      std::string(MessageOf(drawn.status())));
+        break;
+      }
+      if (!*drawn) break;
+      const std::string next = **drawn;
+      excluded.insert(next);
+      auto invitable = StillInvitable(ctx, *e, next);
+      if (!invitable.ok()) failure = invitable.status();
+      if (!invitable.ok() || !*invitable) continue;
+      auto invited = ctx.services.event_seats->Invite(e->org_id, e->id, {next}, how, now);
+      if (!invited.ok()) {
+        failure = invited.status();
+        break;
+      }
+      Announce(ctx, *e, *invited);
+      if (invited->empty()) {
+        // Invited meanwhile: by a concurrent call replacing the same person, that is done.
+        auto state = ctx.services.event_seats->Get(e->org_id, e->id, next);
+        if (state.ok() && *state && (*state)->how == how) replacement = next;
+        if (replacement) break;
+        continue;
+      }
+      replacement = next;
+      break;
+    }
+    if (!failure.ok()) break;
+    touched.push_back(d);
+    if (replacement) {
+      out["replacements"].push_back({{"declined", d}, {"replacement", *replacement}});
+      touched.push_back(*replacement);
+    } else {
+      out[in_draw ? "shortfall" : "not_in_draw"].push_back(d);
+    }
+  }
+  // What was done is recorded even when a failure stopped the rest.
+  if (!out["replacements"].empty()) {
+    if (absl::Status s = AppendSelectionRecord(ctx, *e, out); !s.ok() && failure.ok()) failure = s;
+  }
+  if (!failure.ok()) return ProblemFromStatus(failure);
+  ApiResponse r = ApiResponse::Json(200, out);
+  r.contact_ids = std::move(touched);
+  return r;
+}
+
 }  // namespace
+
+// POST /v1/events/{id}/messages: the invitation, a nudge, reminders, a change notice or the
+// thank-you, as campaigns to the event's people in the purpose's states (see
+// gateway/invitations/event_messages.h).
+ApiResponse CreateEventMessages(RequestContext& ctx) {
+  ApiResponse problem;
+  auto e = VisibleEvent(ctx, &problem);
+  if (!e) return problem;
+  if (auto refused = RefuseChange(ctx, *e)) return *refused;
+  if (ctx.services.event_messages == nullptr) {
+    return Problem(503, "Unavailable", "event messages are not available in this process");
+  }
+  auto body = ctx.JsonBody(&problem);
+  if (!body) return problem;
+  JsonReader r = JsonReader::ForInput(*body);
+  EventMessageRequest request = ReadEventMessageRequest(r);
+  if (!request.campaign.template_id.empty()) {
+    auto t = ctx.services.templates->Get(e->org_id, request.campaign.template_id);
+    if (!t.ok()) return ProblemFromStatus(t.status());
+    // The event's own post's templates or the organisation's, as for campaigns: another
+    // post's officers would otherwise write what this event says.
+    if (!*t || (!(*t)->post_id.empty() && (*t)->post_id != e->post_id)) {
+      r.Error("template_id", "unknown template, or one of another post");
+    }
+  }
+  if (!r.Finish().ok()) return InvalidFields(r);
+  auto created = ctx.services.event_messages->Create(*e, request, ctx.principal.officer_id);
+  if (!created.ok()) {
+    if (absl::IsInvalidArgument(created.status())) {
+      const std::string message(MessageOf(created.status()));
+      const size_t colon = message.find(": ");
+      if (colon == std::string::npos) return InvalidFieldList({{"", message}});
+      return InvalidFieldList({{message.substr(0, colon), message.substr(colon + 2)}});
+    }
+    if (absl::IsFailedPrecondition(created.status())) {
+      return Problem(409, "Conflict", MessageOf(created.status()));
+    }
+    return ProblemFromStatus(created.status());
+  }
+  nlohmann::json campaigns = nlohmann::json::array();
+  for (const Campaign& c : *created) {
+    nlohmann::json j = ToJson(c);
+    if (absl::Status s = AddDelivery(ctx, c, &j); !s.ok()) return ProblemFromStatus(s);
+    campaigns.push_back(std::move(j));
+  }
+  return ApiResponse::Json(
+      201, {{"purpose", EventPurposeName(request.purpose)}, {"campaigns", std::move(campaigns)}});
+}
 
 void RegisterEventRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/events", Access::kRead, &ListEvents);
@@ -518,6 +1096,10 @@ void RegisterEventRoutes(ApiRouter& router) {
   router.Add("POST", "/v1/events/{id}/selection", Access::kWrite, &SaveSelection);
   router.Add("GET", "/v1/events/{id}/selections", Access::kRead, &ListSelections);
   router.Add("GET", "/v1/events/{id}/people", Access::kRead, &ListPeople);
+  router.Add("GET", "/v1/events/{id}/waitlist", Access::kRead, &ListWaitlist);
+  router.Add("GET", "/v1/events/{id}/attendees", Access::kRead, &ListAttendees);
+  router.Add("POST", "/v1/events/{id}/replacements", Access::kWrite, &DrawReplacements);
+  router.Add("POST", "/v1/events/{id}/messages", Access::kWrite, &CreateEventMessages);
   router.Add("POST", "/v1/events/{id}/people/{contact_id}/answer", Access::kWrite,
              &AnswerForPerson);
   router.Add("POST", "/v1/events/{id}/people/{contact_id}/attendance", Access::kWrite,

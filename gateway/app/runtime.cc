@@ -33,8 +33,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->orgs_ = std::make_unique<OrgStore>(rt->redis_.get(), rt->clock_);
   // Keys the suppression list's HMACs: generated once per Redis, shared by every process.
   const std::string suppression_key = keys::GeneratedSecret("suppression");
-  ASSIGN_OR_RETURN(RedisReply made, rt->redis_->Command({"SET", suppression_key,
-                                                         HexEncode(RandomBytes(32)), "NX"}));
+  ASSIGN_OR_RETURN(RedisReply made,
+                   rt->redis_->Command({"SET", suppression_key, HexEncode(RandomBytes(32)), "NX"}));
   (void)made;
   ASSIGN_OR_RETURN(RedisReply suppression, rt->redis_->Command({"GET", suppression_key}));
   rt->contacts_ = std::make_unique<ContactStore>(rt->redis_.get(), suppression.str);
@@ -50,8 +50,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   if (link_secret.empty()) {
     // Generated once per Redis, so every gateway process sharing it agrees on the key.
     const std::string key = keys::GeneratedSecret("links");
-    ASSIGN_OR_RETURN(RedisReply set, rt->redis_->Command({"SET", key, HexEncode(RandomBytes(32)),
-                                                          "NX"}));
+    ASSIGN_OR_RETURN(RedisReply set,
+                     rt->redis_->Command({"SET", key, HexEncode(RandomBytes(32)), "NX"}));
     (void)set;
     ASSIGN_OR_RETURN(RedisReply stored, rt->redis_->Command({"GET", key}));
     link_secret = stored.str;
@@ -65,9 +65,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   queue_options.lease_millis = int64_t{config.delivery.lease_seconds} * 1000;
   rt->queue_ = std::make_unique<DeliveryQueue>(rt->redis_.get(), rt->clock_, queue_options);
   rt->campaigns_ = std::make_unique<CampaignStore>(rt->redis_.get(), rt->clock_);
-  rt->launcher_ = std::make_unique<CampaignLauncher>(rt->contacts_.get(), rt->segments_.get(),
-                                                     rt->templates_.get(), rt->campaigns_.get(),
-                                                     rt->queue_.get(), rt->clock_);
+  rt->launcher_ = std::make_unique<CampaignLauncher>(
+      rt->contacts_.get(), rt->segments_.get(), rt->templates_.get(), rt->campaigns_.get(),
+      rt->queue_.get(), rt->clock_, rt->event_seats_.get());
+  rt->event_messages_ = std::make_unique<EventMessages>(rt->redis_.get(), rt->clock_,
+                                                        rt->campaigns_.get(), rt->launcher_.get());
   rt->conversations_ = std::make_unique<ConversationLog>(rt->redis_.get(), rt->clock_);
   rt->tokens_ = std::make_unique<PersonTokens>(link_secret);
   KeywordSettings inbound_settings;
@@ -78,14 +80,29 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
     inbound_settings.start_keywords = config.inbound.start_keywords;
   }
   inbound_settings.resubscribe_on_start = config.inbound.resubscribe_on_start;
-  rt->inbound_ = std::make_unique<InboundPipeline>(
-      InboundDeps{rt->redis_.get(), rt->clock_, rt->contacts_.get(), rt->conversations_.get(),
-                  rt->queue_.get(), rt->tokens_.get(), config.links.public_base_url},
-      std::move(inbound_settings));
+  RsvpDeps rsvp;
+  rsvp.redis = rt->redis_.get();
+  rsvp.clock = rt->clock_;
+  rsvp.events = rt->events_.get();
+  rsvp.seats = rt->event_seats_.get();
+  rsvp.contacts = rt->contacts_.get();
+  rsvp.conversations = rt->conversations_.get();
+  rsvp.queue = rt->queue_.get();
+  rt->rsvp_ = std::make_unique<RsvpResponder>(rsvp);
+  InboundDeps inbound;
+  inbound.redis = rt->redis_.get();
+  inbound.clock = rt->clock_;
+  inbound.contacts = rt->contacts_.get();
+  inbound.conversations = rt->conversations_.get();
+  inbound.queue = rt->queue_.get();
+  inbound.tokens = rt->tokens_.get();
+  inbound.rsvp = rt->rsvp_.get();
+  inbound.public_base_url = config.links.public_base_url;
+  rt->inbound_ = std::make_unique<InboundPipeline>(inbound, std::move(inbound_settings));
   rt->scans_ = std::make_unique<ScanGate>(rt->rate_limiter_.get(), config.api.scan_rate_limit,
                                           config.api.max_concurrent_scans);
-  rt->quarantine_ = std::make_unique<InboundQuarantine>(rt->redis_.get(), rt->clock_,
-                                                       rt->metrics_.get());
+  rt->quarantine_ =
+      std::make_unique<InboundQuarantine>(rt->redis_.get(), rt->clock_, rt->metrics_.get());
   rt->provider_rates_ = std::make_unique<ProviderRateLimiter>(rt->redis_.get(), rt->clock_);
   ASSIGN_OR_RETURN(std::string secrets_key, rt->SecretsKey());
   ASSIGN_OR_RETURN(SecretBox box, SecretBox::FromHexKey(secrets_key));
@@ -110,12 +127,12 @@ absl::StatusOr<std::string> Runtime::SecretsKey() {
   if (!config_.delivery.secrets_key.empty()) return config_.delivery.secrets_key;
   // Generated once per Redis, so every gateway process sharing it agrees on the key.
   const std::string key = keys::GeneratedSecret("providers");
-  ASSIGN_OR_RETURN(RedisReply set,
-                   redis_->Command({"SET", key, HexEncode(RandomBytes(32)), "NX"}));
+  ASSIGN_OR_RETURN(RedisReply set, redis_->Command({"SET", key, HexEncode(RandomBytes(32)), "NX"}));
   (void)set;
   ASSIGN_OR_RETURN(RedisReply stored, redis_->Command({"GET", key}));
-  spdlog::warn("delivery.secrets_key is not set: secrets of provider accounts added through the "
-               "API are sealed with a key kept in Redis itself");
+  spdlog::warn(
+      "delivery.secrets_key is not set: secrets of provider accounts added through the "
+      "API are sealed with a key kept in Redis itself");
   return stored.str;
 }
 
@@ -144,6 +161,9 @@ std::unique_ptr<DeliveryWorker> Runtime::NewWorker() {
   deps.tokens = tokens_.get();
   deps.reply_domain = config_.inbound.reply_domain;
   deps.inbound = inbound_.get();
+  deps.rsvp = rsvp_.get();
+  deps.event_messages = event_messages_.get();
+  deps.events = events_.get();
   deps.chat_links = [directory = providers_.get(), tokens = tokens_.get()](
                         const std::string& org_id, const Contact& contact) {
     return ChatLinks(*directory, *tokens, org_id, contact);
@@ -176,6 +196,8 @@ ApiServices Runtime::Services() {
   s.segments = segments_.get();
   s.events = events_.get();
   s.event_seats = event_seats_.get();
+  s.rsvp = rsvp_.get();
+  s.event_messages = event_messages_.get();
   s.rate_limiter = rate_limiter_.get();
   s.idempotency = idempotency_.get();
   s.metrics = metrics_.get();

@@ -64,6 +64,7 @@ class Runtime {
   CampaignLauncher& launcher() { return *launcher_; }
   ConversationLog& conversations() { return *conversations_; }
   InboundPipeline& inbound() { return *inbound_; }
+  RsvpResponder& rsvp() { return *rsvp_; }
   InboundQuarantine& quarantine() { return *quarantine_; }
   const PersonTokens& tokens() const { return *tokens_; }
   ProviderDirectory& providers() { return *providers_; }
@@ -99,8 +100,10 @@ class Runtime {
   std::unique_ptr<DeliveryQueue> queue_;
   std::unique_ptr<CampaignStore> campaigns_;
   std::unique_ptr<CampaignLauncher> launcher_;
+  std::unique_ptr<EventMessages> event_messages_;
   std::unique_ptr<ConversationLog> conversations_;
   std::unique_ptr<PersonTokens> tokens_;
+  std::unique_ptr<RsvpResponder> rsvp_;
   std::unique_ptr<InboundPipeline> inbound_;
   std::unique_ptr<InboundQuarantine> quarantine_;
   std::shared_ptr<const DestinationPolicy> destinations_;

@@ -55,6 +55,7 @@ nlohmann::json ToJson(const Campaign& c) {
                       {"queued", c.queued},
                       {"skipped", c.skipped},
                       {"channels", c.channels}};
+  if (!c.event_id.empty()) j["event"] = {{"id", c.event_id}, {"purpose", c.event_purpose}};
   if (c.quiet_hours) {
     j["quiet_hours"] = {{"start", FormatClockTime(c.quiet_hours->start_minute)},
                         {"end", FormatClockTime(c.quiet_hours->end_minute)}};
@@ -79,6 +80,10 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
                                  ParseClockTime(q.at("end").get<std::string>()).value_or(0)};
     }
     c.variables = j.at("variables");
+    if (const auto it = j.find("event"); it != j.end() && it->is_object()) {
+      c.event_id = it->at("id");
+      c.event_purpose = it->at("purpose");
+    }
     c.created_by = j.at("created_by");
     c.created_at_millis = j.at("created_at");
     c.updated_at_millis = j.at("updated_at");
@@ -124,8 +129,8 @@ void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
   }
   if (c->variables.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() >
       kMaxTemplateVariablesBytes) {
-    r.Error("variables", "must be at most " + std::to_string(kMaxTemplateVariablesBytes) +
-                             " bytes of JSON");
+    r.Error("variables",
+            "must be at most " + std::to_string(kMaxTemplateVariablesBytes) + " bytes of JSON");
   }
 }
 

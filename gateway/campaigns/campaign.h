@@ -29,7 +29,7 @@ std::string FormatClockTime(int minute_of_day);
 
 // A first form of campaign: a template, an audience (a saved segment) and a channel choice.
 struct Campaign {
-  std::string id;       // "cmp_..."
+  std::string id;  // "cmp_..."
   std::string org_id;
   std::string post_id;  // Empty: organisation-wide (admins only).
   std::string name;
@@ -41,6 +41,11 @@ struct Campaign {
   int64_t send_at_millis = 0;  // 0: as soon as launched.
   std::optional<QuietHours> quiet_hours;
   nlohmann::json variables = nlohmann::json::object();  // Extra template variables.
+  // An event's message (gateway/invitations/event_messages): the audience is the event's
+  // people in the states `event_purpose` names, not a segment, and every message has the
+  // variable `event`. Empty for an ordinary campaign.
+  std::string event_id;
+  std::string event_purpose;
   std::string created_by;
   int64_t created_at_millis = 0;
   int64_t updated_at_millis = 0;

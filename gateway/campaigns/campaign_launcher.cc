@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gateway/invitations/event_messages.h"
 #include "gateway/segments/segment_expression.h"
 
 namespace ogw {
@@ -66,13 +67,46 @@ std::optional<AddressChoice> ChooseAddress(const Contact& contact, std::string_v
 
 CampaignLauncher::CampaignLauncher(ContactStore* contacts, SegmentStore* segments,
                                    TemplateStore* templates, CampaignStore* campaigns,
-                                   DeliveryQueue* queue, const Clock* clock)
+                                   DeliveryQueue* queue, const Clock* clock, EventSeats* seats)
     : contacts_(contacts),
       segments_(segments),
       templates_(templates),
       campaigns_(campaigns),
       queue_(queue),
-      clock_(clock) {}
+      clock_(clock),
+      seats_(seats) {}
+
+absl::Status CampaignLauncher::EventAudience(const Campaign& campaign,
+                                             const std::function<void(const Contact&)>& pick) {
+  if (seats_ == nullptr) return absl::FailedPreconditionError("event messages are not available");
+  const std::optional<EventPurpose> purpose = ParseEventPurpose(campaign.event_purpose);
+  if (!purpose) {
+    return absl::InvalidArgumentError("event message purpose " + campaign.event_purpose +
+                                      " is unknown");
+  }
+  std::vector<std::string> ids;
+  for (SeatState state : AudienceOf(*purpose)) {
+    std::string cursor;
+    do {
+      ASSIGN_OR_RETURN(PeoplePage page,
+                       seats_->List(campaign.org_id, campaign.event_id, state, cursor, 1000));
+      for (const PersonState& p : page.people) ids.push_back(p.contact_id);
+      cursor = page.next_cursor;
+    } while (!cursor.empty());
+  }
+  constexpr size_t kBatch = 500;
+  for (size_t i = 0; i < ids.size(); i += kBatch) {
+    const std::vector<std::string> batch(
+        ids.begin() + static_cast<std::ptrdiff_t>(i),
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + kBatch)));
+    ASSIGN_OR_RETURN(std::vector<std::optional<StoredContact>> contacts,
+                     contacts_->GetMany(campaign.org_id, batch));
+    for (const auto& stored : contacts) {
+      if (stored) pick(stored->contact);  // Erased since: nobody to write to.
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
                                                   std::string_view campaign_id) {
@@ -88,32 +122,41 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
   if (!found) return absl::NotFoundError("campaign not found");
   Campaign campaign = *std::move(found);
   if (campaign.launched()) return absl::FailedPreconditionError("campaign already launched");
-  ASSIGN_OR_RETURN(std::optional<Segment> segment, segments_->Get(org_id, campaign.segment_id));
-  if (!segment) return absl::NotFoundError("segment " + campaign.segment_id + " not found");
   ASSIGN_OR_RETURN(std::optional<Template> tmpl, templates_->Get(org_id, campaign.template_id));
   if (!tmpl) return absl::NotFoundError("template " + campaign.template_id + " not found");
-  ASSIGN_OR_RETURN(SegmentExpression expression, SegmentExpression::Parse(segment->expression));
 
-  const PostScope scope =
-      campaign.post_id.empty() ? PostScope::All() : PostScope::Of({campaign.post_id});
   std::vector<Pick> picks;
   std::map<std::string, int64_t> skipped;
   std::string reason;
-  RETURN_IF_ERROR(contacts_->ForEach(org_id, scope, [&](const Contact& contact) {
-    if (!expression.Matches(contact)) return true;
+  auto pick = [&](const Contact& contact) {
     if (auto choice = ChooseAddress(contact, campaign.channel, &reason)) {
       picks.push_back({contact.id, choice->channel, choice->address_index});
     } else {
       ++skipped[reason];
     }
-    return true;
-  }));
+  };
+  std::string expression_text;
+  if (!campaign.event_id.empty()) {
+    RETURN_IF_ERROR(EventAudience(campaign, pick));
+  } else {
+    ASSIGN_OR_RETURN(std::optional<Segment> segment, segments_->Get(org_id, campaign.segment_id));
+    if (!segment) return absl::NotFoundError("segment " + campaign.segment_id + " not found");
+    ASSIGN_OR_RETURN(SegmentExpression expression, SegmentExpression::Parse(segment->expression));
+    expression_text = segment->expression;
+    const PostScope scope =
+        campaign.post_id.empty() ? PostScope::All() : PostScope::Of({campaign.post_id});
+    RETURN_IF_ERROR(contacts_->ForEach(org_id, scope, [&](const Contact& contact) {
+      if (expression.Matches(contact)) pick(contact);
+      return true;
+    }));
+  }
   // A scan may visit a contact twice while Redis resizes the hash: one message per person.
   std::sort(picks.begin(), picks.end(),
             [](const Pick& a, const Pick& b) { return a.contact_id < b.contact_id; });
-  picks.erase(std::unique(picks.begin(), picks.end(),
-                          [](const Pick& a, const Pick& b) { return a.contact_id == b.contact_id; }),
-              picks.end());
+  picks.erase(
+      std::unique(picks.begin(), picks.end(),
+                  [](const Pick& a, const Pick& b) { return a.contact_id == b.contact_id; }),
+      picks.end());
   if (picks.empty()) {
     return absl::FailedPreconditionError(
         "nobody in the audience has a usable address on this channel");
@@ -130,7 +173,7 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
   RETURN_IF_ERROR(templates_->Freeze(org_id, campaign_id, *tmpl));
   RETURN_IF_ERROR(queue_->EnqueueCampaign(org_id, campaign_id, packed, campaign.send_at_millis));
   campaign.template_version = tmpl->version;
-  campaign.segment_expression = segment->expression;
+  campaign.segment_expression = expression_text;
 
   campaign.launched_at_millis = clock_->NowMillis();
   campaign.queued = static_cast<int64_t>(picks.size());

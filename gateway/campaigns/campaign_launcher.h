@@ -7,20 +7,24 @@
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/core/post_scope.h"
+#include "gateway/invitations/event_seats.h"
 #include "gateway/segments/segment_store.h"
 #include "queue/delivery_queue.h"
 #include "templates/template_store.h"
 
 namespace ogw {
 
-// Launches a campaign: evaluates its segment once within the campaign's post, picks for each
+// Launches a campaign: evaluates its segment once within the campaign's post (an event's
+// message: reads the event's people in the states of its purpose), picks for each
 // contact the channel and address to use (the campaign's channel, or the contact's first usable
 // one; only addresses with consent and not opted out), and fans the recipients out into the
 // delivery queue. Messages are rendered at send time, not here. Thread-safe.
 class CampaignLauncher {
  public:
+  // `seats` (may be null: no event messages) gives an event message's audience.
   CampaignLauncher(ContactStore* contacts, SegmentStore* segments, TemplateStore* templates,
-                   CampaignStore* campaigns, DeliveryQueue* queue, const Clock* clock);
+                   CampaignStore* campaigns, DeliveryQueue* queue, const Clock* clock,
+                   EventSeats* seats = nullptr);
 
   // Errors: NotFound (campaign,
   // template or segment gone), FailedPrecondition (already launched, launch in progress, or
@@ -31,9 +35,14 @@ class CampaignLauncher {
   ContactStore* contacts_;
   SegmentStore* segments_;
   TemplateStore* templates_;
+  // Passes each person of an event message's audience who still exists to `pick`.
+  absl::Status EventAudience(const Campaign& campaign,
+                             const std::function<void(const Contact&)>& pick);
+
   CampaignStore* campaigns_;
   DeliveryQueue* queue_;
   const Clock* clock_;
+  EventSeats* seats_;
 };
 
 // The address a campaign message to `contact` uses on `channel_choice` ("preferred" or a

@@ -1,9 +1,12 @@
 #include "gateway/cli/commands.h"
 
-#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -13,6 +16,10 @@
 
 #include "gateway/app/runtime.h"
 #include "gateway/contacts/contact_json.h"
+#include "gateway/core/crypto.h"
+#include "gateway/core/json_reader.h"
+#include "gateway/core/text.h"
+#include "gateway/invitations/selection_snapshot.h"
 #include "gateway/segments/segment_expression.h"
 
 namespace ogw {
@@ -55,8 +62,7 @@ void BlockShutdownSignals() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-int Serve(const CommonOptions& common, int port_override, std::ostream& out,
-          std::ostream& err) {
+int Serve(const CommonOptions& common, int port_override, std::ostream& out, std::ostream& err) {
   BlockShutdownSignals();
 
   auto config = GatewayConfig::LoadFile(common.config_path);
@@ -180,11 +186,13 @@ struct CliArgs {
   std::string import_post;
   std::string import_format;
   std::string expression;
+  std::string event_id;
+  std::string request_file;
 };
 
 // Commands on a gateway's data: they open a runtime on the configuration first.
-using DataCommand = std::function<int(Runtime& rt, const CliArgs& args, std::ostream& out,
-                                      std::ostream& err)>;
+using DataCommand =
+    std::function<int(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err)>;
 
 int CreateOrganisation(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
   auto created = rt.orgs().CreateOrganisation(args.org_name, args.org_language);
@@ -282,6 +290,103 @@ int PreviewSegment(Runtime& rt, const CliArgs& args, std::ostream& out, std::ost
   return 0;
 }
 
+// A selection request as POST /v1/events/{id}/selection/preview takes it.
+absl::StatusOr<SelectionInput> ReadSelectionFile(Runtime& rt, const std::string& org,
+                                                 const nlohmann::json& body) {
+  JsonReader r = JsonReader::ForInput(body);
+  SelectionInput in = ReadSelectionInput(r);
+  RETURN_IF_ERROR(r.Finish());
+  const std::string& segment_id = in.segment_id;
+  if (!segment_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<Segment> segment, rt.segments().Get(org, segment_id));
+    if (!segment) return absl::NotFoundError("segment_id: unknown segment " + segment_id);
+    in.expression = segment->expression;
+  }
+  return in;
+}
+
+// Rows of cells printed as columns two spaces apart, each as wide as its widest cell: text
+// to the left, numbers (`right`) to the right.
+void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                const std::vector<bool>& right) {
+  std::vector<size_t> widths(right.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], CountCodePoints(row[c]));
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(widths[c] - CountCodePoints(row[c]), ' ');
+      if (c > 0) line += "  ";
+      line += right[c] ? pad + row[c] : row[c] + (c + 1 < row.size() ? pad : "");
+    }
+    out << line << "\n";
+  }
+}
+
+// `events preview-selection`: the draw of POST /v1/events/{id}/selection/preview for the
+// request in a file, with the composition as a table an officer can read or paste.
+int PreviewSelection(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  bool ok = false;
+  const std::string text = ReadFile(args.request_file, &ok);
+  if (!ok) return Fail(err, absl::NotFoundError("cannot read " + args.request_file));
+  if (JsonNestingDepth(text) > kMaxInputJsonDepth) {
+    return Fail(err, absl::InvalidArgumentError(args.request_file + ": nested too deeply"));
+  }
+  const nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return Fail(err, absl::InvalidArgumentError(args.request_file + ": not a JSON object"));
+  }
+  ApiServices services = rt.Services();
+  auto event = services.events->Get(args.org, args.event_id);
+  if (!event.ok()) return Fail(err, event.status());
+  if (!*event) return Fail(err, absl::NotFoundError("unknown event " + args.event_id));
+  auto in = ReadSelectionFile(rt, args.org, body);
+  if (!in.ok()) return Fail(err, in.status());
+  auto audience = SegmentExpression::Parse(in->expression);
+  if (!audience.ok()) {
+    return Fail(err, absl::InvalidArgumentError("expression: " +
+                                                std::string(MessageOf(audience.status()))));
+  }
+  auto snapshot =
+      SnapshotAudience(&rt.contacts(), args.org, PostScope::All(), *audience, in->attributes);
+  if (!snapshot.ok()) return Fail(err, snapshot.status());
+  auto result = SelectRepresentative(snapshot->candidates, in->request, {});
+  if (!result.ok()) {
+    // The selection names its request's fields ("dimensions[1].targets: ..."); the request
+    // calls them quotas.
+    std::string message(MessageOf(result.status()));
+    if (message.starts_with("dimensions")) message.replace(0, 10, "quotas");
+    return Fail(err, absl::Status(result.status().code(), message));
+  }
+  out << "event: " << (*event)->id << "\n"
+      << "seed: " << result->seed << "\n"
+      << "count: " << in->request.count << "\n"
+      << "eligible: " << result->eligible << "\n"
+      << "unreachable: " << snapshot->unreachable << "\n"
+      << "selected: " << result->selected.size() << "\n"
+      << "shortfall: " << result->shortfall << "\n"
+      << "filled_outside_quotas: " << result->filled_outside_quotas << "\n";
+  if (!result->composition.empty()) {
+    std::vector<std::vector<std::string>> rows = {
+        {"dimension", "group", "share %", "target", "selected", "shortfall"}};
+    for (const GroupComposition& g : result->composition) {
+      char share[32];
+      std::snprintf(share, sizeof(share), "%.1f", g.segment_share * 100);
+      rows.push_back({g.dimension, g.group.empty() ? "(unknown)" : g.group, share,
+                      std::to_string(g.target), std::to_string(g.selected),
+                      std::to_string(g.shortfall)});
+    }
+    out << "\n";
+    PrintTable(out, rows, {false, false, true, true, true, true});
+  }
+  out << "\nselected contacts (draw order):\n";
+  for (const std::string& id : result->selected) out << id << "\n";
+  return 0;
+}
+
 // A group of subcommands (`queue`, `org`, ...), one of which must be given.
 CLI::App* Group(CLI::App& app, const std::string& name, const std::string& about) {
   CLI::App* group = app.add_subcommand(name, about);
@@ -312,8 +417,9 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   auto* queue = Group(app, "queue", "the delivery queue");
   auto* stats =
       WithOrg(queue->add_subcommand("stats", "lane sizes and per-campaign counters"), args);
-  commands.emplace_back(stats, [](Runtime& rt, const CliArgs& a, std::ostream& o,
-                                  std::ostream& e) { return QueueStats(rt, a.org, o, e); });
+  commands.emplace_back(stats, [](Runtime& rt, const CliArgs& a, std::ostream& o, std::ostream& e) {
+    return QueueStats(rt, a.org, o, e);
+  });
   auto* dead = WithOrg(queue->add_subcommand("dead-letters", "list dead letters"), args);
   commands.emplace_back(dead, ListDeadLetters);
   auto* dead_show = WithOrg(queue->add_subcommand("dead-letter", "show one dead letter"), args);
@@ -331,18 +437,17 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   commands.emplace_back(org->add_subcommand("list", "list organisations"), ListOrganisations);
 
   auto* key = Group(app, "key", "API keys");
-  auto* key_create =
-      WithOrg(key->add_subcommand("create", "issue a new key for an officer"), args);
+  auto* key_create = WithOrg(key->add_subcommand("create", "issue a new key for an officer"), args);
   key_create->add_option("--officer", args.officer, "officer id")->required();
   commands.emplace_back(key_create, CreateKey);
 
   auto* contacts = Group(app, "contacts", "contacts");
   auto* import = WithOrg(contacts->add_subcommand("import", "import a CSV or JSON file"), args);
-  import->add_option("--file", args.import_file, "file to import")->required()->check(
-      CLI::ExistingFile);
+  import->add_option("--file", args.import_file, "file to import")
+      ->required()
+      ->check(CLI::ExistingFile);
   import->add_option("--post", args.import_post, "post for rows without post_id");
-  import->add_option("--format", args.import_format,
-                     "csv or json (default: by file extension)");
+  import->add_option("--format", args.import_format, "csv or json (default: by file extension)");
   commands.emplace_back(import, ImportContacts);
 
   auto* segment = Group(app, "segment", "segments");
@@ -350,6 +455,21 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       WithOrg(segment->add_subcommand("preview", "count the contacts matching a filter"), args);
   preview->add_option("--expression", args.expression, "filter expression")->required();
   commands.emplace_back(preview, PreviewSegment);
+
+  auto* events = Group(app, "events", "events and their invitations");
+  auto* preview_selection = WithOrg(
+      events->add_subcommand("preview-selection",
+                             "draw a representative group as the API's selection preview does, "
+                             "without inviting anyone"),
+      args);
+  preview_selection->add_option("--event", args.event_id, "event id")->required();
+  preview_selection
+      ->add_option("--request", args.request_file,
+                   "the request as JSON: expression or segment_id, count, quotas, seed, "
+                   "fill_shortfall")
+      ->required()
+      ->check(CLI::ExistingFile);
+  commands.emplace_back(preview_selection, PreviewSelection);
 
   try {
     app.parse(argc, argv);

@@ -93,6 +93,15 @@ inline std::string EventSnapshot(std::string_view org, std::string_view event) {
 inline std::string ContactEvents(std::string_view org, std::string_view contact) {
   return Tag(org) + ":cev:" + std::string(contact);
 }
+// ZSET campaign id -> ms: event messages (gateway/invitations/event_messages) waiting to launch.
+inline std::string EventMessagesDue(std::string_view org) { return Tag(org) + ":evmsg:due"; }
+// STRING, expiring: the worker that set it sweeps the organisation's invitations this interval.
+inline std::string InvitationSweep(std::string_view org) { return Tag(org) + ":evsweep"; }
+// STRING "1", one day: the person was told answers to the event have closed.
+inline std::string EventClosedNotice(std::string_view org, std::string_view event,
+                                     std::string_view contact) {
+  return Tag(org) + ":ev:" + std::string(event) + ":closedtold:" + std::string(contact);
+}
 inline std::string EventSeatMeta(std::string_view org, std::string_view event) {
   return Tag(org) + ":ev:" + std::string(event) + ":meta";
 }

@@ -45,13 +45,20 @@ MessageOutcome Outcome(const ClaimedMessage& m, MessageOutcome::Kind kind, std::
 
 std::string_view OutcomeLabel(MessageOutcome::Kind kind) {
   switch (kind) {
-    case MessageOutcome::Kind::kSent: return "sent";
-    case MessageOutcome::Kind::kFailed: return "failed";
-    case MessageOutcome::Kind::kRetry: return "retried";
-    case MessageOutcome::Kind::kDeferred: return "deferred";
-    case MessageOutcome::Kind::kDead: return "dead_lettered";
-    case MessageOutcome::Kind::kDropped: return "cancelled";
-    case MessageOutcome::Kind::kHeld: return "held";
+    case MessageOutcome::Kind::kSent:
+      return "sent";
+    case MessageOutcome::Kind::kFailed:
+      return "failed";
+    case MessageOutcome::Kind::kRetry:
+      return "retried";
+    case MessageOutcome::Kind::kDeferred:
+      return "deferred";
+    case MessageOutcome::Kind::kDead:
+      return "dead_lettered";
+    case MessageOutcome::Kind::kDropped:
+      return "cancelled";
+    case MessageOutcome::Kind::kHeld:
+      return "held";
   }
   return "failed";
 }
@@ -108,6 +115,8 @@ struct DeliveryWorker::Batch {
   std::unordered_map<std::string, Contact> contacts;  // Looked up for every message.
   std::map<std::string, std::optional<Campaign>> campaigns;
   std::map<std::string, std::optional<Template>> templates;  // By campaign id.
+  // Event messages' events, by campaign id; nullopt when the event is gone.
+  std::map<std::string, std::optional<Event>> events;
   // Campaigns whose template uses {{chat_links...}}: the person's links join its variables.
   std::set<std::string> with_chat_links;
   std::map<std::string, std::string> post_languages;  // Filled as needed.
@@ -117,7 +126,7 @@ struct DeliveryWorker::Batch {
   // Per group (ReadControl):
   // Campaign -> its state; nullopt when the campaign is gone.
   std::map<std::string, std::optional<CampaignState>> states;
-  std::map<std::string, std::set<std::string>> waiting;     // Campaign -> contacts waiting.
+  std::map<std::string, std::set<std::string>> waiting;  // Campaign -> contacts waiting.
 };
 
 struct DeliveryWorker::Pending {
@@ -206,7 +215,27 @@ absl::StatusOr<size_t> DeliveryWorker::RunOnce() {
   ASSIGN_OR_RETURN(size_t direct, DrainDirect(orgs));
   ASSIGN_OR_RETURN(size_t scheduled, DrainScheduled(orgs));
   ASSIGN_OR_RETURN(size_t chunk, DrainOneChunk());
+  SweepInvitations(orgs);
   return direct + scheduled + chunk;
+}
+
+void DeliveryWorker::SweepInvitations(const std::vector<std::string>& orgs) {
+  if (deps_.rsvp == nullptr && deps_.event_messages == nullptr) return;
+  for (const std::string& org : orgs) {
+    // One sweep per organisation and interval across every worker process.
+    auto turn = deps_.redis->Command({"SET", keys::InvitationSweep(org), "1", "NX", "PX",
+                                      std::to_string(options_.invitation_sweep_millis)});
+    if (!turn.ok() || turn->IsNil()) continue;
+    if (deps_.rsvp != nullptr) {
+      if (auto swept = deps_.rsvp->Sweep(org); !swept.ok()) {
+        spdlog::warn("invitation sweep of {}: {}", org, MessageOf(swept.status()));
+      }
+    }
+    if (deps_.event_messages == nullptr) continue;
+    if (auto launched = deps_.event_messages->LaunchDue(org); !launched.ok()) {
+      spdlog::warn("event messages of {}: {}", org, MessageOf(launched.status()));
+    }
+  }
 }
 
 absl::StatusOr<size_t> DeliveryWorker::DrainDirect(const std::vector<std::string>& orgs) {
@@ -268,6 +297,9 @@ absl::StatusOr<DeliveryWorker::Batch> DeliveryWorker::LoadBatch(
     ASSIGN_OR_RETURN(batch.templates[id], deps_.templates->GetFrozen(org_id, id));
     if (!batch.templates[id]) {
       ASSIGN_OR_RETURN(batch.templates[id], deps_.templates->Get(org_id, c->template_id));
+    }
+    if (!c->event_id.empty() && deps_.events != nullptr) {
+      ASSIGN_OR_RETURN(batch.events[id], deps_.events->Get(org_id, c->event_id));
     }
     if (batch.templates[id] && deps_.chat_links) {
       for (const std::string& name : TemplateRenderer::ReferencedVariables(*batch.templates[id])) {
@@ -425,14 +457,30 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
       return token.ok() ? TrackedLinks::Url(deps_.public_base_url, *token) : std::string(url);
     };
   }
-  nlohmann::json with_links;
-  if (batch.with_chat_links.count(m.campaign_id)) {
-    with_links = campaign.variables.is_object() ? campaign.variables : nlohmann::json::object();
-    with_links[kChatLinksVariable] = deps_.chat_links(batch.org_id, c);
+  const Event* event = nullptr;
+  if (!campaign.event_id.empty()) {
+    auto found = batch.events.find(m.campaign_id);
+    if (found == batch.events.end() || !found->second) {
+      return Outcome(m, Kind::kFailed, "event_gone", "the event no longer exists");
+    }
+    event = &*found->second;
   }
-  auto rendered = RenderFor(*deps_.renderer, *tmpl, c, p.channel, PostLanguage(batch, c.post_id),
-                            with_links.is_null() ? campaign.variables : with_links, track,
-                            p.out.unsubscribe_url);
+  nlohmann::json extra;
+  if (batch.with_chat_links.count(m.campaign_id) || event != nullptr) {
+    extra = campaign.variables.is_object() ? campaign.variables : nlohmann::json::object();
+  }
+  if (batch.with_chat_links.count(m.campaign_id)) {
+    extra[kChatLinksVariable] = deps_.chat_links(batch.org_id, c);
+  }
+  const std::string post_language = PostLanguage(batch, c.post_id);
+  if (event != nullptr) {
+    // The event's words and dates in the language the person reads the message in.
+    const std::string language = TemplateRenderer::BodyLanguage(*tmpl, c.languages, post_language);
+    extra["event"] = EventVariables(*event, language, c.time_zone);
+  }
+  auto rendered =
+      RenderFor(*deps_.renderer, *tmpl, c, p.channel, post_language,
+                extra.is_null() ? campaign.variables : extra, track, p.out.unsubscribe_url);
   if (!rendered.ok()) {
     return Outcome(m, Kind::kFailed, "render_error", std::string(MessageOf(rendered.status())));
   }
@@ -451,7 +499,28 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
   }
   p.out.buttons = std::move(rendered->buttons);
   p.out.media = std::move(rendered->media);
+  if (event != nullptr) AddEventParts(*event, campaign, c, batch.now, p);
   return std::nullopt;
+}
+
+void DeliveryWorker::AddEventParts(const Event& event, const Campaign& campaign, const Contact& c,
+                                   int64_t now, Pending& p) const {
+  const std::optional<EventPurpose> purpose = ParseEventPurpose(campaign.event_purpose);
+  if (!purpose) return;
+  if (AsksForAnswer(*purpose)) AddAnswerPrompt(p.channel, p.language, &p.out);
+  if (CarriesCalendar(*purpose) && p.channel == Channel::kEmail) {
+    // The calendar's UID is "<event>@<the gateway's host>": the same in every message of the
+    // event, so calendars update the entry rather than add one.
+    std::string host = deps_.public_base_url.substr(deps_.public_base_url.find("://") + 3);
+    host = host.substr(0, host.find_first_of("/:"));
+    p.out.attachments.push_back(CalendarAttachment(event, c.languages, p.out.to, host, now));
+  }
+  if ((*purpose == EventPurpose::kReminder || *purpose == EventPurpose::kUpdate) &&
+      p.channel == Channel::kMessenger) {
+    // Messenger's one tag that lets a message out of the 24-hour window: an update about an
+    // event the person said they would attend.
+    p.out.message_tag = "CONFIRMED_EVENT_UPDATE";
+  }
 }
 
 void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group) {
@@ -501,7 +570,7 @@ void DeliveryWorker::Prepare(Batch& batch, const ClaimedMessage& m, Group& group
     p.out.window_open = WindowOpen(batch, c, *address);
     // Outside the window only an approved template may go (WhatsApp); without one the
     // message cannot be sent at all until the person writes again.
-    if (!p.out.window_open && !p.out.provider_template) {
+    if (!p.out.window_open && !p.out.provider_template && p.out.message_tag.empty()) {
       return settle(
           Kind::kFailed, "outside_window",
           "the person has not written in the last 24 hours and the message has no " +

@@ -21,6 +21,7 @@
 #include "gateway/delivery/provider_registry.h"
 #include "gateway/inbound/inbound_pipeline.h"
 #include "gateway/inbound/person_tokens.h"
+#include "gateway/invitations/event_messages.h"
 #include "gateway/metrics/metrics.h"
 #include "gateway/orgs/org_store.h"
 #include "queue/backoff.h"
@@ -39,6 +40,9 @@ struct WorkerOptions {
   int64_t idle_poll_millis = 50;
   BackoffPolicy backoff;
   std::string default_time_zone = "UTC";  // For contacts without one (quiet hours).
+  // How often an organisation's invitations are swept (answers closed at the deadline,
+  // lapsed seat offers passed on): by one worker of all, each interval.
+  int64_t invitation_sweep_millis = 15'000;
 };
 
 // What the worker works with. The worker owns none of these: the Runtime that makes the worker
@@ -70,6 +74,13 @@ struct WorkerDeps {
   // Records the consent a provider says the person withdrew (e.g. Twilio 21610); null: not
   // recorded (the message still fails as opted_out).
   InboundPipeline* inbound = nullptr;
+  // Sweeps invitations on the worker's timer and launches event messages when due; null: not
+  // swept.
+  RsvpResponder* rsvp = nullptr;
+  EventMessages* event_messages = nullptr;
+  // The events of event messages (their `event` variable, the calendar file); null: such
+  // messages fail as event_gone.
+  EventStore* events = nullptr;
   // The person's chat links (gateway/providers/chat_links.h), for templates that use
   // {{chat_links.telegram}} and the like; null: those render empty.
   std::function<nlohmann::json(const std::string& org_id, const Contact& contact)> chat_links;
@@ -103,6 +114,9 @@ class DeliveryWorker {
   absl::StatusOr<size_t> DrainDirect(const std::vector<std::string>& orgs);
   absl::StatusOr<size_t> DrainScheduled(const std::vector<std::string>& orgs);
   absl::StatusOr<size_t> DrainOneChunk();
+  // RsvpResponder::Sweep for each organisation whose interval lock this worker takes.
+  // Failures are logged: housekeeping never stops delivery.
+  void SweepInvitations(const std::vector<std::string>& orgs);
   // Sends `messages` of one organisation in groups and records their outcomes. For a chunk,
   // `claim` is renewed between groups and released when the campaign is paused.
   absl::StatusOr<size_t> Deliver(const std::string& org_id, std::vector<ClaimedMessage> messages,
@@ -128,6 +142,10 @@ class DeliveryWorker {
   // Renders a campaign message for `c`, or the outcome when quiet hours or rendering stop it.
   std::optional<MessageOutcome> RenderCampaign(Batch& batch, const Contact& c, Pending& p,
                                                Group& group);
+  // What an event message adds to its rendered text: the answer prompt, the calendar file on
+  // e-mail, Messenger's event-update tag.
+  void AddEventParts(const Event& event, const Campaign& campaign, const Contact& c, int64_t now,
+                     Pending& p) const;
   // The default language of a post (cached in the batch); "" for none.
   std::string PostLanguage(Batch& batch, const std::string& post_id);
   // Sends the group's pending messages per channel within the provider's rate limit.

@@ -138,9 +138,12 @@ std::vector<std::pair<std::string, std::string>> InboundFields(const InboundSour
 
 std::string_view StateName(DeliveryReport::State state) {
   switch (state) {
-    case DeliveryReport::State::kSent: return "sent";
-    case DeliveryReport::State::kDelivered: return "delivered";
-    case DeliveryReport::State::kFailed: return "failed";
+    case DeliveryReport::State::kSent:
+      return "sent";
+    case DeliveryReport::State::kDelivered:
+      return "delivered";
+    case DeliveryReport::State::kFailed:
+      return "failed";
   }
   return "sent";
 }
@@ -298,7 +301,7 @@ void InboundPipeline::FollowUpKeyword(const InboundSource& source, const Inbound
 
 absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
     const InboundSource& source, const InboundMessage& message, Channel channel,
-    const std::string& address, const std::vector<Answered>& answered,
+    const std::string& address, const std::vector<Answered>& answered, bool linked,
     const std::string& seen_key) {
   InboundResult result;
   ASSIGN_OR_RETURN(result.contact_id,
@@ -330,10 +333,27 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
     consent_changed = *changed;
   }
 
-  ASSIGN_OR_RETURN(
-      RedisReply r,
-      StoreInbound(source, message, contact, address,
-                   InboundFields(source, message, address, in_reply_to, keyword.intent), seen_key));
+  // The answer before the message: see RsvpResponder on why the order keeps replies safe.
+  std::vector<std::pair<std::string, std::string>> fields =
+      InboundFields(source, message, address, in_reply_to, keyword.intent);
+  const bool may_answer = keyword.intent == KeywordIntent::kNone && !linked &&
+                          !message.auto_reply && !message.simulated_over_real_channel;
+  if (deps_.rsvp != nullptr && may_answer && !result.created_contact) {
+    RsvpReplyInput reply;
+    reply.org_id = source.org_id;
+    reply.contact = &contact;
+    reply.channel = channel;
+    reply.address = address;
+    reply.text = message.text;
+    reply.button = message.button;
+    reply.how = std::string(ChannelName(channel)) + ":" + message.provider_message_id;
+    ASSIGN_OR_RETURN(result.rsvp, deps_.rsvp->OnReply(reply));
+    if (result.rsvp) {
+      fields.emplace_back("event", result.rsvp->event_id);
+      fields.emplace_back("rsvp", result.rsvp->reading);
+    }
+  }
+  ASSIGN_OR_RETURN(RedisReply r, StoreInbound(source, message, contact, address, fields, seen_key));
   const std::string& outcome = r.elements[0].str;
   if (outcome == "gone") return std::nullopt;
   if (outcome == "dup") {
@@ -390,7 +410,7 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
   ASSIGN_OR_RETURN(const std::vector<Answered> answered, ResolveAnswers(source, message));
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<InboundResult> result,
-                     TryStore(source, message, channel, address, answered, seen_key));
+                     TryStore(source, message, channel, address, answered, linked, seen_key));
     if (!result) continue;
     result->linked = linked;
     return *std::move(result);
@@ -496,15 +516,15 @@ absl::StatusOr<bool> InboundPipeline::ChangeConsent(const ConsentChange& change)
     if (outcome.code == PutOutcome::Code::kVersionMismatch) continue;
     // kAddressConflict: the added address became another contact's meanwhile.
     if (outcome.code != PutOutcome::Code::kOk) return absl::AbortedError("consent not stored");
-    RETURN_IF_ERROR(deps_.conversations
-                        ->Append(change.org_id,
-                                 {updated.id,
-                                  "consent",
-                                  {{"channel", change.channel},
-                                   {"address", change.address},
-                                   {"state", change.withdraw ? "withdrawn" : "granted"},
-                                   {"source", change.source}}})
-                        .status());
+    RETURN_IF_ERROR(
+        deps_.conversations
+            ->Append(change.org_id, {updated.id,
+                                     "consent",
+                                     {{"channel", change.channel},
+                                      {"address", change.address},
+                                      {"state", change.withdraw ? "withdrawn" : "granted"},
+                                      {"source", change.source}}})
+            .status());
     return true;
   }
   return absl::AbortedError("the contact changed repeatedly; try again");
@@ -530,10 +550,9 @@ absl::Status InboundPipeline::QueueConfirmation(const ConsentChange& change) {
                                             : OptInConfirmation(contact.languages));
 }
 
-absl::Status InboundPipeline::QueueSystemMessage(const std::string& org_id,
-                                                 const Contact& contact,
-                                                 const std::string& channel,
-                                                 size_t address_index, const std::string& text) {
+absl::Status InboundPipeline::QueueSystemMessage(const std::string& org_id, const Contact& contact,
+                                                 const std::string& channel, size_t address_index,
+                                                 const std::string& text) {
   const std::optional<Channel> parsed = ParseChannel(channel);
   if (!parsed) return absl::InvalidArgumentError("channel: unknown channel");
   DirectMessageInput input;
@@ -572,11 +591,11 @@ absl::StatusOr<bool> InboundPipeline::RequestOptIn(const std::string& org_id,
                                            "1", "NX", "EX", "86400"}));
     if (first.IsNil()) return false;
     const int64_t expires = deps_.clock->NowMillis() / 1000 + 7 * 86400;
-    const std::string link = deps_.public_base_url + "/c/" +
-                             deps_.tokens->OptInToken(org_id, contact_id, channel, address,
-                                                      expires);
-    RETURN_IF_ERROR(QueueSystemMessage(org_id, contact, channel, i,
-                                       OptInRequest(contact.languages, link)));
+    const std::string link =
+        deps_.public_base_url + "/c/" +
+        deps_.tokens->OptInToken(org_id, contact_id, channel, address, expires);
+    RETURN_IF_ERROR(
+        QueueSystemMessage(org_id, contact, channel, i, OptInRequest(contact.languages, link)));
     return true;
   }
   return false;
@@ -622,7 +641,8 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
     }
   }
   if (address.empty() && !report.to.empty() && ParseChannel(channel)) {
-    auto normalised = NormalizeAddress(AddressKindForChannel(*ParseChannel(channel)), report.to, "");
+    auto normalised =
+        NormalizeAddress(AddressKindForChannel(*ParseChannel(channel)), report.to, "");
     if (normalised.ok()) address = *normalised;
   }
   if (report.state != DeliveryReport::State::kSent) {
@@ -634,22 +654,21 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
                         .status());
   }
   // One status entry per message and state, also when the provider repeats the report.
-  const std::string seen_key = keys::InboundSeen(
-      source.org_id, source.provider,
-      "dlr:" + report.message_id + ":" + std::string(StateName(report.state)));
+  const std::string seen_key =
+      keys::InboundSeen(source.org_id, source.provider,
+                        "dlr:" + report.message_id + ":" + std::string(StateName(report.state)));
   ASSIGN_OR_RETURN(RedisReply first, deps_.redis->Command({"SET", seen_key, "1", "NX", "EX",
                                                            std::to_string(kSeenTtlSeconds)}));
   if (!first.IsNil() && !contact_id.empty()) {
     RETURN_IF_ERROR(deps_.conversations
-                        ->Append(source.org_id,
-                                 {contact_id,
-                                  "status",
-                                  {{"message", report.message_id},
-                                   {"channel", channel},
-                                   {"state", std::string(StateName(report.state))},
-                                   {"code", Clip(report.code, 100)},
-                                   {"reason", Clip(report.reason, 200)},
-                                   {"provider", source.provider}}})
+                        ->Append(source.org_id, {contact_id,
+                                                 "status",
+                                                 {{"message", report.message_id},
+                                                  {"channel", channel},
+                                                  {"state", std::string(StateName(report.state))},
+                                                  {"code", Clip(report.code, 100)},
+                                                  {"reason", Clip(report.reason, 200)},
+                                                  {"provider", source.provider}}})
                         .status());
   }
   if (!contact_id.empty() && !address.empty()) {

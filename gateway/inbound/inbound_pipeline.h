@@ -13,6 +13,7 @@
 #include "gateway/core/status.h"
 #include "gateway/inbound/keywords.h"
 #include "gateway/inbound/person_tokens.h"
+#include "gateway/invitations/rsvp_responder.h"
 #include "queue/delivery_queue.h"
 
 namespace ogw {
@@ -36,6 +37,8 @@ struct InboundDeps {
   const PersonTokens* tokens = nullptr;
   // Where people reach the gateway's pages (the confirmation link of a START by e-mail).
   std::string public_base_url;
+  // Reads replies to invitations as RSVP answers; null: no invitations.
+  RsvpResponder* rsvp = nullptr;
 };
 
 // Where an inbound message or report came in: the provider account and the organisation and
@@ -57,7 +60,8 @@ struct InboundResult {
   std::string entry_id;
   bool created_contact = false;
   KeywordIntent keyword = KeywordIntent::kNone;  // Acted on (consent changed).
-  bool linked = false;  // A personal chat link tied the sender's chat to the contact.
+  bool linked = false;              // A personal chat link tied the sender's chat to the contact.
+  std::optional<RsvpOutcome> rsvp;  // The reply answered an invitation.
 };
 
 // A person's own consent change on one channel, from a keyword, a one-click unsubscribe or a
@@ -65,10 +69,10 @@ struct InboundResult {
 struct ConsentChange {
   std::string org_id;
   std::string contact_id;
-  std::string channel;  // Every address serving it changes, or only `address` when set.
-  std::string address;  // Normalised value; "" for all of the channel's addresses.
-  bool withdraw = true; // false: granted again.
-  std::string source;   // e.g. "keyword:sms", "unsubscribe:email", "provider:twilio".
+  std::string channel;   // Every address serving it changes, or only `address` when set.
+  std::string address;   // Normalised value; "" for all of the channel's addresses.
+  bool withdraw = true;  // false: granted again.
+  std::string source;    // e.g. "keyword:sms", "unsubscribe:email", "provider:twilio".
   // When the contact does not have `address`: add it (unverified) with the change, rather than
   // answer NotFound.
   bool add_address = false;
@@ -88,7 +92,10 @@ class InboundPipeline {
   // belongs to another contact, which keeps it.
   //
   // Finds or creates the sender's contact, stores the message in the person's conversation
-  // (deduplicated by provider message id), and acts on opt-out / opt-in keywords. Returns only
+  // (deduplicated by provider message id), and acts on opt-out / opt-in keywords. A message
+  // that is neither a keyword, a chat link nor an auto-reply, from a person with an open
+  // invitation, is read as their RSVP before it is stored (RsvpResponder); its `in` entry
+  // then names the `event` and the `rsvp` reading. Returns only
   // after the message is stored: the caller may then acknowledge it.
   //
   // The contact, always one of source.org_id: the owner of the sender's address when the
@@ -153,7 +160,7 @@ class InboundPipeline {
                                                         const InboundMessage& message,
                                                         Channel channel, const std::string& address,
                                                         const std::vector<Answered>& answered,
-                                                        const std::string& seen_key);
+                                                        bool linked, const std::string& seen_key);
   // Ties the sender's chat to the contact a chat-link code in `message` names (see Receive);
   // whether it did.
   absl::StatusOr<bool> LinkChat(const InboundSource& source, const InboundMessage& message,

@@ -1,7 +1,5 @@
 #include "gateway/invitations/event.h"
 
-#include <unicode/timezone.h>
-
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -11,6 +9,7 @@
 #include "gateway/contacts/normalize.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/text.h"
+#include "gateway/core/time_zones.h"
 
 namespace ogw {
 namespace {
@@ -24,23 +23,6 @@ constexpr size_t kMaxReminders = 5;
 constexpr int64_t kMaxReminderMinutes = 60 * 24 * 60;  // Sixty days.
 constexpr int64_t kMaxOfferHours = 14 * 24;
 constexpr int64_t kMinute = 60'000;
-
-std::unique_ptr<icu::TimeZone> Zone(std::string_view id) {
-  std::unique_ptr<icu::TimeZone> zone(
-      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(std::string(id))));
-  icu::UnicodeString resolved;
-  zone->getID(resolved);
-  // ICU answers an unknown id with "Etc/Unknown" rather than an error.
-  if (resolved == icu::UnicodeString("Etc/Unknown")) return nullptr;
-  return zone;
-}
-
-int64_t OffsetMillis(const icu::TimeZone& zone, int64_t utc_millis) {
-  int32_t raw = 0, dst = 0;
-  UErrorCode status = U_ZERO_ERROR;
-  zone.getOffset(static_cast<UDate>(utc_millis), false, raw, dst, status);
-  return U_FAILURE(status) ? 0 : int64_t{raw} + dst;
-}
 
 // Reads exactly `width` ASCII digits at `text[*at]`.
 bool Digits(std::string_view text, size_t* at, size_t width, int* out) {
@@ -301,14 +283,14 @@ absl::StatusOr<int64_t> LocalTimeToMillis(std::string_view local, std::string_vi
   if (!wall) {
     return absl::InvalidArgumentError("must be a local time such as 2026-06-12T10:00");
   }
-  const std::unique_ptr<icu::TimeZone> zone = Zone(time_zone);
+  const icu::TimeZone* zone = FindTimeZone(time_zone);
   if (zone == nullptr) return absl::InvalidArgumentError("has no known time zone");
   // The instant whose local time is `wall`: guess with the offset at `wall` read as UTC,
   // correct once with the offset at the guess, and check (a time skipped when clocks go
   // forward has no instant; of a repeated one this finds one of the two).
-  const int64_t guess = *wall - OffsetMillis(*zone, *wall);
-  const int64_t utc = *wall - OffsetMillis(*zone, guess);
-  if (utc + OffsetMillis(*zone, utc) != *wall) {
+  const int64_t guess = *wall - ZoneOffsetMillis(zone, *wall);
+  const int64_t utc = *wall - ZoneOffsetMillis(zone, guess);
+  if (utc + ZoneOffsetMillis(zone, utc) != *wall) {
     return absl::InvalidArgumentError("does not exist in " + std::string(time_zone) +
                                       " (the clocks skip it when daylight saving time starts)");
   }
@@ -316,8 +298,7 @@ absl::StatusOr<int64_t> LocalTimeToMillis(std::string_view local, std::string_vi
 }
 
 std::string MillisToLocalTime(int64_t millis, std::string_view time_zone) {
-  const std::unique_ptr<icu::TimeZone> zone = Zone(time_zone);
-  const int64_t local = millis + (zone != nullptr ? OffsetMillis(*zone, millis) : 0);
+  const int64_t local = millis + ZoneOffsetMillis(FindTimeZone(time_zone), millis);
   const int64_t day_millis = 24 * 60 * kMinute;
   const int64_t days = local >= 0 ? local / day_millis : (local - day_millis + 1) / day_millis;
   const int64_t into_day = local - days * day_millis;

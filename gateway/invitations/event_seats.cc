@@ -66,6 +66,7 @@ absl::StatusOr<PersonState> ParsePerson(std::string contact_id, const std::strin
     p.at_millis = JsonMillis(j, "at");
     p.how = j.value("how", "");
     p.offer_until_millis = JsonMillis(j, "offer_until");
+    p.unclear_since_millis = JsonMillis(j, "unclear");
     return p;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(std::string("event seats: malformed person record: ") + e.what());
@@ -230,6 +231,25 @@ absl::StatusOr<AnswerResult> EventSeats::Answer(std::string_view org, std::strin
   return out;
 }
 
+absl::StatusOr<bool> EventSeats::CloseAtDeadline(std::string_view org, std::string_view event,
+                                                 int64_t deadline_millis, int64_t now_millis) {
+  RETURN_IF_ERROR(CheckIds(org, event));
+  std::vector<std::string> args = Args("deadline", now_millis);
+  args.push_back(std::to_string(deadline_millis));
+  ASSIGN_OR_RETURN(ScriptResult r, Run(org, event, std::move(args)));
+  return r.result == "closed";
+}
+
+absl::StatusOr<bool> EventSeats::MarkUnclear(std::string_view org, std::string_view event,
+                                             std::string_view contact_id, int64_t now_millis) {
+  RETURN_IF_ERROR(CheckIds(org, event));
+  if (contact_id.empty()) return absl::InvalidArgumentError("event seats: empty contact id");
+  std::vector<std::string> args = Args("unclear", now_millis);
+  args.push_back(Str(contact_id));
+  ASSIGN_OR_RETURN(ScriptResult r, Run(org, event, std::move(args)));
+  return r.result == "ok";
+}
+
 absl::StatusOr<std::vector<SeatChange>> EventSeats::ExpireOffers(std::string_view org,
                                                                  std::string_view event,
                                                                  int64_t now_millis) {
@@ -284,6 +304,7 @@ absl::StatusOr<EventCounts> EventSeats::Counts(std::string_view org, std::string
   for (size_t i = 0; i + 1 < counts.size(); i += 2) {
     auto state = ParseSeatState(counts[i].str);
     if (state) out.by_state[static_cast<size_t>(*state)] = ToInt(counts[i + 1].str);
+    if (counts[i].str == "unclear") out.unclear = ToInt(counts[i + 1].str);
   }
   return out;
 }
@@ -340,11 +361,19 @@ absl::StatusOr<std::vector<WaitlistEntry>> EventSeats::Waitlist(std::string_view
   std::vector<WaitlistEntry> out;
   if (limit == 0) return out;
   ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"ZRANGE", keys::EventWaitlist(org, event), "0",
-                                                  std::to_string(limit - 1), "WITHSCORES"}));
-  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+                                                  std::to_string(limit - 1)}));
+  if (r.elements.empty()) return out;
+  // Since when: the person's record (the zset's scores are arrival numbers).
+  std::vector<std::string> hmget = {"HMGET", keys::EventPeople(org, event)};
+  for (const RedisReply& e : r.elements) hmget.push_back(e.str);
+  ASSIGN_OR_RETURN(RedisReply records, redis_->Command(hmget));
+  for (size_t i = 0; i < r.elements.size(); ++i) {
     WaitlistEntry w;
     w.contact_id = r.elements[i].str;
-    w.since_millis = ToInt(r.elements[i + 1].str);
+    if (i < records.elements.size() && !records.elements[i].IsNil()) {
+      auto person = ParsePerson(w.contact_id, records.elements[i].str);
+      if (person.ok()) w.since_millis = person->at_millis;
+    }
     out.push_back(std::move(w));
   }
   return out;

@@ -7,12 +7,15 @@
 //
 // Keys (gateway/core/key_schema.h), all under the organisation's hash tag, so one script
 // reaches them in one slot:
-//   {o:ORG}:ev:EVENT:meta    HASH    capacity, offer_ttl_ms, closed ("1": answers closed)
-//   {o:ORG}:ev:EVENT:people  HASH    contact -> {"state","at","how","offer_until"} (JSON; at and
-//                                    offer_until in ms, offer_until only while offered)
-//   {o:ORG}:ev:EVENT:counts  HASH    state -> people in it (kept by the script: no scans)
-//   {o:ORG}:ev:EVENT:wait    ZSET    waitlisted contact -> ms when waitlisted (first come, first
-//                                    served; ties by contact id)
+//   {o:ORG}:ev:EVENT:meta    HASH    capacity, offer_ttl_ms, closed ("1": answers closed),
+//                                    deadline_closed (the RSVP deadline that closed them)
+//   {o:ORG}:ev:EVENT:people  HASH    contact -> {"state","at","how","offer_until","unclear"}
+//                                    (JSON; times in ms, offer_until only while offered,
+//                                    unclear while their latest reply waits for an officer)
+//   {o:ORG}:ev:EVENT:counts  HASH    state -> people in it, and "unclear" -> people whose
+//                                    latest reply was unclear (kept by the script: no scans)
+//   {o:ORG}:ev:EVENT:wait    ZSET    waitlisted contact -> arrival number (meta's wait_seq): first
+//                                    come to the ledger, first served
 //   {o:ORG}:ev:EVENT:offers  ZSET    offered contact -> offer deadline ms
 //   {o:ORG}:ev:EVENT:log     STREAM  one entry per change: contact, from, to, how, at (capped
 //                                    at about kMaxLogEntries)
@@ -91,6 +94,7 @@ struct EventCounts {
   int64_t offer_ttl_ms = 0;
   bool closed = false;
   std::array<int64_t, kSeatStateCount> by_state{};  // Indexed by SeatState.
+  int64_t unclear = 0;  // People whose latest reply waits for an officer.
 
   int64_t Of(SeatState state) const { return by_state[static_cast<size_t>(state)]; }
   int64_t SeatsTaken() const {
@@ -101,10 +105,11 @@ struct EventCounts {
 struct PersonState {
   std::string contact_id;
   SeatState state = SeatState::kInvited;
-  int64_t at_millis = 0;           // When they reached the state.
-  std::string how;                 // "sms:<reply id>", "officer:<id>", "offer expired", ...
-  int64_t offer_until_millis = 0;  // kOffered only.
-  int64_t waitlist_position = 0;   // 1 = next to be offered a seat; 0 when not waitlisted.
+  int64_t at_millis = 0;             // When they reached the state.
+  std::string how;                   // "sms:<reply id>", "officer:<id>", "offer expired", ...
+  int64_t offer_until_millis = 0;    // kOffered only.
+  int64_t waitlist_position = 0;     // 1 = next to be offered a seat; 0 when not waitlisted.
+  int64_t unclear_since_millis = 0;  // Their latest reply was unclear (0: none pending).
 };
 
 struct PeoplePage {
@@ -143,6 +148,12 @@ class EventSeats {
   absl::StatusOr<std::vector<SeatChange>> SetClosed(std::string_view org, std::string_view event,
                                                     bool closed, int64_t now_millis);
 
+  // Closes answers when `now_millis` has reached `deadline_millis`, once per deadline: answers an
+  // officer reopens afterwards stay open, and a later deadline (the event moved) closes them
+  // again. Returns whether answers are closed now.
+  absl::StatusOr<bool> CloseAtDeadline(std::string_view org, std::string_view event,
+                                       int64_t deadline_millis, int64_t now_millis);
+
   // Adds people as invited. People already in the event keep their state; only the new ones
   // are returned. FailedPrecondition before Configure.
   absl::StatusOr<std::vector<SeatChange>> Invite(std::string_view org, std::string_view event,
@@ -157,6 +168,11 @@ class EventSeats {
                                       std::string_view contact_id, SeatAction action,
                                       std::string_view how, int64_t now_millis,
                                       bool even_if_closed = false);
+
+  // Marks that the person's latest reply could not be read as an answer (counted until their
+  // next answer or change of state). False when already marked or not invited.
+  absl::StatusOr<bool> MarkUnclear(std::string_view org, std::string_view event,
+                                   std::string_view contact_id, int64_t now_millis);
 
   // Offers whose deadline is at or before now become cancelled ("offer expired") and their
   // seats go on down the waitlist. Returns the changes in order. Run by a periodic sweep.

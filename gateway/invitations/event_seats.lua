@@ -7,7 +7,9 @@
 --   invite     how, contact...               answer    contact, yes|no|maybe|cancel, how,
 --                                                      "1" to answer also while closed
 --   expire     most offers to expire         attended  contact, "1" | "0", how
---   forget     contact, how
+--   forget     contact, how                 unclear   contact (a reply an officer must read)
+--   deadline   RSVP deadline (ms): closes answers once it has passed, once per deadline
+--              (an officer may reopen them); result open | closed
 -- Returns {result, detail, then contact, from, to, offer until per change, in order}.
 -- result: ok | unchanged | closed | not_invited | unconfigured | taken (detail: seats taken) |
 -- state (detail: the person's state, which the op does not apply to) | more (expire: offers
@@ -30,11 +32,18 @@ end
 local function move(contact, rec, to, how, offer_until)
   local from = rec and rec.state or ''
   if from ~= '' then redis.call('HINCRBY', counts, from, -1) end
+  -- Any change settles an unclear reply: the record below is written without the mark.
+  if rec and rec.unclear then redis.call('HINCRBY', counts, 'unclear', -1) end
   redis.call('HINCRBY', counts, to, 1)
   if from == 'waitlisted' then redis.call('ZREM', wait, contact) end
   if from == 'offered' then redis.call('ZREM', offers, contact) end
-  local record = {state = to, at = now, how = how}
-  if to == 'waitlisted' then redis.call('ZADD', wait, ms(now), contact) end
+  local record = {
+  state = to, at = now, how = how}
+  -- The waitlist's order is the order answers reach the ledger (a sequence, not the callers'
+  -- clocks): a place once told is never taken by an answer that arrives later.
+  if to == 'waitlisted' then
+    redis.call('ZADD', wait, redis.call('HINCRBY', meta, 'wait_seq', 1), contact)
+  end
   if to == 'offered' then
     redis.call('ZADD', offers, ms(offer_until), contact)
     record.offer_until = offer_until
@@ -56,7 +65,7 @@ local function taken()
   return (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)
 end
 
--- Offers free seats to the waitlist, first come first served (ties by contact id). Run after
+-- Offers free seats to the waitlist, first come (to the ledger) first served. Run after
 -- every change, so a seat is never idle while someone waits and answers are open.
 local function fill(how)
   if closed or not capacity then return end
@@ -95,12 +104,22 @@ if op == 'close' then
   return result('ok', '')
 end
 
+if op == 'deadline' then
+  local deadline = ARGV[4]
+  if now >= tonumber(deadline) and redis.call('HGET', meta, 'deadline_closed') ~= deadline then
+    redis.call('HSET', meta, 'closed', '1', 'deadline_closed', deadline)
+    closed = true
+  end
+  return result(closed and 'closed' or 'open', '')
+end
+
 if op == 'forget' then
   local contact = ARGV[4]
   local rec = read(contact)
   if not rec then return result('unchanged', '') end
   redis.call('HDEL', people, contact)
   redis.call('HINCRBY', counts, rec.state, -1)
+  if rec.unclear then redis.call('HINCRBY', counts, 'unclear', -1) end
   redis.call('ZREM', wait, contact)
   redis.call('ZREM', offers, contact)
   -- The log keeps the count in step without naming the person.
@@ -108,6 +127,19 @@ if op == 'forget' then
              'to', 'forgotten', 'how', ARGV[5], 'at', ms(now))
   fill('seat freed')
   return result('ok', '')
+end
+
+-- The person's latest reply could not be read as an answer: marked (once) until their state
+-- next changes, so the count says how many people wait for an officer.
+if op == 'unclear' then
+  local contact = ARGV[4]
+  local rec = read(contact)
+  if not rec then return {'not_invited', ''} end
+  if rec.unclear then return {'unchanged', rec.state} end
+  rec.unclear = now
+  redis.call('HSET', people, contact, cjson.encode(rec))
+  redis.call('HINCRBY', counts, 'unclear', 1)
+  return result('ok', rec.state)
 end
 
 if not capacity or not ttl then return {'unconfigured', ''} end
@@ -155,6 +187,12 @@ if op == 'answer' then
   -- ARGV[7] '1': an officer records the answer, also after answers closed (no offers follow
   -- while closed: fill() stays shut).
   if closed and ARGV[7] ~= '1' then return {'closed', s} end
+  -- A clear answer settles an earlier unclear reply, also when it changes nothing.
+  if rec.unclear then
+    rec.unclear = nil
+    redis.call('HSET', people, contact, cjson.encode(rec))
+    redis.call('HINCRBY', counts, 'unclear', -1)
+  end
   -- Attendance is recorded by officers after the event; a late reply does not undo it.
   if s == 'attended' then return {'unchanged', s} end
   if answer == 'yes' then

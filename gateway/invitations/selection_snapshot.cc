@@ -1,5 +1,9 @@
 #include "gateway/invitations/selection_snapshot.h"
 
+#include <cstring>
+
+#include "gateway/core/crypto.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -82,6 +86,55 @@ absl::StatusOr<AudienceSnapshot> SnapshotAudience(
     return true;
   }));
   return snapshot;
+}
+
+SelectionInput ReadSelectionInput(JsonReader& r) {
+  SelectionInput in;
+  int64_t count = 0;
+  int64_t seed = -1;
+  r.String("segment_id", &in.segment_id);
+  r.String("expression", &in.expression);
+  r.Int("count", &count, 1, static_cast<int64_t>(SelectionRequest::kMaxCount), true);
+  r.Int("seed", &seed, 0, kMaxSelectionSeed);
+  r.Bool("fill_shortfall", &in.request.fill_shortfall);
+  r.ObjectList("quotas", [&](JsonReader& q) {
+    QuotaDimension& d = in.request.dimensions.emplace_back();
+    std::vector<std::string>& attributes = in.attributes.emplace_back();
+    q.StringList("attributes", &attributes, true);
+    if (attributes.empty() || attributes.size() > 2) {
+      q.Error("attributes", "must name one attribute, or two for a cross");
+    }
+    for (size_t i = 0; i < attributes.size(); ++i) {
+      if (absl::Status s = CheckQuotaAttribute(attributes[i]); !s.ok()) {
+        q.Error("attributes[" + std::to_string(i) + "]", MessageOf(s));
+      }
+    }
+    d.name = DimensionName(attributes);
+    nlohmann::json targets;
+    q.AnyObject("targets", &targets);
+    d.proportional = targets.is_null();
+    if (targets.is_object()) {
+      for (const auto& [group, seats] : targets.items()) {
+        if (!seats.is_number_integer() || seats.get<int64_t>() < 0) {
+          q.Error("targets." + group, "must be a number of seats, 0 or more");
+        } else {
+          d.targets[group] = seats.get<size_t>();
+        }
+      }
+    }
+  });
+  if (in.segment_id.empty() == in.expression.empty()) {
+    r.Error("segment_id", "give exactly one of segment_id and expression");
+  }
+  in.request.count = static_cast<size_t>(count);
+  if (seed < 0) {
+    const std::string bytes = RandomBytes(8);
+    uint64_t random = 0;
+    std::memcpy(&random, bytes.data(), sizeof(random));
+    seed = static_cast<int64_t>(random & static_cast<uint64_t>(kMaxSelectionSeed));
+  }
+  in.request.seed = static_cast<uint64_t>(seed);
+  return in;
 }
 
 }  // namespace ogw

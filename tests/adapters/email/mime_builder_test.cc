@@ -21,20 +21,29 @@
 namespace ogw {
 namespace {
 
+using ::testing::AnyOf;
+using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
+using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 using Outcome = SendResult::Outcome;
 using smtp_test::Dump;
+using smtp_test::Invite;
+using smtp_test::kCalendarType;
 using smtp_test::kDomain;
 using smtp_test::kFromAddress;
+using smtp_test::kInviteIcs;
 using smtp_test::kMessageIdKey;
 using smtp_test::kPassword;
 using smtp_test::Message;
+using smtp_test::MimeNode;
 using smtp_test::Parse;
 using smtp_test::ParsedEmail;
+using smtp_test::ParseTree;
+using smtp_test::Shape;
 
 // The header block as sent, before the first empty line.
 std::string HeaderBlock(const std::string& data) { return data.substr(0, data.find("\r\n\r\n")); }
@@ -354,6 +363,260 @@ TEST(MimeBuilderTest, AddressesAndUrisMustBePlain) {
   EXPECT_TRUE(IsPlainEmailAddress("first.last+tag@sub.example.co.uk"));
   EXPECT_FALSE(IsPlainEmailAddress("a@b@c"));
   EXPECT_FALSE(IsPlainEmailAddress("\"quoted\"@example.org"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments
+
+bool AllSevenBit(const std::string& data) {
+  return std::all_of(data.begin(), data.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80 && c != '\0'; });
+}
+
+Attachment File(const std::string& filename, const std::string& content_type,
+                const std::string& data) {
+  Attachment file;
+  file.filename = filename;
+  file.content_type = content_type;
+  file.data = data;
+  return file;
+}
+
+// The first field a refusal names ("attachments[0].filename"), or "ok".
+std::string RefusedField(const std::vector<Attachment>& attachments) {
+  OutboundMessage m = Message("cmp_20:0");
+  m.attachments = attachments;
+  const absl::StatusOr<BuiltEmail> built = BuildEmail(m, Sender());
+  const absl::Status checked = CheckAttachments(attachments);
+  EXPECT_EQ(built.status(), checked);
+  if (built.ok()) return "ok";
+  EXPECT_EQ(built.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(MessageOf(built.status()));
+  return message.substr(0, message.find(':'));
+}
+
+TEST(MimeBuilderTest, MessagesWithoutAttachmentsKeepTheirStructure) {
+  const absl::StatusOr<BuiltEmail> both = BuildEmail(Message("cmp_21:0"), Sender());
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(Shape(ParseTree(both->data)), "multipart/alternative[text/plain,text/html]");
+  OutboundMessage text_only = Message("cmp_21:1");
+  text_only.html.clear();
+  const absl::StatusOr<BuiltEmail> text = BuildEmail(text_only, Sender());
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(Shape(ParseTree(text->data)), "text/plain");
+  for (const std::string& data : {both->data, text->data}) {
+    EXPECT_THAT(data, Not(HasSubstr("Content-Disposition")));
+    EXPECT_THAT(data, Not(HasSubstr("multipart/mixed")));
+  }
+}
+
+// How Gmail and Outlook show "Add to calendar": the calendar as the last alternative of the
+// body, and the file attached for everyone else.
+TEST(MimeBuilderTest, CalendarInvitationIsAnAlternativeAndAnAttachment) {
+  OutboundMessage m = Message("cmp_22:0");
+  m.attachments.push_back(Invite());
+  const absl::StatusOr<BuiltEmail> built = BuildEmail(m, Sender());
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_TRUE(OnlyCrlfLineEnds(built->data));
+  EXPECT_TRUE(AllSevenBit(built->data));
+
+  const MimeNode tree = ParseTree(built->data);
+  ASSERT_EQ(Shape(tree),
+            "multipart/mixed[multipart/alternative[text/plain,text/html,text/calendar],"
+            "text/calendar]");
+  const MimeNode& alternative = tree.children[0];
+  EXPECT_EQ(alternative.children[0].bytes,
+            "Hello Ana,\r\nthe meeting is on Friday at the community hall.\r\n");
+  EXPECT_EQ(alternative.children[1].bytes,
+            "<p>Hello Ana,</p>\r\n<p>the meeting is on <b>Friday</b> at the community hall."
+            "</p>\r\n");
+  for (const MimeNode* calendar : {&alternative.children[2], &tree.children[1]}) {
+    EXPECT_EQ(calendar->params.at("charset"), "UTF-8");
+    EXPECT_EQ(calendar->params.at("method"), "PUBLISH");
+    EXPECT_EQ(calendar->bytes, kInviteIcs);
+    // UTF-8 text: GMime picks quoted-printable or base64 for 7-bit transport.
+    EXPECT_THAT(calendar->encoding, AnyOf(Eq("quoted-printable"), Eq("base64")));
+  }
+  // The alternative is the body itself, not a file.
+  EXPECT_EQ(alternative.children[2].disposition, "");
+  EXPECT_EQ(alternative.children[2].filename, "");
+  EXPECT_EQ(alternative.children[2].params.count("name"), 0u);
+  EXPECT_EQ(tree.children[1].disposition, "attachment");
+  EXPECT_EQ(tree.children[1].filename, "invite.ics");
+  EXPECT_THAT(built->data, HasSubstr("Content-Disposition: attachment; filename=invite.ics\r\n"));
+
+  // The headers and the rest of the message are as without the attachment.
+  const ParsedEmail parsed = Parse(built->data, {"X-Outreach-Message-Id"});
+  EXPECT_EQ(parsed.subject, "Meeting on Friday");
+  EXPECT_EQ(parsed.headers.at("X-Outreach-Message-Id"), "cmp_22:0");
+  EXPECT_EQ(parsed.content_type, "multipart/mixed");
+}
+
+TEST(MimeBuilderTest, CalendarWithTextOnlyGetsAnAlternativeOfItsOwn) {
+  OutboundMessage m = Message("cmp_22:1");
+  m.html.clear();
+  m.attachments.push_back(Invite());
+  const absl::StatusOr<BuiltEmail> built = BuildEmail(m, Sender());
+  ASSERT_TRUE(built.ok()) << built.status();
+  const MimeNode tree = ParseTree(built->data);
+  ASSERT_EQ(Shape(tree),
+            "multipart/mixed[multipart/alternative[text/plain,text/calendar],text/calendar]");
+  EXPECT_EQ(tree.children[0].children[1].bytes, kInviteIcs);
+  EXPECT_EQ(tree.children[1].bytes, kInviteIcs);
+}
+
+TEST(MimeBuilderTest, OtherFilesAreOnlyAttached) {
+  std::string binary;
+  for (int i = 0; i < 3 * 256; ++i) binary.push_back(static_cast<char>(i % 256));
+  // Bare LF and CR: a text encoding would turn them into CRLF; the file must arrive as it was.
+  const std::string loose_lines = "first\nsecond\rthird\r\n";
+  OutboundMessage m = Message("cmp_23:0");
+  m.attachments = {
+      File("Programme.pdf", "application/pdf", binary),
+      // No method: a plain calendar file, not an invitation to show inline.
+      File("season.ics", "text/calendar; charset=UTF-8", kInviteIcs),
+      File("notes.txt", "text/plain; charset=us-ascii", loose_lines),
+      File("empty.txt", "text/plain", ""),
+  };
+  const absl::StatusOr<BuiltEmail> built = BuildEmail(m, Sender());
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_TRUE(OnlyCrlfLineEnds(built->data));
+  EXPECT_TRUE(AllSevenBit(built->data));
+  const MimeNode tree = ParseTree(built->data);
+  ASSERT_EQ(Shape(tree),
+            "multipart/mixed[multipart/alternative[text/plain,text/html],application/pdf,"
+            "text/calendar,text/plain,text/plain]");
+  for (size_t i = 0; i < m.attachments.size(); ++i) {
+    SCOPED_TRACE(m.attachments[i].filename);
+    const MimeNode& part = tree.children[i + 1];
+    EXPECT_EQ(part.disposition, "attachment");
+    EXPECT_EQ(part.filename, m.attachments[i].filename);
+    EXPECT_EQ(part.bytes, m.attachments[i].data);
+  }
+  EXPECT_EQ(tree.children[1].encoding, "base64");
+  EXPECT_EQ(tree.children[3].encoding, "base64");
+  EXPECT_EQ(tree.children[3].params.at("charset"), "us-ascii");
+}
+
+// Whatever encoding GMime picks for a file, it decodes to the bytes given.
+TEST(MimeBuilderTest, EveryEncodingKeepsTheBytes) {
+  const std::string ascii = "BEGIN:VCALENDAR\r\nSUMMARY:Annual meeting\r\nEND:VCALENDAR\r\n";
+  const std::string french =
+      "BEGIN:VCALENDAR\r\nSUMMARY;LANGUAGE=fr:R\xc3\xa9union annuelle \xc3\xa0 la salle des "
+      "f\xc3\xaates\r\nDESCRIPTION:Une ligne qui finit par une espace \r\nEND:VCALENDAR\r\n";
+  const std::string long_line = "X-LONG:" + std::string(1200, 'a') + "\r\n";
+  const std::string unterminated = "BEGIN:VCALENDAR\r\nEND:VCALENDAR";
+  const std::string from_line = "From the chair\r\n.\r\n..\r\n";
+  struct Case {
+    std::string data;
+    std::vector<std::string> encodings;  // What GMime may pick; the bytes must survive any.
+  };
+  const std::vector<Case> cases = {
+      {ascii, {"7bit", ""}},
+      {french, {"quoted-printable"}},
+      {kInviteIcs, {"base64", "quoted-printable"}},
+      {long_line, {"quoted-printable", "base64"}},
+      {unterminated, {"7bit", ""}},
+      {from_line, {"7bit", "", "quoted-printable"}},
+      {std::string("nul\0inside\r\n", 13), {"base64", "quoted-printable"}},
+      {std::string("\xff\xfe\x00\x01\x80\x90", 6), {"base64"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.data.substr(0, 40));
+    OutboundMessage m = Message("cmp_25:0");
+    m.attachments.push_back(File("invite.ics", kCalendarType, c.data));
+    const absl::StatusOr<BuiltEmail> built = BuildEmail(m, Sender());
+    ASSERT_TRUE(built.ok()) << built.status();
+    EXPECT_TRUE(AllSevenBit(built->data));
+    EXPECT_TRUE(OnlyCrlfLineEnds(built->data));
+    const MimeNode tree = ParseTree(built->data);
+    ASSERT_EQ(tree.children.size(), 2u);
+    ASSERT_EQ(tree.children[0].children.size(), 3u);
+    for (const MimeNode* part : {&tree.children[0].children[2], &tree.children[1]}) {
+      EXPECT_EQ(part->bytes, c.data);
+      EXPECT_THAT(c.encodings, ::testing::Contains(part->encoding));
+    }
+  }
+}
+
+TEST(MimeBuilderTest, NonAsciiFilenamesAreEncodedAsUtf8Parameters) {
+  for (const std::string& filename :
+       {std::string("Приглашение — دعوة.ics"), std::string("Réunion d'été.ics"),
+        std::string(100, 'a'), std::string("Ж").append(99, 'x')}) {
+    SCOPED_TRACE(filename);
+    OutboundMessage m = Message("cmp_24:0");
+    Attachment invite = Invite();
+    invite.filename = filename;
+    m.attachments.push_back(invite);
+    const absl::StatusOr<BuiltEmail> built = BuildEmail(m, Sender());
+    ASSERT_TRUE(built.ok()) << built.status();
+    EXPECT_TRUE(AllSevenBit(built->data));
+    EXPECT_TRUE(OnlyCrlfLineEnds(built->data));
+    const MimeNode tree = ParseTree(built->data);
+    ASSERT_EQ(tree.children.size(), 2u);
+    EXPECT_EQ(tree.children[1].filename, filename);
+    EXPECT_EQ(tree.children[1].bytes, kInviteIcs);
+    if (filename.front() != 'a') {
+      // RFC 2231 in UTF-8 (a long one continued: filename*0*=, filename*1*=, ...); GMime
+      // would pick iso-8859-1 for the French name.
+      EXPECT_THAT(built->data, ContainsRegex("\tfilename\\*(0\\*)?=UTF-8''"));
+      EXPECT_THAT(built->data, ContainsRegex("\tname\\*(0\\*)?=UTF-8''"));
+      EXPECT_THAT(built->data, Not(HasSubstr("iso-8859")));
+    }
+  }
+}
+
+TEST(MimeBuilderTest, AttachmentsOutsideTheLimitsAreRefusedNamingTheField) {
+  const Attachment invite = Invite();
+  EXPECT_EQ(RefusedField({}), "ok");
+  EXPECT_EQ(RefusedField(std::vector<Attachment>(kMaxEmailAttachments, invite)), "ok");
+  EXPECT_EQ(RefusedField(std::vector<Attachment>(kMaxEmailAttachments + 1, invite)), "attachments");
+
+  Attachment big =
+      File("big.bin", "application/octet-stream", std::string(kMaxAttachmentBytes, 'x'));
+  EXPECT_EQ(RefusedField({big}), "ok");
+  big.data.push_back('x');
+  EXPECT_EQ(RefusedField({invite, big}), "attachments[1].data");
+
+  auto filename = [&](const std::string& name) {
+    Attachment a = invite;
+    a.filename = name;
+    return RefusedField({a});
+  };
+  EXPECT_EQ(filename(std::string(kMaxAttachmentFilenameChars, 'a')), "ok");
+  EXPECT_EQ(filename(std::string(kMaxAttachmentFilenameChars + 1, 'a')), "attachments[0].filename");
+  std::string cyrillic;
+  for (size_t i = 0; i < kMaxAttachmentFilenameChars; ++i) cyrillic += "ж";
+  EXPECT_EQ(filename(cyrillic), "ok");  // Characters, not bytes.
+  EXPECT_EQ(filename(cyrillic + "ж"), "attachments[0].filename");
+  for (const std::string& bad :
+       {std::string(""), std::string("../invite.ics"), std::string("dir/invite.ics"),
+        std::string("C:\\invite.ics"), std::string("a\rb.ics"), std::string("a\nb.ics"),
+        std::string("a\r\nContent-Type: text/html"), std::string("a\0b.ics", 7),
+        std::string("a\tb.ics"), std::string("\xff\xfe.ics"), std::string("."),
+        std::string("..")}) {
+    EXPECT_EQ(filename(bad), "attachments[0].filename") << bad;
+  }
+
+  auto content_type = [&](const std::string& type) {
+    Attachment a = invite;
+    a.content_type = type;
+    return RefusedField({a});
+  };
+  for (const std::string& good :
+       {std::string("text/calendar"), std::string("TEXT/Calendar; METHOD=REQUEST"),
+        std::string("application/pdf"), std::string("text/plain; charset=\"utf-8\""),
+        std::string("application/vnd.ms-excel; name=\"a b;c.xls\"")}) {
+    EXPECT_EQ(content_type(good), "ok") << good;
+  }
+  for (const std::string& bad :
+       {std::string(""), std::string("calendar"), std::string("text/"), std::string("/calendar"),
+        std::string("text/plain x"), std::string("text/plain; charset"),
+        std::string("text/plain; charset=\"open"), std::string("text/calendar\r\nBcc: x@y.org"),
+        std::string("text/plain\0", 11), std::string("текст/plain"),
+        std::string("multipart/mixed; boundary=x"), std::string("message/rfc822")}) {
+    EXPECT_EQ(content_type(bad), "attachments[0].content_type") << bad;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -41,13 +41,18 @@ using ogw::testing::TestCa;
 using ogw::testing::TestCertificate;
 using ogw::testing::TestPki;
 using smtp_test::Dump;
+using smtp_test::Invite;
 using smtp_test::kDomain;
 using smtp_test::kFromAddress;
+using smtp_test::kInviteIcs;
 using smtp_test::kMessageIdKey;
 using smtp_test::kPassword;
 using smtp_test::Message;
+using smtp_test::MimeNode;
 using smtp_test::Parse;
 using smtp_test::ParsedEmail;
+using smtp_test::ParseTree;
+using smtp_test::Shape;
 using Tls = ogw::testing::SmtpServerOptions::Tls;
 
 constexpr char kUser[] = "gateway";
@@ -157,6 +162,47 @@ TEST_F(SmtpProviderTest, BatchArrivesWithEnvelopeHeadersAndBothParts) {
             "<https://gw.example.org/u/c_1?sig=abc>, <mailto:unsubscribe@mail.example.org>");
 }
 
+TEST_F(SmtpProviderTest, InvitationArrivesWithItsCalendarFile) {
+  StartServer();
+  std::vector<OutboundMessage> batch = Batch("cmp_att", 2);
+  batch[0].attachments.push_back(Invite());
+  batch[0].attachments[0].filename = "Приглашение.ics";
+  // Lines of dots and a "From " line: dot-stuffing and the server must not touch the file.
+  Attachment notes;
+  notes.filename = "notes.txt";
+  notes.content_type = "text/plain; charset=utf-8";
+  notes.data = "Agenda\r\n.\r\n..two dots\r\nFrom the chair\r\n";
+  batch[0].attachments.push_back(notes);
+  Attachment binary;
+  binary.filename = "map.png";
+  binary.content_type = "image/png";
+  for (int i = 0; i < 20000; ++i) binary.data.push_back(static_cast<char>((i * 7) % 256));
+  batch[0].attachments.push_back(binary);
+  SmtpProvider provider(Config());
+  const std::vector<SendResult> results = Send(provider, batch);
+  ASSERT_EQ(results[0].outcome, Outcome::kAccepted) << Dump(results[0]);
+  ASSERT_EQ(results[1].outcome, Outcome::kAccepted) << Dump(results[1]);
+
+  std::map<std::string, ReceivedEmail> by_recipient;
+  ASSERT_NO_FATAL_FAILURE(ReceivedByRecipient(&by_recipient));
+  const MimeNode tree = ParseTree(by_recipient.at(batch[0].to).data);
+  ASSERT_EQ(Shape(tree),
+            "multipart/mixed[multipart/alternative[text/plain,text/html,text/calendar],"
+            "text/calendar,text/plain,image/png]");
+  EXPECT_EQ(tree.children[0].children[2].params.at("method"), "PUBLISH");
+  EXPECT_EQ(tree.children[0].children[2].bytes, kInviteIcs);
+  for (size_t i = 0; i < batch[0].attachments.size(); ++i) {
+    SCOPED_TRACE(batch[0].attachments[i].filename);
+    const MimeNode& part = tree.children[i + 1];
+    EXPECT_EQ(part.disposition, "attachment");
+    EXPECT_EQ(part.filename, batch[0].attachments[i].filename);
+    EXPECT_EQ(part.bytes, batch[0].attachments[i].data);
+  }
+  // The message without attachments is as ever.
+  EXPECT_EQ(Shape(ParseTree(by_recipient.at(batch[1].to).data)),
+            "multipart/alternative[text/plain,text/html]");
+}
+
 TEST_F(SmtpProviderTest, SessionsAreReusedWithinAndAcrossBatches) {
   StartServer();
   SmtpProvider provider(Config());  // Two connections.
@@ -264,14 +310,24 @@ TEST_F(SmtpProviderTest, TemporaryRefusalIsTransient) {
 
 TEST_F(SmtpProviderTest, UnbuildableMessageIsPermanentAndNeverSent) {
   StartServer();
-  std::vector<OutboundMessage> batch = Batch("cmp_15", 2);
+  std::vector<OutboundMessage> batch = Batch("cmp_15", 4);
   batch[0].subject = "Hello\r\nBcc: everyone@example.net";
+  batch[2].attachments.push_back(Invite());
+  batch[2].attachments[0].filename = "../../etc/invite.ics";
+  batch[3].attachments.push_back(Invite());
+  batch[3].attachments[0].data.resize(kMaxAttachmentBytes + 1, 'x');
   SmtpProvider provider(Config());
   const std::vector<SendResult> results = Send(provider, batch);
   EXPECT_EQ(results[0].outcome, Outcome::kPermanent);
   EXPECT_EQ(results[0].code, "invalid_message");
   EXPECT_THAT(results[0].reason, StartsWith("subject:"));
   EXPECT_EQ(results[1].outcome, Outcome::kAccepted) << Dump(results[1]);
+  EXPECT_EQ(Dump(results[2]),
+            "permanent||invalid_message|attachments[0].filename: contains '/' "
+            "or '\\' (a file name, not a path)");
+  EXPECT_EQ(results[3].outcome, Outcome::kPermanent);
+  EXPECT_EQ(results[3].code, "invalid_message");
+  EXPECT_THAT(results[3].reason, StartsWith("attachments[0].data:"));
   const std::vector<ReceivedEmail> received = server_->Received();
   ASSERT_EQ(received.size(), 1u);
   EXPECT_THAT(received[0].rcpt_tos, ElementsAre(batch[1].to));

@@ -15,6 +15,7 @@
 
 #include "adapters/email/gmime_init.h"
 #include "adapters/provider.h"
+#include "gateway/core/text.h"
 
 namespace ogw::smtp_test {
 
@@ -139,6 +140,105 @@ inline ParsedEmail Parse(const std::string& data,
     AddLeaf(body, parsed);
   }
   return parsed;
+}
+
+// One node of the MIME tree GMime parsed back; leaves carry their decoded bytes.
+struct MimeNode {
+  std::string type;                           // "multipart/mixed", "text/calendar", ...
+  std::map<std::string, std::string> params;  // Content-Type parameters, names lower case.
+  std::string disposition;                    // "attachment", "inline" or "" (none).
+  std::string filename;                       // Content-Disposition filename, decoded.
+  std::string encoding;                       // Content-Transfer-Encoding, lower case; "".
+  std::string bytes;                          // Leaves: the content, transfer encoding undone.
+  std::vector<MimeNode> children;             // Multiparts: the parts in order.
+};
+
+inline MimeNode NodeOf(GMimeObject* object) {
+  MimeNode node;
+  node.type = AsciiLower(TypeOf(object));
+  GMimeParamList* params =
+      g_mime_content_type_get_parameters(g_mime_object_get_content_type(object));
+  for (int i = 0; i < g_mime_param_list_length(params); ++i) {
+    GMimeParam* param = g_mime_param_list_get_parameter_at(params, i);
+    node.params[AsciiLower(g_mime_param_get_name(param))] = g_mime_param_get_value(param);
+  }
+  GMimeContentDisposition* disposition = g_mime_object_get_content_disposition(object);
+  if (disposition != nullptr) {
+    node.disposition = AsciiLower(g_mime_content_disposition_get_disposition(disposition));
+  }
+  const char* encoding = g_mime_object_get_header(object, "Content-Transfer-Encoding");
+  node.encoding = encoding ? AsciiLower(encoding) : "";
+  if (GMIME_IS_MULTIPART(object)) {
+    GMimeMultipart* multipart = GMIME_MULTIPART(object);
+    for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
+      node.children.push_back(NodeOf(g_mime_multipart_get_part(multipart, i)));
+    }
+  } else if (GMIME_IS_PART(object)) {
+    const char* filename = g_mime_part_get_filename(GMIME_PART(object));
+    node.filename = filename ? filename : "";
+    GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(object));
+    if (content != nullptr) {
+      std::unique_ptr<GMimeStream, GObjectUnref> out(g_mime_stream_mem_new());
+      g_mime_data_wrapper_write_to_stream(content, out.get());  // Decodes.
+      const GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out.get()));
+      node.bytes.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
+    }
+  }
+  return node;
+}
+
+// The body of `data` as a tree; type "" when GMime cannot parse it.
+inline MimeNode ParseTree(const std::string& data) {
+  InitGMime();
+  std::unique_ptr<GMimeStream, GObjectUnref> stream(
+      g_mime_stream_mem_new_with_buffer(data.data(), data.size()));
+  std::unique_ptr<GMimeParser, GObjectUnref> parser(g_mime_parser_new_with_stream(stream.get()));
+  std::unique_ptr<GMimeMessage, GObjectUnref> message(
+      g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!message || g_mime_message_get_mime_part(message.get()) == nullptr) return {};
+  return NodeOf(g_mime_message_get_mime_part(message.get()));
+}
+
+// The tree's types: "multipart/mixed[multipart/alternative[text/plain,text/html],text/plain]".
+inline std::string Shape(const MimeNode& node) {
+  std::string shape = node.type;
+  if (node.children.empty()) return shape;
+  shape += '[';
+  for (size_t i = 0; i < node.children.size(); ++i) {
+    if (i > 0) shape += ',';
+    shape += Shape(node.children[i]);
+  }
+  return shape + ']';
+}
+
+// A calendar file like those BuildIcs writes: CRLF line ends, a folded line, UTF-8 text.
+inline constexpr char kInviteIcs[] =
+    "BEGIN:VCALENDAR\r\n"
+    "PRODID:-//Outreach Gateway//Invitations//EN\r\n"
+    "VERSION:2.0\r\n"
+    "CALSCALE:GREGORIAN\r\n"
+    "METHOD:PUBLISH\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:evt_01hx2k@gw.example.org\r\n"
+    "SEQUENCE:0\r\n"
+    "DTSTAMP:20240510T090000Z\r\n"
+    "DTSTART:20240517T170000Z\r\n"
+    "DTEND:20240517T190000Z\r\n"
+    "SUMMARY;LANGUAGE=ru:Собрание общества — в пятницу в общественном центре\r\n"
+    "DESCRIPTION;LANGUAGE=ru:Приходите все. Будет чай\\, пирог и обсуждение плана н\r\n"
+    " а лето.\r\n"
+    "LOCATION:Community hall\\, 12 Main Street\r\n"
+    "STATUS:CONFIRMED\r\n"
+    "END:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
+inline constexpr char kCalendarType[] = "text/calendar; charset=UTF-8; method=PUBLISH";
+
+inline Attachment Invite() {
+  Attachment invite;
+  invite.filename = "invite.ics";
+  invite.content_type = kCalendarType;
+  invite.data = kInviteIcs;
+  return invite;
 }
 
 inline OutboundMessage Message(const std::string& id, const std::string& to = "ana@example.com") {

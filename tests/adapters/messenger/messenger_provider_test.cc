@@ -152,6 +152,23 @@ TEST_F(MessengerProviderTest, OutsideTheWindowNothingIsRequested) {
   EXPECT_THAT(fake_.Accepted(), IsEmpty());
 }
 
+TEST_F(MessengerProviderTest, AnEventUpdateOutsideTheWindowGoesWithItsTag) {
+  // No window: the person last wrote weeks ago, but said yes to the event.
+  OutboundMessage reminder = Message(kAna, false);
+  reminder.message_tag = "CONFIRMED_EVENT_UPDATE";
+  const auto results = Send({reminder});
+  ASSERT_EQ(results[0].outcome, Outcome::kAccepted) << Dump(results[0]);
+  const std::vector<FakeMessengerMessage> accepted = fake_.Accepted();
+  ASSERT_EQ(accepted.size(), 1u);
+  EXPECT_EQ(accepted[0].messaging_type, "MESSAGE_TAG");
+  EXPECT_EQ(accepted[0].tag, "CONFIRMED_EVENT_UPDATE");
+  // Inside the window the same message is an ordinary response.
+  fake_.OpenWindow(kAna);
+  reminder.window_open = true;
+  ASSERT_EQ(Send({reminder})[0].outcome, Outcome::kAccepted);
+  EXPECT_EQ(fake_.Accepted().back().messaging_type, "RESPONSE");
+}
+
 TEST_F(MessengerProviderTest, AWindowClosedAtMetasEndIsOutsideWindow) {
   // The gateway still counts the window open; Messenger does not (it closed in between).
   const auto results = Send({Message(kAna, true)});

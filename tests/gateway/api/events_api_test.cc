@@ -1,5 +1,6 @@
-// Events through the API: creation with local times in the venue's zone, scope, and the
-// representative selection's preview (quotas, seed, shortfall, composition).
+// Events through the API: creation with local times in the venue's zone, scope, the
+// representative selection's preview (quotas, seed, shortfall, composition), the lists officers
+// export (people, waitlist, attendees as JSON and CSV) and replacements for people who declined.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "gateway/contacts/csv_reader.h"
 #include "gateway/core/ids.h"
 #include "tests/testutil/api_harness.h"
 
@@ -40,6 +42,67 @@ class EventsApiTest : public ApiTest {
                              {"value", "p" + std::to_string(i) + "@example.org"},
                              {"consent", reachable ? "granted" : "withdrawn"}}}}},
                          admin_token_);
+  }
+
+  // The records of a CSV answer, read back with the importer's RFC 4180 reader.
+  static std::vector<std::vector<std::string>> CsvRecords(const std::string& body) {
+    std::vector<std::vector<std::string>> records;
+    CsvReader reader(body);
+    std::vector<std::string> fields;
+    size_t line = 0;
+    for (;;) {
+      absl::StatusOr<bool> more = reader.Next(&fields, &line);
+      EXPECT_TRUE(more.ok()) << more.status();
+      if (!more.ok() || !*more) break;
+      records.push_back(fields);
+    }
+    return records;
+  }
+  // The rows of a CSV answer after its header, as column -> cell, keyed by contact_id.
+  static std::map<std::string, std::map<std::string, std::string>> CsvByContact(
+      const std::string& body) {
+    std::map<std::string, std::map<std::string, std::string>> out;
+    std::vector<std::vector<std::string>> records = CsvRecords(body);
+    if (records.empty()) return out;
+    for (size_t i = 1; i < records.size(); ++i) {
+      EXPECT_EQ(records[i].size(), records[0].size()) << "row " << i;
+      std::map<std::string, std::string> row;
+      for (size_t c = 0; c < records[i].size() && c < records[0].size(); ++c) {
+        row[records[0][c]] = records[i][c];
+      }
+      out[row["contact_id"]] = row;
+    }
+    return out;
+  }
+  // The first column of every row after the header.
+  static std::vector<std::string> CsvContactIds(const std::string& body) {
+    std::vector<std::string> ids;
+    std::vector<std::vector<std::string>> records = CsvRecords(body);
+    for (size_t i = 1; i < records.size(); ++i) ids.push_back(records[i].at(0));
+    return ids;
+  }
+  // An event with everyone matching `expression` invited by a saved selection; its id.
+  std::string EventWithEveryoneInvited(json event, int people, const std::string& expression) {
+    HttpResult created = Post("/v1/events", event, admin_token_);
+    EXPECT_EQ(created.status, 201) << created.body;
+    const std::string id = created.json.value("id", "");
+    HttpResult saved =
+        Post("/v1/events/" + id + "/selection",
+             {{"expression", expression}, {"count", people}, {"seed", 5}}, admin_token_);
+    EXPECT_EQ(saved.status, 201) << saved.body;
+    EXPECT_EQ(saved.json["invited"], people) << saved.body;
+    return id;
+  }
+  HttpResult Answer(const std::string& event, const std::string& contact, const std::string& what) {
+    HttpResult r = Post("/v1/events/" + event + "/people/" + contact + "/answer",
+                        {{"answer", what}}, admin_token_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r;
+  }
+  // A GET with extra headers (not recorded for the OpenAPI check, which has no headers).
+  httplib::Result GetWith(const std::string& path, httplib::Headers headers) {
+    headers.emplace("Authorization", "Bearer " + admin_token_);
+    return client_->Get(path, headers);
   }
 };
 
@@ -280,6 +343,342 @@ TEST_F(EventsApiTest, AnswersCloseAtTheDeadlineButOfficersMayStillRecordThem) {
       409);
   ExpectProblem(
       Post("/v1/events/" + id + "/people/c_nope/answer", {{"answer", "yes"}}, admin_token_), 404);
+}
+
+TEST_F(EventsApiTest, EventMessagesGoToThePeopleInTheirStatesAndOfficersChangesAreNoted) {
+  clock_.Set(1780000000000);  // 2026-05-28, before the roundtable.
+  json event = Roundtable("");
+  event["reminder_minutes"] = {1440};
+  const std::string ana = Person(1, "female", "DE");
+  const std::string bo = Person(2, "male", "DE");
+  const std::string id = EventWithEveryoneInvited(event, 2, "true");
+  const std::string tmpl = CreateTemplate(
+      {{"name", "Invitation"},
+       {"default_language", "en"},
+       {"variants", {{"en", {{"subject", "{{event.title}}"}, {"body", "On {{event.when}}"}}}}}},
+      admin_token_);
+
+  HttpResult invitation = Post("/v1/events/" + id + "/messages",
+                               {{"purpose", "invitation"}, {"template_id", tmpl}}, admin_token_);
+  ASSERT_EQ(invitation.status, 201) << invitation.body;
+  ASSERT_EQ(invitation.json["campaigns"].size(), 1u);
+  EXPECT_EQ(invitation.json["campaigns"][0]["event"]["purpose"], "invitation");
+  EXPECT_EQ(invitation.json["campaigns"][0]["queued"], 2);
+
+  // The reminder follows the event's offset and waits for its time.
+  HttpResult reminder = Post("/v1/events/" + id + "/messages",
+                             {{"purpose", "reminder"}, {"template_id", tmpl}}, admin_token_);
+  ASSERT_EQ(reminder.status, 201) << reminder.body;
+  EXPECT_EQ(reminder.json["campaigns"][0]["launched_at"], 0);
+
+  // An officer's answer is noted in the person's conversation.
+  Answer(id, ana, "yes");
+  HttpResult log = Get("/v1/contacts/" + ana + "/conversation", admin_token_);
+  ASSERT_EQ(log.status, 200) << log.body;
+  bool noted = false;
+  for (const json& entry : log.json["entries"]) {
+    if (entry["kind"] == "rsvp" && entry["to"] == "yes") {
+      noted = true;
+      EXPECT_EQ(entry["event"], id);
+      EXPECT_THAT(entry["how"].get<std::string>(), ::testing::StartsWith("officer:"));
+    }
+  }
+  EXPECT_TRUE(noted) << log.body;
+
+  // What cannot work is refused, naming the field.
+  HttpResult past =
+      Post("/v1/events/" + id + "/messages",
+           {{"purpose", "nudge"}, {"template_id", tmpl}, {"send_at", 1000}}, admin_token_);
+  ExpectProblem(past, 422);
+  EXPECT_EQ(ErrorFields(past), std::vector<std::string>{"send_at"});
+  HttpResult unknown = Post("/v1/events/" + id + "/messages",
+                            {{"purpose", "party"}, {"template_id", "tpl_nope"}}, admin_token_);
+  ExpectProblem(unknown, 422);
+  EXPECT_EQ(ErrorFields(unknown), (std::vector<std::string>{"purpose", "template_id"}));
+  // Nobody attended yet: nobody to thank.
+  ExpectProblem(Post("/v1/events/" + id + "/messages",
+                     {{"purpose", "thanks"}, {"template_id", tmpl}}, admin_token_),
+                409);
+}
+
+TEST_F(EventsApiTest, PeopleAsCsvForSpreadsheetsWithContactColumnsAndSafeCells) {
+  clock_.Set(1'780'000'000'000);  // 2026-05-28T20:26:40Z
+  auto contact = [&](const std::string& name, int i, json extra = json::object()) {
+    json body = {{"name", name},
+                 {"addresses",
+                  {{{"kind", "email"},
+                    {"value", "csv" + std::to_string(i) + "@example.org"},
+                    {"consent", "granted"}}}}};
+    body.update(extra);
+    return CreateContact(body, admin_token_);
+  };
+  const std::string ana = contact(
+      "Ana Beridze", 1, {{"languages", {"ka", "ru"}}, {"country", "GE"}, {"city", "Tbilisi"}});
+  const std::string doe = contact("Doe, \"Jo\"", 2, {{"country", "DE"}, {"city", "Berlin"}});
+  const std::string formula = contact("=HYPERLINK(\"http://evil.example\",\"click\")", 3);
+  const std::string plus = contact("+49 call me", 4);
+  const std::string at = contact("@SUM(A1)", 5);
+  const std::string minus = contact("-2+3", 6);
+  json event = Roundtable("");
+  event["capacity"] = 1;
+  const std::string id = EventWithEveryoneInvited(event, 6, "true");
+  Answer(id, ana, "yes");
+  clock_.Advance(60'000);
+  Answer(id, doe, "yes");
+  // A `how` from outside (a provider's reply id) may hold anything, line breaks included.
+  const std::string org = Get("/v1/events/" + id, admin_token_).json.value("org_id", "");
+  const std::string late = contact("Late Comer", 7);
+  ASSERT_TRUE(
+      runtime_->Services()
+          .event_seats->Invite(org, id, {late}, "=1+1\r\nsecond, \"line\"", clock_.NowMillis())
+          .ok());
+
+  HttpResult csv = Get("/v1/events/" + id + "/people?format=csv", admin_token_);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_TRUE(csv.Header("Content-Type").starts_with("text/csv")) << csv.Header("Content-Type");
+  EXPECT_NE(csv.Header("Content-Disposition").find("attachment"), std::string::npos);
+  const std::vector<std::vector<std::string>> records = CsvRecords(csv.body);
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records[0],
+            (std::vector<std::string>{"contact_id", "name", "state", "at", "how", "offer_until",
+                                      "waitlist_position", "languages", "country", "city"}));
+  EXPECT_TRUE(
+      csv.body.starts_with("contact_id,name,state,at,how,offer_until,"
+                           "waitlist_position,languages,country,city\r\n"));
+  // RFC 4180: a cell with a comma or a quote is quoted and its quotes doubled.
+  EXPECT_NE(csv.body.find("\"Doe, \"\"Jo\"\"\""), std::string::npos) << csv.body;
+  auto rows = CsvByContact(csv.body);
+  ASSERT_EQ(rows.size(), 7u) << csv.body;
+  EXPECT_EQ(rows[ana]["name"], "Ana Beridze");
+  EXPECT_EQ(rows[ana]["state"], "yes");
+  EXPECT_EQ(rows[ana]["at"], "2026-05-28T20:26:40Z");
+  EXPECT_TRUE(rows[ana]["how"].starts_with("officer:")) << rows[ana]["how"];
+  EXPECT_EQ(rows[ana]["offer_until"], "");
+  EXPECT_EQ(rows[ana]["waitlist_position"], "");
+  EXPECT_EQ(rows[ana]["languages"], "ka;ru");
+  EXPECT_EQ(rows[ana]["country"], "GE");
+  EXPECT_EQ(rows[ana]["city"], "Tbilisi");
+  EXPECT_EQ(rows[doe]["name"], "Doe, \"Jo\"");
+  EXPECT_EQ(rows[doe]["state"], "waitlisted");
+  EXPECT_EQ(rows[doe]["at"], "2026-05-28T20:27:40Z");
+  EXPECT_EQ(rows[doe]["waitlist_position"], "1");
+  EXPECT_EQ(rows[doe]["city"], "Berlin");
+  // Cells a spreadsheet would run as formulas start with an apostrophe.
+  EXPECT_EQ(rows[formula]["name"], "'=HYPERLINK(\"http://evil.example\",\"click\")");
+  EXPECT_EQ(rows[plus]["name"], "'+49 call me");
+  EXPECT_EQ(rows[at]["name"], "'@SUM(A1)");
+  EXPECT_EQ(rows[minus]["name"], "'-2+3");
+  EXPECT_EQ(rows[minus]["state"], "invited");
+  EXPECT_EQ(rows[late]["how"], "'=1+1\r\nsecond, \"line\"");
+
+  // The state filter applies; Accept: text/csv asks for CSV too; unknown formats are refused.
+  HttpResult waiting =
+      Get("/v1/events/" + id + "/people?format=csv&state=waitlisted", admin_token_);
+  ASSERT_EQ(waiting.status, 200) << waiting.body;
+  EXPECT_EQ(CsvContactIds(waiting.body), std::vector<std::string>{doe});
+  httplib::Result accepted = GetWith("/v1/events/" + id + "/people", {{"Accept", "text/csv"}});
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200);
+  EXPECT_EQ(CsvByContact(accepted->body).size(), 7u);
+  HttpResult xml = Get("/v1/events/" + id + "/people?format=xml", admin_token_);
+  ExpectProblem(xml, 400);
+  EXPECT_EQ(xml.json["field"], "format");
+  // JSON pages show the waitlist position too.
+  HttpResult page = Get("/v1/events/" + id + "/people?state=waitlisted", admin_token_);
+  ASSERT_EQ(page.json["items"].size(), 1u) << page.body;
+  EXPECT_EQ(page.json["items"][0]["waitlist_position"], 1);
+
+  // Contact columns only for people in the caller's posts: the list is the event's, the
+  // contacts are not all theirs.
+  const std::string post = CreatePost("Embassy A");
+  const std::string officer = CreateOfficerToken("officer", {post});
+  json own = Roundtable(post);
+  HttpResult officer_event = Post("/v1/events", own, officer);
+  ASSERT_EQ(officer_event.status, 201) << officer_event.body;
+  const std::string theirs = officer_event.json.value("id", "");
+  ASSERT_TRUE(runtime_->Services()
+                  .event_seats->Invite(org, theirs, {ana}, "officer:x", clock_.NowMillis())
+                  .ok());
+  HttpResult scoped = Get("/v1/events/" + theirs + "/people?format=csv", officer);
+  ASSERT_EQ(scoped.status, 200) << scoped.body;
+  auto scoped_rows = CsvByContact(scoped.body);
+  ASSERT_EQ(scoped_rows.size(), 1u);
+  EXPECT_EQ(scoped_rows[ana]["state"], "invited");
+  EXPECT_EQ(scoped_rows[ana]["name"], "");
+  EXPECT_EQ(scoped_rows[ana]["city"], "");
+}
+
+TEST_F(EventsApiTest, WaitlistInItsOrderAndAttendeesAsJsonAndCsv) {
+  json event = Roundtable("");
+  event["capacity"] = 1;
+  std::vector<std::string> people;
+  for (int i = 0; i < 4; ++i) people.push_back(Person(i, "female", "DE"));
+  const std::string id = EventWithEveryoneInvited(event, 4, "true");
+  // First come, first served: the waitlist follows the time of the answer, not the id.
+  Answer(id, people[0], "yes");
+  clock_.Advance(1000);
+  Answer(id, people[3], "yes");
+  clock_.Advance(1000);
+  Answer(id, people[1], "yes");
+  clock_.Advance(1000);
+  Answer(id, people[2], "no");
+
+  HttpResult waitlist = Get("/v1/events/" + id + "/waitlist", admin_token_);
+  ASSERT_EQ(waitlist.status, 200) << waitlist.body;
+  ASSERT_EQ(waitlist.json["items"].size(), 2u) << waitlist.body;
+  EXPECT_EQ(waitlist.json["items"][0]["contact_id"], people[3]);
+  EXPECT_EQ(waitlist.json["items"][0]["waitlist_position"], 1);
+  EXPECT_EQ(waitlist.json["items"][0]["state"], "waitlisted");
+  EXPECT_EQ(waitlist.json["items"][1]["contact_id"], people[1]);
+  EXPECT_EQ(waitlist.json["items"][1]["waitlist_position"], 2);
+  HttpResult waitlist_csv = Get("/v1/events/" + id + "/waitlist?format=csv", admin_token_);
+  ASSERT_EQ(waitlist_csv.status, 200) << waitlist_csv.body;
+  EXPECT_EQ(CsvContactIds(waitlist_csv.body), (std::vector<std::string>{people[3], people[1]}));
+  EXPECT_EQ(CsvByContact(waitlist_csv.body)[people[1]]["waitlist_position"], "2");
+  EXPECT_EQ(CsvByContact(waitlist_csv.body)[people[1]]["name"], "Person 1");
+
+  // Attendees: people with a seat (yes) and people who came (attended).
+  ASSERT_EQ(Post("/v1/events/" + id + "/people/" + people[0] + "/attendance", {{"attended", true}},
+                 admin_token_)
+                .status,
+            200);
+  json larger = Roundtable("");
+  larger["capacity"] = 2;
+  ASSERT_EQ(Put("/v1/events/" + id, larger, admin_token_).status, 200);
+  Answer(id, people[3], "yes");  // Offered the new seat, and takes it.
+  HttpResult attendees = Get("/v1/events/" + id + "/attendees", admin_token_);
+  ASSERT_EQ(attendees.status, 200) << attendees.body;
+  std::map<std::string, std::string> states;
+  for (const json& p : attendees.json["items"]) states[p["contact_id"]] = p["state"];
+  EXPECT_EQ(states,
+            (std::map<std::string, std::string>{{people[0], "attended"}, {people[3], "yes"}}));
+  HttpResult attendees_csv = Get("/v1/events/" + id + "/attendees?format=csv", admin_token_);
+  ASSERT_EQ(attendees_csv.status, 200) << attendees_csv.body;
+  auto rows = CsvByContact(attendees_csv.body);
+  ASSERT_EQ(rows.size(), 2u) << attendees_csv.body;
+  EXPECT_EQ(rows[people[0]]["state"], "attended");
+  EXPECT_EQ(rows[people[3]]["name"], "Person 3");
+  EXPECT_EQ(rows[people[3]]["country"], "DE");
+  ExpectProblem(Get("/v1/events/" + id + "/attendees?format=pdf", admin_token_), 400);
+  ExpectProblem(Get("/v1/events/evt_nope/waitlist", admin_token_), 404);
+}
+
+TEST_F(EventsApiTest, WholeListsStopAtTheirLimitWithAClearError) {
+  HttpResult created = Post("/v1/events", Roundtable(""), admin_token_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json.value("id", "");
+  const std::string org = created.json.value("org_id", "");
+  std::vector<std::string> many;
+  for (int i = 0; i <= 50'000; ++i) many.push_back("c_many" + std::to_string(i));
+  ASSERT_TRUE(
+      runtime_->Services().event_seats->Invite(org, id, many, "test", clock_.NowMillis()).ok());
+  HttpResult csv = Get("/v1/events/" + id + "/people?format=csv", admin_token_);
+  ExpectProblem(csv, 409);
+  EXPECT_NE(csv.json.value("detail", "").find("50000"), std::string::npos) << csv.body;
+  // A filter that leaves few people is fine.
+  HttpResult none = Get("/v1/events/" + id + "/attendees?format=csv", admin_token_);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(CsvRecords(none.body).size(), 1u) << "the header only";
+}
+
+TEST_F(EventsApiTest, ReplacementsComeFromTheDeclinedPersonsStratumOnceEach) {
+  json event = Roundtable("");
+  event["capacity"] = 10;
+  HttpResult created = Post("/v1/events", event, admin_token_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json.value("id", "");
+  const std::string org = created.json.value("org_id", "");
+  const std::string base = "/v1/events/" + id + "/replacements";
+  // Nothing to draw from before a selection.
+  ExpectProblem(Post(base, json::object(), admin_token_), 409);
+
+  std::set<std::string> germans, georgians;
+  for (int i = 0; i < 6; ++i) germans.insert(Person(i, "female", "DE"));
+  for (int i = 6; i < 9; ++i) georgians.insert(Person(i, "male", "GE"));
+  const json request = {
+      {"expression", "true"},
+      {"count", 4},
+      {"seed", 7},
+      {"quotas", {{{"attributes", {"country"}}, {"targets", {{"DE", 3}, {"GE", 1}}}}}}};
+  HttpResult saved = Post("/v1/events/" + id + "/selection", request, admin_token_);
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  const std::vector<std::string> chosen = saved.json["selected"];
+  std::string georgian, german, other_german;
+  std::vector<std::string> georgians_left;
+  for (const std::string& c : chosen) {
+    if (georgians.contains(c)) georgian = c;
+    if (germans.contains(c)) (german.empty() ? german : other_german) = c;
+  }
+  for (const std::string& g : georgians) {
+    if (g != georgian) georgians_left.push_back(g);
+  }
+  ASSERT_FALSE(georgian.empty());
+  ASSERT_FALSE(other_german.empty());
+  ASSERT_EQ(georgians_left.size(), 2u);
+  // One Georgian left to draw is erased meanwhile: the draw walks on past them.
+  ASSERT_EQ(Delete("/v1/contacts/" + georgians_left[0], admin_token_).status, 204);
+
+  // Nobody declined yet: nothing to do.
+  HttpResult idle = Post(base, json::object(), admin_token_);
+  ASSERT_EQ(idle.status, 200) << idle.body;
+  EXPECT_TRUE(idle.json["replacements"].empty());
+
+  Answer(id, georgian, "no");
+  Answer(id, german, "yes");
+  Answer(id, german, "cancel");
+  // An explicit list is checked person by person, each error naming its entry.
+  HttpResult bad = Post(base, {{"contact_ids", {german, other_german, "c_nope"}}}, admin_token_);
+  ExpectProblem(bad, 422);
+  EXPECT_EQ(ErrorFields(bad), (std::vector<std::string>{"contact_ids[1]", "contact_ids[2]"}));
+  ExpectProblem(Post(base, {{"contact_ids", "all"}}, admin_token_), 422);
+
+  // Without a list, everyone who declined is replaced by the next person of their stratum.
+  HttpResult replaced = Post(base, json::object(), admin_token_);
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_EQ(replaced.json["kind"], "replacement");
+  EXPECT_EQ(replaced.json["selection_seed"], 7);
+  std::map<std::string, std::string> by;
+  for (const json& pair : replaced.json["replacements"]) by[pair["declined"]] = pair["replacement"];
+  ASSERT_EQ(by.size(), 2u) << replaced.body;
+  EXPECT_EQ(by[georgian], georgians_left[1]);
+  EXPECT_TRUE(germans.contains(by[german])) << replaced.body;
+  EXPECT_EQ(std::count(chosen.begin(), chosen.end(), by[german]), 0);
+  EXPECT_TRUE(replaced.json["shortfall"].empty());
+  HttpResult state = Get("/v1/events/" + id + "/people?state=invited", admin_token_);
+  std::map<std::string, std::string> how;
+  for (const json& p : state.json["items"]) how[p["contact_id"]] = p["how"];
+  EXPECT_EQ(how[georgians_left[1]], "replacement:" + georgian);
+  EXPECT_EQ(how[by[german]], "replacement:" + german);
+
+  // Each declined person is replaced once; the draw is recorded with the selections.
+  HttpResult again = Post(base, json::object(), admin_token_);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(again.json["replacements"].empty()) << again.body;
+  HttpResult twice = Post(base, {{"contact_ids", {georgian}}}, admin_token_);
+  ExpectProblem(twice, 422);
+  EXPECT_EQ(twice.json["field"], "contact_ids[0]");
+  HttpResult records = Get("/v1/events/" + id + "/selections", admin_token_);
+  ASSERT_EQ(records.json["items"].size(), 2u) << records.body;
+  EXPECT_EQ(records.json["items"][1]["kind"], "replacement");
+  EXPECT_EQ(records.json["items"][1]["replacements"], replaced.json["replacements"]);
+
+  // When the stratum has no one left, the person is reported short, and stays so.
+  Answer(id, georgians_left[1], "no");
+  HttpResult short_of = Post(base, json::object(), admin_token_);
+  ASSERT_EQ(short_of.status, 200) << short_of.body;
+  EXPECT_TRUE(short_of.json["replacements"].empty());
+  EXPECT_EQ(short_of.json["shortfall"], json::array({georgians_left[1]}));
+  EXPECT_EQ(Post(base, json::object(), admin_token_).json["shortfall"],
+            json::array({georgians_left[1]}));
+  // Someone the latest draw never saw has no stratum to draw from.
+  const std::string stranger = Person(20, "male", "FR");
+  ASSERT_TRUE(runtime_->Services()
+                  .event_seats->Invite(org, id, {stranger}, "officer:x", clock_.NowMillis())
+                  .ok());
+  Answer(id, stranger, "no");
+  HttpResult outside = Post(base, {{"contact_ids", {stranger}}}, admin_token_);
+  ASSERT_EQ(outside.status, 200) << outside.body;
+  EXPECT_EQ(outside.json["not_in_draw"], json::array({stranger}));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "gateway/cli/commands.h"
 #include "gateway/core/clock.h"
+#include "gateway/invitations/event_store.h"
 #include "gateway/orgs/org_store.h"
 #include "tests/testutil/org_fixture.h"
 #include "tests/testutil/redis_fixture.h"
@@ -118,6 +119,81 @@ TEST_F(CliTest, KeyCreateIssuesAWorkingKeyForAnOfficer) {
   ASSERT_TRUE(principal.ok()) << principal.status();
   EXPECT_EQ(principal->officer_id, admin.id);
   EXPECT_NE(Run({"key", "create", "--org", org.id(), "--officer", "off_nope"}), 0);
+}
+
+TEST_F(CliTest, PreviewSelectionPrintsTheCompositionAsATable) {
+  const std::string org = SeedOrg().id();
+  ASSERT_FALSE(org.empty());
+  // 4 women and 2 men who may be invited, 1 man who withdrew consent.
+  const std::string csv = dir_.path() + "/people.csv";
+  std::ofstream(csv) << "name,country,email,consent,attr.gender\n"
+                        "Ana,GE,ana@example.org,granted,female\n"
+                        "Bela,GE,bela@example.org,granted,female\n"
+                        "Cira,DE,cira@example.org,granted,female\n"
+                        "Dina,DE,dina@example.org,granted,female\n"
+                        "Emil,DE,emil@example.org,granted,male\n"
+                        "Faro,GE,faro@example.org,granted,male\n"
+                        "Gia,GE,gia@example.org,withdrawn,male\n";
+  ASSERT_EQ(Run({"contacts", "import", "--org", org, "--file", csv}), 0)
+      << out_.str() << err_.str();
+  EventStore events(&pool(), &SystemClock::Instance());
+  FieldErrors errors;
+  auto event = EventFromJson({{"default_language", "en"},
+                              {"texts", {{"en", {{"title", "Roundtable"}}}}},
+                              {"time_zone", "Europe/Berlin"},
+                              {"starts_at", "2026-06-12T10:00"},
+                              {"ends_at", "2026-06-12T12:30"},
+                              {"place", "Embassy"},
+                              {"capacity", 10}},
+                             &errors);
+  ASSERT_TRUE(event.ok()) << event.status();
+  event->org_id = org;
+  auto created = events.Create(*event);
+  ASSERT_TRUE(created.ok()) << created.status();
+
+  const std::string request = dir_.path() + "/request.json";
+  std::ofstream(request) << R"({"expression": "true", "count": 3, "seed": 42,
+                               "quotas": [{"attributes": ["gender"]}]})";
+  ASSERT_EQ(Run({"events", "preview-selection", "--org", org, "--event", created->id, "--request",
+                 request}),
+            0)
+      << err_.str();
+  const std::string out = out_.str();
+  EXPECT_NE(out.find("seed: 42\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("eligible: 6\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("unreachable: 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("selected: 3\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("shortfall: 0\n"), std::string::npos) << out;
+  // Aligned columns: text to the left, numbers to the right.
+  EXPECT_NE(out.find("dimension  group   share %  target  selected  shortfall\n"
+                     "gender     female     66.7       2         2          0\n"
+                     "gender     male       33.3       1         1          0\n"),
+            std::string::npos)
+      << out;
+
+  // The same seed draws the same people.
+  const std::string first = out;
+  ASSERT_EQ(Run({"events", "preview-selection", "--org", org, "--event", created->id, "--request",
+                 request}),
+            0);
+  EXPECT_EQ(out_.str(), first);
+
+  // Errors name what is wrong: the event, the request's field, the file.
+  EXPECT_NE(Run({"events", "preview-selection", "--org", org, "--event", "evt_nope", "--request",
+                 request}),
+            0);
+  EXPECT_NE(err_.str().find("unknown event"), std::string::npos) << err_.str();
+  std::ofstream(request) << R"({"expression": "true", "count": 3,
+                               "quotas": [{"attributes": ["gender"], "targets": {"female": 1}}]})";
+  EXPECT_NE(Run({"events", "preview-selection", "--org", org, "--event", created->id, "--request",
+                 request}),
+            0);
+  EXPECT_NE(err_.str().find("quotas[0].targets"), std::string::npos) << err_.str();
+  std::ofstream(request) << "{not json";
+  EXPECT_NE(Run({"events", "preview-selection", "--org", org, "--event", created->id, "--request",
+                 request}),
+            0);
+  EXPECT_NE(err_.str().find("request.json"), std::string::npos) << err_.str();
 }
 
 }  // namespace

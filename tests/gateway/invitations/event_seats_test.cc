@@ -64,6 +64,7 @@ void ExpectConsistent(RedisPool& redis, const std::string& org, const std::strin
     ++recount[state];
     if (state == "waitlisted") waitlisted.insert(contact);
     if (state == "offered") offered[contact] = j.at("offer_until").get<int64_t>();
+    if (j.contains("unclear")) ++recount["unclear"];
   }
   std::map<std::string, int64_t> stored;
   for (size_t i = 0; i + 1 < counts->elements.size(); i += 2) {
@@ -347,18 +348,21 @@ TEST_F(EventSeatsTest, NoOrMaybeFromTheWaitlistLeavesIt) {
   ExpectConsistentNow();
 }
 
-TEST_F(EventSeatsTest, WaitlistIsFirstComeFirstServedTiesByContactId) {
+TEST_F(EventSeatsTest, WaitlistIsInTheOrderAnswersReachTheLedger) {
   Open(0, 5);
   Say("e", SeatAction::kYes, kNow + 1);
   Say("c", SeatAction::kYes, kNow + 2);
-  Say("d", SeatAction::kYes, kNow + 2);  // Same millisecond as c: c first.
-  Say("b", SeatAction::kYes, kNow + 2);
+  Say("d", SeatAction::kYes, kNow + 2);  // Same millisecond as c: after c all the same.
+  // Stamped earlier by a process whose answer reached Redis later: still behind.
+  Say("b", SeatAction::kYes, kNow);
   Say("a", SeatAction::kYes, kNow + 3);
   auto wait = seats_.Waitlist(kOrg, kEvent, 10);
   ASSERT_TRUE(wait.ok());
   std::vector<std::string> order;
   for (const auto& w : *wait) order.push_back(w.contact_id);
-  EXPECT_THAT(order, ElementsAre("e", "b", "c", "d", "a"));
+  EXPECT_THAT(order, ElementsAre("e", "c", "d", "b", "a"));
+  EXPECT_EQ((*wait)[0].since_millis, kNow + 1);
+  EXPECT_EQ((*wait)[3].since_millis, kNow);
   auto limited = seats_.Waitlist(kOrg, kEvent, 2);
   ASSERT_TRUE(limited.ok());
   EXPECT_EQ(limited->size(), 2u);
@@ -366,11 +370,11 @@ TEST_F(EventSeatsTest, WaitlistIsFirstComeFirstServedTiesByContactId) {
   auto raised = seats_.Configure(kOrg, kEvent, 3, kTtl, kNow + 10);
   ASSERT_TRUE(raised.ok()) << raised.status();
   const std::string until = std::to_string(10 + kTtl);
-  EXPECT_EQ(Describe(*raised), "e:waitlisted>offered@" + until + " b:waitlisted>offered@" + until +
-                                   " c:waitlisted>offered@" + until);
-  auto d = seats_.Get(kOrg, kEvent, "d");
-  ASSERT_TRUE(d.ok() && d->has_value());
-  EXPECT_EQ((*d)->waitlist_position, 1);
+  EXPECT_EQ(Describe(*raised), "e:waitlisted>offered@" + until + " c:waitlisted>offered@" + until +
+                                   " d:waitlisted>offered@" + until);
+  auto b = seats_.Get(kOrg, kEvent, "b");
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->waitlist_position, 1);
   ExpectConsistentNow();
 }
 
@@ -579,6 +583,60 @@ TEST_F(EventSeatsTest, ForgetScrubsALongLog) {
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(log->size(), 1u + 1200u + 1u);  // b's invitation and answers, and the forgetting.
   for (const SeatLogEntry& e : *log) EXPECT_NE(e.contact_id, "a");
+}
+
+TEST_F(EventSeatsTest, UnclearRepliesCountPeopleUntilTheyAnswer) {
+  Open(2, 3);
+  auto marked = seats_.MarkUnclear(kOrg, kEvent, "a", kNow);
+  ASSERT_TRUE(marked.ok()) << marked.status();
+  EXPECT_TRUE(*marked);
+  marked = seats_.MarkUnclear(kOrg, kEvent, "a", kNow + 1);  // A second unclear message.
+  ASSERT_TRUE(marked.ok());
+  EXPECT_FALSE(*marked);
+  ASSERT_TRUE(seats_.MarkUnclear(kOrg, kEvent, "b", kNow).ok());
+  marked = seats_.MarkUnclear(kOrg, kEvent, "z", kNow);  // Not invited.
+  ASSERT_TRUE(marked.ok());
+  EXPECT_FALSE(*marked);
+  auto counts = seats_.Counts(kOrg, kEvent);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->unclear, 2);
+  auto a = seats_.Get(kOrg, kEvent, "a");
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->unclear_since_millis, kNow);
+  ExpectConsistent(pool(), kOrg, kEvent);
+
+  // A clear answer settles it, also one that changes nothing; so does forgetting the person.
+  Say("a", SeatAction::kYes);
+  ASSERT_TRUE(seats_.MarkUnclear(kOrg, kEvent, "a", kNow).ok());
+  Say("a", SeatAction::kYes);
+  ASSERT_TRUE(seats_.Forget(kOrg, kEvent, "b", kNow).ok());
+  counts = seats_.Counts(kOrg, kEvent);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->unclear, 0);
+  ExpectConsistent(pool(), kOrg, kEvent);
+}
+
+TEST_F(EventSeatsTest, TheDeadlineClosesAnswersOnceAndAnOfficerMayReopen) {
+  Open(2, 2);
+  const int64_t deadline = kNow + kTtl;
+  auto closed = seats_.CloseAtDeadline(kOrg, kEvent, deadline, kNow);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_FALSE(*closed);
+  closed = seats_.CloseAtDeadline(kOrg, kEvent, deadline, deadline);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_TRUE(*closed);
+  EXPECT_EQ(Say("a", SeatAction::kYes, deadline).outcome, AnswerOutcome::kClosed);
+
+  ASSERT_TRUE(seats_.SetClosed(kOrg, kEvent, false, deadline + 1).ok());
+  closed = seats_.CloseAtDeadline(kOrg, kEvent, deadline, deadline + 2);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_FALSE(*closed);  // This deadline already closed them once.
+  EXPECT_EQ(Say("a", SeatAction::kYes, deadline + 3).outcome, AnswerOutcome::kChanged);
+
+  // The event moved: its new deadline closes answers again.
+  closed = seats_.CloseAtDeadline(kOrg, kEvent, deadline + 10, deadline + 10);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_TRUE(*closed);
 }
 
 TEST_F(EventSeatsTest, DeleteEventRemovesEveryKey) {

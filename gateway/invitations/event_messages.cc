@@ -1,0 +1,289 @@
+#include "gateway/invitations/event_messages.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <map>
+
+#include "gateway/core/key_schema.h"
+#include "gateway/invitations/ics.h"
+#include "gateway/invitations/rsvp_reply.h"
+#include "gateway/invitations/rsvp_texts.h"
+
+namespace ogw {
+namespace {
+
+constexpr std::array<std::string_view, 5> kPurposeNames = {"invitation", "nudge", "reminder",
+                                                           "update", "thanks"};
+constexpr int64_t kMinute = 60'000;
+// A launch due this close to now goes at once rather than through the sweep.
+constexpr int64_t kLaunchNowMillis = 60'000;
+
+// Button titles and the SMS answer line, per language (primary subtag). Titles stay within
+// the 20 characters every chat channel takes.
+struct AnswerWords {
+  std::string_view yes, no, maybe, sms_line;
+};
+const std::map<std::string_view, AnswerWords>& AnswerWordsByLanguage() {
+  static const auto* words = new std::map<std::string_view, AnswerWords>{
+      {"en", {"Yes", "No", "Maybe", "Reply 1 = yes, 2 = no, 3 = maybe"}},
+      {"fr", {"Oui", "Non", "Peut-être", "Répondez 1 = oui, 2 = non, 3 = peut-être"}},
+      {"es", {"Sí", "No", "Quizás", "Responda 1 = sí, 2 = no, 3 = quizás"}},
+      {"pt", {"Sim", "Não", "Talvez", "Responda 1 = sim, 2 = não, 3 = talvez"}},
+      {"de", {"Ja", "Nein", "Vielleicht", "Antworten Sie 1 = ja, 2 = nein, 3 = vielleicht"}},
+      {"ar", {"نعم", "لا", "ربما", "أرسل 1 = نعم، 2 = لا، 3 = ربما"}},
+      {"ru", {"Да", "Нет", "Возможно", "Ответьте 1 = да, 2 = нет, 3 = возможно"}},
+      {"uk", {"Так", "Ні", "Можливо", "Надішліть 1 = так, 2 = ні, 3 = можливо"}},
+      {"ka", {"კი", "არა", "შესაძლოა", "უპასუხეთ 1 = კი, 2 = არა, 3 = შესაძლოა"}},
+      {"tr", {"Evet", "Hayır", "Belki", "Yanıtlayın: 1 = evet, 2 = hayır, 3 = belki"}},
+  };
+  return *words;
+}
+
+const AnswerWords& WordsFor(std::string_view language) {
+  const auto& all = AnswerWordsByLanguage();
+  const std::string_view primary = language.substr(0, language.find('-'));
+  auto it = all.find(primary);
+  return it != all.end() ? it->second : all.at("en");
+}
+
+}  // namespace
+
+std::string_view EventPurposeName(EventPurpose purpose) {
+  return kPurposeNames[static_cast<size_t>(purpose)];
+}
+
+std::optional<EventPurpose> ParseEventPurpose(std::string_view name) {
+  for (size_t i = 0; i < kPurposeNames.size(); ++i) {
+    if (kPurposeNames[i] == name) return static_cast<EventPurpose>(i);
+  }
+  return std::nullopt;
+}
+
+std::vector<SeatState> AudienceOf(EventPurpose purpose) {
+  switch (purpose) {
+    case EventPurpose::kInvitation:
+      return {SeatState::kInvited};
+    case EventPurpose::kNudge:
+      return {SeatState::kInvited, SeatState::kMaybe};
+    case EventPurpose::kReminder:
+      return {SeatState::kYes};
+    case EventPurpose::kUpdate:
+      return {SeatState::kYes, SeatState::kOffered, SeatState::kWaitlisted};
+    case EventPurpose::kThanks:
+      return {SeatState::kAttended};
+  }
+  return {};
+}
+
+bool AsksForAnswer(EventPurpose purpose) {
+  return purpose == EventPurpose::kInvitation || purpose == EventPurpose::kNudge;
+}
+
+bool CarriesCalendar(EventPurpose purpose) {
+  return purpose == EventPurpose::kInvitation || purpose == EventPurpose::kReminder ||
+         purpose == EventPurpose::kUpdate;
+}
+
+nlohmann::json EventVariables(const Event& event, std::string_view language,
+                              std::string_view time_zone) {
+  const std::vector<std::string> languages = {std::string(language)};
+  const EventText& text = event.TextFor(languages);
+  const std::string zone(time_zone.empty() ? std::string_view(event.time_zone) : time_zone);
+  return {{"id", event.id},
+          {"title", text.title},
+          {"description", text.description},
+          {"when", FormatEventTime(event.starts_at_millis, zone, language)},
+          {"ends", FormatEventTime(event.ends_at_millis, zone, language)},
+          {"deadline", FormatEventTime(event.rsvp_deadline_millis, zone, language)},
+          {"place", event.place},
+          {"online_url", event.online_url},
+          {"organiser", event.organiser},
+          {"time_zone", zone}};
+}
+
+void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage* message) {
+  const AnswerWords& words = WordsFor(language);
+  if (channel == Channel::kSms) {
+    message->text += "\n" + std::string(words.sms_line);
+    return;
+  }
+  const bool chat = channel == Channel::kTelegram || channel == Channel::kWhatsApp ||
+                    channel == Channel::kMessenger;
+  if (!chat || !message->buttons.empty()) return;
+  for (auto [answer, title] :
+       {std::pair{RsvpAnswer::kYes, words.yes}, std::pair{RsvpAnswer::kNo, words.no},
+        std::pair{RsvpAnswer::kMaybe, words.maybe}}) {
+    QuickReply& b = message->buttons.emplace_back();
+    b.id = RsvpButtonId(answer);
+    b.title = std::string(title);
+  }
+}
+
+Attachment CalendarAttachment(const Event& event, const std::vector<std::string>& languages,
+                              std::string_view attendee_email, std::string_view uid_domain,
+                              int64_t now_millis) {
+  IcsOptions options;
+  options.languages = languages;
+  options.uid_domain = std::string(uid_domain);
+  options.attendee_email = std::string(attendee_email);
+  options.dtstamp_millis = now_millis;
+  Attachment a;
+  a.filename = "invite.ics";
+  a.content_type = "text/calendar; charset=UTF-8; method=PUBLISH";
+  a.data = BuildIcs(event, options);
+  return a;
+}
+
+EventMessageRequest ReadEventMessageRequest(JsonReader& r) {
+  EventMessageRequest request;
+  std::string purpose;
+  r.String("purpose", &purpose, true);
+  if (!purpose.empty()) {
+    if (auto parsed = ParseEventPurpose(purpose)) {
+      request.purpose = *parsed;
+    } else {
+      r.Error("purpose", "must be invitation, nudge, reminder, update or thanks");
+    }
+  }
+  Campaign& c = request.campaign;
+  c.channel = "preferred";
+  r.String("name", &c.name);
+  r.String("template_id", &c.template_id, true);
+  r.String("channel", &c.channel);
+  r.AnyObject("variables", &c.variables);
+  int64_t send_at = 0;
+  r.Int("send_at", &send_at, 1, int64_t{32503680000000});
+  if (send_at != 0) request.send_at_millis = send_at;
+  int64_t before = -1;
+  r.Int("before_start_minutes", &before, 0, int64_t{60} * 24 * 60);
+  if (before >= 0) request.before_start_minutes = before;
+  if (request.send_at_millis && request.before_start_minutes) {
+    r.Error("before_start_minutes", "give send_at or before_start_minutes, not both");
+  }
+  c.quiet_hours = QuietHours{21 * 60, 8 * 60};
+  r.Object("quiet_hours", [&](JsonReader& q) {
+    std::string start, end;
+    q.String("start", &start, true);
+    q.String("end", &end, true);
+    auto s = ParseClockTime(start);
+    auto e = ParseClockTime(end);
+    if (!start.empty() && !s) q.Error("start", "expected HH:MM (24-hour clock)");
+    if (!end.empty() && !e) q.Error("end", "expected HH:MM (24-hour clock)");
+    // Equal start and end: no quiet hours at all.
+    c.quiet_hours.reset();
+    if (s && e && *s != *e) c.quiet_hours = QuietHours{*s, *e};
+  });
+  if (c.channel != "preferred" && !ParseChannel(c.channel)) {
+    r.Error("channel", "must be preferred, email, sms, whatsapp, telegram or messenger");
+  }
+  if (c.name.size() > 200) r.Error("name", "must be at most 200 bytes");
+  if (c.variables.contains("contact") || c.variables.contains("event")) {
+    r.Error("variables", "contact and event are filled for each person and cannot be set");
+  }
+  return request;
+}
+
+absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
+                                                            const EventMessageRequest& request,
+                                                            std::string_view officer_id) {
+  const int64_t now = clock_->NowMillis();
+  // When each message goes: send_at, the start less an offset, the event's reminder offsets,
+  // or now.
+  std::vector<int64_t> times;
+  if (request.send_at_millis) {
+    times.push_back(*request.send_at_millis);
+  } else if (request.before_start_minutes) {
+    times.push_back(event.starts_at_millis - *request.before_start_minutes * kMinute);
+  } else if (request.purpose == EventPurpose::kReminder) {
+    if (event.reminder_minutes.empty()) {
+      return absl::InvalidArgumentError(
+          "before_start_minutes: required for a reminder when the event has no "
+          "reminder_minutes");
+    }
+    for (int64_t minutes : event.reminder_minutes) {
+      times.push_back(event.starts_at_millis - minutes * kMinute);
+    }
+  } else {
+    times.push_back(now);
+  }
+  // Explicit times must lie ahead; of the event's own reminder offsets, passed ones are
+  // skipped (a reminder a week ahead, for an event created five days before).
+  const bool explicit_time = request.send_at_millis || request.before_start_minutes;
+  const std::string field = request.send_at_millis ? "send_at" : "before_start_minutes";
+  std::vector<int64_t> due;
+  for (int64_t at : times) {
+    if (request.purpose != EventPurpose::kThanks && at > event.ends_at_millis) {
+      return absl::InvalidArgumentError(field + ": after the event has ended");
+    }
+    if (at < now - kLaunchNowMillis) {
+      if (explicit_time) return absl::InvalidArgumentError(field + ": is past");
+      continue;
+    }
+    due.push_back(at);
+  }
+  if (due.empty()) {
+    return absl::InvalidArgumentError(
+        "before_start_minutes: every reminder time of the event has passed");
+  }
+
+  std::vector<Campaign> out;
+  for (int64_t at : due) {
+    Campaign c = request.campaign;
+    c.org_id = event.org_id;
+    c.post_id = event.post_id;
+    c.event_id = event.id;
+    c.event_purpose = std::string(EventPurposeName(request.purpose));
+    if (c.name.empty()) {
+      c.name = std::string(EventPurposeName(request.purpose)) + ": " +
+               event.TextFor({event.default_language}).title;
+      if (c.name.size() > 200) c.name.resize(200);
+    }
+    c.created_by = std::string(officer_id);
+    ASSIGN_OR_RETURN(Campaign created, campaigns_->Create(c));
+    if (at <= now + kLaunchNowMillis) {
+      ASSIGN_OR_RETURN(created, launcher_->Launch(created.org_id, created.id));
+    } else {
+      // Launched by the sweep when due, so the audience is who is in the state then.
+      ASSIGN_OR_RETURN(RedisReply added,
+                       redis_->Command({"ZADD", keys::EventMessagesDue(event.org_id),
+                                        std::to_string(at), created.id}));
+      (void)added;
+    }
+    out.push_back(std::move(created));
+  }
+  return out;
+}
+
+absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {
+  const std::string due_key = keys::EventMessagesDue(org_id);
+  ASSIGN_OR_RETURN(RedisReply due,
+                   redis_->Command({"ZRANGEBYSCORE", due_key, "-inf",
+                                    std::to_string(clock_->NowMillis()), "LIMIT", "0", "20"}));
+  size_t launched = 0;
+  for (const RedisReply& id : due.elements) {
+    auto result = launcher_->Launch(org_id, id.str);
+    if (!result.ok()) {
+      const absl::StatusCode code = result.status().code();
+      // Another worker's launch in progress: try on the next sweep.
+      if (code == absl::StatusCode::kFailedPrecondition &&
+          MessageOf(result.status()).find("in progress") != std::string_view::npos) {
+        continue;
+      }
+      // Launched already, nobody in the state any more, or the campaign or its template
+      // deleted: nothing left to do for it.
+      spdlog::info("event message {} of {}: {}", id.str, org_id, MessageOf(result.status()));
+      if (code != absl::StatusCode::kFailedPrecondition && code != absl::StatusCode::kNotFound &&
+          code != absl::StatusCode::kInvalidArgument) {
+        return result.status();
+      }
+    } else {
+      ++launched;
+    }
+    ASSIGN_OR_RETURN(RedisReply removed, redis_->Command({"ZREM", due_key, id.str}));
+    (void)removed;
+  }
+  return launched;
+}
+
+}  // namespace ogw

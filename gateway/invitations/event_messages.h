@@ -1,0 +1,108 @@
+#pragma once
+
+// The messages an event sends to its people: the invitation, a nudge to those who have not
+// answered, reminders before the start, a change notice, and the thank-you afterwards
+// (docs/ARCHITECTURE.md, "Invitations", "Event messages").
+//
+// Each is a campaign whose audience is the event's people in the states its purpose names,
+// read from the seat ledger when it launches: a reminder scheduled a week ahead goes to those
+// who said yes by then, not at the time it was scheduled. A message due later waits in
+// {o:ORG}:evmsg:due (ZSET campaign id -> due ms) until the worker's sweep launches it.
+//
+// When rendered, every such message has the variable `event` in the person's language and
+// time zone ({{event.title}}, {{event.when}}, {{event.place}}, {{event.deadline}}, ...); one
+// that asks for an answer adds the RSVP buttons on chat channels and "1 / 2 / 3" on SMS; one
+// that carries the date attaches the event's calendar file to e-mail (RFC 5545).
+//
+// Thread-safety: thread-safe.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/provider.h"
+#include "gateway/campaigns/campaign.h"
+#include "gateway/campaigns/campaign_launcher.h"
+#include "gateway/campaigns/campaign_store.h"
+#include "gateway/contacts/contact.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/json_reader.h"
+#include "gateway/core/redis_client.h"
+#include "gateway/invitations/event.h"
+#include "gateway/invitations/event_seats.h"
+
+namespace ogw {
+
+enum class EventPurpose { kInvitation, kNudge, kReminder, kUpdate, kThanks };
+
+// "invitation", "nudge", "reminder", "update", "thanks".
+std::string_view EventPurposeName(EventPurpose purpose);
+std::optional<EventPurpose> ParseEventPurpose(std::string_view name);
+
+// Who a purpose goes to: invitation -> invited; nudge -> invited, maybe; reminder -> yes;
+// update -> yes, offered, waitlisted; thanks -> attended.
+std::vector<SeatState> AudienceOf(EventPurpose purpose);
+// Invitations and nudges ask for an answer.
+bool AsksForAnswer(EventPurpose purpose);
+// Invitations, reminders and updates carry the date as a calendar file on e-mail.
+bool CarriesCalendar(EventPurpose purpose);
+
+// The template variable `event` for a person reading in `language`, times in `time_zone`
+// (their own; "" for the venue's): {"id", "title", "description", "when", "ends", "deadline",
+// "place", "online_url", "organiser", "time_zone"}.
+nlohmann::json EventVariables(const Event& event, std::string_view language,
+                              std::string_view time_zone);
+
+// What a message that asks for an answer adds on `channel` in `language`: chat channels get
+// the three buttons (rsvp:yes, rsvp:no, rsvp:maybe; titles in the language) unless the
+// template has its own, SMS a last line "Reply 1 = yes, 2 = no, 3 = maybe".
+void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage* message);
+
+// The calendar file an e-mail of `event` carries (invite.ics), for a person with `languages`.
+Attachment CalendarAttachment(const Event& event, const std::vector<std::string>& languages,
+                              std::string_view attendee_email, std::string_view uid_domain,
+                              int64_t now_millis);
+
+// What an officer asks for: POST /v1/events/{id}/messages.
+//   {"purpose": "reminder", "template_id": "tpl_...", "channel": "preferred",
+//    "send_at": <ms> | "before_start_minutes": 1440, "quiet_hours": {"start","end"},
+//    "variables": {...}, "name": "..."}
+// Reminders without send_at or before_start_minutes follow the event's reminder_minutes (one
+// message per offset). Quiet hours default to 21:00-08:00 in each person's zone.
+struct EventMessageRequest {
+  EventPurpose purpose = EventPurpose::kInvitation;
+  Campaign campaign;  // template_id, channel, quiet_hours, variables, name as read.
+  std::optional<int64_t> send_at_millis;
+  std::optional<int64_t> before_start_minutes;
+};
+// Reads the body; problems go to `reader` naming the field.
+EventMessageRequest ReadEventMessageRequest(JsonReader& reader);
+
+class EventMessages {
+ public:
+  EventMessages(RedisPool* redis, const Clock* clock, CampaignStore* campaigns,
+                CampaignLauncher* launcher)
+      : redis_(redis), clock_(clock), campaigns_(campaigns), launcher_(launcher) {}
+
+  // Creates the campaign(s) for `request`, launching those due now and scheduling the rest.
+  // InvalidArgument naming the field when a time is past or after the event's end, or a
+  // reminder has no time; errors of the launch (FailedPrecondition: nobody to send to).
+  absl::StatusOr<std::vector<Campaign>> Create(const Event& event,
+                                               const EventMessageRequest& request,
+                                               std::string_view officer_id);
+  // Launches the organisation's event messages that are due; the number launched. A launch
+  // that finds nobody to send to (everyone answered before the nudge) settles the message.
+  absl::StatusOr<size_t> LaunchDue(std::string_view org_id);
+
+ private:
+  RedisPool* redis_;
+  const Clock* clock_;
+  CampaignStore* campaigns_;
+  CampaignLauncher* launcher_;
+};
+
+}  // namespace ogw
