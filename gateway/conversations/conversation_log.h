@@ -12,8 +12,8 @@
 
 namespace ogw {
 
-// One event in a person's conversation. `kind` is "out", "in", "status", "click" or
-// "consent"; `fields` are the kind's fields (docs/ARCHITECTURE.md, "Conversations").
+// One event in a person's conversation. `kind` is "out", "in", "status", "click", "consent" or
+// "rsvp"; `fields` are the kind's fields (docs/ARCHITECTURE.md, "Conversations").
 struct ConversationEntry {
   std::string id;  // Stream id "<millis>-<seq>": time order, and the paging cursor.
   std::string kind;
