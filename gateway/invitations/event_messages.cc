@@ -9,6 +9,7 @@
 #include "gateway/invitations/ics.h"
 #include "gateway/invitations/rsvp_reply.h"
 #include "gateway/invitations/rsvp_texts.h"
+#include "templates/opt_out.h"
 
 namespace ogw {
 namespace {
@@ -105,7 +106,15 @@ nlohmann::json EventVariables(const Event& event, std::string_view language,
 void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage* message) {
   const AnswerWords& words = WordsFor(language);
   if (channel == Channel::kSms) {
-    message->text += "\n" + std::string(words.sms_line);
+    // Above the opt-out paragraph the renderer ends the text with, so the last line a person
+    // reads is how to stop, as on every other message.
+    const std::string line = "\n" + std::string(words.sms_line);
+    const std::string opt_out = "\n\n" + OptOutText(Channel::kSms, language);
+    if (opt_out.size() > 2 && message->text.ends_with(opt_out)) {
+      message->text.insert(message->text.size() - opt_out.size(), line);
+    } else {
+      message->text += line;
+    }
     return;
   }
   const bool chat = channel == Channel::kTelegram || channel == Channel::kWhatsApp ||

@@ -59,7 +59,8 @@ nlohmann::json EventVariables(const Event& event, std::string_view language,
 
 // What a message that asks for an answer adds on `channel` in `language`: chat channels get
 // the three buttons (rsvp:yes, rsvp:no, rsvp:maybe; titles in the language) unless the
-// template has its own, SMS a last line "Reply 1 = yes, 2 = no, 3 = maybe".
+// template has its own, SMS the line "Reply 1 = yes, 2 = no, 3 = maybe" at the end of the
+// text, above the opt-out paragraph in `language`.
 void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage* message);
 
 // The calendar file an e-mail of `event` carries (invite.ics), for a person with `languages`.

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "gateway/core/key_schema.h"
+#include "templates/opt_out.h"
 #include "tests/gateway/delivery/worker_harness.h"
 #include "tests/testutil/utc_millis.h"
 
@@ -117,7 +118,8 @@ TEST_F(EventMessagesTest, InvitationGoesToTheInvitedWithTheEventAndTheAnswerNumb
   EXPECT_THAT(text, HasSubstr("you are invited to Roundtable on consular services on Sunday, "
                               "January 25, 2026"));
   EXPECT_THAT(text, HasSubstr("Embassy, Hiroshimastr. 1"));
-  EXPECT_THAT(text, HasSubstr("Reply 1 = yes, 2 = no, 3 = maybe"));
+  EXPECT_THAT(text,
+              HasSubstr("Reply 1 = yes, 2 = no, 3 = maybe\n\n" + OptOutText(Channel::kSms, "en")));
 }
 
 TEST_F(EventMessagesTest, EmailedInvitationsCarryTheCalendarFileChatOnesTheButtons) {
@@ -306,6 +308,13 @@ TEST(EventAnswerPromptTest, ButtonsOnChatNumbersOnSmsInThePersonsLanguage) {
   sms.text = "Invitation";
   AddAnswerPrompt(Channel::kSms, "ka-GE", &sms);
   EXPECT_EQ(sms.text, "Invitation\nუპასუხეთ 1 = კი, 2 = არა, 3 = შესაძლოა");
+
+  // Above the opt-out paragraph, which stays last.
+  OutboundMessage with_opt_out;
+  with_opt_out.text = "Invitation\n\n" + OptOutText(Channel::kSms, "en");
+  AddAnswerPrompt(Channel::kSms, "en", &with_opt_out);
+  EXPECT_EQ(with_opt_out.text,
+            "Invitation\nReply 1 = yes, 2 = no, 3 = maybe\n\n" + OptOutText(Channel::kSms, "en"));
 
   OutboundMessage email;
   email.text = "Invitation";
