@@ -147,20 +147,20 @@ absl::Status RsvpResponder::Announce(const Event& event, const std::vector<SeatC
   auto keep = [&first_error](absl::Status status) {
     if (!status.ok() && first_error.ok()) first_error = std::move(status);
   };
+  // The notes go in one pipelined batch: a selection invites thousands at once.
+  std::vector<ConversationAppend> notes;
+  notes.reserve(changes.size());
   for (const SeatChange& change : changes) {
     ASSIGN_OR_RETURN(std::optional<PersonState> person,
                      deps_.seats->Get(event.org_id, event.id, change.contact_id));
     // The ledger's own record of the change (how), for the conversation.
     const std::string how = person && person->state == change.to ? person->how : "";
-    keep(deps_.conversations
-             ->Append(event.org_id,
-                      {change.contact_id,
-                       "rsvp",
-                       {{"event", event.id},
-                        {"from", change.from ? std::string(SeatStateName(*change.from)) : ""},
-                        {"to", std::string(SeatStateName(change.to))},
-                        {"how", how}}})
-             .status());
+    notes.push_back({change.contact_id,
+                     "rsvp",
+                     {{"event", event.id},
+                      {"from", change.from ? std::string(SeatStateName(*change.from)) : ""},
+                      {"to", std::string(SeatStateName(change.to))},
+                      {"how", how}}});
     if (change.contact_id == skip_contact_id) continue;
     std::optional<RsvpNotice> notice;
     if (change.to == SeatState::kOffered) notice = RsvpNotice::kSeatOffered;
@@ -181,6 +181,7 @@ absl::Status RsvpResponder::Announce(const Event& event, const std::vector<SeatC
     }
     keep(Tell(event, (*stored)->contact, *notice, std::nullopt, 0, until));
   }
+  keep(deps_.conversations->AppendMany(event.org_id, notes));
   return first_error;
 }
 
