@@ -351,6 +351,13 @@ class TextWriter {
 
 }  // namespace
 
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendHtmlEscaped(text, /*quotes=*/true, &out);
+  return out;
+}
+
 namespace {
 
 // What every rendering asks of its input: valid UTF-8, under 2 GiB.

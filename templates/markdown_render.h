@@ -61,6 +61,9 @@ absl::StatusOr<std::string> RenderMarkdownWithCmark(std::string_view markdown, T
 // code spans and autolinks, so values placed there show the backslashes.
 std::string EscapeMarkdown(std::string_view text);
 
+// `text` safe inside HTML text and quoted attribute values: &, <, > and " as references.
+std::string HtmlEscape(std::string_view text);
+
 // True when the primary subtag of the BCP 47 tag `bcp47` is a right-to-left language:
 // ar, fa, he, ur, ps, sd, ug, yi, dv or ckb (case-insensitive).
 bool IsRtlLanguage(std::string_view bcp47);

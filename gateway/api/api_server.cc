@@ -317,6 +317,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterContactRoutes(*router_);
   RegisterSegmentRoutes(*router_);
   RegisterLinkRoutes(*router_);
+  RegisterEventPageRoutes(*router_);
   RegisterTemplateRoutes(*router_);
   RegisterCampaignRoutes(*router_);
   RegisterMessageRoutes(*router_);

@@ -129,6 +129,7 @@ void RegisterOrgRoutes(ApiRouter& router);
 void RegisterContactRoutes(ApiRouter& router);
 void RegisterSegmentRoutes(ApiRouter& router);
 void RegisterLinkRoutes(ApiRouter& router);
+void RegisterEventPageRoutes(ApiRouter& router);
 void RegisterTemplateRoutes(ApiRouter& router);
 void RegisterCampaignRoutes(ApiRouter& router);
 void RegisterMessageRoutes(ApiRouter& router);

@@ -1,5 +1,7 @@
 // Routes for contacts: CRUD, lookup by address, consent, erasure and import.
 
+#include <spdlog/spdlog.h>
+
 #include "gateway/api/route_helpers.h"
 #include "gateway/contacts/contact_eraser.h"
 #include "gateway/contacts/contact_input.h"
@@ -238,8 +240,24 @@ ApiResponse EraseContact(RequestContext& ctx) {
   if (!stored) return problem;
   ContactEraser eraser(ctx.services.contacts, ctx.services.queue, ctx.services.links,
                        ctx.services.redis, ctx.services.event_seats, ctx.services.clock);
-  auto s = eraser.Erase(ctx.principal.org_id, stored->contact.id);
+  std::vector<EventSeatChanges> seat_changes;
+  auto s = eraser.Erase(ctx.principal.org_id, stored->contact.id, &seat_changes);
   if (!s.ok()) return ProblemFromStatus(s);
+  // Seats the person held go on to the next people waiting, who are told; the erased person's
+  // own change is noted nowhere (nothing of theirs may stay).
+  for (EventSeatChanges& in_event : seat_changes) {
+    std::erase_if(in_event.changes, [&](const SeatChange& c) {
+      return c.contact_id == stored->contact.id;
+    });
+    if (in_event.changes.empty() || ctx.services.rsvp == nullptr) continue;
+    auto event = ctx.services.events->Get(ctx.principal.org_id, in_event.event_id);
+    absl::Status told = event.status();
+    if (event.ok() && *event) told = ctx.services.rsvp->Announce(**event, in_event.changes);
+    if (!told.ok()) {
+      spdlog::warn("erasure: telling people of event {}: {}", in_event.event_id,
+                   MessageOf(told));
+    }
+  }
   return ApiResponse::NoContent();
 }
 

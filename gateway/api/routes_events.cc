@@ -140,6 +140,11 @@ ApiResponse ReplaceEvent(RequestContext& ctx) {
   auto existing = VisibleEvent(ctx, &problem);
   if (!existing) return problem;
   if (auto refused = RefuseChange(ctx, *existing)) return *refused;
+  // ?notify=false: the officer tells people themselves (or the change is only a typo).
+  const std::string notify = ctx.Query("notify");
+  if (!notify.empty() && notify != "true" && notify != "false") {
+    return Problem(400, "Invalid query parameter", "notify must be true or false", "notify");
+  }
   auto e = ReadEvent(ctx, &problem);
   if (!e) return problem;
   e->id = existing->id;
@@ -155,6 +160,21 @@ ApiResponse ReplaceEvent(RequestContext& ctx) {
   auto updated = ctx.services.events->Update(*std::move(e));
   if (!updated.ok()) return ProblemFromStatus(updated.status());
   Announce(ctx, *updated, *seats);
+  if (notify != "false" && ctx.services.rsvp != nullptr) {
+    // The event is saved; people not told are in the log, and the officer can send an update.
+    if (auto told = ctx.services.rsvp->AnnounceChange(*existing, *updated); !told.ok()) {
+      spdlog::warn("event {}: telling people of the change: {}", updated->id,
+                   MessageOf(told.status()));
+    }
+  }
+  if (updated->starts_at_millis != existing->starts_at_millis &&
+      ctx.services.event_messages != nullptr) {
+    // The event is saved: a failure here leaves reminders at the old time, which the log says.
+    if (auto moved = ctx.services.event_messages->FollowEventTime(*updated); !moved.ok()) {
+      spdlog::warn("reminders of event {} kept their time: {}", updated->id,
+                   MessageOf(moved.status()));
+    }
+  }
   return EventResponse(ctx, *updated, 200);
 }
 

@@ -55,7 +55,12 @@ nlohmann::json ToJson(const Campaign& c) {
                       {"queued", c.queued},
                       {"skipped", c.skipped},
                       {"channels", c.channels}};
-  if (!c.event_id.empty()) j["event"] = {{"id", c.event_id}, {"purpose", c.event_purpose}};
+  if (!c.event_id.empty()) {
+    j["event"] = {{"id", c.event_id}, {"purpose", c.event_purpose}};
+    if (c.event_before_start_minutes) {
+      j["event"]["before_start_minutes"] = *c.event_before_start_minutes;
+    }
+  }
   if (c.quiet_hours) {
     j["quiet_hours"] = {{"start", FormatClockTime(c.quiet_hours->start_minute)},
                         {"end", FormatClockTime(c.quiet_hours->end_minute)}};
@@ -83,6 +88,9 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
     if (const auto it = j.find("event"); it != j.end() && it->is_object()) {
       c.event_id = it->at("id");
       c.event_purpose = it->at("purpose");
+      if (const auto m = it->find("before_start_minutes"); m != it->end()) {
+        c.event_before_start_minutes = m->get<int64_t>();
+      }
     }
     c.created_by = j.at("created_by");
     c.created_at_millis = j.at("created_at");

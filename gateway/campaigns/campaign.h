@@ -46,6 +46,9 @@ struct Campaign {
   // variable `event`. Empty for an ordinary campaign.
   std::string event_id;
   std::string event_purpose;
+  // Set when the message goes this long before the event's start (a reminder at an offset):
+  // its time moves with the event. Unset for messages at a fixed time or sent at once.
+  std::optional<int64_t> event_before_start_minutes;
   std::string created_by;
   int64_t created_at_millis = 0;
   int64_t updated_at_millis = 0;

@@ -26,7 +26,8 @@ ContactEraser::ContactEraser(ContactStore* contacts, DeliveryQueue* queue, Track
       seats_(seats),
       clock_(clock) {}
 
-absl::Status ContactEraser::Erase(std::string_view org_id, std::string_view contact_id) {
+absl::Status ContactEraser::Erase(std::string_view org_id, std::string_view contact_id,
+                                  std::vector<EventSeatChanges>* seat_changes) {
   std::vector<uint8_t> channels;
   for (Channel c : kPersonChannels) channels.push_back(static_cast<uint8_t>(c));
   // Retried when the contact changes meanwhile, so the addresses forgotten are current.
@@ -42,7 +43,11 @@ absl::Status ContactEraser::Erase(std::string_view org_id, std::string_view cont
     RETURN_IF_ERROR(queue_->ForgetContact(org_id, contact_id, channels));
     RETURN_IF_ERROR(links_->ForgetContact(org_id, contact_id));
     if (seats_ != nullptr && clock_ != nullptr) {
-      RETURN_IF_ERROR(seats_->ForgetPerson(org_id, contact_id, clock_->NowMillis()));
+      ASSIGN_OR_RETURN(std::vector<EventSeatChanges> changes,
+                       seats_->ForgetPerson(org_id, contact_id, clock_->NowMillis()));
+      if (seat_changes != nullptr) {
+        for (EventSeatChanges& c : changes) seat_changes->push_back(std::move(c));
+      }
     }
     std::vector<std::string> addresses;
     for (const Address& a : stored->contact.addresses) addresses.push_back(a.value);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "gateway/contacts/contact_store.h"
 #include "gateway/core/clock.h"
@@ -28,8 +29,11 @@ class ContactEraser {
   ContactEraser(ContactStore* contacts, DeliveryQueue* queue, TrackedLinks* links, RedisPool* redis,
                 EventSeats* seats = nullptr, const Clock* clock = nullptr);
 
-  // NotFound when the contact does not exist; Aborted when it kept changing meanwhile.
-  absl::Status Erase(std::string_view org_id, std::string_view contact_id);
+  // NotFound when the contact does not exist; Aborted when it kept changing meanwhile. With
+  // `seat_changes`, the changes made in each event the person was in (a freed seat offered to
+  // the next person), for the caller to announce.
+  absl::Status Erase(std::string_view org_id, std::string_view contact_id,
+                     std::vector<EventSeatChanges>* seat_changes = nullptr);
 
  private:
   ContactStore* contacts_;

@@ -477,6 +477,9 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
     // The event's words and dates in the language the person reads the message in.
     const std::string language = TemplateRenderer::BodyLanguage(*tmpl, c.languages, post_language);
     extra["event"] = EventVariables(*event, language, c.time_zone);
+    const std::string page = EventPageUrl(*event, c);
+    extra["event"]["answer_url"] = page;
+    extra["event"]["calendar_url"] = page.empty() ? "" : page + "/calendar.ics";
   }
   auto rendered =
       RenderFor(*deps_.renderer, *tmpl, c, p.channel, post_language,
@@ -503,17 +506,20 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
   return std::nullopt;
 }
 
+std::string DeliveryWorker::EventPageUrl(const Event& event, const Contact& c) const {
+  if (deps_.tokens == nullptr) return "";
+  return deps_.public_base_url + "/e/" + deps_.tokens->EventLinkToken(event.org_id, event.id, c.id);
+}
+
 void DeliveryWorker::AddEventParts(const Event& event, const Campaign& campaign, const Contact& c,
                                    int64_t now, Pending& p) const {
   const std::optional<EventPurpose> purpose = ParseEventPurpose(campaign.event_purpose);
   if (!purpose) return;
   if (AsksForAnswer(*purpose)) AddAnswerPrompt(p.channel, p.language, &p.out);
+  AddEventLinks(p.channel, p.language, *purpose, EventPageUrl(event, c), &p.out);
   if (CarriesCalendar(*purpose) && p.channel == Channel::kEmail) {
-    // The calendar's UID is "<event>@<the gateway's host>": the same in every message of the
-    // event, so calendars update the entry rather than add one.
-    std::string host = deps_.public_base_url.substr(deps_.public_base_url.find("://") + 3);
-    host = host.substr(0, host.find_first_of("/:"));
-    p.out.attachments.push_back(CalendarAttachment(event, c.languages, p.out.to, host, now));
+    p.out.attachments.push_back(CalendarAttachment(
+        event, c.languages, p.out.to, CalendarUidDomain(deps_.public_base_url), now));
   }
   if ((*purpose == EventPurpose::kReminder || *purpose == EventPurpose::kUpdate) &&
       p.channel == Channel::kMessenger) {

@@ -1,5 +1,6 @@
 #include "gateway/inbound/person_tokens.h"
 
+#include <array>
 #include <vector>
 
 #include "gateway/core/crypto.h"
@@ -77,24 +78,53 @@ std::optional<std::string> PersonTokens::ContactOfChatLinkToken(std::string_view
   return contact_id;
 }
 
-std::string PersonTokens::UnsubscribeToken(std::string_view org_id, std::string_view contact_id,
-                                           std::string_view channel) const {
-  std::string data = std::string(org_id) + "." + std::string(contact_id) + "." + std::string(channel);
-  return data + "." + Mac("unsubscribe", data, kUnsubscribeMacChars);
+std::string PersonTokens::SignedTriple(std::string_view purpose, std::string_view a,
+                                       std::string_view b, std::string_view c) const {
+  std::string data = std::string(a) + "." + std::string(b) + "." + std::string(c);
+  return data + "." + Mac(purpose, data, kUnsubscribeMacChars);
 }
 
-std::optional<PersonTokens::Unsubscribe> PersonTokens::ParseUnsubscribeToken(
-    std::string_view token) const {
+std::optional<std::array<std::string, 3>> PersonTokens::VerifiedTriple(
+    std::string_view purpose, std::string_view token) const {
   if (token.size() > 200) return std::nullopt;
   const auto parts = Split(token, '.');
   if (parts.size() != 4) return std::nullopt;
   const std::string data = std::string(parts[0]) + "." + std::string(parts[1]) + "." +
                            std::string(parts[2]);
-  if (!ConstantTimeEquals(Mac("unsubscribe", data, kUnsubscribeMacChars), parts[3])) {
+  if (!ConstantTimeEquals(Mac(purpose, data, kUnsubscribeMacChars), parts[3])) {
     return std::nullopt;
   }
-  if (!IsWellFormedId(parts[0], "org") || !IsWellFormedId(parts[1], "c")) return std::nullopt;
-  return Unsubscribe{std::string(parts[0]), std::string(parts[1]), std::string(parts[2])};
+  return std::array<std::string, 3>{std::string(parts[0]), std::string(parts[1]),
+                                    std::string(parts[2])};
+}
+
+std::string PersonTokens::UnsubscribeToken(std::string_view org_id, std::string_view contact_id,
+                                           std::string_view channel) const {
+  return SignedTriple("unsubscribe", org_id, contact_id, channel);
+}
+
+std::optional<PersonTokens::Unsubscribe> PersonTokens::ParseUnsubscribeToken(
+    std::string_view token) const {
+  auto parts = VerifiedTriple("unsubscribe", token);
+  if (!parts || !IsWellFormedId((*parts)[0], "org") || !IsWellFormedId((*parts)[1], "c")) {
+    return std::nullopt;
+  }
+  return Unsubscribe{std::move((*parts)[0]), std::move((*parts)[1]), std::move((*parts)[2])};
+}
+
+std::string PersonTokens::EventLinkToken(std::string_view org_id, std::string_view event_id,
+                                         std::string_view contact_id) const {
+  return SignedTriple("event-link", org_id, event_id, contact_id);
+}
+
+std::optional<PersonTokens::EventLink> PersonTokens::ParseEventLinkToken(
+    std::string_view token) const {
+  auto parts = VerifiedTriple("event-link", token);
+  if (!parts || !IsWellFormedId((*parts)[0], "org") || !IsWellFormedId((*parts)[1], "evt") ||
+      !IsWellFormedId((*parts)[2], "c")) {
+    return std::nullopt;
+  }
+  return EventLink{std::move((*parts)[0]), std::move((*parts)[1]), std::move((*parts)[2])};
 }
 
 std::string PersonTokens::AddressMac(std::string_view address) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,8 +10,8 @@ namespace ogw {
 
 // Signed tokens that name a person without a lookup, used where a message leaves the gateway
 // and comes back: the reply address reply+<token>@domain (threads an e-mail reply to the
-// person) and the one-click unsubscribe link /u/<token> (RFC 8058); it also derives the key of
-// the e-mail Message-IDs. Tokens are HMAC-SHA256
+// person), the one-click unsubscribe link /u/<token> (RFC 8058) and a person's event page
+// /e/<token>; it also derives the key of the e-mail Message-IDs. Tokens are HMAC-SHA256
 // signed with the gateway's link secret, so they cannot be forged or enumerated; a token of
 // another organisation does not verify. Thread-safe.
 class PersonTokens {
@@ -43,6 +44,17 @@ class PersonTokens {
                                std::string_view channel) const;
   std::optional<Unsubscribe> ParseUnsubscribeToken(std::string_view token) const;
 
+  // A person's own page of an event (/e/<token>): their answer and calendar file. Names the
+  // organisation, the event and the contact; does not expire (the page checks the event).
+  struct EventLink {
+    std::string org_id;
+    std::string event_id;
+    std::string contact_id;
+  };
+  std::string EventLinkToken(std::string_view org_id, std::string_view event_id,
+                             std::string_view contact_id) const;
+  std::optional<EventLink> ParseEventLinkToken(std::string_view token) const;
+
   // The link that confirms a START from a sender that cannot be authenticated: names the
   // address (by a MAC, not in clear) and expires.
   struct OptIn {
@@ -65,6 +77,11 @@ class PersonTokens {
   std::string EmailMessageIdKey() const;
 
  private:
+  // "<a>.<b>.<c>.<mac>", signed for `purpose`; and its parts when the MAC verifies.
+  std::string SignedTriple(std::string_view purpose, std::string_view a, std::string_view b,
+                           std::string_view c) const;
+  std::optional<std::array<std::string, 3>> VerifiedTriple(std::string_view purpose,
+                                                           std::string_view token) const;
   std::string Mac(std::string_view purpose, std::string_view data, size_t chars) const;
 
   std::string secret_;

@@ -9,6 +9,7 @@
 #include "gateway/invitations/ics.h"
 #include "gateway/invitations/rsvp_reply.h"
 #include "gateway/invitations/rsvp_texts.h"
+#include "templates/markdown_render.h"
 #include "templates/opt_out.h"
 
 namespace ogw {
@@ -20,35 +21,30 @@ constexpr int64_t kMinute = 60'000;
 // A launch due this close to now goes at once rather than through the sweep.
 constexpr int64_t kLaunchNowMillis = 60'000;
 
-// Button titles and the SMS answer line, per language (primary subtag). Titles stay within
-// the 20 characters every chat channel takes.
-struct AnswerWords {
-  std::string_view yes, no, maybe, sms_line;
-};
-const std::map<std::string_view, AnswerWords>& AnswerWordsByLanguage() {
-  static const auto* words = new std::map<std::string_view, AnswerWords>{
-      {"en", {"Yes", "No", "Maybe", "Reply 1 = yes, 2 = no, 3 = maybe"}},
-      {"fr", {"Oui", "Non", "Peut-être", "Répondez 1 = oui, 2 = non, 3 = peut-être"}},
-      {"es", {"Sí", "No", "Quizás", "Responda 1 = sí, 2 = no, 3 = quizás"}},
-      {"pt", {"Sim", "Não", "Talvez", "Responda 1 = sim, 2 = não, 3 = talvez"}},
-      {"de", {"Ja", "Nein", "Vielleicht", "Antworten Sie 1 = ja, 2 = nein, 3 = vielleicht"}},
-      {"ar", {"نعم", "لا", "ربما", "أرسل 1 = نعم، 2 = لا، 3 = ربما"}},
-      {"ru", {"Да", "Нет", "Возможно", "Ответьте 1 = да, 2 = нет, 3 = возможно"}},
-      {"uk", {"Так", "Ні", "Можливо", "Надішліть 1 = так, 2 = ні, 3 = можливо"}},
-      {"ka", {"კი", "არა", "შესაძლოა", "უპასუხეთ 1 = კი, 2 = არა, 3 = შესაძლოა"}},
-      {"tr", {"Evet", "Hayır", "Belki", "Yanıtlayın: 1 = evet, 2 = hayır, 3 = belki"}},
+const std::map<std::string_view, EventAnswerWords>& AnswerWordsByLanguage() {
+  static const auto* words = new std::map<std::string_view, EventAnswerWords>{
+      {"en", {"Yes", "No", "Maybe", "Reply 1 = yes, 2 = no, 3 = maybe", "Answer online", "Add to calendar"}},
+      {"fr", {"Oui", "Non", "Peut-être", "Répondez 1 = oui, 2 = non, 3 = peut-être", "Répondre en ligne", "Ajouter au calendrier"}},
+      {"es", {"Sí", "No", "Quizás", "Responda 1 = sí, 2 = no, 3 = quizás", "Responder en línea", "Añadir al calendario"}},
+      {"pt", {"Sim", "Não", "Talvez", "Responda 1 = sim, 2 = não, 3 = talvez", "Responder online", "Adicionar ao calendário"}},
+      {"de", {"Ja", "Nein", "Vielleicht", "Antworten Sie 1 = ja, 2 = nein, 3 = vielleicht", "Online antworten", "Zum Kalender hinzufügen"}},
+      {"ar", {"نعم", "لا", "ربما", "أرسل 1 = نعم، 2 = لا، 3 = ربما", "الرد عبر الإنترنت", "إضافة إلى التقويم"}},
+      {"ru", {"Да", "Нет", "Возможно", "Ответьте 1 = да, 2 = нет, 3 = возможно", "Ответить онлайн", "Добавить в календарь"}},
+      {"uk", {"Так", "Ні", "Можливо", "Надішліть 1 = так, 2 = ні, 3 = можливо", "Відповісти онлайн", "Додати до календаря"}},
+      {"ka", {"კი", "არა", "შესაძლოა", "უპასუხეთ 1 = კი, 2 = არა, 3 = შესაძლოა", "ონლაინ პასუხი", "კალენდარში დამატება"}},
+      {"tr", {"Evet", "Hayır", "Belki", "Yanıtlayın: 1 = evet, 2 = hayır, 3 = belki", "Çevrimiçi yanıtla", "Takvime ekle"}},
   };
   return *words;
 }
 
-const AnswerWords& WordsFor(std::string_view language) {
+}  // namespace
+
+const EventAnswerWords& AnswerWordsFor(std::string_view language) {
   const auto& all = AnswerWordsByLanguage();
   const std::string_view primary = language.substr(0, language.find('-'));
   auto it = all.find(primary);
   return it != all.end() ? it->second : all.at("en");
 }
-
-}  // namespace
 
 std::string_view EventPurposeName(EventPurpose purpose) {
   return kPurposeNames[static_cast<size_t>(purpose)];
@@ -103,23 +99,34 @@ nlohmann::json EventVariables(const Event& event, std::string_view language,
           {"time_zone", zone}};
 }
 
+namespace {
+
+bool IsChat(Channel channel) {
+  return channel == Channel::kTelegram || channel == Channel::kWhatsApp ||
+         channel == Channel::kMessenger;
+}
+
+// Adds `lines` to the text above the opt-out paragraph the renderer ends it with, so the last
+// thing a person reads is how to stop, as on every other message.
+void AddAboveOptOut(Channel channel, std::string_view language, std::string_view lines,
+                    OutboundMessage* message) {
+  const std::string opt_out = "\n\n" + OptOutText(channel, language);
+  if (opt_out.size() > 2 && message->text.ends_with(opt_out)) {
+    message->text.insert(message->text.size() - opt_out.size(), lines);
+  } else {
+    message->text += lines;
+  }
+}
+
+}  // namespace
+
 void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage* message) {
-  const AnswerWords& words = WordsFor(language);
+  const EventAnswerWords& words = AnswerWordsFor(language);
   if (channel == Channel::kSms) {
-    // Above the opt-out paragraph the renderer ends the text with, so the last line a person
-    // reads is how to stop, as on every other message.
-    const std::string line = "\n" + std::string(words.sms_line);
-    const std::string opt_out = "\n\n" + OptOutText(Channel::kSms, language);
-    if (opt_out.size() > 2 && message->text.ends_with(opt_out)) {
-      message->text.insert(message->text.size() - opt_out.size(), line);
-    } else {
-      message->text += line;
-    }
+    AddAboveOptOut(channel, language, "\n" + std::string(words.sms_line), message);
     return;
   }
-  const bool chat = channel == Channel::kTelegram || channel == Channel::kWhatsApp ||
-                    channel == Channel::kMessenger;
-  if (!chat || !message->buttons.empty()) return;
+  if (!IsChat(channel) || !message->buttons.empty()) return;
   for (auto [answer, title] :
        {std::pair{RsvpAnswer::kYes, words.yes}, std::pair{RsvpAnswer::kNo, words.no},
         std::pair{RsvpAnswer::kMaybe, words.maybe}}) {
@@ -127,6 +134,34 @@ void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage
     b.id = RsvpButtonId(answer);
     b.title = std::string(title);
   }
+}
+
+void AddEventLinks(Channel channel, std::string_view language, EventPurpose purpose,
+                   std::string_view page_url, OutboundMessage* message) {
+  if (page_url.empty()) return;
+  const EventAnswerWords& words = AnswerWordsFor(language);
+  if (channel == Channel::kEmail && AsksForAnswer(purpose)) {
+    const std::string label(words.answer_online);
+    message->text += "\n\n" + label + ": " + std::string(page_url);
+    if (!message->html.empty()) {
+      const std::string link = "<p><a href=\"" + HtmlEscape(page_url) + "\">" +
+                               HtmlEscape(label) + "</a></p>";
+      const size_t body_end = message->html.rfind("</body>");
+      message->html.insert(body_end == std::string::npos ? message->html.size() : body_end, link);
+    }
+  } else if (IsChat(channel) && CarriesCalendar(purpose)) {
+    AddAboveOptOut(channel, language,
+                   "\n\n" + std::string(words.add_to_calendar) + ": " + std::string(page_url) +
+                       "/calendar.ics",
+                   message);
+  }
+}
+
+std::string CalendarUidDomain(std::string_view public_base_url) {
+  const size_t scheme = public_base_url.find("://");
+  std::string_view host =
+      scheme == std::string_view::npos ? public_base_url : public_base_url.substr(scheme + 3);
+  return std::string(host.substr(0, host.find_first_of("/:")));
 }
 
 Attachment CalendarAttachment(const Event& event, const std::vector<std::string>& languages,
@@ -199,11 +234,13 @@ absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
   const int64_t now = clock_->NowMillis();
   // When each message goes: send_at, the start less an offset, the event's reminder offsets,
   // or now.
-  std::vector<int64_t> times;
+  // Each time with its offset before the start, when it has one (it then follows the event).
+  std::vector<std::pair<int64_t, std::optional<int64_t>>> times;
   if (request.send_at_millis) {
-    times.push_back(*request.send_at_millis);
+    times.push_back({*request.send_at_millis, std::nullopt});
   } else if (request.before_start_minutes) {
-    times.push_back(event.starts_at_millis - *request.before_start_minutes * kMinute);
+    times.push_back({event.starts_at_millis - *request.before_start_minutes * kMinute,
+                     *request.before_start_minutes});
   } else if (request.purpose == EventPurpose::kReminder) {
     if (event.reminder_minutes.empty()) {
       return absl::InvalidArgumentError(
@@ -211,17 +248,17 @@ absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
           "reminder_minutes");
     }
     for (int64_t minutes : event.reminder_minutes) {
-      times.push_back(event.starts_at_millis - minutes * kMinute);
+      times.push_back({event.starts_at_millis - minutes * kMinute, minutes});
     }
   } else {
-    times.push_back(now);
+    times.push_back({now, std::nullopt});
   }
   // Explicit times must lie ahead; of the event's own reminder offsets, passed ones are
   // skipped (a reminder a week ahead, for an event created five days before).
   const bool explicit_time = request.send_at_millis || request.before_start_minutes;
   const std::string field = request.send_at_millis ? "send_at" : "before_start_minutes";
-  std::vector<int64_t> due;
-  for (int64_t at : times) {
+  std::vector<std::pair<int64_t, std::optional<int64_t>>> due;
+  for (const auto& [at, offset] : times) {
     if (request.purpose != EventPurpose::kThanks && at > event.ends_at_millis) {
       return absl::InvalidArgumentError(field + ": after the event has ended");
     }
@@ -229,7 +266,7 @@ absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
       if (explicit_time) return absl::InvalidArgumentError(field + ": is past");
       continue;
     }
-    due.push_back(at);
+    due.push_back({at, offset});
   }
   if (due.empty()) {
     return absl::InvalidArgumentError(
@@ -237,12 +274,13 @@ absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
   }
 
   std::vector<Campaign> out;
-  for (int64_t at : due) {
+  for (const auto& [at, offset] : due) {
     Campaign c = request.campaign;
     c.org_id = event.org_id;
     c.post_id = event.post_id;
     c.event_id = event.id;
     c.event_purpose = std::string(EventPurposeName(request.purpose));
+    c.event_before_start_minutes = offset;
     if (c.name.empty()) {
       c.name = std::string(EventPurposeName(request.purpose)) + ": " +
                event.TextFor({event.default_language}).title;
@@ -262,6 +300,26 @@ absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
     out.push_back(std::move(created));
   }
   return out;
+}
+
+absl::StatusOr<size_t> EventMessages::FollowEventTime(const Event& event) {
+  const std::string due_key = keys::EventMessagesDue(event.org_id);
+  ASSIGN_OR_RETURN(RedisReply waiting, redis_->Command({"ZRANGE", due_key, "0", "-1"}));
+  size_t moved = 0;
+  for (const RedisReply& id : waiting.elements) {
+    ASSIGN_OR_RETURN(std::optional<Campaign> c, campaigns_->Get(event.org_id, id.str));
+    if (!c || c->event_id != event.id || !c->event_before_start_minutes ||
+        c->launched_at_millis != 0) {
+      continue;
+    }
+    // Passed by the move (an event brought forward): the next sweep sends it.
+    const int64_t at = event.starts_at_millis - *c->event_before_start_minutes * kMinute;
+    // XX: a sweep that launched it meanwhile has removed it; it is not put back.
+    ASSIGN_OR_RETURN(RedisReply changed,
+                     redis_->Command({"ZADD", due_key, "XX", "CH", std::to_string(at), id.str}));
+    moved += static_cast<size_t>(changed.integer);
+  }
+  return moved;
 }
 
 absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {

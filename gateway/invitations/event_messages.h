@@ -57,11 +57,32 @@ bool CarriesCalendar(EventPurpose purpose);
 nlohmann::json EventVariables(const Event& event, std::string_view language,
                               std::string_view time_zone);
 
+// The words of answering in a language (primary subtag; English when unknown): button titles
+// (within the 20 characters every chat channel takes), the SMS answer line, and the labels of
+// the links to a person's event page and calendar file.
+struct EventAnswerWords {
+  std::string_view yes, no, maybe, sms_line, answer_online, add_to_calendar;
+};
+const EventAnswerWords& AnswerWordsFor(std::string_view language);
+
 // What a message that asks for an answer adds on `channel` in `language`: chat channels get
 // the three buttons (rsvp:yes, rsvp:no, rsvp:maybe; titles in the language) unless the
 // template has its own, SMS the line "Reply 1 = yes, 2 = no, 3 = maybe" at the end of the
 // text, above the opt-out paragraph in `language`.
 void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage* message);
+
+// The links to the person's own event page (`page_url`, /e/<token>) a message adds by itself:
+// e-mails that ask for an answer get "Answer online: <page>" (text and HTML); chat messages
+// that carry the date get "Add to calendar: <page>/calendar.ics" above the opt-out paragraph.
+// SMS gets neither (a link costs a segment): its templates may use {{event.answer_url}} and
+// {{event.calendar_url}}.
+void AddEventLinks(Channel channel, std::string_view language, EventPurpose purpose,
+                   std::string_view page_url, OutboundMessage* message);
+
+// The domain of the calendar's UID ("<event>@<domain>"): the host of the gateway's public
+// URL, the same in every message and download of the event, so calendars update the entry
+// rather than add one.
+std::string CalendarUidDomain(std::string_view public_base_url);
 
 // The calendar file an e-mail of `event` carries (invite.ics), for a person with `languages`.
 Attachment CalendarAttachment(const Event& event, const std::vector<std::string>& languages,
@@ -95,6 +116,9 @@ class EventMessages {
   absl::StatusOr<std::vector<Campaign>> Create(const Event& event,
                                                const EventMessageRequest& request,
                                                std::string_view officer_id);
+  // After the event's start moved: its messages waiting at an offset before the start
+  // (reminders) move with it; the number moved. Messages at a fixed time stay.
+  absl::StatusOr<size_t> FollowEventTime(const Event& event);
   // Launches the organisation's event messages that are due; the number launched. A launch
   // that finds nobody to send to (everyone answered before the nudge) settles the message.
   absl::StatusOr<size_t> LaunchDue(std::string_view org_id);

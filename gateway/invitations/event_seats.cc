@@ -447,10 +447,12 @@ absl::StatusOr<std::vector<SeatChange>> EventSeats::Forget(std::string_view org,
   return std::move(r.changes);
 }
 
-absl::Status EventSeats::ForgetPerson(std::string_view org, std::string_view contact_id,
-                                      int64_t now_millis) {
+absl::StatusOr<std::vector<EventSeatChanges>> EventSeats::ForgetPerson(std::string_view org,
+                                                                       std::string_view contact_id,
+                                                                       int64_t now_millis) {
   const std::string index = keys::ContactEvents(org, contact_id);
   ASSIGN_OR_RETURN(RedisReply events, redis_->Command({"SMEMBERS", index}));
+  std::vector<EventSeatChanges> out;
   for (const RedisReply& event : events.elements) {
     absl::StatusOr<std::vector<SeatChange>> forgotten =
         Forget(org, event.str, contact_id, now_millis);
@@ -458,8 +460,10 @@ absl::Status EventSeats::ForgetPerson(std::string_view org, std::string_view con
     if (!forgotten.ok() && !absl::IsFailedPrecondition(forgotten.status())) {
       return forgotten.status();
     }
+    if (forgotten.ok() && !forgotten->empty()) out.push_back({event.str, *std::move(forgotten)});
   }
-  return redis_->Command({"DEL", index}).status();
+  RETURN_IF_ERROR(redis_->Command({"DEL", index}).status());
+  return out;
 }
 
 absl::Status EventSeats::DeleteEvent(std::string_view org, std::string_view event) {

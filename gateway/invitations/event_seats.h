@@ -117,6 +117,12 @@ struct PeoplePage {
   std::string next_cursor;          // "" when the listing is complete.
 };
 
+// The changes one operation made in one event.
+struct EventSeatChanges {
+  std::string event_id;
+  std::vector<SeatChange> changes;
+};
+
 struct WaitlistEntry {
   std::string contact_id;
   int64_t since_millis = 0;
@@ -206,8 +212,11 @@ class EventSeats {
   absl::StatusOr<std::vector<SeatChange>> Forget(std::string_view org, std::string_view event,
                                                  std::string_view contact_id, int64_t now_millis);
   // Erasure of a person from every event they are in ({o:ORG}:cev:CONTACT, kept by Invite and
-  // Forget), and of that index.
-  absl::Status ForgetPerson(std::string_view org, std::string_view contact_id, int64_t now_millis);
+  // Forget), and of that index. The changes of each event, for the caller to announce (a
+  // freed seat offered to the next person); their own change among them.
+  absl::StatusOr<std::vector<EventSeatChanges>> ForgetPerson(std::string_view org,
+                                                             std::string_view contact_id,
+                                                             int64_t now_millis);
   // Deletes every key of the event's ledger, and the event from its people's indexes.
   absl::Status DeleteEvent(std::string_view org, std::string_view event);
 

@@ -185,6 +185,56 @@ absl::Status RsvpResponder::Announce(const Event& event, const std::vector<SeatC
   return first_error;
 }
 
+absl::StatusOr<RsvpResponder::PageAnswer> RsvpResponder::AnswerFromPage(const Event& event,
+                                                                         const Contact& contact,
+                                                                         RsvpAnswer answer) {
+  const int64_t now = deps_.clock->NowMillis();
+  if (now >= event.ends_at_millis) return absl::NotFoundError("the event has ended");
+  if (now >= event.rsvp_deadline_millis) RETURN_IF_ERROR(ApplyDeadline(event).status());
+  ASSIGN_OR_RETURN(AnswerResult result, deps_.seats->Answer(event.org_id, event.id, contact.id,
+                                                            SeatActionOf(answer), "link", now));
+  if (result.outcome == AnswerOutcome::kNotInvited) {
+    return absl::NotFoundError("not invited to the event");
+  }
+  PageAnswer page;
+  if (result.outcome == AnswerOutcome::kClosed) return page;
+  page.notice = NoticeForState(*result.state).value_or(RsvpNotice::kSeatConfirmed);
+  if (*result.state == SeatState::kWaitlisted) {
+    ASSIGN_OR_RETURN(auto now_state, deps_.seats->Get(event.org_id, event.id, contact.id));
+    if (now_state) page.waitlist_position = now_state->waitlist_position;
+  }
+  RETURN_IF_ERROR(Announce(event, result.changes, contact.id));
+  return page;
+}
+
+absl::StatusOr<size_t> RsvpResponder::AnnounceChange(const Event& before, const Event& after) {
+  if (before.starts_at_millis == after.starts_at_millis && before.place == after.place &&
+      before.online_url == after.online_url) {
+    return 0;
+  }
+  size_t told = 0;
+  absl::Status first_error;
+  for (SeatState state : {SeatState::kYes, SeatState::kOffered, SeatState::kWaitlisted}) {
+    std::string cursor;
+    do {
+      ASSIGN_OR_RETURN(PeoplePage page,
+                       deps_.seats->List(after.org_id, after.id, state, cursor, 500));
+      for (const PersonState& person : page.people) {
+        auto stored = deps_.contacts->Get(after.org_id, person.contact_id);
+        absl::Status status = stored.status();
+        if (stored.ok() && *stored) {
+          status = Tell(after, (*stored)->contact, RsvpNotice::kEventChanged, std::nullopt, 0, 0);
+          told += status.ok();
+        }
+        if (!status.ok() && first_error.ok()) first_error = status;
+      }
+      cursor = page.next_cursor;
+    } while (!cursor.empty());
+  }
+  if (!first_error.ok()) return first_error;
+  return told;
+}
+
 absl::Status RsvpResponder::Tell(const Event& event, const Contact& contact, RsvpNotice notice,
                                  std::optional<std::pair<Channel, size_t>> where, int64_t position,
                                  int64_t offer_until_millis) {

@@ -85,6 +85,23 @@ class RsvpResponder {
   absl::Status Announce(const Event& event, const std::vector<SeatChange>& changes,
                         std::string_view skip_contact_id = "");
 
+  // An answer the person gave on their own event page (/e/<token>), applied as a reply would
+  // be, with `how` "link"; the notice the page shows them (their new state, or kClosed after
+  // answers closed) and their waitlist position. Others' changes are announced as usual.
+  // NotFound when the event has ended or the person is not (or no longer) in it.
+  struct PageAnswer {
+    RsvpNotice notice = RsvpNotice::kClosed;
+    int64_t waitlist_position = 0;
+  };
+  absl::StatusOr<PageAnswer> AnswerFromPage(const Event& event, const Contact& contact,
+                                            RsvpAnswer answer);
+
+  // After an officer changed the event: when its start, place or online link changed, tells
+  // everyone with a seat, offered one or waiting (kEventChanged, in their language, on their
+  // first usable channel) and returns how many people it concerned; 0 for any other change.
+  // Failures to tell one person do not stop the others; the first is returned.
+  absl::StatusOr<size_t> AnnounceChange(const Event& before, const Event& after);
+
   // Housekeeping of one organisation's events, run on the worker's timer: answers close at
   // the deadline (once: an officer may reopen them), lapsed offers expire and their seats go
   // on down the waitlist, and everyone concerned is told. Returns the changes made.

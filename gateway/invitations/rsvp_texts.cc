@@ -14,9 +14,10 @@ namespace {
 
 using Texts = std::map<std::string, std::string>;
 
-// Language (primary subtag) -> text; {title}, {when}, {deadline}, {until} and {position} are
-// filled in. Every notice has the same languages as the keyword confirmations, and says what
-// to reply next in words the RSVP reader understands in that language.
+// Language (primary subtag) -> text; {title}, {when}, {deadline}, {until}, {position} and
+// {place} (the place, the online link, or both) are filled in. Every notice has the same
+// languages as the keyword confirmations, and says what to reply next in words the RSVP
+// reader understands in that language.
 const Texts& SeatConfirmedTexts() {
   static const auto* texts = new Texts{
       {"en", "Thank you. Your place at “{title}” on {when} is confirmed. If you cannot come after all, reply NO."},
@@ -129,6 +130,22 @@ const Texts& ClosedTexts() {
   return *texts;
 }
 
+const Texts& EventChangedTexts() {
+  static const auto* texts = new Texts{
+      {"en", "Please note: “{title}” has changed. New time: {when}. Place: {place}. If you can no longer come, reply NO."},
+      {"fr", "Attention : « {title} » a changé. Nouvelle date : {when}. Lieu : {place}. Si vous ne pouvez plus venir, répondez NON."},
+      {"es", "Atención: «{title}» ha cambiado. Nueva fecha: {when}. Lugar: {place}. Si ya no puede asistir, responda NO."},
+      {"pt", "Atenção: «{title}» mudou. Nova data: {when}. Local: {place}. Se já não puder vir, responda NÃO."},
+      {"de", "Bitte beachten Sie: „{title}“ hat sich geändert. Neuer Termin: {when}. Ort: {place}. Falls Sie nicht mehr kommen können, antworten Sie NEIN."},
+      {"ar", "يُرجى الانتباه: طرأ تغيير على «{title}». الموعد الجديد: {when}. المكان: {place}. إذا لم يعد بإمكانك الحضور، أرسل «لا»."},
+      {"ru", "Обратите внимание: в «{title}» внесены изменения. Новое время: {when}. Место: {place}. Если вы больше не можете прийти, ответьте НЕТ."},
+      {"uk", "Зверніть увагу: у «{title}» внесено зміни. Новий час: {when}. Місце: {place}. Якщо ви більше не можете прийти, надішліть НІ."},
+      {"ka", "გთხოვთ, გაითვალისწინოთ: ღონისძიება „{title}“ შეიცვალა. ახალი დრო: {when}. ადგილი: {place}. თუ ვეღარ მოხვალთ, უპასუხეთ „არა“."},
+      {"tr", "Lütfen dikkat: “{title}” etkinliğinde değişiklik var. Yeni zaman: {when}. Yer: {place}. Artık gelemeyecekseniz HAYIR yazın."},
+  };
+  return *texts;
+}
+
 const Texts& TextsOf(RsvpNotice notice) {
   switch (notice) {
     case RsvpNotice::kSeatConfirmed:
@@ -145,6 +162,8 @@ const Texts& TextsOf(RsvpNotice notice) {
       return OfferExpiredTexts();
     case RsvpNotice::kClosed:
       return ClosedTexts();
+    case RsvpNotice::kEventChanged:
+      return EventChangedTexts();
   }
   return ClosedTexts();
 }
@@ -214,6 +233,10 @@ std::string FormatEventTime(int64_t millis, std::string_view time_zone,
   format->setTimeZone(zone != nullptr ? *zone : *icu::TimeZone::getGMT());
   icu::UnicodeString text;
   format->format(static_cast<UDate>(millis), text);
+  // CLDR puts narrow and ordinary no-break spaces in times ("10:00\u202fAM"): outside the
+  // GSM alphabet, one of them makes a whole SMS UCS-2, at three times the cost.
+  text.findAndReplace(icu::UnicodeString(static_cast<UChar>(0x202F)), icu::UnicodeString(" "));
+  text.findAndReplace(icu::UnicodeString(static_cast<UChar>(0x00A0)), icu::UnicodeString(" "));
   std::string out;
   text.toUTF8String(out);
   return out;
@@ -234,6 +257,9 @@ std::string RsvpNoticeText(const Event& event, const RsvpNoticeInput& input) {
   values["deadline"] = FormatEventTime(event.rsvp_deadline_millis, zone, language);
   values["until"] = FormatEventTime(input.offer_until_millis, zone, language);
   values["position"] = std::to_string(input.waitlist_position);
+  values["place"] = event.place.empty() ? event.online_url
+                    : event.online_url.empty() ? event.place
+                                               : event.place + " (" + event.online_url + ")";
   return Fill(texts.at(language), values);
 }
 

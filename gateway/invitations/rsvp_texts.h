@@ -22,6 +22,7 @@ enum class RsvpNotice {
   kSeatOffered,    // A seat was freed for them: confirm by the offer's deadline.
   kOfferExpired,   // They did not confirm in time; the seat went on.
   kClosed,         // They answered after answers closed.
+  kEventChanged,   // The event's time or place changed (people with a seat or waiting).
 };
 
 // What fills a notice: the person's languages pick the language (and the event's text), their
@@ -39,7 +40,8 @@ struct RsvpNoticeInput {
 std::string RsvpNoticeText(const Event& event, const RsvpNoticeInput& input);
 
 // `millis` as a person reads it: date, time and zone in `language`'s conventions, in
-// `time_zone` ("Friday, 12 June 2026 at 10:00 CEST"). An unknown zone shows UTC.
+// `time_zone` ("Friday, 12 June 2026 at 10:00 CEST"). An unknown zone shows UTC. Spaces are
+// plain ones, never CLDR's no-break spaces, which would take an SMS out of the GSM alphabet.
 std::string FormatEventTime(int64_t millis, std::string_view time_zone, std::string_view language);
 
 }  // namespace ogw

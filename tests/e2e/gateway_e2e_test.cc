@@ -4,28 +4,21 @@
 // campaign over e-mail, SMS (Twilio's API), Telegram and WhatsApp (their fakes) to people who
 // prefer each, every reply threaded into its own person's conversation.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <string>
 #include <thread>
 
 #include "adapters/email/mime_parser.h"
 #include "adapters/sms/kannel_webhooks.h"
+#include "tests/e2e/gateway_e2e_fixture.h"
 #include "tests/fakes/fake_telegram.h"
 #include "tests/fakes/fake_twilio.h"
 #include "tests/fakes/fake_whatsapp.h"
 #include "tests/servers/imap_server.h"
-#include "tests/servers/kannel_server.h"
 #include "tests/servers/smtp_server.h"
-#include "tests/testutil/api_harness.h"
 
 namespace ogw::testing {
 namespace {
@@ -35,112 +28,6 @@ using ::testing::Not;
 using json = nlohmann::json;
 
 constexpr char kInboundSecret[] = "kannel-inbound-secret-0123456789";
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Polls `done` for up to 15 s.
-bool Eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 300; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
-// The gateway of ApiTest, opened a second time with providers that belong to the bootstrapped
-// organisation (its id exists only after the first start), serving on a port chosen first so
-// that its public URL is known to the providers it calls back from.
-class GatewayE2eTest : public ApiTest {
- protected:
-  void Reopen(const std::function<void(GatewayConfig&, const std::string& org)>& providers) {
-    org_ = Get("/v1/me", admin_token_).json.value("org_id", "");
-    ASSERT_FALSE(org_.empty());
-    worker_.reset();  // It works on the runtime about to close.
-    // The same port each time: Kannel is configured with the first one.
-    if (port_ == 0) port_ = FreePort();
-    ASSERT_NE(port_, 0);
-    const int port = port_;
-    config_.server.port = port;
-    config_.links.public_base_url = "http://127.0.0.1:" + std::to_string(port);
-    providers(config_, org_);
-    RestartGateway();
-    if (HasFatalFailure()) return;
-    worker_ = runtime_->NewWorker();
-  }
-
-  void TearDown() override {
-    worker_.reset();
-    ApiTest::TearDown();
-  }
-
-  // Creates a campaign of `template_body` to everyone on `channel`, launches it and runs the
-  // worker until nothing is left to do; returns the campaign id.
-  std::string RunCampaign(const json& template_body, const std::string& channel) {
-    const std::string tmpl = CreateTemplate(template_body, admin_token_);
-    const std::string segment =
-        CreateSegment({{"name", "Everyone " + channel}, {"expression", "true"}}, admin_token_);
-    HttpResult created = Post("/v1/campaigns",
-                              {{"name", "Invitation"},
-                               {"template_id", tmpl},
-                               {"segment_id", segment},
-                               {"channel", channel}},
-                              admin_token_);
-    EXPECT_EQ(created.status, 201) << created.body;
-    const std::string id = created.json.value("id", "");
-    HttpResult launched = Post("/v1/campaigns/" + id + "/launch", json::object(), admin_token_);
-    EXPECT_EQ(launched.status, 202) << launched.body;
-    DrainWorker();
-    return id;
-  }
-
-  void DrainWorker() {
-    for (int i = 0; i < 20; ++i) {
-      auto handled = worker_->RunOnce();
-      ASSERT_TRUE(handled.ok()) << handled.status();
-      if (*handled == 0) break;
-    }
-  }
-
-  json Entries(const std::string& contact) {
-    return Get("/v1/contacts/" + contact + "/conversation", admin_token_)
-        .json.value("entries", json::array());
-  }
-  // The first entry of `kind` (newest first), or null.
-  json Find(const std::string& contact, const std::string& kind) {
-    for (const json& e : Entries(contact)) {
-      if (e["kind"] == kind) return e;
-    }
-    return nullptr;
-  }
-
-  // Whether fakesmsc has received a message containing `text`.
-  static bool Received(const KannelServer& kannel, const std::string& text) {
-    for (const FakeSmscMessage& m : kannel.ReceivedMessages()) {
-      // Long UCS-2 messages arrive as joined parts ("udh"), whose text is UTF-16BE.
-      const std::string decoded = m.type == "udh" ? m.Ucs2Text() : m.Text();
-      if (decoded.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
-  std::string org_;
-  int port_ = 0;
-  std::unique_ptr<DeliveryWorker> worker_;
-};
 
 TEST_F(GatewayE2eTest, SmsThroughKannelBothWays) {
   // Kannel needs the gateway's URL for incoming SMS before it starts, and the gateway needs

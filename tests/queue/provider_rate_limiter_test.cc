@@ -39,6 +39,20 @@ TEST_F(ProviderRateLimiterTest, CostIsCountedInUnits) {
   EXPECT_EQ(limiter_.TakeUpTo("acct", rate, costs)->granted, 3u);
 }
 
+TEST_F(ProviderRateLimiterTest, AMessageLargerThanTheBurstGoesAloneAndTheNextWaitsItOut) {
+  // One unit a second; a three-part SMS still goes, and its debt paces what follows.
+  const ProviderRate rate{1, 0};
+  std::vector<int64_t> costs(3, 3);
+  auto grant = limiter_.TakeUpTo("acct", rate, costs);
+  ASSERT_TRUE(grant.ok());
+  EXPECT_EQ(grant->granted, 1u);
+  EXPECT_EQ(grant->wait_millis, 3000);
+  clock_.Advance(2999);
+  EXPECT_EQ(limiter_.TakeUpTo("acct", rate, costs)->granted, 0u);
+  clock_.Advance(1);
+  EXPECT_EQ(limiter_.TakeUpTo("acct", rate, costs)->granted, 1u);
+}
+
 TEST_F(ProviderRateLimiterTest, PerMinuteLimitHoldsAcrossSeconds) {
   const ProviderRate rate{100, 30};
   std::vector<int64_t> costs(50, 1);

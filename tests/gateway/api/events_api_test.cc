@@ -401,6 +401,169 @@ TEST_F(EventsApiTest, EventMessagesGoToThePeopleInTheirStatesAndOfficersChangesA
                 409);
 }
 
+TEST_F(EventsApiTest, ANewTimeOrPlaceIsToldToPeopleWithASeatOrWaitingUnlessAskedNotTo) {
+  json event = Roundtable("");
+  event["capacity"] = 1;
+  const std::string ana = Person(1, "female", "DE");
+  const std::string bo = Person(2, "male", "DE");
+  const std::string cy = Person(3, "female", "DE");
+  const std::string id = EventWithEveryoneInvited(event, 3, "true");
+  Answer(id, ana, "yes");
+  Answer(id, bo, "yes");  // Waitlisted.
+  Answer(id, cy, "no");
+  auto worker = runtime_->NewWorker();
+  // The notices sent so far, by address.
+  const auto told = [&] {
+    for (int i = 0; i < 10; ++i) {
+      clock_.Advance(5);
+      auto handled = worker->RunOnce();
+      EXPECT_TRUE(handled.ok()) << handled.status();
+    }
+    std::multiset<std::string> to;
+    HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+    for (const json& m : outbox.json["items"]) {
+      if (m.value("text", "").find("has changed") != std::string::npos) to.insert(m["to"]);
+    }
+    return to;
+  };
+
+  // Saved as it was: nobody is told.
+  ASSERT_EQ(Put("/v1/events/" + id, event, admin_token_).status, 200);
+  EXPECT_TRUE(told().empty());
+  // A typo fixed in the place, with notify=false: nobody either.
+  event["place"] = "Embassy, Hall A";
+  ASSERT_EQ(Put("/v1/events/" + id + "?notify=false", event, admin_token_).status, 200);
+  EXPECT_TRUE(told().empty());
+  HttpResult bad = Put("/v1/events/" + id + "?notify=maybe", event, admin_token_);
+  ExpectProblem(bad, 400);
+  EXPECT_EQ(bad.json["field"], "notify");
+  // Another hall: the one with a seat and the one waiting are told, not the one who said no.
+  event["place"] = "Embassy, Hall B";
+  ASSERT_EQ(Put("/v1/events/" + id, event, admin_token_).status, 200);
+  EXPECT_EQ(told(), (std::multiset<std::string>{"p1@example.org", "p2@example.org"}));
+  // A new time, an hour later: told again.
+  event["starts_at"] = "2026-06-12T11:00";
+  event["ends_at"] = "2026-06-12T13:30";
+  ASSERT_EQ(Put("/v1/events/" + id, event, admin_token_).status, 200);
+  std::multiset<std::string> twice = told();
+  EXPECT_EQ(twice.count("p1@example.org"), 2u);
+  EXPECT_EQ(twice.count("p3@example.org"), 0u);
+}
+
+TEST_F(EventsApiTest, PeopleAnswerOnTheirOwnPageAndTakeTheCalendarFromIt) {
+  json event = Roundtable("");
+  event["capacity"] = 1;
+  event["texts"]["fr"] = {{"title", "Table ronde"}};
+  const std::string amelie = CreateContact(
+      {{"name", "Amélie"},
+       {"languages", {"fr"}},
+       {"addresses", {{{"kind", "email"}, {"value", "amelie@example.org"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string ben = CreateContact(
+      {{"name", "Ben"},
+       {"languages", {"en"}},
+       {"addresses", {{{"kind", "email"}, {"value", "ben@example.org"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string id = EventWithEveryoneInvited(event, 2, "true");
+  const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
+  const auto page = [&](const std::string& contact) {
+    return "/e/" + runtime_->tokens().EventLinkToken(org, id, contact);
+  };
+
+  // The page: in her language, with the three answers; looking at it changes nothing.
+  HttpResult shown = Get(page(amelie), "");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_EQ(shown.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_THAT(shown.body, ::testing::HasSubstr("<html lang=\"fr\""));
+  EXPECT_THAT(shown.body, ::testing::HasSubstr("<h1>Table ronde</h1>"));
+  EXPECT_THAT(shown.body, ::testing::HasSubstr("name=\"answer\" value=\"yes\">Oui</button>"));
+  EXPECT_THAT(shown.body, ::testing::HasSubstr("Ajouter au calendrier"));
+  EXPECT_EQ(Get("/v1/events/" + id, admin_token_).json["rsvp"]["people"]["invited"], 2);
+
+  // Her yes takes the one seat, with "link" as how; Ben's goes to the waitlist.
+  HttpResult yes = PostRaw(page(amelie), "answer=yes", "application/x-www-form-urlencoded", "");
+  ASSERT_EQ(yes.status, 200) << yes.body;
+  EXPECT_THAT(yes.body, ::testing::HasSubstr("est confirmée"));
+  HttpResult people = Get("/v1/events/" + id + "/people?state=yes", admin_token_);
+  ASSERT_EQ(people.json["items"].size(), 1u);
+  EXPECT_EQ(people.json["items"][0]["contact_id"], amelie);
+  EXPECT_EQ(people.json["items"][0]["how"], "link");
+  HttpResult waiting = PostRaw(page(ben), "answer=yes", "application/x-www-form-urlencoded", "");
+  ASSERT_EQ(waiting.status, 200) << waiting.body;
+  EXPECT_THAT(waiting.body, ::testing::HasSubstr("waiting list (number 1)"));
+
+  // Her calendar file, with the event's UID.
+  HttpResult calendar = Get(page(amelie) + "/calendar.ics", "");
+  ASSERT_EQ(calendar.status, 200) << calendar.body;
+  EXPECT_EQ(calendar.Header("Content-Type"), "text/calendar; charset=utf-8");
+  EXPECT_THAT(calendar.body, ::testing::HasSubstr("BEGIN:VCALENDAR"));
+  EXPECT_THAT(calendar.body, ::testing::HasSubstr("UID:" + id + "@"));
+
+  // Nonsense is refused; a forged token, or one of someone who was erased, shows nothing.
+  EXPECT_EQ(PostRaw(page(amelie), "answer=perhaps", "application/x-www-form-urlencoded", "")
+                .status,
+            400);
+  std::string forged = page(ben);
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(Get(forged, "").status, 404);
+  EXPECT_EQ(Get("/e/nonsense", "").status, 404);
+  ASSERT_EQ(Delete("/v1/contacts/" + ben, admin_token_).status, 204);
+  EXPECT_EQ(Get(page(ben), "").status, 404);
+  // After the event, the link leads nowhere.
+  clock_.Set(1781260200000 + 1);  // 2026-06-12 10:30 UTC: it has ended.
+  EXPECT_EQ(Get(page(amelie), "").status, 404);
+}
+
+TEST_F(EventsApiTest, ErasingSomeoneWithASeatOffersItToTheNextPersonWhoIsTold) {
+  json event = Roundtable("");
+  event["capacity"] = 1;
+  event["offer_hours"] = 24;
+  const std::string ana = Person(1, "female", "DE");
+  const std::string bo = Person(2, "male", "DE");
+  const std::string id = EventWithEveryoneInvited(event, 2, "true");
+  Answer(id, ana, "yes");
+  Answer(id, bo, "yes");  // Waitlisted.
+  ASSERT_EQ(Delete("/v1/contacts/" + ana, admin_token_).status, 204);
+  HttpResult offered = Get("/v1/events/" + id + "/people?state=offered", admin_token_);
+  ASSERT_EQ(offered.json["items"].size(), 1u) << offered.body;
+  EXPECT_EQ(offered.json["items"][0]["contact_id"], bo);
+  auto worker = runtime_->NewWorker();
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(5);
+    ASSERT_TRUE(worker->RunOnce().ok());
+  }
+  HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+  ASSERT_EQ(outbox.json["items"].size(), 1u) << outbox.body;
+  EXPECT_EQ(outbox.json["items"][0]["to"], "p2@example.org");
+  EXPECT_THAT(outbox.json["items"][0].value("text", ""), ::testing::HasSubstr("Good news"));
+}
+
+TEST_F(EventsApiTest, EventMessagesCarryThePersonsOwnLinks) {
+  clock_.Set(1780000000000);  // 2026-05-28, before the roundtable.
+  const std::string ana = Person(1, "female", "DE");
+  const std::string id = EventWithEveryoneInvited(Roundtable(""), 1, "true");
+  const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
+  const std::string tmpl = CreateTemplate(
+      {{"name", "Invitation"},
+       {"default_language", "en"},
+       {"variants",
+        {{"en", {{"subject", "{{event.title}}"}, {"body", "Calendar: {{event.calendar_url}}"}}}}}},
+      admin_token_);
+  ASSERT_EQ(Post("/v1/events/" + id + "/messages",
+                 {{"purpose", "invitation"}, {"template_id", tmpl}}, admin_token_)
+                .status,
+            201);
+  auto worker = runtime_->NewWorker();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(worker->RunOnce().ok());
+  HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+  ASSERT_EQ(outbox.json["items"].size(), 1u) << outbox.body;
+  const std::string text = outbox.json["items"][0]["text"];
+  const std::string link = config_.links.public_base_url + "/e/" +
+                           runtime_->tokens().EventLinkToken(org, id, ana);
+  EXPECT_THAT(text, ::testing::HasSubstr("Calendar: " + link + "/calendar.ics"));
+  EXPECT_THAT(text, ::testing::HasSubstr("Answer online: " + link));
+}
+
 TEST_F(EventsApiTest, PeopleAsCsvForSpreadsheetsWithContactColumnsAndSafeCells) {
   clock_.Set(1'780'000'000'000);  // 2026-05-28T20:26:40Z
   auto contact = [&](const std::string& name, int i, json extra = json::object()) {

@@ -222,6 +222,49 @@ TEST_F(EventMessagesTest, RemindersFollowTheEventsOffsetsAndReachWhoSaidYesWhenD
   EXPECT_EQ(sent.count(people[1].addresses[0].value), 0u);  // Said no.
 }
 
+TEST_F(EventMessagesTest, RemindersAtAnOffsetMoveWithTheEventFixedTimesStay) {
+  Event event = CreateEvent();
+  std::vector<Contact> people = stack_->CreateContacts(org_, 1);
+  ASSERT_TRUE(seats_->Invite(org_, event.id, {people[0].id}, "selection", kStart).ok());
+  ASSERT_TRUE(seats_->Answer(org_, event.id, people[0].id, SeatAction::kYes, "sms:1", kStart).ok());
+  const std::string tmpl = stack_->CreateTemplate(org_, "See you at {{event.when}}");
+  EventMessageRequest day_before = Request(EventPurpose::kReminder, tmpl);
+  day_before.before_start_minutes = 24 * 60;
+  auto offset = messages_->Create(event, day_before, "off_1");
+  ASSERT_TRUE(offset.ok()) << offset.status();
+  EXPECT_EQ((*offset)[0].event_before_start_minutes, 24 * 60);
+  EventMessageRequest fixed = Request(EventPurpose::kReminder, tmpl);
+  fixed.send_at_millis = event.starts_at_millis - 2 * 24 * 60 * kMinute;
+  auto at_time = messages_->Create(event, fixed, "off_1");
+  ASSERT_TRUE(at_time.ok()) << at_time.status();
+  EXPECT_FALSE((*at_time)[0].event_before_start_minutes.has_value());
+  // The offset survives storage.
+  auto stored = stack_->campaigns.Get(org_, (*offset)[0].id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->event_before_start_minutes, 24 * 60);
+
+  // The roundtable moves two days later.
+  event.starts_at_millis += 2 * 24 * 60 * kMinute;
+  event.ends_at_millis += 2 * 24 * 60 * kMinute;
+  auto moved = messages_->FollowEventTime(event);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(*moved, 1u);
+  const auto score = [&](const std::string& id) {
+    auto r = pool().Command({"ZSCORE", keys::EventMessagesDue(org_), id});
+    EXPECT_TRUE(r.ok());
+    return r.ok() && !r->IsNil() ? std::stoll(r->str) : int64_t{-1};
+  };
+  EXPECT_EQ(score((*offset)[0].id), event.starts_at_millis - 24 * 60 * kMinute);
+  EXPECT_EQ(score((*at_time)[0].id), fixed.send_at_millis);
+  // The fixed one goes at its time and leaves the waiting set; the same start again moves
+  // nothing.
+  clock_.Set(*fixed.send_at_millis + 1);
+  RunSweepAndSend();
+  EXPECT_EQ(provider_->Seen().size(), 1u);
+  EXPECT_EQ(score((*at_time)[0].id), -1);
+  EXPECT_EQ(*messages_->FollowEventTime(event), 0u);
+}
+
 TEST_F(EventMessagesTest, ANudgeDueWhenEveryoneHasAnsweredSettlesQuietly) {
   const Event event = CreateEvent();
   std::vector<Contact> people = stack_->CreateContacts(org_, 1);

@@ -93,10 +93,26 @@ TEST(RsvpTextsTest, BracesInATitleAreNotPlaceholders) {
   EXPECT_THAT(text, HasSubstr("“Meet {when} the {deadline}”"));
 }
 
+TEST(RsvpTextsTest, AChangeNoticeGivesTheNewTimeAndThePlaceOrLink) {
+  Event e = Roundtable();
+  e.place = "Embassy, Hall B";
+  RsvpNoticeInput input;
+  input.notice = RsvpNotice::kEventChanged;
+  input.languages = {"de"};
+  EXPECT_THAT(RsvpNoticeText(e, input), HasSubstr("Neuer Termin: Freitag, 12. Juni 2026"));
+  EXPECT_THAT(RsvpNoticeText(e, input), HasSubstr("Ort: Embassy, Hall B."));
+  e.online_url = "https://meet.example/rt";
+  EXPECT_THAT(RsvpNoticeText(e, input),
+              HasSubstr("Ort: Embassy, Hall B (https://meet.example/rt)."));
+  e.place.clear();
+  EXPECT_THAT(RsvpNoticeText(e, input), HasSubstr("Ort: https://meet.example/rt."));
+}
+
 TEST(RsvpTextsTest, EveryNoticeHasEveryLanguageAndNoPlaceholderLeft) {
   for (RsvpNotice notice : {RsvpNotice::kSeatConfirmed, RsvpNotice::kWaitlisted,
                             RsvpNotice::kDeclined, RsvpNotice::kMaybe, RsvpNotice::kSeatOffered,
-                            RsvpNotice::kOfferExpired, RsvpNotice::kClosed}) {
+                            RsvpNotice::kOfferExpired, RsvpNotice::kClosed,
+                            RsvpNotice::kEventChanged}) {
     for (const char* language : {"en", "fr", "es", "pt", "de", "ar", "ru", "uk", "ka", "tr"}) {
       RsvpNoticeInput input;
       input.notice = notice;
@@ -121,6 +137,17 @@ TEST(RsvpTextsTest, FormatEventTimeFollowsTheLanguage) {
   EXPECT_THAT(FormatEventTime(at, "Europe/Berlin", "en"), HasSubstr("Friday, June 12, 2026"));
   EXPECT_THAT(FormatEventTime(at, "Europe/Berlin", "de"), HasSubstr("Freitag, 12. Juni 2026"));
   EXPECT_THAT(FormatEventTime(at, "UTC", "en"), HasSubstr("8:00"));
+}
+
+TEST(RsvpTextsTest, EventTimesUsePlainSpacesSoSmsStaysInTheGsmAlphabet) {
+  const int64_t at = testing::UtcMillis(2026, 6, 12, 8, 0);
+  for (const char* language : {"en", "fr", "de", "es", "pt"}) {
+    SCOPED_TRACE(language);
+    const std::string when = FormatEventTime(at, "Europe/Berlin", language);
+    EXPECT_EQ(when.find("\u202f"), std::string::npos) << when;
+    EXPECT_EQ(when.find("\u00a0"), std::string::npos) << when;
+  }
+  EXPECT_THAT(FormatEventTime(at, "Europe/Berlin", "en"), HasSubstr("10:00 AM"));
 }
 
 }  // namespace
