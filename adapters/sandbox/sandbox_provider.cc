@@ -41,6 +41,13 @@ void SandboxProvider::SendBatch(std::span<const OutboundMessage> messages,
                         std::to_string(m.cost),
                         "at",
                         now});
+    if (!m.attachments.empty()) {
+      // What would have gone with it, by name: the outbox is for looking, not for files.
+      nlohmann::json names = nlohmann::json::array();
+      for (const Attachment& a : m.attachments) names.push_back(a.filename);
+      commands.back().push_back("attachments");
+      commands.back().push_back(names.dump());
+    }
   }
   auto replies = redis_->Pipeline(commands);
   for (size_t i = 0; i < messages.size(); ++i) {
@@ -71,6 +78,8 @@ absl::StatusOr<std::vector<nlohmann::json>> ReadSandboxOutbox(RedisPool& redis,
       const std::string& key = fields[i].str;
       if (key == "cost" || key == "at") {
         j[key] = std::stoll(fields[i + 1].str);
+      } else if (key == "attachments") {
+        j[key] = nlohmann::json::parse(fields[i + 1].str, nullptr, /*allow_exceptions=*/false);
       } else {
         j[key] = fields[i + 1].str;
       }

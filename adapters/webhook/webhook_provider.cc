@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/http_answer.h"
+#include "gateway/core/crypto.h"
 #include "gateway/core/text.h"
 
 namespace ogw {
@@ -74,7 +75,7 @@ void WebhookProvider::SendBatch(std::span<const OutboundMessage> messages,
 }
 
 std::string WebhookProvider::RequestBody(const OutboundMessage& message) {
-  const nlohmann::json body = {
+  nlohmann::json body = {
       {"id", message.message_id},
       {"channel", ChannelName(message.channel)},
       {"to", message.to},
@@ -84,6 +85,14 @@ std::string WebhookProvider::RequestBody(const OutboundMessage& message) {
       {"text_format", TextFormatName(message.text_format)},
       {"html", message.html},
   };
+  if (!message.attachments.empty()) {
+    nlohmann::json& files = body["attachments"] = nlohmann::json::array();
+    for (const Attachment& a : message.attachments) {
+      files.push_back({{"filename", a.filename},
+                       {"content_type", a.content_type},
+                       {"content_base64", Base64Encode(a.data)}});
+    }
+  }
   // Replacing invalid UTF-8 instead of throwing: one bad byte must not fail the whole batch.
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

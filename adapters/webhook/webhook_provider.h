@@ -31,7 +31,8 @@ struct WebhookConfig {
 // A generic JSON-over-HTTP provider ("external" channel): each message becomes one
 //   POST <url>  Content-Type: application/json
 //   {"id","channel","to","from","subject","text","text_format","html"}
-// request, all of a batch in flight together. How the answer is read:
+// (with "attachments": [{"filename","content_type","content_base64"}] when the message has
+// files, such as an invitation's calendar) request, all of a batch in flight together. How the answer is read:
 //   2xx                          accepted; provider_message_id = the response's JSON "id"
 //   4xx with {"code":"opted_out"} opted out
 //   408, 425, 429, 5xx           transient "http_<status>", with Retry-After honoured

@@ -1,8 +1,8 @@
 // A person's own page of an event, reached by the personal link in their messages
 // (/e/<token>, PersonTokens::EventLinkToken): the event in their language and time zone, their
-// answer with buttons to change it, and the calendar file. Public: the signed token is the
-// person's key, and an unknown, forged or ended one gets the same 404. GET never changes
-// anything (mail scanners follow links); the answer is a POST.
+// answer with buttons to change it (none once the event is cancelled), and the calendar file.
+// Public: the signed token is the person's key, and an unknown, forged or ended one gets the
+// same 404. GET never changes anything (mail scanners follow links); the answer is a POST.
 
 #include <spdlog/spdlog.h>
 
@@ -21,7 +21,7 @@ struct PageSubject {
   Event event;
   Contact contact;
   std::string language;  // The first of theirs, else the event's default.
-  std::string state;     // Their state in the event.
+  SeatState state = SeatState::kInvited;
   int64_t waitlist_position = 0;
 };
 
@@ -74,9 +74,9 @@ std::optional<PageSubject> Resolve(RequestContext& ctx, ApiResponse* answer) {
     *answer = NotValid();
     return std::nullopt;
   }
-  PageSubject s{**std::move(event), (*contact)->contact, "", "", 0};
+  PageSubject s{**std::move(event), (*contact)->contact, "", SeatState::kInvited, 0};
   s.language = s.contact.languages.empty() ? s.event.default_language : s.contact.languages[0];
-  s.state = std::string(SeatStateName((*person)->state));
+  s.state = (*person)->state;
   s.waitlist_position = (*person)->waitlist_position;
   return s;
 }
@@ -91,15 +91,6 @@ std::string StateText(const PageSubject& s, std::optional<RsvpNotice> notice) {
   input.time_zone = s.contact.time_zone;
   input.waitlist_position = s.waitlist_position;
   return RsvpNoticeText(s.event, input);
-}
-
-std::optional<RsvpNotice> NoticeOfState(std::string_view state) {
-  if (state == "yes" || state == "attended") return RsvpNotice::kSeatConfirmed;
-  if (state == "waitlisted") return RsvpNotice::kWaitlisted;
-  if (state == "no" || state == "cancelled") return RsvpNotice::kDeclined;
-  if (state == "maybe") return RsvpNotice::kMaybe;
-  if (state == "offered") return RsvpNotice::kSeatOffered;
-  return std::nullopt;
 }
 
 // The page: when and where, `status_text` (what their answer means), the three answers and
@@ -119,7 +110,7 @@ ApiResponse EventPage(const PageSubject& s, const std::string& status_text,
   }
   if (!texts.description.empty()) body += "<p>" + HtmlEscape(texts.description) + "</p>";
   if (!status_text.empty()) body += "<p role=\"status\">" + HtmlEscape(status_text) + "</p>";
-  if (s.state != "attended") {
+  if (s.state != SeatState::kAttended && s.event.cancelled_at_millis == 0) {
     body += "<form method=\"post\">";
     for (auto [value, label] : {std::pair{"yes", words.yes}, std::pair{"no", words.no},
                                 std::pair{"maybe", words.maybe}}) {
@@ -142,7 +133,10 @@ ApiResponse ShowPage(RequestContext& ctx) {
   ApiResponse answer;
   std::optional<PageSubject> s = Resolve(ctx, &answer);
   if (!s) return answer;
-  return EventPage(*s, StateText(*s, NoticeOfState(s->state)), CalendarUrl(ctx));
+  const std::optional<RsvpNotice> notice = s->event.cancelled_at_millis != 0
+                                               ? RsvpNotice::kEventCancelled
+                                               : NoticeForState(s->state);
+  return EventPage(*s, StateText(*s, notice), CalendarUrl(ctx));
 }
 
 // POST /e/{token} with answer=yes|no|maybe (an HTML form).
@@ -165,7 +159,7 @@ ApiResponse AnswerOnPage(RequestContext& ctx) {
   }
   if (result->notice != RsvpNotice::kClosed) {
     auto now = ctx.services.event_seats->Get(s->event.org_id, s->event.id, s->contact.id);
-    if (now.ok() && *now) s->state = std::string(SeatStateName((*now)->state));
+    if (now.ok() && *now) s->state = (*now)->state;
   }
   s->waitlist_position = result->waitlist_position;
   return EventPage(*s, StateText(*s, result->notice), CalendarUrl(ctx));

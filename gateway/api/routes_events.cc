@@ -47,6 +47,21 @@ std::optional<ApiResponse> RefuseChange(RequestContext& ctx, const Event& e) {
   return std::nullopt;
 }
 
+// A cancelled event takes no changes, draws, answers or attendance (409).
+std::optional<ApiResponse> RefuseIfCancelled(const Event& e) {
+  if (e.cancelled_at_millis == 0) return std::nullopt;
+  return Problem(409, "Conflict", "the event is cancelled");
+}
+
+// ?notify=true|false (default true): whether people are told of what the call changes.
+std::optional<bool> NotifyOf(RequestContext& ctx, ApiResponse* problem) {
+  const std::string notify = ctx.Query("notify");
+  if (notify.empty() || notify == "true") return true;
+  if (notify == "false") return false;
+  *problem = Problem(400, "Invalid query parameter", "notify must be true or false", "notify");
+  return std::nullopt;
+}
+
 std::optional<Event> ReadEvent(RequestContext& ctx, ApiResponse* problem) {
   return ReadPostRecord<Event>(ctx, &EventFromJson, "events", "Invalid event", problem);
 }
@@ -140,11 +155,10 @@ ApiResponse ReplaceEvent(RequestContext& ctx) {
   auto existing = VisibleEvent(ctx, &problem);
   if (!existing) return problem;
   if (auto refused = RefuseChange(ctx, *existing)) return *refused;
+  if (auto refused = RefuseIfCancelled(*existing)) return *refused;
   // ?notify=false: the officer tells people themselves (or the change is only a typo).
-  const std::string notify = ctx.Query("notify");
-  if (!notify.empty() && notify != "true" && notify != "false") {
-    return Problem(400, "Invalid query parameter", "notify must be true or false", "notify");
-  }
+  const std::optional<bool> notify = NotifyOf(ctx, &problem);
+  if (!notify) return problem;
   auto e = ReadEvent(ctx, &problem);
   if (!e) return problem;
   e->id = existing->id;
@@ -160,7 +174,7 @@ ApiResponse ReplaceEvent(RequestContext& ctx) {
   auto updated = ctx.services.events->Update(*std::move(e));
   if (!updated.ok()) return ProblemFromStatus(updated.status());
   Announce(ctx, *updated, *seats);
-  if (notify != "false" && ctx.services.rsvp != nullptr) {
+  if (*notify && ctx.services.rsvp != nullptr) {
     // The event is saved; people not told are in the log, and the officer can send an update.
     if (auto told = ctx.services.rsvp->AnnounceChange(*existing, *updated); !told.ok()) {
       spdlog::warn("event {}: telling people of the change: {}", updated->id,
@@ -176,6 +190,34 @@ ApiResponse ReplaceEvent(RequestContext& ctx) {
     }
   }
   return EventResponse(ctx, *updated, 200);
+}
+
+// POST /v1/events/{id}/cancellation: calls the event off. Everyone who had not declined is
+// told (unless ?notify=false), its waiting messages never go, and it takes no more answers.
+ApiResponse CancelEvent(RequestContext& ctx) {
+  ApiResponse problem;
+  auto existing = VisibleEvent(ctx, &problem);
+  if (!existing) return problem;
+  if (auto refused = RefuseChange(ctx, *existing)) return *refused;
+  const std::optional<bool> notify = NotifyOf(ctx, &problem);
+  if (!notify) return problem;
+  auto cancelled = ctx.services.events->Cancel(existing->org_id, existing->id);
+  if (!cancelled.ok()) return ProblemFromStatus(cancelled.status());
+  const auto& [event, now_cancelled] = *cancelled;
+  // Once: calling it off again tells nobody again.
+  if (now_cancelled && ctx.services.event_messages != nullptr) {
+    if (auto dropped = ctx.services.event_messages->DropWaiting(event); !dropped.ok()) {
+      spdlog::warn("event {}: dropping its waiting messages: {}", event.id,
+                   MessageOf(dropped.status()));
+    }
+  }
+  if (now_cancelled && *notify && ctx.services.rsvp != nullptr) {
+    if (auto told = ctx.services.rsvp->AnnounceCancellation(event); !told.ok()) {
+      spdlog::warn("event {}: telling people it is cancelled: {}", event.id,
+                   MessageOf(told.status()));
+    }
+  }
+  return EventResponse(ctx, event, 200);
 }
 
 // DELETE /v1/events/{id}
@@ -336,6 +378,7 @@ ApiResponse SaveSelection(RequestContext& ctx) {
   auto e = VisibleEvent(ctx, &problem);
   if (!e) return problem;
   if (auto refused = RefuseChange(ctx, *e)) return *refused;
+  if (auto refused = RefuseIfCancelled(*e)) return *refused;
   auto excluded = PeopleOf(ctx, *e);
   if (!excluded.ok()) return ProblemFromStatus(excluded.status());
   auto draw = DrawFor(ctx, *body, *excluded, &problem);
@@ -665,6 +708,7 @@ ApiResponse AnswerForPerson(RequestContext& ctx) {
   if (!body) return problem;
   auto e = VisibleEvent(ctx, &problem);
   if (!e) return problem;
+  if (auto refused = RefuseIfCancelled(*e)) return *refused;
   auto person = EventPerson(ctx, &problem);
   if (!person) return problem;
   JsonReader r = JsonReader::ForInput(*body);
@@ -706,6 +750,7 @@ ApiResponse SetAttendance(RequestContext& ctx) {
   if (!body) return problem;
   auto e = VisibleEvent(ctx, &problem);
   if (!e) return problem;
+  if (auto refused = RefuseIfCancelled(*e)) return *refused;
   auto person = EventPerson(ctx, &problem);
   if (!person) return problem;
   JsonReader r = JsonReader::ForInput(*body);
@@ -883,6 +928,7 @@ ApiResponse DrawReplacements(RequestContext& ctx) {
   auto e = VisibleEvent(ctx, &problem);
   if (!e) return problem;
   if (auto refused = RefuseChange(ctx, *e)) return *refused;
+  if (auto refused = RefuseIfCancelled(*e)) return *refused;
   std::optional<std::vector<std::string>> asked;
   if (!ctx.request.body.empty()) {
     auto body = ctx.JsonBody(&problem);
@@ -1112,6 +1158,7 @@ void RegisterEventRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/events/{id}", Access::kRead, &GetEvent);
   router.Add("PUT", "/v1/events/{id}", Access::kWrite, &ReplaceEvent);
   router.Add("DELETE", "/v1/events/{id}", Access::kWrite, &DeleteEvent);
+  router.Add("POST", "/v1/events/{id}/cancellation", Access::kWrite, &CancelEvent);
   router.Add("POST", "/v1/events/{id}/selection/preview", Access::kWrite, &PreviewSelection);
   router.Add("POST", "/v1/events/{id}/selection", Access::kWrite, &SaveSelection);
   router.Add("GET", "/v1/events/{id}/selections", Access::kRead, &ListSelections);

@@ -109,14 +109,7 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
   }
 }
 
-void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
-  r.String("name", &c->name, creating);
-  r.String("template_id", &c->template_id, creating);
-  r.String("segment_id", &c->segment_id, creating);
-  r.String("channel", &c->channel, creating);
-  r.String("post_id", &c->post_id);
-  r.Int("send_at", &c->send_at_millis, 0, int64_t{32503680000000});  // Before year 3000.
-  r.AnyObject("variables", &c->variables);
+void ReadQuietHours(JsonReader& r, bool equal_means_none, std::optional<QuietHours>* out) {
   r.Object("quiet_hours", [&](JsonReader& q) {
     std::string start, end;
     q.String("start", &start, true);
@@ -125,9 +118,26 @@ void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
     auto e = ParseClockTime(end);
     if (!start.empty() && !s) q.Error("start", "expected HH:MM (24-hour clock)");
     if (!end.empty() && !e) q.Error("end", "expected HH:MM (24-hour clock)");
-    if (s && e && *s == *e) q.Error("end", "must differ from start");
-    if (s && e && *s != *e) c->quiet_hours = QuietHours{*s, *e};
+    if (s && e && *s == *e) {
+      if (equal_means_none) {
+        out->reset();
+      } else {
+        q.Error("end", "must differ from start");
+      }
+    }
+    if (s && e && *s != *e) *out = QuietHours{*s, *e};
   });
+}
+
+void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
+  r.String("name", &c->name, creating);
+  r.String("template_id", &c->template_id, creating);
+  r.String("segment_id", &c->segment_id, creating);
+  r.String("channel", &c->channel, creating);
+  r.String("post_id", &c->post_id);
+  r.Int("send_at", &c->send_at_millis, 0, int64_t{32503680000000});  // Before year 3000.
+  r.AnyObject("variables", &c->variables);
+  ReadQuietHours(r, /*equal_means_none=*/false, &c->quiet_hours);
   if (c->name.empty() || c->name.size() > 200) r.Error("name", "must be 1 to 200 bytes");
   if (c->channel != "preferred" && !ParseChannel(c->channel)) {
     r.Error("channel", "must be preferred, email, sms, whatsapp, telegram or messenger");

@@ -74,5 +74,8 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc);
 // segment_id, channel, post_id, send_at (epoch ms), quiet_hours {start, end} ("HH:MM"),
 // variables. Problems go to `reader` naming the field.
 void ReadCampaignFields(JsonReader& reader, Campaign* campaign, bool creating);
+// Reads "quiet_hours": {"start": "HH:MM", "end": "HH:MM"} when present, into `out`. Equal
+// start and end are no quiet hours when `equal_means_none`, else an error naming "end".
+void ReadQuietHours(JsonReader& reader, bool equal_means_none, std::optional<QuietHours>* out);
 
 }  // namespace ogw

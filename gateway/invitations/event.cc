@@ -103,6 +103,7 @@ absl::StatusOr<Event> ReadEvent(const nlohmann::json& input, bool stored, FieldE
     r.Int("version", &e.version, 0, std::numeric_limits<int64_t>::max(), true);
     r.Int("created_at", &e.created_at_millis, 0, std::numeric_limits<int64_t>::max(), true);
     r.Int("updated_at", &e.updated_at_millis, 0, std::numeric_limits<int64_t>::max(), true);
+    r.Int("cancelled_at", &e.cancelled_at_millis, 0, std::numeric_limits<int64_t>::max());
   }
   r.String("post_id", &e.post_id);
   std::string default_language;
@@ -264,6 +265,7 @@ nlohmann::json ToJson(const Event& e) {
           {"organiser", e.organiser},
           {"reminder_minutes", e.reminder_minutes},
           {"offer_hours", e.offer_hours},
+          {"cancelled_at", e.cancelled_at_millis},
           {"created_by", e.created_by},
           {"version", e.version},
           {"created_at", e.created_at_millis},

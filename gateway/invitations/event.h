@@ -43,6 +43,9 @@ struct Event {
   std::vector<int64_t> reminder_minutes;
   // How long a freed seat is held for the first waitlisted person to confirm.
   int64_t offer_hours = 48;
+  // When an officer called the event off (0: it goes ahead). A cancelled event takes no
+  // answers, changes or messages but an update; its people were told.
+  int64_t cancelled_at_millis = 0;
   std::string created_by;
   int64_t created_at_millis = 0;
   int64_t updated_at_millis = 0;
@@ -70,8 +73,8 @@ struct Event {
 absl::StatusOr<Event> EventFromJson(const nlohmann::json& body, FieldErrors* errors);
 
 // The stored and API form: the input form (times local, as entered) plus "starts_at_millis",
-// "ends_at_millis", "rsvp_deadline_millis", "id", "org_id", "created_by", "version",
-// "created_at" and "updated_at".
+// "ends_at_millis", "rsvp_deadline_millis", "cancelled_at" (0: not cancelled), "id", "org_id",
+// "created_by", "version", "created_at" and "updated_at".
 nlohmann::json ToJson(const Event& event);
 
 // Reads what ToJson wrote, with the same checks. Errors are kDataLoss.

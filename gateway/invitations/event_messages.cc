@@ -206,18 +206,7 @@ EventMessageRequest ReadEventMessageRequest(JsonReader& r) {
     r.Error("before_start_minutes", "give send_at or before_start_minutes, not both");
   }
   c.quiet_hours = QuietHours{21 * 60, 8 * 60};
-  r.Object("quiet_hours", [&](JsonReader& q) {
-    std::string start, end;
-    q.String("start", &start, true);
-    q.String("end", &end, true);
-    auto s = ParseClockTime(start);
-    auto e = ParseClockTime(end);
-    if (!start.empty() && !s) q.Error("start", "expected HH:MM (24-hour clock)");
-    if (!end.empty() && !e) q.Error("end", "expected HH:MM (24-hour clock)");
-    // Equal start and end: no quiet hours at all.
-    c.quiet_hours.reset();
-    if (s && e && *s != *e) c.quiet_hours = QuietHours{*s, *e};
-  });
+  ReadQuietHours(r, /*equal_means_none=*/true, &c.quiet_hours);
   if (c.channel != "preferred" && !ParseChannel(c.channel)) {
     r.Error("channel", "must be preferred, email, sms, whatsapp, telegram or messenger");
   }
@@ -232,6 +221,10 @@ absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
                                                             const EventMessageRequest& request,
                                                             std::string_view officer_id) {
   const int64_t now = clock_->NowMillis();
+  if (event.cancelled_at_millis != 0 && request.purpose != EventPurpose::kUpdate) {
+    return absl::FailedPreconditionError(
+        "the event is cancelled: only an update can still go to its people");
+  }
   // When each message goes: send_at, the start less an offset, the event's reminder offsets,
   // or now.
   // Each time with its offset before the start, when it has one (it then follows the event).
@@ -302,24 +295,45 @@ absl::StatusOr<std::vector<Campaign>> EventMessages::Create(const Event& event,
   return out;
 }
 
-absl::StatusOr<size_t> EventMessages::FollowEventTime(const Event& event) {
-  const std::string due_key = keys::EventMessagesDue(event.org_id);
-  ASSIGN_OR_RETURN(RedisReply waiting, redis_->Command({"ZRANGE", due_key, "0", "-1"}));
-  size_t moved = 0;
+absl::StatusOr<std::vector<std::pair<std::string, Campaign>>> EventMessages::Waiting(
+    const Event& event) {
+  ASSIGN_OR_RETURN(RedisReply waiting,
+                   redis_->Command({"ZRANGE", keys::EventMessagesDue(event.org_id), "0", "-1"}));
+  std::vector<std::pair<std::string, Campaign>> out;
   for (const RedisReply& id : waiting.elements) {
     ASSIGN_OR_RETURN(std::optional<Campaign> c, campaigns_->Get(event.org_id, id.str));
-    if (!c || c->event_id != event.id || !c->event_before_start_minutes ||
-        c->launched_at_millis != 0) {
-      continue;
+    if (c && c->event_id == event.id && c->launched_at_millis == 0) {
+      out.emplace_back(id.str, *std::move(c));
     }
+  }
+  return out;
+}
+
+absl::StatusOr<size_t> EventMessages::FollowEventTime(const Event& event) {
+  ASSIGN_OR_RETURN(auto waiting, Waiting(event));
+  size_t moved = 0;
+  for (const auto& [id, c] : waiting) {
+    if (!c.event_before_start_minutes) continue;
     // Passed by the move (an event brought forward): the next sweep sends it.
-    const int64_t at = event.starts_at_millis - *c->event_before_start_minutes * kMinute;
+    const int64_t at = event.starts_at_millis - *c.event_before_start_minutes * kMinute;
     // XX: a sweep that launched it meanwhile has removed it; it is not put back.
     ASSIGN_OR_RETURN(RedisReply changed,
-                     redis_->Command({"ZADD", due_key, "XX", "CH", std::to_string(at), id.str}));
+                     redis_->Command({"ZADD", keys::EventMessagesDue(event.org_id), "XX", "CH",
+                                      std::to_string(at), id}));
     moved += static_cast<size_t>(changed.integer);
   }
   return moved;
+}
+
+absl::StatusOr<size_t> EventMessages::DropWaiting(const Event& event) {
+  ASSIGN_OR_RETURN(auto waiting, Waiting(event));
+  size_t dropped = 0;
+  for (const auto& [id, c] : waiting) {
+    ASSIGN_OR_RETURN(RedisReply removed,
+                     redis_->Command({"ZREM", keys::EventMessagesDue(event.org_id), id}));
+    dropped += static_cast<size_t>(removed.integer);
+  }
+  return dropped;
 }
 
 absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -119,11 +120,17 @@ class EventMessages {
   // After the event's start moved: its messages waiting at an offset before the start
   // (reminders) move with it; the number moved. Messages at a fixed time stay.
   absl::StatusOr<size_t> FollowEventTime(const Event& event);
+  // After the event was called off: its messages still waiting never go; the number dropped
+  // (their campaigns stay, never launched).
+  absl::StatusOr<size_t> DropWaiting(const Event& event);
   // Launches the organisation's event messages that are due; the number launched. A launch
   // that finds nobody to send to (everyone answered before the nudge) settles the message.
   absl::StatusOr<size_t> LaunchDue(std::string_view org_id);
 
  private:
+  // The event's messages waiting in the due set, not launched: (campaign id, campaign).
+  absl::StatusOr<std::vector<std::pair<std::string, Campaign>>> Waiting(const Event& event);
+
   RedisPool* redis_;
   const Clock* clock_;
   CampaignStore* campaigns_;

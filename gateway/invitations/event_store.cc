@@ -39,10 +39,24 @@ absl::StatusOr<Event> EventStore::Update(Event event) {
   if (!existing) return absl::NotFoundError("event not found");
   event.created_by = existing->created_by;
   event.created_at_millis = existing->created_at_millis;
+  event.cancelled_at_millis = existing->cancelled_at_millis;  // Only Cancel sets it.
   event.version = existing->version + 1;
   event.updated_at_millis = clock_->NowMillis();
   RETURN_IF_ERROR(docs_.Replace(keys::Events(event.org_id), event.id, ToJson(event).dump()));
   return event;
+}
+
+absl::StatusOr<std::pair<Event, bool>> EventStore::Cancel(std::string_view org_id,
+                                                           std::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<Event> existing, Get(org_id, id));
+  if (!existing) return absl::NotFoundError("event not found");
+  if (existing->cancelled_at_millis != 0) return std::make_pair(*std::move(existing), false);
+  Event event = *std::move(existing);
+  event.cancelled_at_millis = clock_->NowMillis();
+  event.version += 1;
+  event.updated_at_millis = event.cancelled_at_millis;
+  RETURN_IF_ERROR(docs_.Replace(keys::Events(event.org_id), event.id, ToJson(event).dump()));
+  return std::make_pair(std::move(event), true);
 }
 
 absl::Status EventStore::Delete(std::string_view org_id, std::string_view id) {

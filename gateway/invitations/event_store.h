@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/core/clock.h"
@@ -24,6 +25,9 @@ class EventStore {
   // Replaces the stored event, keeping its id, creator and creation time and bumping its
   // version. NotFound when absent.
   absl::StatusOr<Event> Update(Event event);
+  // Calls the event off (cancelled_at = now); the event, and whether this call cancelled it
+  // (false: it already was). NotFound when there is no such event.
+  absl::StatusOr<std::pair<Event, bool>> Cancel(std::string_view org_id, std::string_view id);
   // Deletes the event and its selection records.
   absl::Status Delete(std::string_view org_id, std::string_view id);
 

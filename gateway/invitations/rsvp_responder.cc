@@ -25,7 +25,16 @@ std::optional<std::pair<Channel, size_t>> ReplyAddress(const Contact& contact, C
   return std::nullopt;
 }
 
-// What the person who answered is told, from the state their answer led to.
+
+// Rank of an invitation for a reply (higher answers first): an offer waiting for the person,
+// then answers still open.
+int Rank(const PersonState& person, bool open) {
+  if (person.state == SeatState::kOffered) return 2;
+  return open ? 1 : 0;
+}
+
+}  // namespace
+
 std::optional<RsvpNotice> NoticeForState(SeatState state) {
   switch (state) {
     case SeatState::kYes:
@@ -46,15 +55,6 @@ std::optional<RsvpNotice> NoticeForState(SeatState state) {
   return std::nullopt;
 }
 
-// Rank of an invitation for a reply (higher answers first): an offer waiting for the person,
-// then answers still open.
-int Rank(const PersonState& person, bool open) {
-  if (person.state == SeatState::kOffered) return 2;
-  return open ? 1 : 0;
-}
-
-}  // namespace
-
 absl::StatusOr<std::optional<RsvpResponder::Invitation>> RsvpResponder::FindInvitation(
     std::string_view org_id, std::string_view contact_id) {
   ASSIGN_OR_RETURN(RedisReply members,
@@ -64,7 +64,7 @@ absl::StatusOr<std::optional<RsvpResponder::Invitation>> RsvpResponder::FindInvi
   int best_rank = -1;
   for (const RedisReply& member : members.elements) {
     ASSIGN_OR_RETURN(std::optional<Event> event, deps_.events->Get(org_id, member.str));
-    if (!event || now >= event->ends_at_millis) continue;
+    if (!event || now >= event->ends_at_millis || event->cancelled_at_millis != 0) continue;
     ASSIGN_OR_RETURN(std::optional<PersonState> person,
                      deps_.seats->Get(org_id, event->id, contact_id));
     if (!person || person->state == SeatState::kAttended) continue;
@@ -190,6 +190,7 @@ absl::StatusOr<RsvpResponder::PageAnswer> RsvpResponder::AnswerFromPage(const Ev
                                                                          RsvpAnswer answer) {
   const int64_t now = deps_.clock->NowMillis();
   if (now >= event.ends_at_millis) return absl::NotFoundError("the event has ended");
+  if (event.cancelled_at_millis != 0) return PageAnswer{RsvpNotice::kEventCancelled, 0};
   if (now >= event.rsvp_deadline_millis) RETURN_IF_ERROR(ApplyDeadline(event).status());
   ASSIGN_OR_RETURN(AnswerResult result, deps_.seats->Answer(event.org_id, event.id, contact.id,
                                                             SeatActionOf(answer), "link", now));
@@ -212,18 +213,32 @@ absl::StatusOr<size_t> RsvpResponder::AnnounceChange(const Event& before, const 
       before.online_url == after.online_url) {
     return 0;
   }
+  return TellPeopleIn(after, {SeatState::kYes, SeatState::kOffered, SeatState::kWaitlisted},
+                      RsvpNotice::kEventChanged);
+}
+
+absl::StatusOr<size_t> RsvpResponder::AnnounceCancellation(const Event& event) {
+  return TellPeopleIn(event,
+                      {SeatState::kYes, SeatState::kOffered, SeatState::kWaitlisted,
+                       SeatState::kMaybe, SeatState::kInvited},
+                      RsvpNotice::kEventCancelled);
+}
+
+absl::StatusOr<size_t> RsvpResponder::TellPeopleIn(const Event& event,
+                                                   std::initializer_list<SeatState> states,
+                                                   RsvpNotice notice) {
   size_t told = 0;
   absl::Status first_error;
-  for (SeatState state : {SeatState::kYes, SeatState::kOffered, SeatState::kWaitlisted}) {
+  for (SeatState state : states) {
     std::string cursor;
     do {
       ASSIGN_OR_RETURN(PeoplePage page,
-                       deps_.seats->List(after.org_id, after.id, state, cursor, 500));
+                       deps_.seats->List(event.org_id, event.id, state, cursor, 500));
       for (const PersonState& person : page.people) {
-        auto stored = deps_.contacts->Get(after.org_id, person.contact_id);
+        auto stored = deps_.contacts->Get(event.org_id, person.contact_id);
         absl::Status status = stored.status();
         if (stored.ok() && *stored) {
-          status = Tell(after, (*stored)->contact, RsvpNotice::kEventChanged, std::nullopt, 0, 0);
+          status = Tell(event, (*stored)->contact, notice, std::nullopt, 0, 0);
           told += status.ok();
         }
         if (!status.ok() && first_error.ok()) first_error = status;
@@ -277,7 +292,7 @@ absl::StatusOr<size_t> RsvpResponder::Sweep(std::string_view org_id) {
   size_t changed = 0;
   absl::Status first_error;
   for (const Event& event : events) {
-    if (now >= event.ends_at_millis) continue;
+    if (now >= event.ends_at_millis || event.cancelled_at_millis != 0) continue;
     if (absl::Status closed = ApplyDeadline(event).status(); !closed.ok()) {
       if (first_error.ok()) first_error = closed;
       continue;

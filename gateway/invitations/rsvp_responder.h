@@ -23,6 +23,7 @@
 // Thread-safety: thread-safe; every dependency is.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,10 @@ struct RsvpOutcome {
   std::string state;  // The person's state afterwards.
 };
 
+// What a person is told of the state their answer led to (a seat, the waitlist, ...);
+// nullopt for invited and attended.
+std::optional<RsvpNotice> NoticeForState(SeatState state);
+
 class RsvpResponder {
  public:
   explicit RsvpResponder(RsvpDeps deps) : deps_(deps) {}
@@ -86,8 +91,9 @@ class RsvpResponder {
                         std::string_view skip_contact_id = "");
 
   // An answer the person gave on their own event page (/e/<token>), applied as a reply would
-  // be, with `how` "link"; the notice the page shows them (their new state, or kClosed after
-  // answers closed) and their waitlist position. Others' changes are announced as usual.
+  // be, with `how` "link"; the notice the page shows them (their new state, kClosed after
+  // answers closed, kEventCancelled for a cancelled event, which takes no answer) and their
+  // waitlist position. Others' changes are announced as usual.
   // NotFound when the event has ended or the person is not (or no longer) in it.
   struct PageAnswer {
     RsvpNotice notice = RsvpNotice::kClosed;
@@ -101,6 +107,9 @@ class RsvpResponder {
   // first usable channel) and returns how many people it concerned; 0 for any other change.
   // Failures to tell one person do not stop the others; the first is returned.
   absl::StatusOr<size_t> AnnounceChange(const Event& before, const Event& after);
+  // After an officer called the event off: tells everyone who had not declined (yes, offered,
+  // waitlisted, maybe, invited) that it is cancelled; how many people it concerned.
+  absl::StatusOr<size_t> AnnounceCancellation(const Event& event);
 
   // Housekeeping of one organisation's events, run on the worker's timer: answers close at
   // the deadline (once: an officer may reopen them), lapsed offers expire and their seats go
@@ -120,6 +129,10 @@ class RsvpResponder {
   absl::Status Tell(const Event& event, const Contact& contact, RsvpNotice notice,
                     std::optional<std::pair<Channel, size_t>> where, int64_t position,
                     int64_t offer_until_millis);
+  // Tells the event's people in `states` `notice` on their first usable channel; how many
+  // people it concerned. Failures to tell one person do not stop the others.
+  absl::StatusOr<size_t> TellPeopleIn(const Event& event, std::initializer_list<SeatState> states,
+                                      RsvpNotice notice);
   // Closes answers once the deadline has passed; whether answers are closed.
   absl::StatusOr<bool> ApplyDeadline(const Event& event);
 

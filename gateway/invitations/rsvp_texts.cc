@@ -146,6 +146,22 @@ const Texts& EventChangedTexts() {
   return *texts;
 }
 
+const Texts& EventCancelledTexts() {
+  static const auto* texts = new Texts{
+      {"en", "We are sorry: “{title}” on {when} has been cancelled. We will write to you if a new date is set."},
+      {"fr", "Nous sommes désolés : « {title} » prévu le {when} est annulé. Nous vous écrirons si une nouvelle date est fixée."},
+      {"es", "Lo sentimos: «{title}», previsto para el {when}, se ha cancelado. Le escribiremos si se fija una nueva fecha."},
+      {"pt", "Lamentamos: «{title}», previsto para {when}, foi cancelado. Escreveremos se for marcada uma nova data."},
+      {"de", "Es tut uns leid: „{title}“ am {when} wurde abgesagt. Wir schreiben Ihnen, wenn es einen neuen Termin gibt."},
+      {"ar", "نأسف لإبلاغك بإلغاء «{title}» ({when}). سنراسلك إذا تحدد موعد جديد."},
+      {"ru", "К сожалению, «{title}» ({when}) отменено. Мы напишем вам, если будет назначена новая дата."},
+      {"uk", "На жаль, «{title}» ({when}) скасовано. Ми напишемо вам, якщо буде призначено нову дату."},
+      {"ka", "სამწუხაროდ, ღონისძიება „{title}“ ({when}) გაუქმდა. თუ ახალი თარიღი დაინიშნება, მოგწერთ."},
+      {"tr", "Üzgünüz: “{title}” ({when}) iptal edildi. Yeni bir tarih belirlenirse size yazacağız."},
+  };
+  return *texts;
+}
+
 const Texts& TextsOf(RsvpNotice notice) {
   switch (notice) {
     case RsvpNotice::kSeatConfirmed:
@@ -164,6 +180,8 @@ const Texts& TextsOf(RsvpNotice notice) {
       return ClosedTexts();
     case RsvpNotice::kEventChanged:
       return EventChangedTexts();
+    case RsvpNotice::kEventCancelled:
+      return EventCancelledTexts();
   }
   return ClosedTexts();
 }

@@ -23,6 +23,7 @@ enum class RsvpNotice {
   kOfferExpired,   // They did not confirm in time; the seat went on.
   kClosed,         // They answered after answers closed.
   kEventChanged,   // The event's time or place changed (people with a seat or waiting).
+  kEventCancelled, // The event was called off (everyone who had not declined).
 };
 
 // What fills a notice: the person's languages pick the language (and the event's text), their

@@ -203,6 +203,23 @@ TEST_F(WebhookProviderTest, PostsMessageAsJsonWithAuthHeaderThatNeverShowsInResu
   EXPECT_THAT(DumpResult(r), ContainsNoneOf({kSecret}));
 }
 
+TEST_F(WebhookProviderTest, FilesTravelAsBase64WithTheirNamesAndTypes) {
+  sink_.set_recording(10);
+  OutboundMessage email = Message("camp_7:43");
+  Attachment& file = email.attachments.emplace_back();
+  file.filename = "invite.ics";
+  file.content_type = "text/calendar; charset=UTF-8; method=PUBLISH";
+  file.data = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+  ASSERT_EQ(SendOne(email).outcome, Outcome::kAccepted);
+  const std::vector<SinkRequest> seen = sink_.Recorded();
+  ASSERT_EQ(seen.size(), 1u);
+  const nlohmann::json body = nlohmann::json::parse(seen[0].body);
+  EXPECT_EQ(body["attachments"],
+            nlohmann::json::array({{{"filename", "invite.ics"},
+                                    {"content_type", "text/calendar; charset=UTF-8; method=PUBLISH"},
+                                    {"content_base64", "QkVHSU46VkNBTEVOREFSDQpFTkQ6VkNBTEVOREFSDQo="}}}));
+}
+
 TEST_F(WebhookProviderTest, ProviderEchoesNeverReachTheReason) {
   // A careless provider quotes the credential, or the message, back in its error.
   sink_.set_responder([](const SinkRequest& request) {

@@ -11,6 +11,7 @@
 
 #include "gateway/contacts/csv_reader.h"
 #include "gateway/core/ids.h"
+#include "gateway/core/key_schema.h"
 #include "tests/testutil/api_harness.h"
 
 namespace ogw::testing {
@@ -538,6 +539,91 @@ TEST_F(EventsApiTest, ErasingSomeoneWithASeatOffersItToTheNextPersonWhoIsTold) {
   EXPECT_THAT(outbox.json["items"][0].value("text", ""), ::testing::HasSubstr("Good news"));
 }
 
+TEST_F(EventsApiTest, ACancelledEventTellsItsPeopleOnceAndTakesNothingMore) {
+  clock_.Set(1780000000000);  // 2026-05-28, before the roundtable.
+  json event = Roundtable("");
+  event["reminder_minutes"] = {1440};
+  const std::string ana = Person(1, "female", "DE");
+  const std::string bo = Person(2, "male", "DE");
+  const std::string cy = Person(3, "female", "DE");
+  const std::string id = EventWithEveryoneInvited(event, 3, "true");
+  const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
+  Answer(id, ana, "yes");
+  Answer(id, cy, "no");
+  const std::string tmpl = CreateTemplate(
+      {{"name", "Reminder"},
+       {"default_language", "en"},
+       {"variants", {{"en", {{"subject", "{{event.title}}"}, {"body", "See you tomorrow"}}}}}},
+      admin_token_);
+  ASSERT_EQ(Post("/v1/events/" + id + "/messages",
+                 {{"purpose", "reminder"}, {"template_id", tmpl}}, admin_token_)
+                .status,
+            201);
+
+  ExpectProblem(Post("/v1/events/" + id + "/cancellation?notify=perhaps", json::object(),
+                     admin_token_),
+                400);
+  HttpResult cancelled = Post("/v1/events/" + id + "/cancellation", json::object(), admin_token_);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(cancelled.json["cancelled_at"], clock_.NowMillis());
+  clock_.Advance(1000);
+  HttpResult again = Post("/v1/events/" + id + "/cancellation", json::object(), admin_token_);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json["cancelled_at"], cancelled.json["cancelled_at"]);
+
+  // Told once, in their language: everyone but the one who had said no.
+  auto worker = runtime_->NewWorker();
+  const auto drain = [&] {
+    for (int i = 0; i < 5; ++i) {
+      clock_.Advance(5);
+      ASSERT_TRUE(worker->RunOnce().ok());
+    }
+  };
+  drain();
+  std::multiset<std::string> told;
+  const HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+  for (const json& m : outbox.json["items"]) {
+    EXPECT_THAT(m.value("text", ""), ::testing::HasSubstr("has been cancelled"));
+    told.insert(m["to"]);
+  }
+  EXPECT_EQ(told, (std::multiset<std::string>{"p1@example.org", "p2@example.org"}));
+  // Its reminder never goes.
+  auto waiting = pool().Command({"ZCARD", keys::EventMessagesDue(org)});
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_EQ(waiting->integer, 0);
+
+  // Nothing more changes it; an update can still reach its people.
+  ExpectProblem(Put("/v1/events/" + id, event, admin_token_), 409);
+  ExpectProblem(Post("/v1/events/" + id + "/people/" + bo + "/answer", {{"answer", "yes"}},
+                     admin_token_),
+                409);
+  ExpectProblem(Post("/v1/events/" + id + "/messages",
+                     {{"purpose", "reminder"}, {"template_id", tmpl}}, admin_token_),
+                409);
+  EXPECT_EQ(Post("/v1/events/" + id + "/messages",
+                 {{"purpose", "update"}, {"template_id", tmpl}}, admin_token_)
+                .status,
+            201);
+  // A reply is no answer any more: it waits for an officer.
+  HttpResult reply = Post("/v1/sandbox/replies",
+                          {{"contact_id", bo}, {"channel", "email"}, {"text", "Yes, I come"}},
+                          admin_token_);
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  HttpResult state = Get("/v1/events/" + id + "/people?state=invited", admin_token_);
+  ASSERT_EQ(state.json["items"].size(), 1u);
+  EXPECT_EQ(state.json["items"][0]["contact_id"], bo);
+  // The person's page says so, without buttons.
+  const std::string page = "/e/" + runtime_->tokens().EventLinkToken(org, id, ana);
+  HttpResult shown = Get(page, "");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_THAT(shown.body, ::testing::HasSubstr("has been cancelled"));
+  EXPECT_THAT(shown.body, ::testing::Not(::testing::HasSubstr("<button")));
+  HttpResult pressed = PostRaw(page, "answer=no", "application/x-www-form-urlencoded", "");
+  ASSERT_EQ(pressed.status, 200) << pressed.body;
+  EXPECT_THAT(pressed.body, ::testing::HasSubstr("has been cancelled"));
+  EXPECT_EQ(Get("/v1/events/" + id + "/people?state=yes", admin_token_).json["items"].size(), 1u);
+}
+
 TEST_F(EventsApiTest, EventMessagesCarryThePersonsOwnLinks) {
   clock_.Set(1780000000000);  // 2026-05-28, before the roundtable.
   const std::string ana = Person(1, "female", "DE");
@@ -562,6 +648,8 @@ TEST_F(EventsApiTest, EventMessagesCarryThePersonsOwnLinks) {
                            runtime_->tokens().EventLinkToken(org, id, ana);
   EXPECT_THAT(text, ::testing::HasSubstr("Calendar: " + link + "/calendar.ics"));
   EXPECT_THAT(text, ::testing::HasSubstr("Answer online: " + link));
+  // The calendar file went with it.
+  EXPECT_EQ(outbox.json["items"][0]["attachments"], json::array({"invite.ics"}));
 }
 
 TEST_F(EventsApiTest, PeopleAsCsvForSpreadsheetsWithContactColumnsAndSafeCells) {

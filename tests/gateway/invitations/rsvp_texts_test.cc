@@ -112,7 +112,7 @@ TEST(RsvpTextsTest, EveryNoticeHasEveryLanguageAndNoPlaceholderLeft) {
   for (RsvpNotice notice : {RsvpNotice::kSeatConfirmed, RsvpNotice::kWaitlisted,
                             RsvpNotice::kDeclined, RsvpNotice::kMaybe, RsvpNotice::kSeatOffered,
                             RsvpNotice::kOfferExpired, RsvpNotice::kClosed,
-                            RsvpNotice::kEventChanged}) {
+                            RsvpNotice::kEventChanged, RsvpNotice::kEventCancelled}) {
     for (const char* language : {"en", "fr", "es", "pt", "de", "ar", "ru", "uk", "ka", "tr"}) {
       RsvpNoticeInput input;
       input.notice = notice;
