@@ -824,53 +824,6 @@ constexpr std::string_view kReplacementHow = "replacement:";
 
 bool Declined(SeatState state) { return state == SeatState::kNo || state == SeatState::kCancelled; }
 
-// The latest selection's candidates as AddSelection stored them ([[contact, group...], ...]),
-// nullopt when none are kept, and how many selection records there are now (a draw saved
-// since the records were read would pair one draw's request with another's candidates).
-// Read here until EventStore has a method that reads both at once.
-struct StoredDraw {
-  std::optional<std::vector<Candidate>> candidates;
-  size_t records = 0;
-};
-absl::StatusOr<StoredDraw> StoredCandidates(RequestContext& ctx, const Event& e) {
-  ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
-                   ctx.services.redis->Pipeline({{"GET", keys::EventSnapshot(e.org_id, e.id)},
-                                                 {"LLEN", keys::EventSelections(e.org_id, e.id)}}));
-  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
-  StoredDraw out;
-  out.records = static_cast<size_t>(replies[1].integer);
-  if (replies[0].IsNil()) return out;
-  const nlohmann::json rows = nlohmann::json::parse(replies[0].str, nullptr, false);
-  const auto malformed = absl::DataLossError("stored selection candidates are malformed");
-  if (!rows.is_array()) return malformed;
-  std::vector<Candidate> candidates;
-  candidates.reserve(rows.size());
-  for (const nlohmann::json& row : rows) {
-    if (!row.is_array() || row.empty()) return malformed;
-    Candidate& c = candidates.emplace_back();
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (!row[i].is_string()) return malformed;
-      if (i == 0) {
-        c.contact_id = row[i].get<std::string>();
-      } else {
-        c.groups.push_back(row[i].get<std::string>());
-      }
-    }
-  }
-  out.candidates = std::move(candidates);
-  return out;
-}
-
-// Appends a record to the event's selection records without touching the stored candidates
-// (AddSelection replaces them). Here until EventStore has a method for it.
-absl::Status AppendSelectionRecord(RequestContext& ctx, const Event& e,
-                                   const nlohmann::json& record) {
-  return ctx.services.redis
-      ->Command({"RPUSH", keys::EventSelections(e.org_id, e.id),
-                 record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)})
-      .status();
-}
-
 // The request a selection record was drawn with, as SelectionJson wrote it.
 absl::StatusOr<SelectionRequest> RecordedRequest(const nlohmann::json& record) {
   const auto malformed = absl::DataLossError("the stored selection record is malformed");
@@ -1031,7 +984,7 @@ ApiResponse DrawReplacements(RequestContext& ctx) {
                         {"not_in_draw", nlohmann::json::array()}};
   if (declined.empty()) return ApiResponse::Json(200, out);
 
-  auto stored = StoredCandidates(ctx, *e);
+  auto stored = ctx.services.events->LatestDraw(e->org_id, e->id);
   if (!stored.ok()) return ProblemFromStatus(stored.status());
   if (stored->records != records->size()) {
     return Problem(409, "Conflict", "the event's selections changed meanwhile: try again");
@@ -1094,7 +1047,8 @@ ApiResponse DrawReplacements(RequestContext& ctx) {
   }
   // What was done is recorded even when a failure stopped the rest.
   if (!out["replacements"].empty()) {
-    if (absl::Status s = AppendSelectionRecord(ctx, *e, out); !s.ok() && failure.ok()) failure = s;
+    absl::Status s = ctx.services.events->AppendRecord(e->org_id, e->id, out);
+    if (!s.ok() && failure.ok()) failure = s;
   }
   if (!failure.ok()) return ProblemFromStatus(failure);
   ApiResponse r = ApiResponse::Json(200, out);

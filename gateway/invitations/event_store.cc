@@ -91,4 +91,43 @@ absl::StatusOr<std::vector<nlohmann::json>> EventStore::Selections(std::string_v
   return out;
 }
 
+absl::StatusOr<EventStore::Draw> EventStore::LatestDraw(std::string_view org_id,
+                                                       std::string_view id) {
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                   redis_->Pipeline({{"GET", keys::EventSnapshot(org_id, id)},
+                                     {"LLEN", keys::EventSelections(org_id, id)}}));
+  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
+  Draw out;
+  out.records = static_cast<size_t>(replies[1].integer);
+  if (replies[0].IsNil()) return out;
+  // [[contact, group...], ...]
+  const nlohmann::json rows = nlohmann::json::parse(replies[0].str, nullptr, false);
+  const auto malformed = absl::DataLossError("stored selection candidates are malformed");
+  if (!rows.is_array()) return malformed;
+  std::vector<Candidate> candidates;
+  candidates.reserve(rows.size());
+  for (const nlohmann::json& row : rows) {
+    if (!row.is_array() || row.empty()) return malformed;
+    Candidate& c = candidates.emplace_back();
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (!row[i].is_string()) return malformed;
+      if (i == 0) {
+        c.contact_id = row[i].get<std::string>();
+      } else {
+        c.groups.push_back(row[i].get<std::string>());
+      }
+    }
+  }
+  out.candidates = std::move(candidates);
+  return out;
+}
+
+absl::Status EventStore::AppendRecord(std::string_view org_id, std::string_view id,
+                                      const nlohmann::json& record) {
+  return redis_
+      ->Command({"RPUSH", keys::EventSelections(org_id, id),
+                 record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)})
+      .status();
+}
+
 }  // namespace ogw

@@ -9,6 +9,7 @@
 #include "gateway/core/json_hash_store.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/invitations/event.h"
+#include "gateway/invitations/selection.h"
 
 namespace ogw {
 
@@ -38,6 +39,17 @@ class EventStore {
                             const nlohmann::json& record, const nlohmann::json& snapshot);
   absl::StatusOr<std::vector<nlohmann::json>> Selections(std::string_view org_id,
                                                          std::string_view id);
+  // The latest draw's candidates as AddSelection stored them (nullopt when none are kept) and
+  // how many records there are, read together: a draw saved since the records were read would
+  // pair one draw's request with another's candidates.
+  struct Draw {
+    std::optional<std::vector<Candidate>> candidates;
+    size_t records = 0;
+  };
+  absl::StatusOr<Draw> LatestDraw(std::string_view org_id, std::string_view id);
+  // Appends a record (a replacement) and keeps the latest draw's candidates as they are.
+  absl::Status AppendRecord(std::string_view org_id, std::string_view id,
+                            const nlohmann::json& record);
 
  private:
   RedisPool* redis_;

@@ -178,6 +178,10 @@ TEST(ServeTest, TheReadmeExamplesRunAsWritten) {
   EXPECT_NE(output.str().find("\"launched_at\""), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("Merci, je viendrai"), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("\"kannel-berlin\""), std::string::npos) << output.str();
+  // The event: two drawn by country, Nino's "კი" read as her yes.
+  EXPECT_NE(output.str().find("\"invited\":2"), std::string::npos) << output.str();
+  EXPECT_NE(output.str().find("\"state\":\"yes\""), std::string::npos) << output.str();
+  EXPECT_NE(output.str().find(",ნინო ბერიძე,yes,"), std::string::npos) << output.str();
   EXPECT_EQ(serve.Terminate(), 0);
 }
 
