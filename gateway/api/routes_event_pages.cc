@@ -157,10 +157,7 @@ ApiResponse AnswerOnPage(RequestContext& ctx) {
     spdlog::warn("event page answer: {}", MessageOf(result.status()));
     return TryAgain();
   }
-  if (result->notice != RsvpNotice::kClosed) {
-    auto now = ctx.services.event_seats->Get(s->event.org_id, s->event.id, s->contact.id);
-    if (now.ok() && *now) s->state = (*now)->state;
-  }
+  if (result->state) s->state = *result->state;
   s->waitlist_position = result->waitlist_position;
   return EventPage(*s, StateText(*s, result->notice), CalendarUrl(ctx));
 }

@@ -473,11 +473,12 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
     extra[kChatLinksVariable] = deps_.chat_links(batch.org_id, c);
   }
   const std::string post_language = PostLanguage(batch, c.post_id);
+  std::string page;  // The person's own page of the event.
   if (event != nullptr) {
     // The event's words and dates in the language the person reads the message in.
     const std::string language = TemplateRenderer::BodyLanguage(*tmpl, c.languages, post_language);
     extra["event"] = EventVariables(*event, language, c.time_zone);
-    const std::string page = EventPageUrl(*event, c);
+    page = EventPageUrl(*event, c);
     extra["event"]["answer_url"] = page;
     extra["event"]["calendar_url"] = page.empty() ? "" : page + "/calendar.ics";
   }
@@ -502,7 +503,7 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
   }
   p.out.buttons = std::move(rendered->buttons);
   p.out.media = std::move(rendered->media);
-  if (event != nullptr) AddEventParts(*event, campaign, c, batch.now, p);
+  if (event != nullptr) AddEventParts(*event, campaign, c, page, batch.now, p);
   return std::nullopt;
 }
 
@@ -512,11 +513,11 @@ std::string DeliveryWorker::EventPageUrl(const Event& event, const Contact& c) c
 }
 
 void DeliveryWorker::AddEventParts(const Event& event, const Campaign& campaign, const Contact& c,
-                                   int64_t now, Pending& p) const {
+                                   std::string_view page_url, int64_t now, Pending& p) const {
   const std::optional<EventPurpose> purpose = ParseEventPurpose(campaign.event_purpose);
   if (!purpose) return;
   if (AsksForAnswer(*purpose)) AddAnswerPrompt(p.channel, p.language, &p.out);
-  AddEventLinks(p.channel, p.language, *purpose, EventPageUrl(event, c), &p.out);
+  AddEventLinks(p.channel, p.language, *purpose, page_url, &p.out);
   if (CarriesCalendar(*purpose) && p.channel == Channel::kEmail) {
     p.out.attachments.push_back(CalendarAttachment(
         event, c.languages, p.out.to, CalendarUidDomain(deps_.public_base_url), now));

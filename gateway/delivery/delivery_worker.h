@@ -142,12 +142,13 @@ class DeliveryWorker {
   // Renders a campaign message for `c`, or the outcome when quiet hours or rendering stop it.
   std::optional<MessageOutcome> RenderCampaign(Batch& batch, const Contact& c, Pending& p,
                                                Group& group);
-  // What an event message adds to its rendered text: the answer prompt, the links to the
-  // person's event page, the calendar file on e-mail, Messenger's event-update tag.
   // The person's own page of the event (/e/<token>); "" without tokens.
   std::string EventPageUrl(const Event& event, const Contact& c) const;
-  void AddEventParts(const Event& event, const Campaign& campaign, const Contact& c, int64_t now,
-                     Pending& p) const;
+  // What an event message adds to its rendered text: the answer prompt, the links to the
+  // person's event page (`page_url`, EventPageUrl's, computed once for the template's
+  // variables), the calendar file on e-mail, Messenger's event-update tag.
+  void AddEventParts(const Event& event, const Campaign& campaign, const Contact& c,
+                     std::string_view page_url, int64_t now, Pending& p) const;
   // The default language of a post (cached in the batch); "" for none.
   std::string PostLanguage(Batch& batch, const std::string& post_id);
   // Sends the group's pending messages per channel within the provider's rate limit.

@@ -190,7 +190,7 @@ absl::StatusOr<RsvpResponder::PageAnswer> RsvpResponder::AnswerFromPage(const Ev
                                                                          RsvpAnswer answer) {
   const int64_t now = deps_.clock->NowMillis();
   if (now >= event.ends_at_millis) return absl::NotFoundError("the event has ended");
-  if (event.cancelled_at_millis != 0) return PageAnswer{RsvpNotice::kEventCancelled, 0};
+  if (event.cancelled_at_millis != 0) return PageAnswer{RsvpNotice::kEventCancelled, 0, std::nullopt};
   if (now >= event.rsvp_deadline_millis) RETURN_IF_ERROR(ApplyDeadline(event).status());
   ASSIGN_OR_RETURN(AnswerResult result, deps_.seats->Answer(event.org_id, event.id, contact.id,
                                                             SeatActionOf(answer), "link", now));
@@ -199,6 +199,7 @@ absl::StatusOr<RsvpResponder::PageAnswer> RsvpResponder::AnswerFromPage(const Ev
   }
   PageAnswer page;
   if (result.outcome == AnswerOutcome::kClosed) return page;
+  page.state = result.state;
   page.notice = NoticeForState(*result.state).value_or(RsvpNotice::kSeatConfirmed);
   if (*result.state == SeatState::kWaitlisted) {
     ASSIGN_OR_RETURN(auto now_state, deps_.seats->Get(event.org_id, event.id, contact.id));

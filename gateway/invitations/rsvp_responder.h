@@ -98,6 +98,7 @@ class RsvpResponder {
   struct PageAnswer {
     RsvpNotice notice = RsvpNotice::kClosed;
     int64_t waitlist_position = 0;
+    std::optional<SeatState> state;  // The person's state afterwards; unset when closed.
   };
   absl::StatusOr<PageAnswer> AnswerFromPage(const Event& event, const Contact& contact,
                                             RsvpAnswer answer);
