@@ -440,6 +440,23 @@ std::string TemplateRenderer::BodyLanguage(const Template& t,
   return body != nullptr ? body->language : "";
 }
 
+absl::StatusOr<std::string> TemplateRenderer::RenderBodyMarkdown(
+    const Template& t, const Recipient& recipient, std::string_view post_default_language,
+    std::string* language) const {
+  const TemplateVariant* body =
+      ChooseVariant(t, HasBody, recipient.languages, post_default_language);
+  if (body == nullptr) {
+    return absl::FailedPreconditionError("template " + t.id + " has no body in any language");
+  }
+  RenderState state(recipient.time_zone);
+  const mstch::data data = RootData(recipient.variables, /*markdown=*/true, &state);
+  ASSIGN_OR_RETURN(std::shared_ptr<CompiledField> compiled, Compiled(t, *body, Field::kBody));
+  state.language = body->language;
+  state.markdown = true;
+  *language = body->language;
+  return compiled->Render(data, &state);
+}
+
 absl::StatusOr<RenderedMessage> TemplateRenderer::Render(const Template& t,
                                                          const RenderRequest& request) const {
   static const Recipient kNobody;

@@ -135,6 +135,13 @@ class TemplateRenderer {
   static std::string BodyLanguage(const Template& t, const std::vector<std::string>& languages,
                                   std::string_view post_default_language);
 
+  // The body of `t` in the recipient's language (the order above) with their variables filled
+  // in, still Markdown: the text of an officer's message made from a canned answer, which the
+  // delivery worker formats for its channel as it does any officer's text. Sets `*language`.
+  absl::StatusOr<std::string> RenderBodyMarkdown(const Template& t, const Recipient& recipient,
+                                                 std::string_view post_default_language,
+                                                 std::string* language) const;
+
   // Number of parsed fields held in the cache.
   size_t CachedFieldCount() const;
 

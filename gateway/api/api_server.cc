@@ -34,6 +34,17 @@ std::string BearerToken(const httplib::Request& req) {
 void Write(const ApiResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
+  if (r.stream) {
+    res.set_chunked_content_provider(
+        r.content_type, [stream = r.stream](size_t /*offset*/, httplib::DataSink& sink) {
+          const bool complete = stream([&sink](std::string_view chunk) {
+            return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+          });
+          if (complete) sink.done();
+          return complete;
+        });
+    return;
+  }
   if (!r.body.empty() || !r.content_type.empty()) res.set_content(r.body, r.content_type);
 }
 
@@ -181,14 +192,13 @@ std::string RequestFingerprint(const Route& route, const httplib::Request& req) 
 ApiResponse RunIdempotently(ApiServices& services, const Route& route, RequestContext& ctx,
                             const std::string& idem_key) {
   if (idem_key.size() > kMaxIdempotencyKeyLength) {
-    return Problem(400, "Invalid header", "Idempotency-Key is longer than 255",
-                   "Idempotency-Key");
+    return Problem(400, "Invalid header", "Idempotency-Key is longer than 255", "Idempotency-Key");
   }
   const Principal& principal = ctx.principal;
   const std::string fingerprint = RequestFingerprint(route, ctx.request);
   const std::string grant = GrantOf(principal);
-  auto begin = services.idempotency->Start(principal.org_id, principal.key_id, idem_key,
-                                           fingerprint, grant);
+  auto begin =
+      services.idempotency->Start(principal.org_id, principal.key_id, idem_key, fingerprint, grant);
   if (!begin.ok()) return ProblemFromStatus(begin.status());
   using Kind = IdempotencyStore::Begin::Kind;
   switch (begin->kind) {
@@ -279,8 +289,9 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   server_ = std::make_unique<httplib::Server>();
   router_ = std::make_unique<ApiRouter>(server_.get(), &services_);
 
-  router_->Add("GET", "/healthz", Access::kPublic,
-               [](RequestContext&) { return ApiResponse::Json(200, {{"status", "ok"}}); });
+  router_->Add("GET", "/healthz", Access::kPublic, [](RequestContext&) {
+    return ApiResponse::Json(200, {{"status", "ok"}});
+  });
   router_->Add("GET", "/readyz", Access::kPublic, [](RequestContext& ctx) {
     auto pong = ctx.services.redis->Command({"PING"});
     if (!pong.ok()) {
@@ -299,11 +310,11 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   router_->Add("GET", "/metrics", Access::kPublic, [](RequestContext& ctx) {
     const std::string& token = ctx.services.settings.metrics_token;
     const std::string& from = ctx.request.remote_addr;
-    const bool loopback = from.starts_with("127.") || from == "::1" ||
-                          from.starts_with("::ffff:127.");
+    const bool loopback =
+        from.starts_with("127.") || from == "::1" || from.starts_with("::ffff:127.");
     const bool authorised =
-        !token.empty() && ConstantTimeEquals(ctx.request.get_header_value("Authorization"),
-                                             "Bearer " + token);
+        !token.empty() &&
+        ConstantTimeEquals(ctx.request.get_header_value("Authorization"), "Bearer " + token);
     if (!authorised && !(token.empty() && loopback)) {
       return Problem(403, "Forbidden",
                      "metrics are served to this machine, or with the configured metrics token");
@@ -321,6 +332,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterTemplateRoutes(*router_);
   RegisterCampaignRoutes(*router_);
   RegisterMessageRoutes(*router_);
+  RegisterInboxRoutes(*router_);
   RegisterConversationRoutes(*router_);
   RegisterInboundRoutes(*router_);
   RegisterProviderRoutes(*router_);
@@ -341,31 +353,31 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   server_->new_task_queue = [min = settings_.threads, max = settings_.max_threads] {
     return new ElasticThreadPool(static_cast<size_t>(min), static_cast<size_t>(max));
   };
-  server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    // Errors raised by the HTTP layer itself (no route, body too large, bad request line);
-    // responses our handlers produced already carry a problem body.
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    ApiResponse p;
-    if (res.status == 404) {
-      p = Problem(404, "Not found", "no such route");
-    } else if (res.status == 413) {
-      p = Problem(413, "Payload too large", "the request body exceeds the configured limit",
-                  "body");
-    } else if (res.status == 400) {
-      p = Problem(400, "Bad request",
-                  "the request line, a header or the body's framing is malformed (for a body, "
-                  "send Content-Length or Transfer-Encoding: chunked)");
-    } else if (res.status == 414) {
-      p = Problem(414, "URI too long", "the request target is too long");
-    } else if (res.status == 416) {
-      p = Problem(416, "Range not satisfiable", "ranges are not supported");
-    } else {
-      p = Problem(res.status, "HTTP error", "the request could not be processed");
-    }
-    res.set_content(p.body, p.content_type);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  server_->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        // Errors raised by the HTTP layer itself (no route, body too large, bad request line);
+        // responses our handlers produced already carry a problem body.
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        ApiResponse p;
+        if (res.status == 404) {
+          p = Problem(404, "Not found", "no such route");
+        } else if (res.status == 413) {
+          p = Problem(413, "Payload too large", "the request body exceeds the configured limit",
+                      "body");
+        } else if (res.status == 400) {
+          p = Problem(400, "Bad request",
+                      "the request line, a header or the body's framing is malformed (for a body, "
+                      "send Content-Length or Transfer-Encoding: chunked)");
+        } else if (res.status == 414) {
+          p = Problem(414, "URI too long", "the request target is too long");
+        } else if (res.status == 416) {
+          p = Problem(416, "Range not satisfiable", "ranges are not supported");
+        } else {
+          p = Problem(res.status, "HTTP error", "the request could not be processed");
+        }
+        res.set_content(p.body, p.content_type);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 }
 
 ApiServer::~ApiServer() { Stop(); }

@@ -18,7 +18,9 @@
 #include "gateway/config/gateway_config.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/contacts/importer.h"
+#include "gateway/conversations/canned_answers.h"
 #include "gateway/conversations/conversation_log.h"
+#include "gateway/conversations/conversation_threads.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/rate_limiter.h"
 #include "gateway/core/redis_client.h"
@@ -71,6 +73,8 @@ struct ApiServices {
   CampaignLauncher* launcher = nullptr;
   DeliveryQueue* queue = nullptr;
   ConversationLog* conversations = nullptr;
+  ConversationThreads* threads = nullptr;
+  CannedAnswerStore* canned_answers = nullptr;
   InboundPipeline* inbound = nullptr;
   const PersonTokens* tokens = nullptr;
   InboundQuarantine* quarantine = nullptr;
@@ -134,6 +138,7 @@ void RegisterTemplateRoutes(ApiRouter& router);
 void RegisterCampaignRoutes(ApiRouter& router);
 void RegisterMessageRoutes(ApiRouter& router);
 void RegisterConversationRoutes(ApiRouter& router);
+void RegisterInboxRoutes(ApiRouter& router);
 void RegisterInboundRoutes(ApiRouter& router);
 void RegisterProviderRoutes(ApiRouter& router);
 void RegisterEventRoutes(ApiRouter& router);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,6 +25,11 @@ struct ApiResponse {
   // Set when the body holds a secret shown once (a new API key's token): an idempotent
   // repeat then gets 409 instead of a stored copy of the secret.
   bool shows_secret = false;
+  // A body too large to hold (an export): written after the handler returns, chunk by chunk,
+  // through `write` (false once the client went away). Returns false to cut the response short
+  // (the client sees the chunked body end without its terminator). Set instead of `body`.
+  using Writer = std::function<bool(std::string_view chunk)>;
+  std::function<bool(const Writer& write)> stream;
 
   static ApiResponse Json(int status, const nlohmann::json& body);
   static ApiResponse NoContent();

@@ -151,6 +151,21 @@ inline std::optional<PersonMessageInput> ReadPersonMessage(const nlohmann::json&
   return in;
 }
 
+// An officer's message to one person, checked and ready to queue.
+struct OfficerMessagePlan {
+  PersonMessageInput message;  // Its channel chosen.
+  int address_index = -1;      // Which of the contact's addresses.
+  std::string because;         // "requested", "last_written" or "preferred".
+};
+// Chooses the channel (the one asked for, else the one the person last wrote on when usable,
+// else their preferred ones) and the address; nullopt with a 422 naming why none can be used
+// (no address, no consent, WhatsApp's or Messenger's window closed) (routes_messages.cc).
+std::optional<OfficerMessagePlan> PlanOfficerMessage(RequestContext& ctx, PersonMessageInput in,
+                                                     const Contact& contact, ApiResponse* problem);
+// Queues `plan` on the direct lane as sent by the calling officer: 202 with the message id.
+ApiResponse QueueOfficerMessage(RequestContext& ctx, const OfficerMessagePlan& plan,
+                                const Contact& contact);
+
 // Adds a campaign's queue state ("draft" before its launch) and counters as "state" and
 // "stats" (gateway/api/routes_campaigns.cc).
 absl::Status AddDelivery(RequestContext& ctx, const Campaign& c, nlohmann::json* out);

@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/api/scan_gate.h"
 #include "gateway/contacts/contact_eraser.h"
+#include "gateway/contacts/contact_export.h"
 #include "gateway/contacts/contact_input.h"
 #include "gateway/contacts/contact_json.h"
 #include "gateway/contacts/normalize.h"
+#include "gateway/contacts/person_data.h"
 #include "gateway/providers/chat_links.h"
 
 namespace ogw {
@@ -66,9 +69,9 @@ ApiResponse FromPutOutcome(RequestContext& ctx, const PutOutcome& outcome, const
     case PutOutcome::Code::kVersionMismatch:
       return Problem(409, "Conflict", "the contact was changed concurrently; read it and retry");
     case PutOutcome::Code::kAddressConflict: {
-      ApiResponse r = Problem(409, "Address in use",
-                              "this address already belongs to another contact",
-                              AddressField(c, outcome.address_key));
+      ApiResponse r =
+          Problem(409, "Address in use", "this address already belongs to another contact",
+                  AddressField(c, outcome.address_key));
       // Name the other contact only to callers allowed to see it.
       auto owner = ctx.services.contacts->Get(ctx.principal.org_id, outcome.owner_id);
       if (owner.ok() && *owner && ctx.principal.scope.Allows((*owner)->contact.post_id)) {
@@ -84,8 +87,8 @@ ApiResponse FromPutOutcome(RequestContext& ctx, const PutOutcome& outcome, const
 
 // Applies a PATCH body to a stored contact. Consent the person withdrew and opt-outs can only
 // be reversed through the consent endpoint, which records who re-granted it and why.
-std::optional<Contact> PatchContact(const Contact& stored, const nlohmann::json& body,
-                                    int64_t now, ApiResponse* problem) {
+std::optional<Contact> PatchContact(const Contact& stored, const nlohmann::json& body, int64_t now,
+                                    ApiResponse* problem) {
   nlohmann::json input = ContactToInputJson(stored);
   for (const auto& [k, v] : body.items()) input[k] = v;
   ContactInputOptions options;
@@ -167,6 +170,43 @@ ApiResponse CreateContact(RequestContext& ctx) {
   return FromPutOutcome(ctx, *outcome, *contact, 201);
 }
 
+// GET /v1/contacts/export: every contact in the caller's scope (or ?post=), in the import's
+// own CSV or JSON shape, streamed as the store is read.
+ApiResponse ExportContactsRoute(RequestContext& ctx) {
+  ApiResponse problem;
+  const std::string format_name = ctx.Query("format", "csv");
+  if (format_name != "csv" && format_name != "json") {
+    return Problem(400, "Invalid query parameter", "format must be csv or json", "format");
+  }
+  PostScope scope = ctx.principal.scope;
+  if (std::string post = ctx.Query("post"); !post.empty()) {
+    if (!IsWellFormedId(post, "post") || !scope.Allows(post)) return NotFound("post");
+    scope = PostScope::Of({post});
+  }
+  auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+  if (!permit) return problem;
+  const ContactExportFormat format =
+      format_name == "csv" ? ContactExportFormat::kCsv : ContactExportFormat::kJson;
+  spdlog::info("contacts: {} exported the contacts of {}", ctx.principal.officer_id,
+               scope.organisation_wide ? "the organisation" : "their posts");
+  ApiResponse r;
+  r.status = 200;
+  r.content_type =
+      format == ContactExportFormat::kCsv ? "text/csv; charset=utf-8" : "application/json";
+  r.headers["Content-Disposition"] = "attachment; filename=\"contacts." + format_name + "\"";
+  // The permit is held until the last chunk is written.
+  auto held = std::make_shared<ScanGate::Permit>(*std::move(permit));
+  r.stream = [store = ctx.services.contacts, org = ctx.principal.org_id, scope, format,
+              held](const ApiResponse::Writer& write) {
+    absl::Status s = ExportContacts(*store, org, scope, format, write);
+    if (!s.ok() && !absl::IsCancelled(s)) {
+      spdlog::warn("contacts: export of {} cut short: {}", org, MessageOf(s));
+    }
+    return s.ok();
+  };
+  return r;
+}
+
 // GET /v1/contacts/lookup
 ApiResponse LookUpContact(RequestContext& ctx) {
   auto kind = ParseAddressKind(ctx.Query("kind"));
@@ -234,6 +274,30 @@ ApiResponse UpdateContact(RequestContext& ctx) {
 }
 
 // DELETE /v1/contacts/{id}
+// The right of access: everything kept about the person, as one document.
+ApiResponse ExportPersonData(RequestContext& ctx) {
+  ApiResponse problem;
+  auto stored = ScopedContact(ctx, ctx.params[0], &problem);
+  if (!stored) return problem;
+  PersonDataSources sources;
+  sources.redis = ctx.services.redis;
+  sources.clock = ctx.services.clock;
+  sources.contacts = ctx.services.contacts;
+  sources.conversations = ctx.services.conversations;
+  sources.threads = ctx.services.threads;
+  sources.seats = ctx.services.event_seats;
+  sources.queue = ctx.services.queue;
+  auto doc = CollectPersonData(sources, ctx.principal.org_id, stored->contact.id);
+  if (!doc.ok()) return ProblemFromStatus(doc.status());
+  if (!*doc) return NotFound("contact");
+  spdlog::info("contacts: {} exported the data of {}", ctx.principal.officer_id,
+               stored->contact.id);
+  ApiResponse r = ApiResponse::Json(200, **doc);
+  r.headers["Content-Disposition"] = "attachment; filename=\"" + stored->contact.id + ".json\"";
+  r.contact_ids = {stored->contact.id};
+  return r;
+}
+
 ApiResponse EraseContact(RequestContext& ctx) {
   ApiResponse problem;
   auto stored = VisibleContact(ctx, &problem);
@@ -246,16 +310,14 @@ ApiResponse EraseContact(RequestContext& ctx) {
   // Seats the person held go on to the next people waiting, who are told; the erased person's
   // own change is noted nowhere (nothing of theirs may stay).
   for (EventSeatChanges& in_event : seat_changes) {
-    std::erase_if(in_event.changes, [&](const SeatChange& c) {
-      return c.contact_id == stored->contact.id;
-    });
+    std::erase_if(in_event.changes,
+                  [&](const SeatChange& c) { return c.contact_id == stored->contact.id; });
     if (in_event.changes.empty() || ctx.services.rsvp == nullptr) continue;
     auto event = ctx.services.events->Get(ctx.principal.org_id, in_event.event_id);
     absl::Status told = event.status();
     if (event.ok() && *event) told = ctx.services.rsvp->Announce(**event, in_event.changes);
     if (!told.ok()) {
-      spdlog::warn("erasure: telling people of event {}: {}", in_event.event_id,
-                   MessageOf(told));
+      spdlog::warn("erasure: telling people of event {}: {}", in_event.event_id, MessageOf(told));
     }
   }
   return ApiResponse::NoContent();
@@ -357,10 +419,12 @@ void RegisterContactRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/contacts", Access::kRead, &ListContacts);
   router.Add("POST", "/v1/contacts", Access::kWrite, &CreateContact);
   router.Add("GET", "/v1/contacts/lookup", Access::kRead, &LookUpContact);
+  router.Add("GET", "/v1/contacts/export", Access::kWrite, &ExportContactsRoute);
   router.Add("GET", "/v1/contacts/{id}", Access::kRead, &GetContact);
   router.Add("GET", "/v1/contacts/{id}/chat-links", Access::kWrite, &GetChatLinks);
   router.Add("PATCH", "/v1/contacts/{id}", Access::kWrite, &UpdateContact);
   router.Add("DELETE", "/v1/contacts/{id}", Access::kWrite, &EraseContact);
+  router.Add("GET", "/v1/contacts/{id}/data", Access::kWrite, &ExportPersonData);
   router.Add("POST", "/v1/contacts/{id}/consent", Access::kWrite, &ChangeContactConsent);
   router.Add("POST", "/v1/imports", Access::kWrite, &StartImport);
 }

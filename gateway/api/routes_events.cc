@@ -14,7 +14,9 @@
 
 #include "gateway/api/route_helpers.h"
 #include "gateway/api/scan_gate.h"
+#include "gateway/contacts/csv_writer.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/iso_time.h"
 #include "gateway/core/key_schema.h"
 #include "gateway/invitations/event_store.h"
 #include "gateway/invitations/selection_snapshot.h"
@@ -546,51 +548,6 @@ std::optional<std::vector<PersonState>> WholeList(RequestContext& ctx, const Eve
   return people;
 }
 
-// "2026-06-12T08:00:00Z"; "" for 0 (no such time).
-std::string IsoUtc(int64_t millis) {
-  if (millis == 0) return "";
-  using namespace std::chrono;
-  const sys_seconds t = floor<seconds>(sys_time<milliseconds>(milliseconds(millis)));
-  const sys_days day = floor<days>(t);
-  const year_month_day date(day);
-  const hh_mm_ss<seconds> time(t - day);
-  char out[80];
-  std::snprintf(out, sizeof(out), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                static_cast<int>(time.seconds().count()));
-  return out;
-}
-
-// One CSV record (RFC 4180: cells with a comma, quote or line break quoted, quotes doubled,
-// CRLF after each record). Officers open these lists in spreadsheets, which run a cell that
-// starts with = + - @ (or a tab or CR, OWASP's list) as a formula, so such a cell gets a
-// leading apostrophe and shows as the text it is.
-void AppendCsvRecord(std::string* out, std::initializer_list<std::string_view> cells) {
-  bool first = true;
-  for (std::string_view text : cells) {
-    if (!first) *out += ',';
-    first = false;
-    std::string cell;
-    if (!text.empty() &&
-        std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) {
-      cell = "'";
-    }
-    cell += text;
-    if (cell.find_first_of(",\"\r\n") == std::string::npos) {
-      *out += cell;
-      continue;
-    }
-    *out += '"';
-    for (char c : cell) {
-      if (c == '"') *out += '"';
-      *out += c;
-    }
-    *out += '"';
-  }
-  *out += "\r\n";
-}
-
 // The list as CSV with what an officer needs to call people: their name, languages, country
 // and city. Contacts outside the caller's posts keep those columns empty: the list is the
 // event's, its people need not all be the caller's.
@@ -619,8 +576,8 @@ ApiResponse PeopleCsv(RequestContext& ctx, const Event& e, const std::vector<Per
         languages += (languages.empty() ? "" : ";") + language;
       }
       AppendCsvRecord(
-          &out, {p.contact_id, c ? c->name : "", SeatStateName(p.state), IsoUtc(p.at_millis), p.how,
-                 p.state == SeatState::kOffered ? IsoUtc(p.offer_until_millis) : "",
+          &out, {p.contact_id, c ? c->name : "", SeatStateName(p.state), FormatIsoUtc(p.at_millis),
+                 p.how, p.state == SeatState::kOffered ? FormatIsoUtc(p.offer_until_millis) : "",
                  p.waitlist_position > 0 ? std::to_string(p.waitlist_position) : "", languages,
                  c ? c->country : "", c ? c->city : ""});
     }

@@ -83,50 +83,83 @@ ApiResponse EnqueueMessage(RequestContext& ctx, const nlohmann::json& body) {
   std::optional<PersonMessageInput> in =
       ReadPersonMessage(body, &problem, /*channel_required=*/false);
   if (!in) return problem;
-  const std::string& org = ctx.principal.org_id;
   auto stored = ScopedContact(ctx, in->contact_id, &problem);
   if (!stored) return problem;
-  const Contact& contact = stored->contact;
-  auto last = ReadLastInbound(*ctx.services.redis, org, contact.id);
-  if (!last.ok()) return ProblemFromStatus(last.status());
+  std::optional<OfficerMessagePlan> plan =
+      PlanOfficerMessage(ctx, *std::move(in), stored->contact, &problem);
+  if (!plan) return problem;
+  ApiResponse response = QueueOfficerMessage(ctx, *plan, stored->contact);
+  if (response.status != 202) return response;
+  // The officer wrote to the person: their conversation waits for an answer.
+  ThreadChange change;
+  change.officer_id = ctx.principal.officer_id;
+  change.state = ThreadState::kWaiting;
+  change.officer_message = true;
+  auto noted = ctx.services.threads->Change(ctx.principal.org_id, stored->contact.id,
+                                            stored->contact.post_id, change);
+  if (!noted.ok()) return ProblemFromStatus(noted.status());
+  return response;
+}
+
+}  // namespace
+
+std::optional<OfficerMessagePlan> PlanOfficerMessage(RequestContext& ctx, PersonMessageInput in,
+                                                     const Contact& contact, ApiResponse* problem) {
+  auto last = ReadLastInbound(*ctx.services.redis, ctx.principal.org_id, contact.id);
+  if (!last.ok()) {
+    *problem = ProblemFromStatus(last.status());
+    return std::nullopt;
+  }
   const int64_t now = ctx.services.clock->NowMillis();
   std::string reason;
-  int index = -1;
-  std::string because = "requested";
-  if (in->has_channel) {
-    index = UsableAddress(contact, in->channel, *last, now, &reason);
+  OfficerMessagePlan plan;
+  plan.because = "requested";
+  if (in.has_channel) {
+    plan.address_index = UsableAddress(contact, in.channel, *last, now, &reason);
   } else if (std::optional<ChosenChannel> chosen = ChooseChannel(contact, *last, now, &reason)) {
-    in->channel = chosen->channel;
-    index = chosen->index;
-    because = chosen->because;
+    in.channel = chosen->channel;
+    plan.address_index = chosen->index;
+    plan.because = chosen->because;
   }
-  if (index < 0) return Problem(422, "Invalid input", reason, "channel", {{"channel", reason}});
-  if (!in->subject.empty() && in->channel != Channel::kEmail) {
-    return Problem(422, "Invalid input", "only e-mail messages have a subject", "subject",
-                   {{"subject", "only e-mail messages have a subject"}});
+  if (plan.address_index < 0) {
+    *problem = Problem(422, "Invalid input", reason, "channel", {{"channel", reason}});
+    return std::nullopt;
   }
+  if (!in.subject.empty() && in.channel != Channel::kEmail) {
+    *problem = Problem(422, "Invalid input", "only e-mail messages have a subject", "subject",
+                       {{"subject", "only e-mail messages have a subject"}});
+    return std::nullopt;
+  }
+  plan.message = std::move(in);
+  return plan;
+}
 
+ApiResponse QueueOfficerMessage(RequestContext& ctx, const OfficerMessagePlan& plan,
+                                const Contact& contact) {
+  const PersonMessageInput& in = plan.message;
   DirectMessageInput input;
   input.contact_id = contact.id;
-  input.channel = static_cast<uint8_t>(in->channel);
-  input.address_index = static_cast<uint8_t>(index);
+  input.channel = static_cast<uint8_t>(in.channel);
+  input.address_index = static_cast<uint8_t>(plan.address_index);
   // contact_id and channel are kept in the payload too, for the status route.
   input.payload = {{"contact_id", contact.id},
-                   {"channel", ChannelName(in->channel)},
-                   {"text", in->text},
-                   {"subject", in->subject},
+                   {"channel", ChannelName(in.channel)},
+                   {"text", in.text},
+                   {"subject", in.subject},
                    {"author", ctx.principal.officer_id},
                    {"contact_post", contact.post_id}};
-  auto id = ctx.services.queue->EnqueueDirect(org, input);
+  auto id = ctx.services.queue->EnqueueDirect(ctx.principal.org_id, input);
   if (!id.ok()) return ProblemFromStatus(id.status());
   ApiResponse response = ApiResponse::Json(202, {{"id", *id},
                                                  {"status", "queued"},
                                                  {"contact_id", contact.id},
-                                                 {"channel", ChannelName(in->channel)},
-                                                 {"channel_chosen", because}});
+                                                 {"channel", ChannelName(in.channel)},
+                                                 {"channel_chosen", plan.because}});
   response.contact_ids = {contact.id};
   return response;
 }
+
+namespace {
 
 ApiResponse MessageStatus(RequestContext& ctx) {
   const std::string& id = ctx.params[0];

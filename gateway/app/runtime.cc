@@ -71,6 +71,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->event_messages_ = std::make_unique<EventMessages>(rt->redis_.get(), rt->clock_,
                                                         rt->campaigns_.get(), rt->launcher_.get());
   rt->conversations_ = std::make_unique<ConversationLog>(rt->redis_.get(), rt->clock_);
+  rt->threads_ = std::make_unique<ConversationThreads>(rt->redis_.get(), rt->clock_);
+  rt->canned_answers_ = std::make_unique<CannedAnswerStore>(rt->redis_.get(), rt->clock_);
   rt->tokens_ = std::make_unique<PersonTokens>(link_secret);
   KeywordSettings inbound_settings;
   if (!config.inbound.stop_keywords.empty()) {
@@ -94,6 +96,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   inbound.clock = rt->clock_;
   inbound.contacts = rt->contacts_.get();
   inbound.conversations = rt->conversations_.get();
+  inbound.threads = rt->threads_.get();
   inbound.queue = rt->queue_.get();
   inbound.tokens = rt->tokens_.get();
   inbound.rsvp = rt->rsvp_.get();
@@ -208,6 +211,8 @@ ApiServices Runtime::Services() {
   s.launcher = launcher_.get();
   s.queue = queue_.get();
   s.conversations = conversations_.get();
+  s.threads = threads_.get();
+  s.canned_answers = canned_answers_.get();
   s.inbound = inbound_.get();
   s.tokens = tokens_.get();
   s.quarantine = quarantine_.get();

@@ -63,6 +63,7 @@ class Runtime {
   CampaignStore& campaigns() { return *campaigns_; }
   CampaignLauncher& launcher() { return *launcher_; }
   ConversationLog& conversations() { return *conversations_; }
+  ConversationThreads& threads() { return *threads_; }
   InboundPipeline& inbound() { return *inbound_; }
   RsvpResponder& rsvp() { return *rsvp_; }
   InboundQuarantine& quarantine() { return *quarantine_; }
@@ -102,6 +103,8 @@ class Runtime {
   std::unique_ptr<CampaignLauncher> launcher_;
   std::unique_ptr<EventMessages> event_messages_;
   std::unique_ptr<ConversationLog> conversations_;
+  std::unique_ptr<ConversationThreads> threads_;
+  std::unique_ptr<CannedAnswerStore> canned_answers_;
   std::unique_ptr<PersonTokens> tokens_;
   std::unique_ptr<RsvpResponder> rsvp_;
   std::unique_ptr<InboundPipeline> inbound_;

@@ -2,9 +2,11 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -15,9 +17,12 @@
 #include <vector>
 
 #include "gateway/app/runtime.h"
+#include "gateway/cli/progress.h"
+#include "gateway/contacts/contact_export.h"
 #include "gateway/contacts/contact_json.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/json_reader.h"
+#include "gateway/core/key_schema.h"
 #include "gateway/core/text.h"
 #include "gateway/invitations/selection_snapshot.h"
 #include "gateway/segments/segment_expression.h"
@@ -185,6 +190,9 @@ struct CliArgs {
   std::string import_file;
   std::string import_post;
   std::string import_format;
+  std::string export_file;  // "-": standard output.
+  std::string export_format = "csv";
+  std::string export_post;
   std::string expression;
   std::string event_id;
   std::string request_file;
@@ -252,6 +260,58 @@ int ImportContacts(Runtime& rt, const CliArgs& args, std::ostream& out, std::ost
   if (!report.ok()) return Fail(err, report.status());
   out << report->ToJson(format).dump(2) << "\n";
   return report->failed == 0 ? 0 : 3;
+}
+
+// Writes the organisation's contacts (or one post's) as GET /v1/contacts/export does, with
+// progress on the error stream.
+int ExportContactsCommand(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.export_format != "csv" && args.export_format != "json") {
+    return Fail(err, absl::InvalidArgumentError("--format must be csv or json"));
+  }
+  auto owner = rt.orgs().GetOrganisation(args.org);
+  if (!owner.ok()) return Fail(err, owner.status());
+  if (!*owner) return Fail(err, absl::NotFoundError("unknown organisation " + args.org));
+  PostScope scope = PostScope::All();
+  std::string count_key = keys::ContactIds(args.org);
+  if (!args.export_post.empty()) {
+    auto post = rt.orgs().GetPost(args.org, args.export_post);
+    if (!post.ok()) return Fail(err, post.status());
+    if (!*post) return Fail(err, absl::NotFoundError("unknown post " + args.export_post));
+    scope = PostScope::Of({args.export_post});
+    count_key = keys::PostContactIds(args.org, args.export_post);
+  }
+  auto total = rt.redis().Command({"ZCARD", count_key});
+  if (!total.ok()) return Fail(err, total.status());
+  std::ofstream file;
+  std::ostream* sink = &out;
+  if (args.export_file != "-") {
+    file.open(args.export_file, std::ios::binary | std::ios::trunc);
+    if (!file) return Fail(err, absl::PermissionDeniedError("cannot write " + args.export_file));
+    sink = &file;
+  }
+  std::atomic<int64_t> written{0};
+  absl::Status s;
+  {
+    ProgressReporter progress(err, isatty(STDERR_FILENO) == 1, "contacts", total->integer,
+                              &written);
+    s = ExportContacts(
+        rt.contacts(), args.org, scope,
+        args.export_format == "csv" ? ContactExportFormat::kCsv : ContactExportFormat::kJson,
+        [sink](std::string_view chunk) {
+          sink->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+          return static_cast<bool>(*sink);
+        },
+        &written);
+  }
+  if (s.ok() && file.is_open()) file.close();
+  if (!s.ok() || (file.is_open() ? !file : !*sink)) {
+    err << "export failed after " << written.load()
+        << " contacts: " << (s.ok() ? std::string("write error") : std::string(MessageOf(s)))
+        << "\n";
+    return 1;
+  }
+  err << "exported " << written.load() << " contacts\n";
+  return 0;
 }
 
 int ListDeadLetters(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
@@ -449,6 +509,13 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   import->add_option("--post", args.import_post, "post for rows without post_id");
   import->add_option("--format", args.import_format, "csv or json (default: by file extension)");
   commands.emplace_back(import, ImportContacts);
+  auto* exported = WithOrg(
+      contacts->add_subcommand("export", "write the contacts as the import reads them"), args);
+  exported->add_option("--file", args.export_file, "file to write (- for standard output)")
+      ->required();
+  exported->add_option("--format", args.export_format, "csv (default) or json");
+  exported->add_option("--post", args.export_post, "only this post's contacts");
+  commands.emplace_back(exported, ExportContactsCommand);
 
   auto* segment = Group(app, "segment", "segments");
   auto* preview =

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "adapters/sandbox/sandbox_provider.h"
+#include "gateway/conversations/conversation_threads.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/key_schema.h"
 
@@ -52,12 +53,15 @@ absl::Status ContactEraser::Erase(std::string_view org_id, std::string_view cont
     std::vector<std::string> addresses;
     for (const Address& a : stored->contact.addresses) addresses.push_back(a.value);
     RETURN_IF_ERROR(ForgetSandboxRecipients(*redis_, org_id, addresses));
+    ConversationThreads threads(redis_, clock_);
+    RETURN_IF_ERROR(threads.Forget(org_id, contact_id));
     absl::Status erased = contacts_->Erase(org_id, *stored);
     if (absl::IsFailedPrecondition(erased)) continue;
     RETURN_IF_ERROR(erased);
     // Once more, now that no worker can read the contact any more: what one that read it
     // before wrote meanwhile (a retry's lane entry, a tracked link) goes too.
     RETURN_IF_ERROR(queue_->ForgetContact(org_id, contact_id, channels));
+    RETURN_IF_ERROR(threads.Forget(org_id, contact_id));
     return links_->ForgetContact(org_id, contact_id);
   }
   return absl::AbortedError("contact changed repeatedly during erasure; try again");

@@ -13,7 +13,9 @@
 #include <set>
 #include <string_view>
 
+#include "gateway/contacts/csv_writer.h"
 #include "gateway/contacts/normalize.h"
+#include "gateway/core/iso_time.h"
 #include "gateway/core/text.h"
 
 namespace ogw {
@@ -21,13 +23,14 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::string_view, 10> kContactKeys = {
-    "name",      "post_id",    "languages", "country",   "city",
-    "time_zone", "attributes", "tags",      "addresses", "channel_order",
+// "id" is what an export carries; an import (ContactInputOptions::ignore_id) ignores it.
+constexpr std::array<std::string_view, 11> kContactKeys = {
+    "id",        "name",       "post_id", "languages", "country",       "city",
+    "time_zone", "attributes", "tags",    "addresses", "channel_order",
 };
 constexpr std::array<std::string_view, 5> kAddressKeys = {"kind", "value", "verified", "consent",
                                                           "opted_out"};
-constexpr std::array<std::string_view, 2> kConsentKeys = {"state", "source"};
+constexpr std::array<std::string_view, 3> kConsentKeys = {"state", "source", "at"};
 constexpr size_t kMaxConsentSourceChars = 200;
 constexpr size_t kMaxKeyBytesInMessages = 100;
 
@@ -322,6 +325,7 @@ std::optional<Consent> ReadConsent(const json& value, const std::string& field,
                                    const ContactInputOptions& options, Errors& errors) {
   std::optional<ConsentState> state;
   std::string source = options.consent_source;
+  int64_t at_millis = options.now_millis;
   if (value.is_object()) {
     bool ok = true;
     for (const auto& [key, _] : value.items()) {
@@ -336,6 +340,18 @@ std::optional<Consent> ReadConsent(const json& value, const std::string& field,
       return std::nullopt;
     }
     state = ReadConsentState(*state_value, Member(field, "state"), errors);
+    // When the consent was given or withdrawn, as an export records it (milliseconds).
+    if (const json* at_value = Optional(value, "at")) {
+      const bool whole = at_value->is_number_integer() || at_value->is_number_unsigned();
+      const int64_t at = whole ? at_value->get<int64_t>() : -1;
+      if (at < 0 || (options.now_millis > 0 && at > options.now_millis)) {
+        errors.Add(Member(field, "at"),
+                   "must be a time in milliseconds since 1970, not in the future");
+        ok = false;
+      } else {
+        at_millis = at;
+      }
+    }
     if (const json* source_value = Optional(value, "source")) {
       std::optional<std::string> text =
           CleanText(*source_value, Member(field, "source"), kMaxConsentSourceChars, false, errors);
@@ -357,7 +373,7 @@ std::optional<Consent> ReadConsent(const json& value, const std::string& field,
   if (*state == ConsentState::kUnknown) return consent;
   consent.state = *state;
   consent.source = std::move(source);
-  consent.at_millis = options.now_millis;
+  consent.at_millis = at_millis;
   return consent;
 }
 
@@ -525,10 +541,19 @@ struct AddressColumns {
 
 // Puts the address cells into (*obj)["addresses"], each with the consent of its kind's column,
 // else of the row's, and the row's verified; returns the columns each address came from.
+// The consent columns of one CSV row.
+struct RowConsent {
+  const std::optional<std::string>& row;
+  const std::map<AddressKind, std::string>& kind;
+  const std::map<AddressKind, std::string>& kind_source;
+  const std::map<AddressKind, int64_t>& kind_at;
+};
+
 std::vector<AddressColumns> AddAddresses(std::vector<AddressCell> address_cells,
-                                         const std::optional<std::string>& row_consent,
-                                         const std::map<AddressKind, std::string>& kind_consent,
-                                         std::optional<bool> verified, json* obj) {
+                                         const RowConsent& consent, std::optional<bool> verified,
+                                         json* obj) {
+  const std::optional<std::string>& row_consent = consent.row;
+  const std::map<AddressKind, std::string>& kind_consent = consent.kind;
   std::vector<AddressColumns> address_columns;
   if (address_cells.empty()) return address_columns;
   json& addresses = (*obj)["addresses"] = json::array();
@@ -541,6 +566,16 @@ std::vector<AddressColumns> AddAddresses(std::vector<AddressCell> address_cells,
       names.consent = names.value + "_consent";
     } else if (row_consent) {
       address["consent"] = *row_consent;
+    }
+    // The record behind the state, as an export writes it.
+    const auto source = consent.kind_source.find(cell.kind);
+    const auto at = consent.kind_at.find(cell.kind);
+    if (address.contains("consent") &&
+        (source != consent.kind_source.end() || at != consent.kind_at.end())) {
+      json record = {{"state", address["consent"]}};
+      if (source != consent.kind_source.end()) record["source"] = source->second;
+      if (at != consent.kind_at.end()) record["at"] = at->second;
+      address["consent"] = std::move(record);
     }
     if (verified) address["verified"] = *verified;
     addresses.push_back(std::move(address));
@@ -580,7 +615,13 @@ std::optional<Contact> ContactFromJson(const json& obj, const ContactInputOption
     return std::nullopt;
   }
   for (const auto& [key, _] : obj.items()) {
-    if (!Contains(kContactKeys, key)) errors.Add(SafeKey(key), "unknown field");
+    if (!Contains(kContactKeys, key) || (key == "id" && !options.ignore_id)) {
+      errors.Add(SafeKey(key), "unknown field");
+    }
+  }
+  if (const json* id = Optional(obj, "id");
+      options.ignore_id && id != nullptr && !id->is_string()) {
+    errors.Add("id", "must be a string (it is not read: people are matched by address)");
   }
 
   Contact contact;
@@ -620,14 +661,34 @@ std::optional<Contact> ContactFromJson(const json& obj, const ContactInputOption
   return contact;
 }
 
+// "<kind>_consent_source" and "<kind>_consent_at": the record behind a kind's consent cell.
+std::optional<std::pair<AddressKind, CsvContactMapper::Column>>
+CsvContactMapper::ConsentRecordColumn(std::string_view lower) {
+  for (const auto& [suffix, column] :
+       {std::pair<std::string_view, Column>{"_consent_source", Column::kKindConsentSource},
+        std::pair<std::string_view, Column>{"_consent_at", Column::kKindConsentAt}}) {
+    if (lower.size() <= suffix.size() || !lower.ends_with(suffix)) continue;
+    if (auto kind = ParseAddressKind(lower.substr(0, lower.size() - suffix.size()))) {
+      return std::make_pair(*kind, column);
+    }
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<CsvContactMapper> CsvContactMapper::FromHeader(
     const std::vector<std::string>& header) {
   static const std::map<std::string, Column, std::less<>> kFixedColumns = {
-      {"name", Column::kName},           {"post_id", Column::kPostId},
-      {"languages", Column::kLanguages}, {"country", Column::kCountry},
-      {"city", Column::kCity},           {"time_zone", Column::kTimeZone},
-      {"tags", Column::kTags},           {"consent", Column::kConsent},
-      {"verified", Column::kVerified},   {"channel_order", Column::kChannelOrder},
+      {"name", Column::kName},
+      {"post_id", Column::kPostId},
+      {"languages", Column::kLanguages},
+      {"country", Column::kCountry},
+      {"city", Column::kCity},
+      {"time_zone", Column::kTimeZone},
+      {"tags", Column::kTags},
+      {"consent", Column::kConsent},
+      {"verified", Column::kVerified},
+      {"channel_order", Column::kChannelOrder},
+      {"id", Column::kId},
   };
   constexpr std::string_view kAttributePrefix = "attr.";
   constexpr std::string_view kConsentSuffix = "_consent";
@@ -654,6 +715,10 @@ absl::StatusOr<CsvContactMapper> CsvContactMapper::FromHeader(
       spec.column = Column::kAddress;
       spec.kind = *kind;
       has_address = true;
+    } else if (const std::optional<std::pair<AddressKind, Column>> record =
+                   ConsentRecordColumn(lower)) {
+      spec.column = record->second;
+      spec.kind = record->first;
     } else if (lower.size() > kConsentSuffix.size() && lower.ends_with(kConsentSuffix) &&
                ParseAddressKind(
                    std::string_view(lower).substr(0, lower.size() - kConsentSuffix.size()))) {
@@ -706,6 +771,8 @@ struct CsvContactMapper::RowCells {
   std::vector<AddressCell> address_cells;
   std::optional<std::string> row_consent;
   std::map<AddressKind, std::string> kind_consent;
+  std::map<AddressKind, std::string> kind_consent_source;
+  std::map<AddressKind, int64_t> kind_consent_at;
   std::optional<bool> verified;
 };
 
@@ -721,13 +788,14 @@ std::optional<Contact> CsvContactMapper::Map(const std::vector<std::string>& row
 
   RowCells cells;
   for (size_t i = 0; i < columns_.size(); ++i) {
-    const std::string_view cell = TrimAsciiSpace(row[i]);
+    const std::string_view cell = UnprotectCsvCell(TrimAsciiSpace(row[i]));
     if (cell.empty() && columns_[i].column != Column::kName) continue;
     ReadCell(columns_[i], cell, &cells, errors_out);
   }
+  const RowConsent consent{cells.row_consent, cells.kind_consent, cells.kind_consent_source,
+                           cells.kind_consent_at};
   const std::vector<AddressColumns> address_columns =
-      AddAddresses(std::move(cells.address_cells), cells.row_consent, cells.kind_consent,
-                   cells.verified, &cells.obj);
+      AddAddresses(std::move(cells.address_cells), consent, cells.verified, &cells.obj);
 
   std::vector<FieldError> json_errors;
   std::optional<Contact> contact = ContactFromJson(cells.obj, options, &json_errors);
@@ -777,6 +845,18 @@ void CsvContactMapper::ReadCell(const ColumnSpec& spec, std::string_view cell, R
       }
       break;
     }
+    case Column::kId:
+      break;  // An export's; people are matched by address.
+    case Column::kKindConsentSource:
+      cells->kind_consent_source[spec.kind] = std::string(cell);
+      break;
+    case Column::kKindConsentAt:
+      if (const std::optional<int64_t> at = ParseIsoUtc(cell)) {
+        cells->kind_consent_at[spec.kind] = *at;
+      } else {
+        errors.Add(spec.name, "must be a UTC time such as 2026-06-12T08:00:00Z");
+      }
+      break;
     case Column::kVerified: {
       const std::string value = AsciiLower(cell);
       if (value == "true" || value == "false") {

@@ -44,6 +44,9 @@ struct ContactInputOptions {
   std::string consent_source = "import";
   // Recorded as Consent::at_millis and Address::opted_out_at_millis.
   int64_t now_millis = 0;
+  // Imports read exports, which name each contact's "id": accepted and ignored (people are
+  // matched by address). Elsewhere (POST /v1/contacts) an "id" is an unknown field.
+  bool ignore_id = false;
 };
 
 // Limits beyond which input is refused; they keep one contact's record small.
@@ -60,7 +63,8 @@ inline constexpr size_t kMaxPostIdBytes = 64;  // [A-Za-z0-9_-]
 
 // Builds a contact from a JSON object of this shape (only "name" and "addresses" required;
 // null counts as absent for the optional members):
-//   {"name": "ნინო ბერიძე",                 1-200 characters after trimming, NFC-normalised
+//   {"id": "c_...",                         with ignore_id only: an export's, not read
+//    "name": "ნინო ბერიძე",                 1-200 characters after trimming, NFC-normalised
 //    "post_id": "p_...",                    [A-Za-z0-9_-], at most 64
 //    "languages": ["ka", "ru"],             BCP 47, canonicalised, no duplicates, order kept
 //    "country": "GE",                       ISO 3166-1 alpha-2; region for national phones
@@ -72,7 +76,8 @@ inline constexpr size_t kMaxPostIdBytes = 64;  // [A-Za-z0-9_-]
 //    "addresses": [{"kind": "phone",        email | phone | whatsapp | telegram | messenger
 //                   "value": "599 12 34 56", normalised with normalize.h; unique per contact
 //                   "verified": false,
-//                   "consent": "granted",   or {"state": "granted", "source": "form-7"}
+//                   "consent": "granted",   or {"state": "granted", "source": "form-7",
+//                                           "at": 1764325000000} (when; not in the future)
 //                   "opted_out": false}],
 //    "channel_order": ["whatsapp", "sms"]}  channel names, no duplicates
 // Consent with state granted or withdrawn gets source (the given one, else
@@ -95,6 +100,13 @@ std::optional<Contact> ContactFromJson(const nlohmann::json& obj,
 //   consent                                    granted | withdrawn | unknown for every address
 //                                              of the row; empty means unknown
 //   email_consent, phone_consent, ...          overrides consent for that kind
+//   email_consent_source, ..._consent_at       the record of that kind's consent: its source
+//                                              and when (ISO 8601 UTC, 2026-06-12T08:00:00Z),
+//                                              as an export writes them
+//   id                                         an export's contact id; not read (people are
+//                                              matched by address)
+// A cell starting with an apostrophe before = + - @ is read without it (exports protect such
+// cells from spreadsheets' formulas).
 //   verified                                   true | false (any case) for every address
 //   attr.<name>                                attribute <name> (its case kept); a cell that
 //                                              is fully a finite decimal number becomes a
@@ -127,7 +139,10 @@ class CsvContactMapper {
     kKindConsent,  // Consent for `kind` only.
     kVerified,
     kChannelOrder,
-    kAttribute,  // Attribute named `name`.
+    kAttribute,          // Attribute named `name`.
+    kId,                 // An export's contact id: not read.
+    kKindConsentSource,  // Source of `kind`'s consent.
+    kKindConsentAt,      // When `kind`'s consent was given or withdrawn (ISO 8601, UTC).
   };
   struct ColumnSpec {
     Column column;
@@ -138,6 +153,7 @@ class CsvContactMapper {
   struct RowCells;  // A row's cells, sorted by what they become in the contact's JSON object.
 
   explicit CsvContactMapper(std::vector<ColumnSpec> columns) : columns_(std::move(columns)) {}
+  static std::optional<std::pair<AddressKind, Column>> ConsentRecordColumn(std::string_view lower);
 
   // Puts one non-empty cell (or a name cell) of `spec`'s column into `cells`; a consent or
   // verified cell that is not one of its words is an error instead.

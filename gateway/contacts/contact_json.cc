@@ -1,8 +1,8 @@
 #include "gateway/contacts/contact_json.h"
 
 #include <charconv>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <system_error>
@@ -10,6 +10,18 @@
 #include "gateway/contacts/normalize.h"
 
 namespace ogw {
+
+nlohmann::json AttributesJson(const Contact& c) {
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const auto& [k, v] : c.attributes) {
+    if (const auto* s = std::get_if<std::string>(&v)) {
+      attributes[k] = *s;
+    } else {
+      attributes[k] = std::get<double>(v);
+    }
+  }
+  return attributes;
+}
 
 nlohmann::json ContactToJson(const Contact& c) {
   nlohmann::json j;
@@ -21,15 +33,7 @@ nlohmann::json ContactToJson(const Contact& c) {
   j["country"] = c.country;
   j["city"] = c.city;
   j["time_zone"] = c.time_zone;
-  nlohmann::json attrs = nlohmann::json::object();
-  for (const auto& [k, v] : c.attributes) {
-    if (const auto* s = std::get_if<std::string>(&v)) {
-      attrs[k] = *s;
-    } else {
-      attrs[k] = std::get<double>(v);
-    }
-  }
-  j["attributes"] = std::move(attrs);
+  j["attributes"] = AttributesJson(c);
   j["tags"] = c.tags;
   nlohmann::json addresses = nlohmann::json::array();
   for (const auto& a : c.addresses) {
@@ -235,15 +239,32 @@ class FastReader {
           continue;
         }
         switch (raw[++i]) {
-          case '"': buffer_.push_back('"'); break;
-          case '\\': buffer_.push_back('\\'); break;
-          case '/': buffer_.push_back('/'); break;
-          case 'b': buffer_.push_back('\b'); break;
-          case 'f': buffer_.push_back('\f'); break;
-          case 'n': buffer_.push_back('\n'); break;
-          case 'r': buffer_.push_back('\r'); break;
-          case 't': buffer_.push_back('\t'); break;
-          default: return false;  // \u (or invalid): left to nlohmann.
+          case '"':
+            buffer_.push_back('"');
+            break;
+          case '\\':
+            buffer_.push_back('\\');
+            break;
+          case '/':
+            buffer_.push_back('/');
+            break;
+          case 'b':
+            buffer_.push_back('\b');
+            break;
+          case 'f':
+            buffer_.push_back('\f');
+            break;
+          case 'n':
+            buffer_.push_back('\n');
+            break;
+          case 'r':
+            buffer_.push_back('\r');
+            break;
+          case 't':
+            buffer_.push_back('\t');
+            break;
+          default:
+            return false;  // \u (or invalid): left to nlohmann.
         }
       }
       *out = buffer_;
@@ -358,9 +379,12 @@ class FastReader {
         return Object([&](std::string_view) { return SkipValue(depth + 1); });
       case '[':
         return Array([&] { return SkipValue(depth + 1); });
-      case 't': return Literal("true");
-      case 'f': return Literal("false");
-      case 'n': return Literal("null");
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
       default: {
         std::string_view token;
         bool integer = false;
@@ -403,8 +427,7 @@ class FastReader {
   }
 
   bool Literal(std::string_view word) {
-    if (static_cast<size_t>(end_ - p_) < word.size() ||
-        std::string_view(p_, word.size()) != word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) {
       return false;
     }
     p_ += word.size();
@@ -488,8 +511,22 @@ std::optional<Contact> ParseStoredContactFast(std::string_view document) {
   Contact c;
   Seen seen;
   enum Member {
-    kId, kOrgId, kPostId, kName, kLanguages, kCountry, kCity, kTimeZone, kAttributes, kTags,
-    kAddresses, kChannelOrder, kVerified, kCreatedAt, kUpdatedAt, kMemberCount
+    kId,
+    kOrgId,
+    kPostId,
+    kName,
+    kLanguages,
+    kCountry,
+    kCity,
+    kTimeZone,
+    kAttributes,
+    kTags,
+    kAddresses,
+    kChannelOrder,
+    kVerified,
+    kCreatedAt,
+    kUpdatedAt,
+    kMemberCount
   };
   auto attribute = [&](std::string_view name) {
     std::string owned(name);  // `name` may view a buffer that reading the value reuses.

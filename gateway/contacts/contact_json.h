@@ -15,6 +15,8 @@ namespace ogw {
 // Fields are always written in the same order, so equal contacts serialise to equal bytes
 // (the importer relies on that to detect unchanged rows).
 nlohmann::json ContactToJson(const Contact& contact);
+// The contact's attributes as a JSON object (text as strings, numbers as numbers).
+nlohmann::json AttributesJson(const Contact& contact);
 std::string SerializeContact(const Contact& contact);
 
 // The contact in the input form ContactFromJson reads (no id, org or timestamps), so an

@@ -9,10 +9,13 @@
 #include <set>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "gateway/contacts/contact_json.h"
+#include "gateway/contacts/put_contact.lua.h"
+#include "gateway/conversations/conversation_threads.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/key_schema.h"
-#include "gateway/contacts/put_contact.lua.h"
 
 namespace ogw {
 namespace {
@@ -127,8 +130,8 @@ std::vector<std::string> ContactStore::PutArgs(const Contact& c, int64_t expecte
   std::vector<std::string> fresh = AddressKeys(c);
   args.push_back(std::to_string(fresh.size()));
   args.insert(args.end(), fresh.begin(), fresh.end());
-  std::vector<std::string> old = previous != nullptr ? AddressKeys(*previous)
-                                                     : std::vector<std::string>{};
+  std::vector<std::string> old =
+      previous != nullptr ? AddressKeys(*previous) : std::vector<std::string>{};
   args.push_back(std::to_string(old.size()));
   args.insert(args.end(), old.begin(), old.end());
   return args;
@@ -253,7 +256,20 @@ absl::StatusOr<PutOutcome> ContactStore::Put(const Contact& contact, int64_t exp
   ASSIGN_OR_RETURN(RedisReply reply,
                    redis_->Eval(kPutScript, PutKeys(*request[0].contact, previous),
                                 PutArgs(*request[0].contact, expected_version, previous)));
-  return ParseOutcome(reply);
+  ASSIGN_OR_RETURN(PutOutcome outcome, ParseOutcome(reply));
+  if (outcome.code == PutOutcome::Code::kOk) FollowPostMove(contact, previous);
+  return outcome;
+}
+
+void ContactStore::FollowPostMove(const Contact& contact, const Contact* previous) {
+  if (previous == nullptr || previous->post_id == contact.post_id) return;
+  // The contact is stored; should this fail, listing the old post's inbox moves it later.
+  absl::Status moved =
+      ConversationThreads(redis_, nullptr).Move(contact.org_id, contact.id, contact.post_id);
+  if (!moved.ok()) {
+    spdlog::warn("contacts: conversation of {} not moved to its new post yet: {}", contact.id,
+                 MessageOf(moved));
+  }
 }
 
 absl::StatusOr<std::vector<PutOutcome>> ContactStore::PutMany(
@@ -269,15 +285,18 @@ absl::StatusOr<std::vector<PutOutcome>> ContactStore::PutMany(
   // Redis restart that emptied the script cache.
   commands.push_back({"SCRIPT", "LOAD", kPutScript.source()});
   for (const auto& r : requests) {
-    commands.push_back(RedisConnection::EvalShaArgs(
-        kPutScript, PutKeys(*r.contact, r.previous),
-        PutArgs(*r.contact, r.expected_version, r.previous)));
+    commands.push_back(
+        RedisConnection::EvalShaArgs(kPutScript, PutKeys(*r.contact, r.previous),
+                                     PutArgs(*r.contact, r.expected_version, r.previous)));
   }
   ASSIGN_OR_RETURN(auto replies, redis_->Pipeline(commands));
   RETURN_IF_ERROR(replies[0].AsStatus());
   out.reserve(requests.size());
   for (size_t i = 1; i < replies.size(); ++i) {
     ASSIGN_OR_RETURN(PutOutcome o, ParseOutcome(replies[i]));
+    if (o.code == PutOutcome::Code::kOk) {
+      FollowPostMove(*requests[i - 1].contact, requests[i - 1].previous);
+    }
     out.push_back(std::move(o));
   }
   return out;
@@ -305,10 +324,9 @@ absl::Status ContactStore::Erase(std::string_view org_id, const StoredContact& s
   return absl::FailedPreconditionError("the contact changed meanwhile");
 }
 
-absl::Status ContactStore::MarkAddressInvalid(std::string_view org_id,
-                                              std::string_view contact_id, AddressKind kind,
-                                              std::string_view value, std::string_view reason,
-                                              int64_t now_millis) {
+absl::Status ContactStore::MarkAddressInvalid(std::string_view org_id, std::string_view contact_id,
+                                              AddressKind kind, std::string_view value,
+                                              std::string_view reason, int64_t now_millis) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     ASSIGN_OR_RETURN(auto stored, Get(org_id, contact_id));
     if (!stored) return absl::OkStatus();

@@ -101,6 +101,8 @@ class ContactStore {
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Stats(std::string_view org_id);
 
  private:
+  // After a stored write: a person who moved to another post takes their conversation along.
+  void FollowPostMove(const Contact& contact, const Contact* previous);
   static std::vector<std::string> PutKeys(const Contact& contact, const Contact* previous);
   static std::vector<std::string> PutArgs(const Contact& contact, int64_t expected_version,
                                           const Contact* previous);

@@ -112,8 +112,12 @@ nlohmann::json ImportReport::ToJson(ImportFormat format) const {
   for (const auto& e : errors) {
     errs.push_back({{where, e.line}, {"field", e.field}, {"message", e.message}});
   }
-  return {{"rows", rows},           {"created", created}, {"updated", updated},
-          {"unchanged", unchanged}, {"failed", failed},   {"errors", std::move(errs)},
+  return {{"rows", rows},
+          {"created", created},
+          {"updated", updated},
+          {"unchanged", unchanged},
+          {"failed", failed},
+          {"errors", std::move(errs)},
           {"errors_truncated", errors.size() < failed}};
 }
 
@@ -172,6 +176,7 @@ absl::StatusOr<ImportReport> ContactImporter::Import(ImportFormat format, std::s
   ContactInputOptions input_options;
   input_options.consent_source = options.source;
   input_options.now_millis = clock_->NowMillis();
+  input_options.ignore_id = true;  // Exports import again.
 
   // Parse and validate every row first, so within-file duplicates are found before writing.
   std::vector<Row> rows;

@@ -185,6 +185,16 @@ inline std::string ProviderMessage(std::string_view org, std::string_view provid
 inline std::string Inbox(std::string_view org, std::string_view post) {
   return Tag(org) + ":inbox:" + (post.empty() ? std::string("_") : std::string(post));
 }
+// The officers' view of one person's conversation: state, assignee, labels, version
+// (gateway/conversations/conversation_threads).
+inline std::string Thread(std::string_view org, std::string_view contact_id) {
+  return Tag(org) + ":thread:" + std::string(contact_id);
+}
+// Prefix of the inbox index sets: <prefix><post or _>[:s:<state>|:a:<officer>|:c:<channel>|
+// :l:<label>|:k:<campaign>], each scored by last activity (the thread script derives them).
+inline std::string ThreadIndexPrefix(std::string_view org) { return Tag(org) + ":threads:"; }
+// Canned answers of the organisation's posts (id -> JSON).
+inline std::string CannedAnswers(std::string_view org) { return Tag(org) + ":canned"; }
 // Marks an inbound message or report as handled, so a provider's retry is not stored twice.
 inline std::string InboundSeen(std::string_view org, std::string_view provider,
                                std::string_view provider_message_id) {

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "gateway/contacts/contact_json.h"
 #include "templates/opt_out.h"
 
 namespace ogw {
@@ -10,21 +11,13 @@ Recipient RecipientFor(const Contact& c, const nlohmann::json& extra) {
   Recipient r;
   r.languages = c.languages;
   r.time_zone = c.time_zone;
-  nlohmann::json attributes = nlohmann::json::object();
-  for (const auto& [k, v] : c.attributes) {
-    if (const auto* s = std::get_if<std::string>(&v)) {
-      attributes[k] = *s;
-    } else {
-      attributes[k] = std::get<double>(v);
-    }
-  }
   r.variables = extra.is_object() ? extra : nlohmann::json::object();
   r.variables["contact"] = {{"name", c.name},
                             {"city", c.city.empty() ? nlohmann::json() : nlohmann::json(c.city)},
                             {"country", c.country},
                             {"time_zone", c.time_zone},
                             {"languages", c.languages},
-                            {"attributes", std::move(attributes)}};
+                            {"attributes", AttributesJson(c)}};
   return r;
 }
 

@@ -269,6 +269,23 @@ absl::StatusOr<RedisReply> InboundPipeline::StoreInbound(
   return r;
 }
 
+absl::Status InboundPipeline::NoteInThread(const InboundSource& source,
+                                           const InboundMessage& message, const Contact& contact,
+                                           const std::string& entry_id,
+                                           const std::string& in_reply_to, bool handled) {
+  // An out-of-office answer is kept in the log but does not reopen the conversation.
+  if (deps_.threads == nullptr || message.auto_reply) return absl::OkStatus();
+  const size_t colon = in_reply_to.find(':');
+  const std::string campaign = colon == std::string::npos ? "" : in_reply_to.substr(0, colon);
+  const int64_t at = message.received_at_ms > 0
+                         ? std::min(message.received_at_ms, deps_.clock->NowMillis())
+                         : deps_.clock->NowMillis();
+  return deps_.threads
+      ->NoteInbound(source.org_id, contact.id, contact.post_id, entry_id,
+                    ChannelName(message.channel), campaign, at, handled)
+      .status();
+}
+
 void InboundPipeline::FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
                                       const std::string& contact_id, const std::string& address,
                                       const KeywordAction& keyword, bool consent_changed) {
@@ -356,14 +373,26 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   ASSIGN_OR_RETURN(RedisReply r, StoreInbound(source, message, contact, address, fields, seen_key));
   const std::string& outcome = r.elements[0].str;
   if (outcome == "gone") return std::nullopt;
+  // Answered by the gateway itself: nothing for an officer to do.
+  const bool handled =
+      keyword.intent != KeywordIntent::kNone ||
+      (result.rsvp && (result.rsvp->reading == "yes" || result.rsvp->reading == "no" ||
+                       result.rsvp->reading == "maybe"));
   if (outcome == "dup") {
     result.kind = InboundResult::Kind::kDuplicate;
     const std::string& s = r.elements[1].str;
     result.contact_id = s.substr(0, s.find('/'));
+    // A retry after a crash between storing and noting it: the thread catches up.
+    if (result.contact_id == contact.id) {
+      RETURN_IF_ERROR(
+          NoteInThread(source, message, contact, s.substr(s.find('/') + 1), in_reply_to, handled));
+    }
     return result;
   }
   result.kind = InboundResult::Kind::kStored;
   result.entry_id = r.elements[1].str;
+  // Stored: should this fail, the provider's retry is a duplicate that notes it (above).
+  RETURN_IF_ERROR(NoteInThread(source, message, contact, result.entry_id, in_reply_to, handled));
   if (consent_changed) result.keyword = keyword.intent;
   FollowUpKeyword(source, message, contact.id, address, keyword, consent_changed);
   return result;

@@ -8,6 +8,7 @@
 #include "adapters/inbound.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/conversations/conversation_log.h"
+#include "gateway/conversations/conversation_threads.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/core/status.h"
@@ -39,6 +40,8 @@ struct InboundDeps {
   std::string public_base_url;
   // Reads replies to invitations as RSVP answers; null: no invitations.
   RsvpResponder* rsvp = nullptr;
+  // Opens the person's conversation in their post's inbox; null: no inbox (tests).
+  ConversationThreads* threads = nullptr;
 };
 
 // Where an inbound message or report came in: the provider account and the organisation and
@@ -177,6 +180,11 @@ class InboundPipeline {
       const std::string& address, const std::vector<std::pair<std::string, std::string>>& fields,
       const std::string& seen_key);
   // The opt-in request or consent confirmation a stored keyword asks for; failures only logged.
+  // Notes the stored entry `entry_id` in the person's conversation: it opens, unless the
+  // gateway answered the message itself (`handled`: a keyword, a clear RSVP answer).
+  absl::Status NoteInThread(const InboundSource& source, const InboundMessage& message,
+                            const Contact& contact, const std::string& entry_id,
+                            const std::string& in_reply_to, bool handled);
   void FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
                        const std::string& contact_id, const std::string& address,
                        const KeywordAction& keyword, bool consent_changed);

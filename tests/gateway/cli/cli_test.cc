@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/cli/commands.h"
+#include "gateway/cli/progress.h"
 #include "gateway/core/clock.h"
 #include "gateway/invitations/event_store.h"
 #include "gateway/orgs/org_store.h"
@@ -92,6 +93,49 @@ TEST_F(CliTest, ImportReportsRowsAndExitsNonZeroWhenRowsFail) {
 
   EXPECT_NE(Run({"segment", "preview", "--org", org, "--expression", "country =="}), 0);
   EXPECT_NE(err_.str().find("at position"), std::string::npos) << err_.str();
+}
+
+TEST_F(CliTest, ExportWritesWhatImportReadsWithProgressAndFailsClearly) {
+  const std::string org = SeedOrg().id();
+  ASSERT_FALSE(org.empty());
+  const std::string csv = dir_.path() + "/people.csv";
+  std::ofstream(csv) << "name,country,phone,email,consent,attr.gender\n"
+                        "አበበ ከበደ,ET,0911 234567,abebe@example.et,granted,male\n"
+                        "Nino,GE,599 12 34 56,,withdrawn,female\n";
+  ASSERT_EQ(Run({"contacts", "import", "--org", org, "--file", csv}), 0) << err_.str();
+  const std::string exported = dir_.path() + "/export.csv";
+  ASSERT_EQ(Run({"contacts", "export", "--org", org, "--file", exported}), 0) << err_.str();
+  // Not a terminal: plain lines, and the summary.
+  EXPECT_NE(err_.str().find("2/2 contacts"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("exported 2 contacts"), std::string::npos) << err_.str();
+  EXPECT_EQ(err_.str().find('\r'), std::string::npos) << "no bar redrawn in a log";
+  std::ifstream in(exported);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.rfind("id,name,post_id,", 0), 0u) << text;
+  EXPECT_NE(text.find("'+251911234567,granted,import:people.csv,"), std::string::npos) << text;
+  EXPECT_NE(text.find("'+995599123456,withdrawn,"), std::string::npos) << text;
+
+  // The export imports again: nothing changes.
+  ASSERT_EQ(Run({"contacts", "import", "--org", org, "--file", exported}), 0) << err_.str();
+  const nlohmann::json report = nlohmann::json::parse(out_.str());
+  EXPECT_EQ(report["unchanged"], 2) << out_.str();
+
+  ASSERT_EQ(Run({"contacts", "export", "--org", org, "--file", "-", "--format", "json"}), 0);
+  EXPECT_EQ(nlohmann::json::parse(out_.str())["contacts"].size(), 2u);
+  EXPECT_NE(Run({"contacts", "export", "--org", org, "--file", "-", "--format", "xml"}), 0);
+  EXPECT_NE(Run({"contacts", "export", "--org", org, "--file", "/nonexistent-dir/x.csv"}), 0);
+  EXPECT_NE(err_.str().find("cannot write"), std::string::npos) << err_.str();
+  EXPECT_NE(Run({"contacts", "export", "--org", "org_nope", "--file", "-"}), 0);
+}
+
+TEST(ProgressLineTest, ABarOnATerminalAndPlainTextElsewhere) {
+  const std::string bar = ProgressReporter::Line(true, "contacts", 250'000, 1'000'000, 5.0);
+  EXPECT_EQ(bar.rfind("\r[=======", 0), 0u) << bar;
+  EXPECT_NE(bar.find(" 25% 250000/1000000 contacts, 50000/s, 5s, 15s left"), std::string::npos)
+      << bar;
+  const std::string plain = ProgressReporter::Line(false, "contacts", 250'000, 1'000'000, 5.0);
+  EXPECT_EQ(plain, "250000/1000000 contacts, 50000/s, 5s, 15s left");
+  EXPECT_EQ(ProgressReporter::Line(false, "rows", 10, 0, 75.0), "10 rows, 0/s, 1m15s");
 }
 
 TEST_F(CliTest, ImportIntoUnknownOrganisationOrPostFails) {

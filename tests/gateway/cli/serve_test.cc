@@ -177,6 +177,8 @@ TEST(ServeTest, TheReadmeExamplesRunAsWritten) {
       << "the CSV row is imported: " << output.str();
   EXPECT_NE(output.str().find("\"launched_at\""), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("Merci, je viendrai"), std::string::npos) << output.str();
+  EXPECT_NE(output.str().find("\"state\":\"waiting\""), std::string::npos) << output.str();
+  EXPECT_NE(output.str().find("id,name,post_id,languages,"), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("\"kannel-berlin\""), std::string::npos) << output.str();
   // The event: two drawn by country, Nino's "კი" read as her yes.
   EXPECT_NE(output.str().find("\"invited\":2"), std::string::npos) << output.str();

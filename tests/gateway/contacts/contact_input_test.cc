@@ -166,6 +166,29 @@ TEST(ContactFromJsonTest, RejectsNonObjectsAndUnknownKeys) {
   obj["id"] = "c_123";
   EXPECT_THAT(ErrorsOf(obj),
               UnorderedElementsAre(Err("nmae", "unknown field"), Err("id", "unknown field")));
+  // An import reads exports, which carry the id: accepted and not read.
+  obj.erase("nmae");
+  ContactInputOptions import_options;
+  import_options.ignore_id = true;
+  std::vector<FieldError> errors;
+  const std::optional<Contact> imported = ContactFromJson(obj, import_options, &errors);
+  ASSERT_TRUE(imported.has_value());
+  EXPECT_TRUE(imported->id.empty());
+  obj["id"] = 7;
+  EXPECT_FALSE(ContactFromJson(obj, import_options, &errors).has_value());
+}
+
+TEST(ContactFromJsonTest, AConsentRecordKeepsItsTimeButNotOneInTheFuture) {
+  json obj = Minimal();
+  obj["addresses"][0]["consent"] = {{"state", "granted"}, {"source", "form-7"}, {"at", 1'000}};
+  const Contact contact = Parse(obj);
+  EXPECT_EQ(contact.addresses[0].consent.at_millis, 1'000);
+  EXPECT_EQ(contact.addresses[0].consent.source, "form-7");
+  for (const json& bad : {json(Options().now_millis + 1), json(-5), json(1.5), json("today")}) {
+    obj["addresses"][0]["consent"]["at"] = bad;
+    EXPECT_THAT(ErrorsOf(obj), ElementsAre(Field(&FieldError::field, "addresses[0].consent.at")))
+        << bad;
+  }
 }
 
 TEST(ContactFromJsonTest, NullMeansAbsentForOptionalMembers) {
