@@ -256,7 +256,14 @@ int ImportContacts(Runtime& rt, const CliArgs& args, std::ostream& out, std::ost
   if (!args.import_post.empty() && !options.known_posts.contains(args.import_post)) {
     return Fail(err, absl::NotFoundError("unknown post " + args.import_post));
   }
-  auto report = rt.importer().Import(format, data, options);
+  std::atomic<int64_t> total{0}, done{0};
+  options.rows_total = &total;
+  options.rows_done = &done;
+  absl::StatusOr<ImportReport> report;
+  {
+    ProgressReporter progress(err, isatty(STDERR_FILENO) == 1, "rows", &total, &done);
+    report = rt.importer().Import(format, data, options);
+  }
   if (!report.ok()) return Fail(err, report.status());
   out << report->ToJson(format).dump(2) << "\n";
   return report->failed == 0 ? 0 : 3;
@@ -290,10 +297,10 @@ int ExportContactsCommand(Runtime& rt, const CliArgs& args, std::ostream& out, s
     sink = &file;
   }
   std::atomic<int64_t> written{0};
+  const std::atomic<int64_t> known_total{total->integer};
   absl::Status s;
   {
-    ProgressReporter progress(err, isatty(STDERR_FILENO) == 1, "contacts", total->integer,
-                              &written);
+    ProgressReporter progress(err, isatty(STDERR_FILENO) == 1, "contacts", &known_total, &written);
     s = ExportContacts(
         rt.contacts(), args.org, scope,
         args.export_format == "csv" ? ContactExportFormat::kCsv : ContactExportFormat::kJson,

@@ -58,7 +58,8 @@ std::string ProgressReporter::Line(bool terminal, const std::string& what, int64
 }
 
 ProgressReporter::ProgressReporter(std::ostream& out, bool terminal, std::string what,
-                                   int64_t total, const std::atomic<int64_t>* done,
+                                   const std::atomic<int64_t>* total,
+                                   const std::atomic<int64_t>* done,
                                    std::chrono::milliseconds interval)
     : out_(out),
       terminal_(terminal),
@@ -93,17 +94,18 @@ void ProgressReporter::Run() {
 
 void ProgressReporter::Report(bool last) {
   const int64_t done = done_->load(std::memory_order_relaxed);
+  const int64_t total = total_->load(std::memory_order_relaxed);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (!terminal_ && !last) {
     // Plain lines only at each further tenth of the way
     // (every ten seconds when the total is unknown).
-    const int tenth = total_ > 0 ? static_cast<int>(done * 10 / std::max<int64_t>(total_, 1))
-                                 : static_cast<int>(seconds / 10);
+    const int tenth = total > 0 ? static_cast<int>(done * 10 / std::max<int64_t>(total, 1))
+                                : static_cast<int>(seconds / 10);
     if (tenth <= last_tenth_) return;
     last_tenth_ = tenth;
   }
-  out_ << Line(terminal_, what_, done, total_, seconds);
+  out_ << Line(terminal_, what_, done, total, seconds);
   if (!terminal_ || last) out_ << "\n";
   out_.flush();
 }

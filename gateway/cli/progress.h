@@ -17,10 +17,10 @@ namespace ogw {
 
 class ProgressReporter {
  public:
-  // Reports `*done` out of `total` (0: unknown) items named `what` ("contacts") to `out`
-  // every `interval` until Finish() or destruction.
-  ProgressReporter(std::ostream& out, bool terminal, std::string what, int64_t total,
-                   const std::atomic<int64_t>* done,
+  // Reports `*done` out of `*total` (0: not known yet) items named `what` ("contacts") to
+  // `out` every `interval` until Finish() or destruction.
+  ProgressReporter(std::ostream& out, bool terminal, std::string what,
+                   const std::atomic<int64_t>* total, const std::atomic<int64_t>* done,
                    std::chrono::milliseconds interval = std::chrono::milliseconds(250));
   ~ProgressReporter();
   ProgressReporter(const ProgressReporter&) = delete;
@@ -40,7 +40,7 @@ class ProgressReporter {
   std::ostream& out_;
   const bool terminal_;
   const std::string what_;
-  const int64_t total_;
+  const std::atomic<int64_t>* total_;
   const std::atomic<int64_t>* done_;
   const std::chrono::milliseconds interval_;
   const std::chrono::steady_clock::time_point start_;

@@ -196,12 +196,20 @@ absl::StatusOr<ImportReport> ContactImporter::Import(ImportFormat format, std::s
                       ? ReadCsvRows(data, input_options, options.max_rows, report, accept)
                       : ReadJsonRows(data, input_options, options.max_rows, accept));
 
+  if (options.rows_total != nullptr) options.rows_total->store(static_cast<int64_t>(report.rows));
   std::vector<Row> valid = Admissible(std::move(rows), options, &report);
+  auto settled = [&](size_t written) {
+    if (options.rows_done != nullptr) {
+      options.rows_done->store(static_cast<int64_t>(report.rows - valid.size() + written));
+    }
+  };
+  settled(0);
   for (size_t start = 0; start < valid.size(); start += kBatchSize) {
     size_t end = std::min(valid.size(), start + kBatchSize);
     std::vector<Row> batch(std::make_move_iterator(valid.begin() + start),
                            std::make_move_iterator(valid.begin() + end));
     RETURN_IF_ERROR(ProcessBatch(batch, options, &report));
+    settled(end);
   }
   return report;
 }

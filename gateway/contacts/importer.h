@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <set>
 #include <string>
@@ -42,6 +43,10 @@ struct ImportOptions {
   std::string source = "import";  // Recorded as the consent source.
   size_t max_rows = 1'000'000;
   size_t max_reported_errors = 1000;
+  // Progress for a caller that shows it (the command line), when set: the rows read once the
+  // file is parsed, and the rows settled (written, unchanged or refused) so far.
+  std::atomic<int64_t>* rows_total = nullptr;
+  std::atomic<int64_t>* rows_done = nullptr;
 };
 
 // Imports contacts from CSV or JSON, upserting by normalised address: a row whose addresses
@@ -82,8 +87,8 @@ class ContactImporter {
                  Round* round);
   static std::vector<Row*> Settle(const std::vector<PutOutcome>& outcomes, ImportReport* report,
                                   Round* round);
-  void AddError(ImportReport* report, const ImportOptions& options, size_t line,
-                std::string field, std::string message);
+  void AddError(ImportReport* report, const ImportOptions& options, size_t line, std::string field,
+                std::string message);
 
   ContactStore* store_;
   const Clock* clock_;

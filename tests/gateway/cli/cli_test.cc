@@ -86,6 +86,8 @@ TEST_F(CliTest, ImportReportsRowsAndExitsNonZeroWhenRowsFail) {
   EXPECT_EQ(report["failed"], 1);
   EXPECT_EQ(report["errors"][0]["line"], 3);
   EXPECT_EQ(report["errors"][0]["field"], "phone");
+  // Progress on the error stream, as plain lines off a terminal.
+  EXPECT_NE(err_.str().find("2/2 rows"), std::string::npos) << err_.str();
 
   ASSERT_EQ(Run({"segment", "preview", "--org", org, "--expression", "country = \"ET\""}), 0);
   EXPECT_NE(out_.str().find("count: 1"), std::string::npos) << out_.str();
