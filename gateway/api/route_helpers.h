@@ -105,6 +105,28 @@ inline std::optional<StoredContact> ScopedContact(RequestContext& ctx, const std
   return std::move(**stored);
 }
 
+// ?post= of a post's inbox (GET /v1/inbox, GET /v1/conversations): a post id, or "none" (read
+// as "") for people without a post; an officer of exactly one post may leave it out. nullopt
+// with a 400 when it is missing, or a 404 for a post outside the caller's scope.
+inline std::optional<std::string> InboxPost(RequestContext& ctx, ApiResponse* problem) {
+  std::string post = ctx.Query("post");
+  const PostScope& scope = ctx.principal.scope;
+  if (post.empty()) {
+    if (scope.organisation_wide || scope.posts.size() != 1) {
+      *problem = Problem(400, "Invalid query parameter",
+                         "post is required: a post id, or none for people without a post", "post");
+      return std::nullopt;
+    }
+    post = *scope.posts.begin();
+  }
+  if (post == "none") post.clear();
+  if ((!post.empty() && !IsWellFormedId(post, "post")) || !scope.Allows(post)) {
+    *problem = NotFound("post");
+    return std::nullopt;
+  }
+  return post;
+}
+
 // A message to or from one person on one channel, as POST /v1/messages and
 // POST /v1/sandbox/replies take it.
 struct PersonMessageInput {

@@ -47,18 +47,10 @@ ApiResponse Conversation(RequestContext& ctx) {
 // The inbox of ?post= ("none": people without a post). An officer of one post may omit it.
 ApiResponse Inbox(RequestContext& ctx) {
   ApiResponse problem;
-  std::string post = ctx.Query("post");
+  std::optional<std::string> requested = InboxPost(ctx, &problem);
+  if (!requested) return problem;
+  const std::string& post = *requested;
   const PostScope& scope = ctx.principal.scope;
-  if (post.empty()) {
-    if (scope.organisation_wide || scope.posts.size() != 1) {
-      return Problem(400, "Invalid query parameter",
-                     "post is required: a post id, or none for people without a post", "post");
-    }
-    post = *scope.posts.begin();
-  }
-  if (post == "none") post.clear();
-  if (!post.empty() && !IsWellFormedId(post, "post")) return NotFound("post");
-  if (!scope.Allows(post)) return NotFound("post");
   auto limit = PageLimit(ctx, &problem);
   if (!limit) return problem;
   std::string before;
@@ -72,8 +64,8 @@ ApiResponse Inbox(RequestContext& ctx) {
     if (!stored.ok()) return ProblemFromStatus(stored.status());
     // Erased since, or moved to a post outside the caller's scope: not shown here.
     if (!*stored || !scope.Allows((*stored)->contact.post_id)) continue;
-    auto entry = ctx.services.conversations->Get(ctx.principal.org_id, item.contact_id,
-                                                 item.entry_id);
+    auto entry =
+        ctx.services.conversations->Get(ctx.principal.org_id, item.contact_id, item.entry_id);
     if (!entry.ok()) continue;  // Trimmed from the person's log.
     nlohmann::json j = EntryJson(*entry);
     j["inbox_id"] = item.id;
@@ -83,10 +75,10 @@ ApiResponse Inbox(RequestContext& ctx) {
     out.push_back(std::move(j));
     shown.push_back(item.contact_id);
   }
-  ApiResponse r = ApiResponse::Json(
-      200, {{"post", post.empty() ? "none" : post},
-            {"items", out},
-            {"next_before", items->size() == *limit ? items->back().id : ""}});
+  ApiResponse r =
+      ApiResponse::Json(200, {{"post", post.empty() ? "none" : post},
+                              {"items", out},
+                              {"next_before", items->size() == *limit ? items->back().id : ""}});
   r.contact_ids = std::move(shown);
   return r;
 }
@@ -125,12 +117,12 @@ ApiResponse SimulateReply(RequestContext& ctx) {
   InboundSource source{ctx.principal.org_id, contact->contact.post_id, m.provider, false, ""};
   auto result = ctx.services.inbound->Receive(source, m);
   if (!result.ok()) return ProblemFromStatus(result.status());
-  ApiResponse response = ApiResponse::Json(
-      201, {{"contact_id", result->contact_id},
-            {"entry_id", result->entry_id},
-            {"keyword", result->keyword == KeywordIntent::kStop    ? "stop"
-                        : result->keyword == KeywordIntent::kStart ? "start"
-                                                                   : ""}});
+  ApiResponse response =
+      ApiResponse::Json(201, {{"contact_id", result->contact_id},
+                              {"entry_id", result->entry_id},
+                              {"keyword", result->keyword == KeywordIntent::kStop    ? "stop"
+                                          : result->keyword == KeywordIntent::kStart ? "start"
+                                                                                     : ""}});
   response.contact_ids = {result->contact_id};
   return response;
 }

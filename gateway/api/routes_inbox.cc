@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -36,33 +37,9 @@ ConversationThread NoThreadYet(const Contact& contact) {
   return t;
 }
 
-// The first `max` bytes of `text`, never cutting a UTF-8 sequence.
+// The first `max` bytes of `text` (never half a character), marked when cut.
 std::string Snippet(const std::string& text, size_t max) {
-  if (text.size() <= max) return text;
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end) + "…";
-}
-
-// ?post= as GET /v1/inbox reads it: required unless the caller has exactly one post; "none"
-// for people without a post.
-std::optional<std::string> InboxPost(RequestContext& ctx, ApiResponse* problem) {
-  std::string post = ctx.Query("post");
-  const PostScope& scope = ctx.principal.scope;
-  if (post.empty()) {
-    if (scope.organisation_wide || scope.posts.size() != 1) {
-      *problem = Problem(400, "Invalid query parameter",
-                         "post is required: a post id, or none for people without a post", "post");
-      return std::nullopt;
-    }
-    post = *scope.posts.begin();
-  }
-  if (post == "none") post.clear();
-  if ((!post.empty() && !IsWellFormedId(post, "post")) || !scope.Allows(post)) {
-    *problem = NotFound("post");
-    return std::nullopt;
-  }
-  return post;
+  return text.size() <= max ? text : TruncateUtf8(text, max) + "…";
 }
 
 std::optional<ThreadFilter> ReadFilter(RequestContext& ctx, ApiResponse* problem) {

@@ -8,6 +8,7 @@
 #include "gateway/contacts/normalize.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -51,11 +52,10 @@ end
 return {'ok', id}
 )lua");
 
-std::string Clip(std::string_view s, size_t max) {
-  if (s.size() <= max) return std::string(s);
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return std::string(s.substr(0, end));
+// When the person wrote: the provider's time when it gave one, never later than now (a
+// provider clock ahead must not stretch a service window or reorder an inbox).
+int64_t WrittenAt(const InboundMessage& message, int64_t now_millis) {
+  return message.received_at_ms > 0 ? std::min(message.received_at_ms, now_millis) : now_millis;
 }
 
 // Who a message of the gateway went to.
@@ -122,11 +122,11 @@ std::vector<std::pair<std::string, std::string>> InboundFields(const InboundSour
       {"address", address},
       {"provider", source.provider},
       {"provider_message_id", message.provider_message_id},
-      {"to", Clip(message.to, kMaxIdBytes)},
+      {"to", TruncateUtf8(message.to, kMaxIdBytes)},
       {"post", source.post_id},
-      {"subject", Clip(message.subject, kMaxSubjectBytes)},
-      {"text", Clip(message.text, kMaxTextBytes)},
-      {"button", Clip(message.button, kMaxIdBytes)},
+      {"subject", TruncateUtf8(message.subject, kMaxSubjectBytes)},
+      {"text", TruncateUtf8(message.text, kMaxTextBytes)},
+      {"button", TruncateUtf8(message.button, kMaxIdBytes)},
       {"in_reply_to", in_reply_to},
       {"auto_reply", message.auto_reply ? "true" : ""},
       {"simulated", message.simulated ? "true" : ""},
@@ -254,9 +254,7 @@ absl::StatusOr<RedisReply> InboundPipeline::StoreInbound(
   args.push_back(message.simulated_over_real_channel
                      ? ""
                      : AddressKey(AddressKindForChannel(message.channel), address));
-  // The window runs from the provider's time, never from later than now (a provider clock
-  // ahead must not stretch it).
-  args.push_back(std::to_string(std::min(at, deps_.clock->NowMillis())));
+  args.push_back(std::to_string(WrittenAt(message, deps_.clock->NowMillis())));
   for (auto& a : ConversationLog::FieldArgs("in", at, fields)) args.push_back(std::move(a));
   ASSIGN_OR_RETURN(RedisReply r,
                    deps_.redis->Eval(kStoreInboundScript,
@@ -277,12 +275,10 @@ absl::Status InboundPipeline::NoteInThread(const InboundSource& source,
   if (deps_.threads == nullptr || message.auto_reply) return absl::OkStatus();
   const size_t colon = in_reply_to.find(':');
   const std::string campaign = colon == std::string::npos ? "" : in_reply_to.substr(0, colon);
-  const int64_t at = message.received_at_ms > 0
-                         ? std::min(message.received_at_ms, deps_.clock->NowMillis())
-                         : deps_.clock->NowMillis();
   return deps_.threads
       ->NoteInbound(source.org_id, contact.id, contact.post_id, entry_id,
-                    ChannelName(message.channel), campaign, at, handled)
+                    ChannelName(message.channel), campaign,
+                    WrittenAt(message, deps_.clock->NowMillis()), handled)
       .status();
 }
 
@@ -679,7 +675,8 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
     RETURN_IF_ERROR(deps_.queue
                         ->RecordDeliveryReport(source.org_id, report.message_id,
                                                delivered ? "delivered" : "undelivered",
-                                               Clip(report.code, 100), Clip(report.reason, 200))
+                                               TruncateUtf8(report.code, 100),
+                                               TruncateUtf8(report.reason, 200))
                         .status());
   }
   // One status entry per message and state, also when the provider repeats the report.
@@ -695,8 +692,8 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
                                                  {{"message", report.message_id},
                                                   {"channel", channel},
                                                   {"state", std::string(StateName(report.state))},
-                                                  {"code", Clip(report.code, 100)},
-                                                  {"reason", Clip(report.reason, 200)},
+                                                  {"code", TruncateUtf8(report.code, 100)},
+                                                  {"reason", TruncateUtf8(report.reason, 200)},
                                                   {"provider", source.provider}}})
                         .status());
   }
