@@ -26,10 +26,17 @@ class CampaignKeys {
   static constexpr std::string_view kSent = ":sent";      // BITMAP: sent
   static constexpr std::string_view kFinal = ":fin";      // BITMAP: settled for good
   static constexpr std::string_view kFail = ":fail";      // HASH index -> failure reason
-  static constexpr std::string_view kClickers = ":clickers";    // HLL of people who clicked
   static constexpr std::string_view kDelivered = ":dlv";        // BITMAP: reported delivered
   static constexpr std::string_view kUndelivered = ":udl";      // BITMAP: reported undelivered
   static constexpr std::string_view kLaunching = ":launching";  // STRING: a launch under way
+  // Report data (docs/ARCHITECTURE.md, "Campaign reports and audience snapshots").
+  static constexpr std::string_view kFailed = ":fld";        // BITMAP: failed for good
+  static constexpr std::string_view kClicked = ":clk";       // BITMAP: followed a tracked link
+  static constexpr std::string_view kReplied = ":rpl";       // BITMAP: replied
+  static constexpr std::string_view kOptedOut = ":opt";      // BITMAP: opted out in answer
+  static constexpr std::string_view kAudience = ":aud";      // STRING: snapshot records
+  static constexpr std::string_view kAudienceDict = ":auddict";  // HASH: what the codes mean
+  static constexpr std::string_view kReport = ":report";     // STRING: the frozen report
 
   CampaignKeys(std::string_view org, std::string_view campaign)
       : prefix_(keys::CampaignQueue(org, campaign)) {}
@@ -47,10 +54,16 @@ class CampaignKeys {
   std::string sent() const { return Key(kSent); }
   std::string final() const { return Key(kFinal); }
   std::string fail() const { return Key(kFail); }
-  std::string clickers() const { return Key(kClickers); }
   std::string delivered() const { return Key(kDelivered); }
   std::string undelivered() const { return Key(kUndelivered); }
   std::string launching() const { return Key(kLaunching); }
+  std::string failed() const { return Key(kFailed); }
+  std::string clicked() const { return Key(kClicked); }
+  std::string replied() const { return Key(kReplied); }
+  std::string opted_out() const { return Key(kOptedOut); }
+  std::string audience() const { return Key(kAudience); }
+  std::string audience_dict() const { return Key(kAudienceDict); }
+  std::string report() const { return Key(kReport); }
 
  private:
   std::string Key(std::string_view suffix) const { return prefix_ + std::string(suffix); }

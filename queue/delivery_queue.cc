@@ -22,11 +22,12 @@ namespace {
 // come from C++ (key_schema.h, campaign_keys.h): as KEYS, or, for the campaigns a script finds
 // in a lane, as a prefix and suffixes in ARGV.
 
-// KEYS: state, meta, stats, active campaigns, launch sequence.
-// ARGV: total, chunks, start_at, initial state, campaign id.
+// KEYS: state, meta, stats, active campaigns, launch sequence, launched campaigns.
+// ARGV: total, chunks, start_at, initial state, campaign id, now.
 const RedisScript kEnqueueScript(R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[5])
+redis.call('ZADD', KEYS[6], ARGV[6], ARGV[5])
 redis.call('HSET', KEYS[2], 'total', ARGV[1], 'chunks', ARGV[2], 'next', 0, 'start_at', ARGV[3])
 redis.call('HSET', KEYS[3], 'queued', ARGV[1])
 redis.call('SET', KEYS[1], ARGV[4])
@@ -115,7 +116,8 @@ struct RecordArgs {
             std::string(CampaignKeys::kStats),
             std::string(CampaignKeys::kFail),
             std::string(CampaignKeys::kState),
-            std::string(CampaignKeys::kMeta)};
+            std::string(CampaignKeys::kMeta),
+            std::string(CampaignKeys::kFailed)};
   }
 };
 
@@ -163,7 +165,7 @@ const RedisScript kForgetContactScript{std::string(lua::kForgetContact)};
 std::string Num(int64_t v) { return std::to_string(v); }
 
 // Bytes of a packed record that hold the contact id (see packed_recipients.h).
-constexpr size_t kIdBytes = kRecordBytes - 2;
+constexpr size_t kIdBytes = kIdChars;
 
 int64_t ToInt(std::string_view s) {
   int64_t v = 0;
@@ -265,9 +267,15 @@ DeliveryQueue::DeliveryQueue(RedisPool* redis, const Clock* clock, QueueOptions 
 
 absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
                                             std::string_view campaign_id,
-                                            std::string_view packed, int64_t start_at_millis) {
+                                            std::string_view packed, int64_t start_at_millis,
+                                            const AudienceRecords& audience) {
   if (packed.size() % kRecordBytes != 0) {
     return absl::InvalidArgumentError("enqueue: packed recipients are not whole records");
+  }
+  if (!audience.records.empty() &&
+      (audience.width == 0 ||
+       audience.records.size() != RecipientCount(packed) * audience.width)) {
+    return absl::InvalidArgumentError("enqueue: one audience record per recipient expected");
   }
   const CampaignKeys p(org_id, campaign_id);
   ASSIGN_OR_RETURN(RedisReply exists, redis_->Command({"EXISTS", p.state()}));
@@ -294,16 +302,34 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
   std::string firsts;
   for (size_t n = 0; n < chunks; ++n) firsts.append(packed.substr(n * chunk_bytes, kIdBytes));
   RETURN_IF_ERROR(redis_->Command({"SET", p.firsts(), firsts}).status());
+  if (!audience.records.empty()) {
+    // Written whole before the campaign is visible, like the chunks: in slices, so no command
+    // carries more than a few MB.
+    constexpr size_t kSlice = 4 << 20;
+    std::vector<std::vector<std::string>> writes = {{"DEL", p.audience()}};
+    for (size_t at = 0; at < audience.records.size(); at += kSlice) {
+      writes.push_back({"SETRANGE", p.audience(), Num(static_cast<int64_t>(at)),
+                        audience.records.substr(at, kSlice)});
+    }
+    std::vector<std::string> dict = {"HSET", p.audience_dict()};
+    for (const auto& [field, value] : audience.dictionary) {
+      dict.push_back(field);
+      dict.push_back(value);
+    }
+    if (dict.size() > 2) writes.push_back(std::move(dict));
+    ASSIGN_OR_RETURN(std::vector<RedisReply> written, redis_->Pipeline(writes));
+    for (const RedisReply& r : written) RETURN_IF_ERROR(r.AsStatus());
+  }
   const bool later = start_at_millis > clock_->NowMillis();
   ASSIGN_OR_RETURN(RedisReply created,
                    redis_->Eval(kEnqueueScript,
                                 {p.state(), p.meta(), p.stats(), keys::ActiveCampaigns(org_id),
-                                 keys::LaunchSequence(org_id)},
+                                 keys::LaunchSequence(org_id), keys::LaunchedCampaigns(org_id)},
                                 {Num(static_cast<int64_t>(total)),
                                  Num(static_cast<int64_t>(chunks)), Num(start_at_millis),
                                  std::string(CampaignStateName(*NextCampaignState(
                                      CampaignState::kDraft, CampaignAction::kLaunch, !later))),
-                                 std::string(campaign_id)}));
+                                 std::string(campaign_id), Num(clock_->NowMillis())}));
   if (created.integer != 1) return absl::AlreadyExistsError("campaign already enqueued");
   if (chunks > 0) {
     ASSIGN_OR_RETURN(RedisReply pushed,
@@ -420,22 +446,13 @@ absl::StatusOr<std::set<std::string>> DeliveryQueue::WaitingBehindEarlier(
     const CampaignKeys p(org_id, e.str);
     ASSIGN_OR_RETURN(RedisReply firsts_reply, redis_->Command({"GET", p.firsts()}));
     const std::string& firsts = firsts_reply.str;
-    const size_t chunk_count = firsts.size() / kIdBytes;
     // Which chunk of the earlier campaign could hold each recipient.
     std::map<int64_t, std::vector<const QueuedRecipient*>> by_chunk;
     for (const QueuedRecipient& r : recipients) {
       if (r.contact_id.size() != kIdBytes + 2) continue;
-      const std::string_view id = std::string_view(r.contact_id).substr(2);
-      size_t lo = 0, hi = chunk_count;  // First chunk whose first id is greater than `id`.
-      while (lo < hi) {
-        const size_t mid = (lo + hi) / 2;
-        if (std::string_view(firsts).substr(mid * kIdBytes, kIdBytes) <= id) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      if (lo > 0) by_chunk[static_cast<int64_t>(lo) - 1].push_back(&r);
+      const std::optional<size_t> n =
+          ChunkHolding(firsts, std::string_view(r.contact_id).substr(2));
+      if (n) by_chunk[static_cast<int64_t>(*n)].push_back(&r);
     }
     if (by_chunk.empty()) continue;
     std::vector<std::vector<std::string>> gets;
@@ -446,23 +463,13 @@ absl::StatusOr<std::set<std::string>> DeliveryQueue::WaitingBehindEarlier(
     size_t k = 0;
     for (const auto& [n, rs] : by_chunk) {
       const std::string& chunk = chunks[k++].str;
-      const size_t count = RecipientCount(chunk);
       for (const QueuedRecipient* r : rs) {
-        const std::string_view id = std::string_view(r->contact_id).substr(2);
-        size_t lo = 0, hi = count;
-        while (lo < hi) {
-          const size_t mid = (lo + hi) / 2;
-          if (std::string_view(chunk).substr(mid * kRecordBytes, kIdBytes) < id) {
-            lo = mid + 1;
-          } else {
-            hi = mid;
-          }
-        }
-        if (lo == count || std::string_view(chunk).substr(lo * kRecordBytes, kIdBytes) != id ||
-            static_cast<uint8_t>(chunk[lo * kRecordBytes + kIdBytes]) != r->channel) {
+        const std::optional<size_t> lo =
+            FindRecipient(chunk, std::string_view(r->contact_id).substr(2));
+        if (!lo || static_cast<uint8_t>(chunk[*lo * kRecordBytes + kIdBytes]) != r->channel) {
           continue;  // Not in that campaign on this channel.
         }
-        bits.push_back({"GETBIT", p.final(), Num(n * size + static_cast<int64_t>(lo))});
+        bits.push_back({"GETBIT", p.final(), Num(n * size + static_cast<int64_t>(*lo))});
         candidates.push_back(r);
       }
     }
@@ -577,7 +584,7 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
                                    std::span<const MessageOutcome> outcomes) {
   if (outcomes.empty()) return absl::OkStatus();
   std::vector<std::string> args = RecordArgs{org_id, clock_->NowMillis()}.Argv();
-  args.reserve(args.size() + outcomes.size() * 13);
+  args.reserve(args.size() + outcomes.size() * 15);
   for (const MessageOutcome& o : outcomes) {
     const ClaimedMessage& m = o.message;
     std::string extra;
@@ -607,6 +614,8 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
     args.push_back(std::move(extra));
     args.push_back(PersonOf(m.recipient));
     args.push_back(o.language);
+    args.push_back(o.channel);
+    args.push_back(Num(std::max<int64_t>(1, o.units)));
   }
   return redis_
       ->Eval(kRecordScript,
@@ -654,7 +663,13 @@ absl::StatusOr<CampaignState> DeliveryQueue::Resume(std::string_view org_id,
 }
 absl::StatusOr<CampaignState> DeliveryQueue::Cancel(std::string_view org_id,
                                                     std::string_view campaign_id) {
-  return Transition(org_id, campaign_id, CampaignAction::kCancel);
+  ASSIGN_OR_RETURN(CampaignState state, Transition(org_id, campaign_id, CampaignAction::kCancel));
+  // The end of the campaign's sending: its report's reply window starts.
+  RETURN_IF_ERROR(redis_
+                      ->Command({"HSETNX", CampaignKeys(org_id, campaign_id).meta(), "ended_at",
+                                 Num(clock_->NowMillis())})
+                      .status());
+  return state;
 }
 
 absl::StatusOr<std::optional<CampaignState>> DeliveryQueue::State(std::string_view org_id,
@@ -674,15 +689,14 @@ absl::StatusOr<std::map<std::string, int64_t>> DeliveryQueue::CampaignStats(
 
 absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
     std::string_view org_id, const std::vector<std::string>& campaign_ids) {
-  // Two round trips whatever the number of campaigns: state, counters, clickers and leases of
-  // all, then the done-bits of every leased chunk.
+  // Two round trips whatever the number of campaigns: state, counters and leases of all, then
+  // the done-bits of every leased chunk.
   const std::string now = "(" + Num(clock_->NowMillis());
   std::vector<std::vector<std::string>> reads;
   for (const std::string& id : campaign_ids) {
     const CampaignKeys p(org_id, id);
     reads.push_back({"GET", p.state()});
     reads.push_back({"HGETALL", p.stats()});
-    reads.push_back({"PFCOUNT", p.clickers()});
     reads.push_back({"ZRANGEBYSCORE", p.leases(), now, "+inf"});
   }
   ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(reads));
@@ -691,12 +705,13 @@ absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
   std::vector<std::pair<size_t, int64_t>> count_owner;  // Campaign, records in the chunk.
   const int64_t size = static_cast<int64_t>(options_.chunk_size);
   for (size_t c = 0; c < campaign_ids.size(); ++c) {
-    const RedisReply* r = &replies[c * 4];
-    for (int k = 0; k < 4; ++k) RETURN_IF_ERROR(r[k].AsStatus());
+    const RedisReply* r = &replies[c * 3];
+    for (int k = 0; k < 3; ++k) RETURN_IF_ERROR(r[k].AsStatus());
     CampaignDelivery& d = out[c];
     if (!r[0].IsNil()) d.state = ParseCampaignState(r[0].str);
     for (const char* name : {"queued", "sent", "failed", "retried", "deferred", "dead",
-                             "cancelled", "rate_limited", "requeued", "clicks"}) {
+                             "cancelled", "rate_limited", "requeued", "clicks",
+                             "people_clicked"}) {
       d.stats[name] = 0;
     }
     for (size_t i = 0; i + 1 < r[1].elements.size(); i += 2) {
@@ -705,10 +720,9 @@ absl::StatusOr<std::vector<CampaignDelivery>> DeliveryQueue::Deliveries(
     d.stats["pending"] = std::max<int64_t>(0, d.stats["queued"] - d.stats["sent"] -
                                                   d.stats["failed"] - d.stats["dead"] -
                                                   d.stats["cancelled"]);
-    d.stats["people_clicked"] = r[2].integer;
     d.stats["in_flight"] = 0;
     const CampaignKeys p(org_id, campaign_ids[c]);
-    for (const RedisReply& e : r[3].elements) {
+    for (const RedisReply& e : r[2].elements) {
       const int64_t n = ToInt(e.str);
       counts.push_back({"BITCOUNT", p.done(), Num(n * size / 8), Num((n + 1) * size / 8 - 1)});
       count_owner.push_back({c, std::clamp<int64_t>(d.stats["queued"] - n * size, 0, size)});
@@ -807,14 +821,47 @@ absl::StatusOr<bool> DeliveryQueue::RecordDeliveryReport(std::string_view org_id
   return r.integer == 1;
 }
 
-absl::Status DeliveryQueue::CountClick(std::string_view org_id, std::string_view campaign_id,
-                                       std::string_view contact_id) {
+absl::StatusOr<std::vector<std::string>> DeliveryQueue::RecipientsMarked(
+    std::string_view org_id, std::string_view campaign_id, std::string_view bitmap_suffix) {
   const CampaignKeys p(org_id, campaign_id);
-  ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
-                   redis_->Pipeline({{"HINCRBY", p.stats(), "clicks", "1"},
-                                     {"PFADD", p.clickers(), std::string(contact_id)}}));
-  for (const RedisReply& reply : replies) RETURN_IF_ERROR(reply.AsStatus());
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(RedisReply bits,
+                   redis_->Command({"GET", keys::CampaignQueue(org_id, campaign_id) +
+                                               std::string(bitmap_suffix)}));
+  const int64_t size = static_cast<int64_t>(options_.chunk_size);
+  // The chunks holding set bits, each read once, 64 to a round trip.
+  std::map<int64_t, std::vector<int64_t>> by_chunk;
+  for (size_t byte = 0; byte < bits.str.size(); ++byte) {
+    const auto b = static_cast<uint8_t>(bits.str[byte]);
+    for (int k = 0; b != 0 && k < 8; ++k) {
+      if (b & (0x80 >> k)) {
+        const int64_t index = static_cast<int64_t>(byte) * 8 + k;
+        by_chunk[index / size].push_back(index % size);
+      }
+    }
+  }
+  std::vector<std::string> out;
+  std::vector<std::vector<std::string>> reads;
+  std::vector<const std::vector<int64_t>*> places;
+  auto flush = [&]() -> absl::Status {
+    if (reads.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::vector<RedisReply> chunks, redis_->Pipeline(reads));
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      for (int64_t at : *places[c]) {
+        auto recipient = RecipientAt(chunks[c].str, static_cast<size_t>(at));
+        if (recipient.ok()) out.push_back(std::move(recipient->contact_id));
+      }
+    }
+    reads.clear();
+    places.clear();
+    return absl::OkStatus();
+  };
+  for (const auto& [n, at] : by_chunk) {
+    reads.push_back({"GET", p.chunk(n)});
+    places.push_back(&at);
+    if (reads.size() == 64) RETURN_IF_ERROR(flush());
+  }
+  RETURN_IF_ERROR(flush());
+  return out;
 }
 
 absl::StatusOr<std::optional<nlohmann::json>> DeliveryQueue::FailureOf(
@@ -952,8 +999,8 @@ absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view ca
   for (int64_t n = 0; n < chunks; ++n) {
     batch.push_back({"UNLINK", p.chunk(n)});
   }
-  batch.push_back({"UNLINK", p.done(), p.sent(), p.final(), p.firsts(), p.leases(), p.delivered(),
-                   p.undelivered()});
+  // The report's data stays: the snapshot and the outcome bitmaps.
+  batch.push_back({"UNLINK", p.done(), p.final(), p.firsts(), p.leases()});
   return redis_->Pipeline(batch).status();
 }
 

@@ -71,6 +71,7 @@ struct MessageOutcome {
   std::string provider_message_id;
   std::string channel;   // Channel name, kept in dead letters.
   std::string language;  // kSent campaign messages: the template language used (counted).
+  int64_t units = 1;     // kSent: what it cost (SMS segments), counted per channel.
 };
 
 struct DirectMessageInput {
@@ -79,6 +80,15 @@ struct DirectMessageInput {
   uint8_t address_index = 0;
   nlohmann::json payload;  // Opaque to the queue (text, subject, author, ...).
   int64_t send_at_millis = 0;  // 0: now.
+};
+
+// A campaign's audience snapshot as the launcher encodes it (gateway/reports/audience_snapshot):
+// `width` bytes per recipient, in recipient order, and the hash that says what they mean. The
+// queue stores both next to the chunks and reads neither.
+struct AudienceRecords {
+  std::string records;
+  size_t width = 0;
+  std::vector<std::pair<std::string, std::string>> dictionary;
 };
 
 struct DirectStatus {
@@ -117,8 +127,10 @@ class DeliveryQueue {
   // from `start_at_millis` (0: now). AlreadyExists when the campaign was enqueued before.
   // Recipients must be sorted by contact id, one per contact (the launcher does this): the
   // per-person order across campaigns finds them by binary search.
+  // `audience` (optional) is stored as the campaign's report snapshot, uninterpreted.
   absl::Status EnqueueCampaign(std::string_view org_id, std::string_view campaign_id,
-                               std::string_view packed, int64_t start_at_millis);
+                               std::string_view packed, int64_t start_at_millis,
+                               const AudienceRecords& audience = {});
   // Rotates the campaign ring and claims the next chunk of the first campaign that has one.
   // nullopt when no campaign has a claimable chunk.
   absl::StatusOr<std::optional<ChunkClaim>> ClaimChunk();
@@ -182,7 +194,8 @@ class DeliveryQueue {
   // Counters of one campaign: queued, sent, failed, retried, deferred, dead, cancelled,
   // rate_limited, requeued, pending (queued minus settled), in_flight (unfinished messages of
   // chunks leased to a worker now), language:<tag> (messages sent per template language),
-  // clicks and people_clicked (tracked links).
+  // clicks and people_clicked (tracked links; CampaignResponses), people_replied,
+  // people_opted_out, units:<channel>, fail:<code>.
   absl::StatusOr<std::map<std::string, int64_t>> CampaignStats(std::string_view org_id,
                                                                std::string_view campaign_id);
   // State and counters of many campaigns in two round trips.
@@ -190,11 +203,12 @@ class DeliveryQueue {
       std::string_view org_id, const std::vector<std::string>& campaign_ids);
   absl::Status CountRateLimited(std::string_view org_id, std::string_view campaign_id,
                                 int64_t messages);
-  // A click on one of the campaign's tracked links by `contact_id`: counted in `clicks`, and
-  // among the distinct people who clicked (a HyperLogLog: 12 KB at most per campaign, about 1%
-  // error, no id that can be read back).
-  absl::Status CountClick(std::string_view org_id, std::string_view campaign_id,
-                          std::string_view contact_id);
+  // The contacts whose bit is set in one of the campaign's outcome bitmaps (`bitmap_suffix`:
+  // CampaignKeys::kReplied, kClicked, ...). Reads the bitmap and the chunks holding set bits;
+  // empty when the campaign's chunks are gone.
+  absl::StatusOr<std::vector<std::string>> RecipientsMarked(std::string_view org_id,
+                                                            std::string_view campaign_id,
+                                                            std::string_view bitmap_suffix);
   // Failure reason of one campaign message, when it failed.
   absl::StatusOr<std::optional<nlohmann::json>> FailureOf(std::string_view org_id,
                                                           std::string_view campaign_id,
@@ -222,7 +236,8 @@ class DeliveryQueue {
   absl::Status ForgetContact(std::string_view org_id, std::string_view contact_id,
                              std::span<const uint8_t> channels);
 
-  // Drops the chunks and bitmaps of a finished or cancelled campaign (stats stay).
+  // Drops the chunks and sending bitmaps of a finished or cancelled campaign (the stats and
+  // the report's data stay).
   absl::Status Cleanup(std::string_view org_id, std::string_view campaign_id);
 
  private:

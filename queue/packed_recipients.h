@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +33,13 @@ absl::Status AppendRecipient(const QueuedRecipient& r, std::string* out);
 absl::StatusOr<QueuedRecipient> RecipientAt(std::string_view packed, size_t i);
 
 inline size_t RecipientCount(std::string_view packed) { return packed.size() / kRecordBytes; }
+
+// Finding a contact among recipients sorted by contact id. `id` is the contact id without its
+// "c_" prefix (kIdChars bytes); `firsts` is the first id of every chunk, concatenated.
+inline constexpr size_t kIdChars = kRecordBytes - 2;
+// The chunk that would hold `id`, or nullopt when `id` sorts before every chunk.
+std::optional<size_t> ChunkHolding(std::string_view firsts, std::string_view id);
+// The place of `id` in the packed records of one chunk, or nullopt when absent.
+std::optional<size_t> FindRecipient(std::string_view chunk, std::string_view id);
 
 }  // namespace ogw

@@ -2,10 +2,10 @@
 -- KEYS: due, direct, locks, messages, dead, active campaigns.
 -- ARGV (RecordArgs in delivery_queue.cc): the prefix of every campaign's keys, now, the
 -- prefixes of a person's dead-letter index and erasure mark, the campaign states "running" and
--- "finished", the campaign key suffixes (done, sent, fin, stats, fail, state, meta); then 13
--- fields per outcome:
+-- "finished", the campaign key suffixes (done, sent, fin, stats, fail, state, meta, fld); then
+-- 15 fields per outcome:
 -- kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
--- language.
+-- language, channel, units.
 -- `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
 -- "contact|channel|address" (dead).
 -- The campaign bitmaps are written with one BITFIELD per bitmap and group (up to 500 bits per
@@ -16,8 +16,8 @@ local campaign_prefix, now = ARGV[1], tonumber(ARGV[2])
 local dead_index_prefix, erased_prefix = ARGV[3], ARGV[4]
 local running, finished = ARGV[5], ARGV[6]
 local suffix = {done = ARGV[7], sent = ARGV[8], fin = ARGV[9], stats = ARGV[10], fail = ARGV[11],
-                state = ARGV[12], meta = ARGV[13]}
-local first = 14
+                state = ARGV[12], meta = ARGV[13], fld = ARGV[14]}
+local first, stride = 15, 15
 local counted = 0
 local touched = {}
 -- Key names per campaign, built once; counters summed here and written once per campaign.
@@ -29,15 +29,15 @@ local function keys_of(cmp)
     local p = campaign_prefix .. cmp
     k = {cmp = cmp, done = p .. suffix.done, sent = p .. suffix.sent, fin = p .. suffix.fin,
          stats = p .. suffix.stats, fail = p .. suffix.fail, state = p .. suffix.state,
-         meta = p .. suffix.meta}
+         meta = p .. suffix.meta, fld = p .. suffix.fld}
     names[cmp] = k
     counts[k.stats] = {}
   end
   return k
 end
-local function count(k, field)
+local function count(k, field, n)
   local c = counts[k.stats]
-  c[field] = (c[field] or 0) + 1
+  c[field] = (c[field] or 0) + (n or 1)
 end
 -- Bits to set, per bitmap key (in first-use order): their indexes and the outcome (position
 -- in ARGV) each belongs to.
@@ -82,13 +82,14 @@ local function settled(k)
   if sum >= total and redis.call('GET', k.state) == running then
     redis.call('SET', k.state, finished)
     redis.call('ZREM', KEYS[6], k.cmp)
+    redis.call('HSETNX', k.meta, 'ended_at', now)
   end
 end
 -- 1. Which outcomes are fresh: a chunk's message whose done bit was clear, a lane item still
 -- in its lane.
 local fresh = {}
 local done = collector()
-for i = first, #ARGV, 13 do
+for i = first, #ARGV, stride do
   local lane = ARGV[i + 1]
   if lane == 'c' then
     add(done, keys_of(ARGV[i + 2]).done, ARGV[i + 3], i)
@@ -102,7 +103,8 @@ set_bits(done, function(at, old) fresh[at] = old == 0 end)
 -- 2. What became of each fresh one.
 local sent = collector()
 local fin = collector()
-for i = first, #ARGV, 13 do
+local fld = collector()
+for i = first, #ARGV, stride do
   if fresh[i] then
     local kind, cmp, idx = ARGV[i], ARGV[i + 2], ARGV[i + 3]
     local attempt, member, did, due = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
@@ -114,6 +116,8 @@ for i = first, #ARGV, 13 do
         add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
       elseif kind == 'failed' then
         count(k, 'failed')
+        count(k, 'fail:' .. code)
+        add(fld, k.fld, idx, i)
         redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
       elseif kind == 'retry' then
         redis.call('ZADD', KEYS[1], due, extra)
@@ -135,6 +139,8 @@ for i = first, #ARGV, 13 do
           if c and c ~= '' then redis.call('SADD', dead_index_prefix .. c, cmp .. ':' .. idx) end
         end
         count(k, 'dead')
+        count(k, 'fail:' .. code)
+        add(fld, k.fld, idx, i)
       elseif kind == 'dropped' then
         count(k, 'cancelled')
       end
@@ -184,9 +190,11 @@ set_bits(sent, function(at, old)
     local k = keys_of(ARGV[at + 2])
     count(k, 'sent')
     if ARGV[at + 12] ~= '' then count(k, 'language:' .. ARGV[at + 12]) end
+    if ARGV[at + 13] ~= '' then count(k, 'units:' .. ARGV[at + 13], tonumber(ARGV[at + 14])) end
   end
 end)
 set_bits(fin, nil)
+set_bits(fld, nil)
 for stats, c in pairs(counts) do
   for field, n in pairs(c) do redis.call('HINCRBY', stats, field, n) end
 end

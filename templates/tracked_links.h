@@ -31,7 +31,7 @@ struct ResolvedLink {
 // lookup and tokens cannot be enumerated. The target and owner are stored in
 // ogw:lnk:<token> (a hash, expiring after `ttl_seconds`), and indexed per person in
 // {o:<org>}:clnk:<contact> so erasure can find them. Resolving a token writes nothing: the
-// caller counts the click in its campaign's report (DeliveryQueue::CountClick) and notes it in
+// caller counts the click in its campaign's report (CampaignResponses::CountClick) and notes it in
 // the person's conversation. No other record of who clicked what is kept. Thread-safe.
 class TrackedLinks {
  public:

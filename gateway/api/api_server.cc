@@ -333,6 +333,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterCampaignRoutes(*router_);
   RegisterMessageRoutes(*router_);
   RegisterInboxRoutes(*router_);
+  RegisterReportRoutes(*router_);
   RegisterConversationRoutes(*router_);
   RegisterInboundRoutes(*router_);
   RegisterProviderRoutes(*router_);

@@ -139,6 +139,7 @@ void RegisterCampaignRoutes(ApiRouter& router);
 void RegisterMessageRoutes(ApiRouter& router);
 void RegisterConversationRoutes(ApiRouter& router);
 void RegisterInboxRoutes(ApiRouter& router);
+void RegisterReportRoutes(ApiRouter& router);
 void RegisterInboundRoutes(ApiRouter& router);
 void RegisterProviderRoutes(ApiRouter& router);
 void RegisterEventRoutes(ApiRouter& router);

@@ -81,6 +81,32 @@ inline std::optional<size_t> PageLimit(const RequestContext& ctx, ApiResponse* p
   return std::min(value, static_cast<size_t>(ctx.services.settings.max_page_size));
 }
 
+enum class ListFormat { kJson, kCsv };
+
+// ?format=json|csv; without it, CSV when the Accept header names text/csv before JSON.
+// nullopt with a 400 for another format.
+inline std::optional<ListFormat> FormatOf(const RequestContext& ctx, ApiResponse* problem) {
+  const std::string name = ctx.Query("format");
+  if (name.empty()) {
+    const std::string accept = ctx.request.get_header_value("Accept");
+    const size_t csv = accept.find("text/csv");
+    return csv < accept.find("application/json") ? ListFormat::kCsv : ListFormat::kJson;
+  }
+  if (name == "json") return ListFormat::kJson;
+  if (name == "csv") return ListFormat::kCsv;
+  *problem = Problem(400, "Invalid query parameter", "format must be json or csv", "format");
+  return std::nullopt;
+}
+
+// A CSV body as a download named `<filename>.csv`.
+inline ApiResponse CsvAttachment(std::string body, const std::string& filename) {
+  ApiResponse r;
+  r.body = std::move(body);
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers["Content-Disposition"] = "attachment; filename=\"" + filename + ".csv\"";
+  return r;
+}
+
 inline ApiResponse NotFound(std::string_view what) {
   return Problem(404, "Not found", std::string(what) + " not found");
 }
@@ -105,7 +131,8 @@ inline std::optional<StoredContact> ScopedContact(RequestContext& ctx, const std
   return std::move(**stored);
 }
 
-// ?post= of a post's inbox (GET /v1/inbox, GET /v1/conversations): a post id, or "none" (read
+// ?post= of a post's inbox or reports (GET /v1/inbox, GET /v1/conversations,
+// GET /v1/reports/campaigns): a post id, or "none" (read
 // as "") for people without a post; an officer of exactly one post may leave it out. nullopt
 // with a 400 when it is missing, or a 404 for a post outside the caller's scope.
 inline std::optional<std::string> InboxPost(RequestContext& ctx, ApiResponse* problem) {
@@ -187,6 +214,16 @@ std::optional<OfficerMessagePlan> PlanOfficerMessage(RequestContext& ctx, Person
 // Queues `plan` on the direct lane as sent by the calling officer: 202 with the message id.
 ApiResponse QueueOfficerMessage(RequestContext& ctx, const OfficerMessagePlan& plan,
                                 const Contact& contact);
+
+// Parses an audience expression and binds its behaviour predicates (replied(...), rsvp(...))
+// as the caller sees campaigns and events; nullopt with a 422 naming `field` when it does not
+// parse or names what the caller cannot see (routes_segments.cc).
+std::optional<SegmentExpression> ParseAudience(RequestContext& ctx, const std::string& text,
+                                               const std::string& field, ApiResponse* problem);
+
+// The campaign of the {id} parameter when the caller may see it; nullopt with a 404 (or a
+// storage problem) otherwise (routes_campaigns.cc).
+std::optional<Campaign> VisibleCampaign(RequestContext& ctx, ApiResponse* problem);
 
 // Adds a campaign's queue state ("draft" before its launch) and counters as "state" and
 // "stats" (gateway/api/routes_campaigns.cc).

@@ -19,23 +19,6 @@ bool VisibleSegment(const Principal& p, const Segment& s) {
   return s.post_id.empty() || p.scope.Allows(s.post_id);
 }
 
-std::optional<Campaign> VisibleCampaign(RequestContext& ctx, ApiResponse* problem) {
-  const std::string& id = ctx.params[0];
-  if (!IsWellFormedId(id, "cmp")) {
-    *problem = NotFound("campaign");
-    return std::nullopt;
-  }
-  auto campaign = ctx.services.campaigns->Get(ctx.principal.org_id, id);
-  if (!campaign.ok()) {
-    *problem = ProblemFromStatus(campaign.status());
-    return std::nullopt;
-  }
-  if (!*campaign || !Visible(ctx.principal, **campaign)) {
-    *problem = NotFound("campaign");
-    return std::nullopt;
-  }
-  return **campaign;
-}
 
 // Changing or driving an organisation-wide campaign is for admins; the caller can already see
 // it, so this is a 403 rather than a 404.
@@ -277,6 +260,24 @@ ApiResponse LaunchCampaign(RequestContext& ctx) {
 }
 
 }  // namespace
+
+std::optional<Campaign> VisibleCampaign(RequestContext& ctx, ApiResponse* problem) {
+  const std::string& id = ctx.params[0];
+  if (!IsWellFormedId(id, "cmp")) {
+    *problem = NotFound("campaign");
+    return std::nullopt;
+  }
+  auto campaign = ctx.services.campaigns->Get(ctx.principal.org_id, id);
+  if (!campaign.ok()) {
+    *problem = ProblemFromStatus(campaign.status());
+    return std::nullopt;
+  }
+  if (!*campaign || !Visible(ctx.principal, **campaign)) {
+    *problem = NotFound("campaign");
+    return std::nullopt;
+  }
+  return **campaign;
+}
 
 absl::Status AddDelivery(RequestContext& ctx, const Campaign& c, nlohmann::json* out) {
   ASSIGN_OR_RETURN(std::optional<CampaignState> state,

@@ -301,11 +301,8 @@ std::optional<Draw> DrawFor(RequestContext& ctx, const nlohmann::json& body,
                             const std::set<std::string>& excluded, ApiResponse* problem) {
   auto in = ReadSelection(ctx, body, problem);
   if (!in) return std::nullopt;
-  auto audience = SegmentExpression::Parse(in->expression);
-  if (!audience.ok()) {
-    *problem = Problem(422, "Invalid input", MessageOf(audience.status()), "expression");
-    return std::nullopt;
-  }
+  auto audience = ParseAudience(ctx, in->expression, "expression", problem);
+  if (!audience) return std::nullopt;
   auto permit = ctx.services.scans->Enter(ctx.principal.org_id, problem);
   if (!permit) return std::nullopt;
   auto snapshot = SnapshotAudience(ctx.services.contacts, ctx.principal.org_id, ctx.principal.scope,
@@ -468,22 +465,6 @@ nlohmann::json ChangesJson(const std::vector<SeatChange>& changes) {
 // A whole list is held in memory with its contacts; beyond this, page through /people.
 constexpr size_t kMaxListedPeople = 50'000;
 
-enum class ListFormat { kJson, kCsv };
-
-// ?format=json|csv; without it, CSV when the Accept header names text/csv before JSON.
-std::optional<ListFormat> FormatOf(const RequestContext& ctx, ApiResponse* problem) {
-  const std::string name = ctx.Query("format");
-  if (name.empty()) {
-    const std::string accept = ctx.request.get_header_value("Accept");
-    const size_t csv = accept.find("text/csv");
-    return csv < accept.find("application/json") ? ListFormat::kCsv : ListFormat::kJson;
-  }
-  if (name == "json") return ListFormat::kJson;
-  if (name == "csv") return ListFormat::kCsv;
-  *problem = Problem(400, "Invalid query parameter", "format must be json or csv", "format");
-  return std::nullopt;
-}
-
 // Sets the waitlist position of the waitlisted among `people`.
 absl::Status FillWaitlistPositions(RequestContext& ctx, const Event& e,
                                    std::vector<PersonState>& people) {
@@ -583,12 +564,7 @@ ApiResponse PeopleCsv(RequestContext& ctx, const Event& e, const std::vector<Per
     }
     all_ids.insert(all_ids.end(), ids.begin(), ids.end());
   }
-  ApiResponse r;
-  r.status = 200;
-  r.body = std::move(out);
-  r.content_type = "text/csv; charset=utf-8";
-  r.headers["Content-Disposition"] =
-      "attachment; filename=\"" + e.id + "-" + std::string(what) + ".csv\"";
+  ApiResponse r = CsvAttachment(std::move(out), e.id + "-" + std::string(what));
   r.contact_ids = std::move(all_ids);
   return r;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/api/route_helpers.h"
+#include "queue/campaign_responses.h"
 
 namespace ogw {
 
@@ -17,8 +18,10 @@ void RegisterLinkRoutes(ApiRouter& router) {
                  : ProblemFromStatus(link.status());
     }
     if (!link->owner.campaign_id.empty()) {
-      auto counted = ctx.services.queue->CountClick(link->owner.org_id, link->owner.campaign_id,
-                                                    link->owner.contact_id);
+      CampaignResponses responses(ctx.services.redis, ctx.services.clock,
+                                  ctx.services.queue->options().chunk_size);
+      auto counted = responses.CountClick(link->owner.org_id, link->owner.campaign_id,
+                                          link->owner.contact_id);
       if (!counted.ok()) return ProblemFromStatus(counted);
     }
     if (ctx.services.conversations != nullptr && !link->owner.contact_id.empty()) {

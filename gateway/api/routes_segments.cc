@@ -3,6 +3,7 @@
 #include "gateway/api/route_helpers.h"
 #include "gateway/api/scan_gate.h"
 #include "gateway/contacts/contact_json.h"
+#include "gateway/segments/behaviour_facts.h"
 
 namespace ogw {
 namespace {
@@ -16,8 +17,8 @@ bool Visible(const Principal& p, const Segment& s) {
 }
 
 // Reads name, expression and post_id; validates the expression and the post scope.
-bool ReadSegment(RequestContext& ctx, const nlohmann::json& body, Segment* segment,
-                 bool creating, ApiResponse* problem) {
+bool ReadSegment(RequestContext& ctx, const nlohmann::json& body, Segment* segment, bool creating,
+                 ApiResponse* problem) {
   JsonReader r = JsonReader::ForInput(body);
   r.String("name", &segment->name, creating);
   r.String("expression", &segment->expression, creating);
@@ -62,11 +63,11 @@ ApiResponse Preview(RequestContext& ctx, const std::string& expression_text) {
     return Problem(400, "Invalid query parameter", "sample must be an integer from 0 to 100",
                    "sample");
   }
-  auto expression = SegmentExpression::Parse(expression_text);
-  if (!expression.ok()) return Problem(422, "Invalid input", MessageOf(expression.status()),
-                                       "expression");
-  auto preview = EvaluateSegment(ctx.services.contacts, ctx.principal.org_id,
-                                 ctx.principal.scope, *expression, sample);
+  ApiResponse problem;
+  auto expression = ParseAudience(ctx, expression_text, "expression", &problem);
+  if (!expression) return problem;
+  auto preview = EvaluateSegment(ctx.services.contacts, ctx.principal.org_id, ctx.principal.scope,
+                                 *expression, sample);
   if (!preview.ok()) return ProblemFromStatus(preview.status());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : preview->sample) items.push_back(ContactToJson(c));
@@ -163,6 +164,25 @@ ApiResponse PreviewSegment(RequestContext& ctx) {
 }
 
 }  // namespace
+
+std::optional<SegmentExpression> ParseAudience(RequestContext& ctx, const std::string& text,
+                                               const std::string& field, ApiResponse* problem) {
+  auto parsed = SegmentExpression::Parse(text);
+  if (parsed.ok()) {
+    parsed = BindBehaviour(*parsed, ctx.principal.org_id, ctx.principal.scope,
+                           {.queue = ctx.services.queue,
+                            .campaigns = ctx.services.campaigns,
+                            .events = ctx.services.events,
+                            .seats = ctx.services.event_seats});
+  }
+  if (parsed.ok()) return *std::move(parsed);
+  if (parsed.status().code() != absl::StatusCode::kInvalidArgument) {
+    *problem = ProblemFromStatus(parsed.status());
+  } else {
+    *problem = Problem(422, "Invalid input", MessageOf(parsed.status()), field);
+  }
+  return std::nullopt;
+}
 
 void RegisterSegmentRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/segments", Access::kRead, &ListSegments);

@@ -253,10 +253,8 @@ ApiResponse ValidateTemplate(RequestContext& ctx) {
     }
     expression = (*segment)->expression;
   }
-  auto audience = SegmentExpression::Parse(expression);
-  if (!audience.ok()) {
-    return Problem(422, "Invalid input", MessageOf(audience.status()), "expression");
-  }
+  auto audience = ParseAudience(ctx, expression, "expression", &problem);
+  if (!audience) return problem;
   // Who is inside their window now, from the record of when each person last wrote (read once
   // per person: WhatsApp and Messenger ask for the same contact one after the other).
   std::string cached_contact;

@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->campaigns_ = std::make_unique<CampaignStore>(rt->redis_.get(), rt->clock_);
   rt->launcher_ = std::make_unique<CampaignLauncher>(
       rt->contacts_.get(), rt->segments_.get(), rt->templates_.get(), rt->campaigns_.get(),
-      rt->queue_.get(), rt->clock_, rt->event_seats_.get());
+      rt->queue_.get(), rt->clock_, rt->event_seats_.get(), rt->events_.get());
   rt->event_messages_ = std::make_unique<EventMessages>(rt->redis_.get(), rt->clock_,
                                                         rt->campaigns_.get(), rt->launcher_.get());
   rt->conversations_ = std::make_unique<ConversationLog>(rt->redis_.get(), rt->clock_);

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "gateway/contacts/contact.h"
+#include "gateway/reports/audience_snapshot.h"
 #include "templates/template.h"
 
 namespace ogw {
@@ -45,6 +46,8 @@ nlohmann::json ToJson(const Campaign& c) {
                       {"send_at", c.send_at_millis},
                       {"quiet_hours", nullptr},
                       {"variables", c.variables},
+                      {"report_attributes", c.report_attributes.empty() ? DefaultReportAttributes()
+                                                                        : c.report_attributes},
                       {"created_by", c.created_by},
                       {"created_at", c.created_at_millis},
                       {"updated_at", c.updated_at_millis},
@@ -85,6 +88,7 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
                                  ParseClockTime(q.at("end").get<std::string>()).value_or(0)};
     }
     c.variables = j.at("variables");
+    c.report_attributes = j.value("report_attributes", std::vector<std::string>{});
     if (const auto it = j.find("event"); it != j.end() && it->is_object()) {
       c.event_id = it->at("id");
       c.event_purpose = it->at("purpose");
@@ -138,6 +142,10 @@ void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
   r.Int("send_at", &c->send_at_millis, 0, int64_t{32503680000000});  // Before year 3000.
   r.AnyObject("variables", &c->variables);
   ReadQuietHours(r, /*equal_means_none=*/false, &c->quiet_hours);
+  r.StringList("report_attributes", &c->report_attributes);
+  if (absl::Status ok = CheckReportAttributes(c->report_attributes); !ok.ok()) {
+    r.Error("report_attributes", MessageOf(ok));
+  }
   if (c->name.empty() || c->name.size() > 200) r.Error("name", "must be 1 to 200 bytes");
   if (c->channel != "preferred" && !ParseChannel(c->channel)) {
     r.Error("channel", "must be preferred, email, sms, whatsapp, telegram or messenger");

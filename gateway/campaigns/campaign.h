@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,9 @@ struct Campaign {
   int64_t send_at_millis = 0;  // 0: as soon as launched.
   std::optional<QuietHours> quiet_hours;
   nlohmann::json variables = nlohmann::json::object();  // Extra template variables.
+  // What its reports break the audience down by, besides the channel (audience_snapshot.h).
+  // Empty: DefaultReportAttributes().
+  std::vector<std::string> report_attributes;
   // An event's message (gateway/invitations/event_messages): the audience is the event's
   // people in the states `event_purpose` names, not a segment, and every message has the
   // variable `event`. Empty for an ordinary campaign.
@@ -72,7 +76,7 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc);
 
 // Reads the writable fields of a campaign from an API body or CLI input: name, template_id,
 // segment_id, channel, post_id, send_at (epoch ms), quiet_hours {start, end} ("HH:MM"),
-// variables. Problems go to `reader` naming the field.
+// variables, report_attributes. Problems go to `reader` naming the field.
 void ReadCampaignFields(JsonReader& reader, Campaign* campaign, bool creating);
 // Reads "quiet_hours": {"start": "HH:MM", "end": "HH:MM"} when present, into `out`. Equal
 // start and end are no quiet hours when `equal_means_none`, else an error naming "end".

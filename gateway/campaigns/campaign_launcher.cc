@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "gateway/invitations/event_messages.h"
+#include "gateway/reports/audience_snapshot.h"
+#include "gateway/segments/behaviour_facts.h"
 #include "gateway/segments/segment_expression.h"
 
 namespace ogw {
@@ -33,6 +35,7 @@ struct Pick {
   std::string contact_id;
   uint8_t channel;
   uint8_t address_index;
+  std::string audience;  // The report snapshot's record (a few bytes: no allocation).
 };
 
 }  // namespace
@@ -67,14 +70,16 @@ std::optional<AddressChoice> ChooseAddress(const Contact& contact, std::string_v
 
 CampaignLauncher::CampaignLauncher(ContactStore* contacts, SegmentStore* segments,
                                    TemplateStore* templates, CampaignStore* campaigns,
-                                   DeliveryQueue* queue, const Clock* clock, EventSeats* seats)
+                                   DeliveryQueue* queue, const Clock* clock, EventSeats* seats,
+                                   EventStore* events)
     : contacts_(contacts),
       segments_(segments),
       templates_(templates),
       campaigns_(campaigns),
       queue_(queue),
       clock_(clock),
-      seats_(seats) {}
+      seats_(seats),
+      events_(events) {}
 
 absl::Status CampaignLauncher::EventAudience(const Campaign& campaign,
                                              const std::function<void(const Contact&)>& pick) {
@@ -109,7 +114,8 @@ absl::Status CampaignLauncher::EventAudience(const Campaign& campaign,
 }
 
 absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
-                                                  std::string_view campaign_id) {
+                                                  std::string_view campaign_id,
+                                                  std::atomic<int64_t>* visited) {
   ASSIGN_OR_RETURN(bool locked, campaigns_->LockLaunch(org_id, campaign_id));
   if (!locked) return absl::FailedPreconditionError("a launch of this campaign is in progress");
   struct Unlock {
@@ -128,24 +134,42 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
   std::vector<Pick> picks;
   std::map<std::string, int64_t> skipped;
   std::string reason;
+  AudienceEncoder encoder(
+      campaign.report_attributes.empty() ? DefaultReportAttributes() : campaign.report_attributes,
+      clock_->NowMillis());
+  auto count = [visited] {
+    if (visited != nullptr) visited->fetch_add(1, std::memory_order_relaxed);
+  };
   auto pick = [&](const Contact& contact) {
     if (auto choice = ChooseAddress(contact, campaign.channel, &reason)) {
-      picks.push_back({contact.id, choice->channel, choice->address_index});
+      Pick& p = picks.emplace_back(Pick{contact.id, choice->channel, choice->address_index, {}});
+      encoder.Append(contact, choice->channel, &p.audience);
     } else {
       ++skipped[reason];
     }
   };
   std::string expression_text;
   if (!campaign.event_id.empty()) {
-    RETURN_IF_ERROR(EventAudience(campaign, pick));
+    RETURN_IF_ERROR(EventAudience(campaign, [&](const Contact& contact) {
+      count();
+      pick(contact);
+    }));
   } else {
     ASSIGN_OR_RETURN(std::optional<Segment> segment, segments_->Get(org_id, campaign.segment_id));
     if (!segment) return absl::NotFoundError("segment " + campaign.segment_id + " not found");
-    ASSIGN_OR_RETURN(SegmentExpression expression, SegmentExpression::Parse(segment->expression));
-    expression_text = segment->expression;
     const PostScope scope =
         campaign.post_id.empty() ? PostScope::All() : PostScope::Of({campaign.post_id});
+    ASSIGN_OR_RETURN(SegmentExpression parsed, SegmentExpression::Parse(segment->expression));
+    // What people did (replied(...), rsvp(...)) is read once, as the campaign's post sees it.
+    ASSIGN_OR_RETURN(SegmentExpression expression,
+                     BindBehaviour(parsed, org_id, scope,
+                                   {.queue = queue_,
+                                    .campaigns = campaigns_,
+                                    .events = events_,
+                                    .seats = events_ != nullptr ? seats_ : nullptr}));
+    expression_text = segment->expression;
     RETURN_IF_ERROR(contacts_->ForEach(org_id, scope, [&](const Contact& contact) {
+      count();
       if (expression.Matches(contact)) pick(contact);
       return true;
     }));
@@ -164,14 +188,19 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
 
   std::string packed;
   packed.reserve(picks.size() * kRecordBytes);
+  AudienceRecords audience{.records = {}, .width = encoder.width(), .dictionary = {}};
+  audience.records.reserve(picks.size() * encoder.width());
   std::map<std::string, int64_t> channels;
   for (const Pick& p : picks) {
     RETURN_IF_ERROR(AppendRecipient({p.contact_id, p.channel, p.address_index}, &packed));
+    audience.records += p.audience;
     ++channels[std::string(ChannelName(static_cast<Channel>(p.channel)))];
   }
+  audience.dictionary = encoder.Dictionary();
   // Frozen before the first message can be sent.
   RETURN_IF_ERROR(templates_->Freeze(org_id, campaign_id, *tmpl));
-  RETURN_IF_ERROR(queue_->EnqueueCampaign(org_id, campaign_id, packed, campaign.send_at_millis));
+  RETURN_IF_ERROR(
+      queue_->EnqueueCampaign(org_id, campaign_id, packed, campaign.send_at_millis, audience));
   campaign.template_version = tmpl->version;
   campaign.segment_expression = expression_text;
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,7 @@
 #include "gateway/contacts/contact_store.h"
 #include "gateway/core/post_scope.h"
 #include "gateway/invitations/event_seats.h"
+#include "gateway/invitations/event_store.h"
 #include "gateway/segments/segment_store.h"
 #include "queue/delivery_queue.h"
 #include "templates/template_store.h"
@@ -21,15 +23,18 @@ namespace ogw {
 // delivery queue. Messages are rendered at send time, not here. Thread-safe.
 class CampaignLauncher {
  public:
-  // `seats` (may be null: no event messages) gives an event message's audience.
+  // `seats` (may be null: no event messages) gives an event message's audience; with `events`
+  // segments may select by RSVP answers (rsvp(), attended()).
   CampaignLauncher(ContactStore* contacts, SegmentStore* segments, TemplateStore* templates,
                    CampaignStore* campaigns, DeliveryQueue* queue, const Clock* clock,
-                   EventSeats* seats = nullptr);
+                   EventSeats* seats = nullptr, EventStore* events = nullptr);
 
   // Errors: NotFound (campaign,
   // template or segment gone), FailedPrecondition (already launched, launch in progress, or
   // nobody to send to), InvalidArgument (segment expression no longer parses).
-  absl::StatusOr<Campaign> Launch(std::string_view org_id, std::string_view campaign_id);
+  // `visited` (optional) counts the contacts looked at, for a progress display.
+  absl::StatusOr<Campaign> Launch(std::string_view org_id, std::string_view campaign_id,
+                                  std::atomic<int64_t>* visited = nullptr);
 
  private:
   ContactStore* contacts_;
@@ -43,6 +48,7 @@ class CampaignLauncher {
   DeliveryQueue* queue_;
   const Clock* clock_;
   EventSeats* seats_;
+  EventStore* events_;
 };
 
 // The address a campaign message to `contact` uses on `channel_choice` ("preferred" or a

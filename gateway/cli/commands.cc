@@ -25,6 +25,8 @@
 #include "gateway/core/key_schema.h"
 #include "gateway/core/text.h"
 #include "gateway/invitations/selection_snapshot.h"
+#include "gateway/reports/campaign_report.h"
+#include "gateway/segments/behaviour_facts.h"
 #include "gateway/segments/segment_expression.h"
 
 namespace ogw {
@@ -196,6 +198,9 @@ struct CliArgs {
   std::string expression;
   std::string event_id;
   std::string request_file;
+  std::string campaign_id;
+  std::string report_by;                // Comma-separated dimensions.
+  std::string report_format = "table";  // table, json or csv.
 };
 
 // Commands on a gateway's data: they open a runtime on the configuration first.
@@ -347,8 +352,20 @@ int Requeue(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& e
   return 0;
 }
 
+// An audience expression with its behaviour predicates bound, as an admin sees them.
+absl::StatusOr<SegmentExpression> Audience(Runtime& rt, const std::string& org,
+                                           const std::string& text) {
+  ASSIGN_OR_RETURN(SegmentExpression parsed, SegmentExpression::Parse(text));
+  ApiServices services = rt.Services();
+  return BindBehaviour(parsed, org, PostScope::All(),
+                       {.queue = services.queue,
+                        .campaigns = services.campaigns,
+                        .events = services.events,
+                        .seats = services.event_seats});
+}
+
 int PreviewSegment(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
-  auto expression = SegmentExpression::Parse(args.expression);
+  auto expression = Audience(rt, args.org, args.expression);
   if (!expression.ok()) return Fail(err, expression.status());
   auto preview = EvaluateSegment(&rt.contacts(), args.org, PostScope::All(), *expression, 10);
   if (!preview.ok()) return Fail(err, preview.status());
@@ -412,7 +429,7 @@ int PreviewSelection(Runtime& rt, const CliArgs& args, std::ostream& out, std::o
   if (!*event) return Fail(err, absl::NotFoundError("unknown event " + args.event_id));
   auto in = ReadSelectionFile(rt, args.org, body);
   if (!in.ok()) return Fail(err, in.status());
-  auto audience = SegmentExpression::Parse(in->expression);
+  auto audience = Audience(rt, args.org, in->expression);
   if (!audience.ok()) {
     return Fail(err, absl::InvalidArgumentError("expression: " +
                                                 std::string(MessageOf(audience.status()))));
@@ -451,6 +468,90 @@ int PreviewSelection(Runtime& rt, const CliArgs& args, std::ostream& out, std::o
   }
   out << "\nselected contacts (draw order):\n";
   for (const std::string& id : result->selected) out << id << "\n";
+  return 0;
+}
+
+// Launches a campaign as POST /v1/campaigns/{id}/launch does, with the scan's progress on the
+// error stream, and prints what the launch queued and skipped.
+int LaunchCampaign(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  auto campaign = rt.campaigns().Get(args.org, args.campaign_id);
+  if (!campaign.ok()) return Fail(err, campaign.status());
+  if (!*campaign) return Fail(err, absl::NotFoundError("unknown campaign " + args.campaign_id));
+  // What the scan goes through: the post's people, or the organisation's.
+  const std::string count_key = (*campaign)->post_id.empty()
+                                    ? keys::ContactIds(args.org)
+                                    : keys::PostContactIds(args.org, (*campaign)->post_id);
+  auto total = rt.redis().Command({"ZCARD", count_key});
+  if (!total.ok()) return Fail(err, total.status());
+  const std::atomic<int64_t> known_total{(*campaign)->event_id.empty() ? total->integer : 0};
+  std::atomic<int64_t> visited{0};
+  absl::StatusOr<Campaign> launched;
+  {
+    ProgressReporter progress(err, isatty(STDERR_FILENO) == 1, "contacts", &known_total, &visited);
+    launched = rt.launcher().Launch(args.org, args.campaign_id, &visited);
+  }
+  if (!launched.ok()) return Fail(err, launched.status());
+  out << "campaign: " << launched->id << "\n"
+      << "audience: " << launched->audience << "\n"
+      << "queued: " << launched->queued << "\n";
+  for (const auto& [channel, n] : launched->channels)
+    out << "channel " << channel << ": " << n << "\n";
+  for (const auto& [reason, n] : launched->skipped)
+    out << "skipped " << reason << ": " << n << "\n";
+  return 0;
+}
+
+// The campaign's report as GET /v1/campaigns/{id}/report gives it: JSON, CSV, or tables.
+int CampaignReportCommand(Runtime& rt, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.report_format != "table" && args.report_format != "json" &&
+      args.report_format != "csv") {
+    return Fail(err, absl::InvalidArgumentError("--format must be table, json or csv"));
+  }
+  auto campaign = rt.campaigns().Get(args.org, args.campaign_id);
+  if (!campaign.ok()) return Fail(err, campaign.status());
+  if (!*campaign) return Fail(err, absl::NotFoundError("unknown campaign " + args.campaign_id));
+  ReportRequest request;
+  request.dimensions = SplitDimensions(args.report_by);
+  auto report = CampaignReporter(&rt.redis(), &rt.clock()).Report(**campaign, request);
+  if (!report.ok()) return Fail(err, report.status());
+  if (args.report_format == "json") {
+    out << report->dump(2) << "\n";
+    return 0;
+  }
+  if (args.report_format == "csv") {
+    out << ReportCsv(*report);
+    return 0;
+  }
+  const std::vector<std::string>& metrics = ReportMetricNames();
+  auto row_of = [&](const std::string& first, const nlohmann::json& counts) {
+    std::vector<std::string> row = {first};
+    for (const std::string& m : metrics) row.push_back(std::to_string(counts.value(m, int64_t{0})));
+    return row;
+  };
+  std::vector<bool> right(metrics.size() + 1, true);
+  right[0] = false;
+  out << "campaign: " << (*report)["campaign_id"].get<std::string>() << " ("
+      << (*report)["state"].get<std::string>()
+      << ((*report)["frozen"].get<bool>() ? ", frozen" : "") << ")\n\n";
+  std::vector<std::vector<std::string>> rows = {{"total"}};
+  rows[0].insert(rows[0].end(), metrics.begin(), metrics.end());
+  rows.push_back(row_of("", (*report)["totals"]));
+  PrintTable(out, rows, right);
+  for (const nlohmann::json& b : (*report)["breakdowns"]) {
+    rows = {{b["dimension"].get<std::string>()}};
+    rows[0].insert(rows[0].end(), metrics.begin(), metrics.end());
+    for (const nlohmann::json& v : b["values"]) {
+      const std::string value = v["value"];
+      rows.push_back(row_of(value.empty() ? "(unknown)" : value, v));
+    }
+    out << "\n";
+    PrintTable(out, rows, right);
+  }
+  const nlohmann::json& gaps = (*report)["representativeness"]["largest_gaps"];
+  if (!gaps.empty()) {
+    out << "\nlargest gaps between the audience and those who responded:\n";
+    for (const nlohmann::json& g : gaps) out << "  " << g["text"].get<std::string>() << "\n";
+  }
   return 0;
 }
 
@@ -529,6 +630,16 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       WithOrg(segment->add_subcommand("preview", "count the contacts matching a filter"), args);
   preview->add_option("--expression", args.expression, "filter expression")->required();
   commands.emplace_back(preview, PreviewSegment);
+
+  auto* campaigns = Group(app, "campaigns", "campaigns");
+  auto* launch = WithOrg(campaigns->add_subcommand("launch", "launch a campaign"), args);
+  launch->add_option("--campaign", args.campaign_id, "campaign id")->required();
+  commands.emplace_back(launch, LaunchCampaign);
+  auto* report = WithOrg(campaigns->add_subcommand("report", "a campaign's report"), args);
+  report->add_option("--campaign", args.campaign_id, "campaign id")->required();
+  report->add_option("--by", args.report_by, "dimensions, comma-separated (default: all)");
+  report->add_option("--format", args.report_format, "table (default), json or csv");
+  commands.emplace_back(report, CampaignReportCommand);
 
   auto* events = Group(app, "events", "events and their invitations");
   auto* preview_selection = WithOrg(

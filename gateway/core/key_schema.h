@@ -142,6 +142,8 @@ inline std::string DueLane(std::string_view org) { return Tag(org) + ":due"; }
 // Campaigns with unsettled messages, scored by launch order (per-person ordering across them).
 inline std::string ActiveCampaigns(std::string_view org) { return Tag(org) + ":active"; }
 inline std::string LaunchSequence(std::string_view org) { return Tag(org) + ":launchseq"; }
+// Every launched campaign by launch time: which campaign a person's reply answers.
+inline std::string LaunchedCampaigns(std::string_view org) { return Tag(org) + ":launched"; }
 inline std::string DirectLane(std::string_view org) { return Tag(org) + ":direct"; }
 inline std::string DirectMessages(std::string_view org) { return Tag(org) + ":dmsg"; }
 inline std::string DirectLocks(std::string_view org) { return Tag(org) + ":dlock"; }

@@ -716,6 +716,7 @@ absl::Status DeliveryWorker::Send(Batch& batch, Group& group,
         }
         if (o.kind == MessageOutcome::Kind::kSent) {
           o.language = p.language;
+          o.units = p.out.cost;
           NoteFor(p, out[k], o, group);
         }
         group.outcomes.push_back(std::move(o));

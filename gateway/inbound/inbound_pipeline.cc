@@ -9,6 +9,7 @@
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 #include "gateway/core/text.h"
+#include "queue/campaign_responses.h"
 
 namespace ogw {
 namespace {
@@ -282,6 +283,36 @@ absl::Status InboundPipeline::NoteInThread(const InboundSource& source,
       .status();
 }
 
+void InboundPipeline::MarkCampaignResponse(const InboundSource& source,
+                                           const InboundMessage& message,
+                                           const std::string& contact_id,
+                                           const std::string& in_reply_to, KeywordIntent intent) {
+  // An out-of-office answer or a drill is nobody answering; START asks for nothing.
+  if (message.auto_reply || message.simulated_over_real_channel ||
+      intent == KeywordIntent::kStart) {
+    return;
+  }
+  const size_t colon = in_reply_to.find(':');
+  // An answer to an officer's own message answers no campaign.
+  if (!in_reply_to.empty() && colon == std::string::npos) return;
+  CampaignResponses responses(deps_.redis, deps_.clock, deps_.queue->options().chunk_size);
+  const std::string answered = colon == std::string::npos ? "" : in_reply_to.substr(0, colon);
+  auto campaign = responses.Attribute(source.org_id, contact_id, answered);
+  if (campaign.ok() && campaign->empty()) return;
+  absl::Status marked = campaign.status();
+  if (marked.ok()) {
+    marked = responses
+                 .Mark(source.org_id, *campaign, contact_id,
+                       intent == KeywordIntent::kStop ? CampaignResponses::Kind::kOptedOut
+                                                      : CampaignResponses::Kind::kReplied)
+                 .status();
+  }
+  if (!marked.ok()) {
+    spdlog::warn("inbound: reply of {} not counted in its campaign: {}", contact_id,
+                 MessageOf(marked));
+  }
+}
+
 void InboundPipeline::FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
                                       const std::string& contact_id, const std::string& address,
                                       const KeywordAction& keyword, bool consent_changed) {
@@ -382,6 +413,7 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
     if (result.contact_id == contact.id) {
       RETURN_IF_ERROR(
           NoteInThread(source, message, contact, s.substr(s.find('/') + 1), in_reply_to, handled));
+      MarkCampaignResponse(source, message, contact.id, in_reply_to, keyword.intent);
     }
     return result;
   }
@@ -389,6 +421,7 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   result.entry_id = r.elements[1].str;
   // Stored: should this fail, the provider's retry is a duplicate that notes it (above).
   RETURN_IF_ERROR(NoteInThread(source, message, contact, result.entry_id, in_reply_to, handled));
+  MarkCampaignResponse(source, message, contact.id, in_reply_to, keyword.intent);
   if (consent_changed) result.keyword = keyword.intent;
   FollowUpKeyword(source, message, contact.id, address, keyword, consent_changed);
   return result;

@@ -179,12 +179,17 @@ class InboundPipeline {
       const InboundSource& source, const InboundMessage& message, const Contact& contact,
       const std::string& address, const std::vector<std::pair<std::string, std::string>>& fields,
       const std::string& seen_key);
-  // The opt-in request or consent confirmation a stored keyword asks for; failures only logged.
   // Notes the stored entry `entry_id` in the person's conversation: it opens, unless the
   // gateway answered the message itself (`handled`: a keyword, a clear RSVP answer).
   absl::Status NoteInThread(const InboundSource& source, const InboundMessage& message,
                             const Contact& contact, const std::string& entry_id,
                             const std::string& in_reply_to, bool handled);
+  // Marks the stored message in the report of the campaign it answers: a reply, or an opt-out
+  // for STOP (CampaignResponses). Failures are only logged: the message is stored.
+  void MarkCampaignResponse(const InboundSource& source, const InboundMessage& message,
+                            const std::string& contact_id, const std::string& in_reply_to,
+                            KeywordIntent intent);
+  // The opt-in request or consent confirmation a stored keyword asks for; failures only logged.
   void FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
                        const std::string& contact_id, const std::string& address,
                        const KeywordAction& keyword, bool consent_changed);

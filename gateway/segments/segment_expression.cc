@@ -283,6 +283,18 @@ class ReachableNode final : public Node {
 // Base for attribute predicates: looks the attribute up once and hands the value on. A missing
 // attribute makes every attribute predicate false, including != and `not in`, because "we know
 // nothing" must not select people (e.g. `attr.consent_form != "no"`).
+// What a person did: in the set of people the facts name. Unbound: nobody.
+class BehaviourNode final : public Node {
+ public:
+  explicit BehaviourNode(const std::unordered_set<std::string>* people) : people_(people) {}
+  bool Eval(const Contact& contact) const override {
+    return people_ != nullptr && people_->contains(contact.id);
+  }
+
+ private:
+  const std::unordered_set<std::string>* people_;
+};
+
 class AttributeNode : public Node {
  public:
   explicit AttributeNode(std::string name) : name_(std::move(name)) {}
@@ -713,14 +725,32 @@ std::string MembershipExample(const Field& field) {
   }
 }
 
-enum class Function { kHas, kReachable, kExists, kStartsWith };
+enum class Function {
+  kHas,
+  kReachable,
+  kExists,
+  kStartsWith,
+  kReplied,
+  kClicked,
+  kOptedOut,
+  kRsvp,
+  kAttended
+};
 
-constexpr std::array<std::pair<std::string_view, Function>, 4> kFunctions = {{
+constexpr std::array<std::pair<std::string_view, Function>, 9> kFunctions = {{
     {"has", Function::kHas},
     {"reachable", Function::kReachable},
     {"exists", Function::kExists},
     {"starts_with", Function::kStartsWith},
+    {"replied", Function::kReplied},
+    {"clicked", Function::kClicked},
+    {"opted_out", Function::kOptedOut},
+    {"rsvp", Function::kRsvp},
+    {"attended", Function::kAttended},
 }};
+
+constexpr std::array<std::string_view, 8> kSeatStates = {
+    "invited", "yes", "no", "maybe", "waitlisted", "offered", "cancelled", "attended"};
 
 std::optional<Function> LookupFunction(std::string_view name) {
   for (const auto& [n, f] : kFunctions) {
@@ -1153,8 +1183,9 @@ class Parser {
     std::optional<Function> function = LookupFunction(name.value);
     if (!function) {
       return ErrorAt(name.pos, Cat("unknown function '", name.source,
-                                   "'; known functions are has, reachable, exists and "
-                                   "starts_with"));
+                                   "'; known functions are has, reachable, exists, "
+                                   "starts_with, replied, clicked, opted_out, rsvp and "
+                                   "attended"));
     }
     NodePtr node;
     switch (*function) {
@@ -1188,6 +1219,14 @@ class Parser {
         }
         Advance();
         node = std::make_unique<ExistsNode>(arg.value);
+        break;
+      }
+      case Function::kReplied:
+      case Function::kClicked:
+      case Function::kOptedOut:
+      case Function::kRsvp:
+      case Function::kAttended: {
+        ASSIGN_OR_RETURN(node, ParseBehaviour(*function, name));
         break;
       }
       case Function::kStartsWith: {
@@ -1235,8 +1274,78 @@ class Parser {
     return node;
   }
 
+  // The arguments of a behaviour predicate, after its '(': a campaign or event id in double
+  // quotes, and for rsvp a seat state.
+  absl::StatusOr<NodePtr> ParseBehaviour(Function function, const Token& name) {
+    const bool event = function == Function::kRsvp || function == Function::kAttended;
+    const Token& id = Peek();
+    if (id.kind != TokenKind::kString) {
+      return Unexpected(
+          id,
+          Cat(event ? "an event id in double quotes" : "a campaign id in double quotes", " in ",
+              name.value, "(), e.g. ", name.value, event ? "(\"evt_...\"" : "(\"cmp_...\"", ")"));
+    }
+    const std::string_view prefix = event ? "evt_" : "cmp_";
+    if (!id.value.starts_with(prefix) || id.value.size() > 64) {
+      return ErrorAt(id.pos, Cat("'", Abbreviate(id.source), "' is not ",
+                                 event ? "an event id (evt_...)" : "a campaign id (cmp_...)"));
+    }
+    Advance();
+    BehaviourRef ref;
+    ref.id = id.value;
+    switch (function) {
+      case Function::kReplied:
+        ref.kind = BehaviourRef::Kind::kReplied;
+        break;
+      case Function::kClicked:
+        ref.kind = BehaviourRef::Kind::kClicked;
+        break;
+      case Function::kOptedOut:
+        ref.kind = BehaviourRef::Kind::kOptedOut;
+        break;
+      case Function::kAttended:
+        ref.kind = BehaviourRef::Kind::kRsvp;
+        ref.state = "attended";
+        break;
+      default: {
+        ref.kind = BehaviourRef::Kind::kRsvp;
+        const Token& comma = Peek();
+        if (comma.kind != TokenKind::kComma) {
+          return Unexpected(comma,
+                            "',' and an answer after the event of rsvp(), e.g. "
+                            "rsvp(\"evt_...\", \"yes\")");
+        }
+        Advance();
+        const Token& state = Peek();
+        const bool known =
+            state.kind == TokenKind::kString &&
+            std::find(kSeatStates.begin(), kSeatStates.end(), state.value) != kSeatStates.end();
+        if (!known) {
+          return ErrorAt(state.pos,
+                         "rsvp() takes one of \"invited\", \"yes\", \"no\", "
+                         "\"maybe\", \"waitlisted\", \"offered\", "
+                         "\"cancelled\", \"attended\"");
+        }
+        Advance();
+        ref.state = state.value;
+      }
+    }
+    size_t index = std::find(behaviour_.begin(), behaviour_.end(), ref) - behaviour_.begin();
+    if (index == behaviour_.size()) behaviour_.push_back(std::move(ref));
+    const std::unordered_set<std::string>* people =
+        facts_ != nullptr && index < facts_->people.size() ? &facts_->people[index] : nullptr;
+    return std::make_unique<BehaviourNode>(people);
+  }
+
+ public:
+  void set_facts(const BehaviourFacts* facts) { facts_ = facts; }
+  std::vector<BehaviourRef> TakeBehaviour() { return std::move(behaviour_); }
+
+ private:
   std::vector<Token> tokens_;  // Never empty: ends with kEnd or kError.
   size_t pos_ = 0;
+  std::vector<BehaviourRef> behaviour_;
+  const BehaviourFacts* facts_ = nullptr;
 };
 
 }  // namespace
@@ -1256,19 +1365,32 @@ std::optional<SegmentParseError> SegmentParseErrorFromStatus(const absl::Status&
   return SegmentParseError{position, std::string(message)};
 }
 
-absl::StatusOr<SegmentExpression> SegmentExpression::Parse(std::string_view text) {
+absl::StatusOr<SegmentExpression> SegmentExpression::Parse(
+    std::string_view text, std::shared_ptr<const BehaviourFacts> facts) {
   if (text.size() > kMaxTextBytes) {
     return ErrorAt(kMaxTextBytes, Cat("expression is ", text.size(), " bytes long; the limit is ",
                                       kMaxTextBytes, " bytes"));
   }
   Parser parser(Lexer(text).Run());
+  parser.set_facts(facts.get());
   ASSIGN_OR_RETURN(NodePtr root, parser.ParseAll());
-  return SegmentExpression(std::string(text), std::shared_ptr<const Node>(std::move(root)));
+  auto behaviour = std::make_shared<const std::vector<BehaviourRef>>(parser.TakeBehaviour());
+  if (facts != nullptr && facts->people.size() != behaviour->size()) {
+    return absl::InternalError("behaviour facts do not match the expression");
+  }
+  if (behaviour->empty()) facts.reset();
+  return SegmentExpression(std::string(text), std::shared_ptr<const Node>(std::move(root)),
+                           std::move(behaviour), std::move(facts));
 }
 
 SegmentExpression::SegmentExpression(std::string text,
-                                     std::shared_ptr<const segment_internal::Node> root)
-    : text_(std::move(text)), root_(std::move(root)) {}
+                                     std::shared_ptr<const segment_internal::Node> root,
+                                     std::shared_ptr<const std::vector<BehaviourRef>> behaviour,
+                                     std::shared_ptr<const BehaviourFacts> facts)
+    : text_(std::move(text)),
+      root_(std::move(root)),
+      behaviour_(std::move(behaviour)),
+      facts_(std::move(facts)) {}
 
 bool SegmentExpression::Matches(const Contact& contact) const {
   return root_ != nullptr && root_->Eval(contact);

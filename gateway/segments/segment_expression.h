@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,6 +35,22 @@ struct SegmentParseError {
 // handlers can point at the offending byte. Returns nullopt for any other status (including OK).
 std::optional<SegmentParseError> SegmentParseErrorFromStatus(const absl::Status& status);
 
+// A predicate on what a person did (docs/SEGMENTS.md, "What people did"): replied("cmp_..."),
+// clicked("cmp_..."), opted_out("cmp_..."), rsvp("evt_...", "yes"), attended("evt_...").
+struct BehaviourRef {
+  enum class Kind { kReplied, kClicked, kOptedOut, kRsvp };
+  Kind kind = Kind::kReplied;
+  std::string id;     // The campaign or event.
+  std::string state;  // kRsvp: the seat state ("yes", "attended", ...).
+  bool operator==(const BehaviourRef&) const = default;
+};
+
+// The people (contact ids) each behaviour predicate of an expression names, in the order of
+// SegmentExpression::behaviour(). Read by the predicates at evaluation; never changed after.
+struct BehaviourFacts {
+  std::vector<std::unordered_set<std::string>> people;
+};
+
 // A parsed and compiled segment expression.
 //
 // Ownership: the compiled predicate tree is immutable and shared between copies
@@ -49,7 +67,10 @@ class SegmentExpression {
 
   // Parses, type-checks and compiles `text`. Every error is InvalidArgumentError with the message
   // "at position N: <what is wrong>", N being the 0-based byte offset of the problem in `text`.
-  static absl::StatusOr<SegmentExpression> Parse(std::string_view text);
+  // Behaviour predicates read `facts` (one set per behaviour() entry); without facts they
+  // match nobody: bind them first (gateway/segments/behaviour_facts.h).
+  static absl::StatusOr<SegmentExpression> Parse(
+      std::string_view text, std::shared_ptr<const BehaviourFacts> facts = nullptr);
 
   SegmentExpression(const SegmentExpression&) = default;
   SegmentExpression& operator=(const SegmentExpression&) = default;
@@ -62,12 +83,20 @@ class SegmentExpression {
 
   // The expression exactly as given to Parse.
   const std::string& text() const { return text_; }
+  // Its behaviour predicates, each once, in order of first appearance.
+  const std::vector<BehaviourRef>& behaviour() const { return *behaviour_; }
+  // False when it has behaviour predicates that were parsed without facts.
+  bool bound() const { return behaviour_->empty() || facts_ != nullptr; }
 
  private:
-  SegmentExpression(std::string text, std::shared_ptr<const segment_internal::Node> root);
+  SegmentExpression(std::string text, std::shared_ptr<const segment_internal::Node> root,
+                    std::shared_ptr<const std::vector<BehaviourRef>> behaviour,
+                    std::shared_ptr<const BehaviourFacts> facts);
 
   std::string text_;
   std::shared_ptr<const segment_internal::Node> root_;
+  std::shared_ptr<const std::vector<BehaviourRef>> behaviour_;
+  std::shared_ptr<const BehaviourFacts> facts_;  // Kept alive for the predicates reading it.
 };
 
 }  // namespace ogw

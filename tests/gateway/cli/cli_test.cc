@@ -8,11 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/campaigns/campaign_store.h"
 #include "gateway/cli/commands.h"
 #include "gateway/cli/progress.h"
 #include "gateway/core/clock.h"
 #include "gateway/invitations/event_store.h"
 #include "gateway/orgs/org_store.h"
+#include "gateway/segments/segment_store.h"
+#include "templates/template_store.h"
 #include "tests/testutil/org_fixture.h"
 #include "tests/testutil/redis_fixture.h"
 
@@ -128,6 +131,74 @@ TEST_F(CliTest, ExportWritesWhatImportReadsWithProgressAndFailsClearly) {
   EXPECT_NE(Run({"contacts", "export", "--org", org, "--file", "/nonexistent-dir/x.csv"}), 0);
   EXPECT_NE(err_.str().find("cannot write"), std::string::npos) << err_.str();
   EXPECT_NE(Run({"contacts", "export", "--org", "org_nope", "--file", "-"}), 0);
+}
+
+TEST_F(CliTest, CampaignsLaunchWithProgressAndReportAsTablesCsvOrJson) {
+  const std::string org = SeedOrg().id();
+  ASSERT_FALSE(org.empty());
+  const std::string csv = dir_.path() + "/people.csv";
+  std::ofstream(csv) << "name,country,email,consent,attr.gender\n"
+                        "Ana,GE,ana@example.org,granted,female\n"
+                        "Bela,GE,bela@example.org,granted,female\n"
+                        "Emil,DE,emil@example.org,granted,male\n"
+                        "Gia,GE,gia@example.org,withdrawn,male\n";
+  ASSERT_EQ(Run({"contacts", "import", "--org", org, "--file", csv}), 0) << err_.str();
+  const Clock& clock = SystemClock::Instance();
+  TemplateStore templates(&pool(), &clock);
+  FieldErrors errors;
+  auto t = TemplateFromJson({{"name", "Survey"},
+                             {"default_language", "en"},
+                             {"variants", {{"en", {{"subject", "Survey"}, {"body", "Hello"}}}}}},
+                            &errors);
+  ASSERT_TRUE(t.ok()) << t.status();
+  t->org_id = org;
+  auto tmpl = templates.Create(*t);
+  ASSERT_TRUE(tmpl.ok());
+  SegmentStore segments(&pool(), &clock);
+  Segment everyone;
+  everyone.org_id = org;
+  everyone.name = "Everyone";
+  everyone.expression = "true";
+  auto segment = segments.Create(everyone);
+  ASSERT_TRUE(segment.ok());
+  CampaignStore campaigns(&pool(), &clock);
+  Campaign c;
+  c.org_id = org;
+  c.name = "Survey";
+  c.template_id = tmpl->id;
+  c.segment_id = segment->id;
+  c.channel = "email";
+  c.report_attributes = {"gender", "country"};
+  auto campaign = campaigns.Create(c);
+  ASSERT_TRUE(campaign.ok());
+
+  ASSERT_EQ(Run({"campaigns", "launch", "--org", org, "--campaign", campaign->id}), 0)
+      << err_.str();
+  EXPECT_NE(out_.str().find("audience: 4\nqueued: 3\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("skipped consent_withdrawn: 1\n"), std::string::npos) << out_.str();
+  EXPECT_NE(err_.str().find("4/4 contacts"), std::string::npos) << err_.str();
+  EXPECT_NE(Run({"campaigns", "launch", "--org", org, "--campaign", campaign->id}), 0)
+      << "launched once";
+  EXPECT_NE(err_.str().find("already launched"), std::string::npos) << err_.str();
+
+  ASSERT_EQ(Run({"campaigns", "report", "--org", org, "--campaign", campaign->id, "--format", "csv",
+                 "--by", "gender"}),
+            0)
+      << err_.str();
+  EXPECT_NE(out_.str().find("total,,3,0,0,0,0,0,0,0,0\r\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("gender,female,2,"), std::string::npos) << out_.str();
+  ASSERT_EQ(Run({"campaigns", "report", "--org", org, "--campaign", campaign->id}), 0);
+  EXPECT_NE(out_.str().find("(running)"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("country  recipients"), std::string::npos) << out_.str();
+  ASSERT_EQ(
+      Run({"campaigns", "report", "--org", org, "--campaign", campaign->id, "--format", "json"}),
+      0);
+  EXPECT_EQ(nlohmann::json::parse(out_.str())["totals"]["recipients"], 3);
+  EXPECT_NE(
+      Run({"campaigns", "report", "--org", org, "--campaign", campaign->id, "--by", "shoe_size"}),
+      0);
+  EXPECT_NE(err_.str().find("shoe_size"), std::string::npos) << err_.str();
+  EXPECT_NE(Run({"campaigns", "report", "--org", org, "--campaign", "cmp_nope"}), 0);
 }
 
 TEST(ProgressLineTest, ABarOnATerminalAndPlainTextElsewhere) {

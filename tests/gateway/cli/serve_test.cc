@@ -178,6 +178,9 @@ TEST(ServeTest, TheReadmeExamplesRunAsWritten) {
   EXPECT_NE(output.str().find("\"launched_at\""), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("Merci, je viendrai"), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("\"state\":\"waiting\""), std::string::npos) << output.str();
+  // The campaign's report, its totals through jq.
+  EXPECT_NE(output.str().find("\"recipients\": "), std::string::npos) << output.str();
+  EXPECT_NE(output.str().find("\"units\": {"), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("id,name,post_id,languages,"), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("\"kannel-berlin\""), std::string::npos) << output.str();
   // The event: two drawn by country, Nino's "კი" read as her yes.

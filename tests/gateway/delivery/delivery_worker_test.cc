@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "gateway/core/key_schema.h"
+#include "queue/campaign_responses.h"
 #include "templates/opt_out.h"
 #include "templates/sms_encoding.h"
 #include "tests/gateway/delivery/worker_harness.h"
@@ -945,13 +946,14 @@ TEST_F(WorkerTest, LinksBecomePersonalTrackedLinksThatResolveToTheirOwner) {
   }
   EXPECT_EQ(tokens.size(), 2u) << "one personal link per recipient";
   // The campaign's report counts the clicks and the people who clicked.
+  CampaignResponses responses(&pool(), &clock_, stack_->queue.options().chunk_size);
   for (const std::string& token : tokens) {
     auto link = stack_->links.Resolve(token);
     ASSERT_TRUE(link.ok());
-    ASSERT_TRUE(stack_->queue.CountClick(org_, c.id, link->owner.contact_id).ok());
+    ASSERT_TRUE(responses.CountClick(org_, c.id, link->owner.contact_id).ok());
   }
   auto first = stack_->links.Resolve(*tokens.begin());
-  ASSERT_TRUE(stack_->queue.CountClick(org_, c.id, first->owner.contact_id).ok());
+  ASSERT_TRUE(responses.CountClick(org_, c.id, first->owner.contact_id).ok());
   EXPECT_EQ(Stats(c)["clicks"], 3);
   EXPECT_EQ(Stats(c)["people_clicked"], 2);
 }

@@ -742,5 +742,53 @@ TEST(SegmentExpressionErrorTest, NestingDepthLimit) {
   EXPECT_TRUE(Matches(wide, Nino()));
 }
 
+// ------------------------------------------------------------------------------------------
+// What people did
+
+TEST(SegmentBehaviourTest, PredicatesAreListedOnceInOrderAndMatchNobodyUnbound) {
+  const std::string text =
+      "replied(\"cmp_a\") or clicked(\"cmp_a\") or (rsvp(\"evt_1\", \"yes\") and "
+      "not attended(\"evt_1\")) or replied(\"cmp_a\") or opted_out(\"cmp_b\")";
+  SegmentExpression e = Compile(text);
+  ASSERT_EQ(e.behaviour().size(), 5u);
+  EXPECT_EQ(e.behaviour()[0], (BehaviourRef{BehaviourRef::Kind::kReplied, "cmp_a", ""}));
+  EXPECT_EQ(e.behaviour()[1], (BehaviourRef{BehaviourRef::Kind::kClicked, "cmp_a", ""}));
+  EXPECT_EQ(e.behaviour()[2], (BehaviourRef{BehaviourRef::Kind::kRsvp, "evt_1", "yes"}));
+  EXPECT_EQ(e.behaviour()[3], (BehaviourRef{BehaviourRef::Kind::kRsvp, "evt_1", "attended"}));
+  EXPECT_EQ(e.behaviour()[4], (BehaviourRef{BehaviourRef::Kind::kOptedOut, "cmp_b", ""}));
+  EXPECT_FALSE(e.bound());
+  EXPECT_EQ(Who(text), "---") << "unbound predicates match nobody";
+  EXPECT_TRUE(Compile("country = \"GE\"").bound());
+}
+
+TEST(SegmentBehaviourTest, BoundPredicatesReadTheirPeople) {
+  const std::string text = "replied(\"cmp_a\") and not rsvp(\"evt_1\", \"no\")";
+  auto facts = std::make_shared<BehaviourFacts>();
+  facts->people = {{"c_nino", "c_giorgi"}, {"c_giorgi"}};
+  auto bound = SegmentExpression::Parse(text, facts);
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  EXPECT_TRUE(bound->bound());
+  EXPECT_TRUE(bound->Matches(Nino()));
+  EXPECT_FALSE(bound->Matches(Giorgi()));
+  EXPECT_FALSE(bound->Matches(Blank()));
+  // Copies share the facts; the expression outlives the caller's pointer.
+  SegmentExpression copy = *bound;
+  facts.reset();
+  EXPECT_TRUE(copy.Matches(Nino()));
+  // Facts that do not fit the expression are refused.
+  auto wrong = std::make_shared<BehaviourFacts>();
+  EXPECT_EQ(SegmentExpression::Parse(text, wrong).status().code(), absl::StatusCode::kInternal);
+}
+
+TEST(SegmentExpressionErrorTest, BehaviourArguments) {
+  EXPECT_PARSE_ERROR("replied(\"spring\")", 8, "is not a campaign id (cmp_...)");
+  EXPECT_PARSE_ERROR("replied(cmp_1)", 8, "a campaign id in double quotes");
+  EXPECT_PARSE_ERROR("attended(\"cmp_1\")", 9, "is not an event id (evt_...)");
+  EXPECT_PARSE_ERROR("rsvp(\"evt_1\")", 12, "',' and an answer");
+  EXPECT_PARSE_ERROR("rsvp(\"evt_1\", \"perhaps\")", 14, "rsvp() takes one of");
+  EXPECT_PARSE_ERROR("rsvp(\"evt_1\", yes)", 14, "rsvp() takes one of");
+  EXPECT_PARSE_ERROR("replied(\"cmp_1\"", 15, "')' to close replied(");
+}
+
 }  // namespace
 }  // namespace ogw

@@ -1,0 +1,275 @@
+// Monitoring reports through the API: a campaign launched, sent by a worker, answered through
+// the channels' own paths (a reply by SMS, a STOP, a followed link in an e-mail), and its report
+// counted by hand, in JSON and CSV; dimensions, validation, scope; response rates across a
+// post's campaigns.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "gateway/core/iso_time.h"
+#include "tests/testutil/api_harness.h"
+#include "tests/testutil/report_json.h"
+
+namespace ogw::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+using json = nlohmann::json;
+
+class ReportsApiTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    if (HasFatalFailure()) return;
+    paris_ = CreatePost("Paris");
+    berlin_ = CreatePost("Berlin");
+    officer_ = CreateOfficerToken("officer", {paris_});
+    berlin_officer_ = CreateOfficerToken("officer", {berlin_});
+    auto person = [&](const std::string& name, const std::string& gender, const json& address) {
+      clock_.Advance(1);
+      return CreateContact({{"name", name},
+                            {"post_id", paris_},
+                            {"attributes", {{"gender", gender}}},
+                            {"addresses", {address}}},
+                           admin_token_);
+    };
+    ana_ = person("Ana", "female",
+                  {{"kind", "phone"}, {"value", "+33611111111"}, {"consent", "granted"}});
+    bea_ = person("Bea", "female",
+                  {{"kind", "phone"}, {"value", "+33622222222"}, {"consent", "granted"}});
+    carl_ = person("Carl", "male",
+                   {{"kind", "phone"}, {"value", "+33633333333"}, {"consent", "granted"}});
+    dan_ = person("Dan", "male",
+                  {{"kind", "email"}, {"value", "dan@d.example"}, {"consent", "granted"}});
+    person("Eli", "male", {{"kind", "email"}, {"value", "eli@e.example"}, {"consent", "unknown"}});
+    template_ = CreateTemplate(
+        {{"name", "Survey"},
+         {"post_id", paris_},
+         {"default_language", "en"},
+         {"variants",
+          {{"en",
+            {{"subject", "Our survey"},
+             {"body", "Hello {{contact.name}}, [take the survey](https://survey.example.org/s)"},
+             {"sms", "Hello {{contact.name}}, tell us what you think"}}}}}},
+        officer_);
+    segment_ =
+        CreateSegment({{"name", "Paris"}, {"post_id", paris_}, {"expression", "true"}}, officer_);
+  }
+
+  std::string Launch(const std::string& name) {
+    HttpResult created = Post("/v1/campaigns",
+                              {{"name", name},
+                               {"post_id", paris_},
+                               {"template_id", template_},
+                               {"segment_id", segment_},
+                               {"channel", "preferred"},
+                               {"report_attributes", {"gender", "country"}}},
+                              officer_);
+    EXPECT_EQ(created.status, 201) << created.body;
+    const std::string id = created.json.value("id", "");
+    EXPECT_EQ(Post("/v1/campaigns/" + id + "/launch", json::object(), officer_).status, 202);
+    auto worker = runtime_->NewWorker();
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(worker->RunOnce().ok());
+    return id;
+  }
+
+  void Writes(const std::string& contact, const std::string& text) {
+    clock_.Advance(1000);
+    HttpResult r = Post("/v1/sandbox/replies",
+                        {{"contact_id", contact}, {"channel", "sms"}, {"text", text}}, officer_);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+
+  // Follows the tracked link of the e-mail sent to `address`.
+  void Clicks(const std::string& address) {
+    HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+    for (const json& m : outbox.json["items"]) {
+      if (m.value("to", "") != address) continue;
+      const std::string text = m.value("text", "") + m.value("html", "");
+      const size_t at = text.find("/l/");
+      ASSERT_NE(at, std::string::npos) << text;
+      EXPECT_EQ(Get(text.substr(at, 21), "").status, 302);
+      return;
+    }
+    FAIL() << "no message to " << address;
+  }
+
+  std::string paris_, berlin_, officer_, berlin_officer_;
+  std::string ana_, bea_, carl_, dan_;
+  std::string template_, segment_;
+};
+
+TEST_F(ReportsApiTest, AReportCountsWhatPeopleDidThroughTheirChannels) {
+  const std::string id = Launch("Survey announcement");
+  Writes(ana_, "Thank you, I will answer it");
+  Writes(ana_, "Done!");
+  Writes(carl_, "STOP");
+  Clicks("dan@d.example");
+
+  HttpResult r = Get("/v1/campaigns/" + id + "/report", officer_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json& t = r.json["totals"];
+  EXPECT_EQ(t["recipients"], 4);
+  EXPECT_EQ(t["sent"], 4);
+  EXPECT_EQ(t["replied"], 1);
+  EXPECT_EQ(t["opted_out"], 1);
+  EXPECT_EQ(t["clicked"], 1);
+  EXPECT_EQ(t["responded"], 2);
+  EXPECT_EQ(t["skipped"]["no_consent"], 1);
+  EXPECT_EQ(t["units"]["sms"], 3);
+  EXPECT_EQ(t["units"]["email"], 1);
+  EXPECT_EQ(r.json["dimensions"], json({"channel", "gender", "country"}));
+  EXPECT_EQ(BreakdownRow(r.json, "channel", "sms")["recipients"], 3);
+  EXPECT_EQ(BreakdownRow(r.json, "channel", "email")["clicked"], 1);
+  const json women = BreakdownRow(r.json, "gender", "female");
+  EXPECT_EQ(women["recipients"], 2);
+  EXPECT_EQ(women["responded"], 1);
+  const json men = BreakdownRow(r.json, "gender", "male");
+  EXPECT_EQ(men["recipients"], 2);
+  EXPECT_EQ(men["responded"], 1);
+  EXPECT_EQ(men["opted_out"], 1);
+  EXPECT_EQ(BreakdownRow(r.json, "country", "")["recipients"], 4) << "nobody has a country";
+  EXPECT_EQ(r.json["frozen"], false);
+
+  // The campaign's counters say the same.
+  HttpResult campaign = Get("/v1/campaigns/" + id, officer_);
+  EXPECT_EQ(campaign.json["stats"]["people_replied"], 1);
+  EXPECT_EQ(campaign.json["stats"]["people_clicked"], 1);
+  EXPECT_EQ(campaign.json["stats"]["people_opted_out"], 1);
+
+  // CSV, narrowed to one dimension, with SMS priced.
+  HttpResult csv = Get("/v1/campaigns/" + id +
+                           "/report?format=csv&by=gender&sms_price_per_segment=0.05&currency=EUR",
+                       officer_);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_THAT(csv.Header("Content-Type"), StartsWith("text/csv"));
+  EXPECT_THAT(csv.body, StartsWith("dimension,value,recipients,sent,"));
+  EXPECT_THAT(csv.body, HasSubstr("total,,4,4,0,0,0,1,1,2,1\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr("gender,female,2,2,0,0,0,0,1,1,0\r\n"));
+  EXPECT_THAT(csv.body, Not(HasSubstr("channel,sms")));
+  HttpResult priced =
+      Get("/v1/campaigns/" + id + "/report?by=channel&sms_price_per_segment=0.05&currency=EUR",
+          officer_);
+  EXPECT_DOUBLE_EQ(priced.json["totals"]["cost"]["sms"].get<double>(), 0.15);
+  EXPECT_EQ(priced.json["totals"]["cost"]["currency"], "EUR");
+  EXPECT_EQ(priced.json["breakdowns"].size(), 1u);
+}
+
+TEST_F(ReportsApiTest, BadQueriesAndOtherPostsAreRefused) {
+  const std::string id = Launch("Survey announcement");
+  HttpResult unknown = Get("/v1/campaigns/" + id + "/report?by=channel,shoe_size", officer_);
+  ExpectProblem(unknown, 400);
+  EXPECT_THAT(unknown.json.value("detail", ""), HasSubstr("shoe_size"));
+  ExpectProblem(Get("/v1/campaigns/" + id + "/report?format=xml", officer_), 400);
+  ExpectProblem(Get("/v1/campaigns/" + id + "/report?sms_price_per_segment=-1", officer_), 400);
+  ExpectProblem(Get("/v1/campaigns/" + id + "/report", berlin_officer_), 404);
+  ExpectProblem(Get("/v1/campaigns/cmp_nope/report", officer_), 404);
+  ExpectProblem(Get("/v1/reports/campaigns?post=" + paris_, berlin_officer_), 404);
+  ExpectProblem(Get("/v1/reports/campaigns?from=yesterday", officer_), 400);
+
+  HttpResult draft = Post("/v1/campaigns",
+                          {{"name", "Draft"},
+                           {"post_id", paris_},
+                           {"template_id", template_},
+                           {"segment_id", segment_},
+                           {"channel", "sms"}},
+                          officer_);
+  ASSERT_EQ(draft.status, 201);
+  ExpectProblem(Get("/v1/campaigns/" + draft.json["id"].get<std::string>() + "/report", officer_),
+                409);
+  HttpResult twice = Post("/v1/campaigns",
+                          {{"name", "Twice"},
+                           {"post_id", paris_},
+                           {"template_id", template_},
+                           {"segment_id", segment_},
+                           {"channel", "sms"},
+                           {"report_attributes", {"gender", "gender"}}},
+                          officer_);
+  ExpectProblem(twice, 422);
+  EXPECT_EQ(ErrorFields(twice), std::vector<std::string>{"report_attributes"});
+}
+
+TEST_F(ReportsApiTest, ResponseRatesAcrossAPostsCampaigns) {
+  const std::string first = Launch("First");
+  Writes(ana_, "Yes");
+  clock_.Advance(3600 * 1000);
+  const std::string second = Launch("Second");
+  Writes(bea_, "Count me in");
+  Writes(ana_, "Me too");
+
+  HttpResult r = Get("/v1/reports/campaigns?by=channel", officer_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["post"], paris_);
+  const json& rows = r.json["rows"];
+  ASSERT_EQ(rows.size(), 4u) << r.body;  // Two campaigns, two channels each.
+  EXPECT_EQ(rows[0]["campaign_id"], first);
+  EXPECT_EQ(rows[2]["campaign_id"], second);
+  for (const json& row : rows) {
+    if (row["value"] != "sms") continue;
+    EXPECT_EQ(row["sent"], 3);
+    EXPECT_EQ(row["responded"], row["campaign_id"] == first ? 1 : 2);
+    EXPECT_DOUBLE_EQ(row["response_rate"].get<double>(),
+                     row["campaign_id"] == first ? 1.0 / 3 : 2.0 / 3);
+  }
+  HttpResult later = Get("/v1/reports/campaigns?by=gender&post=" + paris_ +
+                             "&from=" + FormatIsoUtc(clock_.NowMillis() - 60'000),
+                         officer_);
+  ASSERT_EQ(later.status, 200) << later.body;
+  for (const json& row : later.json["rows"]) EXPECT_EQ(row["campaign_id"], second);
+  HttpResult csv = Get("/v1/reports/campaigns?format=csv", officer_);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_THAT(csv.body, StartsWith("campaign_id,name,launched_at,value,recipients,sent,replied,"
+                                   "clicked,responded,response_rate\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr(",sms,3,3,2,0,2,0.6667\r\n"));
+}
+
+TEST_F(ReportsApiTest, AReportBackGoesToThoseWhoAnsweredOneSegmentAway) {
+  const std::string survey = Launch("Survey announcement");
+  Writes(ana_, "I answered");
+  Clicks("dan@d.example");
+  Writes(carl_, "STOP");
+  auto count = [&](const std::string& expression, const std::string& token) {
+    HttpResult r = Post("/v1/segments/preview?sample=10", {{"expression", expression}}, token);
+    EXPECT_EQ(r.status, 200) << expression << ": " << r.body;
+    std::set<std::string> ids;
+    for (const json& c : r.json["sample"]) ids.insert(c["id"].get<std::string>());
+    return ids;
+  };
+  const std::string answered = "replied(\"" + survey + "\") or clicked(\"" + survey + "\")";
+  EXPECT_EQ(count(answered, officer_), (std::set<std::string>{ana_, dan_}));
+  EXPECT_EQ(count("opted_out(\"" + survey + "\")", officer_), (std::set<std::string>{carl_}));
+  EXPECT_EQ(count("reachable(phone) and not replied(\"" + survey + "\")", officer_),
+            (std::set<std::string>{bea_}))
+      << "Carl opted out";
+  // Another post's officers cannot read who answered it; unknown campaigns are named.
+  HttpResult hidden = Post("/v1/segments/preview", {{"expression", answered}}, berlin_officer_);
+  ExpectProblem(hidden, 422);
+  EXPECT_THAT(hidden.json.value("detail", ""), HasSubstr("no such campaign"));
+  ExpectProblem(Post("/v1/segments/preview", {{"expression", "replied(\"cmp_nope\")"}}, officer_),
+                422);
+
+  // The report-back: a saved segment, a campaign, launched to exactly those two.
+  const std::string segment = CreateSegment(
+      {{"name", "Answered"}, {"post_id", paris_}, {"expression", answered}}, officer_);
+  HttpResult created = Post("/v1/campaigns",
+                            {{"name", "What we did with your answers"},
+                             {"post_id", paris_},
+                             {"template_id", template_},
+                             {"segment_id", segment},
+                             {"channel", "preferred"}},
+                            officer_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  HttpResult launched = Post("/v1/campaigns/" + created.json["id"].get<std::string>() + "/launch",
+                             json::object(), officer_);
+  ASSERT_EQ(launched.status, 202) << launched.body;
+  EXPECT_EQ(launched.json["queued"], 2);
+  EXPECT_EQ(launched.json["channels"], json({{"email", 1}, {"sms", 1}}));
+}
+
+}  // namespace
+}  // namespace ogw::testing
