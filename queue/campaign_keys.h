@@ -34,6 +34,7 @@ class CampaignKeys {
   static constexpr std::string_view kClicked = ":clk";       // BITMAP: followed a tracked link
   static constexpr std::string_view kReplied = ":rpl";       // BITMAP: replied
   static constexpr std::string_view kOptedOut = ":opt";      // BITMAP: opted out in answer
+  static constexpr std::string_view kCompleted = ":cpl";     // BITMAP: completed its survey
   static constexpr std::string_view kAudience = ":aud";      // STRING: snapshot records
   static constexpr std::string_view kAudienceDict = ":auddict";  // HASH: what the codes mean
   static constexpr std::string_view kReport = ":report";     // STRING: the frozen report
@@ -61,6 +62,7 @@ class CampaignKeys {
   std::string clicked() const { return Key(kClicked); }
   std::string replied() const { return Key(kReplied); }
   std::string opted_out() const { return Key(kOptedOut); }
+  std::string completed() const { return Key(kCompleted); }
   std::string audience() const { return Key(kAudience); }
   std::string audience_dict() const { return Key(kAudienceDict); }
   std::string report() const { return Key(kReport); }

@@ -9,12 +9,14 @@
 namespace ogw {
 namespace {
 
-// KEYS: the bitmap, the campaign's stats. ARGV: index, the counter of people.
+// KEYS: the bitmap, the campaign's stats. ARGV: index, the counter of people. 1 when the bit
+// was clear.
 const RedisScript kMarkScript(R"lua(
 if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 0 then
   redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  return 1
 end
-return 1
+return 0
 )lua");
 
 // Campaigns searched for the one a reply answers: more launched to one person within the
@@ -49,10 +51,12 @@ absl::StatusOr<std::optional<int64_t>> CampaignResponses::IndexOf(std::string_vi
   return static_cast<int64_t>(*n) * chunk_size_ + static_cast<int64_t>(*at);
 }
 
-absl::StatusOr<bool> CampaignResponses::Mark(std::string_view org_id, std::string_view campaign_id,
-                                             std::string_view contact_id, Kind kind) {
+absl::StatusOr<CampaignResponses::Marked> CampaignResponses::Mark(std::string_view org_id,
+                                                                  std::string_view campaign_id,
+                                                                  std::string_view contact_id,
+                                                                  Kind kind) {
   ASSIGN_OR_RETURN(std::optional<int64_t> index, IndexOf(org_id, campaign_id, contact_id));
-  if (!index) return false;
+  if (!index) return Marked::kNotRecipient;
   const CampaignKeys p(org_id, campaign_id);
   std::string bitmap, counter;
   switch (kind) {
@@ -65,9 +69,13 @@ absl::StatusOr<bool> CampaignResponses::Mark(std::string_view org_id, std::strin
     case Kind::kOptedOut:
       bitmap = p.opted_out(), counter = "people_opted_out";
       break;
+    case Kind::kCompleted:
+      bitmap = p.completed(), counter = "people_completed";
+      break;
   }
-  RETURN_IF_ERROR(redis_->Eval(kMarkScript, {bitmap, p.stats()}, {Num(*index), counter}).status());
-  return true;
+  ASSIGN_OR_RETURN(RedisReply first,
+                   redis_->Eval(kMarkScript, {bitmap, p.stats()}, {Num(*index), counter}));
+  return first.integer == 1 ? Marked::kFirstTime : Marked::kAgain;
 }
 
 absl::Status CampaignResponses::CountClick(std::string_view org_id, std::string_view campaign_id,

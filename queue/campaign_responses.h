@@ -12,12 +12,12 @@
 namespace ogw {
 
 // What people did with a campaign's message, marked per recipient index in the campaign's
-// bitmaps (`:clk`, `:rpl`, `:opt`) for its report, and counted once per person in its stats
-// (people_clicked, people_replied, people_opted_out). See docs/ARCHITECTURE.md, "Campaign
+// bitmaps (`:clk`, `:rpl`, `:opt`, `:cpl`) for its report, and counted once per person in its
+// stats (people_clicked, people_replied, people_opted_out, people_completed). See docs/ARCHITECTURE.md, "Campaign
 // reports and audience snapshots". Thread-safe.
 class CampaignResponses {
  public:
-  enum class Kind { kClicked, kReplied, kOptedOut };
+  enum class Kind { kClicked, kReplied, kOptedOut, kCompleted };
   // How long after a campaign's launch a message from one of its recipients answers it when
   // the channel does not say which message it answers.
   static constexpr int64_t kReplyWindowMillis = int64_t{7} * 24 * 3600 * 1000;
@@ -30,9 +30,10 @@ class CampaignResponses {
   absl::StatusOr<std::optional<int64_t>> IndexOf(std::string_view org_id,
                                                  std::string_view campaign_id,
                                                  std::string_view contact_id);
-  // Marks what `contact_id` did. False when they are not a recipient. Idempotent: counted once.
-  absl::StatusOr<bool> Mark(std::string_view org_id, std::string_view campaign_id,
-                            std::string_view contact_id, Kind kind);
+  enum class Marked { kNotRecipient, kFirstTime, kAgain };
+  // Marks what `contact_id` did; counted the first time only.
+  absl::StatusOr<Marked> Mark(std::string_view org_id, std::string_view campaign_id,
+                              std::string_view contact_id, Kind kind);
   // A followed tracked link: counted in `clicks` (every click) and marked.
   absl::Status CountClick(std::string_view org_id, std::string_view campaign_id,
                           std::string_view contact_id);

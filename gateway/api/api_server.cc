@@ -334,6 +334,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterMessageRoutes(*router_);
   RegisterInboxRoutes(*router_);
   RegisterReportRoutes(*router_);
+  RegisterSurveyRoutes(*router_);
   RegisterConversationRoutes(*router_);
   RegisterInboundRoutes(*router_);
   RegisterProviderRoutes(*router_);

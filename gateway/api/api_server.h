@@ -140,6 +140,7 @@ void RegisterMessageRoutes(ApiRouter& router);
 void RegisterConversationRoutes(ApiRouter& router);
 void RegisterInboxRoutes(ApiRouter& router);
 void RegisterReportRoutes(ApiRouter& router);
+void RegisterSurveyRoutes(ApiRouter& router);
 void RegisterInboundRoutes(ApiRouter& router);
 void RegisterProviderRoutes(ApiRouter& router);
 void RegisterEventRoutes(ApiRouter& router);

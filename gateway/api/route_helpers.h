@@ -107,6 +107,22 @@ inline ApiResponse CsvAttachment(std::string body, const std::string& filename) 
   return r;
 }
 
+// A small page for a person who followed a link (unsubscribe, survey completion): a title
+// and HTML `body` the caller escaped, never cached, indexed or referred on.
+inline ApiResponse HtmlNotice(int status, std::string_view title, std::string_view body) {
+  ApiResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+           "content=\"width=device-width\"><title>" +
+           std::string(title) + "</title></head><body><main><h1>" + std::string(title) +
+           "</h1>" + std::string(body) + "</main></body></html>";
+  r.headers["Cache-Control"] = "no-store";
+  r.headers["Referrer-Policy"] = "no-referrer";
+  r.headers["X-Robots-Tag"] = "noindex";
+  return r;
+}
+
 inline ApiResponse NotFound(std::string_view what) {
   return Problem(404, "Not found", std::string(what) + " not found");
 }

@@ -75,46 +75,33 @@ ApiResponse HandleInbound(RequestContext& ctx, const ProviderType& type,
   return Answer(outcome);
 }
 
-std::string HtmlPage(std::string_view title, std::string_view body) {
-  return "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-         "content=\"width=device-width\"><title>" +
-         std::string(title) + "</title></head><body><main><h1>" + std::string(title) +
-         "</h1>" + std::string(body) + "</main></body></html>";
-}
-
-ApiResponse Html(int status, std::string_view title, std::string_view body) {
-  ApiResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = HtmlPage(title, body);
-  r.headers["Cache-Control"] = "no-store";
-  r.headers["Referrer-Policy"] = "no-referrer";
-  return r;
-}
-
 // GET shows a confirmation form: mail scanners follow links, and must not unsubscribe anyone.
 ApiResponse UnsubscribePage(RequestContext& ctx) {
   auto token = ctx.services.tokens->ParseUnsubscribeToken(ctx.params[0]);
-  if (!token) return Html(404, "Link not valid", "<p>This unsubscribe link is not valid.</p>");
-  return Html(200, "Unsubscribe",
-              "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
-              "value=\"One-Click\"><p>Stop receiving messages on this channel?</p>"
-              "<button type=\"submit\">Unsubscribe</button></form>");
+  if (!token)
+    return HtmlNotice(404, "Link not valid", "<p>This unsubscribe link is not valid.</p>");
+  return HtmlNotice(200, "Unsubscribe",
+                    "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
+                    "value=\"One-Click\"><p>Stop receiving messages on this channel?</p>"
+                    "<button type=\"submit\">Unsubscribe</button></form>");
 }
 
 // POST (RFC 8058 one-click, or the form above) withdraws consent for the channel at once.
 ApiResponse Unsubscribe(RequestContext& ctx) {
   auto token = ctx.services.tokens->ParseUnsubscribeToken(ctx.params[0]);
-  if (!token) return Html(404, "Link not valid", "<p>This unsubscribe link is not valid.</p>");
-  auto changed = ctx.services.inbound->ChangeConsent(
-      {token->org_id, token->contact_id, token->channel, "", true,
-       "unsubscribe:" + token->channel, false});
+  if (!token)
+    return HtmlNotice(404, "Link not valid", "<p>This unsubscribe link is not valid.</p>");
+  auto changed =
+      ctx.services.inbound->ChangeConsent({token->org_id, token->contact_id, token->channel, "",
+                                           true, "unsubscribe:" + token->channel, false});
   if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
     spdlog::error("unsubscribe: {}", MessageOf(changed.status()));
-    return Html(503, "Please try again", "<p>We could not record this now. Please try again.</p>");
+    return HtmlNotice(503, "Please try again",
+                      "<p>We could not record this now. Please try again.</p>");
   }
   // An erased person or a removed address: nothing to send to any more either.
-  return Html(200, "Unsubscribed", "<p>You will receive no more messages on this channel.</p>");
+  return HtmlNotice(200, "Unsubscribed",
+                    "<p>You will receive no more messages on this channel.</p>");
 }
 
 // The link of an opt-in request. GET shows a button (mail scanners follow links and must not
@@ -126,25 +113,27 @@ std::optional<PersonTokens::OptIn> OptInOf(RequestContext& ctx) {
 
 ApiResponse OptInPage(RequestContext& ctx) {
   if (!OptInOf(ctx)) {
-    return Html(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
+    return HtmlNotice(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
   }
-  return Html(200, "Receive messages again",
-              "<form method=\"post\"><p>Receive messages on this channel again?</p>"
-              "<button type=\"submit\">Yes, send me messages</button></form>");
+  return HtmlNotice(200, "Receive messages again",
+                    "<form method=\"post\"><p>Receive messages on this channel again?</p>"
+                    "<button type=\"submit\">Yes, send me messages</button></form>");
 }
 
 ApiResponse OptIn(RequestContext& ctx) {
   auto opt_in = OptInOf(ctx);
-  if (!opt_in) return Html(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
+  if (!opt_in)
+    return HtmlNotice(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
   auto granted = ctx.services.inbound->GrantConfirmed(*opt_in);
   if (!granted.ok() && granted.status().code() == absl::StatusCode::kNotFound) {
-    return Html(404, "Link not valid", "<p>This link is not valid any more.</p>");
+    return HtmlNotice(404, "Link not valid", "<p>This link is not valid any more.</p>");
   }
   if (!granted.ok()) {
     spdlog::error("opt-in: {}", MessageOf(granted.status()));
-    return Html(503, "Please try again", "<p>We could not record this now. Please try again.</p>");
+    return HtmlNotice(503, "Please try again",
+                      "<p>We could not record this now. Please try again.</p>");
   }
-  return Html(200, "Subscribed", "<p>You will receive messages on this channel again.</p>");
+  return HtmlNotice(200, "Subscribed", "<p>You will receive messages on this channel again.</p>");
 }
 
 }  // namespace
@@ -152,8 +141,7 @@ ApiResponse OptIn(RequestContext& ctx) {
 void RegisterInboundRoutes(ApiRouter& router) {
   router.Add("GET", "/c/{token}", Access::kPublic,
              [](RequestContext& ctx) { return OptInPage(ctx); });
-  router.Add("POST", "/c/{token}", Access::kPublic,
-             [](RequestContext& ctx) { return OptIn(ctx); });
+  router.Add("POST", "/c/{token}", Access::kPublic, [](RequestContext& ctx) { return OptIn(ctx); });
   for (const ProviderType* type : ProviderTypes()) {
     for (const InboundRoute& route : type->inbound_routes()) {
       const std::string path = "/v1/inbound/" + std::string(type->inbound_path()) + "/{provider}" +

@@ -29,6 +29,8 @@ constexpr int64_t kMaxRateWaitMillis = 1'000;
 constexpr int64_t kWaitBehindEarlierMillis = 2'000;
 // The template variable of the person's chat links ({{chat_links.telegram}}).
 constexpr char kChatLinksVariable[] = "chat_links";
+// {{survey.completion_url}}: the person's own link that marks the campaign's survey completed.
+constexpr char kSurveyVariable[] = "survey";
 // Providers report within minutes; a week covers a phone that was off for days.
 constexpr int64_t kProviderMessageTtlSeconds = 7 * 86'400;
 
@@ -119,6 +121,8 @@ struct DeliveryWorker::Batch {
   std::map<std::string, std::optional<Event>> events;
   // Campaigns whose template uses {{chat_links...}}: the person's links join its variables.
   std::set<std::string> with_chat_links;
+  // Campaigns whose template uses {{survey...}}: the person's completion link joins them.
+  std::set<std::string> with_survey;
   std::map<std::string, std::string> post_languages;  // Filled as needed.
   // When the person last wrote from an address of a channel with a service window:
   // "<contact id>\n<address key>" -> millis (absent: never).
@@ -301,11 +305,13 @@ absl::StatusOr<DeliveryWorker::Batch> DeliveryWorker::LoadBatch(
     if (!c->event_id.empty() && deps_.events != nullptr) {
       ASSIGN_OR_RETURN(batch.events[id], deps_.events->Get(org_id, c->event_id));
     }
-    if (batch.templates[id] && deps_.chat_links) {
+    if (batch.templates[id]) {
       for (const std::string& name : TemplateRenderer::ReferencedVariables(*batch.templates[id])) {
-        if (name == kChatLinksVariable || name.starts_with(std::string(kChatLinksVariable) + ".")) {
-          batch.with_chat_links.insert(id);
-        }
+        auto names = [&name](std::string_view variable) {
+          return name == variable || name.starts_with(std::string(variable) + ".");
+        };
+        if (deps_.chat_links && names(kChatLinksVariable)) batch.with_chat_links.insert(id);
+        if (deps_.tokens != nullptr && names(kSurveyVariable)) batch.with_survey.insert(id);
       }
     }
   }
@@ -466,8 +472,14 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
     event = &*found->second;
   }
   nlohmann::json extra;
-  if (batch.with_chat_links.count(m.campaign_id) || event != nullptr) {
+  const bool survey = batch.with_survey.count(m.campaign_id) > 0;
+  if (batch.with_chat_links.count(m.campaign_id) || event != nullptr || survey) {
     extra = campaign.variables.is_object() ? campaign.variables : nlohmann::json::object();
+  }
+  if (survey) {
+    extra[kSurveyVariable]["completion_url"] =
+        deps_.public_base_url + "/done/" +
+        deps_.tokens->CompletionToken(batch.org_id, m.campaign_id, c.id);
   }
   if (batch.with_chat_links.count(m.campaign_id)) {
     extra[kChatLinksVariable] = deps_.chat_links(batch.org_id, c);

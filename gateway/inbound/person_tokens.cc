@@ -127,6 +127,21 @@ std::optional<PersonTokens::EventLink> PersonTokens::ParseEventLinkToken(
   return EventLink{std::move((*parts)[0]), std::move((*parts)[1]), std::move((*parts)[2])};
 }
 
+std::string PersonTokens::CompletionToken(std::string_view org_id, std::string_view campaign_id,
+                                          std::string_view contact_id) const {
+  return SignedTriple("survey-completion", org_id, campaign_id, contact_id);
+}
+
+std::optional<PersonTokens::Completion> PersonTokens::ParseCompletionToken(
+    std::string_view token) const {
+  auto parts = VerifiedTriple("survey-completion", token);
+  if (!parts || !IsWellFormedId((*parts)[0], "org") || !IsWellFormedId((*parts)[1], "cmp") ||
+      !IsWellFormedId((*parts)[2], "c")) {
+    return std::nullopt;
+  }
+  return Completion{std::move((*parts)[0]), std::move((*parts)[1]), std::move((*parts)[2])};
+}
+
 std::string PersonTokens::AddressMac(std::string_view address) const {
   return Mac("opt-in-address", address, kUnsubscribeMacChars);
 }

@@ -55,6 +55,17 @@ class PersonTokens {
                              std::string_view contact_id) const;
   std::optional<EventLink> ParseEventLinkToken(std::string_view token) const;
 
+  // A person's link that marks a campaign's survey completed (/done/<token>): the survey tool
+  // sends the person there, or calls it, at the end. Does not expire.
+  struct Completion {
+    std::string org_id;
+    std::string campaign_id;
+    std::string contact_id;
+  };
+  std::string CompletionToken(std::string_view org_id, std::string_view campaign_id,
+                              std::string_view contact_id) const;
+  std::optional<Completion> ParseCompletionToken(std::string_view token) const;
+
   // The link that confirms a START from a sender that cannot be authenticated: names the
   // address (by a MAC, not in clear) and expires.
   struct OptIn {

@@ -24,6 +24,7 @@ enum Bit {
   kClickedBit,
   kRepliedBit,
   kOptedOutBit,
+  kCompletedBit,
   kBits
 };
 constexpr size_t kMasks = size_t{1} << kBits;
@@ -39,6 +40,7 @@ enum Metric {
   kReplied,
   kResponded,
   kOptedOut,
+  kCompleted,
   kMetrics
 };
 using Counts = std::array<int64_t, kMetrics>;
@@ -62,8 +64,11 @@ Counts FromMasks(const int64_t* masks) {
     if (m & (1u << kFailedBit)) c[kFailed] += n;
     if (m & (1u << kClickedBit)) c[kClicked] += n;
     if (m & (1u << kRepliedBit)) c[kReplied] += n;
-    if (m & ((1u << kClickedBit) | (1u << kRepliedBit))) c[kResponded] += n;
+    if (m & ((1u << kClickedBit) | (1u << kRepliedBit) | (1u << kCompletedBit))) {
+      c[kResponded] += n;
+    }
     if (m & (1u << kOptedOutBit)) c[kOptedOut] += n;
+    if (m & (1u << kCompletedBit)) c[kCompleted] += n;
   }
   return c;
 }
@@ -139,7 +144,7 @@ std::vector<std::string> SplitDimensions(std::string_view by) {
 const std::vector<std::string>& ReportMetricNames() {
   static const std::vector<std::string> kNames = {"recipients",  "sent",      "delivered",
                                                   "undelivered", "failed",    "clicked",
-                                                  "replied",     "responded", "opted_out"};
+                                                  "replied",     "responded", "opted_out", "completed"};
   return kNames;
 }
 
@@ -158,7 +163,8 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
                                                                 {"GET", p.failed()},
                                                                 {"GET", p.clicked()},
                                                                 {"GET", p.replied()},
-                                                                {"GET", p.opted_out()}}));
+                                                                {"GET", p.opted_out()},
+                                     {"GET", p.completed()}}));
   for (const RedisReply& reply : r) RETURN_IF_ERROR(reply.AsStatus());
   auto hash = [](const RedisReply& reply) {
     std::map<std::string, std::string> out;
@@ -175,7 +181,7 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
   const auto meta = hash(r[1]);
   const auto stats = hash(r[2]);
   const std::string* bitmaps[kBits] = {&r[3].str, &r[4].str, &r[5].str, &r[6].str,
-                                       &r[7].str, &r[8].str, &r[9].str};
+                                       &r[7].str, &r[8].str, &r[9].str, &r[10].str};
   ASSIGN_OR_RETURN(std::optional<CampaignAudience> snapshot,
                    ReadCampaignAudience(redis_, campaign.org_id, campaign.id));
   const size_t attributes = snapshot ? snapshot->attributes.size() : 0;

@@ -15,6 +15,8 @@ std::string Describe(const BehaviourRef& ref) {
       return "clicked(\"" + ref.id + "\")";
     case BehaviourRef::Kind::kOptedOut:
       return "opted_out(\"" + ref.id + "\")";
+    case BehaviourRef::Kind::kCompleted:
+      return "completed(\"" + ref.id + "\")";
     case BehaviourRef::Kind::kRsvp:
       return "rsvp(\"" + ref.id + "\", \"" + ref.state + "\")";
   }
@@ -33,10 +35,20 @@ absl::StatusOr<std::unordered_set<std::string>> CampaignPeople(const BehaviourRe
   if (!campaign->launched()) {
     return absl::InvalidArgumentError(Describe(ref) + ": the campaign is not launched");
   }
-  const std::string_view bitmap = ref.kind == BehaviourRef::Kind::kReplied ? CampaignKeys::kReplied
-                                  : ref.kind == BehaviourRef::Kind::kClicked
-                                      ? CampaignKeys::kClicked
-                                      : CampaignKeys::kOptedOut;
+  std::string_view bitmap = CampaignKeys::kReplied;
+  switch (ref.kind) {
+    case BehaviourRef::Kind::kClicked:
+      bitmap = CampaignKeys::kClicked;
+      break;
+    case BehaviourRef::Kind::kOptedOut:
+      bitmap = CampaignKeys::kOptedOut;
+      break;
+    case BehaviourRef::Kind::kCompleted:
+      bitmap = CampaignKeys::kCompleted;
+      break;
+    default:
+      break;
+  }
   ASSIGN_OR_RETURN(std::vector<std::string> ids,
                    sources.queue->RecipientsMarked(org_id, ref.id, bitmap));
   return std::unordered_set<std::string>(std::make_move_iterator(ids.begin()),

@@ -733,11 +733,12 @@ enum class Function {
   kReplied,
   kClicked,
   kOptedOut,
+  kCompleted,
   kRsvp,
   kAttended
 };
 
-constexpr std::array<std::pair<std::string_view, Function>, 9> kFunctions = {{
+constexpr std::array<std::pair<std::string_view, Function>, 10> kFunctions = {{
     {"has", Function::kHas},
     {"reachable", Function::kReachable},
     {"exists", Function::kExists},
@@ -745,6 +746,7 @@ constexpr std::array<std::pair<std::string_view, Function>, 9> kFunctions = {{
     {"replied", Function::kReplied},
     {"clicked", Function::kClicked},
     {"opted_out", Function::kOptedOut},
+    {"completed", Function::kCompleted},
     {"rsvp", Function::kRsvp},
     {"attended", Function::kAttended},
 }};
@@ -1184,8 +1186,8 @@ class Parser {
     if (!function) {
       return ErrorAt(name.pos, Cat("unknown function '", name.source,
                                    "'; known functions are has, reachable, exists, "
-                                   "starts_with, replied, clicked, opted_out, rsvp and "
-                                   "attended"));
+                                   "starts_with, replied, clicked, opted_out, completed, "
+                                   "rsvp and attended"));
     }
     NodePtr node;
     switch (*function) {
@@ -1224,6 +1226,7 @@ class Parser {
       case Function::kReplied:
       case Function::kClicked:
       case Function::kOptedOut:
+      case Function::kCompleted:
       case Function::kRsvp:
       case Function::kAttended: {
         ASSIGN_OR_RETURN(node, ParseBehaviour(*function, name));
@@ -1302,6 +1305,9 @@ class Parser {
         break;
       case Function::kOptedOut:
         ref.kind = BehaviourRef::Kind::kOptedOut;
+        break;
+      case Function::kCompleted:
+        ref.kind = BehaviourRef::Kind::kCompleted;
         break;
       case Function::kAttended:
         ref.kind = BehaviourRef::Kind::kRsvp;

@@ -36,9 +36,10 @@ struct SegmentParseError {
 std::optional<SegmentParseError> SegmentParseErrorFromStatus(const absl::Status& status);
 
 // A predicate on what a person did (docs/SEGMENTS.md, "What people did"): replied("cmp_..."),
-// clicked("cmp_..."), opted_out("cmp_..."), rsvp("evt_...", "yes"), attended("evt_...").
+// clicked("cmp_..."), opted_out("cmp_..."), completed("cmp_..."), rsvp("evt_...", "yes"),
+// attended("evt_...").
 struct BehaviourRef {
-  enum class Kind { kReplied, kClicked, kOptedOut, kRsvp };
+  enum class Kind { kReplied, kClicked, kOptedOut, kCompleted, kRsvp };
   Kind kind = Kind::kReplied;
   std::string id;     // The campaign or event.
   std::string state;  // kRsvp: the seat state ("yes", "attended", ...).

@@ -149,8 +149,8 @@ TEST_F(ReportsApiTest, AReportCountsWhatPeopleDidThroughTheirChannels) {
   ASSERT_EQ(csv.status, 200) << csv.body;
   EXPECT_THAT(csv.Header("Content-Type"), StartsWith("text/csv"));
   EXPECT_THAT(csv.body, StartsWith("dimension,value,recipients,sent,"));
-  EXPECT_THAT(csv.body, HasSubstr("total,,4,4,0,0,0,1,1,2,1\r\n"));
-  EXPECT_THAT(csv.body, HasSubstr("gender,female,2,2,0,0,0,0,1,1,0\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr("total,,4,4,0,0,0,1,1,2,1,0\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr("gender,female,2,2,0,0,0,0,1,1,0,0\r\n"));
   EXPECT_THAT(csv.body, Not(HasSubstr("channel,sms")));
   HttpResult priced =
       Get("/v1/campaigns/" + id + "/report?by=channel&sms_price_per_segment=0.05&currency=EUR",
@@ -269,6 +269,92 @@ TEST_F(ReportsApiTest, AReportBackGoesToThoseWhoAnsweredOneSegmentAway) {
   ASSERT_EQ(launched.status, 202) << launched.body;
   EXPECT_EQ(launched.json["queued"], 2);
   EXPECT_EQ(launched.json["channels"], json({{"email", 1}, {"sms", 1}}));
+}
+
+TEST_F(ReportsApiTest, ASurveyCountsWhoCompletedItThroughTheirLinkOrAnOfficer) {
+  // The survey link carries the person's completion link for the survey tool to call.
+  const std::string survey_template = CreateTemplate(
+      {{"name", "Survey with completion"},
+       {"post_id", paris_},
+       {"default_language", "en"},
+       {"variants",
+        {{"en",
+          {{"subject", "Our survey"},
+           {"body",
+            "Hello {{contact.name}}, [take the survey](https://survey.example.org/s?"
+            "done={{survey.completion_url}})\n\nWe ask to improve consular services; answers "
+            "are kept for a year."},
+           {"sms", "Hello {{contact.name}}"}}}}}},
+      officer_);
+  HttpResult created = Post("/v1/campaigns",
+                            {{"name", "Survey"},
+                             {"post_id", paris_},
+                             {"template_id", survey_template},
+                             {"segment_id", segment_},
+                             {"channel", "preferred"}},
+                            officer_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json["id"];
+  ExpectProblem(Post("/v1/campaigns/" + id + "/completions", {{"contact_id", ana_}}, officer_),
+                409);
+  ASSERT_EQ(Post("/v1/campaigns/" + id + "/launch", json::object(), officer_).status, 202);
+  auto worker = runtime_->NewWorker();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(worker->RunOnce().ok());
+
+  // Dan follows his survey link: the survey tool gets his completion link.
+  std::string location;
+  const HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+  for (const json& m : outbox.json["items"]) {
+    if (m.value("to", "") != "dan@d.example") continue;
+    const std::string text = m.value("text", "");
+    const size_t at = text.find("/l/");
+    ASSERT_NE(at, std::string::npos) << text;
+    HttpResult followed = Get(text.substr(at, 21), "");
+    ASSERT_EQ(followed.status, 302);
+    location = followed.Header("Location");
+  }
+  const size_t done = location.find("done=");
+  ASSERT_NE(done, std::string::npos) << location;
+  const std::string completion_url = location.substr(done + 5);
+  const size_t path = completion_url.find("/done/");
+  ASSERT_NE(path, std::string::npos) << completion_url;
+  // The tool sends him there at the end (a page), or calls it itself (twice: counted once).
+  HttpResult page = Get(completion_url.substr(path), "");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_THAT(page.Header("Content-Type"), StartsWith("text/html"));
+  EXPECT_THAT(page.body, HasSubstr("Thank you"));
+  EXPECT_EQ(Post(completion_url.substr(path), json::object(), "").status, 204);
+  EXPECT_EQ(Get("/done/" + std::string(60, 'a'), "").status, 404);
+  EXPECT_EQ(Post("/done/forged.token", json::object(), "").status, 404);
+
+  // Ana told an officer on the phone; Eli was never sent the survey.
+  HttpResult marked =
+      Post("/v1/campaigns/" + id + "/completions", {{"contact_id", ana_}}, officer_);
+  ASSERT_EQ(marked.status, 200) << marked.body;
+  EXPECT_EQ(marked.json["completed"], true);
+  HttpResult again = Post("/v1/campaigns/" + id + "/completions", {{"contact_id", ana_}}, officer_);
+  EXPECT_EQ(again.json["completed"], false) << "counted once";
+  ExpectProblem(Post("/v1/campaigns/" + id + "/completions", {{"contact_id", "c_nope"}}, officer_),
+                422);
+  ExpectProblem(Post("/v1/campaigns/" + id + "/completions", json::object(), officer_), 422);
+  ExpectProblem(
+      Post("/v1/campaigns/" + id + "/completions", {{"contact_id", ana_}}, berlin_officer_), 404);
+
+  HttpResult report = Get("/v1/campaigns/" + id + "/report?by=channel", officer_);
+  ASSERT_EQ(report.status, 200);
+  EXPECT_EQ(report.json["totals"]["completed"], 2);
+  EXPECT_EQ(report.json["totals"]["clicked"], 1);
+  EXPECT_EQ(report.json["totals"]["responded"], 2);
+  EXPECT_EQ(BreakdownRow(report.json, "channel", "email")["completed"], 1);
+  EXPECT_EQ(Get("/v1/campaigns/" + id, officer_).json["stats"]["people_completed"], 2);
+  // A reminder to those who have not completed it is one segment away.
+  HttpResult rest = Post("/v1/segments/preview?sample=10",
+                         {{"expression", "not completed(\"" + id + "\")"}}, officer_);
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  std::set<std::string> ids;
+  for (const json& c : rest.json["sample"]) ids.insert(c["id"].get<std::string>());
+  EXPECT_EQ(ids.count(ana_) + ids.count(dan_), 0u);
+  EXPECT_EQ(ids.count(bea_) + ids.count(carl_), 2u);
 }
 
 }  // namespace

@@ -185,7 +185,7 @@ TEST_F(CliTest, CampaignsLaunchWithProgressAndReportAsTablesCsvOrJson) {
                  "--by", "gender"}),
             0)
       << err_.str();
-  EXPECT_NE(out_.str().find("total,,3,0,0,0,0,0,0,0,0\r\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("total,,3,0,0,0,0,0,0,0,0,0\r\n"), std::string::npos) << out_.str();
   EXPECT_NE(out_.str().find("gender,female,2,"), std::string::npos) << out_.str();
   ASSERT_EQ(Run({"campaigns", "report", "--org", org, "--campaign", campaign->id}), 0);
   EXPECT_NE(out_.str().find("(running)"), std::string::npos) << out_.str();

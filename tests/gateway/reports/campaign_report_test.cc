@@ -106,7 +106,10 @@ TEST_F(CampaignReportTest, CountsMatchHandCountsByChannelAndAttribute) {
   auto outsider = responses_->Mark(org_, c.id, "c_00000000000000000000000000",
                                    CampaignResponses::Kind::kReplied);
   ASSERT_TRUE(outsider.ok());
-  EXPECT_FALSE(*outsider) << "not a recipient";
+  EXPECT_EQ(*outsider, CampaignResponses::Marked::kNotRecipient);
+  auto again = responses_->Mark(org_, c.id, people[0].id, CampaignResponses::Kind::kReplied);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, CampaignResponses::Marked::kAgain);
 
   const json report = Report(c);
   const json& t = report["totals"];
@@ -184,9 +187,9 @@ TEST_F(CampaignReportTest, CountsMatchHandCountsByChannelAndAttribute) {
   // CSV: the totals, then a row per dimension and value.
   const std::string csv = ReportCsv(narrow);
   EXPECT_THAT(csv, HasSubstr("dimension,value,recipients,sent,delivered,undelivered,failed,"
-                             "clicked,replied,responded,opted_out\r\n"));
-  EXPECT_THAT(csv, HasSubstr("total,,10,8,4,1,2,1,2,3,1\r\n"));
-  EXPECT_THAT(csv, HasSubstr("gender,female,5,5,3,0,0,0,2,2,1\r\n"));
+                             "clicked,replied,responded,opted_out,completed\r\n"));
+  EXPECT_THAT(csv, HasSubstr("total,,10,8,4,1,2,1,2,3,1,0\r\n"));
+  EXPECT_THAT(csv, HasSubstr("gender,female,5,5,3,0,0,0,2,2,1,0\r\n"));
 }
 
 TEST_F(CampaignReportTest, TheSnapshotStaysWhenContactsChangeOrAreErased) {
