@@ -116,7 +116,7 @@ for i = first, #ARGV, stride do
         add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
       elseif kind == 'failed' then
         count(k, 'failed')
-        count(k, 'fail:' .. code)
+        count(k, 'fail:' .. (code ~= '' and code or 'unknown'))
         add(fld, k.fld, idx, i)
         redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
       elseif kind == 'retry' then
@@ -139,7 +139,7 @@ for i = first, #ARGV, stride do
           if c and c ~= '' then redis.call('SADD', dead_index_prefix .. c, cmp .. ':' .. idx) end
         end
         count(k, 'dead')
-        count(k, 'fail:' .. code)
+        count(k, 'fail:' .. (code ~= '' and code or 'unknown'))
         add(fld, k.fld, idx, i)
       elseif kind == 'dropped' then
         count(k, 'cancelled')

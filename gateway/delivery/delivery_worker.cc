@@ -477,6 +477,8 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
     extra = campaign.variables.is_object() ? campaign.variables : nlohmann::json::object();
   }
   if (survey) {
+    // The campaign's own `survey` variable, if any, keeps its other fields.
+    if (!extra[kSurveyVariable].is_object()) extra[kSurveyVariable] = nlohmann::json::object();
     extra[kSurveyVariable]["completion_url"] =
         deps_.public_base_url + "/done/" +
         deps_.tokens->CompletionToken(batch.org_id, m.campaign_id, c.id);

@@ -288,7 +288,7 @@ void InboundPipeline::MarkCampaignResponse(const InboundSource& source,
                                            const std::string& contact_id,
                                            const std::string& in_reply_to, KeywordIntent intent) {
   // An out-of-office answer or a drill is nobody answering; START asks for nothing.
-  if (message.auto_reply || message.simulated_over_real_channel ||
+  if (deps_.queue == nullptr || message.auto_reply || message.simulated_over_real_channel ||
       intent == KeywordIntent::kStart) {
     return;
   }

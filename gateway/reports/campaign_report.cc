@@ -142,9 +142,9 @@ std::vector<std::string> SplitDimensions(std::string_view by) {
 }
 
 const std::vector<std::string>& ReportMetricNames() {
-  static const std::vector<std::string> kNames = {"recipients",  "sent",      "delivered",
-                                                  "undelivered", "failed",    "clicked",
-                                                  "replied",     "responded", "opted_out", "completed"};
+  static const std::vector<std::string> kNames = {
+      "recipients", "sent",    "delivered", "undelivered", "failed",
+      "clicked",    "replied", "responded", "opted_out",   "completed"};
   return kNames;
 }
 
@@ -164,7 +164,7 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
                                                                 {"GET", p.clicked()},
                                                                 {"GET", p.replied()},
                                                                 {"GET", p.opted_out()},
-                                     {"GET", p.completed()}}));
+                                                                {"GET", p.completed()}}));
   for (const RedisReply& reply : r) RETURN_IF_ERROR(reply.AsStatus());
   auto hash = [](const RedisReply& reply) {
     std::map<std::string, std::string> out;
