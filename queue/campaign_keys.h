@@ -38,6 +38,11 @@ class CampaignKeys {
   static constexpr std::string_view kAudience = ":aud";      // STRING: snapshot records
   static constexpr std::string_view kAudienceDict = ":auddict";  // HASH: what the codes mean
   static constexpr std::string_view kReport = ":report";     // STRING: the frozen report
+  // Cascades (docs/ARCHITECTURE.md, "Channel strategies and cascades").
+  static constexpr std::string_view kSteps = ":steps";       // STRING: later steps per index
+  static constexpr std::string_view kStep = ":step";         // STRING: current step per index
+  static constexpr std::string_view kStepSent = ":ssent";    // BITMAP: current step (>0) sent
+  static constexpr std::string_view kCascade = ":cascade";   // ZSET index -> next check
 
   CampaignKeys(std::string_view org, std::string_view campaign)
       : prefix_(keys::CampaignQueue(org, campaign)) {}
@@ -66,6 +71,10 @@ class CampaignKeys {
   std::string audience() const { return Key(kAudience); }
   std::string audience_dict() const { return Key(kAudienceDict); }
   std::string report() const { return Key(kReport); }
+  std::string steps() const { return Key(kSteps); }
+  std::string step() const { return Key(kStep); }
+  std::string step_sent() const { return Key(kStepSent); }
+  std::string cascade() const { return Key(kCascade); }
 
  private:
   std::string Key(std::string_view suffix) const { return prefix_ + std::string(suffix); }

@@ -9,6 +9,7 @@
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 #include "queue/campaign_keys.h"
+#include "queue/cascade_sweep.lua.h"
 #include "queue/claim_chunk.lua.h"
 #include "queue/claim_direct.lua.h"
 #include "queue/claim_scheduled.lua.h"
@@ -70,7 +71,9 @@ struct ClaimScheduledArgs {
             std::to_string(lease_ms),          std::to_string(limit),
             std::to_string(chunk_size),        std::to_string(record_bytes),
             std::string(CampaignKeys::kChunk), std::string(CampaignKeys::kState),
-            std::string(CampaignKeys::kSent)};
+            std::string(CampaignKeys::kSent),  std::string(CampaignKeys::kStep),
+            std::string(CampaignKeys::kSteps), std::string(CampaignKeys::kStepSent),
+            std::string(CampaignKeys::kMeta)};
   }
 };
 
@@ -117,7 +120,10 @@ struct RecordArgs {
             std::string(CampaignKeys::kFail),
             std::string(CampaignKeys::kState),
             std::string(CampaignKeys::kMeta),
-            std::string(CampaignKeys::kFailed)};
+            std::string(CampaignKeys::kFailed),
+            std::string(CampaignKeys::kSteps),
+            std::string(CampaignKeys::kCascade),
+            std::string(CampaignKeys::kStepSent)};
   }
 };
 
@@ -258,6 +264,31 @@ absl::Status IndexOlderDeadLetters(RedisPool& redis, std::string_view org_id) {
   return redis.Command({"SET", flag, "1"}).status();
 }
 
+// Writes a cascade's later steps and its settings, before the campaign becomes visible.
+absl::Status WriteCascade(RedisPool& redis, const CampaignKeys& p, const CascadePlan& plan) {
+  constexpr size_t kSlice = 4 << 20;
+  std::vector<std::vector<std::string>> writes = {{"DEL", p.steps(), p.step(), p.step_sent(),
+                                                   p.cascade()}};
+  for (size_t at = 0; at < plan.steps.size(); at += kSlice) {
+    writes.push_back({"SETRANGE", p.steps(), Num(static_cast<int64_t>(at)),
+                      plan.steps.substr(at, kSlice)});
+  }
+  writes.push_back({"HSET", p.meta(), "cascade_width", Num(static_cast<int64_t>(plan.width)),
+                    "cascade_after", Num(plan.undelivered_after_millis), "cascade_unanswered",
+                    Num(plan.unanswered_after_millis), "cascade_mode",
+                    plan.mode == CascadePlan::Mode::kAll ? "all" : "cascade",
+                    "cascade_reporting", plan.reporting_channels.empty()
+                                             ? std::string("-")
+                                             : plan.reporting_channels});
+  ASSIGN_OR_RETURN(std::vector<RedisReply> written, redis.Pipeline(writes));
+  for (const RedisReply& r : written) RETURN_IF_ERROR(r.AsStatus());
+  return absl::OkStatus();
+}
+
+// queue/cascade_sweep.lua
+const RedisScript kCascadeSweepScript{std::string(lua::kCascadeSweep)};
+constexpr int64_t kPausedCascadeHoldMillis = 30'000;
+
 }  // namespace
 
 DeliveryQueue::DeliveryQueue(RedisPool* redis, const Clock* clock, QueueOptions options)
@@ -268,7 +299,8 @@ DeliveryQueue::DeliveryQueue(RedisPool* redis, const Clock* clock, QueueOptions 
 absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
                                             std::string_view campaign_id,
                                             std::string_view packed, int64_t start_at_millis,
-                                            const AudienceRecords& audience) {
+                                            const AudienceRecords& audience,
+                                            const CascadePlan* cascade) {
   if (packed.size() % kRecordBytes != 0) {
     return absl::InvalidArgumentError("enqueue: packed recipients are not whole records");
   }
@@ -276,6 +308,10 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
       (audience.width == 0 ||
        audience.records.size() != RecipientCount(packed) * audience.width)) {
     return absl::InvalidArgumentError("enqueue: one audience record per recipient expected");
+  }
+  if (cascade != nullptr && (cascade->width == 0 || cascade->width > 8 ||
+                             cascade->steps.size() != RecipientCount(packed) * cascade->width * 2)) {
+    return absl::InvalidArgumentError("enqueue: 1 to 8 cascade steps per recipient expected");
   }
   const CampaignKeys p(org_id, campaign_id);
   ASSIGN_OR_RETURN(RedisReply exists, redis_->Command({"EXISTS", p.state()}));
@@ -320,6 +356,7 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
     ASSIGN_OR_RETURN(std::vector<RedisReply> written, redis_->Pipeline(writes));
     for (const RedisReply& r : written) RETURN_IF_ERROR(r.AsStatus());
   }
+  if (cascade != nullptr) RETURN_IF_ERROR(WriteCascade(*redis_, p, *cascade));
   const bool later = start_at_millis > clock_->NowMillis();
   ASSIGN_OR_RETURN(RedisReply created,
                    redis_->Eval(kEnqueueScript,
@@ -331,6 +368,12 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
                                      CampaignState::kDraft, CampaignAction::kLaunch, !later))),
                                  std::string(campaign_id), Num(clock_->NowMillis())}));
   if (created.integer != 1) return absl::AlreadyExistsError("campaign already enqueued");
+  if (cascade != nullptr) {
+    RETURN_IF_ERROR(redis_
+                        ->Command({"SADD", keys::CascadingCampaigns(org_id),
+                                   std::string(campaign_id)})
+                        .status());
+  }
   if (chunks > 0) {
     ASSIGN_OR_RETURN(RedisReply pushed,
                      redis_->Command({"RPUSH", keys::CampaignRing(),
@@ -493,7 +536,7 @@ absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
                              static_cast<int64_t>(kRecordBytes)}
               .Argv()));
   std::vector<ClaimedMessage> out;
-  for (size_t i = 0; i + 3 < reply.elements.size(); i += 4) {
+  for (size_t i = 0; i + 4 < reply.elements.size(); i += 5) {
     ClaimedMessage m;
     m.lane = ClaimedMessage::Lane::kScheduled;
     m.member = reply.elements[i].str;
@@ -504,6 +547,7 @@ absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
     m.attempt = static_cast<int>(ToInt(std::string_view(m.member).substr(c2 + 1)));
     m.campaign_state = reply.elements[i + 2].str;
     m.already_sent = reply.elements[i + 3].integer == 1;
+    m.step = static_cast<int>(reply.elements[i + 4].integer);
     auto r = RecipientAt(reply.elements[i + 1].str, 0);
     if (r.ok()) {
       m.recipient = *std::move(r);
@@ -513,6 +557,35 @@ absl::StatusOr<std::vector<ClaimedMessage>> DeliveryQueue::ClaimScheduled(
     out.push_back(std::move(m));
   }
   return out;
+}
+
+absl::StatusOr<size_t> DeliveryQueue::SweepCascades(std::string_view org_id, size_t limit) {
+  ASSIGN_OR_RETURN(RedisReply campaigns,
+                   redis_->Command({"SMEMBERS", keys::CascadingCampaigns(org_id)}));
+  size_t queued = 0;
+  for (const RedisReply& id : campaigns.elements) {
+    const CampaignKeys p(org_id, id.str);
+    ASSIGN_OR_RETURN(RedisReply reporting,
+                     redis_->Command({"HGET", p.meta(), "cascade_reporting"}));
+    ASSIGN_OR_RETURN(
+        RedisReply swept,
+        redis_->Eval(kCascadeSweepScript,
+                     {p.cascade(), keys::DueLane(org_id), p.state(), p.step(), p.steps(), p.sent(),
+                      p.step_sent(), p.delivered(), p.undelivered(), p.replied(), p.opted_out(),
+                      p.clicked(), p.completed(), p.stats(), p.meta(), p.fail(), p.failed(),
+                      p.final(), keys::ActiveCampaigns(org_id),
+                      keys::CascadingCampaigns(org_id)},
+                     {Num(clock_->NowMillis()), Num(static_cast<int64_t>(limit)), id.str,
+                      std::string(CampaignStateName(CampaignState::kRunning)),
+                      std::string(CampaignStateName(CampaignState::kPaused)),
+                      std::string(CampaignStateName(CampaignState::kScheduled)),
+                      std::string(CampaignStateName(CampaignState::kFinished)),
+                      Num(kPausedCascadeHoldMillis), reporting.IsNil() ? "" : reporting.str,
+                      p.chunk_prefix(), Num(static_cast<int64_t>(options_.chunk_size)),
+                      Num(static_cast<int64_t>(kRecordBytes))}));
+    if (!swept.elements.empty()) queued += static_cast<size_t>(swept.elements[0].integer);
+  }
+  return queued;
 }
 
 absl::StatusOr<std::string> DeliveryQueue::EnqueueDirect(std::string_view org_id,
@@ -584,7 +657,7 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
                                    std::span<const MessageOutcome> outcomes) {
   if (outcomes.empty()) return absl::OkStatus();
   std::vector<std::string> args = RecordArgs{org_id, clock_->NowMillis()}.Argv();
-  args.reserve(args.size() + outcomes.size() * 15);
+  args.reserve(args.size() + outcomes.size() * 16);
   for (const MessageOutcome& o : outcomes) {
     const ClaimedMessage& m = o.message;
     std::string extra;
@@ -616,6 +689,7 @@ absl::Status DeliveryQueue::Record(std::string_view org_id,
     args.push_back(o.language);
     args.push_back(o.channel);
     args.push_back(Num(std::max<int64_t>(1, o.units)));
+    args.push_back(Num(m.step));
   }
   return redis_
       ->Eval(kRecordScript,
@@ -1000,7 +1074,8 @@ absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view ca
     batch.push_back({"UNLINK", p.chunk(n)});
   }
   // The report's data stays: the snapshot and the outcome bitmaps.
-  batch.push_back({"UNLINK", p.done(), p.final(), p.firsts(), p.leases()});
+  batch.push_back({"UNLINK", p.done(), p.final(), p.firsts(), p.leases(), p.steps(), p.step(),
+                   p.step_sent(), p.cascade()});
   return redis_->Pipeline(batch).status();
 }
 

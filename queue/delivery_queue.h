@@ -42,6 +42,7 @@ struct ClaimedMessage {
   std::string payload;      // Direct lane: the message JSON given to EnqueueDirect.
   bool already_sent = false;  // Scheduled lane: the sent bit is set (complete it as kSent).
   std::string campaign_state;  // Scheduled lane: the campaign's state at claim time.
+  int step = 0;  // Cascades: which of the person's channels this is (0: the chunk's).
 };
 
 struct ChunkClaim {
@@ -91,6 +92,26 @@ struct AudienceRecords {
   std::vector<std::pair<std::string, std::string>> dictionary;
 };
 
+// A campaign sent on several channels per person, step after step (CascadePlan::kCascade), or
+// on every one at once (kAll). Step 0 is the chunk record's channel and address; `steps` holds
+// `width` more per recipient, in recipient order, 2 bytes each (channel, address index;
+// channel kNoStep: none).
+struct CascadePlan {
+  enum class Mode { kCascade, kAll };
+  static constexpr uint8_t kNoStep = 0xFF;
+  Mode mode = Mode::kCascade;
+  size_t width = 0;
+  std::string steps;
+  // The next step goes when the current one is not delivered this long after it was sent
+  // (at once when it failed).
+  int64_t undelivered_after_millis = 0;
+  // When set: also when the person neither replied nor clicked this long after it was sent.
+  int64_t unanswered_after_millis = 0;
+  // Channel codes whose providers report delivery: on the others a sent message that no
+  // report called undelivered counts as delivered.
+  std::string reporting_channels;
+};
+
 struct DirectStatus {
   std::string status;  // queued, sending, retrying, sent, failed, dead
   int attempts = 0;
@@ -128,9 +149,16 @@ class DeliveryQueue {
   // Recipients must be sorted by contact id, one per contact (the launcher does this): the
   // per-person order across campaigns finds them by binary search.
   // `audience` (optional) is stored as the campaign's report snapshot, uninterpreted.
+  // `cascade` (optional) gives each recipient's later steps.
   absl::Status EnqueueCampaign(std::string_view org_id, std::string_view campaign_id,
                                std::string_view packed, int64_t start_at_millis,
-                               const AudienceRecords& audience = {});
+                               const AudienceRecords& audience = {},
+                               const CascadePlan* cascade = nullptr);
+  // Moves the people of the organisation's cascades whose check is due: those who were
+  // reached (delivered, or answered when that is asked), replied, opted out or completed stop;
+  // the others get their next step in the scheduled lane. One script per campaign and batch,
+  // so a crash repeats or loses no step. Returns the steps queued.
+  absl::StatusOr<size_t> SweepCascades(std::string_view org_id, size_t limit = 500);
   // Rotates the campaign ring and claims the next chunk of the first campaign that has one.
   // nullopt when no campaign has a claimable chunk.
   absl::StatusOr<std::optional<ChunkClaim>> ClaimChunk();

@@ -2,10 +2,10 @@
 -- KEYS: due, direct, locks, messages, dead, active campaigns.
 -- ARGV (RecordArgs in delivery_queue.cc): the prefix of every campaign's keys, now, the
 -- prefixes of a person's dead-letter index and erasure mark, the campaign states "running" and
--- "finished", the campaign key suffixes (done, sent, fin, stats, fail, state, meta, fld); then
--- 15 fields per outcome:
+-- "finished", the campaign key suffixes (done, sent, fin, stats, fail, state, meta, fld, steps,
+-- cascade, ssent); then 16 fields per outcome:
 -- kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
--- language, channel, units.
+-- language, channel, units, step.
 -- `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
 -- "contact|channel|address" (dead).
 -- The campaign bitmaps are written with one BITFIELD per bitmap and group (up to 500 bits per
@@ -16,8 +16,9 @@ local campaign_prefix, now = ARGV[1], tonumber(ARGV[2])
 local dead_index_prefix, erased_prefix = ARGV[3], ARGV[4]
 local running, finished = ARGV[5], ARGV[6]
 local suffix = {done = ARGV[7], sent = ARGV[8], fin = ARGV[9], stats = ARGV[10], fail = ARGV[11],
-                state = ARGV[12], meta = ARGV[13], fld = ARGV[14]}
-local first, stride = 15, 15
+                state = ARGV[12], meta = ARGV[13], fld = ARGV[14], steps = ARGV[15],
+                cascade = ARGV[16], ssent = ARGV[17]}
+local first, stride = 18, 16
 local counted = 0
 local touched = {}
 -- Key names per campaign, built once; counters summed here and written once per campaign.
@@ -30,10 +31,22 @@ local function keys_of(cmp)
     k = {cmp = cmp, done = p .. suffix.done, sent = p .. suffix.sent, fin = p .. suffix.fin,
          stats = p .. suffix.stats, fail = p .. suffix.fail, state = p .. suffix.state,
          meta = p .. suffix.meta, fld = p .. suffix.fld}
+    local width, after = unpack(redis.call('HMGET', k.meta, 'cascade_width', 'cascade_after'))
+    if width then
+      k.width, k.after = tonumber(width), tonumber(after or '0')
+      k.steps, k.cascade, k.ssent = p .. suffix.steps, p .. suffix.cascade, p .. suffix.ssent
+    end
     names[cmp] = k
     counts[k.stats] = {}
   end
   return k
+end
+-- Whether recipient `idx` of a cascade has a channel after `step`.
+local function has_next(k, idx, step)
+  if not k.width or step >= k.width then return false end
+  local at = (tonumber(idx) * k.width + step) * 2
+  local channel = redis.call('GETRANGE', k.steps, at, at)
+  return channel ~= '' and string.byte(channel) ~= 255
 end
 local function count(k, field, n)
   local c = counts[k.stats]
@@ -75,6 +88,11 @@ local function set_bits(col, fn)
   end
 end
 local function settled(k)
+  -- A cascade ends when no person waits for a check or has a later step in the lane.
+  if k.width and (redis.call('ZCARD', k.cascade) > 0 or
+                  tonumber(redis.call('HGET', k.stats, 'steps_open') or '0') > 0) then
+    return
+  end
   local s = redis.call('HMGET', k.stats, 'sent', 'failed', 'dead', 'cancelled')
   local sum = 0
   for _, v in ipairs(s) do sum = sum + tonumber(v or '0') end
@@ -112,8 +130,36 @@ for i = first, #ARGV, stride do
     counted = counted + 1
     if cmp ~= '' then
       local k = keys_of(cmp)
+      local step = tonumber(ARGV[i + 15])
+      -- A later step of a cascade: one more message to a person counted once. It settles
+      -- its step whatever became of it, unless it goes back to the lane.
+      if step > 0 and (kind == 'sent' or kind == 'failed' or kind == 'dead' or
+                       kind == 'dropped') then
+        count(k, 'steps_open', -1)
+      end
+      local reached_before = step > 0 and redis.call('GETBIT', k.sent, idx) == 1
+      if (kind == 'failed' or kind == 'dead') and k.width and
+         (has_next(k, idx, step) or reached_before) then
+        -- Not the person's outcome: the next channel is tried at once, or they were reached
+        -- on an earlier one.
+        count(k, 'step_failed')
+        redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
+        if has_next(k, idx, step) then
+          redis.call('ZADD', k.cascade, now, idx)
+        else
+          add(fin, k.fin, idx, i)
+        end
+        kind = 'step_failed'
+      end
       if kind == 'sent' then
         add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
+        if step > 0 then
+          redis.call('SETBIT', k.ssent, idx, 1)
+          count(k, 'step_sent')
+          if ARGV[i + 12] ~= '' then count(k, 'language:' .. ARGV[i + 12]) end
+          if ARGV[i + 13] ~= '' then count(k, 'units:' .. ARGV[i + 13], tonumber(ARGV[i + 14])) end
+        end
+        if has_next(k, idx, step) then redis.call('ZADD', k.cascade, now + k.after, idx) end
       elseif kind == 'failed' then
         count(k, 'failed')
         count(k, 'fail:' .. (code ~= '' and code or 'unknown'))
@@ -141,7 +187,7 @@ for i = first, #ARGV, stride do
         count(k, 'dead')
         count(k, 'fail:' .. (code ~= '' and code or 'unknown'))
         add(fld, k.fld, idx, i)
-      elseif kind == 'dropped' then
+      elseif kind == 'dropped' and not reached_before then
         count(k, 'cancelled')
       end
       if kind == 'sent' or kind == 'failed' or kind == 'dead' or kind == 'dropped' then
@@ -189,8 +235,10 @@ set_bits(sent, function(at, old)
   if old == 0 then
     local k = keys_of(ARGV[at + 2])
     count(k, 'sent')
-    if ARGV[at + 12] ~= '' then count(k, 'language:' .. ARGV[at + 12]) end
-    if ARGV[at + 13] ~= '' then count(k, 'units:' .. ARGV[at + 13], tonumber(ARGV[at + 14])) end
+    if ARGV[at + 15] == '0' then  -- Later steps were counted above.
+      if ARGV[at + 12] ~= '' then count(k, 'language:' .. ARGV[at + 12]) end
+      if ARGV[at + 13] ~= '' then count(k, 'units:' .. ARGV[at + 13], tonumber(ARGV[at + 14])) end
+    end
   end
 end)
 set_bits(fin, nil)

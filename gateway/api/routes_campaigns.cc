@@ -19,7 +19,6 @@ bool VisibleSegment(const Principal& p, const Segment& s) {
   return s.post_id.empty() || p.scope.Allows(s.post_id);
 }
 
-
 // Changing or driving an organisation-wide campaign is for admins; the caller can already see
 // it, so this is a 403 rather than a 404.
 std::optional<ApiResponse> CheckControl(const RequestContext& ctx, const Campaign& c,
@@ -124,6 +123,12 @@ ApiResponse Drive(RequestContext& ctx, Control action) {
   if (auto forbidden = CheckControl(ctx, *campaign, verb)) return *forbidden;
   DeliveryQueue& queue = *ctx.services.queue;
   const std::string& org = ctx.principal.org_id;
+  if (action == Control::kCancel && !campaign->launched() && campaign->launch_at_millis != 0) {
+    // A draft waiting for its launch time: it stays a draft, never launched.
+    auto unplanned = ctx.services.event_messages->UnplanLaunch(org, campaign->id);
+    if (!unplanned.ok()) return LaunchProblem(unplanned.status());
+    if (*unplanned) return CampaignResponse(ctx, 200, **unplanned);
+  }
   absl::StatusOr<CampaignState> state;
   switch (action) {
     case Control::kPause:
@@ -216,15 +221,9 @@ ApiResponse UpdateCampaign(RequestContext& ctx) {
   // Holding the launch lock keeps a concurrent launch from being overwritten by this edit.
   CampaignStore& store = *ctx.services.campaigns;
   const std::string& org = ctx.principal.org_id;
-  auto locked = store.LockLaunch(org, campaign->id);
-  if (!locked.ok()) return ProblemFromStatus(locked.status());
-  if (!*locked) return Problem(409, "Conflict", "a launch of this campaign is in progress");
-  struct Unlock {
-    CampaignStore& store;
-    const std::string& org;
-    std::string id;
-    ~Unlock() { (void)store.UnlockLaunch(org, id); }
-  } unlock{store, org, campaign->id};
+  auto lock = store.HoldLaunch(org, campaign->id);
+  if (!lock.ok()) return ProblemFromStatus(lock.status());
+  if (*lock == nullptr) return Problem(409, "Conflict", "a launch of this campaign is in progress");
   auto fresh = store.Get(org, campaign->id);
   if (!fresh.ok()) return ProblemFromStatus(fresh.status());
   if (!*fresh) return NotFound("campaign");
@@ -249,6 +248,24 @@ ApiResponse LaunchCampaign(RequestContext& ctx) {
   if (!campaign) return problem;
   if (auto forbidden = CheckControl(ctx, *campaign, "launch")) return *forbidden;
   if (campaign->launched()) return Problem(409, "Conflict", "campaign already launched");
+  if (!ctx.request.body.empty()) {
+    // {"at": ms}: launched then by a worker, its audience chosen at that time.
+    auto body = ctx.JsonBody(&problem);
+    if (!body) return problem;
+    int64_t at = 0;
+    JsonReader r = JsonReader::ForInput(*body);
+    r.Int("at", &at, 0, int64_t{32503680000000});  // Before year 3000.
+    if (body->contains("at") && at <= ctx.services.clock->NowMillis()) {
+      r.Error("at", "must be in the future (leave it out to launch now)");
+    }
+    if (!r.Finish().ok()) return InvalidFields(r);
+    if (at != 0) {
+      auto planned =
+          ctx.services.event_messages->PlanLaunch(ctx.principal.org_id, campaign->id, at);
+      if (!planned.ok()) return LaunchProblem(planned.status());
+      return CampaignResponse(ctx, 202, *planned);
+    }
+  }
   auto launched = ctx.services.launcher->Launch(ctx.principal.org_id, campaign->id);
   if (!launched.ok()) return LaunchProblem(launched.status());
   if (ctx.services.metrics != nullptr) {

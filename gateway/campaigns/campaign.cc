@@ -1,6 +1,7 @@
 #include "gateway/campaigns/campaign.h"
 
 #include <cstdio>
+#include <set>
 
 #include "gateway/contacts/contact.h"
 #include "gateway/reports/audience_snapshot.h"
@@ -44,6 +45,7 @@ nlohmann::json ToJson(const Campaign& c) {
                       {"segment_id", c.segment_id},
                       {"channel", c.channel},
                       {"send_at", c.send_at_millis},
+                      {"launch_at", c.launch_at_millis},
                       {"quiet_hours", nullptr},
                       {"variables", c.variables},
                       {"report_attributes", c.report_attributes.empty() ? DefaultReportAttributes()
@@ -62,6 +64,14 @@ nlohmann::json ToJson(const Campaign& c) {
     j["event"] = {{"id", c.event_id}, {"purpose", c.event_purpose}};
     if (c.event_before_start_minutes) {
       j["event"]["before_start_minutes"] = *c.event_before_start_minutes;
+    }
+  }
+  if (!c.launch_error.empty()) j["launch_error"] = c.launch_error;
+  if (c.channel == "cascade" || c.channel == "all") {
+    j["cascade"] = {{"channels", c.cascade.channels},
+                    {"undelivered_after_minutes", c.cascade.undelivered_after_minutes}};
+    if (c.cascade.unanswered_after_minutes > 0) {
+      j["cascade"]["unanswered_after_minutes"] = c.cascade.unanswered_after_minutes;
     }
   }
   if (c.quiet_hours) {
@@ -83,11 +93,18 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
     c.segment_id = j.at("segment_id");
     c.channel = j.at("channel");
     c.send_at_millis = j.at("send_at");
+    c.launch_at_millis = j.value("launch_at", int64_t{0});
+    c.launch_error = j.value("launch_error", "");
     if (const auto& q = j.at("quiet_hours"); q.is_object()) {
       c.quiet_hours = QuietHours{ParseClockTime(q.at("start").get<std::string>()).value_or(0),
                                  ParseClockTime(q.at("end").get<std::string>()).value_or(0)};
     }
     c.variables = j.at("variables");
+    if (const auto it = j.find("cascade"); it != j.end() && it->is_object()) {
+      c.cascade.channels = it->value("channels", std::vector<std::string>{});
+      c.cascade.undelivered_after_minutes = it->value("undelivered_after_minutes", 60);
+      c.cascade.unanswered_after_minutes = it->value("unanswered_after_minutes", 0);
+    }
     c.report_attributes = j.value("report_attributes", std::vector<std::string>{});
     if (const auto it = j.find("event"); it != j.end() && it->is_object()) {
       c.event_id = it->at("id");
@@ -147,8 +164,29 @@ void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
     r.Error("report_attributes", MessageOf(ok));
   }
   if (c->name.empty() || c->name.size() > 200) r.Error("name", "must be 1 to 200 bytes");
-  if (c->channel != "preferred" && !ParseChannel(c->channel)) {
-    r.Error("channel", "must be preferred, email, sms, whatsapp, telegram or messenger");
+  r.Object("cascade", [&](JsonReader& q) {
+    q.StringList("channels", &c->cascade.channels);
+    q.Int("undelivered_after_minutes", &c->cascade.undelivered_after_minutes, 1, 10080);
+    q.Int("unanswered_after_minutes", &c->cascade.unanswered_after_minutes, 0, 43200);
+    std::set<std::string> seen;
+    for (const std::string& name : c->cascade.channels) {
+      const std::optional<Channel> channel = ParseChannel(name);
+      if (!channel || *channel == Channel::kBulletin) {
+        q.Error("channels",
+                "unknown channel " + name + " (email, sms, whatsapp, telegram or messenger)");
+      } else if (!seen.insert(name).second) {
+        q.Error("channels", name + " is listed twice");
+      }
+    }
+    if (c->cascade.unanswered_after_minutes != 0 &&
+        c->cascade.unanswered_after_minutes <= c->cascade.undelivered_after_minutes) {
+      q.Error("unanswered_after_minutes", "must be longer than undelivered_after_minutes");
+    }
+  });
+  if (c->channel != "preferred" && c->channel != "cascade" && c->channel != "all" &&
+      !ParseChannel(c->channel)) {
+    r.Error("channel",
+            "must be preferred, cascade, all, email, sms, whatsapp, telegram or messenger");
   }
   if (c->variables.contains("contact")) {
     r.Error("variables", "contact is filled from each recipient and cannot be set");

@@ -28,6 +28,18 @@ struct QuietHours {
 std::optional<int> ParseClockTime(std::string_view text);
 std::string FormatClockTime(int minute_of_day);
 
+// How a campaign with channel "cascade" or "all" uses each person's channels.
+struct ChannelCascade {
+  // The channels to use, in order; empty: each person's own order (as "preferred").
+  std::vector<std::string> channels;
+  // Cascade: the next channel goes when a message is not delivered this long after it was
+  // sent (at once when it failed).
+  int undelivered_after_minutes = 60;
+  // Cascade, optional: also when the person neither replied nor clicked this long after.
+  int unanswered_after_minutes = 0;
+  bool operator==(const ChannelCascade&) const = default;
+};
+
 // A first form of campaign: a template, an audience (a saved segment) and a channel choice.
 struct Campaign {
   std::string id;  // "cmp_..."
@@ -37,9 +49,16 @@ struct Campaign {
   std::string template_id;
   std::string segment_id;
   // A channel name ("email", "sms", ...) or "preferred": each contact's first usable channel
-  // in their own order, using only addresses with consent.
+  // in their own order, using only addresses with consent. "cascade": that channel, then the
+  // next usable one when the message is not delivered (or answered) in time; "all": every
+  // usable channel. Both follow `cascade`.
   std::string channel;
+  ChannelCascade cascade;
   int64_t send_at_millis = 0;  // 0: as soon as launched.
+  // A draft to be launched at this time (POST .../launch {"at"}): its audience is chosen
+  // then, not when it was planned. 0: not planned.
+  int64_t launch_at_millis = 0;
+  std::string launch_error;  // Why the planned launch did not happen, if it did not.
   std::optional<QuietHours> quiet_hours;
   nlohmann::json variables = nlohmann::json::object();  // Extra template variables.
   // What its reports break the audience down by, besides the channel (audience_snapshot.h).

@@ -36,7 +36,44 @@ struct Pick {
   uint8_t channel;
   uint8_t address_index;
   std::string audience;  // The report snapshot's record (a few bytes: no allocation).
+  std::string steps;     // Cascades: the later steps (CascadePlan::steps of this person).
 };
+
+// The channels a cascade goes through for `contact`, in order: the campaign's list, or the
+// contact's own order followed by every other channel.
+std::vector<Channel> CascadeOrder(const Contact& contact, const ChannelCascade& cascade) {
+  std::vector<Channel> order;
+  if (!cascade.channels.empty()) {
+    for (const std::string& name : cascade.channels) {
+      if (auto c = ParseChannel(name)) order.push_back(*c);
+    }
+    return order;
+  }
+  order = contact.channel_order;
+  for (Channel c : kFallbackOrder) {
+    if (std::find(order.begin(), order.end(), c) == order.end()) order.push_back(c);
+  }
+  return order;
+}
+
+// Steps after the first, per recipient: one for every channel but the first.
+size_t CascadeWidth(const Campaign& campaign) {
+  const size_t channels = campaign.cascade.channels.empty() ? std::size(kFallbackOrder)
+                                                            : campaign.cascade.channels.size();
+  return std::max<size_t>(1, channels - 1);
+}
+
+// The channels whose providers report delivery: SMS delivery reports, WhatsApp and Messenger
+// statuses. E-mail reports only bounces and Telegram nothing: a message accepted there and
+// not bounced counts as delivered.
+std::string ChannelsReportingDelivery() {
+  return {static_cast<char>(Channel::kSms), static_cast<char>(Channel::kWhatsApp),
+          static_cast<char>(Channel::kMessenger)};
+}
+
+bool IsMultiChannel(const Campaign& campaign) {
+  return campaign.channel == "cascade" || campaign.channel == "all";
+}
 
 }  // namespace
 
@@ -115,19 +152,19 @@ absl::Status CampaignLauncher::EventAudience(const Campaign& campaign,
 
 absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
                                                   std::string_view campaign_id,
-                                                  std::atomic<int64_t>* visited) {
-  ASSIGN_OR_RETURN(bool locked, campaigns_->LockLaunch(org_id, campaign_id));
-  if (!locked) return absl::FailedPreconditionError("a launch of this campaign is in progress");
-  struct Unlock {
-    CampaignStore* store;
-    std::string org, id;
-    ~Unlock() { (void)store->UnlockLaunch(org, id); }
-  } unlock{campaigns_, std::string(org_id), std::string(campaign_id)};
+                                                  std::atomic<int64_t>* visited,
+                                                  bool planned_only) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LaunchLock> lock, campaigns_->HoldLaunch(org_id, campaign_id));
+  if (!lock) return absl::FailedPreconditionError("a launch of this campaign is in progress");
 
   ASSIGN_OR_RETURN(std::optional<Campaign> found, campaigns_->Get(org_id, campaign_id));
   if (!found) return absl::NotFoundError("campaign not found");
   Campaign campaign = *std::move(found);
   if (campaign.launched()) return absl::FailedPreconditionError("campaign already launched");
+  if (planned_only && campaign.event_id.empty() &&
+      (campaign.launch_at_millis == 0 || campaign.launch_at_millis > clock_->NowMillis())) {
+    return absl::CancelledError("its planned launch was taken back or moved");
+  }
   ASSIGN_OR_RETURN(std::optional<Template> tmpl, templates_->Get(org_id, campaign.template_id));
   if (!tmpl) return absl::NotFoundError("template " + campaign.template_id + " not found");
 
@@ -140,9 +177,34 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
   auto count = [visited] {
     if (visited != nullptr) visited->fetch_add(1, std::memory_order_relaxed);
   };
+  const bool multi = IsMultiChannel(campaign);
+  const size_t width = multi ? CascadeWidth(campaign) : 0;
   auto pick = [&](const Contact& contact) {
+    if (multi) {
+      // Every usable channel of the person, in the cascade's order.
+      std::string usable;
+      for (Channel c : CascadeOrder(contact, campaign.cascade)) {
+        const int index = ReachableAddress(contact, c);
+        if (index < 0) continue;
+        usable.push_back(static_cast<char>(c));
+        usable.push_back(static_cast<char>(index));
+      }
+      if (usable.empty()) {
+        ++skipped[contact.addresses.empty() ? "no_address" : "no_consent"];
+        return;
+      }
+      Pick& p = picks.emplace_back(Pick{contact.id,
+                                        static_cast<uint8_t>(usable[0]),
+                                        static_cast<uint8_t>(usable[1]),
+                                        {},
+                                        usable.substr(2)});
+      p.steps.resize(width * 2, static_cast<char>(CascadePlan::kNoStep));
+      encoder.Append(contact, p.channel, &p.audience);
+      return;
+    }
     if (auto choice = ChooseAddress(contact, campaign.channel, &reason)) {
-      Pick& p = picks.emplace_back(Pick{contact.id, choice->channel, choice->address_index, {}});
+      Pick& p =
+          picks.emplace_back(Pick{contact.id, choice->channel, choice->address_index, {}, {}});
       encoder.Append(contact, choice->channel, &p.audience);
     } else {
       ++skipped[reason];
@@ -191,16 +253,29 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
   AudienceRecords audience{.records = {}, .width = encoder.width(), .dictionary = {}};
   audience.records.reserve(picks.size() * encoder.width());
   std::map<std::string, int64_t> channels;
+  CascadePlan cascade{
+      .mode = campaign.channel == "all" ? CascadePlan::Mode::kAll : CascadePlan::Mode::kCascade,
+      .width = width,
+      .steps = {},
+      .undelivered_after_millis =
+          campaign.channel == "all" ? 0
+                                    : int64_t{campaign.cascade.undelivered_after_minutes} * 60'000,
+      .unanswered_after_millis = campaign.channel == "all"
+                                     ? 0
+                                     : int64_t{campaign.cascade.unanswered_after_minutes} * 60'000,
+      .reporting_channels = ChannelsReportingDelivery()};
+  if (multi) cascade.steps.reserve(picks.size() * width * 2);
   for (const Pick& p : picks) {
     RETURN_IF_ERROR(AppendRecipient({p.contact_id, p.channel, p.address_index}, &packed));
     audience.records += p.audience;
+    cascade.steps += p.steps;
     ++channels[std::string(ChannelName(static_cast<Channel>(p.channel)))];
   }
   audience.dictionary = encoder.Dictionary();
   // Frozen before the first message can be sent.
   RETURN_IF_ERROR(templates_->Freeze(org_id, campaign_id, *tmpl));
-  RETURN_IF_ERROR(
-      queue_->EnqueueCampaign(org_id, campaign_id, packed, campaign.send_at_millis, audience));
+  RETURN_IF_ERROR(queue_->EnqueueCampaign(org_id, campaign_id, packed, campaign.send_at_millis,
+                                          audience, multi ? &cascade : nullptr));
   campaign.template_version = tmpl->version;
   campaign.segment_expression = expression_text;
 

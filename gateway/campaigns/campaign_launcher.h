@@ -33,8 +33,11 @@ class CampaignLauncher {
   // template or segment gone), FailedPrecondition (already launched, launch in progress, or
   // nobody to send to), InvalidArgument (segment expression no longer parses).
   // `visited` (optional) counts the contacts looked at, for a progress display.
+  // `planned_only`: a launch at its planned time, Cancelled when the plan was taken back or
+  // moved later meanwhile (decided under the launch lock: such a plan never launches early).
   absl::StatusOr<Campaign> Launch(std::string_view org_id, std::string_view campaign_id,
-                                  std::atomic<int64_t>* visited = nullptr);
+                                  std::atomic<int64_t>* visited = nullptr,
+                                  bool planned_only = false);
 
  private:
   ContactStore* contacts_;

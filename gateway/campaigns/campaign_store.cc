@@ -41,4 +41,11 @@ absl::Status CampaignStore::UnlockLaunch(std::string_view org_id, std::string_vi
   return redis_->Command({"DEL", CampaignKeys(org_id, id).launching()}).status();
 }
 
+absl::StatusOr<std::unique_ptr<LaunchLock>> CampaignStore::HoldLaunch(std::string_view org_id,
+                                                                      std::string_view id) {
+  ASSIGN_OR_RETURN(bool locked, LockLaunch(org_id, id));
+  if (!locked) return nullptr;
+  return std::make_unique<LaunchLock>(this, org_id, id);
+}
+
 }  // namespace ogw

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include "gateway/core/status.h"
 
 namespace ogw {
+
+class LaunchLock;
 
 // Campaign definitions in Redis: HASH {o:<org>}:campaigns, id -> ToJson(campaign). Their queue
 // state lives in the delivery queue's keys. Thread-safe.
@@ -29,11 +32,29 @@ class CampaignStore {
   // False when someone else holds it.
   absl::StatusOr<bool> LockLaunch(std::string_view org_id, std::string_view id);
   absl::Status UnlockLaunch(std::string_view org_id, std::string_view id);
+  // The launch lock, held until the result is destroyed; nullptr when someone else holds it.
+  absl::StatusOr<std::unique_ptr<LaunchLock>> HoldLaunch(std::string_view org_id,
+                                                         std::string_view id);
 
  private:
   RedisPool* redis_;
   const Clock* clock_;
   JsonHashStore docs_;
+};
+
+// A campaign's launch lock (CampaignStore::HoldLaunch), given back when destroyed.
+class LaunchLock {
+ public:
+  LaunchLock(CampaignStore* store, std::string_view org_id, std::string_view id)
+      : store_(store), org_id_(org_id), id_(id) {}
+  ~LaunchLock() { (void)store_->UnlockLaunch(org_id_, id_); }
+  LaunchLock(const LaunchLock&) = delete;
+  LaunchLock& operator=(const LaunchLock&) = delete;
+
+ private:
+  CampaignStore* store_;
+  std::string org_id_;
+  std::string id_;
 };
 
 }  // namespace ogw

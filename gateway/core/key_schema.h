@@ -144,6 +144,10 @@ inline std::string ActiveCampaigns(std::string_view org) { return Tag(org) + ":a
 inline std::string LaunchSequence(std::string_view org) { return Tag(org) + ":launchseq"; }
 // Every launched campaign by launch time: which campaign a person's reply answers.
 inline std::string LaunchedCampaigns(std::string_view org) { return Tag(org) + ":launched"; }
+// Campaigns with a channel cascade still to sweep (SET of campaign ids).
+inline std::string CascadingCampaigns(std::string_view org) { return Tag(org) + ":cascading"; }
+// STRING, expiring: the worker that set it sweeps the organisation's cascades this interval.
+inline std::string CascadeSweep(std::string_view org) { return Tag(org) + ":cascsweep"; }
 inline std::string DirectLane(std::string_view org) { return Tag(org) + ":direct"; }
 inline std::string DirectMessages(std::string_view org) { return Tag(org) + ":dmsg"; }
 inline std::string DirectLocks(std::string_view org) { return Tag(org) + ":dlock"; }

@@ -220,7 +220,27 @@ absl::StatusOr<size_t> DeliveryWorker::RunOnce() {
   ASSIGN_OR_RETURN(size_t scheduled, DrainScheduled(orgs));
   ASSIGN_OR_RETURN(size_t chunk, DrainOneChunk());
   SweepInvitations(orgs);
-  return direct + scheduled + chunk;
+  const size_t steps = SweepCascades(orgs);
+  return direct + scheduled + chunk + steps;
+}
+
+size_t DeliveryWorker::SweepCascades(const std::vector<std::string>& orgs) {
+  size_t queued = 0;
+  for (const std::string& org : orgs) {
+    // One sweep per organisation and interval across every worker process; the sweep itself
+    // is one script per campaign, so two overlapping ones would still queue each step once.
+    if (options_.cascade_sweep_millis > 0) {
+      auto turn = deps_.redis->Command({"SET", keys::CascadeSweep(org), "1", "NX", "PX",
+                                        std::to_string(options_.cascade_sweep_millis)});
+      if (!turn.ok() || turn->IsNil()) continue;
+    }
+    if (auto swept = deps_.queue->SweepCascades(org); !swept.ok()) {
+      spdlog::warn("channel cascades of {}: {}", org, MessageOf(swept.status()));
+    } else {
+      queued += *swept;
+    }
+  }
+  return queued;
 }
 
 void DeliveryWorker::SweepInvitations(const std::vector<std::string>& orgs) {
@@ -533,8 +553,8 @@ void DeliveryWorker::AddEventParts(const Event& event, const Campaign& campaign,
   if (AsksForAnswer(*purpose)) AddAnswerPrompt(p.channel, p.language, &p.out);
   AddEventLinks(p.channel, p.language, *purpose, page_url, &p.out);
   if (CarriesCalendar(*purpose) && p.channel == Channel::kEmail) {
-    p.out.attachments.push_back(CalendarAttachment(
-        event, c.languages, p.out.to, CalendarUidDomain(deps_.public_base_url), now));
+    p.out.attachments.push_back(CalendarAttachment(event, c.languages, p.out.to,
+                                                   CalendarUidDomain(deps_.public_base_url), now));
   }
   if ((*purpose == EventPurpose::kReminder || *purpose == EventPurpose::kUpdate) &&
       p.channel == Channel::kMessenger) {

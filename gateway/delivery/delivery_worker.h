@@ -43,6 +43,9 @@ struct WorkerOptions {
   // How often an organisation's invitations are swept (answers closed at the deadline,
   // lapsed seat offers passed on): by one worker of all, each interval.
   int64_t invitation_sweep_millis = 15'000;
+  // How often an organisation's channel cascades are looked at (next steps queued); 0: on
+  // every pass of every worker.
+  int64_t cascade_sweep_millis = 5'000;
 };
 
 // What the worker works with. The worker owns none of these: the Runtime that makes the worker
@@ -117,6 +120,8 @@ class DeliveryWorker {
   // RsvpResponder::Sweep for each organisation whose interval lock this worker takes.
   // Failures are logged: housekeeping never stops delivery.
   void SweepInvitations(const std::vector<std::string>& orgs);
+  // The cascade steps it queued (work for the next pass).
+  size_t SweepCascades(const std::vector<std::string>& orgs);
   // Sends `messages` of one organisation in groups and records their outcomes. For a chunk,
   // `claim` is renewed between groups and released when the campaign is paused.
   absl::StatusOr<size_t> Deliver(const std::string& org_id, std::vector<ClaimedMessage> messages,

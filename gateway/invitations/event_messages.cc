@@ -336,14 +336,25 @@ absl::StatusOr<size_t> EventMessages::DropWaiting(const Event& event) {
   return dropped;
 }
 
+namespace {
+// KEYS: a due set. ARGV: member, score. Removes the member only if it still has that score.
+const RedisScript kRemoveIfScoreScript(R"lua(
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then
+  return redis.call('ZREM', KEYS[1], ARGV[1])
+end
+return 0
+)lua");
+}  // namespace
+
 absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {
   const std::string due_key = keys::EventMessagesDue(org_id);
-  ASSIGN_OR_RETURN(RedisReply due,
-                   redis_->Command({"ZRANGEBYSCORE", due_key, "-inf",
-                                    std::to_string(clock_->NowMillis()), "LIMIT", "0", "20"}));
+  ASSIGN_OR_RETURN(RedisReply due, redis_->Command({"ZRANGEBYSCORE", due_key, "-inf",
+                                                    std::to_string(clock_->NowMillis()),
+                                                    "WITHSCORES", "LIMIT", "0", "20"}));
   size_t launched = 0;
-  for (const RedisReply& id : due.elements) {
-    auto result = launcher_->Launch(org_id, id.str);
+  for (size_t i = 0; i + 1 < due.elements.size(); i += 2) {
+    const RedisReply& id = due.elements[i];
+    auto result = launcher_->Launch(org_id, id.str, nullptr, /*planned_only=*/true);
     if (!result.ok()) {
       const absl::StatusCode code = result.status().code();
       // Another worker's launch in progress: try on the next sweep.
@@ -351,13 +362,21 @@ absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {
           MessageOf(result.status()).find("in progress") != std::string_view::npos) {
         continue;
       }
+      // A plan taken back, or moved later: its entry goes unless it was planned anew.
+      if (code == absl::StatusCode::kCancelled) {
+        ASSIGN_OR_RETURN(RedisReply dropped, redis_->Eval(kRemoveIfScoreScript, {due_key},
+                                                          {id.str, due.elements[i + 1].str}));
+        (void)dropped;
+        continue;
+      }
       // Launched already, nobody in the state any more, or the campaign or its template
       // deleted: nothing left to do for it.
-      spdlog::info("event message {} of {}: {}", id.str, org_id, MessageOf(result.status()));
+      spdlog::info("planned launch of {} in {}: {}", id.str, org_id, MessageOf(result.status()));
       if (code != absl::StatusCode::kFailedPrecondition && code != absl::StatusCode::kNotFound &&
           code != absl::StatusCode::kInvalidArgument) {
         return result.status();
       }
+      RETURN_IF_ERROR(NoteLaunchError(org_id, id.str, MessageOf(result.status())));
     } else {
       ++launched;
     }
@@ -365,6 +384,49 @@ absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {
     (void)removed;
   }
   return launched;
+}
+
+absl::Status EventMessages::NoteLaunchError(std::string_view org_id, std::string_view campaign_id,
+                                            std::string_view error) {
+  ASSIGN_OR_RETURN(std::optional<Campaign> campaign, campaigns_->Get(org_id, campaign_id));
+  // Event messages that found nobody left to nudge are settled, not failed.
+  if (!campaign || campaign->launched() || !campaign->event_id.empty()) return absl::OkStatus();
+  campaign->launch_error = std::string(error);
+  return campaigns_->Update(*campaign);
+}
+
+absl::StatusOr<Campaign> EventMessages::PlanLaunch(std::string_view org_id,
+                                                   std::string_view campaign_id,
+                                                   int64_t at_millis) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LaunchLock> lock, campaigns_->HoldLaunch(org_id, campaign_id));
+  if (!lock) return absl::FailedPreconditionError("a launch of this campaign is in progress");
+  ASSIGN_OR_RETURN(std::optional<Campaign> campaign, campaigns_->Get(org_id, campaign_id));
+  if (!campaign) return absl::NotFoundError("campaign not found");
+  if (campaign->launched()) return absl::FailedPreconditionError("campaign already launched");
+  campaign->launch_at_millis = at_millis;
+  campaign->launch_error.clear();
+  RETURN_IF_ERROR(campaigns_->Update(*campaign));
+  RETURN_IF_ERROR(redis_
+                      ->Command({"ZADD", keys::EventMessagesDue(org_id), std::to_string(at_millis),
+                                 std::string(campaign_id)})
+                      .status());
+  return *campaign;
+}
+
+absl::StatusOr<std::optional<Campaign>> EventMessages::UnplanLaunch(std::string_view org_id,
+                                                                    std::string_view campaign_id) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LaunchLock> lock, campaigns_->HoldLaunch(org_id, campaign_id));
+  if (!lock) return absl::FailedPreconditionError("a launch of this campaign is in progress");
+  ASSIGN_OR_RETURN(RedisReply removed, redis_->Command({"ZREM", keys::EventMessagesDue(org_id),
+                                                        std::string(campaign_id)}));
+  ASSIGN_OR_RETURN(std::optional<Campaign> campaign, campaigns_->Get(org_id, campaign_id));
+  if (!campaign || campaign->launched() ||
+      (removed.integer == 0 && campaign->launch_at_millis == 0)) {
+    return std::nullopt;
+  }
+  campaign->launch_at_millis = 0;
+  RETURN_IF_ERROR(campaigns_->Update(*campaign));
+  return campaign;
 }
 
 }  // namespace ogw

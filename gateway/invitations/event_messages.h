@@ -127,7 +127,20 @@ class EventMessages {
   // that finds nobody to send to (everyone answered before the nudge) settles the message.
   absl::StatusOr<size_t> LaunchDue(std::string_view org_id);
 
+  // Any draft campaign can wait in the same due set: launched at `at_millis` by LaunchDue,
+  // its audience chosen then (a survey's reminder to those who have not answered by a date).
+  // FailedPrecondition when launched or being launched, NotFound when absent.
+  absl::StatusOr<Campaign> PlanLaunch(std::string_view org_id, std::string_view campaign_id,
+                                      int64_t at_millis);
+  // Takes a planned launch back; the campaign stays a draft. nullopt when none was planned.
+  absl::StatusOr<std::optional<Campaign>> UnplanLaunch(std::string_view org_id,
+                                                        std::string_view campaign_id);
+
  private:
+  // A planned launch that could not happen (nobody to send to, template deleted): the
+  // campaign says why. Event messages that found nobody left are settled instead.
+  absl::Status NoteLaunchError(std::string_view org_id, std::string_view campaign_id,
+                               std::string_view error);
   // The event's messages waiting in the due set, not launched: (campaign id, campaign).
   absl::StatusOr<std::vector<std::pair<std::string, Campaign>>> Waiting(const Event& event);
 

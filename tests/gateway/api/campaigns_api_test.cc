@@ -167,6 +167,15 @@ TEST_F(CampaignsApiTest, ValidationNamesTheField) {
   unknown_key["colour"] = "red";
   json negative_send_at = Body("X");
   negative_send_at["send_at"] = -1;
+  json unknown_step = Body("X", "cascade");
+  unknown_step["cascade"] = {{"channels", {"sms", "fax"}}};
+  json twice = Body("X", "all");
+  twice["cascade"] = {{"channels", {"sms", "sms"}}};
+  json too_soon = Body("X", "cascade");
+  too_soon["cascade"] = {{"undelivered_after_minutes", 0}};
+  json answer_before_delivery = Body("X", "cascade");
+  answer_before_delivery["cascade"] = {{"undelivered_after_minutes", 60},
+                                       {"unanswered_after_minutes", 30}};
   const std::vector<Case> cases = {
       {"bad channel", bad_channel, "channel"},
       {"bad quiet hours", bad_quiet, "quiet_hours.start"},
@@ -178,6 +187,10 @@ TEST_F(CampaignsApiTest, ValidationNamesTheField) {
       {"contact variable", contact_variable, "variables"},
       {"unknown key", unknown_key, "colour"},
       {"negative send_at", negative_send_at, "send_at"},
+      {"unknown cascade channel", unknown_step, "cascade.channels"},
+      {"channel listed twice", twice, "cascade.channels"},
+      {"cascade wait too short", too_soon, "cascade.undelivered_after_minutes"},
+      {"answer before delivery", answer_before_delivery, "cascade.unanswered_after_minutes"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.label);
@@ -357,6 +370,23 @@ TEST_F(CampaignsApiTest, PreferredChannelSplitsAcrossChannels) {
   EXPECT_EQ(r.json["queued"], 2);
   EXPECT_EQ(r.json["channels"], json({{"email", 1}, {"sms", 1}}));
   EXPECT_EQ(r.json["skipped"], json({{"no_consent", 2}}));
+}
+
+TEST_F(CampaignsApiTest, ACascadeKeepsItsChannelsAndTimes) {
+  json body = Body("Cascade", "cascade", post_a_);
+  body["cascade"] = {{"channels", {"sms", "email"}},
+                     {"undelivered_after_minutes", 120},
+                     {"unanswered_after_minutes", 1440}};
+  HttpResult r = Post("/v1/campaigns", body, officer_a_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json["channel"], "cascade");
+  EXPECT_EQ(r.json["cascade"], body["cascade"]);
+  HttpResult got = Get("/v1/campaigns/" + r.json["id"].get<std::string>(), officer_a_);
+  EXPECT_EQ(got.json["cascade"], body["cascade"]);
+  SeedContacts();
+  HttpResult launched = Action(r.json["id"].get<std::string>(), "launch", officer_a_);
+  ASSERT_EQ(launched.status, 202) << launched.body;
+  EXPECT_EQ(launched.json["queued"], 2);  // Post A's people with a usable channel.
 }
 
 TEST_F(CampaignsApiTest, LaunchWithNobodyToReachConflicts) {

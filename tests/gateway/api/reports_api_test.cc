@@ -357,5 +357,80 @@ TEST_F(ReportsApiTest, ASurveyCountsWhoCompletedItThroughTheirLinkOrAnOfficer) {
   EXPECT_EQ(ids.count(bea_) + ids.count(carl_), 2u);
 }
 
+TEST_F(ReportsApiTest, ASurveyReminderLaunchesAtItsDateToThoseWhoHaveNotAnsweredByThen) {
+  const std::string survey = Launch("Survey announcement");
+  const std::string not_done = CreateSegment({{"name", "Not completed"},
+                                              {"post_id", paris_},
+                                              {"expression", "not completed(\"" + survey + "\")"}},
+                                             officer_);
+  HttpResult created = Post("/v1/campaigns",
+                            {{"name", "Reminder"},
+                             {"post_id", paris_},
+                             {"template_id", template_},
+                             {"segment_id", not_done},
+                             {"channel", "preferred"}},
+                            officer_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string reminder = created.json["id"];
+  const std::string launch = "/v1/campaigns/" + reminder + "/launch";
+  const int64_t day = 24 * 3600 * 1000;
+
+  ExpectProblem(Post(launch, {{"at", clock_.NowMillis() - 1}}, officer_), 422);
+  ExpectProblem(Post(launch, {{"at", "tomorrow"}}, officer_), 422);
+  ExpectProblem(Post(launch, {{"at", clock_.NowMillis() + day}}, berlin_officer_), 404);
+  // Planned, then taken back, then planned again for the reminder date.
+  HttpResult planned = Post(launch, {{"at", clock_.NowMillis() + day}}, officer_);
+  ASSERT_EQ(planned.status, 202) << planned.body;
+  EXPECT_EQ(planned.json["state"], "draft");
+  EXPECT_EQ(planned.json["launch_at"], clock_.NowMillis() + day);
+  HttpResult unplanned = Post("/v1/campaigns/" + reminder + "/cancel", json::object(), officer_);
+  ASSERT_EQ(unplanned.status, 200) << unplanned.body;
+  EXPECT_EQ(unplanned.json["state"], "draft");
+  EXPECT_EQ(unplanned.json["launch_at"], 0);
+  ASSERT_EQ(Post(launch, {{"at", clock_.NowMillis() + day}}, officer_).status, 202);
+  EventMessages& due = *runtime_->Services().event_messages;
+  const std::string org = Get("/v1/me", admin_token_).json.value("org_id", "");
+  auto early = due.LaunchDue(org);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(*early, 0u);
+
+  // Meanwhile Ana and Dan complete the survey: the reminder's audience is chosen when it goes.
+  ASSERT_EQ(
+      Post("/v1/campaigns/" + survey + "/completions", {{"contact_id", ana_}}, officer_).status,
+      200);
+  ASSERT_EQ(
+      Post("/v1/campaigns/" + survey + "/completions", {{"contact_id", dan_}}, officer_).status,
+      200);
+  clock_.Advance(day);
+  auto launched = due.LaunchDue(org);
+  ASSERT_TRUE(launched.ok()) << launched.status();
+  EXPECT_EQ(*launched, 1u);
+  HttpResult sent = Get("/v1/campaigns/" + reminder, officer_);
+  EXPECT_NE(sent.json["state"], "draft");
+  EXPECT_EQ(sent.json["queued"], 2);  // Bea and Carl.
+  EXPECT_EQ(sent.json["segment_expression"], "not completed(\"" + survey + "\")");
+  ExpectProblem(Post(launch, {{"at", clock_.NowMillis() + day}}, officer_), 409);
+
+  // A planned launch that finds nobody says why.
+  HttpResult nobody = Post(
+      "/v1/campaigns",
+      {{"name", "Nobody"},
+       {"post_id", paris_},
+       {"template_id", template_},
+       {"segment_id",
+        CreateSegment({{"name", "None"}, {"post_id", paris_}, {"expression", "false"}}, officer_)},
+       {"channel", "preferred"}},
+      officer_);
+  const std::string id = nobody.json["id"];
+  ASSERT_EQ(
+      Post("/v1/campaigns/" + id + "/launch", {{"at", clock_.NowMillis() + 1000}}, officer_).status,
+      202);
+  clock_.Advance(1000);
+  ASSERT_TRUE(due.LaunchDue(org).ok());
+  HttpResult failed = Get("/v1/campaigns/" + id, officer_);
+  EXPECT_EQ(failed.json["state"], "draft");
+  EXPECT_THAT(failed.json.value("launch_error", ""), HasSubstr("nobody"));
+}
+
 }  // namespace
 }  // namespace ogw::testing

@@ -48,6 +48,7 @@ struct ContactSpec {
   std::string time_zone;
   std::vector<std::string> tags;
   bool whatsapp = false;  // The phone number is also their WhatsApp (consent granted).
+  bool email = false;     // An e-mail address too (consent granted): person<n>@example.org.
 };
 
 // Everything the worker and the launcher need, on one Redis and one clock. Every channel is
@@ -126,6 +127,12 @@ class DeliveryStack {
       if (spec.whatsapp) {
         phone.kind = AddressKind::kWhatsApp;
         c.addresses.push_back(phone);
+      }
+      if (spec.email) {
+        Address mail = phone;
+        mail.kind = AddressKind::kEmail;
+        mail.value = "person" + std::to_string(next_phone_) + "@example.org";
+        c.addresses.push_back(mail);
       }
       c.created_at_millis = c.updated_at_millis = clock_->NowMillis();
       auto put = contacts.Put(c, 0, nullptr);
@@ -255,6 +262,7 @@ class WorkerTest : public RedisTest {
     o.backoff.base_millis = 1'000;
     o.backoff.cap_millis = 60'000;
     o.backoff.max_attempts = 3;
+    o.cascade_sweep_millis = 0;  // Every pass: a turn would expire on Redis's own clock.
     return o;
   }
 
