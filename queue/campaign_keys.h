@@ -43,6 +43,9 @@ class CampaignKeys {
   static constexpr std::string_view kStep = ":step";         // STRING: current step per index
   static constexpr std::string_view kStepSent = ":ssent";    // BITMAP: current step (>0) sent
   static constexpr std::string_view kCascade = ":cascade";   // ZSET index -> next check
+  // In-channel surveys (gateway/campaigns/survey_responder).
+  static constexpr std::string_view kSurveyState = ":sq";    // HASH index -> the person's state
+  static constexpr std::string_view kAnswers = ":ans:";      // + key[:value]: BITMAP answered
 
   CampaignKeys(std::string_view org, std::string_view campaign)
       : prefix_(keys::CampaignQueue(org, campaign)) {}
@@ -75,6 +78,16 @@ class CampaignKeys {
   std::string step() const { return Key(kStep); }
   std::string step_sent() const { return Key(kStepSent); }
   std::string cascade() const { return Key(kCascade); }
+  std::string survey_state() const { return Key(kSurveyState); }
+  // The people who answered question `key` (`value` "": with anything).
+  std::string answers(std::string_view key, std::string_view value) const {
+    return Key(AnswersSuffix(key, value));
+  }
+  static std::string AnswersSuffix(std::string_view key, std::string_view value) {
+    std::string s = std::string(kAnswers) + std::string(key);
+    if (!value.empty()) s += ":" + std::string(value);
+    return s;
+  }
 
  private:
   std::string Key(std::string_view suffix) const { return prefix_ + std::string(suffix); }

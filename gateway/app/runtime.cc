@@ -100,6 +100,9 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   inbound.queue = rt->queue_.get();
   inbound.tokens = rt->tokens_.get();
   inbound.rsvp = rt->rsvp_.get();
+  rt->surveys_ = std::make_unique<SurveyResponder>(rt->redis_.get(), rt->clock_,
+                                                   rt->campaigns_.get(), rt->queue_.get());
+  inbound.surveys = rt->surveys_.get();
   inbound.public_base_url = config.links.public_base_url;
   rt->inbound_ = std::make_unique<InboundPipeline>(inbound, std::move(inbound_settings));
   rt->scans_ = std::make_unique<ScanGate>(rt->rate_limiter_.get(), config.api.scan_rate_limit,

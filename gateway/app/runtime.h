@@ -107,6 +107,7 @@ class Runtime {
   std::unique_ptr<CannedAnswerStore> canned_answers_;
   std::unique_ptr<PersonTokens> tokens_;
   std::unique_ptr<RsvpResponder> rsvp_;
+  std::unique_ptr<SurveyResponder> surveys_;
   std::unique_ptr<InboundPipeline> inbound_;
   std::unique_ptr<InboundQuarantine> quarantine_;
   std::shared_ptr<const DestinationPolicy> destinations_;

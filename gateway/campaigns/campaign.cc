@@ -67,6 +67,7 @@ nlohmann::json ToJson(const Campaign& c) {
     }
   }
   if (!c.launch_error.empty()) j["launch_error"] = c.launch_error;
+  if (!c.in_channel_survey.empty()) j["in_channel_survey"] = ToJson(c.in_channel_survey);
   if (c.channel == "cascade" || c.channel == "all") {
     j["cascade"] = {{"channels", c.cascade.channels},
                     {"undelivered_after_minutes", c.cascade.undelivered_after_minutes}};
@@ -100,6 +101,9 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
                                  ParseClockTime(q.at("end").get<std::string>()).value_or(0)};
     }
     c.variables = j.at("variables");
+    if (const auto it = j.find("in_channel_survey"); it != j.end() && it->is_object()) {
+      c.in_channel_survey = InChannelSurveyFromJson(*it);
+    }
     if (const auto it = j.find("cascade"); it != j.end() && it->is_object()) {
       c.cascade.channels = it->value("channels", std::vector<std::string>{});
       c.cascade.undelivered_after_minutes = it->value("undelivered_after_minutes", 60);
@@ -158,6 +162,7 @@ void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
   r.String("post_id", &c->post_id);
   r.Int("send_at", &c->send_at_millis, 0, int64_t{32503680000000});  // Before year 3000.
   r.AnyObject("variables", &c->variables);
+  ReadInChannelSurvey(r, &c->in_channel_survey);
   ReadQuietHours(r, /*equal_means_none=*/false, &c->quiet_hours);
   r.StringList("report_attributes", &c->report_attributes);
   if (absl::Status ok = CheckReportAttributes(c->report_attributes); !ok.ok()) {

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/campaigns/in_channel_survey.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/status.h"
 
@@ -61,6 +62,8 @@ struct Campaign {
   std::string launch_error;  // Why the planned launch did not happen, if it did not.
   std::optional<QuietHours> quiet_hours;
   nlohmann::json variables = nlohmann::json::object();  // Extra template variables.
+  // Questions asked over the channel itself, the first with the message (in_channel_survey.h).
+  InChannelSurvey in_channel_survey;
   // What its reports break the audience down by, besides the channel (audience_snapshot.h).
   // Empty: DefaultReportAttributes().
   std::vector<std::string> report_attributes;

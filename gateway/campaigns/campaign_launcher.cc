@@ -105,6 +105,18 @@ std::optional<AddressChoice> ChooseAddress(const Contact& contact, std::string_v
   return std::nullopt;
 }
 
+std::optional<std::pair<Channel, size_t>> ReplyAddress(const Contact& contact, Channel channel,
+                                                       std::string_view address) {
+  if (!ReachesPerson(channel)) return std::nullopt;
+  const AddressKind kind = AddressKindForChannel(channel);
+  for (size_t i = 0; i < contact.addresses.size() && i < 256; ++i) {
+    if (contact.addresses[i].kind == kind && contact.addresses[i].value == address) {
+      return std::make_pair(channel, i);
+    }
+  }
+  return std::nullopt;
+}
+
 CampaignLauncher::CampaignLauncher(ContactStore* contacts, SegmentStore* segments,
                                    TemplateStore* templates, CampaignStore* campaigns,
                                    DeliveryQueue* queue, const Clock* clock, EventSeats* seats,

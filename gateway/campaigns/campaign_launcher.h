@@ -63,4 +63,9 @@ struct AddressChoice {
 std::optional<AddressChoice> ChooseAddress(const Contact& contact, std::string_view channel_choice,
                                            std::string* reason);
 
+// Where a reply's sender can be answered: the channel they used, at the address they wrote
+// from (their contact may hold it under another index, or not yet at all: nullopt).
+std::optional<std::pair<Channel, size_t>> ReplyAddress(const Contact& contact, Channel channel,
+                                                       std::string_view address);
+
 }  // namespace ogw

@@ -538,7 +538,19 @@ std::optional<MessageOutcome> DeliveryWorker::RenderCampaign(Batch& batch, const
   p.out.buttons = std::move(rendered->buttons);
   p.out.media = std::move(rendered->media);
   if (event != nullptr) AddEventParts(*event, campaign, c, page, batch.now, p);
+  if (!campaign.in_channel_survey.empty()) AddFirstQuestion(campaign.in_channel_survey, p);
   return std::nullopt;
+}
+
+void DeliveryWorker::AddFirstQuestion(const InChannelSurvey& survey, Pending& p) {
+  // In the language the message was rendered in; the answers bring the next ones.
+  const std::string question = TextIn(survey.questions.front().text, {p.language});
+  AddAboveOptOut(p.channel, p.language, "\n\n" + question, &p.out);
+  if (!p.out.html.empty()) {
+    const std::string html = "<p>" + HtmlEscape(question) + "</p>";
+    const size_t body_end = p.out.html.rfind("</body>");
+    p.out.html.insert(body_end == std::string::npos ? p.out.html.size() : body_end, html);
+  }
 }
 
 std::string DeliveryWorker::EventPageUrl(const Event& event, const Contact& c) const {

@@ -137,6 +137,9 @@ class DeliveryWorker {
   absl::Status ReadControl(Batch& batch, std::span<const ClaimedMessage> group);
   // Checks, quiet hours and rendering: each message becomes an outcome or a Pending.
   void Prepare(Batch& batch, const ClaimedMessage& m, Group& group);
+  // A campaign with an in-channel survey asks its first question with the message, above the
+  // opt-out paragraph.
+  static void AddFirstQuestion(const InChannelSurvey& survey, Pending& p);
   // What the campaign's state or an earlier campaign makes of a message; nullopt: it goes on.
   static std::optional<MessageOutcome> CampaignOutcome(Batch& batch, const ClaimedMessage& m);
   // The message to `address` of contact `c` before its content: ids and e-mail headers.

@@ -382,19 +382,32 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
       InboundFields(source, message, address, in_reply_to, keyword.intent);
   const bool may_answer = keyword.intent == KeywordIntent::kNone && !linked &&
                           !message.auto_reply && !message.simulated_over_real_channel;
+  PersonReply reply;
+  reply.org_id = source.org_id;
+  reply.contact = &contact;
+  reply.channel = channel;
+  reply.address = address;
+  reply.text = message.text;
+  reply.button = message.button;
+  reply.how = std::string(ChannelName(channel)) + ":" + message.provider_message_id;
+  // A campaign message's id is "<campaign>:<index>"; an answer to a direct message (a
+  // survey's previous question) names none, and the latest campaign sent to the person counts.
+  if (const size_t colon = in_reply_to.find(':'); colon != std::string::npos) {
+    reply.answered_campaign = in_reply_to.substr(0, colon);
+  }
   if (deps_.rsvp != nullptr && may_answer && !result.created_contact) {
-    RsvpReplyInput reply;
-    reply.org_id = source.org_id;
-    reply.contact = &contact;
-    reply.channel = channel;
-    reply.address = address;
-    reply.text = message.text;
-    reply.button = message.button;
-    reply.how = std::string(ChannelName(channel)) + ":" + message.provider_message_id;
     ASSIGN_OR_RETURN(result.rsvp, deps_.rsvp->OnReply(reply));
     if (result.rsvp) {
       fields.emplace_back("event", result.rsvp->event_id);
       fields.emplace_back("rsvp", result.rsvp->reading);
+    }
+  }
+  if (deps_.surveys != nullptr && may_answer && !result.created_contact && !result.rsvp) {
+    ASSIGN_OR_RETURN(result.survey, deps_.surveys->OnReply(reply));
+    if (result.survey) {
+      fields.emplace_back("survey", result.survey->campaign_id);
+      fields.emplace_back("question", result.survey->question);
+      fields.emplace_back("answer", result.survey->answer);
     }
   }
   ASSIGN_OR_RETURN(RedisReply r, StoreInbound(source, message, contact, address, fields, seen_key));
@@ -404,7 +417,8 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   const bool handled =
       keyword.intent != KeywordIntent::kNone ||
       (result.rsvp && (result.rsvp->reading == "yes" || result.rsvp->reading == "no" ||
-                       result.rsvp->reading == "maybe"));
+                       result.rsvp->reading == "maybe")) ||
+      (result.survey && result.survey->answer != "unclear");
   if (outcome == "dup") {
     result.kind = InboundResult::Kind::kDuplicate;
     const std::string& s = r.elements[1].str;

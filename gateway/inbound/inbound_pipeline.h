@@ -14,6 +14,7 @@
 #include "gateway/core/status.h"
 #include "gateway/inbound/keywords.h"
 #include "gateway/inbound/person_tokens.h"
+#include "gateway/campaigns/survey_responder.h"
 #include "gateway/invitations/rsvp_responder.h"
 #include "queue/delivery_queue.h"
 
@@ -40,6 +41,8 @@ struct InboundDeps {
   std::string public_base_url;
   // Reads replies to invitations as RSVP answers; null: no invitations.
   RsvpResponder* rsvp = nullptr;
+  // Reads replies to campaigns' in-channel surveys; null: none.
+  SurveyResponder* surveys = nullptr;
   // Opens the person's conversation in their post's inbox; null: no inbox (tests).
   ConversationThreads* threads = nullptr;
 };
@@ -65,6 +68,7 @@ struct InboundResult {
   KeywordIntent keyword = KeywordIntent::kNone;  // Acted on (consent changed).
   bool linked = false;              // A personal chat link tied the sender's chat to the contact.
   std::optional<RsvpOutcome> rsvp;  // The reply answered an invitation.
+  std::optional<SurveyOutcome> survey;  // The reply answered a campaign's survey question.
 };
 
 // A person's own consent change on one channel, from a keyword, a one-click unsubscribe or a

@@ -106,8 +106,8 @@ bool IsChat(Channel channel) {
          channel == Channel::kMessenger;
 }
 
-// Adds `lines` to the text above the opt-out paragraph the renderer ends it with, so the last
-// thing a person reads is how to stop, as on every other message.
+}  // namespace
+
 void AddAboveOptOut(Channel channel, std::string_view language, std::string_view lines,
                     OutboundMessage* message) {
   const std::string opt_out = "\n\n" + OptOutText(channel, language);
@@ -117,8 +117,6 @@ void AddAboveOptOut(Channel channel, std::string_view language, std::string_view
     message->text += lines;
   }
 }
-
-}  // namespace
 
 void AddAnswerPrompt(Channel channel, std::string_view language, OutboundMessage* message) {
   const EventAnswerWords& words = AnswerWordsFor(language);

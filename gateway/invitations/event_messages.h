@@ -66,6 +66,11 @@ struct EventAnswerWords {
 };
 const EventAnswerWords& AnswerWordsFor(std::string_view language);
 
+// Adds `lines` to the text above the opt-out paragraph the renderer ends it with, so the last
+// thing a person reads is how to stop, as on every other message.
+void AddAboveOptOut(Channel channel, std::string_view language, std::string_view lines,
+                    OutboundMessage* message);
+
 // What a message that asks for an answer adds on `channel` in `language`: chat channels get
 // the three buttons (rsvp:yes, rsvp:no, rsvp:maybe; titles in the language) unless the
 // template has its own, SMS the line "Reply 1 = yes, 2 = no, 3 = maybe" at the end of the

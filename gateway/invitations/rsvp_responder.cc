@@ -11,20 +11,6 @@ namespace {
 
 constexpr int64_t kClosedNoticeSeconds = 24 * 3600;
 
-// Where a reply's sender can be answered: the channel they used, at the address they wrote
-// from (their contact may hold it under another index, or not yet at all).
-std::optional<std::pair<Channel, size_t>> ReplyAddress(const Contact& contact, Channel channel,
-                                                       std::string_view address) {
-  if (!ReachesPerson(channel)) return std::nullopt;
-  const AddressKind kind = AddressKindForChannel(channel);
-  for (size_t i = 0; i < contact.addresses.size() && i < 256; ++i) {
-    if (contact.addresses[i].kind == kind && contact.addresses[i].value == address) {
-      return std::make_pair(channel, i);
-    }
-  }
-  return std::nullopt;
-}
-
 
 // Rank of an invitation for a reply (higher answers first): an offer waiting for the person,
 // then answers still open.
@@ -82,7 +68,7 @@ absl::StatusOr<bool> RsvpResponder::ApplyDeadline(const Event& event) {
                                       deps_.clock->NowMillis());
 }
 
-absl::StatusOr<std::optional<RsvpOutcome>> RsvpResponder::OnReply(const RsvpReplyInput& reply) {
+absl::StatusOr<std::optional<RsvpOutcome>> RsvpResponder::OnReply(const PersonReply& reply) {
   const Contact& contact = *reply.contact;
   ASSIGN_OR_RETURN(std::optional<Invitation> invitation, FindInvitation(reply.org_id, contact.id));
   if (!invitation) return std::nullopt;

@@ -33,9 +33,11 @@
 #include "gateway/contacts/contact_store.h"
 #include "gateway/conversations/conversation_log.h"
 #include "gateway/core/channel.h"
+#include "gateway/inbound/person_reply.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/invitations/event_seats.h"
+#include "gateway/inbound/person_reply.h"
 #include "gateway/invitations/event_store.h"
 #include "gateway/invitations/rsvp_texts.h"
 #include "queue/delivery_queue.h"
@@ -50,17 +52,6 @@ struct RsvpDeps {
   ContactStore* contacts = nullptr;
   ConversationLog* conversations = nullptr;
   DeliveryQueue* queue = nullptr;
-};
-
-// A person's reply as the inbound pipeline has it, before it is stored.
-struct RsvpReplyInput {
-  std::string org_id;
-  const Contact* contact = nullptr;
-  Channel channel = Channel::kSms;
-  std::string address;  // The sender's address, normalised.
-  std::string text;     // For e-mail, without quoted history.
-  std::string button;   // The id of a pressed button; "" for none.
-  std::string how;      // "<channel>:<provider message id>", the ledger's record of the source.
 };
 
 struct RsvpOutcome {
@@ -81,7 +72,7 @@ class RsvpResponder {
 
   // Reads and applies a reply; nullopt when the sender has no open invitation (an ordinary
   // message).
-  absl::StatusOr<std::optional<RsvpOutcome>> OnReply(const RsvpReplyInput& reply);
+  absl::StatusOr<std::optional<RsvpOutcome>> OnReply(const PersonReply& reply);
 
   // Notes each change in its person's conversation (`how` as the ledger has it) and tells
   // people offered a seat or whose offer lapsed. The changes of an answer, an officer's

@@ -216,12 +216,19 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
   nlohmann::json totals = CountsJson(FromMasks(all.data()));
   totals["skipped"] = campaign.skipped;
   nlohmann::json failures = nlohmann::json::object(), units = nlohmann::json::object();
+  nlohmann::json answers = nlohmann::json::object();
   for (const auto& [field, value] : stats) {
     if (field.starts_with("fail:")) failures[field.substr(5)] = number(stats, field);
     if (field.starts_with("units:")) units[field.substr(6)] = number(stats, field);
+    // answer:<question>:<value>: the in-channel survey's answers per question.
+    if (const size_t colon = field.find(':', 7); field.starts_with("answer:") && colon != 7 &&
+                                                 colon != std::string::npos) {
+      answers[field.substr(7, colon - 7)][field.substr(colon + 1)] = number(stats, field);
+    }
   }
   totals["failures"] = std::move(failures);
   totals["units"] = std::move(units);
+  totals["answers"] = std::move(answers);
 
   nlohmann::json dimensions = nlohmann::json::array({"channel"});
   nlohmann::json breakdowns = nlohmann::json::array();

@@ -1,5 +1,6 @@
 #include "gateway/segments/behaviour_facts.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "queue/campaign_keys.h"
@@ -19,6 +20,9 @@ std::string Describe(const BehaviourRef& ref) {
       return "completed(\"" + ref.id + "\")";
     case BehaviourRef::Kind::kRsvp:
       return "rsvp(\"" + ref.id + "\", \"" + ref.state + "\")";
+    case BehaviourRef::Kind::kAnswered:
+      return "answered(\"" + ref.id + "\", \"" + ref.question + "\"" +
+             (ref.state.empty() ? "" : ", \"" + ref.state + "\"") + ")";
   }
   return ref.id;
 }
@@ -35,8 +39,25 @@ absl::StatusOr<std::unordered_set<std::string>> CampaignPeople(const BehaviourRe
   if (!campaign->launched()) {
     return absl::InvalidArgumentError(Describe(ref) + ": the campaign is not launched");
   }
-  std::string_view bitmap = CampaignKeys::kReplied;
+  std::string bitmap(CampaignKeys::kReplied);
   switch (ref.kind) {
+    case BehaviourRef::Kind::kAnswered: {
+      const SurveyQuestion* question = campaign->in_channel_survey.Find(ref.question);
+      if (question == nullptr) {
+        return absl::InvalidArgumentError(Describe(ref) + ": the campaign asks no question " +
+                                          ref.question);
+      }
+      const bool known =
+          ref.state.empty() ||
+          std::any_of(question->choices.begin(), question->choices.end(),
+                      [&](const SurveyChoice& c) { return c.value == ref.state; });
+      if (!known) {
+        return absl::InvalidArgumentError(Describe(ref) + ": question " + ref.question +
+                                          " has no answer " + ref.state);
+      }
+      bitmap = CampaignKeys::AnswersSuffix(ref.question, ref.state);
+      break;
+    }
     case BehaviourRef::Kind::kClicked:
       bitmap = CampaignKeys::kClicked;
       break;

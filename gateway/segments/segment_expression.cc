@@ -735,10 +735,11 @@ enum class Function {
   kOptedOut,
   kCompleted,
   kRsvp,
-  kAttended
+  kAttended,
+  kAnswered
 };
 
-constexpr std::array<std::pair<std::string_view, Function>, 10> kFunctions = {{
+constexpr std::array<std::pair<std::string_view, Function>, 11> kFunctions = {{
     {"has", Function::kHas},
     {"reachable", Function::kReachable},
     {"exists", Function::kExists},
@@ -749,6 +750,7 @@ constexpr std::array<std::pair<std::string_view, Function>, 10> kFunctions = {{
     {"completed", Function::kCompleted},
     {"rsvp", Function::kRsvp},
     {"attended", Function::kAttended},
+    {"answered", Function::kAnswered},
 }};
 
 constexpr std::array<std::string_view, 8> kSeatStates = {
@@ -1187,7 +1189,7 @@ class Parser {
       return ErrorAt(name.pos, Cat("unknown function '", name.source,
                                    "'; known functions are has, reachable, exists, "
                                    "starts_with, replied, clicked, opted_out, completed, "
-                                   "rsvp and attended"));
+                                   "answered, rsvp and attended"));
     }
     NodePtr node;
     switch (*function) {
@@ -1228,7 +1230,8 @@ class Parser {
       case Function::kOptedOut:
       case Function::kCompleted:
       case Function::kRsvp:
-      case Function::kAttended: {
+      case Function::kAttended:
+      case Function::kAnswered: {
         ASSIGN_OR_RETURN(node, ParseBehaviour(*function, name));
         break;
       }
@@ -1313,6 +1316,29 @@ class Parser {
         ref.kind = BehaviourRef::Kind::kRsvp;
         ref.state = "attended";
         break;
+      case Function::kAnswered: {
+        // answered("cmp_...", "question") or answered("cmp_...", "question", "value").
+        ref.kind = BehaviourRef::Kind::kAnswered;
+        for (std::string* out : {&ref.question, &ref.state}) {
+          const Token& comma = Peek();
+          if (comma.kind != TokenKind::kComma) {
+            if (out == &ref.state) break;  // The value is optional.
+            return Unexpected(comma,
+                              "',' and a question after the campaign of answered(), e.g. "
+                              "answered(\"cmp_...\", \"attend\", \"yes\")");
+          }
+          Advance();
+          const Token& arg = Peek();
+          if (arg.kind != TokenKind::kString || arg.value.empty() || arg.value.size() > 32) {
+            return ErrorAt(arg.pos, out == &ref.question
+                                        ? "answered() takes a question key in double quotes"
+                                        : "answered() takes an answer value in double quotes");
+          }
+          Advance();
+          *out = arg.value;
+        }
+        break;
+      }
       default: {
         ref.kind = BehaviourRef::Kind::kRsvp;
         const Token& comma = Peek();

@@ -37,12 +37,13 @@ std::optional<SegmentParseError> SegmentParseErrorFromStatus(const absl::Status&
 
 // A predicate on what a person did (docs/SEGMENTS.md, "What people did"): replied("cmp_..."),
 // clicked("cmp_..."), opted_out("cmp_..."), completed("cmp_..."), rsvp("evt_...", "yes"),
-// attended("evt_...").
+// attended("evt_..."), answered("cmp_...", "question"[, "value"]).
 struct BehaviourRef {
-  enum class Kind { kReplied, kClicked, kOptedOut, kCompleted, kRsvp };
+  enum class Kind { kReplied, kClicked, kOptedOut, kCompleted, kRsvp, kAnswered };
   Kind kind = Kind::kReplied;
-  std::string id;     // The campaign or event.
-  std::string state;  // kRsvp: the seat state ("yes", "attended", ...).
+  std::string id;        // The campaign or event.
+  std::string state;     // kRsvp: the seat state ("yes", "attended", ...); kAnswered: the value.
+  std::string question;  // kAnswered: the question's key.
   bool operator==(const BehaviourRef&) const = default;
 };
 

@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "adapters/sms/kannel_webhooks.h"
+#include "gateway/config/provider_settings.h"
 #include "tests/servers/kannel_server.h"
 #include "tests/testutil/api_harness.h"
 
@@ -73,6 +75,42 @@ class GatewayE2eTest : public ApiTest {
   void TearDown() override {
     worker_.reset();
     ApiTest::TearDown();
+  }
+
+  // A real Kannel whose SMS service calls this gateway back as provider `provider`, and the
+  // gateway reopened sending SMS through it from `from`; null (the test failed) when either
+  // does not start. Kannel needs the gateway's URL for incoming SMS before it starts, and the
+  // gateway needs Kannel's sendsms URL: the gateway's port is picked first.
+  std::unique_ptr<KannelServer> OpenWithKannel(const std::string& provider,
+                                               const std::string& inbound_secret,
+                                               const std::string& from) {
+    Reopen([](GatewayConfig&, const std::string&) {});
+    if (HasFatalFailure()) return nullptr;
+    KannelServerOptions options;
+    options.sms_service_get_url = KannelSmsServiceGetUrl(
+        config_.links.public_base_url + "/v1/inbound/kannel/" + provider, inbound_secret,
+        provider);
+    auto kannel = std::make_unique<KannelServer>(options);
+    if (absl::Status started = kannel->Start(); !started.ok()) {
+      ADD_FAILURE() << started << kannel->LogTails();
+      return nullptr;
+    }
+    Reopen([&](GatewayConfig& c, const std::string& org) {
+      auto p = ProviderAccountFromJson({{"name", provider},
+                                        {"type", "kannel"},
+                                        {"channels", {"sms"}},
+                                        {"organisation", org},
+                                        {"url", kannel->SendsmsUrl()},
+                                        {"username", kannel->username()},
+                                        {"password", kannel->password()},
+                                        {"from", from},
+                                        {"inbound_secret", inbound_secret}},
+                                       ProviderSource::kConfig);
+      ASSERT_TRUE(p.ok()) << p.status();
+      c.delivery.providers = {*p};
+    });
+    if (HasFatalFailure()) return nullptr;
+    return kannel;
   }
 
   // Creates a campaign of `template_body` to everyone on `channel`, launches it and runs the

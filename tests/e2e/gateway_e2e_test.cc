@@ -2,7 +2,8 @@
 // the phone network) and a real SMTP server; delivery reports, replies and STOP come back
 // through Kannel's callbacks and a real IMAP mailbox into the person's conversation. And one
 // campaign over e-mail, SMS (Twilio's API), Telegram and WhatsApp (their fakes) to people who
-// prefer each, every reply threaded into its own person's conversation.
+// prefer each, every reply threaded into its own person's conversation. And an in-channel
+// survey answered from phones through Kannel.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -30,29 +31,10 @@ using json = nlohmann::json;
 constexpr char kInboundSecret[] = "kannel-inbound-secret-0123456789";
 
 TEST_F(GatewayE2eTest, SmsThroughKannelBothWays) {
-  // Kannel needs the gateway's URL for incoming SMS before it starts, and the gateway needs
-  // Kannel's sendsms URL: pick the gateway's port first.
-  Reopen([](GatewayConfig&, const std::string&) {});
   const std::string provider = "kannel-berlin";
-  KannelServerOptions options;
-  options.sms_service_get_url = KannelSmsServiceGetUrl(
-      config_.links.public_base_url + "/v1/inbound/kannel/" + provider, kInboundSecret, provider);
-  KannelServer kannel(options);
-  ASSERT_TRUE(kannel.Start().ok()) << kannel.LogTails();
-  Reopen([&](GatewayConfig& c, const std::string& org) {
-    auto p = ProviderAccountFromJson({{"name", provider},
-                                      {"type", "kannel"},
-                                      {"channels", {"sms"}},
-                                      {"organisation", org},
-                                      {"url", kannel.SendsmsUrl()},
-                                      {"username", kannel.username()},
-                                      {"password", kannel.password()},
-                                      {"from", "+4930123456"},
-                                      {"inbound_secret", kInboundSecret}},
-                                     ProviderSource::kConfig);
-    ASSERT_TRUE(p.ok()) << p.status();
-    c.delivery.providers = {*p};
-  });
+  std::unique_ptr<KannelServer> started = OpenWithKannel(provider, kInboundSecret, "+4930123456");
+  ASSERT_NE(started, nullptr);
+  KannelServer& kannel = *started;
 
   const std::string ana = CreateContact(
       {{"name", "Ana"},
@@ -106,6 +88,99 @@ TEST_F(GatewayE2eTest, SmsThroughKannelBothWays) {
     DrainWorker();
     return Received(kannel, "désabonné");
   })) << kannel.LogTails();
+}
+
+TEST_F(GatewayE2eTest, InChannelSurveyOverKannelAsksEachQuestionInThePersonsLanguage) {
+  constexpr char kNumber[] = "+4930123456";
+  std::unique_ptr<KannelServer> started = OpenWithKannel("kannel-berlin", kInboundSecret, kNumber);
+  ASSERT_NE(started, nullptr);
+  KannelServer& kannel = *started;
+  auto person = [&](const std::string& name, const std::string& language,
+                    const std::string& phone) {
+    return CreateContact(
+        {{"name", name},
+         {"languages", {language}},
+         {"addresses", {{{"kind", "phone"}, {"value", phone}, {"consent", "granted"}}}}},
+        admin_token_);
+  };
+  const std::string ana = person("Ana", "fr", "+4915111111111");
+  const std::string ben = person("Ben", "en", "+4915122222222");
+  const std::string tmpl = CreateTemplate(
+      {{"name", "Counselling days"},
+       {"default_language", "en"},
+       {"variants",
+        {{"en", {{"body", "Hello {{contact.name}}, counselling days on 12 March."}}},
+         {"fr", {{"body", "Bonjour {{contact.name}}, journees de conseil le 12 mars."}}}}}},
+      admin_token_);
+  const json attend = {
+      {"key", "attend"},
+      {"text", {{"en", "Will you come? 1 yes, 2 no"}, {"fr", "Viendrez-vous ? 1 oui, 2 non"}}},
+      {"choices",
+       {{{"value", "yes"}, {"words", {"oui"}}}, {{"value", "no"}, {"words", {"non"}}}}}};
+  const json topic = {
+      {"key", "topic"},
+      {"text",
+       {{"en", "What about? 1 passport, 2 pension"}, {"fr", "Quel sujet ? 1 passeport, 2 retraite"}}},
+      {"choices", {{{"value", "passport"}, {"words", {"passeport"}}},
+                   {{"value", "pension"}, {"words", {"retraite"}}}}}};
+  HttpResult created = Post(
+      "/v1/campaigns",
+      {{"name", "Counselling days"},
+       {"template_id", tmpl},
+       {"segment_id", CreateSegment({{"name", "Everyone"}, {"expression", "true"}}, admin_token_)},
+       {"channel", "sms"},
+       {"in_channel_survey",
+        {{"questions", {attend, topic}},
+         {"thanks", {{"en", "Thank you, see you there"}, {"fr", "Merci, a bientot"}}}}}},
+      admin_token_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json["id"];
+  ASSERT_EQ(Post("/v1/campaigns/" + id + "/launch", json::object(), admin_token_).status, 202);
+  DrainWorker();
+  // Each phone gets the first question with the message, in its person's language (on a line
+  // of its own, below the text).
+  EXPECT_TRUE(Eventually([&] { return Received(kannel, "Bonjour Ana, journees de conseil"); }))
+      << kannel.LogTails();
+  EXPECT_TRUE(kannel.LoggedLine("Viendrez-vous ? 1 oui, 2 non")) << kannel.LogTails();
+  EXPECT_TRUE(Eventually([&] { return Received(kannel, "Hello Ben, counselling days"); }));
+  EXPECT_TRUE(kannel.LoggedLine("Will you come? 1 yes, 2 no"));
+
+  // Phones answer as phones do: sender digits without "+", words and numbers.
+  auto answer = [&](const std::string& phone, const std::string& text,
+                    const std::string& expected_next) {
+    clock_.Advance(1000);  // People take a moment to answer.
+    ASSERT_TRUE(kannel.SendMo(phone, kNumber, text).ok());
+    EXPECT_TRUE(Eventually([&] {
+      DrainWorker();
+      return Received(kannel, expected_next);
+    })) << text << " did not bring " << expected_next << "\n"
+        << Entries(phone == "+4915111111111" ? ana : ben).dump() << kannel.LogTails();
+  };
+  answer("+4915111111111", "OUI", "Quel sujet ? 1 passeport, 2 retraite");
+  answer("+4915111111111", "2", "Merci, a bientot");
+  clock_.Advance(1000);
+  ASSERT_TRUE(kannel.SendMo("+4915122222222", kNumber, "maybe, depends on work").ok());
+  EXPECT_TRUE(Eventually([&] {
+    const json in = Find(ben, "in");
+    return in.is_object() && in.value("answer", "") == "unclear";
+  })) << Entries(ben).dump();
+  answer("+4915122222222", "2", "What about? 1 passport, 2 pension");
+
+  const json stats = Get("/v1/campaigns/" + id, admin_token_).json["stats"];
+  EXPECT_EQ(stats.value("answer:attend:yes", 0), 1) << stats.dump();
+  EXPECT_EQ(stats.value("answer:attend:no", 0), 1);
+  EXPECT_EQ(stats.value("answer:attend:unclear", 0), 1);
+  EXPECT_EQ(stats.value("answer:topic:pension", 0), 1);
+  const json last = Find(ana, "in");
+  EXPECT_EQ(last["survey"], id);
+  EXPECT_EQ(last["question"], "topic");
+  EXPECT_EQ(last["answer"], "pension");
+  HttpResult coming = Post("/v1/segments/preview?sample=10",
+                           {{"expression", "answered(\"" + id + "\", \"attend\", \"yes\")"}},
+                           admin_token_);
+  ASSERT_EQ(coming.status, 200) << coming.body;
+  ASSERT_EQ(coming.json["sample"].size(), 1u);
+  EXPECT_EQ(coming.json["sample"][0]["id"], ana);
 }
 
 TEST_F(GatewayE2eTest, EmailThroughSmtpAndImapBothWays) {

@@ -490,6 +490,15 @@ std::vector<FakeSmscMessage> KannelServer::WaitForMessages(
   return messages;
 }
 
+bool KannelServer::LoggedLine(std::string_view text) const {
+  for (int run = 1; run <= fakesmsc_runs_; ++run) {
+    const std::string log = ReadFile(std::filesystem::path(dir_.path()) /
+                                     ("fakesmsc-" + std::to_string(run) + ".log"));
+    if (log.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::string KannelServer::LogTails() const {
   std::vector<std::string> names = {"kannel.conf", "bearerbox.log", "smsbox.log"};
   for (int run = 1; run <= fakesmsc_runs_; ++run) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/core/status.h"
@@ -95,6 +96,11 @@ class KannelServer {
   // ReceivedMessages() once it holds at least `count`, or whatever it holds after `timeout`.
   std::vector<FakeSmscMessage> WaitForMessages(size_t count,
                                                std::chrono::milliseconds timeout) const;
+
+  // Whether fakesmsc logged a line containing `text`. Its line protocol carries each line of
+  // a text message as a line of its own: what follows a message's first line is found here,
+  // not in ReceivedMessages().
+  bool LoggedLine(std::string_view text) const;
 
   // The last lines of every log, for a failing test's output.
   std::string LogTails() const;

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -430,6 +431,113 @@ TEST_F(ReportsApiTest, ASurveyReminderLaunchesAtItsDateToThoseWhoHaveNotAnswered
   HttpResult failed = Get("/v1/campaigns/" + id, officer_);
   EXPECT_EQ(failed.json["state"], "draft");
   EXPECT_THAT(failed.json.value("launch_error", ""), HasSubstr("nobody"));
+}
+
+TEST_F(ReportsApiTest, AnInChannelSurveyAsksItsQuestionsOneAfterAnotherAndKeepsTheAnswers) {
+  const json attend = {{"key", "attend"},
+                       {"text", {{"en", "Will you come to the counselling days? 1 yes, 2 no"}}},
+                       {"choices",
+                        {{{"value", "yes"}, {"words", {"oui"}}},
+                         {{"value", "no"}, {"words", {"non"}}}}}};
+  const json topic = {{"key", "topic"},
+                      {"text", {{"en", "What about? 1 passport, 2 pension, 3 other"}}},
+                      {"choices",
+                       {{{"value", "passport"}, {"words", json::array()}},
+                        {{"value", "pension"}, {"words", json::array()}},
+                        {{"value", "other"}, {"words", json::array()}}}}};
+  HttpResult created = Post("/v1/campaigns",
+                            {{"name", "Counselling days"},
+                             {"post_id", paris_},
+                             {"template_id", template_},
+                             {"segment_id", segment_},
+                             {"channel", "sms"},
+                             {"in_channel_survey",
+                              {{"questions", {attend, topic}},
+                               {"thanks", {{"en", "Thank you, see you there."}}}}}},
+                            officer_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json["id"];
+  EXPECT_EQ(created.json["in_channel_survey"]["questions"][1]["key"], "topic");
+  ASSERT_EQ(Post("/v1/campaigns/" + id + "/launch", json::object(), officer_).status, 202);
+  auto worker = runtime_->NewWorker();
+  auto run = [&] {
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(worker->RunOnce().ok());
+  };
+  run();
+  // What each number was sent, oldest first.
+  auto sent_to = [&](const std::string& number) {
+    std::vector<std::string> texts;
+    const HttpResult outbox = Get("/v1/sandbox/messages", admin_token_);
+    for (const json& m : outbox.json["items"]) {
+      if (m.value("to", "") == number) texts.push_back(m.value("text", ""));
+    }
+    std::reverse(texts.begin(), texts.end());  // Listed newest first.
+    return texts;
+  };
+  std::vector<std::string> to_ana = sent_to("+33611111111");
+  ASSERT_EQ(to_ana.size(), 1u);
+  EXPECT_THAT(to_ana[0], HasSubstr("Hello Ana"));
+  EXPECT_THAT(to_ana[0], HasSubstr("Will you come to the counselling days?"));
+
+  Writes(ana_, "Oui");
+  run();
+  to_ana = sent_to("+33611111111");
+  ASSERT_EQ(to_ana.size(), 2u);
+  EXPECT_THAT(to_ana[1], HasSubstr("What about?"));
+  Writes(ana_, "not sure, can I call you?");  // Unclear: kept for an officer, asked nothing.
+  run();
+  EXPECT_EQ(sent_to("+33611111111").size(), 2u);
+  Writes(ana_, "2");
+  run();
+  to_ana = sent_to("+33611111111");
+  ASSERT_EQ(to_ana.size(), 3u);
+  EXPECT_THAT(to_ana[2], HasSubstr("Thank you, see you there."));
+  Writes(bea_, "2");
+  run();
+  ASSERT_EQ(sent_to("+33622222222").size(), 2u);
+  Writes(ana_, "Merci!");  // After the last answer: an ordinary message.
+
+  // The conversation says what each reply was read as.
+  std::vector<std::string> readings;
+  const HttpResult log = Get("/v1/contacts/" + ana_ + "/conversation", officer_);
+  for (const json& e : log.json["entries"]) {
+    if (e["kind"] != "in") continue;
+    readings.push_back(e.value("question", "-") + "=" + e.value("answer", "-"));
+    if (e.contains("survey")) {
+      EXPECT_EQ(e["survey"], id);
+    }
+  }
+  std::sort(readings.begin(), readings.end());
+  EXPECT_EQ(readings, (std::vector<std::string>{"-=-", "attend=yes", "topic=pension",
+                                                "topic=unclear"}));
+  const json stats = Get("/v1/campaigns/" + id, officer_).json["stats"];
+  EXPECT_EQ(stats["answer:attend:yes"], 1);
+  EXPECT_EQ(stats["answer:attend:no"], 1);
+  EXPECT_EQ(stats["answer:topic:pension"], 1);
+  EXPECT_EQ(stats["answer:topic:unclear"], 1);
+  EXPECT_EQ(stats["people_answered"], 2);
+  HttpResult report = Get("/v1/campaigns/" + id + "/report", officer_);
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(report.json["totals"]["completed"], 1);  // Ana answered every question.
+
+  // A report-back to those who will come is one segment away.
+  auto preview = [&](const std::string& expression) {
+    return Post("/v1/segments/preview?sample=10", {{"expression", expression}}, officer_);
+  };
+  auto ids = [](const HttpResult& r) {
+    std::set<std::string> out;
+    for (const json& c : r.json["sample"]) out.insert(c["id"].get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(ids(preview("answered(\"" + id + "\", \"attend\", \"yes\")")),
+            (std::set<std::string>{ana_}));
+  EXPECT_EQ(ids(preview("answered(\"" + id + "\", \"attend\")")),
+            (std::set<std::string>{ana_, bea_}));
+  EXPECT_EQ(ids(preview("not answered(\"" + id + "\", \"attend\") and has(phone)")),
+            (std::set<std::string>{carl_}));
+  ExpectProblem(preview("answered(\"" + id + "\", \"attend\", \"perhaps\")"), 422);
+  ExpectProblem(preview("answered(\"" + id + "\", \"colour\")"), 422);
+  ExpectProblem(preview("answered(\"" + id + "\")"), 422);
 }
 
 }  // namespace

@@ -751,14 +751,28 @@ TEST(SegmentBehaviourTest, PredicatesAreListedOnceInOrderAndMatchNobodyUnbound) 
       "not attended(\"evt_1\")) or replied(\"cmp_a\") or opted_out(\"cmp_b\")";
   SegmentExpression e = Compile(text);
   ASSERT_EQ(e.behaviour().size(), 5u);
-  EXPECT_EQ(e.behaviour()[0], (BehaviourRef{BehaviourRef::Kind::kReplied, "cmp_a", ""}));
-  EXPECT_EQ(e.behaviour()[1], (BehaviourRef{BehaviourRef::Kind::kClicked, "cmp_a", ""}));
-  EXPECT_EQ(e.behaviour()[2], (BehaviourRef{BehaviourRef::Kind::kRsvp, "evt_1", "yes"}));
-  EXPECT_EQ(e.behaviour()[3], (BehaviourRef{BehaviourRef::Kind::kRsvp, "evt_1", "attended"}));
-  EXPECT_EQ(e.behaviour()[4], (BehaviourRef{BehaviourRef::Kind::kOptedOut, "cmp_b", ""}));
+  EXPECT_EQ(e.behaviour()[0], (BehaviourRef{BehaviourRef::Kind::kReplied, "cmp_a", "", ""}));
+  EXPECT_EQ(e.behaviour()[1], (BehaviourRef{BehaviourRef::Kind::kClicked, "cmp_a", "", ""}));
+  EXPECT_EQ(e.behaviour()[2], (BehaviourRef{BehaviourRef::Kind::kRsvp, "evt_1", "yes", ""}));
+  EXPECT_EQ(e.behaviour()[3],
+            (BehaviourRef{BehaviourRef::Kind::kRsvp, "evt_1", "attended", ""}));
+  EXPECT_EQ(e.behaviour()[4], (BehaviourRef{BehaviourRef::Kind::kOptedOut, "cmp_b", "", ""}));
   EXPECT_FALSE(e.bound());
   EXPECT_EQ(Who(text), "---") << "unbound predicates match nobody";
   EXPECT_TRUE(Compile("country = \"GE\"").bound());
+}
+
+TEST(SegmentBehaviourTest, AnsweredNamesAQuestionAndOptionallyAValue) {
+  SegmentExpression e =
+      Compile("answered(\"cmp_a\", \"attend\", \"yes\") or answered(\"cmp_a\", \"topic\")");
+  ASSERT_EQ(e.behaviour().size(), 2u);
+  EXPECT_EQ(e.behaviour()[0],
+            (BehaviourRef{BehaviourRef::Kind::kAnswered, "cmp_a", "yes", "attend"}));
+  EXPECT_EQ(e.behaviour()[1], (BehaviourRef{BehaviourRef::Kind::kAnswered, "cmp_a", "", "topic"}));
+  for (const char* bad : {"answered(\"cmp_a\")", "answered(\"cmp_a\", attend)",
+                          "answered(\"cmp_a\", \"attend\", 1)", "answered(\"evt_a\", \"x\")"}) {
+    EXPECT_FALSE(SegmentExpression::Parse(bad).ok()) << bad;
+  }
 }
 
 TEST(SegmentBehaviourTest, BoundPredicatesReadTheirPeople) {
