@@ -46,6 +46,8 @@ class CampaignKeys {
   // In-channel surveys (gateway/campaigns/survey_responder).
   static constexpr std::string_view kSurveyState = ":sq";    // HASH index -> the person's state
   static constexpr std::string_view kAnswers = ":ans:";      // + key[:value]: BITMAP answered
+  // ZSET "<contact>/<conversation entry>" -> ms: the messages that counted as replies.
+  static constexpr std::string_view kReplies = ":replies";
 
   CampaignKeys(std::string_view org, std::string_view campaign)
       : prefix_(keys::CampaignQueue(org, campaign)) {}
@@ -79,6 +81,7 @@ class CampaignKeys {
   std::string step_sent() const { return Key(kStepSent); }
   std::string cascade() const { return Key(kCascade); }
   std::string survey_state() const { return Key(kSurveyState); }
+  std::string replies() const { return Key(kReplies); }
   // The people who answered question `key` (`value` "": with anything).
   std::string answers(std::string_view key, std::string_view value) const {
     return Key(AnswersSuffix(key, value));

@@ -78,6 +78,17 @@ absl::StatusOr<CampaignResponses::Marked> CampaignResponses::Mark(std::string_vi
   return first.integer == 1 ? Marked::kFirstTime : Marked::kAgain;
 }
 
+absl::Status CampaignResponses::NoteReply(std::string_view org_id, std::string_view campaign_id,
+                                          std::string_view contact_id,
+                                          std::string_view entry_id) {
+  // Scored by the entry's time (its id is "<ms>-<sequence>"): the export lists them in order.
+  const std::string at(entry_id.substr(0, entry_id.find('-')));
+  return redis_
+      ->Command({"ZADD", CampaignKeys(org_id, campaign_id).replies(), "NX", at,
+                 std::string(contact_id) + "/" + std::string(entry_id)})
+      .status();
+}
+
 absl::Status CampaignResponses::CountClick(std::string_view org_id, std::string_view campaign_id,
                                            std::string_view contact_id) {
   RETURN_IF_ERROR(

@@ -34,6 +34,10 @@ class CampaignResponses {
   // Marks what `contact_id` did; counted the first time only.
   absl::StatusOr<Marked> Mark(std::string_view org_id, std::string_view campaign_id,
                               std::string_view contact_id, Kind kind);
+  // Notes that the person's conversation entry `entry_id` counted for the campaign (a reply or
+  // a STOP), for the export of its replies. Noting it again changes nothing.
+  absl::Status NoteReply(std::string_view org_id, std::string_view campaign_id,
+                         std::string_view contact_id, std::string_view entry_id);
   // A followed tracked link: counted in `clicks` (every click) and marked.
   absl::Status CountClick(std::string_view org_id, std::string_view campaign_id,
                           std::string_view contact_id);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/api/streamed_export.h"
 #include "gateway/api/scan_gate.h"
 #include "gateway/contacts/contact_eraser.h"
 #include "gateway/contacts/contact_export.h"
@@ -189,22 +190,14 @@ ApiResponse ExportContactsRoute(RequestContext& ctx) {
       format_name == "csv" ? ContactExportFormat::kCsv : ContactExportFormat::kJson;
   spdlog::info("contacts: {} exported the contacts of {}", ctx.principal.officer_id,
                scope.organisation_wide ? "the organisation" : "their posts");
-  ApiResponse r;
-  r.status = 200;
-  r.content_type =
-      format == ContactExportFormat::kCsv ? "text/csv; charset=utf-8" : "application/json";
-  r.headers["Content-Disposition"] = "attachment; filename=\"contacts." + format_name + "\"";
   // The permit is held until the last chunk is written.
   auto held = std::make_shared<ScanGate::Permit>(*std::move(permit));
-  r.stream = [store = ctx.services.contacts, org = ctx.principal.org_id, scope, format,
-              held](const ApiResponse::Writer& write) {
-    absl::Status s = ExportContacts(*store, org, scope, format, write);
-    if (!s.ok() && !absl::IsCancelled(s)) {
-      spdlog::warn("contacts: export of {} cut short: {}", org, MessageOf(s));
-    }
-    return s.ok();
-  };
-  return r;
+  return StreamedExport(format == ContactExportFormat::kCsv, "contacts",
+                        "contacts of " + ctx.principal.org_id,
+                        [store = ctx.services.contacts, org = ctx.principal.org_id, scope,
+                         format, held](const ApiResponse::Writer& write) {
+                          return ExportContacts(*store, org, scope, format, write);
+                        });
 }
 
 // GET /v1/contacts/lookup

@@ -1,12 +1,17 @@
 // Routes for the officers' inbox: conversations listed by state, assignee, channel, campaign
 // and label; a conversation's state, assignee and labels; internal notes; answers from the
-// conversation (typed or canned); and the canned answers themselves.
+// conversation (typed or canned); the canned answers themselves; and the export of every
+// conversation of a scope.
 
 #include <absl/strings/numbers.h>
 
 #include <algorithm>
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/api/scan_gate.h"
+#include "gateway/api/streamed_export.h"
+#include "gateway/conversations/conversation_export.h"
+#include "gateway/core/iso_time.h"
 #include "gateway/core/text.h"
 
 namespace ogw {
@@ -493,10 +498,53 @@ ApiResponse DeleteCannedAnswer(RequestContext& ctx) {
   return ApiResponse::NoContent();
 }
 
+// GET /v1/conversations/export: every conversation entry of the people in the caller's scope
+// (or ?post=) written between ?from and ?to (ISO 8601), streamed.
+ApiResponse ExportConversationsRoute(RequestContext& ctx) {
+  ApiResponse problem;
+  auto format = FormatOf(ctx, &problem);
+  if (!format) return problem;
+  ConversationExportRequest request;
+  request.csv = *format == ListFormat::kCsv;
+  request.scope = ctx.principal.scope;
+  if (std::string post = ctx.Query("post"); !post.empty()) {
+    if (!IsWellFormedId(post, "post") || !request.scope.Allows(post)) return NotFound("post");
+    request.scope = PostScope::Of({post});
+  }
+  for (auto [name, out] : {std::pair{"from", &request.from_millis},
+                           std::pair{"to", &request.to_millis}}) {
+    const std::string value = ctx.Query(name);
+    if (value.empty()) continue;
+    const std::optional<int64_t> at = ParseIsoUtc(value);
+    if (!at) {
+      return Problem(400, "Invalid query parameter",
+                     std::string(name) + " must be an ISO 8601 time", name);
+    }
+    *out = *at;
+  }
+  if (request.from_millis > request.to_millis) {
+    return Problem(400, "Invalid query parameter", "from must not be after to", "from");
+  }
+  auto permit = ctx.services.scans->Enter(ctx.principal.org_id, &problem);
+  if (!permit) return problem;
+  spdlog::info("conversations: {} exported the conversations of {}", ctx.principal.officer_id,
+               request.scope.organisation_wide ? "the organisation" : "their posts");
+  // The permit is held until the last chunk is written.
+  auto held = std::make_shared<ScanGate::Permit>(*std::move(permit));
+  return StreamedExport(request.csv, "conversations", "conversations of " + ctx.principal.org_id,
+                        [redis = ctx.services.redis, contacts = ctx.services.contacts,
+                         org = ctx.principal.org_id, request,
+                         held](const ApiResponse::Writer& write) {
+                          return ExportConversations(*redis, *contacts, org, request, write);
+                        });
+}
+
 }  // namespace
 
 void RegisterInboxRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/conversations", Access::kRead, &ListConversations);
+  // Before /v1/conversations/{id}, which would take "export" for an id.
+  router.Add("GET", "/v1/conversations/export", Access::kWrite, &ExportConversationsRoute);
   router.Add("GET", "/v1/conversations/{id}", Access::kRead, &GetConversation);
   router.Add("PATCH", "/v1/conversations/{id}", Access::kWrite, &PatchConversation);
   router.Add("POST", "/v1/conversations/{id}/notes", Access::kWrite, &AddNote);

@@ -1,7 +1,11 @@
 // Monitoring reports: one campaign's, and response rates across a post's campaigns.
 
+#include <spdlog/spdlog.h>
+
 #include "gateway/api/route_helpers.h"
+#include "gateway/api/streamed_export.h"
 #include "gateway/core/iso_time.h"
+#include "gateway/reports/campaign_replies.h"
 #include "gateway/reports/campaign_report.h"
 
 namespace ogw {
@@ -59,6 +63,25 @@ ApiResponse CampaignReport(RequestContext& ctx) {
   return ApiResponse::Json(200, *report);
 }
 
+// GET /v1/campaigns/{id}/replies: every message that counted as a reply, streamed.
+ApiResponse CampaignReplies(RequestContext& ctx) {
+  ApiResponse problem;
+  auto campaign = VisibleCampaign(ctx, &problem);
+  if (!campaign) return problem;
+  auto format = FormatOf(ctx, &problem);
+  if (!format) return problem;
+  if (!campaign->launched()) return Problem(409, "Conflict", "campaign not launched yet");
+  spdlog::info("replies: {} exported the replies to {}", ctx.principal.officer_id, campaign->id);
+  const bool csv = *format == ListFormat::kCsv;
+  return StreamedExport(
+      csv, "replies-" + campaign->id, "replies to " + campaign->id,
+      [redis = ctx.services.redis, contacts = ctx.services.contacts, org = ctx.principal.org_id,
+       id = campaign->id, f = csv ? ReplyExportFormat::kCsv : ReplyExportFormat::kJson](
+          const ApiResponse::Writer& write) {
+        return ExportCampaignReplies(*redis, *contacts, org, id, f, write);
+      });
+}
+
 // GET /v1/reports/campaigns
 ApiResponse AcrossCampaigns(RequestContext& ctx) {
   ApiResponse problem;
@@ -104,6 +127,7 @@ ApiResponse AcrossCampaigns(RequestContext& ctx) {
 
 void RegisterReportRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/campaigns/{id}/report", Access::kRead, &CampaignReport);
+  router.Add("GET", "/v1/campaigns/{id}/replies", Access::kRead, &CampaignReplies);
   router.Add("GET", "/v1/reports/campaigns", Access::kRead, &AcrossCampaigns);
 }
 

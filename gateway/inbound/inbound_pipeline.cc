@@ -149,6 +149,13 @@ std::string_view StateName(DeliveryReport::State state) {
   return "sent";
 }
 
+// The campaign whose message `message_id` is ("<campaign>:<index>"); "" for a direct
+// message's id or none.
+std::string CampaignOfMessage(std::string_view message_id) {
+  const size_t colon = message_id.find(':');
+  return colon == std::string_view::npos ? "" : std::string(message_id.substr(0, colon));
+}
+
 }  // namespace
 
 InboundPipeline::InboundPipeline(InboundDeps deps, KeywordSettings settings)
@@ -274,8 +281,7 @@ absl::Status InboundPipeline::NoteInThread(const InboundSource& source,
                                            const std::string& in_reply_to, bool handled) {
   // An out-of-office answer is kept in the log but does not reopen the conversation.
   if (deps_.threads == nullptr || message.auto_reply) return absl::OkStatus();
-  const size_t colon = in_reply_to.find(':');
-  const std::string campaign = colon == std::string::npos ? "" : in_reply_to.substr(0, colon);
+  const std::string campaign = CampaignOfMessage(in_reply_to);
   return deps_.threads
       ->NoteInbound(source.org_id, contact.id, contact.post_id, entry_id,
                     ChannelName(message.channel), campaign,
@@ -286,17 +292,17 @@ absl::Status InboundPipeline::NoteInThread(const InboundSource& source,
 void InboundPipeline::MarkCampaignResponse(const InboundSource& source,
                                            const InboundMessage& message,
                                            const std::string& contact_id,
+                                           const std::string& entry_id,
                                            const std::string& in_reply_to, KeywordIntent intent) {
   // An out-of-office answer or a drill is nobody answering; START asks for nothing.
   if (deps_.queue == nullptr || message.auto_reply || message.simulated_over_real_channel ||
       intent == KeywordIntent::kStart) {
     return;
   }
-  const size_t colon = in_reply_to.find(':');
+  const std::string answered = CampaignOfMessage(in_reply_to);
   // An answer to an officer's own message answers no campaign.
-  if (!in_reply_to.empty() && colon == std::string::npos) return;
+  if (!in_reply_to.empty() && answered.empty()) return;
   CampaignResponses responses(deps_.redis, deps_.clock, deps_.queue->options().chunk_size);
-  const std::string answered = colon == std::string::npos ? "" : in_reply_to.substr(0, colon);
   auto campaign = responses.Attribute(source.org_id, contact_id, answered);
   if (campaign.ok() && campaign->empty()) return;
   absl::Status marked = campaign.status();
@@ -307,6 +313,7 @@ void InboundPipeline::MarkCampaignResponse(const InboundSource& source,
                                                       : CampaignResponses::Kind::kReplied)
                  .status();
   }
+  if (marked.ok()) marked = responses.NoteReply(source.org_id, *campaign, contact_id, entry_id);
   if (!marked.ok()) {
     spdlog::warn("inbound: reply of {} not counted in its campaign: {}", contact_id,
                  MessageOf(marked));
@@ -390,11 +397,9 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   reply.text = message.text;
   reply.button = message.button;
   reply.how = std::string(ChannelName(channel)) + ":" + message.provider_message_id;
-  // A campaign message's id is "<campaign>:<index>"; an answer to a direct message (a
-  // survey's previous question) names none, and the latest campaign sent to the person counts.
-  if (const size_t colon = in_reply_to.find(':'); colon != std::string::npos) {
-    reply.answered_campaign = in_reply_to.substr(0, colon);
-  }
+  // An answer to a direct message (a survey's previous question) names no campaign: the
+  // latest campaign sent to the person counts.
+  reply.answered_campaign = CampaignOfMessage(in_reply_to);
   if (deps_.rsvp != nullptr && may_answer && !result.created_contact) {
     ASSIGN_OR_RETURN(result.rsvp, deps_.rsvp->OnReply(reply));
     if (result.rsvp) {
@@ -425,9 +430,9 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
     result.contact_id = s.substr(0, s.find('/'));
     // A retry after a crash between storing and noting it: the thread catches up.
     if (result.contact_id == contact.id) {
-      RETURN_IF_ERROR(
-          NoteInThread(source, message, contact, s.substr(s.find('/') + 1), in_reply_to, handled));
-      MarkCampaignResponse(source, message, contact.id, in_reply_to, keyword.intent);
+      const std::string entry_id = s.substr(s.find('/') + 1);
+      RETURN_IF_ERROR(NoteInThread(source, message, contact, entry_id, in_reply_to, handled));
+      MarkCampaignResponse(source, message, contact.id, entry_id, in_reply_to, keyword.intent);
     }
     return result;
   }
@@ -435,7 +440,8 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   result.entry_id = r.elements[1].str;
   // Stored: should this fail, the provider's retry is a duplicate that notes it (above).
   RETURN_IF_ERROR(NoteInThread(source, message, contact, result.entry_id, in_reply_to, handled));
-  MarkCampaignResponse(source, message, contact.id, in_reply_to, keyword.intent);
+  MarkCampaignResponse(source, message, contact.id, result.entry_id, in_reply_to,
+                       keyword.intent);
   if (consent_changed) result.keyword = keyword.intent;
   FollowUpKeyword(source, message, contact.id, address, keyword, consent_changed);
   return result;

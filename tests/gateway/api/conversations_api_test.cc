@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -352,6 +353,52 @@ TEST_F(ConversationsApiTest, ErasureRemovesTheConversation) {
   EXPECT_TRUE(keys->elements.empty());
   // The inbox reference remains (ids only) but is not shown.
   EXPECT_TRUE(Get("/v1/inbox", officer_a_).json["items"].empty());
+}
+
+TEST_F(ConversationsApiTest, ConversationsExportFollowsScopeAndTimeRange) {
+  ASSERT_EQ(Reply(ana_, "sms", "Bonjour, une question").status, 201);
+  const std::string bob = CreateContact(
+      {{"name", "Bob"},
+       {"post_id", post_b_},
+       {"addresses", {{{"kind", "phone"}, {"value", "+302101111111"}, {"consent", "granted"}}}}},
+      admin_token_);
+  ASSERT_EQ(Reply(bob, "sms", "Hello from Athens", officer_b_).status, 201);
+  auto replies = [](const HttpResult& r) {
+    std::set<std::string> out;
+    for (const json& e : r.json["entries"]) {
+      if (e["kind"] == "in")
+        out.insert(e["name"].get<std::string>() + ":" + e["text"].get<std::string>());
+    }
+    return out;
+  };
+  HttpResult all = Get("/v1/conversations/export?format=json", admin_token_);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(replies(all),
+            (std::set<std::string>{"Ana:Bonjour, une question", "Bob:Hello from Athens"}));
+  // An officer exports their own posts' people only.
+  HttpResult mine = Get("/v1/conversations/export?format=json", officer_a_);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(replies(mine), (std::set<std::string>{"Ana:Bonjour, une question"}));
+  for (const json& e : mine.json["entries"]) EXPECT_EQ(e["contact_id"], ana_);
+  EXPECT_EQ(Get("/v1/conversations/export?post=" + post_b_, officer_a_).status, 404);
+  HttpResult csv = Get("/v1/conversations/export?format=csv&post=" + post_a_, officer_a_);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_THAT(csv.body, ::testing::StartsWith("at,contact_id,name,kind,channel,address,subject,"
+                                              "text,campaign,message,state,code,author,"
+                                              "entry_id\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr("Bonjour, une question"));
+  EXPECT_THAT(csv.Header("Content-Disposition"), HasSubstr("conversations.csv"));
+  // A time range: nothing was written in the year 2999.
+  HttpResult later =
+      Get("/v1/conversations/export?format=json&from=2999-01-01T00:00:00Z", admin_token_);
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_TRUE(later.json["entries"].empty());
+  ExpectProblem(Get("/v1/conversations/export?from=yesterday", admin_token_), 400);
+  ExpectProblem(Get("/v1/conversations/export?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z",
+                    admin_token_),
+                400);
+  const std::string viewer = CreateOfficerToken("viewer", {post_a_});
+  EXPECT_EQ(Get("/v1/conversations/export", viewer).status, 403);
 }
 
 }  // namespace

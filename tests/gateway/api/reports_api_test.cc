@@ -538,6 +538,23 @@ TEST_F(ReportsApiTest, AnInChannelSurveyAsksItsQuestionsOneAfterAnotherAndKeepsT
   ExpectProblem(preview("answered(\"" + id + "\", \"attend\", \"perhaps\")"), 422);
   ExpectProblem(preview("answered(\"" + id + "\", \"colour\")"), 422);
   ExpectProblem(preview("answered(\"" + id + "\")"), 422);
+
+  // The replies, for the officers' own analysis: every message that counted, oldest first.
+  HttpResult replies = Get("/v1/campaigns/" + id + "/replies?format=json", officer_);
+  ASSERT_EQ(replies.status, 200) << replies.body;
+  std::vector<std::string> rows;
+  for (const json& r : replies.json["replies"]) {
+    rows.push_back(r.value("name", "") + ":" + r.value("text", "") + ":" +
+                   r.value("answer", ""));
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"Ana:Oui:yes", "Ana:not sure, can I call you?:unclear",
+                                            "Ana:2:pension", "Bea:2:no", "Ana:Merci!:"}));
+  HttpResult csv = Get("/v1/campaigns/" + id + "/replies?format=csv", officer_);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_THAT(csv.body, StartsWith("at,contact_id,name,channel,address,subject,text,keyword,"
+                                   "question,answer,entry_id\r\n"));
+  EXPECT_THAT(csv.body, HasSubstr(",Bea,sms,"));
+  EXPECT_EQ(Get("/v1/campaigns/" + id + "/replies", berlin_officer_).status, 404);
 }
 
 }  // namespace
