@@ -29,6 +29,7 @@ for _, m in ipairs(items) do
       if #rec == rbytes and #pair == 2 and step <= width then
         rec = string.sub(rec, 1, rbytes - 2) .. pair
       else
+        rec = ''  -- Never step 0's channel in its place: the message fails as gone.
         state = 'gone'
       end
       sent = redis.call('GETBIT', p .. ARGV[12], idx)

@@ -23,10 +23,14 @@ namespace {
 // come from C++ (key_schema.h, campaign_keys.h): as KEYS, or, for the campaigns a script finds
 // in a lane, as a prefix and suffixes in ARGV.
 
-// KEYS: state, meta, stats, active campaigns, launch sequence, launched campaigns.
-// ARGV: total, chunks, start_at, initial state, campaign id, now.
+// KEYS: state, meta, stats, active campaigns, launch sequence, launched campaigns, cascading
+// campaigns.
+// ARGV: total, chunks, start_at, initial state, campaign id, now, "1" for a cascade.
+// A cascade joins the sweep in the same script that makes it visible: it can never run
+// without its sweep.
 const RedisScript kEnqueueScript(R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if ARGV[7] == '1' then redis.call('SADD', KEYS[7], ARGV[5]) end
 redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[5])
 redis.call('ZADD', KEYS[6], ARGV[6], ARGV[5])
 redis.call('HSET', KEYS[2], 'total', ARGV[1], 'chunks', ARGV[2], 'next', 0, 'start_at', ARGV[3])
@@ -137,11 +141,11 @@ if ARGV[4] == '1' then redis.call('ZREM', KEYS[2], ARGV[3]) end
 return 1
 )lua");
 
-// KEYS: due, direct, locks, dead. ARGV: id, now, tag, direct messages hash.
 // Every key is passed in KEYS (Redis Cluster routes by them): the caller read the dead letter
 // first to name its campaign's keys, and the script refuses (-1) when it changed meanwhile.
 // KEYS: due lane, direct lane, direct locks, dead letters, the campaign's stats and state
-// (of campaign "_" for a direct message), direct messages, the contact's campaign dead letters.
+// (of campaign "_" for a direct message), direct messages, the contact's campaign dead letters,
+// the campaign's cascade steps in play.
 // ARGV: id, now, campaign or "", the campaign states "finished" and "running" (a finished
 // campaign runs again for its requeued message).
 const RedisScript kRequeueScript(R"lua(
@@ -153,6 +157,10 @@ if d.campaign then
   redis.call('ZADD', KEYS[1], ARGV[2], d.campaign .. ':' .. d.index .. ':0')
   redis.call('HINCRBY', KEYS[5], 'dead', -1)
   redis.call('HINCRBY', KEYS[5], 'requeued', 1)
+  -- A cascade's later step goes back to the lane: open until it is recorded again.
+  if redis.call('BITFIELD', KEYS[9], 'GET', 'u8', tonumber(d.index) * 8)[1] > 0 then
+    redis.call('HINCRBY', KEYS[5], 'steps_open', 1)
+  end
   if redis.call('GET', KEYS[6]) == ARGV[4] then redis.call('SET', KEYS[6], ARGV[5]) end
   redis.call('SREM', KEYS[8], ARGV[1])
 else
@@ -264,11 +272,20 @@ absl::Status IndexOlderDeadLetters(RedisPool& redis, std::string_view org_id) {
   return redis.Command({"SET", flag, "1"}).status();
 }
 
-// Writes a cascade's later steps and its settings, before the campaign becomes visible.
-absl::Status WriteCascade(RedisPool& redis, const CampaignKeys& p, const CascadePlan& plan) {
+// Writes a cascade's later steps and its settings (or, for `plan` null, clears any), before
+// the campaign becomes visible.
+absl::Status WriteCascade(RedisPool& redis, const CampaignKeys& p, const CascadePlan* cascade) {
   constexpr size_t kSlice = 4 << 20;
-  std::vector<std::vector<std::string>> writes = {{"DEL", p.steps(), p.step(), p.step_sent(),
-                                                   p.cascade()}};
+  std::vector<std::vector<std::string>> writes = {
+      {"DEL", p.steps(), p.step(), p.step_sent(), p.cascade()},
+      {"HDEL", p.meta(), "cascade_width", "cascade_after", "cascade_unanswered", "cascade_mode",
+       "cascade_reporting"}};
+  if (cascade == nullptr) {
+    ASSIGN_OR_RETURN(std::vector<RedisReply> cleared, redis.Pipeline(writes));
+    for (const RedisReply& r : cleared) RETURN_IF_ERROR(r.AsStatus());
+    return absl::OkStatus();
+  }
+  const CascadePlan& plan = *cascade;
   for (size_t at = 0; at < plan.steps.size(); at += kSlice) {
     writes.push_back({"SETRANGE", p.steps(), Num(static_cast<int64_t>(at)),
                       plan.steps.substr(at, kSlice)});
@@ -356,24 +373,22 @@ absl::Status DeliveryQueue::EnqueueCampaign(std::string_view org_id,
     ASSIGN_OR_RETURN(std::vector<RedisReply> written, redis_->Pipeline(writes));
     for (const RedisReply& r : written) RETURN_IF_ERROR(r.AsStatus());
   }
-  if (cascade != nullptr) RETURN_IF_ERROR(WriteCascade(*redis_, p, *cascade));
+  // Written, or cleared: a launch that crashed after writing a cascade may be relaunched with
+  // one channel.
+  RETURN_IF_ERROR(WriteCascade(*redis_, p, cascade));
   const bool later = start_at_millis > clock_->NowMillis();
   ASSIGN_OR_RETURN(RedisReply created,
                    redis_->Eval(kEnqueueScript,
                                 {p.state(), p.meta(), p.stats(), keys::ActiveCampaigns(org_id),
-                                 keys::LaunchSequence(org_id), keys::LaunchedCampaigns(org_id)},
+                                 keys::LaunchSequence(org_id), keys::LaunchedCampaigns(org_id),
+                                 keys::CascadingCampaigns(org_id)},
                                 {Num(static_cast<int64_t>(total)),
                                  Num(static_cast<int64_t>(chunks)), Num(start_at_millis),
                                  std::string(CampaignStateName(*NextCampaignState(
                                      CampaignState::kDraft, CampaignAction::kLaunch, !later))),
-                                 std::string(campaign_id), Num(clock_->NowMillis())}));
+                                 std::string(campaign_id), Num(clock_->NowMillis()),
+                                 cascade != nullptr ? "1" : "0"}));
   if (created.integer != 1) return absl::AlreadyExistsError("campaign already enqueued");
-  if (cascade != nullptr) {
-    RETURN_IF_ERROR(redis_
-                        ->Command({"SADD", keys::CascadingCampaigns(org_id),
-                                   std::string(campaign_id)})
-                        .status());
-  }
   if (chunks > 0) {
     ASSIGN_OR_RETURN(RedisReply pushed,
                      redis_->Command({"RPUSH", keys::CampaignRing(),
@@ -563,19 +578,33 @@ absl::StatusOr<size_t> DeliveryQueue::SweepCascades(std::string_view org_id, siz
   ASSIGN_OR_RETURN(RedisReply campaigns,
                    redis_->Command({"SMEMBERS", keys::CascadingCampaigns(org_id)}));
   size_t queued = 0;
+  absl::Status first_error;
   for (const RedisReply& id : campaigns.elements) {
-    const CampaignKeys p(org_id, id.str);
-    ASSIGN_OR_RETURN(RedisReply reporting,
-                     redis_->Command({"HGET", p.meta(), "cascade_reporting"}));
+    // One campaign's trouble does not hold up the others'.
+    absl::Status swept = SweepCascade(org_id, id.str, limit, &queued);
+    if (!swept.ok() && first_error.ok()) first_error = swept;
+  }
+  if (!first_error.ok()) return first_error;
+  return queued;
+}
+
+absl::Status DeliveryQueue::SweepCascade(std::string_view org_id, std::string_view campaign_id,
+                                         size_t limit, size_t* queued) {
+  // Batch after batch while they come full (an "all" campaign of a million people moves a
+  // million steps at once), within a bound per sweep.
+  constexpr int kMaxBatches = 200;
+  const CampaignKeys p(org_id, campaign_id);
+  ASSIGN_OR_RETURN(RedisReply reporting, redis_->Command({"HGET", p.meta(), "cascade_reporting"}));
+  for (int batch = 0; batch < kMaxBatches; ++batch) {
     ASSIGN_OR_RETURN(
         RedisReply swept,
         redis_->Eval(kCascadeSweepScript,
                      {p.cascade(), keys::DueLane(org_id), p.state(), p.step(), p.steps(), p.sent(),
                       p.step_sent(), p.delivered(), p.undelivered(), p.replied(), p.opted_out(),
                       p.clicked(), p.completed(), p.stats(), p.meta(), p.fail(), p.failed(),
-                      p.final(), keys::ActiveCampaigns(org_id),
-                      keys::CascadingCampaigns(org_id)},
-                     {Num(clock_->NowMillis()), Num(static_cast<int64_t>(limit)), id.str,
+                      p.final(), keys::ActiveCampaigns(org_id), keys::CascadingCampaigns(org_id)},
+                     {Num(clock_->NowMillis()), Num(static_cast<int64_t>(limit)),
+                      std::string(campaign_id),
                       std::string(CampaignStateName(CampaignState::kRunning)),
                       std::string(CampaignStateName(CampaignState::kPaused)),
                       std::string(CampaignStateName(CampaignState::kScheduled)),
@@ -583,9 +612,12 @@ absl::StatusOr<size_t> DeliveryQueue::SweepCascades(std::string_view org_id, siz
                       Num(kPausedCascadeHoldMillis), reporting.IsNil() ? "" : reporting.str,
                       p.chunk_prefix(), Num(static_cast<int64_t>(options_.chunk_size)),
                       Num(static_cast<int64_t>(kRecordBytes))}));
-    if (!swept.elements.empty()) queued += static_cast<size_t>(swept.elements[0].integer);
+    if (swept.elements.size() < 2) return absl::InternalError("cascade sweep: unexpected reply");
+    const int64_t steps = swept.elements[0].integer;
+    *queued += static_cast<size_t>(steps);
+    if (steps + swept.elements[1].integer < static_cast<int64_t>(limit)) break;
   }
-  return queued;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> DeliveryQueue::EnqueueDirect(std::string_view org_id,
@@ -825,13 +857,28 @@ absl::StatusOr<std::optional<QueuedRecipient>> DeliveryQueue::CampaignRecipient(
   if (index < 0) return std::nullopt;
   const int64_t size = static_cast<int64_t>(options_.chunk_size);
   const int64_t offset = (index % size) * static_cast<int64_t>(kRecordBytes);
-  ASSIGN_OR_RETURN(
-      RedisReply reply,
-      redis_->Command({"GETRANGE", CampaignKeys(org_id, campaign_id).chunk(index / size),
-                       Num(offset), Num(offset + kRecordBytes - 1)}));
-  if (reply.str.size() != kRecordBytes) return std::nullopt;
-  auto r = RecipientAt(reply.str, 0);
+  const CampaignKeys p(org_id, campaign_id);
+  ASSIGN_OR_RETURN(std::vector<RedisReply> read,
+                   redis_->Pipeline({{"GETRANGE", p.chunk(index / size), Num(offset),
+                                      Num(offset + kRecordBytes - 1)},
+                                     {"BITFIELD", p.step(), "GET", "u8", Num(index * 8)},
+                                     {"HGET", p.meta(), "cascade_width"}}));
+  for (const RedisReply& r : read) RETURN_IF_ERROR(r.AsStatus());
+  if (read[0].str.size() != kRecordBytes) return std::nullopt;
+  auto r = RecipientAt(read[0].str, 0);
   if (!r.ok()) return std::nullopt;
+  // A cascade's person is where their step in play went (a bounce names that address).
+  const int64_t step = read[1].elements.empty() ? 0 : read[1].elements[0].integer;
+  const int64_t width = read[2].IsNil() ? 0 : ToInt(read[2].str);
+  if (step > 0 && step <= width) {
+    const int64_t at = (index * width + step - 1) * 2;
+    ASSIGN_OR_RETURN(RedisReply pair,
+                     redis_->Command({"GETRANGE", p.steps(), Num(at), Num(at + 1)}));
+    if (pair.str.size() == 2 && static_cast<uint8_t>(pair.str[0]) != CascadePlan::kNoStep) {
+      r->channel = static_cast<uint8_t>(pair.str[0]);
+      r->address_index = static_cast<uint8_t>(pair.str[1]);
+    }
+  }
   return *r;
 }
 
@@ -1015,7 +1062,7 @@ absl::Status DeliveryQueue::RequeueDeadLetter(std::string_view org_id, std::stri
         redis_->Eval(kRequeueScript,
                      {keys::DueLane(org_id), keys::DirectLane(org_id), keys::DirectLocks(org_id),
                       keys::DeadLetters(org_id), p.stats(), p.state(), keys::DirectMessages(org_id),
-                      keys::ContactDeadLetters(org_id, contact_id)},
+                      keys::ContactDeadLetters(org_id, contact_id), p.step()},
                      {std::string(id), Num(clock_->NowMillis()), campaign_id,
                       std::string(CampaignStateName(CampaignState::kFinished)),
                       std::string(CampaignStateName(CampaignState::kRunning))}));

@@ -194,8 +194,9 @@ class DeliveryQueue {
   absl::StatusOr<std::optional<nlohmann::json>> GetDirectPayload(std::string_view org_id,
                                                                  std::string_view message_id);
 
-  // The recipient of campaign message `index`; nullopt when the campaign's chunks are gone
-  // (never launched, or cleaned up).
+  // The recipient of campaign message `index`, for a cascade on the channel and address of
+  // the step in play; nullopt when the campaign's chunks are gone (never launched, or
+  // cleaned up).
   absl::StatusOr<std::optional<QueuedRecipient>> CampaignRecipient(std::string_view org_id,
                                                                     std::string_view campaign_id,
                                                                     int64_t index);
@@ -271,6 +272,9 @@ class DeliveryQueue {
  private:
   absl::StatusOr<CampaignState> Transition(std::string_view org_id, std::string_view campaign_id,
                                            CampaignAction action);
+  // SweepCascades for one campaign; adds the steps it queued to `queued`.
+  absl::Status SweepCascade(std::string_view org_id, std::string_view campaign_id, size_t limit,
+                            size_t* queued);
 
   RedisPool* redis_;
   const Clock* clock_;

@@ -158,16 +158,16 @@ std::optional<std::string> ReadSurveyAnswer(const SurveyQuestion& question,
                                             std::string_view reply) {
   const std::string folded = KeywordMatcher::Fold(FirstLine(reply));
   if (folded.empty()) return std::nullopt;
-  if (folded.size() == 1 && folded[0] >= '1' && folded[0] <= '9') {
-    const size_t n = static_cast<size_t>(folded[0] - '1');
-    if (n < question.choices.size()) return question.choices[n].value;
-    return std::nullopt;
-  }
+  // Values and words first: a scale whose values are "5" to "1" means what it says.
   for (const SurveyChoice& c : question.choices) {
     if (KeywordMatcher::Fold(c.value) == folded) return c.value;
     for (const std::string& w : c.words) {
       if (KeywordMatcher::Fold(w) == folded) return c.value;
     }
+  }
+  if (folded.size() == 1 && folded[0] >= '1' && folded[0] <= '9') {
+    const size_t n = static_cast<size_t>(folded[0] - '1');
+    if (n < question.choices.size()) return question.choices[n].value;
   }
   return std::nullopt;
 }

@@ -21,6 +21,8 @@ if st.last == ARGV[3] then return {'again', st.q} end
 if st.done then return {'done', st.q} end
 if tostring(st.q) ~= ARGV[2] then return {'moved', st.q} end
 st.last = ARGV[3]
+st.lq = ARGV[4]
+st.la = ARGV[5] ~= '' and ARGV[5] or 'unclear'
 if ARGV[5] == '' then
   redis.call('HINCRBY', KEYS[2], 'answer:' .. ARGV[4] .. ':unclear', 1)
   redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(st))
@@ -61,6 +63,11 @@ absl::StatusOr<std::optional<SurveyOutcome>> SurveyResponder::OnReply(
   if (!state.IsNil()) {
     const nlohmann::json st = nlohmann::json::parse(state.str, nullptr, false);
     if (!st.is_object()) return absl::DataLossError("survey state is not JSON");
+    // A provider's retry of a message already read (it was not stored before a crash): read
+    // as it was then, and nothing is asked again.
+    if (st.value("last", "") == reply.how) {
+      return SurveyOutcome{campaign_id, st.value("lq", ""), st.value("la", "unclear")};
+    }
     if (st.value("done", false)) return std::nullopt;
     at = st.value("q", size_t{0});
   }

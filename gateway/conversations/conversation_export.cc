@@ -13,7 +13,8 @@
 namespace ogw {
 namespace {
 
-constexpr size_t kBatch = 200;
+constexpr size_t kBatch = 100;  // People whose logs are read in one round trip.
+constexpr size_t kPage = 50;    // Entries per read of one log.
 constexpr size_t kChunkBytes = 64 * 1024;
 constexpr const char* kColumns[] = {"at",      "contact_id", "name",   "kind",     "channel",
                                     "address", "subject",    "text",   "campaign", "message",
@@ -50,34 +51,49 @@ absl::Status ExportConversations(RedisPool& redis, ContactStore& contacts, std::
   const std::string to = request.to_millis == INT64_MAX ? "+" : std::to_string(request.to_millis);
   std::vector<Contact> batch;
   absl::Status failed;
-  auto flush = [&]() -> absl::Status {
-    if (batch.empty()) return absl::OkStatus();
-    std::vector<std::vector<std::string>> reads;
-    for (const Contact& c : batch) {
-      reads.push_back({"XRANGE", keys::Conversation(org_id, c.id), from, to});
-    }
-    ASSIGN_OR_RETURN(std::vector<RedisReply> logs, redis.Pipeline(reads));
-    for (size_t i = 0; i < batch.size(); ++i) {
-      RETURN_IF_ERROR(logs[i].AsStatus());
-      for (const RedisReply& raw : logs[i].elements) {
-        ASSIGN_OR_RETURN(ConversationEntry entry, ConversationLog::ParseEntry(raw));
-        const nlohmann::json j = EntryJson(batch[i], entry);
-        if (request.csv) {
-          std::vector<std::string> cells;
-          for (const char* column : kColumns) cells.push_back(j[column].get<std::string>());
-          AppendCsvRecord(&chunk, cells);
-        } else {
-          if (!first) chunk += ",\n";
-          first = false;
-          chunk += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        }
+  // Rows of one page of a person's entries; the chunk goes out whenever it is full, so memory
+  // is one page per person of the batch at most.
+  auto append = [&](const Contact& c, const RedisReply& page) -> absl::Status {
+    for (const RedisReply& raw : page.elements) {
+      ASSIGN_OR_RETURN(ConversationEntry entry, ConversationLog::ParseEntry(raw));
+      const nlohmann::json j = EntryJson(c, entry);
+      if (request.csv) {
+        std::vector<std::string> cells;
+        for (const char* column : kColumns) cells.push_back(j[column].get<std::string>());
+        AppendCsvRecord(&chunk, cells);
+      } else {
+        if (!first) chunk += ",\n";
+        first = false;
+        chunk += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       }
     }
-    batch.clear();
     if (chunk.size() >= kChunkBytes) {
       if (!write(chunk)) return absl::CancelledError("the export's reader went away");
       chunk.clear();
     }
+    return absl::OkStatus();
+  };
+  auto flush = [&]() -> absl::Status {
+    if (batch.empty()) return absl::OkStatus();
+    // Everyone's first page in one round trip; the rest of a long log page by page.
+    std::vector<std::vector<std::string>> reads;
+    for (const Contact& c : batch) {
+      reads.push_back({"XRANGE", keys::Conversation(org_id, c.id), from, to, "COUNT",
+                       std::to_string(kPage)});
+    }
+    ASSIGN_OR_RETURN(std::vector<RedisReply> pages, redis.Pipeline(reads));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      RedisReply page = std::move(pages[i]);
+      while (true) {
+        RETURN_IF_ERROR(page.AsStatus());
+        RETURN_IF_ERROR(append(batch[i], page));
+        if (page.elements.size() < kPage) break;
+        const std::string after = "(" + page.elements.back().elements[0].str;
+        ASSIGN_OR_RETURN(page, redis.Command({"XRANGE", reads[i][1], after, to, "COUNT",
+                                              std::to_string(kPage)}));
+      }
+    }
+    batch.clear();
     return absl::OkStatus();
   };
   RETURN_IF_ERROR(contacts.ForEach(org_id, request.scope, [&](const Contact& c) {

@@ -3,8 +3,9 @@
 // Every conversation of the people in a scope over a time range, for export
 // (GET /v1/conversations/export): each entry of each person's log (what was sent, what they
 // wrote, delivery reports, consent changes, officers' notes), person by person, oldest entry
-// first. Contacts are read in batches of 200 and their logs with one pipelined XRANGE per
-// person, so any number of people exports in bounded memory.
+// first. Contacts are read in batches of 100 and their logs with one pipelined XRANGE per
+// person, 50 entries at a time (a long log page by page), so any number of people exports in
+// bounded memory.
 
 #include <cstdint>
 #include <functional>

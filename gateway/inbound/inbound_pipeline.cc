@@ -293,15 +293,12 @@ void InboundPipeline::MarkCampaignResponse(const InboundSource& source,
                                            const InboundMessage& message,
                                            const std::string& contact_id,
                                            const std::string& entry_id,
-                                           const std::string& in_reply_to, KeywordIntent intent) {
+                                           const std::string& answered, KeywordIntent intent) {
   // An out-of-office answer or a drill is nobody answering; START asks for nothing.
   if (deps_.queue == nullptr || message.auto_reply || message.simulated_over_real_channel ||
       intent == KeywordIntent::kStart) {
     return;
   }
-  const std::string answered = CampaignOfMessage(in_reply_to);
-  // An answer to an officer's own message answers no campaign.
-  if (!in_reply_to.empty() && answered.empty()) return;
   CampaignResponses responses(deps_.redis, deps_.clock, deps_.queue->options().chunk_size);
   auto campaign = responses.Attribute(source.org_id, contact_id, answered);
   if (campaign.ok() && campaign->empty()) return;
@@ -415,6 +412,18 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
       fields.emplace_back("answer", result.survey->answer);
     }
   }
+  // What the message answers, for the campaign's report: the survey it answered, else the
+  // campaign message it replies to. A reply to an officer's own message answers no campaign.
+  const std::string answered_campaign =
+      result.survey ? result.survey->campaign_id : CampaignOfMessage(in_reply_to);
+  const bool answers_officer =
+      !result.survey && !in_reply_to.empty() && answered_campaign.empty();
+  auto mark = [&](const std::string& entry_id) {
+    if (!answers_officer) {
+      MarkCampaignResponse(source, message, contact.id, entry_id, answered_campaign,
+                           keyword.intent);
+    }
+  };
   ASSIGN_OR_RETURN(RedisReply r, StoreInbound(source, message, contact, address, fields, seen_key));
   const std::string& outcome = r.elements[0].str;
   if (outcome == "gone") return std::nullopt;
@@ -432,7 +441,7 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
     if (result.contact_id == contact.id) {
       const std::string entry_id = s.substr(s.find('/') + 1);
       RETURN_IF_ERROR(NoteInThread(source, message, contact, entry_id, in_reply_to, handled));
-      MarkCampaignResponse(source, message, contact.id, entry_id, in_reply_to, keyword.intent);
+      mark(entry_id);
     }
     return result;
   }
@@ -440,8 +449,7 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   result.entry_id = r.elements[1].str;
   // Stored: should this fail, the provider's retry is a duplicate that notes it (above).
   RETURN_IF_ERROR(NoteInThread(source, message, contact, result.entry_id, in_reply_to, handled));
-  MarkCampaignResponse(source, message, contact.id, result.entry_id, in_reply_to,
-                       keyword.intent);
+  mark(result.entry_id);
   if (consent_changed) result.keyword = keyword.intent;
   FollowUpKeyword(source, message, contact.id, address, keyword, consent_changed);
   return result;

@@ -189,11 +189,12 @@ class InboundPipeline {
                             const Contact& contact, const std::string& entry_id,
                             const std::string& in_reply_to, bool handled);
   // Marks the stored message (`entry_id` in the person's conversation) in the report of the
-  // campaign it answers, a reply or an opt-out for STOP, and notes it among the campaign's
-  // replies (CampaignResponses). Failures are only logged: the message is stored.
+  // campaign it answers (`answered` when the channel or a survey names it, else the latest
+  // campaign sent to the person), a reply or an opt-out for STOP, and notes it among the
+  // campaign's replies (CampaignResponses). Failures are only logged: the message is stored.
   void MarkCampaignResponse(const InboundSource& source, const InboundMessage& message,
                             const std::string& contact_id, const std::string& entry_id,
-                            const std::string& in_reply_to, KeywordIntent intent);
+                            const std::string& answered, KeywordIntent intent);
   // The opt-in request or consent confirmation a stored keyword asks for; failures only logged.
   void FollowUpKeyword(const InboundSource& source, const InboundMessage& message,
                        const std::string& contact_id, const std::string& address,

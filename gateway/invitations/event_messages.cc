@@ -369,16 +369,21 @@ absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {
       }
       // Launched already, nobody in the state any more, or the campaign or its template
       // deleted: nothing left to do for it.
-      spdlog::info("planned launch of {} in {}: {}", id.str, org_id, MessageOf(result.status()));
       if (code != absl::StatusCode::kFailedPrecondition && code != absl::StatusCode::kNotFound &&
           code != absl::StatusCode::kInvalidArgument) {
-        return result.status();
+        // Redis away, or a launch half done: tried again next sweep, the others go on.
+        spdlog::warn("planned launch of {} in {}: {}", id.str, org_id,
+                     MessageOf(result.status()));
+        continue;
       }
+      spdlog::info("planned launch of {} in {}: {}", id.str, org_id, MessageOf(result.status()));
       RETURN_IF_ERROR(NoteLaunchError(org_id, id.str, MessageOf(result.status())));
     } else {
       ++launched;
     }
-    ASSIGN_OR_RETURN(RedisReply removed, redis_->Command({"ZREM", due_key, id.str}));
+    // Only the entry that was due: a plan made again meanwhile keeps its new time.
+    ASSIGN_OR_RETURN(RedisReply removed, redis_->Eval(kRemoveIfScoreScript, {due_key},
+                                                      {id.str, due.elements[i + 1].str}));
     (void)removed;
   }
   return launched;
@@ -386,6 +391,10 @@ absl::StatusOr<size_t> EventMessages::LaunchDue(std::string_view org_id) {
 
 absl::Status EventMessages::NoteLaunchError(std::string_view org_id, std::string_view campaign_id,
                                             std::string_view error) {
+  // Under the launch lock, so an officer's edit or new plan meanwhile is not overwritten;
+  // someone holding it is changing the campaign anyway.
+  ASSIGN_OR_RETURN(std::unique_ptr<LaunchLock> lock, campaigns_->HoldLaunch(org_id, campaign_id));
+  if (!lock) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<Campaign> campaign, campaigns_->Get(org_id, campaign_id));
   // Event messages that found nobody left to nudge are settled, not failed.
   if (!campaign || campaign->launched() || !campaign->event_id.empty()) return absl::OkStatus();

@@ -388,6 +388,19 @@ TEST_F(ConversationsApiTest, ConversationsExportFollowsScopeAndTimeRange) {
                                               "entry_id\r\n"));
   EXPECT_THAT(csv.body, HasSubstr("Bonjour, une question"));
   EXPECT_THAT(csv.Header("Content-Disposition"), HasSubstr("conversations.csv"));
+  // A long log is read page by page: every entry comes out once.
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_EQ(Reply(ana_, "sms", "Message " + std::to_string(i)).status, 201);
+  }
+  HttpResult long_log = Get("/v1/conversations/export?format=json&post=" + post_a_, officer_a_);
+  ASSERT_EQ(long_log.status, 200);
+  std::set<std::string> ids;
+  size_t in = 0;
+  for (const json& e : long_log.json["entries"]) {
+    EXPECT_TRUE(ids.insert(e["entry_id"].get<std::string>()).second) << e.dump();
+    if (e["kind"] == "in") ++in;
+  }
+  EXPECT_EQ(in, 61u);
   // A time range: nothing was written in the year 2999.
   HttpResult later =
       Get("/v1/conversations/export?format=json&from=2999-01-01T00:00:00Z", admin_token_);

@@ -98,6 +98,15 @@ TEST(InChannelSurveyTest, RepliesAreReadByNumberValueOrWordOnTheFirstLine) {
   EXPECT_EQ(ReadSurveyAnswer(q, ""), std::nullopt);
 }
 
+TEST(InChannelSurveyTest, AValueOrWordThatIsADigitMeansWhatItSays) {
+  SurveyQuestion scale;
+  scale.key = "rating";
+  for (const char* v : {"5", "4", "3", "2", "1"}) scale.choices.push_back({v, {}});
+  EXPECT_EQ(ReadSurveyAnswer(scale, "1"), "1");
+  EXPECT_EQ(ReadSurveyAnswer(scale, "5"), "5");
+  EXPECT_EQ(ReadSurveyAnswer(scale, "6"), std::nullopt);
+}
+
 TEST(InChannelSurveyTest, TextsFollowThePersonsLanguages) {
   const std::map<std::string, std::string> texts = {{"en", "Hello"}, {"fr", "Bonjour"}};
   EXPECT_EQ(TextIn(texts, {"fr-CA", "en"}), "Bonjour");

@@ -113,6 +113,11 @@ TEST_F(CascadeTest, UndeliveredSmsIsFollowedByEmailWhileDeliveredAndAnsweredPeop
   EXPECT_EQ(mail[0].message_id, MessageId(c, IndexOf(silent)));
   EXPECT_TRUE(To(delivered, Channel::kEmail).empty());
   EXPECT_TRUE(To(replied, Channel::kEmail).empty());
+  // A bounce of that e-mail names the e-mail address, not the SMS's number.
+  auto recipient = stack_->queue.CampaignRecipient(org_, c.id, IndexOf(silent));
+  ASSERT_TRUE(recipient.ok() && recipient->has_value());
+  EXPECT_EQ((*recipient)->channel, static_cast<uint8_t>(Channel::kEmail));
+  EXPECT_EQ(silent.addresses[(*recipient)->address_index].kind, AddressKind::kEmail);
 
   auto stats = Stats(c);
   EXPECT_EQ(stats["sent"], 3);  // People reached, each once.
