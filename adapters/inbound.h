@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,9 @@ struct DeliveryReport {
   // echoes it (Kannel's dlr-url, a StatusCallback query), else empty.
   std::string message_id;
   std::string provider_message_id;
+  // The channel of the reported message. A cascade sends one campaign message on several
+  // channels under one id: the channel says which of them the report is about.
+  std::optional<Channel> channel;
   std::string to;                   // The recipient address, when the report names it.
   State state = State::kSent;
   std::string code;                 // Provider's code, e.g. "twilio_30003", "dlr_16", "5.1.1".

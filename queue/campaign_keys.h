@@ -43,6 +43,9 @@ class CampaignKeys {
   static constexpr std::string_view kStep = ":step";         // STRING: current step per index
   static constexpr std::string_view kStepSent = ":ssent";    // BITMAP: current step (>0) sent
   static constexpr std::string_view kCascade = ":cascade";   // ZSET index -> next check
+  // STRING, a byte per index: bit c for each channel c that took a message to the person,
+  // bits 5-7 1 + the first one's code.
+  static constexpr std::string_view kReach = ":reach";
   // In-channel surveys (gateway/campaigns/survey_responder).
   static constexpr std::string_view kSurveyState = ":sq";    // HASH index -> the person's state
   static constexpr std::string_view kAnswers = ":ans:";      // + key[:value]: BITMAP answered
@@ -80,6 +83,7 @@ class CampaignKeys {
   std::string step() const { return Key(kStep); }
   std::string step_sent() const { return Key(kStepSent); }
   std::string cascade() const { return Key(kCascade); }
+  std::string reach() const { return Key(kReach); }
   std::string survey_state() const { return Key(kSurveyState); }
   std::string replies() const { return Key(kReplies); }
   // The people who answered question `key` (`value` "": with anything).

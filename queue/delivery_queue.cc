@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "gateway/core/channel.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
@@ -18,6 +19,16 @@
 
 namespace ogw {
 namespace {
+
+// "email:0,sms:1,...": the channels that reach a person, for the record script's reach byte.
+std::string PersonChannelCodes() {
+  std::string out;
+  for (Channel c : kPersonChannels) {
+    if (!out.empty()) out += ',';
+    out += std::string(ChannelName(c)) + ":" + std::to_string(static_cast<int>(c));
+  }
+  return out;
+}
 
 // Every script touches the keys of one organisation only (one Redis Cluster slot). Key names
 // come from C++ (key_schema.h, campaign_keys.h): as KEYS, or, for the campaigns a script finds
@@ -127,7 +138,9 @@ struct RecordArgs {
             std::string(CampaignKeys::kFailed),
             std::string(CampaignKeys::kSteps),
             std::string(CampaignKeys::kCascade),
-            std::string(CampaignKeys::kStepSent)};
+            std::string(CampaignKeys::kStepSent),
+            std::string(CampaignKeys::kReach),
+            PersonChannelCodes()};
   }
 };
 
@@ -277,7 +290,7 @@ absl::Status IndexOlderDeadLetters(RedisPool& redis, std::string_view org_id) {
 absl::Status WriteCascade(RedisPool& redis, const CampaignKeys& p, const CascadePlan* cascade) {
   constexpr size_t kSlice = 4 << 20;
   std::vector<std::vector<std::string>> writes = {
-      {"DEL", p.steps(), p.step(), p.step_sent(), p.cascade()},
+      {"DEL", p.steps(), p.step(), p.step_sent(), p.cascade(), p.reach()},
       {"HDEL", p.meta(), "cascade_width", "cascade_after", "cascade_unanswered", "cascade_mode",
        "cascade_reporting"}};
   if (cascade == nullptr) {
@@ -852,8 +865,9 @@ absl::Status DeliveryQueue::CountRateLimited(std::string_view org_id,
       .status();
 }
 
-absl::StatusOr<std::optional<QueuedRecipient>> DeliveryQueue::CampaignRecipient(
-    std::string_view org_id, std::string_view campaign_id, int64_t index) {
+absl::StatusOr<std::optional<DeliveryQueue::StepRecipient>> DeliveryQueue::ReadSteps(
+    std::string_view org_id, std::string_view campaign_id, int64_t index,
+    std::optional<uint8_t> channel) {
   if (index < 0) return std::nullopt;
   const int64_t size = static_cast<int64_t>(options_.chunk_size);
   const int64_t offset = (index % size) * static_cast<int64_t>(kRecordBytes);
@@ -865,21 +879,48 @@ absl::StatusOr<std::optional<QueuedRecipient>> DeliveryQueue::CampaignRecipient(
                                      {"HGET", p.meta(), "cascade_width"}}));
   for (const RedisReply& r : read) RETURN_IF_ERROR(r.AsStatus());
   if (read[0].str.size() != kRecordBytes) return std::nullopt;
-  auto r = RecipientAt(read[0].str, 0);
-  if (!r.ok()) return std::nullopt;
-  // A cascade's person is where their step in play went (a bounce names that address).
-  const int64_t step = read[1].elements.empty() ? 0 : read[1].elements[0].integer;
+  auto first = RecipientAt(read[0].str, 0);
+  if (!first.ok()) return std::nullopt;
+  const int64_t in_play = read[1].elements.empty() ? 0 : read[1].elements[0].integer;
   const int64_t width = read[2].IsNil() ? 0 : ToInt(read[2].str);
-  if (step > 0 && step <= width) {
-    const int64_t at = (index * width + step - 1) * 2;
-    ASSIGN_OR_RETURN(RedisReply pair,
-                     redis_->Command({"GETRANGE", p.steps(), Num(at), Num(at + 1)}));
-    if (pair.str.size() == 2 && static_cast<uint8_t>(pair.str[0]) != CascadePlan::kNoStep) {
-      r->channel = static_cast<uint8_t>(pair.str[0]);
-      r->address_index = static_cast<uint8_t>(pair.str[1]);
+  // Step 0 is the chunk record; steps 1..width are (channel, address index) pairs.
+  std::vector<QueuedRecipient> steps = {*first};
+  if (width > 0 && (channel.has_value() || in_play > 0)) {
+    ASSIGN_OR_RETURN(RedisReply pairs,
+                     redis_->Command({"GETRANGE", p.steps(), Num(index * width * 2),
+                                      Num((index + 1) * width * 2 - 1)}));
+    for (size_t at = 0; at + 1 < pairs.str.size(); at += 2) {
+      QueuedRecipient r = *first;
+      r.channel = static_cast<uint8_t>(pairs.str[at]);
+      r.address_index = static_cast<uint8_t>(pairs.str[at + 1]);
+      steps.push_back(r);
     }
   }
-  return *r;
+  if (!channel) {
+    const size_t step = in_play >= 0 && static_cast<size_t>(in_play) < steps.size()
+                            ? static_cast<size_t>(in_play)
+                            : 0;
+    if (steps[step].channel == CascadePlan::kNoStep) return StepRecipient{*first, true};
+    return StepRecipient{steps[step], true};
+  }
+  for (size_t step = 0; step < steps.size(); ++step) {
+    if (steps[step].channel == *channel) {
+      return StepRecipient{steps[step], static_cast<int64_t>(step) == in_play};
+    }
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<QueuedRecipient>> DeliveryQueue::CampaignRecipient(
+    std::string_view org_id, std::string_view campaign_id, int64_t index) {
+  ASSIGN_OR_RETURN(auto found, ReadSteps(org_id, campaign_id, index, std::nullopt));
+  if (!found) return std::nullopt;
+  return found->recipient;
+}
+
+absl::StatusOr<std::optional<DeliveryQueue::StepRecipient>> DeliveryQueue::CampaignRecipientOn(
+    std::string_view org_id, std::string_view campaign_id, int64_t index, uint8_t channel) {
+  return ReadSteps(org_id, campaign_id, index, channel);
 }
 
 namespace {
@@ -912,7 +953,8 @@ absl::StatusOr<bool> DeliveryQueue::RecordDeliveryReport(std::string_view org_id
                                                          std::string_view message_id,
                                                          std::string_view state,
                                                          std::string_view code,
-                                                         std::string_view reason) {
+                                                         std::string_view reason,
+                                                         bool in_play) {
   if (state != "delivered" && state != "undelivered") {
     return absl::InvalidArgumentError("state must be delivered or undelivered");
   }
@@ -933,6 +975,9 @@ absl::StatusOr<bool> DeliveryQueue::RecordDeliveryReport(std::string_view org_id
       i < 0) {
     return false;
   }
+  // What an earlier step's provider says of its message no longer speaks for the person,
+  // unless they were reached after all.
+  if (!in_play && state != "delivered") return true;
   const CampaignKeys p(org_id, campaign);
   ASSIGN_OR_RETURN(
       RedisReply r,
@@ -1110,6 +1155,18 @@ absl::Status DeliveryQueue::ForgetContact(std::string_view org_id, std::string_v
   } while (cursor != "0");
   args[0] = "scanned";
   return redis_->Eval(kForgetContactScript, script_keys, args).status();
+}
+
+absl::Status DeliveryQueue::FinishWithoutMessages(std::string_view org_id,
+                                                  std::string_view campaign_id) {
+  const CampaignKeys p(org_id, campaign_id);
+  ASSIGN_OR_RETURN(
+      std::vector<RedisReply> written,
+      redis_->Pipeline({{"HSET", p.meta(), "total", "0", "chunks", "0", "ended_at",
+                         Num(clock_->NowMillis())},
+                        {"SET", p.state(), std::string(CampaignStateName(CampaignState::kFinished))}}));
+  for (const RedisReply& r : written) RETURN_IF_ERROR(r.AsStatus());
+  return absl::OkStatus();
 }
 
 absl::Status DeliveryQueue::Cleanup(std::string_view org_id, std::string_view campaign_id) {

@@ -200,13 +200,26 @@ class DeliveryQueue {
   absl::StatusOr<std::optional<QueuedRecipient>> CampaignRecipient(std::string_view org_id,
                                                                     std::string_view campaign_id,
                                                                     int64_t index);
+  // The recipient of campaign message `index` on the step that used `channel` (a code of
+  // Channel), and whether that step is the one in play; nullopt when no step of the person
+  // used that channel. A delivery report names its channel: an SMS expiry reported hours late,
+  // after the cascade went on to e-mail, is about the SMS, not the e-mail in play.
+  struct StepRecipient {
+    QueuedRecipient recipient;
+    bool in_play = true;
+  };
+  absl::StatusOr<std::optional<StepRecipient>> CampaignRecipientOn(std::string_view org_id,
+                                                                   std::string_view campaign_id,
+                                                                   int64_t index, uint8_t channel);
   // A provider's delivery report on a sent message: `state` is "delivered" or "undelivered".
   // Campaign messages count it in their campaign's stats; a direct message's status moves to
   // it (with the code and reason) unless the message was erased. Idempotent per message and
-  // state. False when the message is unknown.
+  // state. False when the message is unknown. A report on a cascade's earlier step
+  // (`in_play` false) no longer speaks for the person unless it says delivered: they were
+  // reached after all.
   absl::StatusOr<bool> RecordDeliveryReport(std::string_view org_id, std::string_view message_id,
                                             std::string_view state, std::string_view code,
-                                            std::string_view reason);
+                                            std::string_view reason, bool in_play = true);
 
   // Records outcomes of claimed messages of one organisation, atomically.
   absl::Status Record(std::string_view org_id, std::span<const MessageOutcome> outcomes);
@@ -265,6 +278,10 @@ class DeliveryQueue {
   absl::Status ForgetContact(std::string_view org_id, std::string_view contact_id,
                              std::span<const uint8_t> channels);
 
+  // A campaign that sends nothing (a bulletin's, which publishes): finished at once, with no
+  // recipient, so it reads like any ended campaign.
+  absl::Status FinishWithoutMessages(std::string_view org_id, std::string_view campaign_id);
+
   // Drops the chunks and sending bitmaps of a finished or cancelled campaign (the stats and
   // the report's data stay).
   absl::Status Cleanup(std::string_view org_id, std::string_view campaign_id);
@@ -275,6 +292,11 @@ class DeliveryQueue {
   // SweepCascades for one campaign; adds the steps it queued to `queued`.
   absl::Status SweepCascade(std::string_view org_id, std::string_view campaign_id, size_t limit,
                             size_t* queued);
+  // CampaignRecipient and CampaignRecipientOn: the step in play, or the step on `channel`.
+  absl::StatusOr<std::optional<StepRecipient>> ReadSteps(std::string_view org_id,
+                                                         std::string_view campaign_id,
+                                                         int64_t index,
+                                                         std::optional<uint8_t> channel);
 
   RedisPool* redis_;
   const Clock* clock_;

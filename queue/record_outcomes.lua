@@ -3,7 +3,8 @@
 -- ARGV (RecordArgs in delivery_queue.cc): the prefix of every campaign's keys, now, the
 -- prefixes of a person's dead-letter index and erasure mark, the campaign states "running" and
 -- "finished", the campaign key suffixes (done, sent, fin, stats, fail, state, meta, fld, steps,
--- cascade, ssent); then 16 fields per outcome:
+-- cascade, ssent, reach), the channels that reach a person as "name:code,..."; then
+-- 16 fields per outcome:
 -- kind, lane, campaign, index, attempt, member, direct id, due, code, reason, extra, person,
 -- language, channel, units, step.
 -- `extra` is the provider's id (sent), the next member (retry, deferred) or the dead letter's
@@ -17,8 +18,10 @@ local dead_index_prefix, erased_prefix = ARGV[3], ARGV[4]
 local running, finished = ARGV[5], ARGV[6]
 local suffix = {done = ARGV[7], sent = ARGV[8], fin = ARGV[9], stats = ARGV[10], fail = ARGV[11],
                 state = ARGV[12], meta = ARGV[13], fld = ARGV[14], steps = ARGV[15],
-                cascade = ARGV[16], ssent = ARGV[17]}
-local first, stride = 18, 16
+                cascade = ARGV[16], ssent = ARGV[17], reach = ARGV[18]}
+local channel_code = {}
+for name, code in string.gmatch(ARGV[19], '([^,:]+):(%d+)') do channel_code[name] = tonumber(code) end
+local first, stride = 20, 16
 local counted = 0
 local touched = {}
 -- Key names per campaign, built once; counters summed here and written once per campaign.
@@ -35,6 +38,7 @@ local function keys_of(cmp)
     if width then
       k.width, k.after = tonumber(width), tonumber(after or '0')
       k.steps, k.cascade, k.ssent = p .. suffix.steps, p .. suffix.cascade, p .. suffix.ssent
+      k.reach = p .. suffix.reach
     end
     names[cmp] = k
     counts[k.stats] = {}
@@ -48,9 +52,25 @@ local function has_next(k, idx, step)
   local channel = redis.call('GETRANGE', k.steps, at, at)
   return channel ~= '' and string.byte(channel) ~= 255
 end
+-- A cascade's reach per person, one byte: bit c for every channel c that took a message to
+-- them, and above them (bits 5-7) 1 + the code of the first one.
+local function note_reach(k, idx, channel)
+  local code = channel_code[channel]
+  if not code then return end
+  local old = redis.call('BITFIELD', k.reach, 'GET', 'u8', '#' .. idx)[1]
+  local firstc = math.floor(old / 32)
+  if firstc == 0 then firstc = code + 1 end
+  redis.call('BITFIELD', k.reach, 'SET', 'u8', '#' .. idx,
+             firstc * 32 + bit.bor(old % 32, 2 ^ code))
+end
 local function count(k, field, n)
   local c = counts[k.stats]
   c[field] = (c[field] or 0) + (n or 1)
+end
+-- A message sent: its language and its units on its channel.
+local function count_message(k, at)
+  if ARGV[at + 12] ~= '' then count(k, 'language:' .. ARGV[at + 12]) end
+  if ARGV[at + 13] ~= '' then count(k, 'units:' .. ARGV[at + 13], tonumber(ARGV[at + 14])) end
 end
 -- Bits to set, per bitmap key (in first-use order): their indexes and the outcome (position
 -- in ARGV) each belongs to.
@@ -138,13 +158,14 @@ for i = first, #ARGV, stride do
         count(k, 'steps_open', -1)
       end
       local reached_before = step > 0 and redis.call('GETBIT', k.sent, idx) == 1
-      if (kind == 'failed' or kind == 'dead') and k.width and
-         (has_next(k, idx, step) or reached_before) then
+      local next_step = (kind == 'sent' or kind == 'failed' or kind == 'dead') and
+                        has_next(k, idx, step)
+      if (kind == 'failed' or kind == 'dead') and k.width and (next_step or reached_before) then
         -- Not the person's outcome: the next channel is tried at once, or they were reached
         -- on an earlier one.
         count(k, 'step_failed')
         redis.call('HSET', k.fail, idx, cjson.encode({code = code, reason = reason, at = now}))
-        if has_next(k, idx, step) then
+        if next_step then
           redis.call('ZADD', k.cascade, now, idx)
         else
           add(fin, k.fin, idx, i)
@@ -153,13 +174,13 @@ for i = first, #ARGV, stride do
       end
       if kind == 'sent' then
         add(sent, k.sent, idx, i)  -- Counted below unless its bit was already set.
+        if k.width then note_reach(k, idx, ARGV[i + 13]) end
         if step > 0 then
           redis.call('SETBIT', k.ssent, idx, 1)
           count(k, 'step_sent')
-          if ARGV[i + 12] ~= '' then count(k, 'language:' .. ARGV[i + 12]) end
-          if ARGV[i + 13] ~= '' then count(k, 'units:' .. ARGV[i + 13], tonumber(ARGV[i + 14])) end
+          count_message(k, i)
         end
-        if has_next(k, idx, step) then redis.call('ZADD', k.cascade, now + k.after, idx) end
+        if next_step then redis.call('ZADD', k.cascade, now + k.after, idx) end
       elseif kind == 'failed' then
         count(k, 'failed')
         count(k, 'fail:' .. (code ~= '' and code or 'unknown'))
@@ -235,10 +256,7 @@ set_bits(sent, function(at, old)
   if old == 0 then
     local k = keys_of(ARGV[at + 2])
     count(k, 'sent')
-    if ARGV[at + 15] == '0' then  -- Later steps were counted above.
-      if ARGV[at + 12] ~= '' then count(k, 'language:' .. ARGV[at + 12]) end
-      if ARGV[at + 13] ~= '' then count(k, 'units:' .. ARGV[at + 13], tonumber(ARGV[at + 14])) end
-    end
+    if ARGV[at + 15] == '0' then count_message(k, at) end  -- Later steps were counted above.
   end
 end)
 set_bits(fin, nil)

@@ -132,6 +132,7 @@ std::optional<DeliveryReport> ReportOfGroup(const FieldGroup& group) {
   const std::optional<DeliveryReport::State> state = StateOfAction(*action);
   if (!state) return std::nullopt;
   DeliveryReport report;
+  report.channel = Channel::kEmail;
   report.state = *state;
   report.to = RecipientOf(group);
   const std::string* status = Field(group, "status");

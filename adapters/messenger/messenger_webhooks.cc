@@ -193,6 +193,7 @@ absl::Status ReadDelivery(const json& event, const std::string& path, const Even
     DeliveryReport r;
     r.provider = std::string(e.provider);
     r.provider_message_id = mid.get<std::string>();
+    r.channel = Channel::kMessenger;
     r.to = person;
     r.state = DeliveryReport::State::kDelivered;
     e.out->reports.push_back(std::move(r));

@@ -201,6 +201,7 @@ absl::StatusOr<KannelDlr> ParseKannelDlr(const FormParams& query, std::string_vi
   dlr.type = static_cast<int>(type);
   dlr.reported_at_ms = reported_at_ms;
   report.provider = std::string(provider);
+  report.channel = Channel::kSms;
   report.message_id = *id;
   if (const std::string* fid = Field(query, "fid")) {
     report.provider_message_id = TruncateUtf8(ReplaceInvalidUtf8(*fid, "?"), kMaxReasonBytes);

@@ -86,6 +86,7 @@ InboundOutcome Status(const ProviderAccount& account, const InboundRequest& requ
   report.provider = account.name;
   report.message_id = request.query("m");
   report.provider_message_id = update->message_sid;
+  report.channel = Channel::kSms;
   report.to = update->to;
   const std::string& s = update->status;
   if (s == "delivered" || s == "read") {

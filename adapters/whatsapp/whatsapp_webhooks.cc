@@ -228,6 +228,7 @@ absl::Status ReadStatus(const json& status, const std::string& path, const Chang
     return absl::OkStatus();
   }
   r.provider = std::string(change.provider);
+  r.channel = Channel::kWhatsApp;
   ASSIGN_OR_RETURN(r.provider_message_id, NonEmptyStringMember(status, path, "id"));
   // The gateway's message id, sent with the message and echoed by WhatsApp (the webhook is
   // signed, and the pipeline looks it up in the receiving organisation only).

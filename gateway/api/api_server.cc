@@ -339,6 +339,7 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterInboundRoutes(*router_);
   RegisterProviderRoutes(*router_);
   RegisterEventRoutes(*router_);
+  RegisterBulletinRoutes(*router_);
 
   // A request without Content-Length or Transfer-Encoding has no body (RFC 9112, 6.3), as
   // `curl -X POST <url>` sends it; httplib would instead read until the connection closes

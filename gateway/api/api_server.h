@@ -46,6 +46,8 @@ struct Request;
 
 namespace ogw {
 
+class BulletinSite;
+class BulletinStore;
 class DestinationPolicy;
 class ScanGate;
 class InboundQuarantine;
@@ -75,6 +77,8 @@ struct ApiServices {
   ConversationLog* conversations = nullptr;
   ConversationThreads* threads = nullptr;
   CannedAnswerStore* canned_answers = nullptr;
+  BulletinStore* bulletins = nullptr;
+  BulletinSite* bulletin_site = nullptr;  // The public pages and feeds.
   InboundPipeline* inbound = nullptr;
   const PersonTokens* tokens = nullptr;
   InboundQuarantine* quarantine = nullptr;
@@ -144,6 +148,7 @@ void RegisterSurveyRoutes(ApiRouter& router);
 void RegisterInboundRoutes(ApiRouter& router);
 void RegisterProviderRoutes(ApiRouter& router);
 void RegisterEventRoutes(ApiRouter& router);
+void RegisterBulletinRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

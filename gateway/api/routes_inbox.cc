@@ -114,12 +114,24 @@ ApiResponse ListConversations(RequestContext& ctx) {
   if (!contacts.ok()) return ProblemFromStatus(contacts.status());
   auto threads = ctx.services.threads->GetMany(org, ids);
   if (!threads.ok()) return ProblemFromStatus(threads.status());
+  // Every shown conversation's last message from the person, in one round trip.
+  std::vector<std::pair<std::string, std::string>> last_inbound;
+  for (const std::optional<ConversationThread>& thread : *threads) {
+    if (thread && !thread->last_inbound_entry.empty()) {
+      last_inbound.emplace_back(thread->contact_id, thread->last_inbound_entry);
+    }
+  }
+  auto last_messages = ctx.services.conversations->GetMany(org, last_inbound);
+  if (!last_messages.ok()) return ProblemFromStatus(last_messages.status());
+  size_t next_last = 0;
 
   nlohmann::json items = nlohmann::json::array();
   std::vector<std::string> shown;
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::optional<StoredContact>& stored = (*contacts)[i];
     const std::optional<ConversationThread>& thread = (*threads)[i];
+    const std::optional<ConversationEntry>* last =
+        thread && !thread->last_inbound_entry.empty() ? &(*last_messages)[next_last++] : nullptr;
     if (!stored || !thread) continue;  // Erased meanwhile.
     if (stored->contact.post_id != filter->post) {
       // Moved to another post and not yet followed (ContactStore moves it on every write):
@@ -130,15 +142,12 @@ ApiResponse ListConversations(RequestContext& ctx) {
     nlohmann::json j = ThreadJson(*thread);
     j["contact_name"] = stored->contact.name;
     j["contact_verified"] = stored->contact.verified;
-    if (!thread->last_inbound_entry.empty()) {
-      auto entry =
-          ctx.services.conversations->Get(org, thread->contact_id, thread->last_inbound_entry);
-      if (entry.ok()) {
-        j["last_message"] = {{"entry_id", entry->id},
-                             {"channel", entry->Field("channel")},
-                             {"at", entry->at_millis},
-                             {"text", Snippet(entry->Field("text"), kSnippetBytes)}};
-      }
+    if (last != nullptr && last->has_value()) {
+      const ConversationEntry& entry = **last;
+      j["last_message"] = {{"entry_id", entry.id},
+                           {"channel", entry.Field("channel")},
+                           {"at", entry.at_millis},
+                           {"text", Snippet(entry.Field("text"), kSnippetBytes)}};
     }
     items.push_back(std::move(j));
     shown.push_back(thread->contact_id);
@@ -176,9 +185,9 @@ ApiResponse VersionConflict(const absl::Status& status) {
   if (message.starts_with("version "))
     (void)absl::SimpleAtoi(std::string(message.substr(8)), &current);
   ApiResponse r = Problem(409, "Conversation changed",
-                          "another officer changed or answered this conversation since version "
-                          "you read; read it again (version " +
-                              std::to_string(current) + ") before you go on",
+                          "another officer changed or answered this conversation since you "
+                          "read it; read it again (it is at version " +
+                              std::to_string(current) + " now) before you go on",
                           "version");
   nlohmann::json body = nlohmann::json::parse(r.body);
   body["current_version"] = current;

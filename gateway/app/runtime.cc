@@ -65,9 +65,13 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   queue_options.lease_millis = int64_t{config.delivery.lease_seconds} * 1000;
   rt->queue_ = std::make_unique<DeliveryQueue>(rt->redis_.get(), rt->clock_, queue_options);
   rt->campaigns_ = std::make_unique<CampaignStore>(rt->redis_.get(), rt->clock_);
+  rt->bulletins_ = std::make_unique<BulletinStore>(rt->redis_.get(), rt->clock_);
+  rt->bulletin_site_ = std::make_unique<BulletinSite>(
+      rt->bulletins_.get(), rt->orgs_.get(), rt->clock_, config.links.public_base_url);
   rt->launcher_ = std::make_unique<CampaignLauncher>(
       rt->contacts_.get(), rt->segments_.get(), rt->templates_.get(), rt->campaigns_.get(),
-      rt->queue_.get(), rt->clock_, rt->event_seats_.get(), rt->events_.get());
+      rt->queue_.get(), rt->clock_, rt->event_seats_.get(), rt->events_.get(),
+      rt->bulletins_.get(), rt->renderer_.get());
   rt->event_messages_ = std::make_unique<EventMessages>(rt->redis_.get(), rt->clock_,
                                                         rt->campaigns_.get(), rt->launcher_.get());
   rt->conversations_ = std::make_unique<ConversationLog>(rt->redis_.get(), rt->clock_);
@@ -216,6 +220,8 @@ ApiServices Runtime::Services() {
   s.conversations = conversations_.get();
   s.threads = threads_.get();
   s.canned_answers = canned_answers_.get();
+  s.bulletins = bulletins_.get();
+  s.bulletin_site = bulletin_site_.get();
   s.inbound = inbound_.get();
   s.tokens = tokens_.get();
   s.quarantine = quarantine_.get();

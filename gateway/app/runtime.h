@@ -8,6 +8,8 @@
 #include "gateway/api/api_server.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/scan_gate.h"
+#include "gateway/bulletins/bulletin_site.h"
+#include "gateway/bulletins/bulletin_store.h"
 #include "gateway/campaigns/campaign_launcher.h"
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/config/gateway_config.h"
@@ -105,6 +107,8 @@ class Runtime {
   std::unique_ptr<ConversationLog> conversations_;
   std::unique_ptr<ConversationThreads> threads_;
   std::unique_ptr<CannedAnswerStore> canned_answers_;
+  std::unique_ptr<BulletinStore> bulletins_;
+  std::unique_ptr<BulletinSite> bulletin_site_;
   std::unique_ptr<PersonTokens> tokens_;
   std::unique_ptr<RsvpResponder> rsvp_;
   std::unique_ptr<SurveyResponder> surveys_;

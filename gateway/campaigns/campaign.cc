@@ -67,6 +67,7 @@ nlohmann::json ToJson(const Campaign& c) {
     }
   }
   if (!c.launch_error.empty()) j["launch_error"] = c.launch_error;
+  if (!c.bulletin_entry_id.empty()) j["bulletin_entry_id"] = c.bulletin_entry_id;
   if (!c.in_channel_survey.empty()) j["in_channel_survey"] = ToJson(c.in_channel_survey);
   if (c.channel == "cascade" || c.channel == "all") {
     j["cascade"] = {{"channels", c.cascade.channels},
@@ -96,6 +97,7 @@ absl::StatusOr<Campaign> CampaignFromJson(const std::string& doc) {
     c.send_at_millis = j.at("send_at");
     c.launch_at_millis = j.value("launch_at", int64_t{0});
     c.launch_error = j.value("launch_error", "");
+    c.bulletin_entry_id = j.value("bulletin_entry_id", "");
     if (const auto& q = j.at("quiet_hours"); q.is_object()) {
       c.quiet_hours = QuietHours{ParseClockTime(q.at("start").get<std::string>()).value_or(0),
                                  ParseClockTime(q.at("end").get<std::string>()).value_or(0)};
@@ -157,8 +159,11 @@ void ReadQuietHours(JsonReader& r, bool equal_means_none, std::optional<QuietHou
 void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
   r.String("name", &c->name, creating);
   r.String("template_id", &c->template_id, creating);
-  r.String("segment_id", &c->segment_id, creating);
+  r.String("segment_id", &c->segment_id);
   r.String("channel", &c->channel, creating);
+  // A bulletin is published, not sent: it has no audience.
+  const bool bulletin = c->channel == ChannelName(Channel::kBulletin);
+  if (creating && c->segment_id.empty() && !bulletin) r.Error("segment_id", "is required");
   r.String("post_id", &c->post_id);
   r.Int("send_at", &c->send_at_millis, 0, int64_t{32503680000000});  // Before year 3000.
   r.AnyObject("variables", &c->variables);
@@ -189,9 +194,13 @@ void ReadCampaignFields(JsonReader& r, Campaign* c, bool creating) {
     }
   });
   if (c->channel != "preferred" && c->channel != "cascade" && c->channel != "all" &&
-      !ParseChannel(c->channel)) {
+      !bulletin && !ParseChannel(c->channel)) {
     r.Error("channel",
-            "must be preferred, cascade, all, email, sms, whatsapp, telegram or messenger");
+            "must be preferred, cascade, all, email, sms, whatsapp, telegram, messenger or "
+            "bulletin");
+  }
+  if (bulletin && !c->in_channel_survey.empty()) {
+    r.Error("in_channel_survey", "a bulletin is not answered question by question");
   }
   if (c->variables.contains("contact")) {
     r.Error("variables", "contact is filled from each recipient and cannot be set");

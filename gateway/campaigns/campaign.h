@@ -89,6 +89,7 @@ struct Campaign {
   int64_t queued = 0;                       // Messages put in the queue.
   std::map<std::string, int64_t> skipped;   // Reason -> contacts not queued.
   std::map<std::string, int64_t> channels;  // Channel -> messages queued.
+  std::string bulletin_entry_id;            // The bulletin channel: the entry published.
 
   bool launched() const { return launched_at_millis != 0; }
 };

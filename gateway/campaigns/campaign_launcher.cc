@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gateway/core/text.h"
 #include "gateway/invitations/event_messages.h"
 #include "gateway/reports/audience_snapshot.h"
 #include "gateway/segments/behaviour_facts.h"
@@ -120,7 +121,8 @@ std::optional<std::pair<Channel, size_t>> ReplyAddress(const Contact& contact, C
 CampaignLauncher::CampaignLauncher(ContactStore* contacts, SegmentStore* segments,
                                    TemplateStore* templates, CampaignStore* campaigns,
                                    DeliveryQueue* queue, const Clock* clock, EventSeats* seats,
-                                   EventStore* events)
+                                   EventStore* events, BulletinStore* bulletins,
+                                   const TemplateRenderer* renderer)
     : contacts_(contacts),
       segments_(segments),
       templates_(templates),
@@ -128,7 +130,9 @@ CampaignLauncher::CampaignLauncher(ContactStore* contacts, SegmentStore* segment
       queue_(queue),
       clock_(clock),
       seats_(seats),
-      events_(events) {}
+      events_(events),
+      bulletins_(bulletins),
+      renderer_(renderer) {}
 
 absl::Status CampaignLauncher::EventAudience(const Campaign& campaign,
                                              const std::function<void(const Contact&)>& pick) {
@@ -179,6 +183,9 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
   }
   ASSIGN_OR_RETURN(std::optional<Template> tmpl, templates_->Get(org_id, campaign.template_id));
   if (!tmpl) return absl::NotFoundError("template " + campaign.template_id + " not found");
+  if (campaign.channel == ChannelName(Channel::kBulletin)) {
+    return Publish(std::move(campaign), *tmpl);
+  }
 
   std::vector<Pick> picks;
   std::map<std::string, int64_t> skipped;
@@ -298,6 +305,58 @@ absl::StatusOr<Campaign> CampaignLauncher::Launch(std::string_view org_id,
   campaign.audience = campaign.queued + skipped_total;
   campaign.skipped = std::move(skipped);
   campaign.channels = std::move(channels);
+  RETURN_IF_ERROR(campaigns_->Update(campaign));
+  return campaign;
+}
+
+absl::StatusOr<Campaign> CampaignLauncher::Publish(Campaign campaign, const Template& tmpl) {
+  if (bulletins_ == nullptr || renderer_ == nullptr) {
+    return absl::FailedPreconditionError("this process publishes no bulletins");
+  }
+  constexpr size_t kMaxTitleBytes = 200;
+  Recipient nobody;
+  nobody.variables = campaign.variables.is_object() ? campaign.variables : nlohmann::json::object();
+  std::map<std::string, BulletinText> texts;
+  for (const TemplateVariant& v : tmpl.variants) {
+    if (v.body.empty()) continue;
+    // Each language on its own: the body and title of that variant, variables filled in.
+    nobody.languages = {v.language};
+    std::string language;
+    ASSIGN_OR_RETURN(std::string body, renderer_->RenderBodyMarkdown(tmpl, nobody, "", &language));
+    if (language != v.language) continue;
+    std::string title = campaign.name;
+    if (!v.subject.empty()) {
+      RenderRequest request;
+      request.channel = Channel::kEmail;
+      request.recipient = &nobody;
+      ASSIGN_OR_RETURN(RenderedMessage rendered, renderer_->Render(tmpl, request));
+      if (!rendered.subject.empty()) title = rendered.subject;
+    }
+    if (tmpl.collects_data && !v.data_use.empty()) body += "\n\n" + v.data_use;
+    texts[v.language] = {TruncateUtf8(title, kMaxTitleBytes), std::move(body), ""};
+  }
+  if (texts.empty()) return absl::FailedPreconditionError("the template has no body to publish");
+  BulletinChange change;
+  change.post_id = campaign.post_id;
+  change.texts = std::move(texts);
+  const int64_t now = clock_->NowMillis();
+  if (campaign.send_at_millis > now) change.published_at_millis = campaign.send_at_millis;
+  RETURN_IF_ERROR(templates_->Freeze(campaign.org_id, campaign.id, tmpl));
+  absl::StatusOr<BulletinEntry> entry =
+      bulletins_->Create(campaign.org_id, change, campaign.created_by, campaign.id);
+  if (entry.status().code() == absl::StatusCode::kAlreadyExists) {
+    // Published by a launch that stopped before it could say so.
+    ASSIGN_OR_RETURN(std::optional<BulletinEntry> stored,
+                     bulletins_->Get(campaign.org_id, BulletinStore::EntryIdOf(campaign.id)));
+    if (!stored) return absl::InternalError("bulletin entry vanished");
+    entry = *std::move(stored);
+  }
+  RETURN_IF_ERROR(entry.status());
+  RETURN_IF_ERROR(queue_->FinishWithoutMessages(campaign.org_id, campaign.id));
+  campaign.bulletin_entry_id = entry->id;
+  campaign.template_version = tmpl.version;
+  campaign.launched_at_millis = now;
+  campaign.channels = {{std::string(ChannelName(Channel::kBulletin)), 1}};
   RETURN_IF_ERROR(campaigns_->Update(campaign));
   return campaign;
 }

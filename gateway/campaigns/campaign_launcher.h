@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/bulletins/bulletin_store.h"
 #include "gateway/campaigns/campaign_store.h"
 #include "gateway/contacts/contact_store.h"
 #include "gateway/core/post_scope.h"
@@ -12,6 +13,7 @@
 #include "gateway/invitations/event_store.h"
 #include "gateway/segments/segment_store.h"
 #include "queue/delivery_queue.h"
+#include "templates/template_renderer.h"
 #include "templates/template_store.h"
 
 namespace ogw {
@@ -20,14 +22,17 @@ namespace ogw {
 // message: reads the event's people in the states of its purpose), picks for each
 // contact the channel and address to use (the campaign's channel, or the contact's first usable
 // one; only addresses with consent and not opted out), and fans the recipients out into the
-// delivery queue. Messages are rendered at send time, not here. Thread-safe.
+// delivery queue. Messages are rendered at send time, not here. A campaign on the bulletin
+// channel instead publishes one entry in its post's bulletin, a text per language of its
+// template. Thread-safe.
 class CampaignLauncher {
  public:
   // `seats` (may be null: no event messages) gives an event message's audience; with `events`
   // segments may select by RSVP answers (rsvp(), attended()).
   CampaignLauncher(ContactStore* contacts, SegmentStore* segments, TemplateStore* templates,
                    CampaignStore* campaigns, DeliveryQueue* queue, const Clock* clock,
-                   EventSeats* seats = nullptr, EventStore* events = nullptr);
+                   EventSeats* seats = nullptr, EventStore* events = nullptr,
+                   BulletinStore* bulletins = nullptr, const TemplateRenderer* renderer = nullptr);
 
   // Errors: NotFound (campaign,
   // template or segment gone), FailedPrecondition (already launched, launch in progress, or
@@ -46,12 +51,17 @@ class CampaignLauncher {
   // Passes each person of an event message's audience who still exists to `pick`.
   absl::Status EventAudience(const Campaign& campaign,
                              const std::function<void(const Contact&)>& pick);
+  // The bulletin channel's launch: the entry (its id derived from the campaign's, so a launch
+  // repeated after a crash finds it rather than publishing twice), then the campaign finished.
+  absl::StatusOr<Campaign> Publish(Campaign campaign, const Template& tmpl);
 
   CampaignStore* campaigns_;
   DeliveryQueue* queue_;
   const Clock* clock_;
   EventSeats* seats_;
   EventStore* events_;
+  BulletinStore* bulletins_;
+  const TemplateRenderer* renderer_;
 };
 
 // The address a campaign message to `contact` uses on `channel_choice` ("preferred" or a

@@ -255,6 +255,29 @@ absl::StatusOr<ConversationEntry> ConversationLog::Get(std::string_view org_id,
   return ParseEntry(r.elements[0]);
 }
 
+absl::StatusOr<std::vector<std::optional<ConversationEntry>>> ConversationLog::GetMany(
+    std::string_view org_id, const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::vector<std::optional<ConversationEntry>> out;
+  if (entries.empty()) return out;
+  std::vector<std::vector<std::string>> reads;
+  reads.reserve(entries.size());
+  for (const auto& [contact_id, entry_id] : entries) {
+    reads.push_back({"XRANGE", keys::Conversation(org_id, contact_id), entry_id, entry_id});
+  }
+  ASSIGN_OR_RETURN(std::vector<RedisReply> replies, redis_->Pipeline(reads));
+  out.reserve(replies.size());
+  for (const RedisReply& r : replies) {
+    RETURN_IF_ERROR(r.AsStatus());
+    if (r.elements.empty()) {
+      out.emplace_back();
+      continue;
+    }
+    ASSIGN_OR_RETURN(ConversationEntry entry, ParseEntry(r.elements[0]));
+    out.emplace_back(std::move(entry));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<InboxItem>> ConversationLog::ReadInbox(std::string_view org_id,
                                                                   std::string_view post,
                                                                   std::string_view before,

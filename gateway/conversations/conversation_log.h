@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,6 +71,9 @@ class ConversationLog {
   // One entry by id; NotFound when absent.
   absl::StatusOr<ConversationEntry> Get(std::string_view org_id, std::string_view contact_id,
                                         std::string_view entry_id);
+  // Entries by (contact id, entry id), in one round trip; nullopt for those absent.
+  absl::StatusOr<std::vector<std::optional<ConversationEntry>>> GetMany(
+      std::string_view org_id, const std::vector<std::pair<std::string, std::string>>& entries);
 
   // Newest first, older than `before`, at most `limit`, from the inbox of `post` ("" = none).
   absl::StatusOr<std::vector<InboxItem>> ReadInbox(std::string_view org_id, std::string_view post,

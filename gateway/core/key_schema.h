@@ -201,6 +201,16 @@ inline std::string Thread(std::string_view org, std::string_view contact_id) {
 inline std::string ThreadIndexPrefix(std::string_view org) { return Tag(org) + ":threads:"; }
 // Canned answers of the organisation's posts (id -> JSON).
 inline std::string CannedAnswers(std::string_view org) { return Tag(org) + ":canned"; }
+// Bulletins: every entry of the organisation (HASH id -> JSON); each bulletin's entries that are
+// not withdrawn (ZSET id -> published_at) and its stamp (HASH version, changed_at: every change
+// increments the version). `post` "" is the organisation's own bulletin.
+inline std::string BulletinEntries(std::string_view org) { return Tag(org) + ":bul"; }
+inline std::string Bulletin(std::string_view org, std::string_view post) {
+  return Tag(org) + ":bul:p:" + (post.empty() ? std::string("-") : std::string(post));
+}
+inline std::string BulletinStamp(std::string_view org, std::string_view post) {
+  return Tag(org) + ":bul:v:" + (post.empty() ? std::string("-") : std::string(post));
+}
 // Marks an inbound message or report as handled, so a provider's retry is not stored twice.
 inline std::string InboundSeen(std::string_view org, std::string_view provider,
                                std::string_view provider_message_id) {

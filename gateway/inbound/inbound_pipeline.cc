@@ -64,14 +64,17 @@ struct SentMessage {
   std::string contact_id;               // Empty when the record names none.
   std::string channel;                  // Channel name.
   std::optional<size_t> address_index;  // Campaign messages: which of the contact's.
+  bool in_play = true;                  // Cascades: the person's step in play.
 };
 
 // The recipient of gateway message `message_id` of `org_id`: a direct message by its stored
-// payload, a campaign message ("<campaign>:<index>") by its queue record. nullopt when the
-// organisation has no such message (or no longer has its record).
+// payload, a campaign message ("<campaign>:<index>") by its queue record, on the step that
+// used `channel` when given. nullopt when the organisation has no such message (or no longer
+// has its record), or no step of it used that channel.
 absl::StatusOr<std::optional<SentMessage>> FindSentMessage(DeliveryQueue& queue,
                                                            std::string_view org_id,
-                                                           const std::string& message_id) {
+                                                           const std::string& message_id,
+                                                           std::optional<Channel> channel) {
   const size_t colon = message_id.rfind(':');
   if (colon == std::string::npos) {
     if (!IsWellFormedId(message_id, "m")) return std::nullopt;
@@ -86,14 +89,21 @@ absl::StatusOr<std::optional<SentMessage>> FindSentMessage(DeliveryQueue& queue,
   } catch (const std::exception&) {
     return std::nullopt;
   }
-  ASSIGN_OR_RETURN(auto recipient,
-                   queue.CampaignRecipient(org_id, message_id.substr(0, colon), index));
-  if (!recipient || recipient->channel > static_cast<uint8_t>(Channel::kMessenger)) {
+  std::optional<DeliveryQueue::StepRecipient> step;
+  if (channel) {
+    ASSIGN_OR_RETURN(step, queue.CampaignRecipientOn(org_id, message_id.substr(0, colon), index,
+                                                     static_cast<uint8_t>(*channel)));
+  } else {
+    ASSIGN_OR_RETURN(auto recipient,
+                     queue.CampaignRecipient(org_id, message_id.substr(0, colon), index));
+    if (recipient) step = DeliveryQueue::StepRecipient{*recipient, true};
+  }
+  if (!step || step->recipient.channel > static_cast<uint8_t>(Channel::kMessenger)) {
     return std::nullopt;
   }
-  return SentMessage{recipient->contact_id,
-                     std::string(ChannelName(static_cast<Channel>(recipient->channel))),
-                     recipient->address_index};
+  return SentMessage{step->recipient.contact_id,
+                     std::string(ChannelName(static_cast<Channel>(step->recipient.channel))),
+                     step->recipient.address_index, step->in_play};
 }
 
 // The sender's address `from`, as the provider gave it, the way contacts hold it (phone
@@ -172,7 +182,7 @@ absl::StatusOr<std::vector<InboundPipeline::Answered>> InboundPipeline::ResolveA
     const std::string& id = message.answers[i];
     if (id.empty() || id.size() > kMaxIdBytes) continue;
     // Looked up in the receiving organisation only: another's message leads nowhere.
-    ASSIGN_OR_RETURN(auto sent, FindSentMessage(*deps_.queue, source.org_id, id));
+    ASSIGN_OR_RETURN(auto sent, FindSentMessage(*deps_.queue, source.org_id, id, std::nullopt));
     if (sent && !sent->contact_id.empty()) answered.push_back({id, sent->contact_id});
   }
   return answered;
@@ -715,7 +725,8 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
   }
   if (report.message_id.empty() || report.message_id.size() > kMaxIdBytes) return false;
   // Who the message went to, and on which channel and address.
-  ASSIGN_OR_RETURN(auto sent, FindSentMessage(*deps_.queue, source.org_id, report.message_id));
+  ASSIGN_OR_RETURN(auto sent, FindSentMessage(*deps_.queue, source.org_id, report.message_id,
+                                              report.channel));
   if (!sent) return false;
   const std::string contact_id = sent->contact_id;
   const std::string channel = sent->channel;
@@ -737,13 +748,15 @@ absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,
                         ->RecordDeliveryReport(source.org_id, report.message_id,
                                                delivered ? "delivered" : "undelivered",
                                                TruncateUtf8(report.code, 100),
-                                               TruncateUtf8(report.reason, 200))
+                                               TruncateUtf8(report.reason, 200),
+                                               sent->in_play)
                         .status());
   }
-  // One status entry per message and state, also when the provider repeats the report.
+  // One status entry per message, channel and state, also when the provider repeats the report.
   const std::string seen_key =
       keys::InboundSeen(source.org_id, source.provider,
-                        "dlr:" + report.message_id + ":" + std::string(StateName(report.state)));
+                        "dlr:" + report.message_id + ":" + channel + ":" +
+                            std::string(StateName(report.state)));
   ASSIGN_OR_RETURN(RedisReply first, deps_.redis->Command({"SET", seen_key, "1", "NX", "EX",
                                                            std::to_string(kSeenTtlSeconds)}));
   if (!first.IsNil() && !contact_id.empty()) {

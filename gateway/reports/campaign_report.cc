@@ -73,6 +73,46 @@ Counts FromMasks(const int64_t* masks) {
   return c;
 }
 
+// Reach over several channels per person, from the record script's byte per person (bit c:
+// channel c took a message to them; bits 5-7: 1 + the first one's code). Delivered and
+// responded count the people a channel reached first.
+class ChannelReach {
+ public:
+  void Add(uint8_t reach, size_t mask) {
+    const unsigned first = reach >> 5;
+    const unsigned channels = reach & 31u;
+    for (size_t c = 0; c < kPersonChannelCount; ++c) {
+      if (channels & (1u << c)) ++reached_[c];
+    }
+    if (first == 0 || first > kPersonChannelCount) return;
+    const size_t c = first - 1;
+    ++first_[c];
+    if (channels == (1u << c)) ++only_[c];
+    if (mask & (1u << kDeliveredBit)) ++delivered_[c];
+    if (mask & ((1u << kClickedBit) | (1u << kRepliedBit) | (1u << kCompletedBit))) {
+      ++responded_[c];
+    }
+  }
+  nlohmann::json Json() const {
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t c = 0; c < kPersonChannelCount; ++c) {
+      if (reached_[c] == 0) continue;
+      rows.push_back({{"channel", std::string(ChannelName(static_cast<Channel>(c)))},
+                      {"reached", reached_[c]},
+                      {"reached_first", first_[c]},
+                      {"only_this_channel", only_[c]},
+                      {"delivered", delivered_[c]},
+                      {"responded", responded_[c]}});
+    }
+    return rows;
+  }
+
+ private:
+  static constexpr size_t kPersonChannelCount = std::size(kPersonChannels);
+  std::array<int64_t, kPersonChannelCount> reached_{}, first_{}, only_{}, delivered_{},
+      responded_{};
+};
+
 nlohmann::json CountsJson(const Counts& c) {
   nlohmann::json j = nlohmann::json::object();
   for (size_t m = 0; m < kMetrics; ++m) j[ReportMetricNames()[m]] = c[m];
@@ -164,7 +204,8 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
                                                                 {"GET", p.clicked()},
                                                                 {"GET", p.replied()},
                                                                 {"GET", p.opted_out()},
-                                                                {"GET", p.completed()}}));
+                                                                {"GET", p.completed()},
+                                                                {"GET", p.reach()}}));
   for (const RedisReply& reply : r) RETURN_IF_ERROR(reply.AsStatus());
   auto hash = [](const RedisReply& reply) {
     std::map<std::string, std::string> out;
@@ -186,6 +227,11 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
                    ReadCampaignAudience(redis_, campaign.org_id, campaign.id));
   const size_t attributes = snapshot ? snapshot->attributes.size() : 0;
   const size_t n = snapshot ? snapshot->size() : static_cast<size_t>(number(meta, "total"));
+  // Cascades and "all": who each channel reached, first and at all (the record script's byte
+  // per person).
+  const bool several_channels = meta.contains("cascade_width");
+  const std::string& reached_by = r[11].str;
+  ChannelReach channel_reach{};
 
   // One pass: per recipient, the mask of its outcome bits, counted per value of every
   // dimension (0: channel, then the snapshot's attributes).
@@ -197,6 +243,9 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
     for (size_t b = 0; b < kBits; ++b) {
       const std::string& bits = *bitmaps[b];
       if (byte < bits.size()) mask |= ((static_cast<uint8_t>(bits[byte]) >> shift) & 1u) << b;
+    }
+    if (several_channels && i < reached_by.size()) {
+      channel_reach.Add(static_cast<uint8_t>(reached_by[i]), mask);
     }
     if (!snapshot) {
       ++table[mask];
@@ -264,15 +313,18 @@ absl::StatusOr<nlohmann::json> CampaignReporter::Compute(const Campaign& campaig
   });
   if (gaps.size() > kGapsNamed) gaps.resize(kGapsNamed);
 
-  // Reach: each person is sent on one channel, so whom a channel reached only it reached.
+  // Reach: with one channel per person, whom a channel reached only it reached, and first.
   nlohmann::json reach = nlohmann::json::array();
-  if (!breakdowns.empty()) {
+  if (several_channels) {
+    reach = channel_reach.Json();
+  } else if (!breakdowns.empty()) {
     for (const nlohmann::json& v : breakdowns[0]["values"]) {
       reach.push_back({{"channel", v["value"]},
                        {"reached", Metric(v, "sent")},
+                       {"reached_first", Metric(v, "sent")},
+                       {"only_this_channel", Metric(v, "sent")},
                        {"delivered", Metric(v, "delivered")},
-                       {"responded", Metric(v, "responded")},
-                       {"only_this_channel", Metric(v, "sent")}});
+                       {"responded", Metric(v, "responded")}});
     }
   }
 

@@ -187,6 +187,12 @@ TEST(ServeTest, TheReadmeExamplesRunAsWritten) {
   EXPECT_NE(output.str().find("\"invited\":2"), std::string::npos) << output.str();
   EXPECT_NE(output.str().find("\"state\":\"yes\""), std::string::npos) << output.str();
   EXPECT_NE(output.str().find(",ნინო ბერიძე,yes,"), std::string::npos) << output.str();
+  // The bulletin, read without a key: the French page and the English feed.
+  EXPECT_NE(output.str().find(">Journée de conseil le 12 juin</a></h2>"), std::string::npos)
+      << output.str();
+  EXPECT_NE(output.str().find("<title type=\"text\">Counselling day on 12 June</title>"),
+            std::string::npos)
+      << output.str();
   EXPECT_EQ(serve.Terminate(), 0);
 }
 

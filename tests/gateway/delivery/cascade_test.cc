@@ -9,7 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "gateway/conversations/conversation_log.h"
 #include "gateway/core/key_schema.h"
+#include "gateway/inbound/inbound_pipeline.h"
+#include "gateway/inbound/person_tokens.h"
+#include "gateway/reports/campaign_report.h"
 #include "queue/campaign_keys.h"
 #include "queue/campaign_responses.h"
 #include "tests/gateway/delivery/worker_harness.h"
@@ -77,6 +81,18 @@ class CascadeTest : public WorkerTest {
     auto marked = responses.Mark(org_, c.id, person.id, kind);
     ASSERT_TRUE(marked.ok()) << marked.status();
     ASSERT_EQ(*marked, CampaignResponses::Marked::kFirstTime);
+  }
+
+  // The report's `reach` rows by channel.
+  std::map<std::string, nlohmann::json> Reach(const Campaign& c) {
+    CampaignReporter reporter(&pool(), &clock_);
+    auto report = reporter.Report(c, {});
+    EXPECT_TRUE(report.ok()) << report.status();
+    std::map<std::string, nlohmann::json> out;
+    if (report.ok()) {
+      for (const nlohmann::json& row : (*report)["reach"]) out[row["channel"]] = row;
+    }
+    return out;
   }
 
   void AfterMinutes(int64_t minutes) {
@@ -170,6 +186,106 @@ TEST_F(CascadeTest, AFailedChannelGoesOnAtOnceAndOnlyTheLastFailureCounts) {
   AfterMinutes(61);
   EXPECT_EQ(To(people_[2], Channel::kEmail).size(), 1u);
   EXPECT_EQ(State(c), CampaignState::kFinished);
+}
+
+TEST_F(CascadeTest, ReachNamesWhichChannelReachedWhomFirstAndWhomOnlyOneReached) {
+  const Campaign c = LaunchToPeopleWithTwoChannels(4, "cascade", SmsThenEmail(60));
+  ASSERT_FALSE(c.id.empty());
+  const Contact& by_sms = people_[0];      // SMS delivered: the cascade stops.
+  const Contact& silent = people_[1];      // SMS accepted, never delivered: e-mail too.
+  const Contact& sms_refused = people_[2];  // E-mail only.
+  const Contact& refused_twice = people_[3];  // Nobody reached them.
+  provider_->SetResponder([&](const OutboundMessage& m, int) {
+    const bool refuse = m.to == sms_refused.addresses[0].value ||
+                        m.to == refused_twice.addresses[0].value ||
+                        m.to == refused_twice.addresses[1].value;
+    return refuse ? FakeProvider::Permanent("unknown_subscriber", "no such number")
+                  : FakeProvider::Accepted(1);
+  });
+  RunUntilIdle();
+  Delivered(c, by_sms);
+  AfterMinutes(61);
+  ASSERT_EQ(To(silent, Channel::kEmail).size(), 1u);
+  Mark(c, silent, CampaignResponses::Kind::kReplied);
+  AfterMinutes(61);
+  ASSERT_EQ(State(c), CampaignState::kFinished);
+
+  // Counted by hand: SMS took a message to by_sms and silent, first; e-mail to silent (after
+  // the SMS) and sms_refused (only, so first).
+  std::map<std::string, nlohmann::json> reach = Reach(c);
+  ASSERT_EQ(reach.size(), 2u);
+  EXPECT_EQ(reach["sms"]["reached"], 2);
+  EXPECT_EQ(reach["sms"]["reached_first"], 2);
+  EXPECT_EQ(reach["sms"]["only_this_channel"], 1);  // by_sms.
+  EXPECT_EQ(reach["sms"]["delivered"], 1);
+  EXPECT_EQ(reach["sms"]["responded"], 1);  // silent answered, reached first by SMS.
+  EXPECT_EQ(reach["email"]["reached"], 2);
+  EXPECT_EQ(reach["email"]["reached_first"], 1);
+  EXPECT_EQ(reach["email"]["only_this_channel"], 1);  // sms_refused.
+  EXPECT_EQ(reach["email"]["responded"], 0);
+  auto stats = Stats(c);
+  EXPECT_EQ(stats["sent"], 3);
+  EXPECT_EQ(stats["failed"], 1);
+}
+
+TEST_F(CascadeTest, ALateReportOnAnEarlierStepIsAboutThatStepNotTheOneInPlay) {
+  const Campaign c = LaunchToPeopleWithTwoChannels(1, "cascade", SmsThenEmail(60));
+  ASSERT_FALSE(c.id.empty());
+  const Contact& person = people_[0];
+  RunUntilIdle();
+  AfterMinutes(61);  // No delivery report in time: e-mail goes.
+  ASSERT_EQ(To(person, Channel::kEmail).size(), 1u);
+
+  ConversationLog log(&pool(), &clock_);
+  PersonTokens tokens(std::string(32, 's'));
+  InboundPipeline pipeline(InboundDeps{&pool(), &clock_, &stack_->contacts, &log, &stack_->queue,
+                                       &tokens, "https://gw.example.org"},
+                           KeywordSettings{});
+  const InboundSource source{org_, "", "kannel-berlin", false, "DE"};
+  // Hours later, the SMSC gives up on the SMS: the number does not exist.
+  clock_.Advance(5 * 60 * kMinute);
+  DeliveryReport expired;
+  expired.provider = "kannel-berlin";
+  expired.message_id = MessageId(c, IndexOf(person));
+  expired.channel = Channel::kSms;
+  expired.state = DeliveryReport::State::kFailed;
+  expired.code = "dlr_2";
+  expired.reason = "expired";
+  expired.address_invalid = true;
+  auto known = pipeline.Report(source, expired);
+  ASSERT_TRUE(known.ok()) << known.status();
+  EXPECT_TRUE(*known);
+
+  // The e-mail in play is not undelivered; the phone, not the e-mail address, is invalid.
+  auto undelivered = pool().Command(
+      {"GETBIT", CampaignKeys(org_, c.id).undelivered(), std::to_string(IndexOf(person))});
+  ASSERT_TRUE(undelivered.ok());
+  EXPECT_EQ(undelivered->integer, 0);
+  EXPECT_EQ(Stats(c)["undelivered"], 0);
+  auto stored = stack_->contacts.Get(org_, person.id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  for (const Address& a : (*stored)->contact.addresses) {
+    EXPECT_EQ(a.invalid, a.kind == AddressKind::kPhone) << a.value;
+  }
+  auto entries = log.Read(org_, person.id, "", 10);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  std::vector<std::string> reported_channels;
+  for (const ConversationEntry& e : *entries) {
+    if (e.kind == "status") reported_channels.push_back(e.Field("channel"));
+  }
+  EXPECT_EQ(reported_channels, std::vector<std::string>{"sms"});
+
+  // A report on a channel no step of the person used is nobody's.
+  expired.channel = Channel::kWhatsApp;
+  auto unknown = pipeline.Report(source, expired);
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_FALSE(*unknown);
+  // A late report that the SMS arrived after all counts: the person was reached.
+  expired.channel = Channel::kSms;
+  expired.state = DeliveryReport::State::kDelivered;
+  expired.address_invalid = false;
+  ASSERT_TRUE(pipeline.Report(source, expired).ok());
+  EXPECT_EQ(Stats(c)["delivered"], 1);
 }
 
 TEST_F(CascadeTest, AWorkerDyingWithAStepInHandNeitherLosesNorRepeatsIt) {
@@ -275,6 +391,15 @@ TEST_F(CascadeTest, AllChannelsReachEveryUsableChannelAtOnceAndCountEachPersonOn
   EXPECT_EQ(stats["sent"], 3);
   EXPECT_EQ(stats["units:sms"] + stats["units:email"], 6);
   EXPECT_EQ(State(c), CampaignState::kFinished);
+  // Both channels reached everyone; each person first on one of them, nobody on one only.
+  std::map<std::string, nlohmann::json> reach = Reach(c);
+  ASSERT_EQ(reach.size(), 2u);
+  EXPECT_EQ(reach["sms"]["reached"], 3);
+  EXPECT_EQ(reach["email"]["reached"], 3);
+  EXPECT_EQ(reach["sms"]["reached_first"].get<int>() + reach["email"]["reached_first"].get<int>(),
+            3);
+  EXPECT_EQ(reach["sms"]["only_this_channel"], 0);
+  EXPECT_EQ(reach["email"]["only_this_channel"], 0);
 }
 
 }  // namespace

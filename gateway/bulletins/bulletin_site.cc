@@ -1,0 +1,229 @@
+#include "gateway/bulletins/bulletin_site.h"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <vector>
+
+#include "gateway/bulletins/bulletin_pages.h"
+#include "gateway/core/crypto.h"
+#include "gateway/core/ids.h"
+#include "gateway/orgs/org_store.h"
+
+namespace ogw {
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+bool IsEntryId(std::string_view page) { return IsWellFormedId(page, "bul"); }
+
+}  // namespace
+
+struct BulletinSite::Bulletin {
+  BulletinStamp stamp;
+  int64_t valid_until = kNever;  // The next publication or expiry among the entries.
+  int64_t last_modified = 0;
+  std::string org_id;
+  std::string post_id;
+  std::string org_name;
+  std::string post_name;
+  std::string time_zone;
+  std::string default_language;
+  std::vector<BulletinEntry> entries;      // Not withdrawn.
+  std::vector<const BulletinEntry*> live;  // Shown now: pinned first, then newest.
+  std::vector<std::string> languages;      // Of the live entries, sorted.
+  std::map<std::string, Answer> pages;     // "<page>|<language>" -> built answer; under mu_.
+  size_t bytes = 0;                        // Of `pages`; under mu_.
+};
+
+BulletinSite::BulletinSite(BulletinStore* store, OrgStore* orgs, const Clock* clock,
+                           std::string public_base_url, size_t max_bytes)
+    : store_(store),
+      orgs_(orgs),
+      clock_(clock),
+      base_url_(std::move(public_base_url)),
+      max_bytes_(max_bytes) {}
+
+size_t BulletinSite::cached_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+void BulletinSite::Insert(const std::string& key, const BulletinPtr& bulletin) {
+  // Under mu_.
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    bytes_ -= it->second.bulletin->bytes;
+    lru_.erase(it->second.at);
+    cache_.erase(it);
+  }
+  lru_.push_front(key);
+  cache_[key] = Slot{bulletin, lru_.begin()};
+  bytes_ += bulletin->bytes;
+  EvictOverflow();
+}
+
+void BulletinSite::EvictOverflow() {
+  // Under mu_. The bulletin just used stays, whatever its size.
+  while (bytes_ > max_bytes_ && lru_.size() > 1) {
+    auto victim = cache_.find(lru_.back());
+    bytes_ -= victim->second.bulletin->bytes;
+    cache_.erase(victim);
+    lru_.pop_back();
+  }
+}
+
+absl::StatusOr<BulletinSite::BulletinPtr> BulletinSite::Load(const Request& request,
+                                                             const BulletinStamp& stamp,
+                                                             int64_t now) {
+  const std::string key = request.org_id + "/" + request.post_id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && it->second.bulletin->stamp.version == stamp.version &&
+        now < it->second.bulletin->valid_until) {
+      lru_.splice(lru_.begin(), lru_, it->second.at);
+      return it->second.bulletin;
+    }
+  }
+  ASSIGN_OR_RETURN(std::optional<Organisation> org, orgs_->GetOrganisation(request.org_id));
+  if (!org) return BulletinPtr();
+  auto b = std::make_shared<Bulletin>();
+  b->stamp = stamp;
+  b->org_id = request.org_id;
+  b->post_id = request.post_id;
+  b->org_name = org->name;
+  b->default_language = org->default_language;
+  if (!request.post_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<Post> post, orgs_->GetPost(request.org_id, request.post_id));
+    if (!post) return BulletinPtr();
+    b->post_name = post->name;
+    b->time_zone = post->time_zone;
+    if (!post->default_language.empty()) b->default_language = post->default_language;
+  }
+  ASSIGN_OR_RETURN(b->entries, store_->List(request.org_id, request.post_id));
+  b->last_modified = stamp.changed_at;
+  std::set<std::string> languages;
+  for (const BulletinEntry& e : b->entries) {
+    // A time that passes changes the pages as a write would.
+    for (const int64_t at : {e.published_at_millis, e.expires_at_millis}) {
+      if (at == 0) continue;
+      if (at > now) b->valid_until = std::min(b->valid_until, at);
+      if (at <= now) b->last_modified = std::max(b->last_modified, at);
+    }
+    if (!e.LiveAt(now)) continue;
+    b->live.push_back(&e);
+    for (const auto& [language, text] : e.texts) languages.insert(language);
+  }
+  std::stable_sort(b->live.begin(), b->live.end(),
+                   [](const BulletinEntry* x, const BulletinEntry* y) {
+                     if (x->pinned != y->pinned) return x->pinned;
+                     return x->published_at_millis > y->published_at_millis;
+                   });
+  b->languages.assign(languages.begin(), languages.end());
+  if (b->languages.empty()) b->languages.push_back(b->default_language);
+  // HTTP dates have whole seconds: Last-Modified must not be later than what it announces.
+  b->last_modified = b->last_modified / 1000 * 1000;
+  std::lock_guard<std::mutex> lock(mu_);
+  Insert(key, b);
+  return b;
+}
+
+BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& page,
+                                         const std::string& language) {
+  BulletinFrame frame;
+  frame.org_name = b.org_name;
+  frame.post_name = b.post_name;
+  frame.base_url = base_url_ + "/b/" + b.org_id + "/" + (b.post_id.empty() ? "-" : b.post_id);
+  frame.language = language;
+  frame.languages = b.languages;
+  frame.time_zone = b.time_zone;
+  Answer a;
+  a.language = language;
+  a.last_modified = b.last_modified;
+  std::string body;
+  if (page.empty()) {
+    a.content_type = "text/html; charset=utf-8";
+    body = BulletinIndexHtml(frame, b.live);
+  } else if (page == "feed.atom") {
+    a.content_type = "application/atom+xml; charset=utf-8";
+    int64_t updated = 0;
+    for (const BulletinEntry* e : b.live) {
+      updated = std::max({updated, e->published_at_millis, e->updated_at_millis});
+    }
+    body = BulletinAtom(frame, b.live, updated);
+  } else if (page == "feed.json") {
+    a.content_type = "application/feed+json; charset=utf-8";
+    body = BulletinJsonFeed(frame, b.live);
+  } else {
+    const auto it = std::find_if(b.live.begin(), b.live.end(),
+                                 [&](const BulletinEntry* e) { return e->id == page; });
+    a.content_type = "text/html; charset=utf-8";
+    body = BulletinEntryHtml(frame, **it);
+  }
+  a.etag = "\"" + Sha1Hex(body).substr(0, 20) + "\"";
+  a.body = std::make_shared<const std::string>(std::move(body));
+  return a;
+}
+
+BulletinSite::Answer BulletinSite::Missing(const Bulletin* b, const std::string& language,
+                                           int status) {
+  Answer a;
+  a.status = status;
+  a.language = language;
+  a.content_type = "text/html; charset=utf-8";
+  const std::string back = b == nullptr
+                               ? ""
+                               : base_url_ + "/b/" + b->org_id + "/" +
+                                     (b->post_id.empty() ? "-" : b->post_id) + "/?lang=" + language;
+  a.body = std::make_shared<const std::string>(
+      status == 410
+          ? BulletinNoticeHtml(language, "Gone", "This notice was withdrawn or has expired.", back)
+          : BulletinNoticeHtml(language, "Not found", "There is no such notice.", back));
+  return a;
+}
+
+absl::StatusOr<BulletinSite::Answer> BulletinSite::Serve(const Request& request) {
+  const int64_t now = clock_->NowMillis();
+  if (!IsWellFormedId(request.org_id, "org") ||
+      (!request.post_id.empty() && !IsWellFormedId(request.post_id, "post")) ||
+      !(request.page.empty() || request.page == "feed.atom" || request.page == "feed.json" ||
+        IsEntryId(request.page))) {
+    return Missing(nullptr, "en", 404);
+  }
+  ASSIGN_OR_RETURN(BulletinStamp stamp, store_->Stamp(request.org_id, request.post_id));
+  ASSIGN_OR_RETURN(BulletinPtr b, Load(request, stamp, now));
+  if (b == nullptr) return Missing(nullptr, "en", 404);
+  const std::string language = ChooseBulletinLanguage(request.lang, request.accept_language,
+                                                      b->languages, b->default_language);
+  if (IsEntryId(request.page) &&
+      std::none_of(b->live.begin(), b->live.end(),
+                   [&](const BulletinEntry* e) { return e->id == request.page; })) {
+    // Not shown: withdrawn or expired is gone for good; planned or unknown is not found.
+    ASSIGN_OR_RETURN(std::optional<BulletinEntry> entry, store_->Get(request.org_id, request.page));
+    const bool ours = entry && entry->post_id == request.post_id;
+    const bool gone = ours && (entry->withdrawn() ||
+                               (entry->expires_at_millis != 0 && entry->expires_at_millis <= now));
+    return Missing(b.get(), language, gone ? 410 : 404);
+  }
+  const std::string page_key = request.page + "|" + language;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = b->pages.find(page_key);
+    if (it != b->pages.end()) return it->second;
+  }
+  Answer built = Build(*b, request.page, language);
+  std::lock_guard<std::mutex> lock(mu_);
+  // Kept only while this version is the cached one (a newer may have replaced it meanwhile).
+  const auto slot = cache_.find(request.org_id + "/" + request.post_id);
+  if (slot == cache_.end() || slot->second.bulletin != b) return built;
+  auto [it, added] = b->pages.emplace(page_key, built);
+  if (added) {
+    b->bytes += built.body->size();
+    bytes_ += built.body->size();
+    lru_.splice(lru_.begin(), lru_, slot->second.at);
+    EvictOverflow();
+  }
+  return it->second;
+}
+
+}  // namespace ogw

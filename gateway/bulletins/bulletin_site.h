@@ -1,0 +1,83 @@
+#pragma once
+
+// Serves the public bulletins (docs/ARCHITECTURE.md, "Embassy bulletins"): every answer is
+// built once and kept in process while the bulletin's stamp is unchanged and no entry's
+// publication or expiry time has come, so a page costs one Redis read. Bounded: the least
+// recently used bulletins leave the cache first.
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "gateway/bulletins/bulletin_store.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/status.h"
+
+namespace ogw {
+
+class OrgStore;
+
+class BulletinSite {
+ public:
+  struct Request {
+    std::string org_id;
+    std::string post_id;          // "" for the organisation's bulletin.
+    std::string page;             // "" the index, "feed.atom", "feed.json", or an entry id.
+    std::string lang;             // ?lang=
+    std::string accept_language;  // The reader's header.
+  };
+  struct Answer {
+    int status = 200;
+    std::string content_type;
+    std::shared_ptr<const std::string> body;
+    std::string etag;           // Quoted, as the header carries it; "" for errors.
+    int64_t last_modified = 0;  // 0 for errors.
+    std::string language;
+  };
+
+  // `public_base_url` is how readers reach the gateway ("https://gw.example.org").
+  BulletinSite(BulletinStore* store, OrgStore* orgs, const Clock* clock,
+               std::string public_base_url, size_t max_bytes = size_t{32} << 20);
+
+  // The page. Errors only when Redis fails; unknown organisations, posts and entries are 404
+  // answers, withdrawn or expired entries 410.
+  absl::StatusOr<Answer> Serve(const Request& request);
+
+  // Cached bytes now (for tests and metrics).
+  size_t cached_bytes() const;
+
+ private:
+  struct Bulletin;  // One bulletin's entries and built pages.
+  using BulletinPtr = std::shared_ptr<Bulletin>;
+
+  // The bulletin as of `stamp`, from the cache or built; nullptr when the organisation or
+  // post does not exist.
+  absl::StatusOr<BulletinPtr> Load(const Request& request, const BulletinStamp& stamp, int64_t now);
+  Answer Build(const Bulletin& bulletin, const std::string& page, const std::string& language);
+  Answer Missing(const Bulletin* bulletin, const std::string& language, int status);
+  // Under mu_: caches `bulletin` under `key` (replacing what was there); evicts past max_bytes_.
+  void Insert(const std::string& key, const BulletinPtr& bulletin);
+  void EvictOverflow();
+
+  BulletinStore* store_;
+  OrgStore* orgs_;
+  const Clock* clock_;
+  const std::string base_url_;
+  const size_t max_bytes_;
+
+  mutable std::mutex mu_;
+  std::list<std::string> lru_;  // Most recently used first.
+  struct Slot {
+    BulletinPtr bulletin;
+    std::list<std::string>::iterator at;
+  };
+  std::unordered_map<std::string, Slot> cache_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace ogw
