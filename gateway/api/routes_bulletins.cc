@@ -9,6 +9,7 @@
 #include "gateway/bulletins/bulletin_pages.h"
 #include "gateway/bulletins/bulletin_site.h"
 #include "gateway/bulletins/bulletin_store.h"
+#include "templates/template.h"
 
 namespace ogw {
 namespace {
@@ -154,6 +155,8 @@ ApiResponse PatchEntry(RequestContext& ctx) {
   if (entry->withdrawn()) return Problem(410, "Gone", "the entry was withdrawn");
   std::optional<BulletinChange> change = ReadChange(ctx, false, &problem);
   if (!change) return problem;
+  // The entry as its post was checked: moved elsewhere meanwhile, the change is refused.
+  if (!change->expected_version) change->expected_version = entry->version;
   if (!WritablePost(ctx, change->post_id.value_or(entry->post_id), &problem)) return problem;
   if (!entry->post_id.empty() || change->post_id) {
     // Moving an entry needs the right to write where it was, too.
@@ -167,7 +170,8 @@ ApiResponse WithdrawEntry(RequestContext& ctx) {
   std::optional<BulletinEntry> entry = VisibleEntry(ctx, &problem);
   if (!entry) return problem;
   if (!WritablePost(ctx, entry->post_id, &problem)) return problem;
-  return EntryAnswer(ctx.services.bulletins->Withdraw(ctx.principal.org_id, entry->id), 200);
+  return EntryAnswer(
+      ctx.services.bulletins->Withdraw(ctx.principal.org_id, entry->id, entry->version), 200);
 }
 
 // GET /b/{org}/{post}[/{page}]: a page or feed, or 304 when the reader has it.
@@ -213,8 +217,9 @@ ApiResponse ServeBulletin(RequestContext& ctx, std::string page) {
     fresh = none_match == "*" || none_match.find(answer->etag) != std::string::npos;
   } else if (const std::string since = ctx.request.get_header_value("If-Modified-Since");
              !since.empty()) {
+    // A date in the future is no date the server gave (RFC 9110, 13.1.3).
     const int64_t at = ParseHttpDate(since);
-    fresh = at >= 0 && answer->last_modified <= at;
+    fresh = at >= 0 && at <= ctx.services.clock->NowMillis() && answer->last_modified <= at;
   }
   if (fresh) {
     r.status = 304;
@@ -222,6 +227,25 @@ ApiResponse ServeBulletin(RequestContext& ctx, std::string page) {
     return r;
   }
   r.body = *answer->body;
+  return r;
+}
+
+// GET /b/{org}/{post}: one address per page, the index being the one with the slash. Only
+// well-formed ids and a known language go into Location.
+ApiResponse RedirectToIndex(RequestContext& ctx) {
+  const std::string& org = ctx.params[0];
+  const std::string& post = ctx.params[1];
+  if (!IsWellFormedId(org, "org") || (post != "-" && !IsWellFormedId(post, "post"))) {
+    return ServeBulletin(ctx, "");  // Its 404 page.
+  }
+  ApiResponse r;
+  r.status = 301;
+  r.content_type.clear();
+  std::string to = "/b/" + org + "/" + post + "/";
+  if (const std::optional<std::string> lang = CanonicalLanguageTag(ctx.Query("lang"))) {
+    to += "?lang=" + *lang;
+  }
+  r.headers["Location"] = to;
   return r;
 }
 
@@ -234,18 +258,7 @@ void RegisterBulletinRoutes(ApiRouter& router) {
   router.Add("PATCH", "/v1/bulletins/entries/{id}", Access::kWrite, &PatchEntry);
   router.Add("DELETE", "/v1/bulletins/entries/{id}", Access::kWrite, &WithdrawEntry);
   // The feeds before /{page}, which would take their names for an entry id.
-  router.Add("GET", "/b/{org}/{post}", Access::kPublic, [](RequestContext& ctx) {
-    // One address per page: the index is the one with the slash.
-    ApiResponse r;
-    r.status = 301;
-    r.content_type.clear();
-    std::string to = "/b/" + ctx.params[0] + "/" + ctx.params[1] + "/";
-    if (!ctx.request.params.empty()) {
-      to += "?" + httplib::detail::params_to_query_str(ctx.request.params);
-    }
-    r.headers["Location"] = to;
-    return r;
-  });
+  router.Add("GET", "/b/{org}/{post}", Access::kPublic, &RedirectToIndex);
   router.Add("GET", "/b/{org}/{post}/", Access::kPublic,
              [](RequestContext& ctx) { return ServeBulletin(ctx, ""); });
   router.Add("GET", "/b/{org}/{post}/{page}", Access::kPublic,

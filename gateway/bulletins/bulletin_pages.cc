@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 
 #include <unicode/locid.h>
@@ -216,11 +217,17 @@ std::string ChooseBulletinLanguage(std::string_view requested, std::string_view 
     }
     uenum_close(locales);
     if (U_SUCCESS(status) && outcome != ULOC_ACCEPT_FAILED) {
-      // ICU answers in its own form ("pt_BR"): back to the bulletin's tag.
-      std::string chosen = result;
-      std::replace(chosen.begin(), chosen.end(), '_', '-');
+      // ICU answers in its own form ("pt_BR", "ca_ES_VALENCIA"): back to the bulletin's tag.
+      auto same = [](std::string_view a, std::string_view icu) {
+        return a.size() == icu.size() &&
+               std::equal(a.begin(), a.end(), icu.begin(), [](char x, char y) {
+                 if (y == '_') y = '-';
+                 return std::tolower(static_cast<unsigned char>(x)) ==
+                        std::tolower(static_cast<unsigned char>(y));
+               });
+      };
       for (const std::string& a : available) {
-        if (a == chosen) return a;
+        if (same(a, result)) return a;
       }
     }
   }
@@ -329,7 +336,10 @@ std::string HttpDate(int64_t millis) {
 int64_t ParseHttpDate(std::string_view text) {
   static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
   // "Sun, 06 Nov 1994 08:49:37 GMT"
-  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") return -1;
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
+    return -1;
+  }
   auto num = [&](size_t at, size_t n) {
     int v = 0;
     for (size_t i = at; i < at + n; ++i) {
@@ -345,8 +355,9 @@ int64_t ParseHttpDate(std::string_view text) {
   tm.tm_hour = num(17, 2);
   tm.tm_min = num(20, 2);
   tm.tm_sec = num(23, 2);
-  if (month == std::string_view::npos || month % 3 != 0 || tm.tm_mday < 1 || tm.tm_year < 70 ||
-      tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0) {
+  if (month == std::string_view::npos || month % 3 != 0 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_year < 70 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+      tm.tm_sec < 0 || tm.tm_sec > 60) {
     return -1;
   }
   tm.tm_mon = static_cast<int>(month / 3);

@@ -14,14 +14,38 @@ namespace ogw {
 namespace {
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+// A cached bulletin is built again at least this often, so a renamed post or organisation
+// shows within a minute (their changes do not touch the bulletin's stamp).
+constexpr int64_t kMaxAgeMillis = 60'000;
+// The feeds carry the newest entries only; the index, every entry pinned or not.
+constexpr size_t kFeedEntries = 50;
+
+size_t SizeOf(const BulletinEntry& e) {
+  size_t n = sizeof(BulletinEntry) + e.id.size() + e.org_id.size() + e.post_id.size();
+  for (const auto& [language, t] : e.texts) {
+    n += language.size() + t.title.size() + t.body.size() + t.html.size();
+  }
+  return n;
+}
 
 bool IsEntryId(std::string_view page) { return IsWellFormedId(page, "bul"); }
+
+// The newest kFeedEntries of `live` (pinned first, then newest), newest publication first.
+std::vector<const BulletinEntry*> Newest(const std::vector<const BulletinEntry*>& live) {
+  std::vector<const BulletinEntry*> out = live;
+  std::stable_sort(out.begin(), out.end(), [](const BulletinEntry* x, const BulletinEntry* y) {
+    return x->published_at_millis > y->published_at_millis;
+  });
+  if (out.size() > kFeedEntries) out.resize(kFeedEntries);
+  return out;
+}
 
 }  // namespace
 
 struct BulletinSite::Bulletin {
   BulletinStamp stamp;
-  int64_t valid_until = kNever;  // The next publication or expiry among the entries.
+  // The next publication or expiry among the entries, or the end of kMaxAgeMillis.
+  int64_t valid_until = kNever;
   int64_t last_modified = 0;
   std::string org_id;
   std::string post_id;
@@ -33,7 +57,7 @@ struct BulletinSite::Bulletin {
   std::vector<const BulletinEntry*> live;  // Shown now: pinned first, then newest.
   std::vector<std::string> languages;      // Of the live entries, sorted.
   std::map<std::string, Answer> pages;     // "<page>|<language>" -> built answer; under mu_.
-  size_t bytes = 0;                        // Of `pages`; under mu_.
+  size_t bytes = 0;                        // Of the entries and `pages`; under mu_ once cached.
 };
 
 BulletinSite::BulletinSite(BulletinStore* store, OrgStore* orgs, const Clock* clock,
@@ -102,8 +126,10 @@ absl::StatusOr<BulletinSite::BulletinPtr> BulletinSite::Load(const Request& requ
   }
   ASSIGN_OR_RETURN(b->entries, store_->List(request.org_id, request.post_id));
   b->last_modified = stamp.changed_at;
+  b->valid_until = now + kMaxAgeMillis;
   std::set<std::string> languages;
   for (const BulletinEntry& e : b->entries) {
+    b->bytes += SizeOf(e);
     // A time that passes changes the pages as a write would.
     for (const int64_t at : {e.published_at_millis, e.expires_at_millis}) {
       if (at == 0) continue;
@@ -150,10 +176,10 @@ BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& p
     for (const BulletinEntry* e : b.live) {
       updated = std::max({updated, e->published_at_millis, e->updated_at_millis});
     }
-    body = BulletinAtom(frame, b.live, updated);
+    body = BulletinAtom(frame, Newest(b.live), updated);
   } else if (page == "feed.json") {
     a.content_type = "application/feed+json; charset=utf-8";
-    body = BulletinJsonFeed(frame, b.live);
+    body = BulletinJsonFeed(frame, Newest(b.live));
   } else {
     const auto it = std::find_if(b.live.begin(), b.live.end(),
                                  [&](const BulletinEntry* e) { return e->id == page; });
@@ -216,6 +242,9 @@ absl::StatusOr<BulletinSite::Answer> BulletinSite::Serve(const Request& request)
   // Kept only while this version is the cached one (a newer may have replaced it meanwhile).
   const auto slot = cache_.find(request.org_id + "/" + request.post_id);
   if (slot == cache_.end() || slot->second.bulletin != b) return built;
+  // One bulletin never holds more than the whole cache: past that its pages are built for
+  // each request (readers choosing languages and pages cannot grow memory without bound).
+  if (b->bytes + built.body->size() > max_bytes_) return built;
   auto [it, added] = b->pages.emplace(page_key, built);
   if (added) {
     b->bytes += built.body->size();

@@ -14,7 +14,9 @@ namespace {
 // in and that one's stamp. ARGV: id, document, published_at, "1" when it is listed (not
 // withdrawn), the most entries a bulletin lists, the version the stored entry must be at
 // ("" when none may exist), now. A stamp is a hash: `version` (incremented by every change)
-// and `changed_at`. Answers {"ok"}, {"exists"}, {"gone"}, {"version", v} or {"full"}.
+// and `changed_at`, a second later at least than the change before (Last-Modified has whole
+// seconds: two changes must not share one). Answers {"ok"}, {"exists"}, {"gone"},
+// {"version", v} or {"full"}.
 const RedisScript kWriteScript(R"lua(
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[6] == '' then
@@ -30,10 +32,15 @@ if ARGV[4] == '1' then
     return {'full'}
   end
 end
+local function stamp(key)
+  local before = tonumber(redis.call('HGET', key, 'changed_at') or '0')
+  redis.call('HINCRBY', key, 'version', 1)
+  redis.call('HSET', key, 'changed_at',
+             math.max(tonumber(ARGV[7]), (math.floor(before / 1000) + 1) * 1000))
+end
 if KEYS[4] ~= KEYS[2] then
   redis.call('ZREM', KEYS[4], ARGV[1])
-  redis.call('HINCRBY', KEYS[5], 'version', 1)
-  redis.call('HSET', KEYS[5], 'changed_at', ARGV[7])
+  stamp(KEYS[5])
 end
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
@@ -41,8 +48,7 @@ else
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HINCRBY', KEYS[3], 'version', 1)
-redis.call('HSET', KEYS[3], 'changed_at', ARGV[7])
+stamp(KEYS[3])
 return {'ok'}
 )lua");
 
@@ -155,11 +161,14 @@ absl::StatusOr<BulletinEntry> BulletinStore::Update(std::string_view org_id, std
   return e;
 }
 
-absl::StatusOr<BulletinEntry> BulletinStore::Withdraw(std::string_view org_id,
-                                                      std::string_view id) {
+absl::StatusOr<BulletinEntry> BulletinStore::Withdraw(std::string_view org_id, std::string_view id,
+                                                      std::optional<int64_t> expected_version) {
   ASSIGN_OR_RETURN(std::optional<BulletinEntry> stored, Get(org_id, id));
   if (!stored) return absl::NotFoundError("bulletin entry not found");
   if (stored->withdrawn()) return *stored;
+  if (expected_version && *expected_version != stored->version) {
+    return absl::FailedPreconditionError("version " + std::to_string(stored->version));
+  }
   BulletinEntry e = *stored;
   e.withdrawn_at_millis = e.changed_at_millis = clock_->NowMillis();
   e.version = stored->version + 1;

@@ -46,8 +46,10 @@ class BulletinStore {
   absl::StatusOr<BulletinEntry> Update(std::string_view org_id, std::string_view id,
                                        const BulletinChange& change);
   // Takes the entry off its bulletin for good (its page answers 410). NotFound when absent;
-  // withdrawing twice changes nothing.
-  absl::StatusOr<BulletinEntry> Withdraw(std::string_view org_id, std::string_view id);
+  // withdrawing twice changes nothing; FailedPrecondition "version N" when `expected_version`
+  // is given and the entry is no longer at it.
+  absl::StatusOr<BulletinEntry> Withdraw(std::string_view org_id, std::string_view id,
+                                         std::optional<int64_t> expected_version = std::nullopt);
 
   // The bulletin's entries that are not withdrawn (also planned and expired ones), newest
   // publication first. Unreadable entries are left out and logged.

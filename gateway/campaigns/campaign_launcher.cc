@@ -316,6 +316,10 @@ absl::StatusOr<Campaign> CampaignLauncher::Publish(Campaign campaign, const Temp
   constexpr size_t kMaxTitleBytes = 200;
   Recipient nobody;
   nobody.variables = campaign.variables.is_object() ? campaign.variables : nlohmann::json::object();
+  // The data-use statements rendered as bodies are, variables filled in.
+  Template data_use = tmpl;
+  data_use.id += "#data_use";
+  for (TemplateVariant& v : data_use.variants) v.body = v.data_use;
   std::map<std::string, BulletinText> texts;
   for (const TemplateVariant& v : tmpl.variants) {
     if (v.body.empty()) continue;
@@ -332,7 +336,16 @@ absl::StatusOr<Campaign> CampaignLauncher::Publish(Campaign campaign, const Temp
       ASSIGN_OR_RETURN(RenderedMessage rendered, renderer_->Render(tmpl, request));
       if (!rendered.subject.empty()) title = rendered.subject;
     }
-    if (tmpl.collects_data && !v.data_use.empty()) body += "\n\n" + v.data_use;
+    if (tmpl.collects_data && !v.data_use.empty()) {
+      std::string used;
+      ASSIGN_OR_RETURN(std::string statement,
+                       renderer_->RenderBodyMarkdown(data_use, nobody, "", &used));
+      body += "\n\n" + statement;
+    }
+    // A title is one line of text.
+    for (char& c : title) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    }
     texts[v.language] = {TruncateUtf8(title, kMaxTitleBytes), std::move(body), ""};
   }
   if (texts.empty()) return absl::FailedPreconditionError("the template has no body to publish");
@@ -350,6 +363,12 @@ absl::StatusOr<Campaign> CampaignLauncher::Publish(Campaign campaign, const Temp
                      bulletins_->Get(campaign.org_id, BulletinStore::EntryIdOf(campaign.id)));
     if (!stored) return absl::InternalError("bulletin entry vanished");
     entry = *std::move(stored);
+  }
+  if (entry.status().code() == absl::StatusCode::kInvalidArgument ||
+      entry.status().code() == absl::StatusCode::kResourceExhausted) {
+    // The text cannot be shown, or the bulletin is full: the officers' to change, not a fault.
+    return absl::FailedPreconditionError("cannot publish: " +
+                                         std::string(MessageOf(entry.status())));
   }
   RETURN_IF_ERROR(entry.status());
   RETURN_IF_ERROR(queue_->FinishWithoutMessages(campaign.org_id, campaign.id));

@@ -140,6 +140,9 @@ TEST_F(BulletinsApiTest, ConditionalRequestsGet304UntilTheBulletinChanges) {
   EXPECT_EQ(by_tag.status, 304);
   EXPECT_TRUE(by_tag.body.empty());
   EXPECT_EQ(Read(index, {{"If-Modified-Since", modified}}).status, 304);
+  // A date the server never gave (in the future) is no date.
+  EXPECT_EQ(Read(index, {{"If-Modified-Since", HttpDate(clock_.NowMillis() + 86'400'000)}}).status,
+            200);
   // If-None-Match decides when both are sent.
   EXPECT_EQ(Read(index, {{"If-None-Match", "\"other\""}, {"If-Modified-Since", modified}}).status,
             200);
@@ -269,6 +272,12 @@ TEST_F(BulletinsApiTest, OfficersWriteOnlyWhereTheyMayAndEveryBadFieldIsNamed) {
   EXPECT_EQ(Read(Base(paris_) + "/bul_0000000000000000000000").status, 404);
   EXPECT_EQ(Read(Base(berlin_) + "/" + entry["id"].get<std::string>()).status, 404);
   EXPECT_EQ(Read(Base(paris_) + "/whatever.php").status, 404);
+  // The address without the slash: only well-formed ids and a known language are sent back.
+  EXPECT_EQ(Read("/b/" + org_ + "/nonsense").status, 404);
+  HttpResult redirect = Read(Base(paris_) + "?lang=fr&x=%0d%0aSet-Cookie:a");
+  EXPECT_EQ(redirect.status, 301);
+  EXPECT_EQ(redirect.Header("Location"), Base(paris_) + "/?lang=fr");
+  EXPECT_EQ(Read(Base(paris_) + "?lang=%0d%0a").Header("Location"), Base(paris_) + "/");
 }
 
 TEST_F(BulletinsApiTest, ACampaignOnTheBulletinChannelPublishesOneEntryInEveryLanguage) {
@@ -276,11 +285,15 @@ TEST_F(BulletinsApiTest, ACampaignOnTheBulletinChannelPublishesOneEntryInEveryLa
       {{"name", "Consular days"},
        {"post_id", paris_},
        {"default_language", "fr"},
+       {"collects_data", true},
        {"variants",
         {{"fr",
           {{"subject", "Journées consulaires à {{city}}"},
-           {"body", "Nous serons à **{{city}}** le 12 juin. Bonjour {{contact.name}}."}}},
-         {"en", {{"body", "We will be in **{{city}}** on 12 June."}}}}}},
+           {"body", "Nous serons à **{{city}}** le 12 juin. Bonjour {{contact.name}}."},
+           {"data_use", "Vos réponses restent au consulat de {{city}}."}}},
+         {"en",
+          {{"body", "We will be in **{{city}}** on 12 June."},
+           {"data_use", "Your answers stay with the consulate in {{city}}."}}}}}},
       paris_officer_);
   // No segment: a bulletin is published, not sent.
   HttpResult created = Post("/v1/campaigns",
@@ -313,6 +326,9 @@ TEST_F(BulletinsApiTest, ACampaignOnTheBulletinChannelPublishesOneEntryInEveryLa
   EXPECT_EQ(entry.json["texts"]["en"]["title"], "Consular days in Lyon");  // No subject: the name.
   EXPECT_THAT(entry.json["texts"]["fr"]["html"].get<std::string>(),
               HasSubstr("Nous serons à <strong>Lyon</strong> le 12 juin. Bonjour ."));
+  // The purpose and data-use statement, its variables filled in as the body's.
+  EXPECT_THAT(entry.json["texts"]["en"]["html"].get<std::string>(),
+              HasSubstr("Your answers stay with the consulate in Lyon."));
 
   HttpResult fr = Read(Base(paris_) + "/", {{"Accept-Language", "fr"}});
   EXPECT_THAT(fr.body, HasSubstr("Journées consulaires à Lyon"));

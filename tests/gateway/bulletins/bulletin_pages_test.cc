@@ -52,6 +52,9 @@ TEST(BulletinLanguageTest, ExplicitChoiceThenTheReadersHeaderThenThePostsLanguag
   EXPECT_EQ(ChooseBulletinLanguage("", "", available, "de"), "ar");  // First available.
   EXPECT_EQ(ChooseBulletinLanguage("", std::string(5000, 'a'), available, "en"), "en");
   EXPECT_EQ(ChooseBulletinLanguage("", "", {}, "fr"), "fr");
+  // ICU's answer for a tag with a variant maps back to the bulletin's own spelling.
+  EXPECT_EQ(ChooseBulletinLanguage("", "ca-ES-valencia", {"ca-ES-valencia", "en"}, "en"),
+            "ca-ES-valencia");
 }
 
 TEST(BulletinTextTest, AnEntryWithoutTheLanguageShowsItsClosestText) {
@@ -126,6 +129,9 @@ TEST(HttpDateTest, WritesAndReadsImfFixdate) {
   EXPECT_EQ(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"), -1);
   EXPECT_EQ(ParseHttpDate("Sun, 06 Foo 1994 08:49:37 GMT"), -1);
   EXPECT_EQ(ParseHttpDate(""), -1);
+  EXPECT_EQ(ParseHttpDate("Sun, 06-Nov-1994 08:49:37 GMT"), -1);
+  EXPECT_EQ(ParseHttpDate("Sun, 06 Nov 1994 99:49:37 GMT"), -1);
+  EXPECT_EQ(ParseHttpDate("Sun, 32 Nov 1994 08:49:37 GMT"), -1);
 }
 
 TEST(BulletinChangeTest, EveryBadFieldIsNamed) {
@@ -150,6 +156,19 @@ TEST(BulletinChangeTest, EveryBadFieldIsNamed) {
       nlohmann::json{{"texts", {{"en", {{"title", "a\nb"}, {"body", "x"}}}}}}, true, &errors);
   EXPECT_FALSE(multi_line.ok());
   EXPECT_TRUE(BulletinChangeFromJson(nlohmann::json{{"pinned", true}}, false, &errors).ok());
+  // Control characters would make the Atom feed unreadable for everyone.
+  errors.clear();
+  EXPECT_FALSE(BulletinChangeFromJson(
+                   nlohmann::json{{"texts", {{"en", {{"title", "a\x01"}, {"body", "x\x0b"}}}}}},
+                   true, &errors)
+                   .ok());
+  std::vector<std::string> control;
+  for (const auto& [field, message] : errors) control.push_back(field);
+  EXPECT_THAT(control, ::testing::ElementsAre("texts.en.title", "texts.en.body"));
+  EXPECT_TRUE(BulletinChangeFromJson(
+                  nlohmann::json{{"texts", {{"en", {{"title", "a"}, {"body", "x\r\n\ty"}}}}}}, true,
+                  &errors)
+                  .ok());
 }
 
 }  // namespace
