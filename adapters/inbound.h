@@ -50,6 +50,10 @@ struct InboundMessage {
   // With `simulated`: the channel has a real provider, so the simulation must not act for the
   // person (no keyword changes consent).
   bool simulated_over_real_channel = false;
+  // Written on the public reply form of this bulletin entry: the address was typed by whoever
+  // filled the form, so the message is kept (and answerable) but speaks for nobody: no
+  // keyword, invitation or survey answer, no messaging window.
+  std::string bulletin_entry;
 };
 
 // The person stopped the provider reaching them at an address, outside any message (blocked a

@@ -11,6 +11,7 @@
 #include "gateway/core/crypto.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/key_schema.h"
+#include "gateway/core/local_rate_limiter.h"
 
 namespace ogw {
 namespace {
@@ -144,6 +145,14 @@ std::string ClientAddress(const httplib::Request& req, const std::string& truste
   return client;
 }
 
+}  // namespace
+
+std::string RequestContext::ClientAddress() const {
+  return ogw::ClientAddress(request, services.settings.trusted_proxy);
+}
+
+namespace {
+
 // Public routes have a budget per client address, the others one per API key. Health and
 // metrics are for the operator's own monitoring and stay outside.
 std::optional<ApiResponse> RateLimit(ApiServices& services, const Route& route,
@@ -155,9 +164,17 @@ std::optional<ApiResponse> RateLimit(ApiServices& services, const Route& route,
   if (route.pattern == "/healthz" || route.pattern == "/readyz" || route.pattern == "/metrics") {
     return std::nullopt;
   }
-  return Throttle(services,
-                  keys::PublicRateLimit(ClientAddress(req, services.settings.trusted_proxy)),
-                  services.settings.public_rate_limit, "too many requests from this address");
+  const std::string client = ClientAddress(req, services.settings.trusted_proxy);
+  if (route.method == "GET" && route.pattern.starts_with("/b/") &&
+      services.page_rate_limiter != nullptr) {
+    const RateDecision decision = services.page_rate_limiter->Acquire(
+        client, services.settings.public_rate_limit, services.clock->NowMillis());
+    if (decision.allowed) return std::nullopt;
+    services.metrics->CountRateLimited();
+    return TooManyRequests("too many requests from this address", decision.retry_after_millis);
+  }
+  return Throttle(services, keys::PublicRateLimit(client), services.settings.public_rate_limit,
+                  "too many requests from this address");
 }
 
 std::optional<ApiResponse> CheckRole(Access access, const Principal& principal) {
@@ -339,6 +356,8 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterInboundRoutes(*router_);
   RegisterProviderRoutes(*router_);
   RegisterEventRoutes(*router_);
+  // The forms before the pages, whose /{page} would match a form's name.
+  RegisterBulletinFormRoutes(*router_);
   RegisterBulletinRoutes(*router_);
 
   // A request without Content-Length or Transfer-Encoding has no body (RFC 9112, 6.3), as
@@ -352,6 +371,11 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_->set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
+  // Headers and body go out in separate writes: with Nagle's algorithm the body would wait
+  // for the client's delayed acknowledgement (40 ms on Linux).
+  server_->set_tcp_nodelay(true);
+  // A client reading many pages keeps its connection (httplib closes one after 5 requests).
+  server_->set_keep_alive_max_count(100);
   server_->set_read_timeout(settings_.read_timeout_seconds, 0);
   server_->new_task_queue = [min = settings_.threads, max = settings_.max_threads] {
     return new ElasticThreadPool(static_cast<size_t>(min), static_cast<size_t>(max));

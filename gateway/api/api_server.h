@@ -46,6 +46,8 @@ struct Request;
 
 namespace ogw {
 
+class BulletinForms;
+class LocalRateLimiter;
 class BulletinSite;
 class BulletinStore;
 class DestinationPolicy;
@@ -66,6 +68,9 @@ struct ApiServices {
   RsvpResponder* rsvp = nullptr;  // Notes and tells the changes routes make.
   EventMessages* event_messages = nullptr;
   GcraRateLimiter* rate_limiter = nullptr;
+  // The public bulletin pages' budget per client address, kept in this process: a page from
+  // the cache costs less than the Redis round trip of rate_limiter.
+  LocalRateLimiter* page_rate_limiter = nullptr;
   IdempotencyStore* idempotency = nullptr;
   GatewayMetrics* metrics = nullptr;
   TrackedLinks* links = nullptr;
@@ -79,6 +84,8 @@ struct ApiServices {
   CannedAnswerStore* canned_answers = nullptr;
   BulletinStore* bulletins = nullptr;
   BulletinSite* bulletin_site = nullptr;  // The public pages and feeds.
+  BulletinForms* bulletin_forms = nullptr;  // Their reply and subscription forms.
+  BulletinSettings bulletin_settings;
   InboundPipeline* inbound = nullptr;
   const PersonTokens* tokens = nullptr;
   InboundQuarantine* quarantine = nullptr;
@@ -105,6 +112,8 @@ struct RequestContext {
   std::string Query(const std::string& name, const std::string& fallback = "") const;
   // The body parsed as a JSON object, or a 400 problem naming what is wrong.
   std::optional<nlohmann::json> JsonBody(ApiResponse* problem) const;
+  // Who sent the request: the peer, or the client the trusted proxy names (at most 64 bytes).
+  std::string ClientAddress() const;
 };
 
 // Minimum rights a route requires, checked before the handler runs.
@@ -149,6 +158,7 @@ void RegisterInboundRoutes(ApiRouter& router);
 void RegisterProviderRoutes(ApiRouter& router);
 void RegisterEventRoutes(ApiRouter& router);
 void RegisterBulletinRoutes(ApiRouter& router);
+void RegisterBulletinFormRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

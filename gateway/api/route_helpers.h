@@ -113,10 +113,11 @@ inline ApiResponse HtmlNotice(int status, std::string_view title, std::string_vi
   ApiResponse r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
-  r.body = "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-           "content=\"width=device-width\"><title>" +
-           std::string(title) + "</title></head><body><main><h1>" + std::string(title) +
-           "</h1>" + std::string(body) + "</main></body></html>";
+  r.body =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+      "content=\"width=device-width\"><title>" +
+      std::string(title) + "</title></head><body><main><h1>" + std::string(title) + "</h1>" +
+      std::string(body) + "</main></body></html>";
   r.headers["Cache-Control"] = "no-store";
   r.headers["Referrer-Policy"] = "no-referrer";
   r.headers["X-Robots-Tag"] = "noindex";

@@ -9,6 +9,8 @@
 #include "gateway/bulletins/bulletin_pages.h"
 #include "gateway/bulletins/bulletin_site.h"
 #include "gateway/bulletins/bulletin_store.h"
+#include "gateway/invitations/event_messages.h"
+#include "gateway/invitations/ics.h"
 #include "templates/template.h"
 
 namespace ogw {
@@ -230,6 +232,41 @@ ApiResponse ServeBulletin(RequestContext& ctx, std::string page) {
   return r;
 }
 
+// GET /b/{org}/{post}/{entry}/event.ics: the entry's event for anyone's calendar, in the
+// reader's language, with no attendee (the person's own file comes with their invitation).
+ApiResponse EventCalendar(RequestContext& ctx) {
+  BulletinSite::Request request;
+  request.org_id = ctx.params[0];
+  request.post_id = ctx.params[1] == "-" ? "" : ctx.params[1];
+  request.page = ctx.params[2];
+  request.lang = ctx.Query("lang");
+  request.accept_language = ctx.request.get_header_value("Accept-Language");
+  auto found = ctx.services.bulletin_site->EventOf(request);
+  ApiResponse r;
+  if (!found.ok() || !*found) {
+    if (!found.ok()) spdlog::warn("bulletin calendar: {}", MessageOf(found.status()));
+    r.status = found.ok() ? 404 : 503;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = found.ok() ? BulletinNoticeHtml("en", "Not found", "There is no such event.", "")
+                        : BulletinNoticeHtml("en", "Please try again",
+                                             "The calendar cannot be shown just now.", "");
+    return r;
+  }
+  const auto& [event, language] = **found;
+  IcsOptions options;
+  options.languages = {language};
+  options.uid_domain = CalendarUidDomain(ctx.services.public_base_url);
+  options.cancelled = event.cancelled_at_millis != 0;
+  options.dtstamp_millis = ctx.services.clock->NowMillis();
+  r.status = 200;
+  r.content_type = "text/calendar; charset=utf-8";
+  r.body = BuildIcs(event, options);
+  r.headers["Content-Disposition"] = "attachment; filename=\"event.ics\"";
+  r.headers["Cache-Control"] = "public, max-age=300";
+  r.headers["X-Content-Type-Options"] = "nosniff";
+  return r;
+}
+
 // GET /b/{org}/{post}: one address per page, the index being the one with the slash. Only
 // well-formed ids and a known language go into Location.
 ApiResponse RedirectToIndex(RequestContext& ctx) {
@@ -261,6 +298,7 @@ void RegisterBulletinRoutes(ApiRouter& router) {
   router.Add("GET", "/b/{org}/{post}", Access::kPublic, &RedirectToIndex);
   router.Add("GET", "/b/{org}/{post}/", Access::kPublic,
              [](RequestContext& ctx) { return ServeBulletin(ctx, ""); });
+  router.Add("GET", "/b/{org}/{post}/{entry}/event.ics", Access::kPublic, &EventCalendar);
   router.Add("GET", "/b/{org}/{post}/{page}", Access::kPublic,
              [](RequestContext& ctx) { return ServeBulletin(ctx, ctx.params[2]); });
 }

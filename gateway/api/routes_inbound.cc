@@ -115,8 +115,8 @@ ApiResponse OptInPage(RequestContext& ctx) {
   if (!OptInOf(ctx)) {
     return HtmlNotice(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
   }
-  return HtmlNotice(200, "Receive messages again",
-                    "<form method=\"post\"><p>Receive messages on this channel again?</p>"
+  return HtmlNotice(200, "Confirm",
+                    "<form method=\"post\"><p>Receive messages on this channel?</p>"
                     "<button type=\"submit\">Yes, send me messages</button></form>");
 }
 
@@ -133,7 +133,7 @@ ApiResponse OptIn(RequestContext& ctx) {
     return HtmlNotice(503, "Please try again",
                       "<p>We could not record this now. Please try again.</p>");
   }
-  return HtmlNotice(200, "Subscribed", "<p>You will receive messages on this channel again.</p>");
+  return HtmlNotice(200, "Subscribed", "<p>You will receive messages on this channel.</p>");
 }
 
 }  // namespace

@@ -66,8 +66,9 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->queue_ = std::make_unique<DeliveryQueue>(rt->redis_.get(), rt->clock_, queue_options);
   rt->campaigns_ = std::make_unique<CampaignStore>(rt->redis_.get(), rt->clock_);
   rt->bulletins_ = std::make_unique<BulletinStore>(rt->redis_.get(), rt->clock_);
-  rt->bulletin_site_ = std::make_unique<BulletinSite>(
-      rt->bulletins_.get(), rt->orgs_.get(), rt->clock_, config.links.public_base_url);
+  rt->bulletin_site_ =
+      std::make_unique<BulletinSite>(rt->bulletins_.get(), rt->orgs_.get(), rt->events_.get(),
+                                     rt->clock_, config.links.public_base_url);
   rt->launcher_ = std::make_unique<CampaignLauncher>(
       rt->contacts_.get(), rt->segments_.get(), rt->templates_.get(), rt->campaigns_.get(),
       rt->queue_.get(), rt->clock_, rt->event_seats_.get(), rt->events_.get(),
@@ -109,6 +110,10 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   inbound.surveys = rt->surveys_.get();
   inbound.public_base_url = config.links.public_base_url;
   rt->inbound_ = std::make_unique<InboundPipeline>(inbound, std::move(inbound_settings));
+  rt->bulletin_forms_ = std::make_unique<BulletinForms>(
+      rt->inbound_.get(), rt->contacts_.get(), rt->conversations_.get(), rt->tokens_.get(),
+      rt->clock_, config.bulletins.form_min_fill_seconds, config.bulletins.max_concurrent_forms);
+  rt->page_rate_limiter_ = std::make_unique<LocalRateLimiter>();
   rt->scans_ = std::make_unique<ScanGate>(rt->rate_limiter_.get(), config.api.scan_rate_limit,
                                           config.api.max_concurrent_scans);
   rt->quarantine_ =
@@ -222,6 +227,9 @@ ApiServices Runtime::Services() {
   s.canned_answers = canned_answers_.get();
   s.bulletins = bulletins_.get();
   s.bulletin_site = bulletin_site_.get();
+  s.bulletin_forms = bulletin_forms_.get();
+  s.page_rate_limiter = page_rate_limiter_.get();
+  s.bulletin_settings = config_.bulletins;
   s.inbound = inbound_.get();
   s.tokens = tokens_.get();
   s.quarantine = quarantine_.get();

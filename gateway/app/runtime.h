@@ -8,6 +8,7 @@
 #include "gateway/api/api_server.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/scan_gate.h"
+#include "gateway/bulletins/bulletin_forms.h"
 #include "gateway/bulletins/bulletin_site.h"
 #include "gateway/bulletins/bulletin_store.h"
 #include "gateway/campaigns/campaign_launcher.h"
@@ -17,6 +18,7 @@
 #include "gateway/contacts/importer.h"
 #include "gateway/conversations/conversation_log.h"
 #include "gateway/core/embedded_redis.h"
+#include "gateway/core/local_rate_limiter.h"
 #include "gateway/core/rate_limiter.h"
 #include "gateway/core/redis_client.h"
 #include "gateway/delivery/delivery_worker.h"
@@ -109,6 +111,8 @@ class Runtime {
   std::unique_ptr<CannedAnswerStore> canned_answers_;
   std::unique_ptr<BulletinStore> bulletins_;
   std::unique_ptr<BulletinSite> bulletin_site_;
+  std::unique_ptr<BulletinForms> bulletin_forms_;
+  std::unique_ptr<LocalRateLimiter> page_rate_limiter_;
   std::unique_ptr<PersonTokens> tokens_;
   std::unique_ptr<RsvpResponder> rsvp_;
   std::unique_ptr<SurveyResponder> surveys_;

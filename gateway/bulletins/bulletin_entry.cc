@@ -16,14 +16,6 @@ constexpr size_t kMaxBodyBytes = 20'000;
 constexpr size_t kMaxLanguages = 20;
 constexpr int64_t kMaxMillis = int64_t{1} << 52;
 
-// Whether `text` holds a C0 control character (or DEL) other than those in `allowed`.
-bool HasControl(std::string_view text, std::string_view allowed) {
-  return std::any_of(text.begin(), text.end(), [&](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return (u < 0x20 || u == 0x7f) && allowed.find(c) == std::string_view::npos;
-  });
-}
-
 // One language's {"title", "body"} into `text`; problems under `field`.
 void ReadText(JsonReader& r, const std::string& field, const nlohmann::json& node,
               BulletinText* text) {
@@ -48,11 +40,11 @@ void ReadText(JsonReader& r, const std::string& field, const nlohmann::json& nod
   read("body", kMaxBodyBytes, &text->body);
   if (text->title.find_first_of("\r\n") != std::string::npos) {
     r.Error(field + ".title", "must be one line");
-  } else if (HasControl(text->title, "")) {
+  } else if (HasControlCharacter(text->title, "")) {
     r.Error(field + ".title", "must not hold control characters");
   }
   // XML (the Atom feed) has no place for them: one would break the feed for every reader.
-  if (HasControl(text->body, "\t\n\r")) {
+  if (HasControlCharacter(text->body, "\t\n\r")) {
     r.Error(field + ".body", "must not hold control characters other than tabs and line breaks");
   }
 }

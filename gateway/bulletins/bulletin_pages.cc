@@ -22,32 +22,57 @@ namespace {
 
 // The words around the notices, per primary language subtag; English when a language has
 // none. The same languages as the gateway's other texts for people.
-enum Word { kNotices, kPublished, kUpdated, kPinned, kLanguages, kFeed, kNone, kAll, kWords };
+// clang-format off
+enum Word {
+  kNotices, kPublished, kUpdated, kPinned, kLanguages, kFeed, kNone, kAll, kReply, kSubscribe,
+  kWhen, kWhere, kCalendar, kCancelled, kOnline, kWords
+};
+// clang-format on
 using Words = std::array<std::string_view, kWords>;
 
 // clang-format off
 const std::map<std::string, Words, std::less<>>& AllWords() {
   static const auto* words = new std::map<std::string, Words, std::less<>>{
       {"en", {"Notices", "Published", "Updated", "Pinned", "Languages", "News feed",
-              "There are no notices at the moment.", "All notices"}},
+              "There are no notices at the moment.", "All notices", "Reply to this notice",
+              "Subscribe to these notices", "When", "Where", "Add to my calendar",
+              "This event was cancelled.", "Online"}},
       {"fr", {"Avis", "Publié le", "Mis à jour le", "Épinglé", "Langues", "Fil d’actualité",
-              "Aucun avis pour le moment.", "Tous les avis"}},
+              "Aucun avis pour le moment.", "Tous les avis", "Répondre à cet avis",
+              "S’abonner à ces avis", "Quand", "Où", "Ajouter à mon agenda",
+              "Cet événement est annulé.", "En ligne"}},
       {"es", {"Avisos", "Publicado el", "Actualizado el", "Fijado", "Idiomas", "Canal de noticias",
-              "No hay avisos por el momento.", "Todos los avisos"}},
+              "No hay avisos por el momento.", "Todos los avisos", "Responder a este aviso",
+              "Suscribirse a estos avisos", "Cuándo", "Dónde", "Añadir a mi calendario",
+              "Este evento se ha cancelado.", "En línea"}},
       {"pt", {"Avisos", "Publicado em", "Atualizado em", "Fixado", "Idiomas", "Feed de notícias",
-              "Não há avisos de momento.", "Todos os avisos"}},
+              "Não há avisos de momento.", "Todos os avisos", "Responder a este aviso",
+              "Subscrever estes avisos", "Quando", "Onde", "Adicionar ao meu calendário",
+              "Este evento foi cancelado.", "Online"}},
       {"de", {"Mitteilungen", "Veröffentlicht am", "Aktualisiert am", "Angeheftet", "Sprachen",
-              "Newsfeed", "Zurzeit gibt es keine Mitteilungen.", "Alle Mitteilungen"}},
+              "Newsfeed", "Zurzeit gibt es keine Mitteilungen.", "Alle Mitteilungen",
+              "Auf diese Mitteilung antworten", "Diese Mitteilungen abonnieren", "Wann", "Wo",
+              "Zu meinem Kalender hinzufügen", "Diese Veranstaltung wurde abgesagt.", "Online"}},
       {"ar", {"إعلانات", "نُشر في", "حُدّث في", "مثبّت", "اللغات", "موجز الأخبار",
-              "لا توجد إعلانات حاليًا.", "كل الإعلانات"}},
+              "لا توجد إعلانات حاليًا.", "كل الإعلانات", "الرد على هذا الإعلان",
+              "الاشتراك في هذه الإعلانات", "متى", "أين", "أضف إلى تقويمي",
+              "أُلغي هذا الحدث.", "عبر الإنترنت"}},
       {"ru", {"Объявления", "Опубликовано", "Обновлено", "Закреплено", "Языки", "Лента новостей",
-              "Сейчас объявлений нет.", "Все объявления"}},
+              "Сейчас объявлений нет.", "Все объявления", "Ответить на это объявление",
+              "Подписаться на объявления", "Когда", "Где", "Добавить в мой календарь",
+              "Это мероприятие отменено.", "Онлайн"}},
       {"uk", {"Оголошення", "Опубліковано", "Оновлено", "Закріплено", "Мови", "Стрічка новин",
-              "Наразі оголошень немає.", "Усі оголошення"}},
+              "Наразі оголошень немає.", "Усі оголошення", "Відповісти на це оголошення",
+              "Підписатися на оголошення", "Коли", "Де", "Додати до мого календаря",
+              "Цей захід скасовано.", "Онлайн"}},
       {"ka", {"განცხადებები", "გამოქვეყნდა", "განახლდა", "მიმაგრებული", "ენები",
-              "სიახლეების არხი", "ამჟამად განცხადებები არ არის.", "ყველა განცხადება"}},
+              "სიახლეების არხი", "ამჟამად განცხადებები არ არის.", "ყველა განცხადება",
+              "ამ განცხადებაზე პასუხი", "განცხადებების გამოწერა", "როდის", "სად", "ჩემს კალენდარში დამატება",
+              "ეს ღონისძიება გაუქმდა.", "ონლაინ"}},
       {"tr", {"Duyurular", "Yayımlanma", "Güncellenme", "Sabitlendi", "Diller", "Haber akışı",
-              "Şu anda duyuru yok.", "Tüm duyurular"}},
+              "Şu anda duyuru yok.", "Tüm duyurular", "Bu duyuruya yanıt verin",
+              "Bu duyurulara abone olun", "Ne zaman", "Nerede", "Takvimime ekle",
+              "Bu etkinlik iptal edildi.", "Çevrimiçi"}},
   };
   return *words;
 }
@@ -101,10 +126,24 @@ constexpr std::string_view kStyle =
     "a{color:#0b57a4}h1{font-size:1.5rem;margin:1rem 0 .5rem}h2{font-size:1.2rem;margin:0}"
     "article{border-top:1px solid #ccc;padding:1rem "
     "0}.meta{color:#555;font-size:.9rem;margin:.25rem 0}"
+    "dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:.5rem "
+    "0}dt{font-weight:600}"
+    "dd{margin:0}.event{border:1px solid #ccc;border-radius:4px;padding:0 1rem;margin:1rem 0}"
     "nav ul{list-style:none;padding:0;margin:.5rem 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}"
     ".org{margin:1rem 0 0;color:#555}.pin{font-weight:600}"
+    "label,legend{display:block;font-weight:600;margin:1rem 0 .25rem}"
+    "input[type=email],input[type=tel],input[type=text],textarea{box-sizing:border-box;width:100%;"
+    "font:inherit;padding:.5rem;border:1px solid "
+    "#767676;border-radius:4px}textarea{min-height:8rem}"
+    "fieldset{border:0;padding:0;margin:0}.check{display:flex;gap:.5rem;align-items:flex-start;"
+    "margin:.5rem 0}.check label{display:inline;font-weight:400;margin:0}.check "
+    "input{margin-top:.3rem}"
+    ".hint{color:#555;font-size:.9rem;margin:.25rem 0}.error{color:#b00020;margin:.25rem 0}"
+    "[aria-invalid=true]{border-color:#b00020;border-width:2px}.alert{border:2px solid #b00020;"
+    "padding:.5rem 1rem}button{font:inherit;padding:.6rem 1.5rem;margin:1rem 0;background:#0b57a4;"
+    "color:#fff;border:0;border-radius:4px;cursor:pointer}.hp{display:none}"
     "@media(prefers-color-scheme:dark){body{color:#eee;background:#121212}a{color:#8ab4f8}"
-    ".meta,.org{color:#bbb}}";
+    ".meta,.org,.hint{color:#bbb}.error{color:#ff8a80}button{background:#8ab4f8;color:#121212}}";
 
 std::string Head(const BulletinFrame& frame, std::string_view title) {
   const std::string feed_title = E(Title(frame));
@@ -119,9 +158,11 @@ std::string Head(const BulletinFrame& frame, std::string_view title) {
 }
 
 std::string Header(const BulletinFrame& frame, std::string_view self_url) {
-  std::string out = "<header><p class=\"org\">" + E(frame.org_name) + "</p><h1>" +
+  // Names isolated: a Latin name keeps its order in an Arabic heading.
+  std::string out = "<header><p class=\"org\"><bdi>" + E(frame.org_name) + "</bdi></p><h1>" +
                     E(W(frame.language, kNotices)) +
-                    (frame.post_name.empty() ? "" : " — " + E(frame.post_name)) + "</h1>";
+                    (frame.post_name.empty() ? "" : " — <bdi>" + E(frame.post_name) + "</bdi>") +
+                    "</h1>";
   if (frame.languages.size() > 1) {
     out += "<nav aria-label=\"" + E(W(frame.language, kLanguages)) + "\"><ul>";
     for (const std::string& l : frame.languages) {
@@ -136,8 +177,10 @@ std::string Header(const BulletinFrame& frame, std::string_view self_url) {
 }
 
 std::string Footer(const BulletinFrame& frame) {
-  return "<footer><p><a href=\"" + E(frame.base_url + "/feed.atom" + LangQuery(frame.language)) +
-         "\">" + E(W(frame.language, kFeed)) + " (Atom)</a> · <a href=\"" +
+  return "<footer><p><a href=\"" + E(frame.base_url + "/subscribe" + LangQuery(frame.language)) +
+         "\">" + E(W(frame.language, kSubscribe)) + "</a></p><p><a href=\"" +
+         E(frame.base_url + "/feed.atom" + LangQuery(frame.language)) + "\">" +
+         E(W(frame.language, kFeed)) + " (Atom)</a> · <a href=\"" +
          E(frame.base_url + "/feed.json" + LangQuery(frame.language)) +
          "\">JSON Feed</a></p></footer></body></html>\n";
 }
@@ -245,15 +288,72 @@ std::string BulletinIndexHtml(const BulletinFrame& frame,
   return out + "</main>" + Footer(frame);
 }
 
-std::string BulletinEntryHtml(const BulletinFrame& frame, const BulletinEntry& entry) {
+namespace {
+
+// When and where the entry's event is, and its calendar file.
+std::string EventDetails(const BulletinFrame& frame, const BulletinEntry& entry,
+                         const Event& event) {
+  const std::string& l = frame.language;
+  std::string when = E(FormatEventTime(event.starts_at_millis, event.time_zone, l));
+  if (event.ends_at_millis > event.starts_at_millis) {
+    when += " – " + E(FormatEventTime(event.ends_at_millis, event.time_zone, l));
+  }
+  std::string out = "<section class=\"event\">";
+  if (event.cancelled_at_millis != 0) {
+    out += "<p class=\"pin\">" + E(W(l, kCancelled)) + "</p>";
+  }
+  out += "<dl><dt>" + E(W(l, kWhen)) + "</dt><dd><time datetime=\"" +
+         FormatIsoUtc(event.starts_at_millis) + "\">" + when + "</time></dd>";
+  if (!event.place.empty() || !event.online_url.empty()) {
+    out += "<dt>" + E(W(l, kWhere)) + "</dt><dd>" + E(event.place);
+    if (!event.online_url.empty()) {
+      out += std::string(event.place.empty() ? "" : " · ") + "<a href=\"" + E(event.online_url) +
+             "\">" + E(W(l, kOnline)) + "</a>";
+    }
+    out += "</dd>";
+  }
+  out += "</dl>";
+  if (event.cancelled_at_millis == 0) {
+    out += "<p><a href=\"" + E(EntryUrl(frame, entry) + "/event.ics" + LangQuery(l)) + "\">" +
+           E(W(l, kCalendar)) + "</a></p>";
+  }
+  return out + "</section>";
+}
+
+}  // namespace
+
+std::string BulletinEntryHtml(const BulletinFrame& frame, const BulletinEntry& entry,
+                              const Event* event) {
   std::string shown;
   const BulletinText& t = BulletinTextIn(entry, frame.language, "", &shown);
   std::string out = Head(frame, t.title + " — " + Title(frame)) +
                     Header(frame, EntryUrl(frame, entry)) + "<main>" + Article(frame, entry, true) +
-                    "<p><a href=\"" + E(frame.base_url + "/" + LangQuery(frame.language)) + "\">" +
+                    (event != nullptr ? EventDetails(frame, entry, *event) : "") + "<p><a href=\"" +
+                    E(EntryUrl(frame, entry) + "/reply" + LangQuery(frame.language)) + "\">" +
+                    E(W(frame.language, kReply)) + "</a></p>" + "<p><a href=\"" +
+                    E(frame.base_url + "/" + LangQuery(frame.language)) + "\">" +
                     E(W(frame.language, kAll)) + "</a></p></main>";
   return out + Footer(frame);
 }
+
+std::string_view BulletinLinkText(BulletinLink link, std::string_view language) {
+  switch (link) {
+    case BulletinLink::kReply:
+      return W(language, kReply);
+    case BulletinLink::kSubscribe:
+      return W(language, kSubscribe);
+    case BulletinLink::kAllNotices:
+      return W(language, kAll);
+  }
+  return W(language, kAll);
+}
+
+std::string BulletinPageStart(const BulletinFrame& frame, std::string_view title,
+                              std::string_view self_url) {
+  return Head(frame, title) + Header(frame, self_url) + "<main>";
+}
+
+std::string BulletinPageEnd(const BulletinFrame& frame) { return "</main>" + Footer(frame); }
 
 std::string BulletinNoticeHtml(std::string_view language, std::string_view title,
                                std::string_view text, std::string_view back_url) {

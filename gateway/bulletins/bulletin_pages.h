@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/bulletins/bulletin_entry.h"
+#include "gateway/invitations/event.h"
 
 namespace ogw {
 
@@ -39,7 +40,19 @@ std::string ChooseBulletinLanguage(std::string_view requested, std::string_view 
 // `entries` in the order they show (pinned first, then newest publication), live ones only.
 std::string BulletinIndexHtml(const BulletinFrame& frame,
                               const std::vector<const BulletinEntry*>& entries);
-std::string BulletinEntryHtml(const BulletinFrame& frame, const BulletinEntry& entry);
+// `event`: the entry's event (when and where, a link to its calendar file), or null.
+std::string BulletinEntryHtml(const BulletinFrame& frame, const BulletinEntry& entry,
+                              const Event* event);
+// The start of a page of the bulletin (head, the organisation, the heading and the language
+// switch linking `self_url` in each language, then <main>), and its end (</main>, the feeds,
+// the subscription link). Form pages use them too.
+std::string BulletinPageStart(const BulletinFrame& frame, std::string_view title,
+                              std::string_view self_url);
+std::string BulletinPageEnd(const BulletinFrame& frame);
+// The words of the links to the forms and back, in `language` (English when it has none).
+enum class BulletinLink { kReply, kSubscribe, kAllNotices };
+std::string_view BulletinLinkText(BulletinLink link, std::string_view language);
+
 // A short page for 404/410/503 answers.
 std::string BulletinNoticeHtml(std::string_view language, std::string_view title,
                                std::string_view text, std::string_view back_url);

@@ -8,6 +8,7 @@
 #include "gateway/bulletins/bulletin_pages.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
+#include "gateway/invitations/event_store.h"
 #include "gateway/orgs/org_store.h"
 
 namespace ogw {
@@ -17,6 +18,9 @@ constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 // A cached bulletin is built again at least this often, so a renamed post or organisation
 // shows within a minute (their changes do not touch the bulletin's stamp).
 constexpr int64_t kMaxAgeMillis = 60'000;
+// How long a bulletin's stamp read stands for the bulletin: changes made through another
+// process show within this time.
+constexpr int64_t kStampReadMillis = 1'000;
 // The feeds carry the newest entries only; the index, every entry pinned or not.
 constexpr size_t kFeedEntries = 50;
 
@@ -52,21 +56,52 @@ struct BulletinSite::Bulletin {
   std::string org_name;
   std::string post_name;
   std::string time_zone;
+  std::string country;
   std::string default_language;
   std::vector<BulletinEntry> entries;      // Not withdrawn.
   std::vector<const BulletinEntry*> live;  // Shown now: pinned first, then newest.
   std::vector<std::string> languages;      // Of the live entries, sorted.
+  // The live entries' events by id (an event's change shows within kMaxAgeMillis).
+  std::map<std::string, Event> events;
   std::map<std::string, Answer> pages;     // "<page>|<language>" -> built answer; under mu_.
   size_t bytes = 0;                        // Of the entries and `pages`; under mu_ once cached.
 };
 
-BulletinSite::BulletinSite(BulletinStore* store, OrgStore* orgs, const Clock* clock,
-                           std::string public_base_url, size_t max_bytes)
+BulletinSite::BulletinSite(BulletinStore* store, OrgStore* orgs, EventStore* events,
+                           const Clock* clock, std::string public_base_url, size_t max_bytes)
     : store_(store),
       orgs_(orgs),
+      events_(events),
       clock_(clock),
       base_url_(std::move(public_base_url)),
-      max_bytes_(max_bytes) {}
+      max_bytes_(max_bytes) {
+  store_->SetChangeListener(
+      [this](std::string_view org_id, std::string_view post_id) { Forget(org_id, post_id); });
+}
+
+BulletinSite::~BulletinSite() { store_->SetChangeListener(nullptr); }
+
+void BulletinSite::Forget(std::string_view org_id, std::string_view post_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(std::string(org_id) + "/" + std::string(post_id));
+  if (it != cache_.end()) it->second.stamp_read_at = 0;
+}
+
+absl::StatusOr<BulletinSite::BulletinPtr> BulletinSite::Current(const Request& request,
+                                                                int64_t now) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(request.org_id + "/" + request.post_id);
+    if (it != cache_.end() && it->second.stamp_read_at != 0 &&
+        now - it->second.stamp_read_at < kStampReadMillis && now >= it->second.stamp_read_at &&
+        now < it->second.bulletin->valid_until) {
+      lru_.splice(lru_.begin(), lru_, it->second.at);
+      return it->second.bulletin;
+    }
+  }
+  ASSIGN_OR_RETURN(BulletinStamp stamp, store_->Stamp(request.org_id, request.post_id));
+  return Load(request, stamp, now);
+}
 
 size_t BulletinSite::cached_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -106,6 +141,7 @@ absl::StatusOr<BulletinSite::BulletinPtr> BulletinSite::Load(const Request& requ
     if (it != cache_.end() && it->second.bulletin->stamp.version == stamp.version &&
         now < it->second.bulletin->valid_until) {
       lru_.splice(lru_.begin(), lru_, it->second.at);
+      it->second.stamp_read_at = now;
       return it->second.bulletin;
     }
   }
@@ -122,6 +158,7 @@ absl::StatusOr<BulletinSite::BulletinPtr> BulletinSite::Load(const Request& requ
     if (!post) return BulletinPtr();
     b->post_name = post->name;
     b->time_zone = post->time_zone;
+    b->country = post->country;
     if (!post->default_language.empty()) b->default_language = post->default_language;
   }
   ASSIGN_OR_RETURN(b->entries, store_->List(request.org_id, request.post_id));
@@ -138,6 +175,10 @@ absl::StatusOr<BulletinSite::BulletinPtr> BulletinSite::Load(const Request& requ
     }
     if (!e.LiveAt(now)) continue;
     b->live.push_back(&e);
+    if (!e.event_id.empty() && events_ != nullptr && !b->events.contains(e.event_id)) {
+      ASSIGN_OR_RETURN(std::optional<Event> event, events_->Get(request.org_id, e.event_id));
+      if (event) b->events.emplace(e.event_id, *std::move(event));
+    }
     for (const auto& [language, text] : e.texts) languages.insert(language);
   }
   std::stable_sort(b->live.begin(), b->live.end(),
@@ -151,11 +192,11 @@ absl::StatusOr<BulletinSite::BulletinPtr> BulletinSite::Load(const Request& requ
   b->last_modified = b->last_modified / 1000 * 1000;
   std::lock_guard<std::mutex> lock(mu_);
   Insert(key, b);
+  cache_[key].stamp_read_at = now;
   return b;
 }
 
-BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& page,
-                                         const std::string& language) {
+BulletinFrame BulletinSite::FrameOf(const Bulletin& b, const std::string& language) const {
   BulletinFrame frame;
   frame.org_name = b.org_name;
   frame.post_name = b.post_name;
@@ -163,6 +204,12 @@ BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& p
   frame.language = language;
   frame.languages = b.languages;
   frame.time_zone = b.time_zone;
+  return frame;
+}
+
+BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& page,
+                                         const std::string& language) {
+  const BulletinFrame frame = FrameOf(b, language);
   Answer a;
   a.language = language;
   a.last_modified = b.last_modified;
@@ -184,7 +231,8 @@ BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& p
     const auto it = std::find_if(b.live.begin(), b.live.end(),
                                  [&](const BulletinEntry* e) { return e->id == page; });
     a.content_type = "text/html; charset=utf-8";
-    body = BulletinEntryHtml(frame, **it);
+    const auto event = b.events.find((*it)->event_id);
+    body = BulletinEntryHtml(frame, **it, event == b.events.end() ? nullptr : &event->second);
   }
   a.etag = "\"" + Sha1Hex(body).substr(0, 20) + "\"";
   a.body = std::make_shared<const std::string>(std::move(body));
@@ -216,8 +264,7 @@ absl::StatusOr<BulletinSite::Answer> BulletinSite::Serve(const Request& request)
         IsEntryId(request.page))) {
     return Missing(nullptr, "en", 404);
   }
-  ASSIGN_OR_RETURN(BulletinStamp stamp, store_->Stamp(request.org_id, request.post_id));
-  ASSIGN_OR_RETURN(BulletinPtr b, Load(request, stamp, now));
+  ASSIGN_OR_RETURN(BulletinPtr b, Current(request, now));
   if (b == nullptr) return Missing(nullptr, "en", 404);
   const std::string language = ChooseBulletinLanguage(request.lang, request.accept_language,
                                                       b->languages, b->default_language);
@@ -253,6 +300,51 @@ absl::StatusOr<BulletinSite::Answer> BulletinSite::Serve(const Request& request)
     EvictOverflow();
   }
   return it->second;
+}
+
+absl::StatusOr<std::optional<BulletinSite::FormPage>> BulletinSite::FormPageOf(
+    const Request& request) {
+  const int64_t now = clock_->NowMillis();
+  if (!IsWellFormedId(request.org_id, "org") ||
+      (!request.post_id.empty() && !IsWellFormedId(request.post_id, "post")) ||
+      !(request.page == "subscribe" || IsEntryId(request.page))) {
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(BulletinPtr b, Current(request, now));
+  if (b == nullptr) return std::nullopt;
+  const std::string language = ChooseBulletinLanguage(request.lang, request.accept_language,
+                                                      b->languages, b->default_language);
+  FormPage page;
+  page.frame = FrameOf(*b, language);
+  page.country = b->country;
+  page.entry_url = page.frame.base_url + "/?lang=" + language;
+  if (request.page == "subscribe") return page;
+  const auto it = std::find_if(b->live.begin(), b->live.end(),
+                               [&](const BulletinEntry* e) { return e->id == request.page; });
+  if (it == b->live.end()) return std::nullopt;
+  std::string shown;
+  page.entry_title = BulletinTextIn(**it, language, "", &shown).title;
+  page.entry_url = page.frame.base_url + "/" + (*it)->id + "?lang=" + language;
+  return page;
+}
+
+absl::StatusOr<std::optional<std::pair<Event, std::string>>> BulletinSite::EventOf(
+    const Request& request) {
+  const int64_t now = clock_->NowMillis();
+  if (!IsWellFormedId(request.org_id, "org") ||
+      (!request.post_id.empty() && !IsWellFormedId(request.post_id, "post")) ||
+      !IsEntryId(request.page)) {
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(BulletinPtr b, Current(request, now));
+  if (b == nullptr) return std::nullopt;
+  const auto it = std::find_if(b->live.begin(), b->live.end(),
+                               [&](const BulletinEntry* e) { return e->id == request.page; });
+  if (it == b->live.end()) return std::nullopt;
+  const auto event = b->events.find((*it)->event_id);
+  if (event == b->events.end()) return std::nullopt;
+  return std::pair{event->second, ChooseBulletinLanguage(request.lang, request.accept_language,
+                                                         b->languages, b->default_language)};
 }
 
 }  // namespace ogw

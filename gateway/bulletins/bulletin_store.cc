@@ -70,7 +70,13 @@ absl::Status BulletinStore::Write(const BulletinEntry& entry, std::optional<int6
            expected ? std::to_string(*expected) : "", std::to_string(clock_->NowMillis())}));
   if (r.elements.empty()) return absl::InternalError("bulletin write: unexpected reply");
   const std::string& status = r.elements[0].str;
-  if (status == "ok") return absl::OkStatus();
+  if (status == "ok") {
+    if (on_change_) {
+      on_change_(entry.org_id, entry.post_id);
+      if (old_post != entry.post_id) on_change_(entry.org_id, old_post);
+    }
+    return absl::OkStatus();
+  }
   if (status == "exists") return absl::AlreadyExistsError("bulletin entry exists");
   if (status == "gone") return absl::NotFoundError("bulletin entry not found");
   if (status == "full") {

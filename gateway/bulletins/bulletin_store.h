@@ -6,6 +6,7 @@
 // stale from one counter read.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,8 +56,14 @@ class BulletinStore {
   // publication first. Unreadable entries are left out and logged.
   absl::StatusOr<std::vector<BulletinEntry>> List(std::string_view org_id,
                                                   std::string_view post_id);
-  // The bulletin's last change (one read: pages check it on every request).
+  // The bulletin's last change.
   absl::StatusOr<BulletinStamp> Stamp(std::string_view org_id, std::string_view post_id);
+
+  // Called after every write of this process with the organisation and each bulletin
+  // changed (BulletinSite forgets them at once; other processes see the stamp change). Set
+  // once, before the store is shared.
+  using ChangeListener = std::function<void(std::string_view org_id, std::string_view post_id)>;
+  void SetChangeListener(ChangeListener listener) { on_change_ = std::move(listener); }
 
  private:
   // Writes `entry` (version already incremented) if the stored one is at `expected` (nullopt:
@@ -66,6 +73,7 @@ class BulletinStore {
 
   RedisPool* redis_;
   const Clock* clock_;
+  ChangeListener on_change_;
 };
 
 }  // namespace ogw

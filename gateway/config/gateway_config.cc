@@ -136,6 +136,18 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
       s.Error("reply_domain", "must be a bare domain such as replies.example.org");
     }
   });
+  r.Object("bulletins", [&](JsonReader& s) {
+    s.Object("form_rate_limit", [&](JsonReader& rl) {
+      rl.Double("per_second", &c.bulletins.form_rate_limit.per_second, 0.001, 1e6);
+      rl.Double("burst", &c.bulletins.form_rate_limit.burst, 1, 1e6);
+    });
+    s.Object("bulletin_form_rate_limit", [&](JsonReader& rl) {
+      rl.Double("per_second", &c.bulletins.bulletin_form_rate_limit.per_second, 0.001, 1e6);
+      rl.Double("burst", &c.bulletins.bulletin_form_rate_limit.burst, 1, 1e6);
+    });
+    s.Int("max_concurrent_forms", &c.bulletins.max_concurrent_forms, 1, 256);
+    s.Int("form_min_fill_seconds", &c.bulletins.form_min_fill_seconds, 0, 600);
+  });
   r.Object("logging", [&](JsonReader& s) {
     s.String("level", &c.logging.level);
     static const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};

@@ -112,6 +112,21 @@ struct InboundSettings {
   bool resubscribe_on_start = true;
 };
 
+// The public bulletins' reply and subscription forms (gateway/bulletins/bulletin_forms.h).
+struct BulletinSettings {
+  // Form posts per client address, shared by every process through Redis: a person sends a
+  // few; more are refused with 429 before the form is read.
+  RateLimit form_rate_limit{0.05, 10};
+  // Form posts per bulletin from all addresses together: a flood from many addresses stops
+  // here, not in the inbox.
+  RateLimit bulletin_form_rate_limit{2, 120};
+  // Form posts handled at once by one process; more get 503 at once, so form posts never
+  // hold the threads that serve the pages.
+  int max_concurrent_forms = 4;
+  // A form sent sooner than this after it was shown was not filled in by a person.
+  int form_min_fill_seconds = 3;
+};
+
 struct LoggingSettings {
   std::string level = "info";  // trace, debug, info, warn, error.
 };
@@ -124,6 +139,7 @@ struct GatewayConfig {
   LinkSettings links;
   DeliverySettings delivery;
   InboundSettings inbound;
+  BulletinSettings bulletins;
   LoggingSettings logging;
 
   // Every problem is reported with its key path; unknown keys are errors.

@@ -128,6 +128,13 @@ inline std::string ScanRateLimit(std::string_view org) { return Tag(org) + ":rl:
 inline std::string PublicRateLimit(std::string_view address) {
   return "ogw:rlpub:" + std::string(address);
 }
+// GCRA state of the bulletin forms posted from one client address, and to one bulletin.
+inline std::string FormRateLimit(std::string_view address) {
+  return "ogw:rlform:" + std::string(address);
+}
+inline std::string BulletinFormRateLimit(std::string_view org, std::string_view post) {
+  return Tag(org) + ":rl:bulform:" + std::string(post.empty() ? "-" : post);
+}
 inline std::string CampaignRing() { return "ogw:ring"; }  // LIST "<org>/<campaign>"
 // Provider account rate limit; the hash tag keeps both buckets of an account in one slot.
 inline std::string ProviderRate(std::string_view account, std::string_view window) {

@@ -140,4 +140,12 @@ bool IsAbsoluteHttpUrl(std::string_view url) {
   });
 }
 
+bool HasControlCharacter(std::string_view text, std::string_view allowed) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 || u == 0x7f) && allowed.find(c) == std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace ogw

@@ -35,6 +35,10 @@ std::string TruncateUtf8(std::string_view text, size_t max);
 // Code points of well-formed UTF-8 `text` (what a person counts as characters, near enough).
 size_t CountCodePoints(std::string_view text);
 
+// Whether `text` holds a C0 control character or DEL other than those in `allowed` (e.g.
+// "\n\t" for text people write in several lines).
+bool HasControlCharacter(std::string_view text, std::string_view allowed = "");
+
 // Whether `url` is an absolute http:// or https:// URL (scheme in any case) with a host and no
 // whitespace or control characters: something a provider can fetch.
 bool IsAbsoluteHttpUrl(std::string_view url);

@@ -123,6 +123,12 @@ absl::StatusOr<std::string> SenderAddress(AddressKind kind, const InboundSource&
 }
 
 // The fields of a message's `in` entry, clipped to what a conversation keeps.
+// Whether the message is the person's own act on the channel: not an officer's drill over a
+// real channel, not a web form anyone could fill with the address.
+bool SpeaksForPerson(const InboundMessage& message) {
+  return !message.simulated_over_real_channel && message.bulletin_entry.empty();
+}
+
 std::vector<std::pair<std::string, std::string>> InboundFields(const InboundSource& source,
                                                                const InboundMessage& message,
                                                                const std::string& address,
@@ -141,6 +147,7 @@ std::vector<std::pair<std::string, std::string>> InboundFields(const InboundSour
       {"in_reply_to", in_reply_to},
       {"auto_reply", message.auto_reply ? "true" : ""},
       {"simulated", message.simulated ? "true" : ""},
+      {"bulletin_entry", message.bulletin_entry},
       {"keyword", intent == KeywordIntent::kStop    ? "stop"
                   : intent == KeywordIntent::kStart ? "start"
                                                     : ""},
@@ -238,9 +245,8 @@ InboundPipeline::KeywordAction InboundPipeline::KeywordOf(const InboundMessage& 
                                                           Channel channel) const {
   KeywordAction action;
   // A simulation on a channel with a real provider is a drill: it never speaks for the person.
-  action.intent = message.auto_reply || message.simulated_over_real_channel
-                      ? KeywordIntent::kNone
-                      : keywords_.Match(message.text);
+  action.intent = message.auto_reply || !SpeaksForPerson(message) ? KeywordIntent::kNone
+                                                                  : keywords_.Match(message.text);
   // Anyone can write any From: a START by e-mail only asks the address to confirm.
   action.confirm_start = action.intent == KeywordIntent::kStart && channel == Channel::kEmail &&
                          settings_.resubscribe_on_start;
@@ -268,10 +274,9 @@ absl::StatusOr<RedisReply> InboundPipeline::StoreInbound(
                                    std::to_string(ConversationLog::kMaxInboxItems),
                                    std::to_string(kSeenTtlSeconds)};
   const int64_t at = message.received_at_ms > 0 ? message.received_at_ms : deps_.clock->NowMillis();
-  // A simulation over a real channel is not the person writing: it opens no window.
-  args.push_back(message.simulated_over_real_channel
-                     ? ""
-                     : AddressKey(AddressKindForChannel(message.channel), address));
+  // A drill over a real channel or a web form is not the person writing: it opens no window.
+  args.push_back(
+      !SpeaksForPerson(message) ? "" : AddressKey(AddressKindForChannel(message.channel), address));
   args.push_back(std::to_string(WrittenAt(message, deps_.clock->NowMillis())));
   for (auto& a : ConversationLog::FieldArgs("in", at, fields)) args.push_back(std::move(a));
   ASSIGN_OR_RETURN(RedisReply r,
@@ -305,7 +310,7 @@ void InboundPipeline::MarkCampaignResponse(const InboundSource& source,
                                            const std::string& entry_id,
                                            const std::string& answered, KeywordIntent intent) {
   // An out-of-office answer or a drill is nobody answering; START asks for nothing.
-  if (deps_.queue == nullptr || message.auto_reply || message.simulated_over_real_channel ||
+  if (deps_.queue == nullptr || message.auto_reply || !SpeaksForPerson(message) ||
       intent == KeywordIntent::kStart) {
     return;
   }
@@ -395,7 +400,7 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
   std::vector<std::pair<std::string, std::string>> fields =
       InboundFields(source, message, address, in_reply_to, keyword.intent);
   const bool may_answer = keyword.intent == KeywordIntent::kNone && !linked &&
-                          !message.auto_reply && !message.simulated_over_real_channel;
+                          !message.auto_reply && SpeaksForPerson(message);
   PersonReply reply;
   reply.org_id = source.org_id;
   reply.contact = &contact;

@@ -48,31 +48,41 @@ const std::map<std::string, std::string>& OptInTexts() {
 // "{link}" stands for the confirmation link.
 const std::map<std::string, std::string>& OptInRequestTexts() {
   static const auto* texts = new std::map<std::string, std::string>{
-      {"en", "We received a request to send you messages on this channel again. To confirm, "
-             "open {link} . If you did not ask for this, ignore this message."},
-      {"fr", "Nous avons reçu une demande pour vous envoyer de nouveau des messages sur ce "
-             "canal. Pour confirmer, ouvrez {link} . Si vous n'avez rien demandé, ignorez ce "
-             "message."},
-      {"es", "Recibimos una solicitud para volver a enviarle mensajes por este canal. Para "
-             "confirmar, abra {link} . Si no lo solicitó, ignore este mensaje."},
-      {"pt", "Recebemos um pedido para voltar a enviar-lhe mensagens por este canal. Para "
-             "confirmar, abra {link} . Se não o pediu, ignore esta mensagem."},
-      {"de", "Wir haben eine Anfrage erhalten, Ihnen auf diesem Kanal wieder Nachrichten zu "
-             "senden. Zur Bestätigung öffnen Sie {link} . Wenn Sie das nicht angefragt haben, "
-             "ignorieren Sie diese Nachricht."},
-      {"ar", "تلقينا طلبًا لإرسال الرسائل إليك مجددًا عبر هذه القناة. للتأكيد افتح {link} . "
-             "إذا لم تطلب ذلك فتجاهل هذه الرسالة."},
-      {"ru", "Мы получили запрос снова присылать вам сообщения по этому каналу. Чтобы "
-             "подтвердить, откройте {link} . Если вы этого не просили, не обращайте внимания "
-             "на это сообщение."},
-      {"uk", "Ми отримали запит знову надсилати вам повідомлення цим каналом. Щоб "
-             "підтвердити, відкрийте {link} . Якщо ви цього не просили, не зважайте на це "
-             "повідомлення."},
-      {"ka", "მივიღეთ მოთხოვნა, რომ ამ არხზე კვლავ გამოგიგზავნოთ შეტყობინებები. "
-             "დასადასტურებლად გახსენით {link} . თუ ეს არ მოგითხოვიათ, უგულებელყავით ეს "
-             "შეტყობინება."},
-      {"tr", "Bu kanaldan size yeniden mesaj gönderilmesi için bir istek aldık. Onaylamak için "
-             "{link} adresini açın. Bunu siz istemediyseniz bu mesajı dikkate almayın."},
+      {"en",
+       "We received a request to send you messages on this channel. To confirm, "
+       "open {link} . If you did not ask for this, ignore this message."},
+      {"fr",
+       "Nous avons reçu une demande pour vous envoyer des messages sur ce "
+       "canal. Pour confirmer, ouvrez {link} . Si vous n'avez rien demandé, ignorez ce "
+       "message."},
+      {"es",
+       "Recibimos una solicitud para enviarle mensajes por este canal. Para "
+       "confirmar, abra {link} . Si no lo solicitó, ignore este mensaje."},
+      {"pt",
+       "Recebemos um pedido para lhe enviar mensagens por este canal. Para "
+       "confirmar, abra {link} . Se não o pediu, ignore esta mensagem."},
+      {"de",
+       "Wir haben eine Anfrage erhalten, Ihnen auf diesem Kanal Nachrichten zu "
+       "senden. Zur Bestätigung öffnen Sie {link} . Wenn Sie das nicht angefragt haben, "
+       "ignorieren Sie diese Nachricht."},
+      {"ar",
+       "تلقينا طلبًا لإرسال الرسائل إليك عبر هذه القناة. للتأكيد افتح {link} . "
+       "إذا لم تطلب ذلك فتجاهل هذه الرسالة."},
+      {"ru",
+       "Мы получили запрос присылать вам сообщения по этому каналу. Чтобы "
+       "подтвердить, откройте {link} . Если вы этого не просили, не обращайте внимания "
+       "на это сообщение."},
+      {"uk",
+       "Ми отримали запит надсилати вам повідомлення цим каналом. Щоб "
+       "підтвердити, відкрийте {link} . Якщо ви цього не просили, не зважайте на це "
+       "повідомлення."},
+      {"ka",
+       "მივიღეთ მოთხოვნა, რომ ამ არხზე გამოგიგზავნოთ შეტყობინებები. "
+       "დასადასტურებლად გახსენით {link} . თუ ეს არ მოგითხოვიათ, უგულებელყავით ეს "
+       "შეტყობინება."},
+      {"tr",
+       "Bu kanaldan size mesaj gönderilmesi için bir istek aldık. Onaylamak için "
+       "{link} adresini açın. Bunu siz istemediyseniz bu mesajı dikkate almayın."},
   };
   return *texts;
 }

@@ -177,6 +177,35 @@ std::optional<PersonTokens::OptIn> PersonTokens::ParseOptInToken(std::string_vie
                std::string(parts[3]), expires};
 }
 
+std::string PersonTokens::BulletinFormToken(std::string_view org_id, std::string_view post_id,
+                                            std::string_view form,
+                                            int64_t issued_at_seconds) const {
+  const std::string issued = std::to_string(issued_at_seconds);
+  return issued + "." +
+         Mac("bulletin-form",
+             std::string(org_id) + "|" + std::string(post_id) + "|" + std::string(form) + "|" +
+                 issued,
+             kUnsubscribeMacChars);
+}
+
+std::optional<int64_t> PersonTokens::BulletinFormIssuedAt(std::string_view token,
+                                                          std::string_view org_id,
+                                                          std::string_view post_id,
+                                                          std::string_view form) const {
+  const size_t dot = token.find('.');
+  if (token.size() > 64 || dot == std::string_view::npos || dot == 0 || dot > 12) {
+    return std::nullopt;
+  }
+  const std::string_view issued = token.substr(0, dot);
+  if (issued.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  const std::string expected = Mac("bulletin-form",
+                                   std::string(org_id) + "|" + std::string(post_id) + "|" +
+                                       std::string(form) + "|" + std::string(issued),
+                                   kUnsubscribeMacChars);
+  if (!ConstantTimeEquals(expected, token.substr(dot + 1))) return std::nullopt;
+  return std::stoll(std::string(issued));
+}
+
 std::string PersonTokens::EmailMessageIdKey() const {
   // No '|': never equal to the input of a token's MAC.
   return HexEncode(HmacSha256(secret_, "email-message-id"));

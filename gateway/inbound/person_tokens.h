@@ -82,6 +82,16 @@ class PersonTokens {
   std::optional<OptIn> ParseOptInToken(std::string_view token, int64_t now_seconds) const;
   std::string AddressMac(std::string_view address) const;
 
+  // The token of a public bulletin form (a reply to `form` = an entry id, or "subscribe"):
+  // when it was issued, signed for that bulletin and form. Forms are refused when the token
+  // is younger than a person needs to fill them or older than a day (BulletinForms).
+  std::string BulletinFormToken(std::string_view org_id, std::string_view post_id,
+                                std::string_view form, int64_t issued_at_seconds) const;
+  // When the token was issued; nullopt when malformed or signed for another form.
+  std::optional<int64_t> BulletinFormIssuedAt(std::string_view token, std::string_view org_id,
+                                              std::string_view post_id,
+                                              std::string_view form) const;
+
   // The key that signs the Message-IDs of the gateway's e-mails (adapters/email/
   // email_message_id.h): derived from the secret, so every process sharing the secret signs
   // and verifies alike. 64 characters (hex of 32 bytes); a secret: never log it.

@@ -90,7 +90,7 @@ TEST_F(BulletinsApiTest, AnEntryInThreeLanguagesIsReadInTheReadersLanguage) {
   EXPECT_EQ(fr.Header("Content-Language"), "fr");
   EXPECT_THAT(fr.body, HasSubstr("<html lang=\"fr\" dir=\"ltr\">"));
   EXPECT_THAT(fr.body, HasSubstr("Journées consulaires à Lyon"));
-  EXPECT_THAT(fr.body, HasSubstr("Avis — Paris"));
+  EXPECT_THAT(fr.body, HasSubstr("Avis — <bdi>Paris</bdi>"));
   EXPECT_THAT(fr.body, HasSubstr(">العربية</a>"));
   EXPECT_THAT(fr.Header("Content-Security-Policy"), HasSubstr("default-src 'none'"));
 
@@ -334,6 +334,47 @@ TEST_F(BulletinsApiTest, ACampaignOnTheBulletinChannelPublishesOneEntryInEveryLa
   EXPECT_THAT(fr.body, HasSubstr("Journées consulaires à Lyon"));
   HttpResult en = Read(Base(paris_) + "/" + entry_id + "?lang=en");
   EXPECT_THAT(en.body, HasSubstr("We will be in <strong>Lyon</strong> on 12 June."));
+}
+
+TEST_F(BulletinsApiTest, AnEntryOfAnEventShowsWhenAndWhereAndItsCalendarFile) {
+  HttpResult event =
+      Post("/v1/events",
+           {{"post_id", paris_},
+            {"default_language", "fr"},
+            {"texts",
+             {{"fr", {{"title", "Journée de conseil"}}}, {"ar", {{"title", "يوم الاستشارات"}}}}},
+            {"time_zone", "Europe/Paris"},
+            {"starts_at", "2030-06-12T10:00"},
+            {"ends_at", "2030-06-12T16:00"},
+            {"place", "Consulat, 12 rue de Lyon"},
+            {"capacity", 40}},
+           paris_officer_);
+  ASSERT_EQ(event.status, 201) << event.body;
+  const std::string event_id = event.json.value("id", "");
+  const json entry = Publish(
+      {{"post_id", paris_}, {"texts", CounsellingDays()}, {"event_id", event_id}}, paris_officer_);
+  const std::string id = entry.value("id", "");
+
+  HttpResult page = Get(Base(paris_) + "/" + id + "?lang=fr", "");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(page.body, HasSubstr("<dt>Quand</dt>"));
+  EXPECT_THAT(page.body, HasSubstr("<time datetime=\"2030-06-12T08:00:00Z\">"));
+  EXPECT_THAT(page.body, HasSubstr("Consulat, 12 rue de Lyon"));
+  EXPECT_THAT(page.body, HasSubstr(id + "/event.ics?lang=fr\">Ajouter à mon agenda</a>"));
+
+  HttpResult ics = Get(Base(paris_) + "/" + id + "/event.ics?lang=ar", "");
+  ASSERT_EQ(ics.status, 200) << ics.body;
+  EXPECT_EQ(ics.Header("Content-Type"), "text/calendar; charset=utf-8");
+  EXPECT_THAT(ics.body, HasSubstr("BEGIN:VEVENT"));
+  EXPECT_THAT(ics.body, HasSubstr("SUMMARY;LANGUAGE=ar:يوم الاستشارات"));
+  EXPECT_THAT(ics.body, HasSubstr("DTSTART;TZID=Europe/Paris:20300612T100000"));
+  EXPECT_THAT(ics.body, Not(HasSubstr("ATTENDEE")));
+
+  // An entry without an event has no calendar; a withdrawn one neither.
+  const json plain = Publish({{"post_id", paris_}, {"texts", CounsellingDays()}}, paris_officer_);
+  EXPECT_EQ(Get(Base(paris_) + "/" + plain.value("id", "") + "/event.ics", "").status, 404);
+  ASSERT_EQ(Delete("/v1/bulletins/entries/" + id, paris_officer_).status, 200);
+  EXPECT_EQ(Get(Base(paris_) + "/" + id + "/event.ics", "").status, 404);
 }
 
 TEST_F(BulletinsApiTest, AFeedReaderReadsTheFeedAndPagesParseAsStrictHtml) {

@@ -90,7 +90,7 @@ TEST(BulletinPagesTest, TheIndexShowsPinnedFirstEscapedWithLanguageLinksAndFeeds
 TEST(BulletinPagesTest, ArabicPagesAreRightToLeftAndSayWhenAnEntryWasUpdated) {
   BulletinEntry e = Entry("bul_4", 1000, {{"ar", {"أيام قنصلية", "نص"}}});
   e.updated_at_millis = 5000;
-  const std::string html = BulletinEntryHtml(Frame("ar"), e);
+  const std::string html = BulletinEntryHtml(Frame("ar"), e, nullptr);
   EXPECT_THAT(html, HasSubstr("<html lang=\"ar\" dir=\"rtl\">"));
   EXPECT_THAT(html, HasSubstr("حُدّث في"));
   EXPECT_THAT(html, HasSubstr("<div dir=\"rtl\">"));

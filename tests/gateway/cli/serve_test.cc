@@ -193,6 +193,10 @@ TEST(ServeTest, TheReadmeExamplesRunAsWritten) {
   EXPECT_NE(output.str().find("<title type=\"text\">Counselling day on 12 June</title>"),
             std::string::npos)
       << output.str();
+  // A reader's answer through the notice's form, in the post's inbox.
+  EXPECT_NE(output.str().find("{\"text\":\"Do I need an appointment?\",\"bulletin_entry\":\"bul_"),
+            std::string::npos)
+      << output.str();
   EXPECT_EQ(serve.Terminate(), 0);
 }
 

@@ -1,0 +1,263 @@
+#include "gateway/bulletins/bulletin_forms.h"
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/contacts/normalize.h"
+#include "gateway/core/crypto.h"
+#include "gateway/core/ids.h"
+#include "gateway/core/text.h"
+#include "templates/template.h"
+
+namespace ogw {
+namespace {
+
+using Errors = std::vector<std::pair<std::string, std::string>>;
+
+// `text` as a short field people type on one line: "" or an error code.
+std::string CheckLine(std::string_view text, size_t max_chars) {
+  if (!IsValidUtf8(text) || HasControlCharacter(text)) return "characters";
+  if (CountCodePoints(text) > max_chars) return "too_long";
+  return "";
+}
+
+// The reader's e-mail address and phone, normalised; an error per field that does not read.
+struct ReachBack {
+  std::string email;
+  std::string phone;
+};
+ReachBack ReadReachBack(const BulletinFormPlace& place, const BulletinFormFields& fields,
+                        Errors* errors) {
+  ReachBack out;
+  const std::string_view email = TrimAsciiSpace(fields.email);
+  if (!email.empty()) {
+    auto normalised = NormalizeEmail(email);
+    if (normalised.ok()) {
+      out.email = *normalised;
+    } else {
+      errors->emplace_back("email", "email");
+    }
+  }
+  const std::string_view phone = TrimAsciiSpace(fields.phone);
+  if (!phone.empty()) {
+    auto normalised = NormalizePhone(phone, place.country);
+    if (normalised.ok()) {
+      out.phone = *normalised;
+    } else {
+      errors->emplace_back("phone", "phone");
+    }
+  }
+  return out;
+}
+
+Address NewAddress(AddressKind kind, std::string value) {
+  Address a;
+  a.kind = kind;
+  a.value = std::move(value);
+  a.verified = false;  // Typed by whoever filled the form.
+  return a;
+}
+
+}  // namespace
+
+BulletinForms::BulletinForms(InboundPipeline* inbound, ContactStore* contacts,
+                             ConversationLog* conversations, const PersonTokens* tokens,
+                             const Clock* clock, int min_fill_seconds, int max_concurrent)
+    : inbound_(inbound),
+      contacts_(contacts),
+      conversations_(conversations),
+      tokens_(tokens),
+      clock_(clock),
+      min_fill_seconds_(min_fill_seconds),
+      max_concurrent_(max_concurrent) {}
+
+std::optional<BulletinForms::Slot> BulletinForms::TryEnter() {
+  if (running_.fetch_add(1) >= max_concurrent_) {
+    running_.fetch_sub(1);
+    return std::nullopt;
+  }
+  return Slot(&running_);
+}
+
+std::string BulletinForms::IssueToken(const BulletinFormPlace& place) const {
+  return tokens_->BulletinFormToken(place.org_id, place.post_id, place.form,
+                                    clock_->NowMillis() / 1000);
+}
+
+bool BulletinForms::CheckCommon(const BulletinFormPlace& place, const BulletinFormFields& fields,
+                                BulletinFormOutcome* outcome) const {
+  // A robot fills every field it finds; it is thanked and learns nothing.
+  if (!fields.website.empty()) {
+    outcome->kind = BulletinFormOutcome::Kind::kIgnored;
+    return false;
+  }
+  const std::optional<int64_t> issued =
+      tokens_->BulletinFormIssuedAt(fields.token, place.org_id, place.post_id, place.form);
+  const int64_t now = clock_->NowMillis() / 1000;
+  if (!issued || now - *issued > kTokenMaxAgeSeconds || *issued > now + 60) {
+    outcome->errors.emplace_back("token", "expired");
+  } else if (now - *issued < min_fill_seconds_) {
+    outcome->errors.emplace_back("token", "too_fast");
+  }
+  if (!fields.consent) outcome->errors.emplace_back("consent", "consent");
+  if (const std::string e = CheckLine(fields.name, kMaxNameChars); !e.empty()) {
+    outcome->errors.emplace_back("name", e);
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> BulletinForms::CreateContact(const BulletinFormPlace& place,
+                                                         const BulletinFormFields& fields,
+                                                         const std::vector<Address>& addresses) {
+  const int64_t now = clock_->NowMillis();
+  Contact contact;
+  contact.id = NewId("c", now);
+  contact.org_id = place.org_id;
+  contact.post_id = place.post_id;
+  contact.name = std::string(TrimAsciiSpace(fields.name));
+  if (auto language = CanonicalLanguageTag(fields.language)) contact.languages = {*language};
+  contact.verified = false;
+  contact.created_at_millis = now;
+  contact.updated_at_millis = now;
+  contact.addresses = addresses;
+  ASSIGN_OR_RETURN(PutOutcome outcome, contacts_->Put(contact, 0, nullptr));
+  if (outcome.code == PutOutcome::Code::kAddressConflict) return outcome.owner_id;  // A race.
+  if (outcome.code != PutOutcome::Code::kOk) {
+    return absl::AbortedError("could not create the subscriber's contact");
+  }
+  return contact.id;
+}
+
+absl::StatusOr<BulletinFormOutcome> BulletinForms::Reply(const BulletinFormPlace& place,
+                                                         const BulletinFormFields& fields) {
+  BulletinFormOutcome outcome;
+  if (!CheckCommon(place, fields, &outcome)) return outcome;
+  const std::string_view message = TrimAsciiSpace(fields.message);
+  if (message.empty()) {
+    outcome.errors.emplace_back("message", "required");
+  } else if (!IsValidUtf8(message) || HasControlCharacter(message, "\t\n\r")) {
+    outcome.errors.emplace_back("message", "characters");
+  } else if (CountCodePoints(message) > kMaxMessageChars) {
+    outcome.errors.emplace_back("message", "too_long");
+  }
+  const ReachBack reach = ReadReachBack(place, fields, &outcome.errors);
+  if (fields.email.empty() && fields.phone.empty()) {
+    outcome.errors.emplace_back("email", "reach_back");
+  }
+  if (!outcome.errors.empty()) {
+    outcome.kind = BulletinFormOutcome::Kind::kInvalid;
+    return outcome;
+  }
+
+  InboundMessage m;
+  m.provider = "bulletin";
+  m.channel = reach.email.empty() ? Channel::kSms : Channel::kEmail;
+  m.from = reach.email.empty() ? reach.phone : reach.email;
+  m.text = std::string(message);
+  m.subject = place.entry_title;
+  m.bulletin_entry = place.form;
+  // The same form sent twice (a double click, the browser's resend) is one message.
+  m.provider_message_id =
+      "form:" + Sha256Hex(fields.token + "|" + m.from + "|" + m.text).substr(0, 32);
+  InboundSource source;
+  source.org_id = place.org_id;
+  source.post_id = place.post_id;
+  source.provider = "bulletin";
+  source.country = place.country;
+  ASSIGN_OR_RETURN(InboundResult stored, inbound_->Receive(source, m));
+  outcome.contact_id = stored.contact_id;
+  outcome.entry_id = stored.entry_id;
+  // A person new to the organisation: the name and the other way to reach them join the
+  // contact the reply created. A known person's contact is not changed by a web form.
+  if (stored.created_contact) {
+    ASSIGN_OR_RETURN(auto current, contacts_->Get(place.org_id, stored.contact_id));
+    if (current) {
+      Contact contact = current->contact;
+      contact.name = std::string(TrimAsciiSpace(fields.name));
+      if (auto language = CanonicalLanguageTag(fields.language)) contact.languages = {*language};
+      if (!reach.email.empty() && !reach.phone.empty()) {
+        contact.addresses.push_back(NewAddress(AddressKind::kPhone, reach.phone));
+      }
+      contact.updated_at_millis = clock_->NowMillis();
+      auto put = contacts_->Put(contact, current->version, &current->contact);
+      if (!put.ok() || put->code != PutOutcome::Code::kOk) {
+        // The reply is stored; the details are a convenience for the officer answering.
+        spdlog::info("bulletin reply: details not added to {}", stored.contact_id);
+      }
+    }
+  }
+  return outcome;
+}
+
+absl::StatusOr<BulletinFormOutcome> BulletinForms::Subscribe(const BulletinFormPlace& place,
+                                                             const BulletinFormFields& fields) {
+  BulletinFormOutcome outcome;
+  if (!CheckCommon(place, fields, &outcome)) return outcome;
+  bool by_email = false;
+  bool by_sms = false;
+  bool unknown_channel = false;
+  for (const std::string& c : fields.channels) {
+    by_email |= c == "email";
+    by_sms |= c == "sms";
+    unknown_channel |= c != "email" && c != "sms";
+  }
+  if (unknown_channel || (!by_email && !by_sms)) {
+    outcome.errors.emplace_back("channels", "channels");
+  }
+  const ReachBack reach = ReadReachBack(place, fields, &outcome.errors);
+  if (by_email && TrimAsciiSpace(fields.email).empty()) {
+    outcome.errors.emplace_back("email", "required");
+  }
+  if (by_sms && TrimAsciiSpace(fields.phone).empty()) {
+    outcome.errors.emplace_back("phone", "required");
+  }
+  if (!outcome.errors.empty()) {
+    outcome.kind = BulletinFormOutcome::Kind::kInvalid;
+    return outcome;
+  }
+
+  struct Wanted {
+    Channel channel;
+    AddressKind kind;
+    std::string value;
+    std::string owner;
+  };
+  std::vector<Wanted> wanted;
+  if (by_email) wanted.push_back({Channel::kEmail, AddressKind::kEmail, reach.email, ""});
+  if (by_sms) wanted.push_back({Channel::kSms, AddressKind::kPhone, reach.phone, ""});
+  std::vector<std::string> keys;
+  for (const Wanted& w : wanted) keys.push_back(AddressKey(w.kind, w.value));
+  ASSIGN_OR_RETURN(std::vector<std::string> owners, contacts_->FindOwners(place.org_id, keys));
+  std::vector<Address> unknown;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    wanted[i].owner = owners[i];
+    if (owners[i].empty()) unknown.push_back(NewAddress(wanted[i].kind, wanted[i].value));
+  }
+  if (!unknown.empty()) {
+    ASSIGN_OR_RETURN(const std::string created, CreateContact(place, fields, unknown));
+    for (Wanted& w : wanted) {
+      if (w.owner.empty()) w.owner = created;
+    }
+  }
+  for (const Wanted& w : wanted) {
+    const std::string channel(ChannelName(w.channel));
+    // The request, and where it came from, in the person's conversation: the grant that
+    // follows a confirmation names its source there too.
+    ConversationAppend note;
+    note.contact_id = w.owner;
+    note.kind = "consent";
+    note.fields = {{"channel", channel},
+                   {"address", w.value},
+                   {"state", "requested"},
+                   {"source", "bulletin:" + (place.post_id.empty() ? "-" : place.post_id)}};
+    auto appended = conversations_->Append(place.org_id, note);
+    if (!appended.ok()) {
+      spdlog::warn("bulletin subscription: request not noted for {}: {}", w.owner,
+                   MessageOf(appended.status()));
+    }
+    // Already subscribed, or asked once today: nothing is sent, and the answer is the same.
+    RETURN_IF_ERROR(inbound_->RequestOptIn(place.org_id, w.owner, channel, w.value).status());
+  }
+  return outcome;
+}
+
+}  // namespace ogw

@@ -1,0 +1,364 @@
+// The bulletins' public forms as a reader's browser uses them (form-encoded posts of the
+// pages' own forms): a reply reaches the post's inbox and the person's conversation, marked
+// with its entry; a subscription is granted only through the confirmation link the sandbox
+// outbox holds; and what robots and floods do is refused without storing anything: forms
+// sent too fast, with old or forged tokens, with the honeypot filled, too large, too often.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+
+#include <httplib.h>
+
+#include "tests/testutil/api_harness.h"
+
+namespace ogw::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using json = nlohmann::json;
+
+class BulletinFormsApiTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    if (HasFatalFailure()) return;
+    org_ = Get("/v1/me", admin_token_).json.value("org_id", "");
+    paris_ = Post("/v1/posts", {{"name", "Paris"}, {"country", "FR"}}, admin_token_)
+                 .json.value("id", "");
+    ASSERT_FALSE(paris_.empty());
+    HttpResult entry =
+        Post("/v1/bulletins/entries",
+             {{"post_id", paris_},
+              {"texts",
+               {{"en", {{"title", "Counselling days"}, {"body", "Come and see us."}}},
+                {"fr", {{"title", "Journées de conseil"}, {"body", "Venez nous voir."}}}}}},
+             admin_token_);
+    ASSERT_EQ(entry.status, 201) << entry.body;
+    entry_ = entry.json.value("id", "");
+  }
+
+  std::string ReplyUrl() { return "/b/" + org_ + "/" + paris_ + "/" + entry_ + "/reply"; }
+  std::string SubscribeUrl() { return "/b/" + org_ + "/" + paris_ + "/subscribe"; }
+
+  // The form's page and the token in it.
+  std::string TokenOf(const std::string& url) {
+    HttpResult page = Get(url + "?lang=fr", "");
+    EXPECT_EQ(page.status, 200) << page.body;
+    EXPECT_EQ(page.Header("Cache-Control"), "no-store");
+    std::smatch m;
+    const std::regex token("name=\"token\" value=\"([^\"]+)\"");
+    if (!std::regex_search(page.body, m, token)) {
+      ADD_FAILURE() << "no token in " << page.body;
+      return "";
+    }
+    return m[1];
+  }
+
+  // Posts `fields` as the browser does, from `client` (an address the harness cannot set: the
+  // per-client limit is per peer, so every post here is one client's).
+  HttpResult Send(const std::string& url, const httplib::Params& fields) {
+    return PostRaw(url, httplib::detail::params_to_query_str(fields),
+                   "application/x-www-form-urlencoded", "");
+  }
+
+  json Inbox() {
+    return Get("/v1/inbox?post=" + paris_, admin_token_).json.value("items", json::array());
+  }
+
+  std::string org_, paris_, entry_;
+};
+
+TEST_F(BulletinFormsApiTest, AReplyReachesThePostsInboxMarkedWithItsEntry) {
+  // The entry's page links its reply form.
+  HttpResult page = Get("/b/" + org_ + "/" + paris_ + "/" + entry_ + "?lang=fr", "");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(page.body, HasSubstr(entry_ + "/reply?lang=fr\">Répondre à cet avis</a>"));
+
+  const std::string token = TokenOf(ReplyUrl());
+  clock_.Advance(5'000);  // A person reads and writes.
+  const httplib::Params form = {{"token", token},
+                                {"lang", "fr"},
+                                {"message", "Bonjour, faut-il prendre rendez-vous ?"},
+                                {"name", "Amina Diallo"},
+                                {"email", "Amina.Diallo@Example.org"},
+                                {"phone", "06 12 34 56 78"},
+                                {"consent", "yes"},
+                                {"website", ""}};
+  HttpResult sent = Send(ReplyUrl(), form);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_THAT(sent.body, HasSubstr("role=\"status\""));
+  EXPECT_THAT(sent.body, HasSubstr("Votre message nous est parvenu."));
+
+  // The browser sends the form again (back, reload): one message.
+  ASSERT_EQ(Send(ReplyUrl(), form).status, 200);
+  const json inbox = Inbox();
+  ASSERT_EQ(inbox.size(), 1u) << inbox.dump();
+  const json& item = inbox[0];
+  EXPECT_EQ(item["text"], "Bonjour, faut-il prendre rendez-vous ?");
+  EXPECT_EQ(item["bulletin_entry"], entry_);
+  EXPECT_EQ(item["provider"], "bulletin");
+  EXPECT_EQ(item["channel"], "email");
+  EXPECT_EQ(item["address"], "Amina.Diallo@example.org");
+  EXPECT_EQ(item["subject"], "Journées de conseil");
+  EXPECT_EQ(item["post"], paris_);
+  EXPECT_EQ(item["contact_verified"], false);
+
+  // A new, unverified contact of the post with both ways to reach her, neither consented.
+  HttpResult contact = Get("/v1/contacts/" + item["contact_id"].get<std::string>(), admin_token_);
+  ASSERT_EQ(contact.status, 200);
+  EXPECT_EQ(contact.json["name"], "Amina Diallo");
+  EXPECT_EQ(contact.json["post_id"], paris_);
+  EXPECT_EQ(contact.json["languages"], json::array({"fr"}));
+  ASSERT_EQ(contact.json["addresses"].size(), 2u) << contact.body;
+  EXPECT_EQ(contact.json["addresses"][1]["value"], "+33612345678");  // Read in France.
+  for (const json& a : contact.json["addresses"]) {
+    EXPECT_EQ(a["verified"], false);
+    EXPECT_NE(a["consent"]["state"], "granted");
+  }
+}
+
+TEST_F(BulletinFormsApiTest, AKnownAddressRepliesIntoItsContactWhichTheFormDoesNotChange) {
+  const std::string ana = CreateContact(
+      {{"name", "Ana Silva"},
+       {"post_id", paris_},
+       {"addresses", {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string token = TokenOf(ReplyUrl());
+  clock_.Advance(4'000);
+  // STOP typed in a web form is a message: anyone could have typed Ana's address.
+  ASSERT_EQ(Send(ReplyUrl(), {{"token", token},
+                              {"message", "STOP"},
+                              {"name", "Someone Else"},
+                              {"email", "ana@example.org"},
+                              {"consent", "yes"}})
+                .status,
+            200);
+  const json inbox = Inbox();
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0]["contact_id"], ana);
+  EXPECT_EQ(inbox[0].value("keyword", ""), "");
+  HttpResult contact = Get("/v1/contacts/" + ana, admin_token_);
+  EXPECT_EQ(contact.json["name"], "Ana Silva");
+  EXPECT_EQ(contact.json["addresses"][0]["consent"]["state"], "granted");
+  EXPECT_EQ(contact.json["addresses"][0]["opted_out"], false);
+}
+
+TEST_F(BulletinFormsApiTest, RobotsAndMistakesStoreNothingAndEveryProblemIsShownByItsField) {
+  const std::string token = TokenOf(ReplyUrl());
+  const httplib::Params good = {
+      {"token", token}, {"message", "Hello"}, {"email", "x@example.org"}, {"consent", "yes"}};
+
+  // Sent at once: no person fills a form in under three seconds. The form comes back with a
+  // new token and what was typed.
+  HttpResult fast = Send(ReplyUrl(), good);
+  EXPECT_EQ(fast.status, 422);
+  EXPECT_THAT(fast.body, HasSubstr("role=\"alert\""));
+  EXPECT_THAT(fast.body, HasSubstr(">Hello</textarea>"));
+  clock_.Advance(4'000);
+
+  // The honeypot filled: thanked, nothing kept.
+  httplib::Params robot = good;
+  robot.emplace("website", "http://spam.example");
+  HttpResult thanked = Send(ReplyUrl(), robot);
+  EXPECT_EQ(thanked.status, 200);
+  EXPECT_THAT(thanked.body, HasSubstr("role=\"status\""));
+
+  // A forged token, and one for another form.
+  httplib::Params forged = good;
+  forged.erase("token");
+  forged.emplace("token", "1700000000.AAAAAAAAAAAAAAAA");
+  EXPECT_EQ(Send(ReplyUrl(), forged).status, 422);
+  EXPECT_EQ(
+      Send(
+          SubscribeUrl(),
+          {{"token", token}, {"channels", "email"}, {"email", "x@example.org"}, {"consent", "yes"}})
+          .status,
+      422);
+
+  // Each bad field named next to it, what was typed escaped.
+  HttpResult bad = Send(ReplyUrl(), {{"token", token},
+                                     {"message", "<script>alert(1)</script>"},
+                                     {"email", "not an address"},
+                                     {"phone", "12"},
+                                     {"name", std::string(101, 'n')}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_THAT(bad.body, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;</textarea>"));
+  EXPECT_THAT(bad.body, Not(HasSubstr("<script>")));
+  for (const char* field : {"email", "phone", "name", "consent"}) {
+    EXPECT_THAT(bad.body, HasSubstr("aria-describedby=\"e-" + std::string(field) + "\"")) << field;
+  }
+  EXPECT_THAT(bad.body, HasSubstr("This e-mail address does not look right."));
+  HttpResult nobody = Send(ReplyUrl(), {{"token", token}, {"message", "Hi"}, {"consent", "yes"}});
+  EXPECT_EQ(nobody.status, 422);
+  EXPECT_THAT(nobody.body, HasSubstr("Please give an e-mail address or a phone number."));
+  HttpResult empty =
+      Send(ReplyUrl(), {{"token", token}, {"email", "x@example.org"}, {"consent", "yes"}});
+  EXPECT_THAT(empty.body, HasSubstr("aria-describedby=\"e-message\""));
+  HttpResult long_message = Send(ReplyUrl(), {{"token", token},
+                                              {"message", std::string(2001, 'a')},
+                                              {"email", "x@example.org"},
+                                              {"consent", "yes"}});
+  EXPECT_EQ(long_message.status, 422);
+
+  // Too large to be a form, or not a form at all.
+  EXPECT_EQ(Send(ReplyUrl(), {{"token", token}, {"message", std::string(20'000, 'a')}}).status,
+            413);
+  EXPECT_EQ(PostRaw(ReplyUrl(), R"({"message":"hi"})", "application/json", "").status, 415);
+
+  // A day later the token is too old.
+  clock_.Advance(86'400'000 + 1'000);
+  EXPECT_EQ(Send(ReplyUrl(), good).status, 422);
+
+  // A withdrawn entry takes no more replies.
+  ASSERT_EQ(Delete("/v1/bulletins/entries/" + entry_, admin_token_).status, 200);
+  EXPECT_EQ(Get(ReplyUrl(), "").status, 404);
+
+  EXPECT_EQ(Inbox().size(), 0u);
+}
+
+TEST_F(BulletinFormsApiTest, AFloodOfFormsIsRefusedWhileThePagesAnswer) {
+  const std::string token = TokenOf(ReplyUrl());
+  clock_.Advance(4'000);
+  int accepted = 0;
+  int refused = 0;
+  std::string retry_after;
+  for (int i = 0; i < 15; ++i) {
+    HttpResult r = Send(ReplyUrl(), {{"token", token},
+                                     {"lang", "fr"},
+                                     {"message", "Message " + std::to_string(i)},
+                                     {"email", "flood@example.org"},
+                                     {"consent", "yes"}});
+    if (r.status == 200) ++accepted;
+    if (r.status == 429) {
+      ++refused;
+      retry_after = r.Header("Retry-After");
+      EXPECT_THAT(r.body, HasSubstr("Trop de messages arrivent en ce moment."));
+    }
+  }
+  // The default budget of one address: 10 at once, then one every 20 seconds.
+  EXPECT_EQ(accepted, 10);
+  EXPECT_EQ(refused, 5);
+  EXPECT_FALSE(retry_after.empty());
+  EXPECT_EQ(Get("/b/" + org_ + "/" + paris_ + "/", "").status, 200);
+  EXPECT_EQ(Inbox().size(), 10u);
+}
+
+TEST_F(BulletinFormsApiTest, ASubscriptionIsGrantedOnlyThroughTheConfirmationLink) {
+  HttpResult index = Get("/b/" + org_ + "/" + paris_ + "/?lang=fr", "");
+  EXPECT_THAT(index.body, HasSubstr("/subscribe?lang=fr\">S’abonner à ces avis</a>"));
+  const std::string token = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  HttpResult sent = Send(SubscribeUrl(), {{"token", token},
+                                          {"lang", "fr"},
+                                          {"name", "Jean Dupont"},
+                                          {"channels", "email"},
+                                          {"channels", "sms"},
+                                          {"email", "jean@example.org"},
+                                          {"phone", "+33 6 98 76 54 32"},
+                                          {"consent", "yes"}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_THAT(sent.body, HasSubstr("Encore une étape"));
+
+  HttpResult found = Get("/v1/contacts?post_id=" + paris_, admin_token_);
+  ASSERT_EQ(found.status, 200);
+  json jean;
+  for (const json& c : found.json["items"]) {
+    if (c["name"] == "Jean Dupont") jean = c;
+  }
+  ASSERT_TRUE(jean.is_object()) << found.body;
+  EXPECT_EQ(jean["languages"], json::array({"fr"}));
+  ASSERT_EQ(jean["addresses"].size(), 2u);
+  for (const json& a : jean["addresses"]) EXPECT_NE(a["consent"]["state"], "granted");
+
+  // The confirmations go out in French; the e-mail's link grants the e-mail address only.
+  auto worker = runtime_->NewWorker();
+  ASSERT_TRUE(worker->RunOnce().ok());
+  json outbox = Get("/v1/sandbox/messages", admin_token_).json["items"];
+  std::string link;
+  int to_jean = 0;
+  for (const json& m : outbox) {
+    if (m["to"] != "jean@example.org" && m["to"] != "+33698765432") continue;
+    ++to_jean;
+    std::smatch match;
+    const std::string text = m.value("text", "");
+    if (m["channel"] == "email" && std::regex_search(text, match, std::regex("/c/([^\\s)>\"]+)"))) {
+      link = "/c/" + match[1].str();
+    }
+  }
+  EXPECT_EQ(to_jean, 2) << outbox.dump();
+  ASSERT_FALSE(link.empty()) << outbox.dump();
+  EXPECT_EQ(Get(link, "").status, 200);  // Shows a button: mail scanners follow links.
+  ASSERT_EQ(PostRaw(link, "", "application/x-www-form-urlencoded", "").status, 200);
+  HttpResult after = Get("/v1/contacts/" + jean["id"].get<std::string>(), admin_token_);
+  for (const json& a : after.json["addresses"]) {
+    if (a["kind"] == "email") {
+      EXPECT_EQ(a["consent"]["state"], "granted");
+      EXPECT_EQ(a["consent"]["source"], "confirmed:email");
+    } else {
+      EXPECT_NE(a["consent"]["state"], "granted");
+    }
+  }
+  // The request and where it came from are in the conversation.
+  HttpResult log =
+      Get("/v1/contacts/" + jean["id"].get<std::string>() + "/conversation", admin_token_);
+  EXPECT_THAT(log.body, HasSubstr("\"source\":\"bulletin:" + paris_ + "\""));
+  EXPECT_THAT(log.body, HasSubstr("\"state\":\"requested\""));
+}
+
+TEST_F(BulletinFormsApiTest, AnOptedOutAddressStaysOutUntilItsOwnerConfirms) {
+  const std::string ana = CreateContact(
+      {{"name", "Ana Silva"},
+       {"post_id", paris_},
+       {"addresses",
+        {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "withdrawn"}}}}},
+      admin_token_);
+  const std::string token = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  // Someone subscribes Ana's address and a phone of their own: the phone is not added to Ana.
+  ASSERT_EQ(Send(SubscribeUrl(), {{"token", token},
+                                  {"channels", "email"},
+                                  {"channels", "sms"},
+                                  {"email", "ana@example.org"},
+                                  {"phone", "+33 6 11 22 33 44"},
+                                  {"consent", "yes"}})
+                .status,
+            200);
+  HttpResult contact = Get("/v1/contacts/" + ana, admin_token_);
+  ASSERT_EQ(contact.json["addresses"].size(), 1u) << contact.body;
+  EXPECT_EQ(contact.json["addresses"][0]["consent"]["state"], "withdrawn");
+  EXPECT_EQ(contact.json["name"], "Ana Silva");
+
+  // Once a day at most: a second form sends Ana nothing more.
+  const std::string again = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  ASSERT_EQ(Send(SubscribeUrl(), {{"token", again},
+                                  {"channels", "email"},
+                                  {"email", "ana@example.org"},
+                                  {"consent", "yes"}})
+                .status,
+            200);
+  auto worker = runtime_->NewWorker();
+  ASSERT_TRUE(worker->RunOnce().ok());
+  int to_ana = 0;
+  const json sent = Get("/v1/sandbox/messages", admin_token_).json["items"];
+  for (const json& m : sent) {
+    if (m["to"] == "ana@example.org") ++to_ana;
+  }
+  EXPECT_EQ(to_ana, 1);
+
+  // Every field checked: no channel, a channel without its address, no consent.
+  HttpResult bad = Send(SubscribeUrl(), {{"token", again}, {"channels", "fax"}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_THAT(bad.body, HasSubstr("aria-describedby=\"e-channels\""));
+  EXPECT_THAT(bad.body, HasSubstr("aria-describedby=\"e-consent\""));
+  HttpResult no_phone =
+      Send(SubscribeUrl(), {{"token", again}, {"channels", "sms"}, {"consent", "yes"}});
+  EXPECT_THAT(no_phone.body, HasSubstr("aria-describedby=\"e-phone\""));
+}
+
+}  // namespace
+}  // namespace ogw::testing
