@@ -32,7 +32,7 @@ std::string BearerToken(const httplib::Request& req) {
   return req.get_header_value("X-API-Key");
 }
 
-void Write(const ApiResponse& r, httplib::Response& res) {
+void Write(ApiResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
   if (r.stream) {
@@ -46,7 +46,11 @@ void Write(const ApiResponse& r, httplib::Response& res) {
         });
     return;
   }
-  if (!r.body.empty() || !r.content_type.empty()) res.set_content(r.body, r.content_type);
+  if (!r.body.empty() || !r.content_type.empty()) {
+    // Moved, not copied: a bulletin page is tens of kilobytes (what set_content would do).
+    res.body = std::move(r.body);
+    res.set_header("Content-Type", r.content_type);
+  }
 }
 
 // A 429 (with Retry-After) when the budget under `key` is spent, or the storage problem;
