@@ -128,7 +128,8 @@ BulletinFormFields ReadFields(const httplib::Request& req) {
   return f;
 }
 
-// POST: admission first (cheapest refusals first), then the form.
+// POST: the place first (from the bulletin cache, so that even a refusal speaks the reader's
+// language), then admission (cheapest refusals first), then the form.
 ApiResponse TakeForm(RequestContext& ctx, const std::string& form) {
   ApiResponse problem;
   std::optional<BulletinSite::FormPage> page = PageOf(ctx, form, &problem);

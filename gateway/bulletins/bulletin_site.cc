@@ -34,6 +34,20 @@ size_t SizeOf(const BulletinEntry& e) {
 
 bool IsEntryId(std::string_view page) { return IsWellFormedId(page, "bul"); }
 
+// Whether the request names its organisation and post by well-formed ids: anything else is
+// nobody's bulletin, answered without a read.
+bool NamesBulletin(const BulletinSite::Request& request) {
+  return IsWellFormedId(request.org_id, "org") &&
+         (request.post_id.empty() || IsWellFormedId(request.post_id, "post"));
+}
+
+// The entry `id` among those shown now, or null.
+const BulletinEntry* LiveEntry(const std::vector<const BulletinEntry*>& live, std::string_view id) {
+  const auto it =
+      std::find_if(live.begin(), live.end(), [&](const BulletinEntry* e) { return e->id == id; });
+  return it == live.end() ? nullptr : *it;
+}
+
 // The newest kFeedEntries of `live` (pinned first, then newest), newest publication first.
 std::vector<const BulletinEntry*> Newest(const std::vector<const BulletinEntry*>& live) {
   std::vector<const BulletinEntry*> out = live;
@@ -63,8 +77,8 @@ struct BulletinSite::Bulletin {
   std::vector<std::string> languages;      // Of the live entries, sorted.
   // The live entries' events by id (an event's change shows within kMaxAgeMillis).
   std::map<std::string, Event> events;
-  std::map<std::string, Answer> pages;     // "<page>|<language>" -> built answer; under mu_.
-  size_t bytes = 0;                        // Of the entries and `pages`; under mu_ once cached.
+  std::map<std::string, Answer> pages;  // "<page>|<language>" -> built answer; under mu_.
+  size_t bytes = 0;                     // Of the entries and `pages`; under mu_ once cached.
 };
 
 BulletinSite::BulletinSite(BulletinStore* store, OrgStore* orgs, EventStore* events,
@@ -228,11 +242,10 @@ BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& p
     a.content_type = "application/feed+json; charset=utf-8";
     body = BulletinJsonFeed(frame, Newest(b.live));
   } else {
-    const auto it = std::find_if(b.live.begin(), b.live.end(),
-                                 [&](const BulletinEntry* e) { return e->id == page; });
+    const BulletinEntry& entry = *LiveEntry(b.live, page);  // Serve checked it is shown.
     a.content_type = "text/html; charset=utf-8";
-    const auto event = b.events.find((*it)->event_id);
-    body = BulletinEntryHtml(frame, **it, event == b.events.end() ? nullptr : &event->second);
+    const auto event = b.events.find(entry.event_id);
+    body = BulletinEntryHtml(frame, entry, event == b.events.end() ? nullptr : &event->second);
   }
   a.etag = "\"" + Sha1Hex(body).substr(0, 20) + "\"";
   a.body = std::make_shared<const std::string>(std::move(body));
@@ -258,19 +271,15 @@ BulletinSite::Answer BulletinSite::Missing(const Bulletin* b, const std::string&
 
 absl::StatusOr<BulletinSite::Answer> BulletinSite::Serve(const Request& request) {
   const int64_t now = clock_->NowMillis();
-  if (!IsWellFormedId(request.org_id, "org") ||
-      (!request.post_id.empty() && !IsWellFormedId(request.post_id, "post")) ||
-      !(request.page.empty() || request.page == "feed.atom" || request.page == "feed.json" ||
-        IsEntryId(request.page))) {
+  if (!NamesBulletin(request) || !(request.page.empty() || request.page == "feed.atom" ||
+                                   request.page == "feed.json" || IsEntryId(request.page))) {
     return Missing(nullptr, "en", 404);
   }
   ASSIGN_OR_RETURN(BulletinPtr b, Current(request, now));
   if (b == nullptr) return Missing(nullptr, "en", 404);
   const std::string language = ChooseBulletinLanguage(request.lang, request.accept_language,
                                                       b->languages, b->default_language);
-  if (IsEntryId(request.page) &&
-      std::none_of(b->live.begin(), b->live.end(),
-                   [&](const BulletinEntry* e) { return e->id == request.page; })) {
+  if (IsEntryId(request.page) && LiveEntry(b->live, request.page) == nullptr) {
     // Not shown: withdrawn or expired is gone for good; planned or unknown is not found.
     ASSIGN_OR_RETURN(std::optional<BulletinEntry> entry, store_->Get(request.org_id, request.page));
     const bool ours = entry && entry->post_id == request.post_id;
@@ -305,9 +314,7 @@ absl::StatusOr<BulletinSite::Answer> BulletinSite::Serve(const Request& request)
 absl::StatusOr<std::optional<BulletinSite::FormPage>> BulletinSite::FormPageOf(
     const Request& request) {
   const int64_t now = clock_->NowMillis();
-  if (!IsWellFormedId(request.org_id, "org") ||
-      (!request.post_id.empty() && !IsWellFormedId(request.post_id, "post")) ||
-      !(request.page == "subscribe" || IsEntryId(request.page))) {
+  if (!NamesBulletin(request) || !(request.page == "subscribe" || IsEntryId(request.page))) {
     return std::nullopt;
   }
   ASSIGN_OR_RETURN(BulletinPtr b, Current(request, now));
@@ -319,29 +326,25 @@ absl::StatusOr<std::optional<BulletinSite::FormPage>> BulletinSite::FormPageOf(
   page.country = b->country;
   page.entry_url = page.frame.base_url + "/?lang=" + language;
   if (request.page == "subscribe") return page;
-  const auto it = std::find_if(b->live.begin(), b->live.end(),
-                               [&](const BulletinEntry* e) { return e->id == request.page; });
-  if (it == b->live.end()) return std::nullopt;
+  const BulletinEntry* entry = LiveEntry(b->live, request.page);
+  if (entry == nullptr) return std::nullopt;
   std::string shown;
-  page.entry_title = BulletinTextIn(**it, language, "", &shown).title;
-  page.entry_url = page.frame.base_url + "/" + (*it)->id + "?lang=" + language;
+  page.entry_title = BulletinTextIn(*entry, language, "", &shown).title;
+  page.entry_url = page.frame.base_url + "/" + entry->id + "?lang=" + language;
   return page;
 }
 
 absl::StatusOr<std::optional<std::pair<Event, std::string>>> BulletinSite::EventOf(
     const Request& request) {
   const int64_t now = clock_->NowMillis();
-  if (!IsWellFormedId(request.org_id, "org") ||
-      (!request.post_id.empty() && !IsWellFormedId(request.post_id, "post")) ||
-      !IsEntryId(request.page)) {
+  if (!NamesBulletin(request) || !IsEntryId(request.page)) {
     return std::nullopt;
   }
   ASSIGN_OR_RETURN(BulletinPtr b, Current(request, now));
   if (b == nullptr) return std::nullopt;
-  const auto it = std::find_if(b->live.begin(), b->live.end(),
-                               [&](const BulletinEntry* e) { return e->id == request.page; });
-  if (it == b->live.end()) return std::nullopt;
-  const auto event = b->events.find((*it)->event_id);
+  const BulletinEntry* entry = LiveEntry(b->live, request.page);
+  if (entry == nullptr) return std::nullopt;
+  const auto event = b->events.find(entry->event_id);
   if (event == b->events.end()) return std::nullopt;
   return std::pair{event->second, ChooseBulletinLanguage(request.lang, request.accept_language,
                                                          b->languages, b->default_language)};
