@@ -7,6 +7,7 @@
 #include "adapters/provider_type.h"
 #include "gateway/api/route_helpers.h"
 #include "gateway/inbound/account_inbox.h"
+#include "gateway/inbound/consent_pages.h"
 
 namespace ogw {
 namespace {
@@ -75,33 +76,46 @@ ApiResponse HandleInbound(RequestContext& ctx, const ProviderType& type,
   return Answer(outcome);
 }
 
+// A page for the person who followed a link, in their language (?lang=, else Accept-Language),
+// never cached, indexed or referred on.
+ApiResponse ConsentAnswer(RequestContext& ctx, int status, ConsentPage page) {
+  const std::string language = ConsentPageLanguage(ctx.request.get_param_value("lang"),
+                                                   ctx.request.get_header_value("Accept-Language"));
+  ApiResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = ConsentPageHtml(page, language);
+  r.headers["Cache-Control"] = "no-store";
+  r.headers["Referrer-Policy"] = "no-referrer";
+  r.headers["X-Robots-Tag"] = "noindex";
+  r.headers["Content-Security-Policy"] =
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+      "frame-ancestors 'none'";
+  r.headers["Content-Language"] = language;
+  r.headers["Vary"] = "Accept-Language";
+  return r;
+}
+
 // GET shows a confirmation form: mail scanners follow links, and must not unsubscribe anyone.
 ApiResponse UnsubscribePage(RequestContext& ctx) {
   auto token = ctx.services.tokens->ParseUnsubscribeToken(ctx.params[0]);
-  if (!token)
-    return HtmlNotice(404, "Link not valid", "<p>This unsubscribe link is not valid.</p>");
-  return HtmlNotice(200, "Unsubscribe",
-                    "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
-                    "value=\"One-Click\"><p>Stop receiving messages on this channel?</p>"
-                    "<button type=\"submit\">Unsubscribe</button></form>");
+  if (!token) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
+  return ConsentAnswer(ctx, 200, ConsentPage::kConfirmUnsubscribe);
 }
 
 // POST (RFC 8058 one-click, or the form above) withdraws consent for the channel at once.
 ApiResponse Unsubscribe(RequestContext& ctx) {
   auto token = ctx.services.tokens->ParseUnsubscribeToken(ctx.params[0]);
-  if (!token)
-    return HtmlNotice(404, "Link not valid", "<p>This unsubscribe link is not valid.</p>");
+  if (!token) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
   auto changed =
       ctx.services.inbound->ChangeConsent({token->org_id, token->contact_id, token->channel, "",
                                            true, "unsubscribe:" + token->channel, false});
   if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
     spdlog::error("unsubscribe: {}", MessageOf(changed.status()));
-    return HtmlNotice(503, "Please try again",
-                      "<p>We could not record this now. Please try again.</p>");
+    return ConsentAnswer(ctx, 503, ConsentPage::kTryAgain);
   }
   // An erased person or a removed address: nothing to send to any more either.
-  return HtmlNotice(200, "Unsubscribed",
-                    "<p>You will receive no more messages on this channel.</p>");
+  return ConsentAnswer(ctx, 200, ConsentPage::kUnsubscribed);
 }
 
 // The link of an opt-in request. GET shows a button (mail scanners follow links and must not
@@ -112,28 +126,23 @@ std::optional<PersonTokens::OptIn> OptInOf(RequestContext& ctx) {
 }
 
 ApiResponse OptInPage(RequestContext& ctx) {
-  if (!OptInOf(ctx)) {
-    return HtmlNotice(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
-  }
-  return HtmlNotice(200, "Confirm",
-                    "<form method=\"post\"><p>Receive messages on this channel?</p>"
-                    "<button type=\"submit\">Yes, send me messages</button></form>");
+  if (!OptInOf(ctx)) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
+  return ConsentAnswer(ctx, 200, ConsentPage::kConfirmOptIn);
 }
 
 ApiResponse OptIn(RequestContext& ctx) {
   auto opt_in = OptInOf(ctx);
-  if (!opt_in)
-    return HtmlNotice(404, "Link not valid", "<p>This link is not valid or has expired.</p>");
+  if (!opt_in) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
   auto granted = ctx.services.inbound->GrantConfirmed(*opt_in);
+  // The contact no longer has the address the link names.
   if (!granted.ok() && granted.status().code() == absl::StatusCode::kNotFound) {
-    return HtmlNotice(404, "Link not valid", "<p>This link is not valid any more.</p>");
+    return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
   }
   if (!granted.ok()) {
     spdlog::error("opt-in: {}", MessageOf(granted.status()));
-    return HtmlNotice(503, "Please try again",
-                      "<p>We could not record this now. Please try again.</p>");
+    return ConsentAnswer(ctx, 503, ConsentPage::kTryAgain);
   }
-  return HtmlNotice(200, "Subscribed", "<p>You will receive messages on this channel.</p>");
+  return ConsentAnswer(ctx, 200, ConsentPage::kOptedIn);
 }
 
 }  // namespace

@@ -112,7 +112,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   rt->inbound_ = std::make_unique<InboundPipeline>(inbound, std::move(inbound_settings));
   rt->bulletin_forms_ = std::make_unique<BulletinForms>(
       rt->inbound_.get(), rt->contacts_.get(), rt->conversations_.get(), rt->tokens_.get(),
-      rt->clock_, config.bulletins.form_min_fill_seconds, config.bulletins.max_concurrent_forms);
+      rt->clock_, config.bulletins.form_min_fill_seconds, config.bulletins.max_concurrent_forms,
+      // The provider directory is made below; the forms read it only once serving.
+      [self = rt.get()](const std::string& org_id, const Contact& contact) {
+        if (self->providers_ == nullptr) return nlohmann::json::object();
+        return ChatLinks(*self->providers_, *self->tokens_, org_id, contact);
+      });
   rt->page_rate_limiter_ = std::make_unique<LocalRateLimiter>();
   rt->scans_ = std::make_unique<ScanGate>(rt->rate_limiter_.get(), config.api.scan_rate_limit,
                                           config.api.max_concurrent_scans);

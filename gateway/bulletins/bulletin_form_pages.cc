@@ -35,6 +35,15 @@ enum FormWord {
   kErrChannels,
   kErrAgain,
   kBusy,
+  kCodeIntro,
+  kCodeLabel,
+  kConfirm,
+  kErrCode,
+  kErrTries,
+  kErrCodeExpired,
+  kSubscribed,
+  kChatOpen,
+  kChatInMessage,
   kFormWords
 };
 using FormWords = std::array<std::string_view, kFormWords>;
@@ -51,7 +60,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Send me the notices by", "E-mail", "SMS",
               "{org} will send you its notices the ways you choose. We keep your name, address and language for this alone and never share them. Every message has a link to unsubscribe.",
               "I agree to receive these notices.",
-              "One more step: open the link we have sent you by e-mail or SMS to confirm. Nothing is sent to you until you confirm.",
+              "One more step: open the link we have sent you by e-mail to confirm. Nothing is sent to you until you confirm.",
               "Please correct what is marked below.", "Please fill in this field.",
               "This is too long.", "This contains characters that cannot be sent.",
               "This e-mail address does not look right.",
@@ -59,7 +68,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Please give an e-mail address or a phone number.",
               "Please tick this box to go on.", "Please choose at least one way.",
               "Please check the form and send it again.",
-              "Too many messages are arriving just now. Please try again in a few minutes."}},
+              "Too many messages are arriving just now. Please try again in a few minutes.",
+              "We have sent a six-digit code by SMS to the number you gave. Type it here to confirm. Nothing is sent to you until you confirm.",
+              "Code from the SMS",
+              "Confirm",
+              "This code is not right. Please check the SMS and type it again.",
+              "Too many wrong codes. Please try again tomorrow.",
+              "This page has expired. Please fill in the form again.",
+              "You are subscribed. You will receive the notices by SMS.",
+              "Open the link of the app you chose and send the message it prepares (in Telegram, press Start). Nothing is sent to you until you do.",
+              "The links for the chat apps you chose come with that message."}},
       {"fr", {"Votre message", "Votre nom (facultatif)", "Adresse e-mail",
               "Numéro de téléphone, avec l’indicatif du pays",
               "Comment vous répondre ? Indiquez une adresse e-mail, un numéro de téléphone, ou les deux.",
@@ -69,7 +87,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Recevoir les avis par", "E-mail", "SMS",
               "{org} vous enverra ses avis par les moyens choisis. Nous conservons votre nom, votre adresse et votre langue à cette seule fin et ne les partageons jamais. Chaque message contient un lien de désabonnement.",
               "J’accepte de recevoir ces avis.",
-              "Encore une étape : ouvrez le lien que nous vous avons envoyé par e-mail ou par SMS pour confirmer. Rien ne vous sera envoyé avant votre confirmation.",
+              "Encore une étape : ouvrez le lien que nous vous avons envoyé par e-mail pour confirmer. Rien ne vous sera envoyé avant votre confirmation.",
               "Veuillez corriger ce qui est signalé ci-dessous.", "Veuillez remplir ce champ.",
               "Ce texte est trop long.",
               "Ce texte contient des caractères qui ne peuvent pas être envoyés.",
@@ -78,7 +96,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Indiquez une adresse e-mail ou un numéro de téléphone.",
               "Cochez cette case pour continuer.", "Choisissez au moins un moyen.",
               "Vérifiez le formulaire et envoyez-le à nouveau.",
-              "Trop de messages arrivent en ce moment. Veuillez réessayer dans quelques minutes."}},
+              "Trop de messages arrivent en ce moment. Veuillez réessayer dans quelques minutes.",
+              "Nous avons envoyé un code à six chiffres par SMS au numéro indiqué. Saisissez-le ici pour confirmer. Rien ne vous sera envoyé avant votre confirmation.",
+              "Code reçu par SMS",
+              "Confirmer",
+              "Ce code n’est pas le bon. Vérifiez le SMS et saisissez-le à nouveau.",
+              "Trop de codes erronés. Veuillez réessayer demain.",
+              "Cette page a expiré. Veuillez remplir le formulaire à nouveau.",
+              "Vous êtes abonné. Vous recevrez les avis par SMS.",
+              "Ouvrez le lien de l’application choisie et envoyez le message qu’il prépare (dans Telegram, appuyez sur Démarrer). Rien ne vous sera envoyé avant.",
+              "Les liens des messageries choisies accompagnent ce message."}},
       {"es", {"Su mensaje", "Su nombre (opcional)", "Correo electrónico",
               "Número de teléfono, con el prefijo del país",
               "¿Cómo podemos responderle? Indique un correo electrónico, un número de teléfono o ambos.",
@@ -88,7 +115,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Recibir los avisos por", "Correo electrónico", "SMS",
               "{org} le enviará sus avisos por los medios que elija. Guardamos su nombre, dirección e idioma solo para esto y nunca los compartimos. Cada mensaje incluye un enlace para darse de baja.",
               "Acepto recibir estos avisos.",
-              "Un paso más: abra el enlace que le enviamos por correo electrónico o SMS para confirmar. No le enviaremos nada hasta que confirme.",
+              "Un paso más: abra el enlace que le enviamos por correo electrónico para confirmar. No le enviaremos nada hasta que confirme.",
               "Corrija lo que se indica abajo.", "Rellene este campo.", "Es demasiado largo.",
               "Contiene caracteres que no se pueden enviar.",
               "Este correo electrónico no parece correcto.",
@@ -96,7 +123,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Indique un correo electrónico o un número de teléfono.",
               "Marque esta casilla para continuar.", "Elija al menos un medio.",
               "Revise el formulario y envíelo de nuevo.",
-              "Están llegando demasiados mensajes. Vuelva a intentarlo en unos minutos."}},
+              "Están llegando demasiados mensajes. Vuelva a intentarlo en unos minutos.",
+              "Enviamos un código de seis cifras por SMS al número que indicó. Escríbalo aquí para confirmar. No le enviaremos nada hasta que confirme.",
+              "Código recibido por SMS",
+              "Confirmar",
+              "Este código no es correcto. Revise el SMS y escríbalo de nuevo.",
+              "Demasiados códigos incorrectos. Vuelva a intentarlo mañana.",
+              "Esta página ha caducado. Rellene el formulario de nuevo.",
+              "Está suscrito. Recibirá los avisos por SMS.",
+              "Abra el enlace de la aplicación que eligió y envíe el mensaje que prepara (en Telegram, pulse Iniciar). No le enviaremos nada hasta entonces.",
+              "Los enlaces de las aplicaciones de chat que eligió van en ese mensaje."}},
       {"pt", {"A sua mensagem", "O seu nome (opcional)", "Endereço de e-mail",
               "Número de telefone, com o indicativo do país",
               "Como lhe podemos responder? Indique um e-mail, um número de telefone ou ambos.",
@@ -106,7 +142,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Receber os avisos por", "E-mail", "SMS",
               "{org} enviar-lhe-á os seus avisos pelos meios que escolher. Guardamos o seu nome, endereço e idioma apenas para isso e nunca os partilhamos. Cada mensagem tem uma ligação para cancelar a subscrição.",
               "Aceito receber estes avisos.",
-              "Falta um passo: abra a ligação que lhe enviámos por e-mail ou SMS para confirmar. Nada lhe será enviado antes de confirmar.",
+              "Falta um passo: abra a ligação que lhe enviámos por e-mail para confirmar. Nada lhe será enviado antes de confirmar.",
               "Corrija o que está assinalado abaixo.", "Preencha este campo.",
               "É demasiado longo.", "Contém caracteres que não podem ser enviados.",
               "Este e-mail não parece correto.",
@@ -114,7 +150,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Indique um e-mail ou um número de telefone.",
               "Marque esta caixa para continuar.", "Escolha pelo menos um meio.",
               "Verifique o formulário e envie-o novamente.",
-              "Estão a chegar demasiadas mensagens. Tente novamente dentro de alguns minutos."}},
+              "Estão a chegar demasiadas mensagens. Tente novamente dentro de alguns minutos.",
+              "Enviámos um código de seis algarismos por SMS para o número que indicou. Escreva-o aqui para confirmar. Nada lhe será enviado antes de confirmar.",
+              "Código recebido por SMS",
+              "Confirmar",
+              "Este código não está certo. Verifique o SMS e escreva-o novamente.",
+              "Demasiados códigos errados. Tente novamente amanhã.",
+              "Esta página expirou. Preencha o formulário novamente.",
+              "A sua subscrição está feita. Receberá os avisos por SMS.",
+              "Abra a ligação da aplicação que escolheu e envie a mensagem que ela prepara (no Telegram, toque em Iniciar). Nada lhe será enviado antes disso.",
+              "As ligações das aplicações de conversa que escolheu seguem nessa mensagem."}},
       {"de", {"Ihre Nachricht", "Ihr Name (freiwillig)", "E-Mail-Adresse",
               "Telefonnummer mit Ländervorwahl",
               "Wie können wir Ihnen antworten? Geben Sie eine E-Mail-Adresse, eine Telefonnummer oder beides an.",
@@ -124,7 +169,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Mitteilungen erhalten per", "E-Mail", "SMS",
               "{org} sendet Ihnen die Mitteilungen auf den gewählten Wegen. Wir speichern Ihren Namen, Ihre Adresse und Ihre Sprache nur dafür und geben sie nie weiter. Jede Nachricht enthält einen Link zum Abbestellen.",
               "Ich möchte diese Mitteilungen erhalten.",
-              "Noch ein Schritt: Öffnen Sie zur Bestätigung den Link, den wir Ihnen per E-Mail oder SMS geschickt haben. Bis dahin senden wir Ihnen nichts.",
+              "Noch ein Schritt: Öffnen Sie zur Bestätigung den Link, den wir Ihnen per E-Mail geschickt haben. Bis dahin senden wir Ihnen nichts.",
               "Bitte korrigieren Sie die unten markierten Angaben.",
               "Bitte füllen Sie dieses Feld aus.", "Das ist zu lang.",
               "Das enthält Zeichen, die nicht gesendet werden können.",
@@ -134,7 +179,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Bitte kreuzen Sie dieses Feld an, um fortzufahren.",
               "Bitte wählen Sie mindestens einen Weg.",
               "Bitte prüfen Sie das Formular und senden Sie es erneut.",
-              "Gerade kommen zu viele Nachrichten an. Bitte versuchen Sie es in einigen Minuten erneut."}},
+              "Gerade kommen zu viele Nachrichten an. Bitte versuchen Sie es in einigen Minuten erneut.",
+              "Wir haben einen sechsstelligen Code per SMS an die angegebene Nummer geschickt. Geben Sie ihn hier zur Bestätigung ein. Bis dahin senden wir Ihnen nichts.",
+              "Code aus der SMS",
+              "Bestätigen",
+              "Dieser Code stimmt nicht. Bitte prüfen Sie die SMS und geben Sie ihn erneut ein.",
+              "Zu viele falsche Codes. Bitte versuchen Sie es morgen erneut.",
+              "Diese Seite ist abgelaufen. Bitte füllen Sie das Formular erneut aus.",
+              "Sie sind angemeldet. Sie erhalten die Mitteilungen per SMS.",
+              "Öffnen Sie den Link der gewählten App und senden Sie die vorbereitete Nachricht (in Telegram: Starten). Bis dahin senden wir Ihnen nichts.",
+              "Die Links für die gewählten Chat-Apps kommen mit dieser Nachricht."}},
       {"ar", {"رسالتك", "اسمك (اختياري)", "البريد الإلكتروني", "رقم الهاتف مع رمز الدولة",
               "كيف نرد عليك؟ اكتب بريدًا إلكترونيًا أو رقم هاتف أو كليهما.",
               "أوافق على أن تحتفظ {org} برسالتي وبهذه البيانات للرد عليّ، وألا تستخدمها لأي غرض آخر.",
@@ -142,14 +196,23 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "أرسلوا لي الإعلانات عبر", "البريد الإلكتروني", "الرسائل القصيرة",
               "سترسل إليك {org} إعلاناتها بالوسائل التي تختارها. نحتفظ باسمك وعنوانك ولغتك لهذا الغرض فقط ولا نشاركها مع أحد أبدًا. في كل رسالة رابط لإلغاء الاشتراك.",
               "أوافق على تلقي هذه الإعلانات.",
-              "خطوة أخيرة: افتح الرابط الذي أرسلناه إليك بالبريد الإلكتروني أو برسالة قصيرة للتأكيد. لن نرسل إليك شيئًا قبل تأكيدك.",
+              "خطوة أخيرة: افتح الرابط الذي أرسلناه إليك بالبريد الإلكتروني للتأكيد. لن نرسل إليك شيئًا قبل تأكيدك.",
               "يرجى تصحيح ما هو مشار إليه أدناه.", "يرجى ملء هذا الحقل.", "النص طويل جدًا.",
               "يحتوي النص على رموز لا يمكن إرسالها.",
               "يبدو أن هذا البريد الإلكتروني غير صحيح.",
               "يبدو أن هذا الرقم غير صحيح؛ يرجى كتابة رمز الدولة.",
               "يرجى كتابة بريد إلكتروني أو رقم هاتف.", "يرجى تحديد هذا المربع للمتابعة.",
               "يرجى اختيار وسيلة واحدة على الأقل.", "يرجى مراجعة النموذج وإرساله مرة أخرى.",
-              "تصلنا رسائل كثيرة في هذه اللحظة. يرجى المحاولة بعد بضع دقائق."}},
+              "تصلنا رسائل كثيرة في هذه اللحظة. يرجى المحاولة بعد بضع دقائق.",
+              "أرسلنا رمزًا مكوّنًا من ستة أرقام برسالة قصيرة إلى الرقم الذي كتبته. اكتبه هنا للتأكيد. لن نرسل إليك شيئًا قبل تأكيدك.",
+              "الرمز الوارد في الرسالة القصيرة",
+              "تأكيد",
+              "هذا الرمز غير صحيح. يرجى مراجعة الرسالة القصيرة وكتابته مرة أخرى.",
+              "رموز خاطئة كثيرة. يرجى المحاولة غدًا.",
+              "انتهت صلاحية هذه الصفحة. يرجى ملء النموذج مرة أخرى.",
+              "تم اشتراكك. ستصلك الإعلانات برسائل قصيرة.",
+              "افتح رابط التطبيق الذي اخترته وأرسل الرسالة التي يعدّها (في تيليغرام اضغط ابدأ). لن نرسل إليك شيئًا قبل ذلك.",
+              "روابط تطبيقات المحادثة التي اخترتها مرفقة بتلك الرسالة."}},
       {"ru", {"Ваше сообщение", "Ваше имя (необязательно)", "Адрес электронной почты",
               "Номер телефона с кодом страны",
               "Как вам ответить? Укажите адрес электронной почты, номер телефона или и то и другое.",
@@ -159,7 +222,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Получать объявления по", "Эл. почте", "SMS",
               "{org} будет присылать вам объявления выбранными способами. Мы храним ваше имя, адрес и язык только для этого и никому их не передаём. В каждом сообщении есть ссылка для отписки.",
               "Я согласен(на) получать эти объявления.",
-              "Ещё один шаг: откройте ссылку, которую мы отправили вам по электронной почте или SMS, чтобы подтвердить подписку. До подтверждения мы ничего не пришлём.",
+              "Ещё один шаг: откройте ссылку, которую мы отправили вам по электронной почте, чтобы подтвердить подписку. До подтверждения мы ничего не пришлём.",
               "Исправьте, пожалуйста, отмеченное ниже.", "Заполните это поле.",
               "Слишком длинный текст.", "Текст содержит символы, которые нельзя отправить.",
               "Этот адрес электронной почты выглядит неверным.",
@@ -167,7 +230,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Укажите адрес электронной почты или номер телефона.",
               "Отметьте это поле, чтобы продолжить.", "Выберите хотя бы один способ.",
               "Проверьте форму и отправьте её ещё раз.",
-              "Сейчас приходит слишком много сообщений. Попробуйте ещё раз через несколько минут."}},
+              "Сейчас приходит слишком много сообщений. Попробуйте ещё раз через несколько минут.",
+              "Мы отправили шестизначный код в SMS на указанный номер. Введите его здесь, чтобы подтвердить подписку. До подтверждения мы ничего не пришлём.",
+              "Код из SMS",
+              "Подтвердить",
+              "Код неверный. Проверьте SMS и введите код ещё раз.",
+              "Слишком много неверных кодов. Попробуйте завтра.",
+              "Срок действия этой страницы истёк. Заполните форму ещё раз.",
+              "Вы подписаны. Объявления будут приходить вам по SMS.",
+              "Откройте ссылку выбранного приложения и отправьте подготовленное сообщение (в Telegram нажмите «Старт»). До этого мы ничего не пришлём.",
+              "Ссылки для выбранных мессенджеров придут в том же сообщении."}},
       {"uk", {"Ваше повідомлення", "Ваше ім’я (необов’язково)", "Адреса електронної пошти",
               "Номер телефону з кодом країни",
               "Як вам відповісти? Вкажіть адресу електронної пошти, номер телефону або обидва.",
@@ -177,7 +249,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Отримувати оголошення через", "Ел. пошту", "SMS",
               "{org} надсилатиме вам оголошення обраними способами. Ми зберігаємо ваше ім’я, адресу та мову лише для цього й нікому їх не передаємо. У кожному повідомленні є посилання для відписки.",
               "Я погоджуюся отримувати ці оголошення.",
-              "Ще один крок: відкрийте посилання, яке ми надіслали вам електронною поштою або SMS, щоб підтвердити. До підтвердження ми нічого не надсилатимемо.",
+              "Ще один крок: відкрийте посилання, яке ми надіслали вам електронною поштою, щоб підтвердити. До підтвердження ми нічого не надсилатимемо.",
               "Будь ласка, виправте позначене нижче.", "Заповніть це поле.", "Текст задовгий.",
               "Текст містить символи, які неможливо надіслати.",
               "Ця адреса електронної пошти виглядає неправильною.",
@@ -185,7 +257,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Вкажіть адресу електронної пошти або номер телефону.",
               "Позначте це поле, щоб продовжити.", "Оберіть хоча б один спосіб.",
               "Перевірте форму та надішліть її ще раз.",
-              "Зараз надходить забагато повідомлень. Спробуйте ще раз за кілька хвилин."}},
+              "Зараз надходить забагато повідомлень. Спробуйте ще раз за кілька хвилин.",
+              "Ми надіслали шестизначний код у SMS на вказаний номер. Введіть його тут, щоб підтвердити. До підтвердження ми нічого не надсилатимемо.",
+              "Код із SMS",
+              "Підтвердити",
+              "Код неправильний. Перевірте SMS і введіть код ще раз.",
+              "Забагато неправильних кодів. Спробуйте завтра.",
+              "Термін дії цієї сторінки минув. Заповніть форму ще раз.",
+              "Ви підписані. Оголошення надходитимуть вам у SMS.",
+              "Відкрийте посилання обраного застосунку та надішліть підготовлене повідомлення (у Telegram натисніть «Почати»). До того ми нічого не надсилатимемо.",
+              "Посилання для обраних месенджерів надійдуть у тому самому повідомленні."}},
       {"ka", {"თქვენი შეტყობინება", "თქვენი სახელი (არასავალდებულო)", "ელფოსტის მისამართი",
               "ტელეფონის ნომერი ქვეყნის კოდით",
               "როგორ გიპასუხოთ? მიუთითეთ ელფოსტა, ტელეფონის ნომერი ან ორივე.",
@@ -195,7 +276,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "განცხადებების მიღება", "ელფოსტით", "SMS-ით",
               "{org} გამოგიგზავნით განცხადებებს თქვენ მიერ არჩეული გზით. თქვენს სახელს, მისამართსა და ენას მხოლოდ ამისთვის ვინახავთ და არავის ვუზიარებთ. ყოველ შეტყობინებაში არის გამოწერის გაუქმების ბმული.",
               "ვეთანხმები ამ განცხადებების მიღებას.",
-              "კიდევ ერთი ნაბიჯი: დასადასტურებლად გახსენით ბმული, რომელიც ელფოსტით ან SMS-ით გამოგიგზავნეთ. დადასტურებამდე არაფერს გამოგიგზავნით.",
+              "კიდევ ერთი ნაბიჯი: დასადასტურებლად გახსენით ბმული, რომელიც ელფოსტით გამოგიგზავნეთ. დადასტურებამდე არაფერს გამოგიგზავნით.",
               "გთხოვთ, გაასწოროთ ქვემოთ მონიშნული.", "გთხოვთ, შეავსოთ ეს ველი.",
               "ტექსტი ძალიან გრძელია.",
               "ტექსტი შეიცავს სიმბოლოებს, რომელთა გაგზავნა შეუძლებელია.",
@@ -203,7 +284,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "ეს ნომერი არასწორი ჩანს; მიუთითეთ ქვეყნის კოდი.",
               "მიუთითეთ ელფოსტა ან ტელეფონის ნომერი.", "გასაგრძელებლად მონიშნეთ ეს ველი.",
               "აირჩიეთ ერთი გზა მაინც.", "შეამოწმეთ ფორმა და ხელახლა გაგზავნეთ.",
-              "ახლა ძალიან ბევრი შეტყობინება შემოდის. სცადეთ რამდენიმე წუთში."}},
+              "ახლა ძალიან ბევრი შეტყობინება შემოდის. სცადეთ რამდენიმე წუთში.",
+              "მითითებულ ნომერზე SMS-ით გამოგიგზავნეთ ექვსნიშნა კოდი. დასადასტურებლად შეიყვანეთ ის აქ. დადასტურებამდე არაფერს გამოგიგზავნით.",
+              "კოდი SMS-იდან",
+              "დადასტურება",
+              "კოდი არასწორია. შეამოწმეთ SMS და ხელახლა შეიყვანეთ.",
+              "ძალიან ბევრი არასწორი კოდი. სცადეთ ხვალ.",
+              "ამ გვერდს ვადა გაუვიდა. შეავსეთ ფორმა ხელახლა.",
+              "გამოწერა შესრულდა. განცხადებებს SMS-ით მიიღებთ.",
+              "გახსენით არჩეული აპის ბმული და გაგზავნეთ მომზადებული შეტყობინება (Telegram-ში დააჭირეთ Start-ს). მანამდე არაფერს გამოგიგზავნით.",
+              "არჩეული ჩატის აპების ბმულები იმავე შეტყობინებაშია."}},
       {"tr", {"Mesajınız", "Adınız (isteğe bağlı)", "E-posta adresi",
               "Ülke koduyla telefon numarası",
               "Size nasıl yanıt verelim? Bir e-posta adresi, bir telefon numarası ya da ikisini birden yazın.",
@@ -213,7 +303,7 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Duyuruları şu yolla alayım", "E-posta", "SMS",
               "{org} duyurularını seçtiğiniz yollarla size gönderecek. Adınızı, adresinizi ve dilinizi yalnızca bunun için saklar, kimseyle paylaşmayız. Her mesajda abonelikten çıkma bağlantısı vardır.",
               "Bu duyuruları almayı kabul ediyorum.",
-              "Son bir adım: onaylamak için size e-posta ya da SMS ile gönderdiğimiz bağlantıyı açın. Onaylayana kadar size hiçbir şey gönderilmez.",
+              "Son bir adım: onaylamak için size e-posta ile gönderdiğimiz bağlantıyı açın. Onaylayana kadar size hiçbir şey gönderilmez.",
               "Lütfen aşağıda işaretlenenleri düzeltin.", "Lütfen bu alanı doldurun.",
               "Bu çok uzun.", "Gönderilemeyen karakterler içeriyor.",
               "Bu e-posta adresi doğru görünmüyor.",
@@ -221,7 +311,16 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Lütfen bir e-posta adresi ya da telefon numarası yazın.",
               "Devam etmek için bu kutuyu işaretleyin.", "Lütfen en az bir yol seçin.",
               "Lütfen formu kontrol edip yeniden gönderin.",
-              "Şu anda çok fazla mesaj geliyor. Lütfen birkaç dakika sonra yeniden deneyin."}},
+              "Şu anda çok fazla mesaj geliyor. Lütfen birkaç dakika sonra yeniden deneyin.",
+              "Verdiğiniz numaraya SMS ile altı haneli bir kod gönderdik. Onaylamak için buraya yazın. Onaylayana kadar size hiçbir şey gönderilmez.",
+              "SMS'teki kod",
+              "Onayla",
+              "Bu kod doğru değil. Lütfen SMS'i kontrol edip yeniden yazın.",
+              "Çok fazla yanlış kod girildi. Lütfen yarın yeniden deneyin.",
+              "Bu sayfanın süresi doldu. Lütfen formu yeniden doldurun.",
+              "Abone oldunuz. Duyuruları SMS ile alacaksınız.",
+              "Seçtiğiniz uygulamanın bağlantısını açın ve hazırladığı mesajı gönderin (Telegram'da Başlat'a basın). O zamana kadar size hiçbir şey gönderilmez.",
+              "Seçtiğiniz sohbet uygulamalarının bağlantıları o mesajla birlikte gelir."}},
   };
   return *words;
 }
@@ -353,6 +452,15 @@ BulletinFrame OneLanguage(const BulletinFrame& frame) {
   return f;
 }
 
+// "Thank you" and what happened, announced to screen readers.
+std::string ThanksHtml(const BulletinFrame& frame, std::string_view back_url, FormWord said) {
+  const std::string& lang = frame.language;
+  const BulletinFrame one = OneLanguage(frame);
+  return BulletinPageStart(one, FW(lang, kThanks), back_url) + "<h2>" + E(FW(lang, kThanks)) +
+         "</h2><p role=\"status\">" + E(FW(lang, said)) + "</p>" + Back(frame, back_url) +
+         BulletinPageEnd(one);
+}
+
 }  // namespace
 
 std::string BulletinReplyFormHtml(const BulletinFormView& view) {
@@ -386,22 +494,70 @@ std::string BulletinSubscribeFormHtml(const BulletinFormView& view) {
     return false;
   };
   out += "<fieldset><legend>" + E(FW(lang, kChannels)) + "</legend>" + w.ErrorLine("channels") +
-         w.Check("f-channels", "channels", "email", E(FW(lang, kByEmail)), chosen("email"), "channels",
-                 false) +
-         w.Check("f-channels-sms", "channels", "sms", E(FW(lang, kBySms)), chosen("sms"), "channels",
-                 false) +
-         "</fieldset>";
+         w.Check("f-channels", "channels", "email", E(FW(lang, kByEmail)), chosen("email"),
+                 "channels", false) +
+         w.Check("f-channels-sms", "channels", "sms", E(FW(lang, kBySms)), chosen("sms"),
+                 "channels", false);
+  for (const std::string& chat : view.chat_channels) {
+    out += w.Check("f-channels-" + chat, "channels", chat, E(ChatAppName(chat)), chosen(chat),
+                   "channels", false);
+  }
+  out += "</fieldset>";
   out += w.EmailAndPhone() + w.Close(kConsentSubscribe);
   return out + BulletinPageEnd(view.frame);
 }
 
-std::string BulletinFormDoneHtml(const BulletinFrame& frame, bool subscription,
-                                 std::string_view back_url) {
-  const std::string& lang = frame.language;
-  const BulletinFrame one = OneLanguage(frame);
-  return BulletinPageStart(one, FW(lang, kThanks), back_url) + "<h2>" + E(FW(lang, kThanks)) +
-         "</h2><p role=\"status\">" + E(FW(lang, subscription ? kSubscribeDone : kReplyDone)) +
-         "</p>" + Back(frame, back_url) + BulletinPageEnd(one);
+std::string BulletinReplyDoneHtml(const BulletinFrame& frame, std::string_view back_url) {
+  return ThanksHtml(frame, back_url, kReplyDone);
+}
+
+std::string BulletinSubscribeNextHtml(const BulletinSubscribeNextView& view) {
+  const std::string& lang = view.frame.language;
+  const BulletinFrame one = OneLanguage(view.frame);
+  const BulletinFormOutcome& o = view.outcome;
+  std::string code_error;
+  for (const auto& [field, code] : o.errors) {
+    if (field != "code") continue;
+    code_error = code == "tries"      ? FW(lang, kErrTries)
+                 : code == "expired"  ? FW(lang, kErrCodeExpired)
+                 : code == "required" ? FW(lang, kErrRequired)
+                                      : FW(lang, kErrCode);
+  }
+  std::string out = BulletinPageStart(one, FW(lang, kThanks), view.confirm_url) + "<h2>" +
+                    E(FW(lang, kThanks)) + "</h2>";
+  if (!code_error.empty()) {
+    out += "<div class=\"alert\" role=\"alert\"><p><a href=\"#f-code\">" + E(code_error) +
+           "</a></p></div>";
+  }
+  if (o.by_email) out += "<p role=\"status\">" + E(FW(lang, kSubscribeDone)) + "</p>";
+  if (o.chat_links_sent) out += "<p>" + E(FW(lang, kChatInMessage)) + "</p>";
+  if (!o.chat_links.empty()) {
+    out += "<p role=\"status\">" + E(FW(lang, kChatOpen)) + "</p><ul class=\"chat\">";
+    for (const auto& [app, link] : o.chat_links) {
+      out += "<li><a rel=\"noopener\" href=\"" + E(link) + "\">" + E(app) + "</a></li>";
+    }
+    out += "</ul>";
+  }
+  if (!o.code_token.empty()) {
+    const std::string invalid =
+        code_error.empty() ? "" : " aria-invalid=\"true\" aria-describedby=\"e-code\"";
+    out +=
+        "<form method=\"post\" action=\"" + E(view.confirm_url) +
+        "\" accept-charset=\"utf-8\"><p>" + E(FW(lang, kCodeIntro)) +
+        "</p><input type=\"hidden\" name=\"code_token\" value=\"" + E(o.code_token) +
+        "\"><input type=\"hidden\" name=\"lang\" value=\"" + E(lang) + "\"><label for=\"f-code\">" +
+        E(FW(lang, kCodeLabel)) + "</label>" +
+        (code_error.empty() ? "" : "<p class=\"error\" id=\"e-code\">" + E(code_error) + "</p>") +
+        "<input type=\"text\" id=\"f-code\" name=\"code\" inputmode=\"numeric\" "
+        "autocomplete=\"one-time-code\" maxlength=\"12\" dir=\"ltr\" required" +
+        invalid + "><button type=\"submit\" id=\"f-submit\">" + E(FW(lang, kConfirm)) +
+        "</button></form>";
+  }
+  return out + Back(view.frame, view.back_url) + BulletinPageEnd(one);
+}
+
+std::string BulletinCodeConfirmedHtml(const BulletinFrame& frame, std::string_view back_url) {
+  return ThanksHtml(frame, back_url, kSubscribed);
 }
 
 std::string BulletinFormBusyHtml(const BulletinFrame& frame, std::string_view back_url) {

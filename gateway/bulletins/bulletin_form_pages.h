@@ -23,13 +23,26 @@ struct BulletinFormView {
   std::string entry_title;
   BulletinFormFields values;  // Shown again after an error (never the token or honeypot).
   std::vector<std::pair<std::string, std::string>> errors;  // BulletinFormOutcome::errors.
+  std::vector<std::string> chat_channels;  // The subscription's: BulletinForms::ChatChannels.
+};
+
+// The page after a subscription: what to do next (open the e-mail's link, type the code of
+// the SMS, follow a chat link), and the code form again after a wrong code.
+struct BulletinSubscribeNextView {
+  BulletinFrame frame;
+  std::string back_url;
+  std::string confirm_url;  // Where the code form posts.
+  // by_email, code_token, chat_links_sent, chat_links; errors: ("code", ...).
+  BulletinFormOutcome outcome;
 };
 
 std::string BulletinReplyFormHtml(const BulletinFormView& view);
 std::string BulletinSubscribeFormHtml(const BulletinFormView& view);
-// After a form was taken (or a robot's was ignored: it looks the same).
-std::string BulletinFormDoneHtml(const BulletinFrame& frame, bool subscription,
-                                 std::string_view back_url);
+// After a reply was taken (or a robot's was ignored: it looks the same).
+std::string BulletinReplyDoneHtml(const BulletinFrame& frame, std::string_view back_url);
+std::string BulletinSubscribeNextHtml(const BulletinSubscribeNextView& view);
+// After the code of the SMS was accepted.
+std::string BulletinCodeConfirmedHtml(const BulletinFrame& frame, std::string_view back_url);
 // "Too many messages just now": the answer with 429 and 503, in the reader's language.
 std::string BulletinFormBusyHtml(const BulletinFrame& frame, std::string_view back_url);
 

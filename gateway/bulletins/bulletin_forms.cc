@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "gateway/contacts/normalize.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
@@ -59,16 +61,25 @@ Address NewAddress(AddressKind kind, std::string value) {
 
 }  // namespace
 
+std::string_view ChatAppName(std::string_view channel) {
+  if (channel == "telegram") return "Telegram";
+  if (channel == "whatsapp") return "WhatsApp";
+  if (channel == "messenger") return "Messenger";
+  return channel;
+}
+
 BulletinForms::BulletinForms(InboundPipeline* inbound, ContactStore* contacts,
                              ConversationLog* conversations, const PersonTokens* tokens,
-                             const Clock* clock, int min_fill_seconds, int max_concurrent)
+                             const Clock* clock, int min_fill_seconds, int max_concurrent,
+                             ChatLinksFunction chat_links)
     : inbound_(inbound),
       contacts_(contacts),
       conversations_(conversations),
       tokens_(tokens),
       clock_(clock),
       min_fill_seconds_(min_fill_seconds),
-      max_concurrent_(max_concurrent) {}
+      max_concurrent_(max_concurrent),
+      chat_links_(std::move(chat_links)) {}
 
 std::optional<BulletinForms::Slot> BulletinForms::TryEnter() {
   if (running_.fetch_add(1) >= max_concurrent_) {
@@ -188,19 +199,59 @@ absl::StatusOr<BulletinFormOutcome> BulletinForms::Reply(const BulletinFormPlace
   return outcome;
 }
 
+std::vector<std::string> BulletinForms::ChatChannels(const BulletinFormPlace& place) const {
+  std::vector<std::string> channels;
+  if (!chat_links_) return channels;
+  // Which links a contact of the post would get: the accounts alone decide.
+  Contact probe;
+  probe.id = "c_0";
+  probe.org_id = place.org_id;
+  probe.post_id = place.post_id;
+  const nlohmann::json links = chat_links_(place.org_id, probe);
+  for (Channel c : {Channel::kTelegram, Channel::kWhatsApp, Channel::kMessenger}) {
+    if (links.contains(std::string(ChannelName(c)))) channels.emplace_back(ChannelName(c));
+  }
+  return channels;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> BulletinForms::ChatLinksOf(
+    const std::string& org_id, const std::string& contact_id,
+    const std::vector<std::string>& channels) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!chat_links_ || channels.empty()) return out;
+  ASSIGN_OR_RETURN(auto stored, contacts_->Get(org_id, contact_id));
+  if (!stored) return out;
+  const nlohmann::json links = chat_links_(org_id, stored->contact);
+  for (const std::string& channel : channels) {
+    auto it = links.find(channel);
+    if (it != links.end() && it->is_string()) {
+      out.emplace_back(std::string(ChatAppName(channel)), it->get<std::string>());
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<BulletinFormOutcome> BulletinForms::Subscribe(const BulletinFormPlace& place,
                                                              const BulletinFormFields& fields) {
   BulletinFormOutcome outcome;
   if (!CheckCommon(place, fields, &outcome)) return outcome;
+  const std::vector<std::string> offered = ChatChannels(place);
   bool by_email = false;
   bool by_sms = false;
   bool unknown_channel = false;
+  std::vector<std::string> chats;
   for (const std::string& c : fields.channels) {
-    by_email |= c == "email";
-    by_sms |= c == "sms";
-    unknown_channel |= c != "email" && c != "sms";
+    if (c == "email") {
+      by_email = true;
+    } else if (c == "sms") {
+      by_sms = true;
+    } else if (std::find(offered.begin(), offered.end(), c) != offered.end()) {
+      if (std::find(chats.begin(), chats.end(), c) == chats.end()) chats.push_back(c);
+    } else {
+      unknown_channel = true;
+    }
   }
-  if (unknown_channel || (!by_email && !by_sms)) {
+  if (unknown_channel || (!by_email && !by_sms && chats.empty())) {
     outcome.errors.emplace_back("channels", "channels");
   }
   const ReachBack reach = ReadReachBack(place, fields, &outcome.errors);
@@ -212,6 +263,31 @@ absl::StatusOr<BulletinFormOutcome> BulletinForms::Subscribe(const BulletinFormP
   }
   if (!outcome.errors.empty()) {
     outcome.kind = BulletinFormOutcome::Kind::kInvalid;
+    return outcome;
+  }
+  const std::string source = "bulletin:" + (place.post_id.empty() ? "-" : place.post_id);
+  auto note_request = [&](const std::string& contact_id, const std::string& channel,
+                          const std::string& address) {
+    // The request, and where it came from, in the person's conversation: the grant that
+    // follows a confirmation names its source there too.
+    ConversationAppend note;
+    note.contact_id = contact_id;
+    note.kind = "consent";
+    note.fields = {
+        {"channel", channel}, {"address", address}, {"state", "requested"}, {"source", source}};
+    auto appended = conversations_->Append(place.org_id, note);
+    if (!appended.ok()) {
+      spdlog::warn("bulletin subscription: request not noted for {}: {}", contact_id,
+                   MessageOf(appended.status()));
+    }
+  };
+
+  if (!by_email && !by_sms) {
+    // Chat channels alone: a contact with no address yet, whose links the page shows. The
+    // chat is tied to it, with consent, when the person sends what a link prepares.
+    ASSIGN_OR_RETURN(const std::string created, CreateContact(place, fields, {}));
+    for (const std::string& c : chats) note_request(created, c, "");
+    ASSIGN_OR_RETURN(outcome.chat_links, ChatLinksOf(place.org_id, created, chats));
     return outcome;
   }
 
@@ -238,25 +314,63 @@ absl::StatusOr<BulletinFormOutcome> BulletinForms::Subscribe(const BulletinFormP
       if (w.owner.empty()) w.owner = created;
     }
   }
-  for (const Wanted& w : wanted) {
+  // The code the SMS carries is a MAC of the token the page holds: both expire together.
+  const int64_t code_expires = clock_->NowMillis() / 1000 + kCodeMaxAgeSeconds;
+  outcome.by_email = by_email;
+  outcome.chat_links_sent = !chats.empty();
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const Wanted& w = wanted[i];
     const std::string channel(ChannelName(w.channel));
-    // The request, and where it came from, in the person's conversation: the grant that
-    // follows a confirmation names its source there too.
-    ConversationAppend note;
-    note.contact_id = w.owner;
-    note.kind = "consent";
-    note.fields = {{"channel", channel},
-                   {"address", w.value},
-                   {"state", "requested"},
-                   {"source", "bulletin:" + (place.post_id.empty() ? "-" : place.post_id)}};
-    auto appended = conversations_->Append(place.org_id, note);
-    if (!appended.ok()) {
-      spdlog::warn("bulletin subscription: request not noted for {}: {}", w.owner,
-                   MessageOf(appended.status()));
+    note_request(w.owner, channel, w.value);
+    OptInExtras extras;
+    if (w.channel == Channel::kSms) {
+      extras.code_expires_at_seconds = code_expires;
+      outcome.code_token =
+          tokens_->OptInCodeToken(place.org_id, w.owner, channel, w.value, code_expires);
+    }
+    // The chat links go to the first address only, inside the message its owner receives.
+    if (i == 0) {
+      for (const std::string& c : chats) note_request(w.owner, c, "");
+      ASSIGN_OR_RETURN(extras.chat_links, ChatLinksOf(place.org_id, w.owner, chats));
     }
     // Already subscribed, or asked once today: nothing is sent, and the answer is the same.
-    RETURN_IF_ERROR(inbound_->RequestOptIn(place.org_id, w.owner, channel, w.value).status());
+    RETURN_IF_ERROR(
+        inbound_->RequestOptIn(place.org_id, w.owner, channel, w.value, extras).status());
   }
+  return outcome;
+}
+
+absl::StatusOr<BulletinFormOutcome> BulletinForms::ConfirmCode(const BulletinFormPlace& place,
+                                                               const BulletinFormFields& fields) {
+  BulletinFormOutcome outcome;
+  // People type codes with spaces, or copy them with the words around.
+  std::string digits;
+  for (char c : fields.code.substr(0, 64)) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+  }
+  std::string error;
+  if (digits.size() != 6) {
+    error = fields.code.empty() ? "required" : "wrong";
+  } else {
+    ASSIGN_OR_RETURN(const CodeConfirmation confirmed,
+                     inbound_->ConfirmCode(place.org_id, fields.code_token, digits));
+    switch (confirmed) {
+      case CodeConfirmation::kGranted:
+        return outcome;
+      case CodeConfirmation::kWrongCode:
+        error = "wrong";
+        break;
+      case CodeConfirmation::kTooManyTries:
+        error = "tries";
+        break;
+      case CodeConfirmation::kExpired:
+        error = "expired";
+        break;
+    }
+  }
+  outcome.kind = BulletinFormOutcome::Kind::kInvalid;
+  outcome.errors.emplace_back("code", error);
+  outcome.code_token = fields.code_token;
   return outcome;
 }
 

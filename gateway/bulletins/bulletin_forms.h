@@ -8,10 +8,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "gateway/contacts/contact_store.h"
 #include "gateway/conversations/conversation_log.h"
@@ -42,9 +45,14 @@ struct BulletinFormFields {
   std::string name;
   std::string email;
   std::string phone;
-  std::vector<std::string> channels;  // Subscription: "email", "sms".
+  // Subscription: "email", "sms", and the chat channels the post offers ("telegram",
+  // "whatsapp", "messenger").
+  std::vector<std::string> channels;
   bool consent = false;
   std::string website;  // The honeypot: people never see it, so never fill it.
+  // The code form after a subscription by SMS: the page's token and the code typed.
+  std::string code_token;
+  std::string code;
 };
 
 struct BulletinFormOutcome {
@@ -55,11 +63,28 @@ struct BulletinFormOutcome {
   };
   Kind kind = Kind::kAccepted;
   // Field -> code: "required", "too_long", "characters", "email", "phone", "reach_back",
-  // "consent", "channels", "too_fast", "expired".
+  // "consent", "channels", "too_fast", "expired"; the code form: "code" with "wrong",
+  // "tries" or "expired".
   std::vector<std::pair<std::string, std::string>> errors;
   std::string contact_id;  // A reply: whose conversation holds it.
   std::string entry_id;    // A reply: its entry in that conversation.
+  // A subscription: what the page after it says.
+  bool by_email = false;   // A link went (or would have gone) to the e-mail address.
+  std::string code_token;  // An SMS code: the page asks for it with this token.
+  // The chat channels chosen travel with the confirmation message (an address was given).
+  bool chat_links_sent = false;
+  // (app name, link): shown on the page, only for a contact the form itself created with no
+  // address at all, so nobody can tie their chat to someone else's contact.
+  std::vector<std::pair<std::string, std::string>> chat_links;
 };
+
+// A chat channel's app as pages and messages name it ("telegram" -> "Telegram"), the same in
+// every language.
+std::string_view ChatAppName(std::string_view channel);
+
+// The person's chat links (gateway/providers/chat_links.h): {"telegram": link, ...}.
+using ChatLinksFunction =
+    std::function<nlohmann::json(const std::string& org_id, const Contact& contact)>;
 
 // Thread-safe; owns nothing.
 class BulletinForms {
@@ -67,10 +92,13 @@ class BulletinForms {
   static constexpr size_t kMaxMessageChars = 2000;
   static constexpr size_t kMaxNameChars = 100;
   static constexpr int64_t kTokenMaxAgeSeconds = 86400;
+  // How long the code sent by SMS, and the page that asks for it, stay good.
+  static constexpr int64_t kCodeMaxAgeSeconds = 86400;
 
+  // `chat_links` may be null: no chat channel is offered.
   BulletinForms(InboundPipeline* inbound, ContactStore* contacts, ConversationLog* conversations,
                 const PersonTokens* tokens, const Clock* clock, int min_fill_seconds,
-                int max_concurrent);
+                int max_concurrent, ChatLinksFunction chat_links);
 
   // One of the `max_concurrent` forms handled at once, held while a form is handled, so a
   // flood of form posts never holds every thread that serves the pages.
@@ -109,10 +137,24 @@ class BulletinForms {
   absl::StatusOr<BulletinFormOutcome> Subscribe(const BulletinFormPlace& place,
                                                 const BulletinFormFields& fields);
 
+  // The chat channels a subscription to the bulletin may choose: those whose account serves
+  // the post and can make a chat link.
+  std::vector<std::string> ChatChannels(const BulletinFormPlace& place) const;
+
+  // The code from the SMS, typed on the page after a subscription (fields.code_token and
+  // fields.code): accepted when consent is granted; else invalid with ("code", "wrong" |
+  // "tries" | "expired").
+  absl::StatusOr<BulletinFormOutcome> ConfirmCode(const BulletinFormPlace& place,
+                                                  const BulletinFormFields& fields);
+
  private:
   // The honeypot, the token and the consent box; false when the form goes no further.
   bool CheckCommon(const BulletinFormPlace& place, const BulletinFormFields& fields,
                    BulletinFormOutcome* outcome) const;
+  // The links of `channels` (chat channel names) of the contact, as (app name, link).
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ChatLinksOf(
+      const std::string& org_id, const std::string& contact_id,
+      const std::vector<std::string>& channels) const;
   // A new unverified contact of the post holding `addresses`; its id, or the owner of an
   // address taken meanwhile.
   absl::StatusOr<std::string> CreateContact(const BulletinFormPlace& place,
@@ -126,6 +168,7 @@ class BulletinForms {
   const Clock* clock_;
   const int min_fill_seconds_;
   const int max_concurrent_;
+  const ChatLinksFunction chat_links_;
   std::atomic<int> running_{0};
 };
 

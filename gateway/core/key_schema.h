@@ -238,6 +238,11 @@ inline std::string OptInRequested(std::string_view org, std::string_view contact
                                   std::string_view channel) {
   return Tag(org) + ":optinreq:" + std::string(contact_id) + ":" + std::string(channel);
 }
+// Wrong confirmation codes typed today for a contact's channel (at most a few a day).
+inline std::string OptInCodeTries(std::string_view org, std::string_view contact_id,
+                                  std::string_view channel) {
+  return Tag(org) + ":optincodetries:" + std::string(contact_id) + ":" + std::string(channel);
+}
 // Capped stream of what the sandbox provider would have sent.
 inline std::string SandboxOutbox(std::string_view org) { return Tag(org) + ":sandbox"; }
 

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include "gateway/contacts/normalize.h"
+#include "gateway/core/crypto.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/key_schema.h"
 #include "gateway/core/text.h"
@@ -20,6 +22,8 @@ constexpr size_t kMaxSubjectBytes = 998;
 constexpr size_t kMaxIdBytes = 300;
 constexpr size_t kMaxAnswers = 8;
 constexpr int kWriteAttempts = 5;
+// Six digits, five tries a day: one chance in 200,000 a day of guessing.
+constexpr int64_t kMaxCodeTriesPerDay = 5;
 
 // Stores one inbound message, all or nothing, once per provider message id.
 // KEYS: contacts hash, conversation, inbox of the person's post, seen marker.
@@ -674,7 +678,8 @@ absl::Status InboundPipeline::QueueSystemMessage(const std::string& org_id, cons
 absl::StatusOr<bool> InboundPipeline::RequestOptIn(const std::string& org_id,
                                                    const std::string& contact_id,
                                                    const std::string& channel,
-                                                   const std::string& address) {
+                                                   const std::string& address,
+                                                   const OptInExtras& extras) {
   if (deps_.tokens == nullptr) return false;
   const std::optional<Channel> parsed = ParseChannel(channel);
   if (!parsed) return absl::InvalidArgumentError("channel: unknown channel");
@@ -685,18 +690,31 @@ absl::StatusOr<bool> InboundPipeline::RequestOptIn(const std::string& org_id,
   for (size_t i = 0; i < contact.addresses.size() && i < 256; ++i) {
     const Address& a = contact.addresses[i];
     if (a.kind != kind || a.value != address) continue;
-    if (!a.opted_out && a.consent.state == ConsentState::kGranted) return false;
+    const bool granted = !a.opted_out && a.consent.state == ConsentState::kGranted;
+    if (granted && extras.chat_links.empty()) return false;
     // One request a day: a forger repeating START cannot make the gateway mail the person.
     ASSIGN_OR_RETURN(RedisReply first,
                      deps_.redis->Command({"SET", keys::OptInRequested(org_id, contact_id, channel),
                                            "1", "NX", "EX", "86400"}));
     if (first.IsNil()) return false;
-    const int64_t expires = deps_.clock->NowMillis() / 1000 + 7 * 86400;
-    const std::string link =
-        deps_.public_base_url + "/c/" +
-        deps_.tokens->OptInToken(org_id, contact_id, channel, address, expires);
-    RETURN_IF_ERROR(
-        QueueSystemMessage(org_id, contact, channel, i, OptInRequest(contact.languages, link)));
+    std::string text;
+    if (!granted && extras.code_expires_at_seconds > 0) {
+      text = OptInCodeRequest(
+          contact.languages,
+          deps_.tokens->OptInCode(deps_.tokens->OptInCodeToken(org_id, contact_id, channel, address,
+                                                               extras.code_expires_at_seconds)));
+    } else if (!granted) {
+      const int64_t expires = deps_.clock->NowMillis() / 1000 + 7 * 86400;
+      text =
+          OptInRequest(contact.languages,
+                       deps_.public_base_url + "/c/" +
+                           deps_.tokens->OptInToken(org_id, contact_id, channel, address, expires));
+    }
+    if (!extras.chat_links.empty()) {
+      if (!text.empty()) text += "\n\n";
+      text += ChatLinksText(contact.languages, extras.chat_links);
+    }
+    RETURN_IF_ERROR(QueueSystemMessage(org_id, contact, channel, i, text));
     return true;
   }
   return false;
@@ -714,6 +732,32 @@ absl::StatusOr<bool> InboundPipeline::GrantConfirmed(const PersonTokens::OptIn& 
                           /*withdraw=*/false, "confirmed:" + opt_in.channel, false});
   }
   return absl::NotFoundError("the contact no longer has this address");
+}
+
+absl::StatusOr<CodeConfirmation> InboundPipeline::ConfirmCode(std::string_view org_id,
+                                                              std::string_view code_token,
+                                                              std::string_view code) {
+  if (deps_.tokens == nullptr) return CodeConfirmation::kExpired;
+  const std::optional<PersonTokens::OptIn> opt_in =
+      deps_.tokens->ParseOptInCodeToken(code_token, deps_.clock->NowMillis() / 1000);
+  if (!opt_in || opt_in->org_id != org_id) return CodeConfirmation::kExpired;
+  const std::string tries_key = keys::OptInCodeTries(org_id, opt_in->contact_id, opt_in->channel);
+  ASSIGN_OR_RETURN(RedisReply tries, deps_.redis->Command({"GET", tries_key}));
+  if (!tries.IsNil() && std::atoll(tries.str.c_str()) >= kMaxCodeTriesPerDay) {
+    return CodeConfirmation::kTooManyTries;
+  }
+  if (!ConstantTimeEquals(deps_.tokens->OptInCode(code_token), code)) {
+    ASSIGN_OR_RETURN(RedisReply counted, deps_.redis->Command({"INCR", tries_key}));
+    if (counted.integer == 1) {
+      RETURN_IF_ERROR(deps_.redis->Command({"EXPIRE", tries_key, "86400"}).status());
+    }
+    return counted.integer >= kMaxCodeTriesPerDay ? CodeConfirmation::kTooManyTries
+                                                  : CodeConfirmation::kWrongCode;
+  }
+  auto granted = GrantConfirmed(*opt_in);
+  if (granted.status().code() == absl::StatusCode::kNotFound) return CodeConfirmation::kExpired;
+  RETURN_IF_ERROR(granted.status());
+  return CodeConfirmation::kGranted;
 }
 
 absl::StatusOr<bool> InboundPipeline::Report(const InboundSource& source,

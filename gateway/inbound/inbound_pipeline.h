@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -85,6 +86,25 @@ struct ConsentChange {
   bool add_address = false;
 };
 
+// What a confirmation request (InboundPipeline::RequestOptIn) carries besides its link.
+struct OptInExtras {
+  // > 0: a code instead of the link: PersonTokens::OptInCode of the OptInCodeToken that
+  // expires then (the page that asks for the code holds that token).
+  int64_t code_expires_at_seconds = 0;
+  // The person's chat links, as (app name, link): sent only to the address's owner, they
+  // are also sent to an address already granted.
+  std::vector<std::pair<std::string, std::string>> chat_links;
+};
+
+// What a confirmation code typed on a page did.
+enum class CodeConfirmation {
+  kGranted,       // Consent granted (or already was).
+  kWrongCode,     // Not the code; counted.
+  kTooManyTries,  // Too many wrong codes today: none is checked until tomorrow.
+  kExpired,       // The token is forged, expired or of another organisation, or the address
+                  // is gone.
+};
+
 // Turns what providers deliver into the conversation log (docs/ARCHITECTURE.md, "Conversations
 // and the life of a reply"). Every method is safe to call again with the same input (provider
 // retries): a message is stored once, a report counted once. Thread-safe.
@@ -131,14 +151,21 @@ class InboundPipeline {
   absl::StatusOr<bool> OptOut(const InboundSource& source, const AddressOptOut& opt_out);
   // Queues the one confirmation of a change, in the person's language, on the direct lane.
   absl::Status QueueConfirmation(const ConsentChange& change);
-  // A START from a sender that cannot be authenticated (e-mail: anyone can write any From):
-  // consent is not re-granted; the address is sent a link that does (GrantConfirmed), at most
-  // once a day. False when nothing was sent (already granted, asked today, no such address).
+  // A START from a sender that cannot be authenticated (e-mail: anyone can write any From),
+  // or a subscription on a web form: consent is not granted; the address is sent a link that
+  // does (GrantConfirmed), at most once a day. False when nothing was sent (already granted
+  // and no chat links, asked today, no such address).
   absl::StatusOr<bool> RequestOptIn(const std::string& org_id, const std::string& contact_id,
-                                    const std::string& channel, const std::string& address);
+                                    const std::string& channel, const std::string& address,
+                                    const OptInExtras& extras = {});
   // The grant behind a confirmation link (PersonTokens::OptInToken): the contact's address
   // whose MAC the link names. NotFound when the contact or address is gone.
   absl::StatusOr<bool> GrantConfirmed(const PersonTokens::OptIn& opt_in);
+  // The grant behind a code sent by SMS (OptInExtras::code_expires_at_seconds): `code_token`
+  // is the page's PersonTokens::OptInCodeToken, which must be of `org_id`. Wrong codes are
+  // counted per contact and channel, a few a day, so codes cannot be tried one by one.
+  absl::StatusOr<CodeConfirmation> ConfirmCode(std::string_view org_id, std::string_view code_token,
+                                               std::string_view code);
 
  private:
   // One of InboundMessage::answers that is a message of the organisation, and its recipient.

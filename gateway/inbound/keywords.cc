@@ -46,6 +46,78 @@ const std::map<std::string, std::string>& OptInTexts() {
 }
 
 // "{link}" stands for the confirmation link.
+// The SMS that confirms a subscription by code: one segment in the Latin-script languages.
+const std::map<std::string, std::string>& OptInCodeTexts() {
+  static const auto* texts = new std::map<std::string, std::string>{
+      {"en",
+       "Your confirmation code: {code}. Enter it on the page where you subscribed. If you did "
+       "not ask for this, ignore this message."},
+      {"fr",
+       "Votre code de confirmation : {code}. Saisissez-le sur la page où vous vous êtes "
+       "abonné. Si vous n'avez rien demandé, ignorez ce message."},
+      {"es",
+       "Su código de confirmación: {code}. Escríbalo en la página donde se suscribió. Si no "
+       "lo solicitó, ignore este mensaje."},
+      {"pt",
+       "O seu código de confirmação: {code}. Escreva-o na página onde se inscreveu. Se não "
+       "o pediu, ignore esta mensagem."},
+      {"de",
+       "Ihr Bestätigungscode: {code}. Geben Sie ihn auf der Seite ein, auf der Sie sich "
+       "angemeldet haben. Wenn Sie das nicht angefragt haben, ignorieren Sie diese Nachricht."},
+      {"ar",
+       "رمز التأكيد: {code}. اكتبه في الصفحة التي اشتركت منها. إذا لم تطلب ذلك فتجاهل هذه "
+       "الرسالة."},
+      {"ru",
+       "Ваш код подтверждения: {code}. Введите его на странице, где вы подписались. Если вы "
+       "этого не просили, не обращайте внимания на это сообщение."},
+      {"uk",
+       "Ваш код підтвердження: {code}. Введіть його на сторінці, де ви підписалися. Якщо ви "
+       "цього не просили, не зважайте на це повідомлення."},
+      {"ka",
+       "თქვენი დადასტურების კოდი: {code}. შეიყვანეთ ის გვერდზე, სადაც გამოიწერეთ. თუ ეს არ "
+       "მოგითხოვიათ, უგულებელყავით ეს შეტყობინება."},
+      {"tr",
+       "Onay kodunuz: {code}. Abone olduğunuz sayfaya yazın. Bunu siz istemediyseniz bu mesajı "
+       "dikkate almayın."},
+  };
+  return *texts;
+}
+
+// Before the person's chat links, sent with a confirmation request.
+const std::map<std::string, std::string>& ChatLinksTexts() {
+  static const auto* texts = new std::map<std::string, std::string>{
+      {"en",
+       "To receive the messages in a chat app, open its link and send the message it "
+       "prepares:"},
+      {"fr",
+       "Pour recevoir les messages dans une messagerie, ouvrez son lien et envoyez le message "
+       "qu'il prépare :"},
+      {"es",
+       "Para recibir los mensajes en una aplicación de chat, abra su enlace y envíe el mensaje "
+       "que prepara:"},
+      {"pt",
+       "Para receber as mensagens numa aplicação de conversa, abra a sua ligação e envie a "
+       "mensagem que ela prepara:"},
+      {"de",
+       "Um die Nachrichten in einer Chat-App zu erhalten, öffnen Sie ihren Link und senden Sie "
+       "die vorbereitete Nachricht:"},
+      {"ar", "لتلقي الرسائل في تطبيق محادثة، افتح رابطه وأرسل الرسالة التي يعدّها:"},
+      {"ru",
+       "Чтобы получать сообщения в мессенджере, откройте его ссылку и отправьте подготовленное "
+       "сообщение:"},
+      {"uk",
+       "Щоб отримувати повідомлення в месенджері, відкрийте його посилання й надішліть "
+       "підготовлене повідомлення:"},
+      {"ka",
+       "შეტყობინებების ჩატის აპში მისაღებად გახსენით მისი ბმული და გაგზავნეთ მომზადებული "
+       "შეტყობინება:"},
+      {"tr",
+       "Mesajları bir sohbet uygulamasında almak için bağlantısını açın ve hazırladığı mesajı "
+       "gönderin:"},
+  };
+  return *texts;
+}
+
 const std::map<std::string, std::string>& OptInRequestTexts() {
   static const auto* texts = new std::map<std::string, std::string>{
       {"en",
@@ -179,6 +251,20 @@ std::string OptInRequest(const std::vector<std::string>& languages, std::string_
   std::string text = Pick(OptInRequestTexts(), languages);
   const size_t at = text.find("{link}");
   if (at != std::string::npos) text.replace(at, 6, link);
+  return text;
+}
+
+std::string OptInCodeRequest(const std::vector<std::string>& languages, std::string_view code) {
+  std::string text = Pick(OptInCodeTexts(), languages);
+  const size_t at = text.find("{code}");
+  if (at != std::string::npos) text.replace(at, 6, code);
+  return text;
+}
+
+std::string ChatLinksText(const std::vector<std::string>& languages,
+                          const std::vector<std::pair<std::string, std::string>>& links) {
+  std::string text = Pick(ChatLinksTexts(), languages);
+  for (const auto& [name, link] : links) text += "\n" + name + ": " + link;
   return text;
 }
 

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ogw {
@@ -39,5 +40,10 @@ std::string OptInConfirmation(const std::vector<std::string>& languages);
 // again: sent instead of re-granting at once when the START came from a sender that cannot be
 // authenticated (e-mail).
 std::string OptInRequest(const std::vector<std::string>& languages, std::string_view link);
+// The same by SMS: the six-digit `code` to type on the page where the person subscribed.
+std::string OptInCodeRequest(const std::vector<std::string>& languages, std::string_view code);
+// A line that introduces `links` (the app's name, its link), then one line per link.
+std::string ChatLinksText(const std::vector<std::string>& languages,
+                          const std::vector<std::pair<std::string, std::string>>& links);
 
 }  // namespace ogw

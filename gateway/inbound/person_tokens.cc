@@ -146,24 +146,25 @@ std::string PersonTokens::AddressMac(std::string_view address) const {
   return Mac("opt-in-address", address, kUnsubscribeMacChars);
 }
 
-std::string PersonTokens::OptInToken(std::string_view org_id, std::string_view contact_id,
-                                     std::string_view channel, std::string_view address,
-                                     int64_t expires_at_seconds) const {
+std::string PersonTokens::SignedOptIn(std::string_view purpose, std::string_view org_id,
+                                      std::string_view contact_id, std::string_view channel,
+                                      std::string_view address, int64_t expires_at_seconds) const {
   std::string data = std::string(org_id) + "." + std::string(contact_id) + "." +
                      std::string(channel) + "." + AddressMac(address) + "." +
                      std::to_string(expires_at_seconds);
-  return data + "." + Mac("opt-in", data, kUnsubscribeMacChars);
+  return data + "." + Mac(purpose, data, kUnsubscribeMacChars);
 }
 
-std::optional<PersonTokens::OptIn> PersonTokens::ParseOptInToken(std::string_view token,
-                                                                 int64_t now_seconds) const {
+std::optional<PersonTokens::OptIn> PersonTokens::VerifiedOptIn(std::string_view purpose,
+                                                               std::string_view token,
+                                                               int64_t now_seconds) const {
   if (token.size() > 250) return std::nullopt;
   const auto parts = Split(token, '.');
   if (parts.size() != 6) return std::nullopt;
   const std::string data = std::string(parts[0]) + "." + std::string(parts[1]) + "." +
                            std::string(parts[2]) + "." + std::string(parts[3]) + "." +
                            std::string(parts[4]);
-  if (!ConstantTimeEquals(Mac("opt-in", data, kUnsubscribeMacChars), parts[5])) {
+  if (!ConstantTimeEquals(Mac(purpose, data, kUnsubscribeMacChars), parts[5])) {
     return std::nullopt;
   }
   if (!IsWellFormedId(parts[0], "org") || !IsWellFormedId(parts[1], "c")) return std::nullopt;
@@ -175,6 +176,36 @@ std::optional<PersonTokens::OptIn> PersonTokens::ParseOptInToken(std::string_vie
   if (expires < now_seconds) return std::nullopt;
   return OptIn{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
                std::string(parts[3]), expires};
+}
+
+std::string PersonTokens::OptInToken(std::string_view org_id, std::string_view contact_id,
+                                     std::string_view channel, std::string_view address,
+                                     int64_t expires_at_seconds) const {
+  return SignedOptIn("opt-in", org_id, contact_id, channel, address, expires_at_seconds);
+}
+
+std::optional<PersonTokens::OptIn> PersonTokens::ParseOptInToken(std::string_view token,
+                                                                 int64_t now_seconds) const {
+  return VerifiedOptIn("opt-in", token, now_seconds);
+}
+
+std::string PersonTokens::OptInCodeToken(std::string_view org_id, std::string_view contact_id,
+                                         std::string_view channel, std::string_view address,
+                                         int64_t expires_at_seconds) const {
+  return SignedOptIn("opt-in-code", org_id, contact_id, channel, address, expires_at_seconds);
+}
+
+std::optional<PersonTokens::OptIn> PersonTokens::ParseOptInCodeToken(std::string_view token,
+                                                                     int64_t now_seconds) const {
+  return VerifiedOptIn("opt-in-code", token, now_seconds);
+}
+
+std::string PersonTokens::OptInCode(std::string_view code_token) const {
+  const std::string mac = HmacSha256(secret_, "opt-in-code-digits|" + std::string(code_token));
+  uint64_t n = 0;
+  for (size_t i = 0; i < 8; ++i) n = (n << 8) | static_cast<unsigned char>(mac[i]);
+  std::string code = std::to_string(n % 1000000);
+  return std::string(6 - code.size(), '0') + code;
 }
 
 std::string PersonTokens::BulletinFormToken(std::string_view org_id, std::string_view post_id,

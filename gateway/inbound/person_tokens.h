@@ -82,6 +82,17 @@ class PersonTokens {
   std::optional<OptIn> ParseOptInToken(std::string_view token, int64_t now_seconds) const;
   std::string AddressMac(std::string_view address) const;
 
+  // An SMS confirmation asks for a code rather than a link (a link costs a second segment).
+  // The page that asks for the code holds this token: it names what the code confirms, like
+  // OptInToken, but is signed for this purpose alone, so it is no /c/ link. The code is a MAC
+  // of the token: whoever holds the token still needs the SMS.
+  std::string OptInCodeToken(std::string_view org_id, std::string_view contact_id,
+                             std::string_view channel, std::string_view address,
+                             int64_t expires_at_seconds) const;
+  std::optional<OptIn> ParseOptInCodeToken(std::string_view token, int64_t now_seconds) const;
+  // Six digits.
+  std::string OptInCode(std::string_view code_token) const;
+
   // The token of a public bulletin form (a reply to `form` = an entry id, or "subscribe"):
   // when it was issued, signed for that bulletin and form. Forms are refused when the token
   // is younger than a person needs to fill them or older than a day (BulletinForms).
@@ -104,6 +115,12 @@ class PersonTokens {
   std::optional<std::array<std::string, 3>> VerifiedTriple(std::string_view purpose,
                                                            std::string_view token) const;
   std::string Mac(std::string_view purpose, std::string_view data, size_t chars) const;
+  // "<org>.<contact>.<channel>.<address MAC>.<expires>.<mac>", signed for `purpose`.
+  std::string SignedOptIn(std::string_view purpose, std::string_view org_id,
+                          std::string_view contact_id, std::string_view channel,
+                          std::string_view address, int64_t expires_at_seconds) const;
+  std::optional<OptIn> VerifiedOptIn(std::string_view purpose, std::string_view token,
+                                     int64_t now_seconds) const;
 
   std::string secret_;
 };

@@ -621,7 +621,8 @@ async function main() {
 
   // --- The forms ----------------------------------------------------------------------------------
   // The sample configuration's limits stay as shipped (bulletins.form_rate_limit: a burst of 10
-  // posts per client address), so the run sends 7 forms in all: more would test the limit, not
+  // posts per client address, then one every 20 s), so the run posts 10 forms in all (7 forms
+  // and 3 posts of the SMS code page) over more than a minute: more would test the limit, not
   // the forms.
   // Their links, as the pages give them.
   async function formLinks() {
@@ -881,6 +882,67 @@ async function main() {
     expect(after, `consent for ${email} is not granted after confirmation: ${(await consentOf()).state}`);
     if (after.contact.post_id !== ids.post) note(`the subscriber's contact is in post "${after.contact.post_id}", not ${ids.post}`);
     ok(`after confirmation, consent for ${email} is granted (contact ${after.contact.id}, post ${after.contact.post_id || '(none)'})`);
+  }
+
+  // --- 8b. Subscription by SMS, confirmed by the code the SMS carries --------------------------------
+  {
+    const phone = `+33655${String(Date.now()).slice(-6)}`;
+    const context = await openContext({ ...PHONE, locale: 'ar', bypassCSP: true });
+    const page = await context.newPage();
+    await visit(page, subscribeUrl('ar'));
+    await page.locator('input[name="phone"]').fill(phone);
+    await page.locator('input[name="channels"][value="sms"]').check();
+    await page.locator('input[name="consent"]').check();
+    await sleep(HUMAN_DELAY_MS);
+    const submit = async () => {
+      const [response] = await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.locator('form[method="post" i] button[type="submit"]').first().click(),
+      ]);
+      expect(response, 'no answer to the form');
+      return response;
+    };
+    let response = await submit();
+    expect(response.status() === 200, `the SMS subscription answered ${response.status()}: ${short(await page.locator('body').innerText())}`);
+    const codeField = page.locator('input[name="code"]');
+    expect((await codeField.count()) === 1, `the page after an SMS subscription has no code field: ${short(await page.locator('body').innerText())}`);
+    const a = await htmlAttributes(page);
+    expect(a.lang === 'ar' && a.dir === 'rtl', `the Arabic code page: html lang="${a.lang}" dir="${a.dir}"`);
+    const overflow = await horizontalOverflow(page);
+    expect(overflow.width <= PHONE.viewport.width, `the code page overflows 360 px: ${overflow.width} px, ${overflow.widest}`);
+    ok(`SMS subscription in Arabic on a phone: the page asks for the code (rtl, no overflow)${await runAxe(page, 'the SMS code page (Arabic)')}`);
+
+    const sms = await within(15_000, async () => {
+      const { items = [] } = await api.must('GET', '/v1/sandbox/messages?limit=500');
+      return items.find((m) => m.channel === 'sms' && m.to === phone);
+    });
+    expect(sms, `no SMS to ${phone} in GET /v1/sandbox/messages within 15 s`);
+    const code = (String(sms.text).match(/[0-9]{6}/) || [])[0];
+    expect(code, `the confirmation SMS holds no six-digit code: ${short(sms.text)}`);
+    expect(!/https?:/.test(sms.text), `the confirmation SMS carries a link: ${short(sms.text)}`);
+    ok(`the SMS to ${phone} carries a six-digit code and no link`);
+
+    await codeField.fill(code === '000000' ? '111111' : '000000');
+    response = await submit();
+    expect(response.status() === 422, `a wrong code answered ${response.status()}`);
+    expect((await page.locator('[role="alert"]').count()) > 0, 'a wrong code: no [role=alert]');
+    expect((await page.locator('input[name="code"][aria-invalid="true"]').count()) === 1, 'a wrong code: the field is not marked aria-invalid');
+    ok(`a wrong code is refused (422) with the field marked${await runAxe(page, 'the SMS code page with an error (Arabic)')}`);
+
+    await page.locator('input[name="code"]').fill(code);
+    response = await submit();
+    expect(response.status() === 200, `the right code answered ${response.status()}: ${short(await page.locator('body').innerText())}`);
+    expect(await page.locator('[role="status"]').first().isVisible(), 'the code accepted: no visible [role=status]');
+    await closeContext(context, 'SMS code');
+    const granted = await within(5_000, async () => {
+      const r = await api.call('GET', `/v1/contacts/lookup?kind=phone&value=${encodeURIComponent(phone)}`);
+      if (r.status !== 200) return null;
+      const address = (r.json.addresses || []).find((x) => x.kind === 'phone' && x.value === phone);
+      const state = typeof address?.consent === 'string' ? address.consent : address?.consent?.state;
+      return state === 'granted' ? address : null;
+    });
+    expect(granted, `consent for ${phone} is not granted after the code`);
+    ok(`the code typed in the browser grants consent for ${phone} (source ${granted.consent?.source || granted.consent})`);
   }
 
   // --- 9. Screenshot of a form ------------------------------------------------------------------

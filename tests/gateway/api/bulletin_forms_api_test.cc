@@ -65,6 +65,62 @@ class BulletinFormsApiTest : public ApiTest {
                    "application/x-www-form-urlencoded", "");
   }
 
+  // What the sandbox outbox holds for `to`: the texts, in order.
+  std::vector<std::string> SentTo(const std::string& to) {
+    auto worker = runtime_->NewWorker();
+    EXPECT_TRUE(worker->RunOnce().ok());
+    std::vector<std::string> texts;
+    const json items = Get("/v1/sandbox/messages", admin_token_).json["items"];
+    for (const json& m : items) {
+      if (m["to"] == to) texts.push_back(m.value("text", ""));
+    }
+    return texts;
+  }
+
+  // The first match of `pattern`'s group in `text`, or "".
+  static std::string Find(const std::string& text, const std::string& pattern) {
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex(pattern))) return "";
+    return m[1];
+  }
+
+  // A contact of the post by name, from the API.
+  json ContactNamed(const std::string& name) {
+    const json items = Get("/v1/contacts?post_id=" + paris_, admin_token_).json["items"];
+    for (const json& c : items) {
+      if (c["name"] == name) return c;
+    }
+    return json();
+  }
+
+  // A Telegram bot serving the post (it only makes links here: nothing listens there).
+  void AddTelegramBot() {
+    ConfigureProviders({{{"name", "bot-paris"},
+                         {"type", "telegram"},
+                         {"channels", {"telegram"}},
+                         {"organisation", org_},
+                         {"post", paris_},
+                         {"api_base", "http://127.0.0.1:9"},
+                         {"bot_token", "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"},
+                         {"bot_username", "paris_embassy_bot"},
+                         {"updates", "polling"}}});
+  }
+
+  // What Telegram delivers when a person follows t.me/<bot>?start=<code> and presses Start.
+  absl::StatusOr<InboundResult> TelegramStart(const std::string& chat, const std::string& code) {
+    InboundMessage m;
+    m.provider = "bot-paris";
+    m.channel = Channel::kTelegram;
+    m.provider_message_id = chat + ":1";
+    m.from = chat;
+    m.text = "/start " + code;
+    InboundSource source;
+    source.org_id = org_;
+    source.post_id = paris_;
+    source.provider = "bot-paris";
+    return runtime_->inbound().Receive(source, m);
+  }
+
   json Inbox() {
     return Get("/v1/inbox?post=" + paris_, admin_token_).json.value("items", json::array());
   }
@@ -358,6 +414,199 @@ TEST_F(BulletinFormsApiTest, AnOptedOutAddressStaysOutUntilItsOwnerConfirms) {
   HttpResult no_phone =
       Send(SubscribeUrl(), {{"token", again}, {"channels", "sms"}, {"consent", "yes"}});
   EXPECT_THAT(no_phone.body, HasSubstr("aria-describedby=\"e-phone\""));
+}
+
+TEST_F(BulletinFormsApiTest, AnSmsSubscriptionIsConfirmedByTheCodeTheSmsCarries) {
+  const std::string token = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  HttpResult sent = Send(SubscribeUrl(), {{"token", token},
+                                          {"lang", "fr"},
+                                          {"name", "Lina Haddad"},
+                                          {"channels", "sms"},
+                                          {"phone", "06 55 44 33 22"},
+                                          {"consent", "yes"}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  // The page asks for the code, in French, and says nothing about an e-mail.
+  EXPECT_THAT(sent.body, HasSubstr("Nous avons envoyé un code à six chiffres"));
+  EXPECT_THAT(sent.body, Not(HasSubstr("par e-mail pour confirmer")));
+  EXPECT_THAT(sent.body, HasSubstr("autocomplete=\"one-time-code\""));
+  EXPECT_THAT(sent.body, HasSubstr("action=\"http"));
+  const std::string code_token = Find(sent.body, "name=\"code_token\" value=\"([^\"]+)\"");
+  ASSERT_FALSE(code_token.empty()) << sent.body;
+
+  // One SMS, in French, with a six-digit code and no link.
+  const std::vector<std::string> sms = SentTo("+33655443322");
+  ASSERT_EQ(sms.size(), 1u);
+  EXPECT_THAT(sms[0], HasSubstr("Votre code de confirmation"));
+  EXPECT_THAT(sms[0], Not(HasSubstr("http")));
+  const std::string code = Find(sms[0], "([0-9]{6})");
+  ASSERT_EQ(code.size(), 6u) << sms[0];
+  // The page's token is no confirmation link.
+  EXPECT_EQ(PostRaw("/c/" + code_token, "", "application/x-www-form-urlencoded", "").status, 404);
+
+  const json lina = ContactNamed("Lina Haddad");
+  ASSERT_TRUE(lina.is_object());
+  const std::string confirm = SubscribeUrl() + "/confirm";
+  // A wrong code: the page again, the problem tied to the field.
+  const std::string wrong = code == "000000" ? "111111" : "000000";
+  HttpResult refused = Send(confirm, {{"code_token", code_token}, {"lang", "fr"}, {"code", wrong}});
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_THAT(refused.body, HasSubstr("Ce code n’est pas le bon."));
+  EXPECT_THAT(refused.body, HasSubstr("aria-describedby=\"e-code\""));
+  EXPECT_THAT(refused.body, HasSubstr("role=\"alert\""));
+  // Another organisation's page, a forged token: expired.
+  std::string forged = code_token;
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  HttpResult forged_answer = Send(confirm, {{"code_token", forged}, {"code", code}});
+  EXPECT_EQ(forged_answer.status, 422);
+  EXPECT_THAT(forged_answer.body, HasSubstr("This page has expired."));
+  EXPECT_NE(Get("/v1/contacts/" + lina["id"].get<std::string>(), admin_token_)
+                .json["addresses"][0]["consent"]["state"],
+            "granted");
+
+  // The code as people type it, with a space: granted, from the SMS.
+  HttpResult granted = Send(confirm, {{"code_token", code_token},
+                                      {"lang", "fr"},
+                                      {"code", code.substr(0, 3) + " " + code.substr(3)}});
+  ASSERT_EQ(granted.status, 200) << granted.body;
+  EXPECT_THAT(granted.body, HasSubstr("Vous êtes abonné."));
+  const json address =
+      Get("/v1/contacts/" + lina["id"].get<std::string>(), admin_token_).json["addresses"][0];
+  EXPECT_EQ(address["value"], "+33655443322");
+  EXPECT_EQ(address["consent"]["state"], "granted");
+  EXPECT_EQ(address["consent"]["source"], "confirmed:sms");
+}
+
+TEST_F(BulletinFormsApiTest, CodesCannotBeTriedOneByOne) {
+  const std::string token = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  HttpResult sent = Send(
+      SubscribeUrl(),
+      {{"token", token}, {"channels", "sms"}, {"phone", "+33 6 55 44 33 21"}, {"consent", "yes"}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string code_token = Find(sent.body, "name=\"code_token\" value=\"([^\"]+)\"");
+  const std::vector<std::string> sms = SentTo("+33655443321");
+  ASSERT_EQ(sms.size(), 1u);
+  const std::string code = Find(sms[0], "([0-9]{6})");
+  const std::string confirm = SubscribeUrl() + "/confirm";
+  int wrong_answers = 0;
+  std::string last;
+  for (int i = 0; i < 5; ++i) {
+    const std::string guess = std::to_string(100000 + i);
+    if (guess == code) continue;
+    HttpResult r = Send(confirm, {{"code_token", code_token}, {"code", guess}});
+    EXPECT_EQ(r.status, 422);
+    last = r.body;
+    ++wrong_answers;
+  }
+  ASSERT_GE(wrong_answers, 4);
+  // Five wrong codes in a day: even the right one waits for tomorrow.
+  HttpResult blocked = Send(confirm, {{"code_token", code_token}, {"code", code}});
+  EXPECT_EQ(blocked.status, 422);
+  EXPECT_THAT(blocked.body, HasSubstr("Too many wrong codes."));
+  // Malformed codes are not counted, and say what is wrong.
+  HttpResult short_code = Send(confirm, {{"code_token", code_token}, {"code", "12"}});
+  EXPECT_EQ(short_code.status, 422);
+  clock_.Advance(86'401'000);
+  HttpResult expired = Send(confirm, {{"code_token", code_token}, {"code", code}});
+  EXPECT_THAT(expired.body, HasSubstr("This page has expired."));
+}
+
+TEST_F(BulletinFormsApiTest, TelegramAloneIsConfirmedByStartingTheBotFromTheLinkShown) {
+  AddTelegramBot();
+  ASSERT_FALSE(HasFatalFailure());
+  HttpResult form = Get(SubscribeUrl() + "?lang=en", "");
+  EXPECT_THAT(form.body, HasSubstr("value=\"telegram\""));
+  EXPECT_THAT(form.body, Not(HasSubstr("value=\"whatsapp\"")));  // No account for it.
+  const std::string token = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  HttpResult sent = Send(SubscribeUrl(), {{"token", token},
+                                          {"lang", "en"},
+                                          {"name", "Omar Farah"},
+                                          {"channels", "telegram"},
+                                          {"consent", "yes"}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string code =
+      Find(sent.body, "href=\"https://t\\.me/paris_embassy_bot\\?start=([a-z0-9]+)\"");
+  ASSERT_EQ(code.size(), PersonTokens::kChatLinkTokenChars) << sent.body;
+  EXPECT_THAT(sent.body, HasSubstr("press Start"));
+  const json omar = ContactNamed("Omar Farah");
+  ASSERT_TRUE(omar.is_object());
+  EXPECT_TRUE(omar["addresses"].empty()) << omar.dump();
+
+  // He presses Start: his chat is his contact's, with consent from the bot's own chat.
+  auto started = TelegramStart("5234567890", code);
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_TRUE(started->linked);
+  EXPECT_EQ(started->contact_id, omar["id"]);
+  const json after = Get("/v1/contacts/" + omar["id"].get<std::string>(), admin_token_).json;
+  ASSERT_EQ(after["addresses"].size(), 1u) << after.dump();
+  EXPECT_EQ(after["addresses"][0]["kind"], "telegram");
+  EXPECT_EQ(after["addresses"][0]["consent"]["state"], "granted");
+  EXPECT_EQ(after["addresses"][0]["consent"]["source"], "link:telegram");
+  // A channel the post does not offer is refused by its field.
+  const std::string again = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  HttpResult refused =
+      Send(SubscribeUrl(), {{"token", again}, {"channels", "whatsapp"}, {"consent", "yes"}});
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_THAT(refused.body, HasSubstr("aria-describedby=\"e-channels\""));
+}
+
+TEST_F(BulletinFormsApiTest, AKnownPersonsChatLinkGoesOnlyToTheirOwnAddress) {
+  AddTelegramBot();
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string ana = CreateContact(
+      {{"name", "Ana Silva"},
+       {"post_id", paris_},
+       {"languages", {"pt"}},
+       {"addresses", {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string token = TokenOf(SubscribeUrl());
+  clock_.Advance(4'000);
+  // Someone types Ana's address and asks for Telegram: the page shows no link to take.
+  HttpResult sent = Send(SubscribeUrl(), {{"token", token},
+                                          {"channels", "email"},
+                                          {"channels", "telegram"},
+                                          {"email", "ana@example.org"},
+                                          {"consent", "yes"}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_THAT(sent.body, Not(HasSubstr("t.me/")));
+  EXPECT_THAT(sent.body, HasSubstr("come with that message"));
+  // Ana, already subscribed by e-mail, receives her own link in Portuguese.
+  const std::vector<std::string> mail = SentTo("ana@example.org");
+  ASSERT_EQ(mail.size(), 1u);
+  const std::string code = runtime_->tokens().ChatLinkToken(org_, ana);
+  EXPECT_THAT(mail[0], HasSubstr("numa aplicação de conversa"));
+  EXPECT_THAT(mail[0], HasSubstr("Telegram: https://t.me/paris_embassy_bot?start=" + code));
+  EXPECT_THAT(mail[0], Not(HasSubstr("/c/")));  // Her e-mail is granted already.
+  auto started = TelegramStart("5234567891", code);
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(started->contact_id, ana);
+}
+
+TEST_F(BulletinFormsApiTest, ConfirmationAndUnsubscribePagesSpeakTheReadersLanguage) {
+  const std::string ana = CreateContact(
+      {{"name", "Ana Silva"},
+       {"post_id", paris_},
+       {"addresses", {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "granted"}}}}},
+      admin_token_);
+  const std::string unsubscribe = "/u/" + runtime_->tokens().UnsubscribeToken(org_, ana, "email");
+  HttpResult page = Get(unsubscribe + "?lang=ar", "");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(page.body, HasSubstr("dir=\"rtl\""));
+  EXPECT_EQ(page.Header("Content-Language"), "ar");
+  // One click (RFC 8058) still withdraws at once, whatever the language.
+  HttpResult done =
+      PostRaw(unsubscribe, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded", "",
+              {{"Accept-Language", "fr-CA,fr;q=0.9"}});
+  ASSERT_EQ(done.status, 200);
+  EXPECT_EQ(done.Header("Content-Language"), "fr");
+  EXPECT_EQ(Get("/v1/contacts/" + ana, admin_token_).json["addresses"][0]["consent"]["state"],
+            "withdrawn");
+  HttpResult invalid = Get("/c/not-a-token", "");
+  EXPECT_EQ(invalid.status, 404);
+  EXPECT_EQ(invalid.Header("Content-Language"), "en");
 }
 
 }  // namespace
