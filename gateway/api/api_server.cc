@@ -8,6 +8,7 @@
 
 #include "gateway/api/elastic_pool.h"
 #include "gateway/api/openapi.json.h"
+#include "gateway/core/client_network.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/key_schema.h"
@@ -135,8 +136,9 @@ std::optional<ApiResponse> Authenticate(ApiServices& services, const httplib::Re
   return refused;
 }
 
-// The client's address: the last X-Forwarded-For entry when the request comes from the
-// trusted proxy, else the peer; at most 64 bytes (it names a Redis key).
+// The client as rate limits count it (RateLimitClient: an IPv6 address's /64) of the last
+// X-Forwarded-For entry when the request comes from the trusted proxy, else of the peer; at
+// most 64 bytes (it names a Redis key).
 std::string ClientAddress(const httplib::Request& req, const std::string& trusted_proxy) {
   std::string client = req.remote_addr;
   if (!trusted_proxy.empty() && client == trusted_proxy && req.has_header("X-Forwarded-For")) {
@@ -145,6 +147,7 @@ std::string ClientAddress(const httplib::Request& req, const std::string& truste
     client = forwarded.substr(comma == std::string::npos ? 0 : comma + 1);
     client.erase(0, client.find_first_not_of(' '));
   }
+  client = RateLimitClient(client);
   if (client.size() > 64) client.resize(64);
   return client;
 }

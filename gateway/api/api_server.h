@@ -112,7 +112,8 @@ struct RequestContext {
   std::string Query(const std::string& name, const std::string& fallback = "") const;
   // The body parsed as a JSON object, or a 400 problem naming what is wrong.
   std::optional<nlohmann::json> JsonBody(ApiResponse* problem) const;
-  // Who sent the request: the peer, or the client the trusted proxy names (at most 64 bytes).
+  // Who sent the request, as rate limits count it: the peer, or the client the trusted proxy
+  // names, an IPv6 address by its /64 (RateLimitClient); at most 64 bytes.
   std::string ClientAddress() const;
 };
 
