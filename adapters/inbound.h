@@ -54,6 +54,10 @@ struct InboundMessage {
   // filled the form, so the message is kept (and answerable) but speaks for nobody: no
   // keyword, invitation or survey answer, no messaging window.
   std::string bulletin_entry;
+  // With `bulletin_entry`: the contact the form chose for the message (the owner of the
+  // address typed, or one the form created); `from` may then be empty, for a reader who
+  // gave no address and is answered on a chat app once they follow its link.
+  std::string contact_id;
 };
 
 // The person stopped the provider reaching them at an address, outside any message (blocked a

@@ -47,6 +47,15 @@ void Write(ApiResponse& r, httplib::Response& res) {
         });
     return;
   }
+  if (r.shared_body != nullptr && !r.shared_body->empty()) {
+    // Written straight from the cache's copy: a bulletin page is tens of kilobytes.
+    res.set_content_provider(
+        r.shared_body->size(), r.content_type,
+        [body = r.shared_body](size_t offset, size_t length, httplib::DataSink& sink) {
+          return sink.write(body->data() + offset, length);
+        });
+    return;
+  }
   if (!r.body.empty() || !r.content_type.empty()) {
     // Moved, not copied: a bulletin page is tens of kilobytes (what set_content would do).
     res.body = std::move(r.body);

@@ -37,9 +37,13 @@ ApiResponse Problem(int status, std::string_view title, std::string_view detail,
   return r;
 }
 
+std::string RetryAfterSeconds(int64_t millis) {
+  return std::to_string(std::max<int64_t>(1, (millis + 999) / 1000));
+}
+
 ApiResponse TooManyRequests(std::string_view detail, int64_t retry_after_millis) {
   ApiResponse r = Problem(429, "Too many requests", detail);
-  r.headers["Retry-After"] = std::to_string(std::max<int64_t>(1, (retry_after_millis + 999) / 1000));
+  r.headers["Retry-After"] = RetryAfterSeconds(retry_after_millis);
   return r;
 }
 

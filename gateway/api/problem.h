@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,9 @@ namespace ogw {
 struct ApiResponse {
   int status = 200;
   std::string body;  // Already serialised.
+  // A body shared with a cache (a bulletin's page), written out without a copy; set instead
+  // of `body`, and only with status 200 (the HTTP layer's error pages replace empty bodies).
+  std::shared_ptr<const std::string> shared_body;
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;
   // The contacts whose personal data the body carries, so a cached idempotent replay of it
@@ -45,7 +49,10 @@ struct FieldProblem {
 ApiResponse Problem(int status, std::string_view title, std::string_view detail,
                     std::string_view field = "", const std::vector<FieldProblem>& errors = {});
 
-// 429 Too Many Requests with Retry-After: the wait in whole seconds, rounded up (at least 1).
+// A Retry-After value for a wait in milliseconds: whole seconds, rounded up, at least 1.
+std::string RetryAfterSeconds(int64_t millis);
+
+// 429 Too Many Requests with Retry-After (RetryAfterSeconds).
 ApiResponse TooManyRequests(std::string_view detail, int64_t retry_after_millis);
 
 // Maps a Status to a problem response with the canonical HTTP status for its code.

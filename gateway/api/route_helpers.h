@@ -11,6 +11,7 @@
 #include "gateway/api/api_server.h"
 #include "gateway/core/ids.h"
 #include "gateway/core/json_reader.h"
+#include "gateway/inbound/consent_pages.h"
 
 namespace ogw {
 
@@ -107,21 +108,44 @@ inline ApiResponse CsvAttachment(std::string body, const std::string& filename) 
   return r;
 }
 
-// A small page for a person who followed a link (unsubscribe, survey completion): a title
-// and HTML `body` the caller escaped, never cached, indexed or referred on.
-inline ApiResponse HtmlNotice(int status, std::string_view title, std::string_view body) {
+// The kinds of page the gateway shows people rather than programs.
+enum class PublicPage {
+  kBulletin,      // A bulletin's page: its route decides caching; images of https sites.
+  kForm,          // A bulletin form and the page after it: never cached.
+  kPersonalLink,  // Behind a person's own link (/c/, /u/, /e/, /done/): never cached or
+                  // indexed, and no Referer, since the URL is the person's key.
+};
+
+// An HTML page for people (`body` a whole document in `language`) with the headers they all
+// share: no script and nothing from elsewhere (CSP), never framed, forms post only here, the
+// type never sniffed, and the language stated (chosen from Accept-Language).
+inline ApiResponse PublicHtml(int status, std::string body, std::string_view language,
+                              PublicPage kind) {
   ApiResponse r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
-  r.body =
-      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-      "content=\"width=device-width\"><title>" +
-      std::string(title) + "</title></head><body><main><h1>" + std::string(title) + "</h1>" +
-      std::string(body) + "</main></body></html>";
-  r.headers["Cache-Control"] = "no-store";
-  r.headers["Referrer-Policy"] = "no-referrer";
-  r.headers["X-Robots-Tag"] = "noindex";
+  r.body = std::move(body);
+  r.headers["Content-Security-Policy"] =
+      std::string("default-src 'none'; style-src 'unsafe-inline'; ") +
+      (kind == PublicPage::kBulletin ? "img-src https: data:; " : "") +
+      "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+  r.headers["X-Content-Type-Options"] = "nosniff";
+  r.headers["Referrer-Policy"] = kind == PublicPage::kBulletin ? "strict-origin-when-cross-origin"
+                                 : kind == PublicPage::kForm   ? "same-origin"
+                                                               : "no-referrer";
+  if (kind != PublicPage::kBulletin) r.headers["Cache-Control"] = "no-store";
+  if (kind == PublicPage::kPersonalLink) r.headers["X-Robots-Tag"] = "noindex";
+  if (!language.empty()) r.headers["Content-Language"] = std::string(language);
+  r.headers["Vary"] = "Accept-Language";
   return r;
+}
+
+// A page behind a person's own link (gateway/inbound/consent_pages.h) in their language:
+// ?lang=, else Accept-Language.
+inline ApiResponse ConsentLinkPage(RequestContext& ctx, int status, ConsentPage page) {
+  const std::string language = ConsentPageLanguage(ctx.request.get_param_value("lang"),
+                                                   ctx.request.get_header_value("Accept-Language"));
+  return PublicHtml(status, ConsentPageHtml(page, language), language, PublicPage::kPersonalLink);
 }
 
 inline ApiResponse NotFound(std::string_view what) {

@@ -20,18 +20,7 @@ namespace {
 constexpr size_t kMaxFormBytes = 16 * 1024;
 
 ApiResponse Html(int status, std::string body, const std::string& language) {
-  ApiResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(body);
-  r.headers["Cache-Control"] = "no-store";
-  r.headers["Content-Security-Policy"] =
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
-      "frame-ancestors 'none'";
-  r.headers["X-Content-Type-Options"] = "nosniff";
-  r.headers["Referrer-Policy"] = "same-origin";
-  if (!language.empty()) r.headers["Content-Language"] = language;
-  return r;
+  return PublicHtml(status, std::move(body), language, PublicPage::kForm);
 }
 
 ApiResponse NoSuchForm() {
@@ -49,8 +38,7 @@ ApiResponse Unavailable() {
 ApiResponse Busy(const BulletinSite::FormPage& page, int status, int64_t retry_after_millis) {
   ApiResponse r =
       Html(status, BulletinFormBusyHtml(page.frame, page.entry_url), page.frame.language);
-  r.headers["Retry-After"] =
-      std::to_string(std::max<int64_t>(1, (retry_after_millis + 999) / 1000));
+  r.headers["Retry-After"] = RetryAfterSeconds(retry_after_millis);
   return r;
 }
 
@@ -96,7 +84,7 @@ ApiResponse FormPage(const BulletinForms& forms, const BulletinSite::FormPage& p
                                                : page.frame.base_url + "/" + place.form + "/reply";
   view.back_url = page.entry_url;
   view.entry_title = page.entry_title;
-  if (place.form == kSubscribeForm) view.chat_channels = forms.ChatChannels(place);
+  view.chat_channels = forms.ChatChannels(place);
   return Html(
       status,
       place.form == kSubscribeForm ? BulletinSubscribeFormHtml(view) : BulletinReplyFormHtml(view),
@@ -215,7 +203,8 @@ ApiResponse TakeForm(RequestContext& ctx, const std::string& form) {
     return FormPage(*ctx.services.bulletin_forms, *page, place, std::move(view), 422);
   }
   if (!subscription) {
-    return Html(200, BulletinReplyDoneHtml(page->frame, page->entry_url), page->frame.language);
+    return Html(200, BulletinReplyDoneHtml(page->frame, page->entry_url, outcome->chat_links),
+                page->frame.language);
   }
   // A robot's subscription is thanked like a person's by e-mail.
   if (outcome->kind == BulletinFormOutcome::Kind::kIgnored) outcome->by_email = true;

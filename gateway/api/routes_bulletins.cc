@@ -9,6 +9,7 @@
 #include "gateway/bulletins/bulletin_pages.h"
 #include "gateway/bulletins/bulletin_site.h"
 #include "gateway/bulletins/bulletin_store.h"
+#include "gateway/core/gzip.h"
 #include "gateway/invitations/event_messages.h"
 #include "gateway/invitations/ics.h"
 #include "templates/template.h"
@@ -185,38 +186,39 @@ ApiResponse ServeBulletin(RequestContext& ctx, std::string page) {
   request.lang = ctx.Query("lang");
   request.accept_language = ctx.request.get_header_value("Accept-Language");
   auto answer = ctx.services.bulletin_site->Serve(request);
-  ApiResponse r;
   if (!answer.ok()) {
     spdlog::warn("bulletin {}/{}: {}", request.org_id, request.post_id, MessageOf(answer.status()));
-    r.status = 503;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = BulletinNoticeHtml("en", "Please try again",
-                                "The notices cannot be shown just now. Please try again.", "");
+    ApiResponse r = PublicHtml(
+        503,
+        BulletinNoticeHtml("en", "Please try again",
+                           "The notices cannot be shown just now. Please try again.", ""),
+        "en", PublicPage::kBulletin);
+    r.headers["Cache-Control"] = "no-store";
     r.headers["Retry-After"] = "5";
     return r;
   }
-  r.status = answer->status;
+  ApiResponse r = PublicHtml(answer->status, "", answer->language, PublicPage::kBulletin);
   r.content_type = answer->content_type;
-  r.headers["Content-Security-Policy"] =
-      "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; "
-      "base-uri 'none'; frame-ancestors 'none'";
-  r.headers["X-Content-Type-Options"] = "nosniff";
-  r.headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
-  r.headers["Content-Language"] = answer->language;
-  r.headers["Vary"] = "Accept-Language";
   if (answer->status != 200) {
     r.headers["Cache-Control"] = "no-store";
     r.body = *answer->body;
     return r;
   }
-  r.headers["ETag"] = answer->etag;
+  // The gzipped page for readers who take it: compressed once in the cache, and a
+  // representation of its own, with its own tag (RFC 9110, 8.8.3).
+  const bool gzip = answer->gzip_body != nullptr && !answer->gzip_body->empty() &&
+                    AcceptsGzip(ctx.request.get_header_value("Accept-Encoding"));
+  const std::string etag =
+      gzip ? answer->etag.substr(0, answer->etag.size() - 1) + "-gzip\"" : answer->etag;
+  r.headers["ETag"] = etag;
+  r.headers["Vary"] = "Accept-Language, Accept-Encoding";
   r.headers["Last-Modified"] = HttpDate(answer->last_modified);
   r.headers["Cache-Control"] = "public, max-age=60";
   // RFC 9110: If-None-Match decides when present; If-Modified-Since only without it.
   const std::string none_match = ctx.request.get_header_value("If-None-Match");
   bool fresh = false;
   if (!none_match.empty()) {
-    fresh = none_match == "*" || none_match.find(answer->etag) != std::string::npos;
+    fresh = none_match == "*" || none_match.find(etag) != std::string::npos;
   } else if (const std::string since = ctx.request.get_header_value("If-Modified-Since");
              !since.empty()) {
     // A date in the future is no date the server gave (RFC 9110, 13.1.3).
@@ -228,7 +230,9 @@ ApiResponse ServeBulletin(RequestContext& ctx, std::string page) {
     r.content_type.clear();
     return r;
   }
-  r.body = *answer->body;
+  // The cached page itself, not a copy.
+  if (gzip) r.headers["Content-Encoding"] = "gzip";
+  r.shared_body = gzip ? answer->gzip_body : answer->body;
   return r;
 }
 

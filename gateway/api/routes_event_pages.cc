@@ -27,19 +27,14 @@ struct PageSubject {
 
 ApiResponse Page(int status, std::string_view language, std::string_view title,
                  std::string_view body) {
-  ApiResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = "<!doctype html><html lang=\"" + HtmlEscape(language) + "\" dir=\"" +
-           (IsRtlLanguage(language) ? "rtl" : "ltr") +
-           "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-           "content=\"width=device-width\"><title>" +
-           HtmlEscape(title) + "</title></head><body><main><h1>" + HtmlEscape(title) + "</h1>" +
-           std::string(body) + "</main></body></html>";
-  r.headers["Cache-Control"] = "no-store";
-  r.headers["Referrer-Policy"] = "no-referrer";
-  r.headers["X-Robots-Tag"] = "noindex";
-  return r;
+  return PublicHtml(status,
+                    "<!doctype html><html lang=\"" + HtmlEscape(language) + "\" dir=\"" +
+                        (IsRtlLanguage(language) ? "rtl" : "ltr") +
+                        "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                        "content=\"width=device-width\"><title>" +
+                        HtmlEscape(title) + "</title></head><body><main><h1>" + HtmlEscape(title) +
+                        "</h1>" + std::string(body) + "</main></body></html>",
+                    language, PublicPage::kPersonalLink);
 }
 
 ApiResponse NotValid() {

@@ -76,46 +76,26 @@ ApiResponse HandleInbound(RequestContext& ctx, const ProviderType& type,
   return Answer(outcome);
 }
 
-// A page for the person who followed a link, in their language (?lang=, else Accept-Language),
-// never cached, indexed or referred on.
-ApiResponse ConsentAnswer(RequestContext& ctx, int status, ConsentPage page) {
-  const std::string language = ConsentPageLanguage(ctx.request.get_param_value("lang"),
-                                                   ctx.request.get_header_value("Accept-Language"));
-  ApiResponse r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = ConsentPageHtml(page, language);
-  r.headers["Cache-Control"] = "no-store";
-  r.headers["Referrer-Policy"] = "no-referrer";
-  r.headers["X-Robots-Tag"] = "noindex";
-  r.headers["Content-Security-Policy"] =
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
-      "frame-ancestors 'none'";
-  r.headers["Content-Language"] = language;
-  r.headers["Vary"] = "Accept-Language";
-  return r;
-}
-
 // GET shows a confirmation form: mail scanners follow links, and must not unsubscribe anyone.
 ApiResponse UnsubscribePage(RequestContext& ctx) {
   auto token = ctx.services.tokens->ParseUnsubscribeToken(ctx.params[0]);
-  if (!token) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
-  return ConsentAnswer(ctx, 200, ConsentPage::kConfirmUnsubscribe);
+  if (!token) return ConsentLinkPage(ctx, 404, ConsentPage::kLinkInvalid);
+  return ConsentLinkPage(ctx, 200, ConsentPage::kConfirmUnsubscribe);
 }
 
 // POST (RFC 8058 one-click, or the form above) withdraws consent for the channel at once.
 ApiResponse Unsubscribe(RequestContext& ctx) {
   auto token = ctx.services.tokens->ParseUnsubscribeToken(ctx.params[0]);
-  if (!token) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
+  if (!token) return ConsentLinkPage(ctx, 404, ConsentPage::kLinkInvalid);
   auto changed =
       ctx.services.inbound->ChangeConsent({token->org_id, token->contact_id, token->channel, "",
                                            true, "unsubscribe:" + token->channel, false});
   if (!changed.ok() && changed.status().code() != absl::StatusCode::kNotFound) {
     spdlog::error("unsubscribe: {}", MessageOf(changed.status()));
-    return ConsentAnswer(ctx, 503, ConsentPage::kTryAgain);
+    return ConsentLinkPage(ctx, 503, ConsentPage::kTryAgain);
   }
   // An erased person or a removed address: nothing to send to any more either.
-  return ConsentAnswer(ctx, 200, ConsentPage::kUnsubscribed);
+  return ConsentLinkPage(ctx, 200, ConsentPage::kUnsubscribed);
 }
 
 // The link of an opt-in request. GET shows a button (mail scanners follow links and must not
@@ -126,23 +106,23 @@ std::optional<PersonTokens::OptIn> OptInOf(RequestContext& ctx) {
 }
 
 ApiResponse OptInPage(RequestContext& ctx) {
-  if (!OptInOf(ctx)) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
-  return ConsentAnswer(ctx, 200, ConsentPage::kConfirmOptIn);
+  if (!OptInOf(ctx)) return ConsentLinkPage(ctx, 404, ConsentPage::kLinkInvalid);
+  return ConsentLinkPage(ctx, 200, ConsentPage::kConfirmOptIn);
 }
 
 ApiResponse OptIn(RequestContext& ctx) {
   auto opt_in = OptInOf(ctx);
-  if (!opt_in) return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
+  if (!opt_in) return ConsentLinkPage(ctx, 404, ConsentPage::kLinkInvalid);
   auto granted = ctx.services.inbound->GrantConfirmed(*opt_in);
   // The contact no longer has the address the link names.
   if (!granted.ok() && granted.status().code() == absl::StatusCode::kNotFound) {
-    return ConsentAnswer(ctx, 404, ConsentPage::kLinkInvalid);
+    return ConsentLinkPage(ctx, 404, ConsentPage::kLinkInvalid);
   }
   if (!granted.ok()) {
     spdlog::error("opt-in: {}", MessageOf(granted.status()));
-    return ConsentAnswer(ctx, 503, ConsentPage::kTryAgain);
+    return ConsentLinkPage(ctx, 503, ConsentPage::kTryAgain);
   }
-  return ConsentAnswer(ctx, 200, ConsentPage::kOptedIn);
+  return ConsentLinkPage(ctx, 200, ConsentPage::kOptedIn);
 }
 
 }  // namespace

@@ -20,21 +20,20 @@ ApiResponse CompleteByLink(RequestContext& ctx, bool page) {
       ctx.services.tokens == nullptr ? std::nullopt
                                      : ctx.services.tokens->ParseCompletionToken(ctx.params[0]);
   auto not_valid = [&] {
-    return page ? HtmlNotice(404, "Link not valid", "<p>This link is not valid.</p>")
+    return page ? ConsentLinkPage(ctx, 404, ConsentPage::kLinkInvalid)
                 : Problem(404, "Not found", "link not found");
   };
   if (!done) return not_valid();
   auto marked = Responses(ctx).Mark(done->org_id, done->campaign_id, done->contact_id,
                                     CampaignResponses::Kind::kCompleted);
   if (!marked.ok()) {
-    return page ? HtmlNotice(503, "Please try again",
-                             "<p>We could not record this now. Please try again.</p>")
+    return page ? ConsentLinkPage(ctx, 503, ConsentPage::kTryAgain)
                 : ProblemFromStatus(marked.status());
   }
   // Erased since, or the campaign's recipients are gone: nothing to count.
   if (*marked == CampaignResponses::Marked::kNotRecipient) return not_valid();
   if (!page) return ApiResponse::NoContent();
-  return HtmlNotice(200, "Thank you", "<p>Your answers are recorded. You may close this page.</p>");
+  return ConsentLinkPage(ctx, 200, ConsentPage::kSurveyDone);
 }
 
 // POST /v1/campaigns/{id}/completions

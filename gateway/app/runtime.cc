@@ -114,10 +114,18 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
       rt->inbound_.get(), rt->contacts_.get(), rt->conversations_.get(), rt->tokens_.get(),
       rt->clock_, config.bulletins.form_min_fill_seconds, config.bulletins.max_concurrent_forms,
       // The provider directory is made below; the forms read it only once serving.
-      [self = rt.get()](const std::string& org_id, const Contact& contact) {
-        if (self->providers_ == nullptr) return nlohmann::json::object();
-        return ChatLinks(*self->providers_, *self->tokens_, org_id, contact);
-      });
+      ChatLinkSource{[self = rt.get()](const std::string& org_id, const std::string& post_id) {
+                       std::vector<std::string> names;
+                       if (self->providers_ == nullptr) return names;
+                       for (Channel c : ChatLinkChannels(*self->providers_, org_id, post_id)) {
+                         names.emplace_back(ChannelName(c));
+                       }
+                       return names;
+                     },
+                     [self = rt.get()](const std::string& org_id, const Contact& contact) {
+                       if (self->providers_ == nullptr) return nlohmann::json::object();
+                       return ChatLinks(*self->providers_, *self->tokens_, org_id, contact);
+                     }});
   rt->page_rate_limiter_ = std::make_unique<LocalRateLimiter>();
   rt->scans_ = std::make_unique<ScanGate>(rt->rate_limiter_.get(), config.api.scan_rate_limit,
                                           config.api.max_concurrent_scans);

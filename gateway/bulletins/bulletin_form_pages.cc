@@ -44,6 +44,9 @@ enum FormWord {
   kSubscribed,
   kChatOpen,
   kChatInMessage,
+  kReachBackChat,
+  kErrReachBackChat,
+  kReplyReceived,
   kFormWords
 };
 using FormWords = std::array<std::string_view, kFormWords>;
@@ -77,7 +80,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "This page has expired. Please fill in the form again.",
               "You are subscribed. You will receive the notices by SMS.",
               "Open the link of the app you chose and send the message it prepares (in Telegram, press Start). Nothing is sent to you until you do.",
-              "The links for the chat apps you chose come with that message."}},
+              "The links for the chat apps you chose come with that message.",
+              "How can we answer you? Give an e-mail address or a phone number, or choose a chat app (then no address is needed).",
+              "Please give an e-mail address or a phone number, or choose a chat app.",
+              "Your message has reached us."}},
       {"fr", {"Votre message", "Votre nom (facultatif)", "Adresse e-mail",
               "Numéro de téléphone, avec l’indicatif du pays",
               "Comment vous répondre ? Indiquez une adresse e-mail, un numéro de téléphone, ou les deux.",
@@ -105,7 +111,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Cette page a expiré. Veuillez remplir le formulaire à nouveau.",
               "Vous êtes abonné. Vous recevrez les avis par SMS.",
               "Ouvrez le lien de l’application choisie et envoyez le message qu’il prépare (dans Telegram, appuyez sur Démarrer). Rien ne vous sera envoyé avant.",
-              "Les liens des messageries choisies accompagnent ce message."}},
+              "Les liens des messageries choisies accompagnent ce message.",
+              "Comment vous répondre ? Indiquez une adresse e-mail ou un numéro de téléphone, ou choisissez une application de messagerie (aucune adresse n’est alors nécessaire).",
+              "Indiquez une adresse e-mail ou un numéro de téléphone, ou choisissez une application de messagerie.",
+              "Votre message nous est parvenu."}},
       {"es", {"Su mensaje", "Su nombre (opcional)", "Correo electrónico",
               "Número de teléfono, con el prefijo del país",
               "¿Cómo podemos responderle? Indique un correo electrónico, un número de teléfono o ambos.",
@@ -132,7 +141,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Esta página ha caducado. Rellene el formulario de nuevo.",
               "Está suscrito. Recibirá los avisos por SMS.",
               "Abra el enlace de la aplicación que eligió y envíe el mensaje que prepara (en Telegram, pulse Iniciar). No le enviaremos nada hasta entonces.",
-              "Los enlaces de las aplicaciones de chat que eligió van en ese mensaje."}},
+              "Los enlaces de las aplicaciones de chat que eligió van en ese mensaje.",
+              "¿Cómo podemos responderle? Indique un correo electrónico o un número de teléfono, o elija una aplicación de mensajería (entonces no hace falta ninguna dirección).",
+              "Indique un correo electrónico o un número de teléfono, o elija una aplicación de mensajería.",
+              "Su mensaje nos ha llegado."}},
       {"pt", {"A sua mensagem", "O seu nome (opcional)", "Endereço de e-mail",
               "Número de telefone, com o indicativo do país",
               "Como lhe podemos responder? Indique um e-mail, um número de telefone ou ambos.",
@@ -159,7 +171,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Esta página expirou. Preencha o formulário novamente.",
               "A sua subscrição está feita. Receberá os avisos por SMS.",
               "Abra a ligação da aplicação que escolheu e envie a mensagem que ela prepara (no Telegram, toque em Iniciar). Nada lhe será enviado antes disso.",
-              "As ligações das aplicações de conversa que escolheu seguem nessa mensagem."}},
+              "As ligações das aplicações de conversa que escolheu seguem nessa mensagem.",
+              "Como podemos responder-lhe? Indique um endereço de e-mail ou um número de telefone, ou escolha uma aplicação de mensagens (nesse caso não é preciso endereço).",
+              "Indique um endereço de e-mail ou um número de telefone, ou escolha uma aplicação de mensagens.",
+              "A sua mensagem chegou até nós."}},
       {"de", {"Ihre Nachricht", "Ihr Name (freiwillig)", "E-Mail-Adresse",
               "Telefonnummer mit Ländervorwahl",
               "Wie können wir Ihnen antworten? Geben Sie eine E-Mail-Adresse, eine Telefonnummer oder beides an.",
@@ -188,7 +203,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Diese Seite ist abgelaufen. Bitte füllen Sie das Formular erneut aus.",
               "Sie sind angemeldet. Sie erhalten die Mitteilungen per SMS.",
               "Öffnen Sie den Link der gewählten App und senden Sie die vorbereitete Nachricht (in Telegram: Starten). Bis dahin senden wir Ihnen nichts.",
-              "Die Links für die gewählten Chat-Apps kommen mit dieser Nachricht."}},
+              "Die Links für die gewählten Chat-Apps kommen mit dieser Nachricht.",
+              "Wie können wir Ihnen antworten? Geben Sie eine E-Mail-Adresse oder Telefonnummer an oder wählen Sie eine Chat-App (dann ist keine Adresse nötig).",
+              "Bitte geben Sie eine E-Mail-Adresse oder Telefonnummer an oder wählen Sie eine Chat-App.",
+              "Ihre Nachricht ist bei uns angekommen."}},
       {"ar", {"رسالتك", "اسمك (اختياري)", "البريد الإلكتروني", "رقم الهاتف مع رمز الدولة",
               "كيف نرد عليك؟ اكتب بريدًا إلكترونيًا أو رقم هاتف أو كليهما.",
               "أوافق على أن تحتفظ {org} برسالتي وبهذه البيانات للرد عليّ، وألا تستخدمها لأي غرض آخر.",
@@ -212,7 +230,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "انتهت صلاحية هذه الصفحة. يرجى ملء النموذج مرة أخرى.",
               "تم اشتراكك. ستصلك الإعلانات برسائل قصيرة.",
               "افتح رابط التطبيق الذي اخترته وأرسل الرسالة التي يعدّها (في تيليغرام اضغط ابدأ). لن نرسل إليك شيئًا قبل ذلك.",
-              "روابط تطبيقات المحادثة التي اخترتها مرفقة بتلك الرسالة."}},
+              "روابط تطبيقات المحادثة التي اخترتها مرفقة بتلك الرسالة.",
+              "كيف نردّ عليك؟ اكتب بريدًا إلكترونيًا أو رقم هاتف، أو اختر تطبيق دردشة (ولا حاجة عندها إلى أي عنوان).",
+              "يرجى كتابة بريد إلكتروني أو رقم هاتف، أو اختيار تطبيق دردشة.",
+              "وصلتنا رسالتك."}},
       {"ru", {"Ваше сообщение", "Ваше имя (необязательно)", "Адрес электронной почты",
               "Номер телефона с кодом страны",
               "Как вам ответить? Укажите адрес электронной почты, номер телефона или и то и другое.",
@@ -239,7 +260,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Срок действия этой страницы истёк. Заполните форму ещё раз.",
               "Вы подписаны. Объявления будут приходить вам по SMS.",
               "Откройте ссылку выбранного приложения и отправьте подготовленное сообщение (в Telegram нажмите «Старт»). До этого мы ничего не пришлём.",
-              "Ссылки для выбранных мессенджеров придут в том же сообщении."}},
+              "Ссылки для выбранных мессенджеров придут в том же сообщении.",
+              "Как нам вам ответить? Укажите адрес электронной почты или номер телефона либо выберите мессенджер (тогда адрес не нужен).",
+              "Укажите адрес электронной почты или номер телефона либо выберите мессенджер.",
+              "Ваше сообщение получено."}},
       {"uk", {"Ваше повідомлення", "Ваше ім’я (необов’язково)", "Адреса електронної пошти",
               "Номер телефону з кодом країни",
               "Як вам відповісти? Вкажіть адресу електронної пошти, номер телефону або обидва.",
@@ -266,7 +290,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Термін дії цієї сторінки минув. Заповніть форму ще раз.",
               "Ви підписані. Оголошення надходитимуть вам у SMS.",
               "Відкрийте посилання обраного застосунку та надішліть підготовлене повідомлення (у Telegram натисніть «Почати»). До того ми нічого не надсилатимемо.",
-              "Посилання для обраних месенджерів надійдуть у тому самому повідомленні."}},
+              "Посилання для обраних месенджерів надійдуть у тому самому повідомленні.",
+              "Як нам вам відповісти? Вкажіть адресу електронної пошти або номер телефону чи виберіть месенджер (тоді адреса не потрібна).",
+              "Вкажіть адресу електронної пошти або номер телефону чи виберіть месенджер.",
+              "Ваше повідомлення отримано."}},
       {"ka", {"თქვენი შეტყობინება", "თქვენი სახელი (არასავალდებულო)", "ელფოსტის მისამართი",
               "ტელეფონის ნომერი ქვეყნის კოდით",
               "როგორ გიპასუხოთ? მიუთითეთ ელფოსტა, ტელეფონის ნომერი ან ორივე.",
@@ -293,7 +320,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "ამ გვერდს ვადა გაუვიდა. შეავსეთ ფორმა ხელახლა.",
               "გამოწერა შესრულდა. განცხადებებს SMS-ით მიიღებთ.",
               "გახსენით არჩეული აპის ბმული და გაგზავნეთ მომზადებული შეტყობინება (Telegram-ში დააჭირეთ Start-ს). მანამდე არაფერს გამოგიგზავნით.",
-              "არჩეული ჩატის აპების ბმულები იმავე შეტყობინებაშია."}},
+              "არჩეული ჩატის აპების ბმულები იმავე შეტყობინებაშია.",
+              "როგორ გიპასუხოთ? მიუთითეთ ელფოსტის მისამართი ან ტელეფონის ნომერი, ან აირჩიეთ ჩატის აპლიკაცია (მაშინ მისამართი საჭირო არ არის).",
+              "გთხოვთ, მიუთითოთ ელფოსტის მისამართი ან ტელეფონის ნომერი, ან აირჩიოთ ჩატის აპლიკაცია.",
+              "თქვენი შეტყობინება მივიღეთ."}},
       {"tr", {"Mesajınız", "Adınız (isteğe bağlı)", "E-posta adresi",
               "Ülke koduyla telefon numarası",
               "Size nasıl yanıt verelim? Bir e-posta adresi, bir telefon numarası ya da ikisini birden yazın.",
@@ -320,7 +350,10 @@ const std::map<std::string, FormWords, std::less<>>& AllFormWords() {
               "Bu sayfanın süresi doldu. Lütfen formu yeniden doldurun.",
               "Abone oldunuz. Duyuruları SMS ile alacaksınız.",
               "Seçtiğiniz uygulamanın bağlantısını açın ve hazırladığı mesajı gönderin (Telegram'da Başlat'a basın). O zamana kadar size hiçbir şey gönderilmez.",
-              "Seçtiğiniz sohbet uygulamalarının bağlantıları o mesajla birlikte gelir."}},
+              "Seçtiğiniz sohbet uygulamalarının bağlantıları o mesajla birlikte gelir.",
+              "Size nasıl yanıt verelim? Bir e-posta adresi ya da telefon numarası yazın veya bir sohbet uygulaması seçin (o zaman adres gerekmez).",
+              "Lütfen bir e-posta adresi ya da telefon numarası yazın veya bir sohbet uygulaması seçin.",
+              "Mesajınız bize ulaştı."}},
   };
   return *words;
 }
@@ -352,6 +385,7 @@ std::string_view ErrorText(std::string_view language, std::string_view code) {
   if (code == "email") return FW(language, kErrEmail);
   if (code == "phone") return FW(language, kErrPhone);
   if (code == "reach_back") return FW(language, kErrReachBack);
+  if (code == "reach_back_chat") return FW(language, kErrReachBackChat);
   if (code == "consent") return FW(language, kErrConsent);
   if (code == "channels") return FW(language, kErrChannels);
   return FW(language, kErrAgain);  // too_fast, expired.
@@ -408,6 +442,24 @@ class FormWriter {
            "><label for=\"" + std::string(id) + "\">" + std::string(label_html) + "</label></div>";
   }
 
+  bool Chosen(std::string_view channel) const {
+    for (const std::string& v : view_.values.channels) {
+      if (v == channel) return true;
+    }
+    return false;
+  }
+
+  // A box per chat channel offered, with the field's error line first when `error_field`
+  // is set (the reply form's; the subscription's channels share one above).
+  std::string ChatChecks(std::string_view error_field) const {
+    std::string out = error_field.empty() ? "" : ErrorLine(error_field);
+    for (const std::string& chat : view_.chat_channels) {
+      out += Check("f-channels-" + chat, "channels", chat, E(ChatAppName(chat)), Chosen(chat),
+                   "channels", false);
+    }
+    return out;
+  }
+
   std::string Open() const {
     return Summary() + "<form method=\"post\" action=\"" + E(view_.form_url) +
            "\" accept-charset=\"utf-8\"><input type=\"hidden\" name=\"token\" value=\"" +
@@ -453,12 +505,24 @@ BulletinFrame OneLanguage(const BulletinFrame& frame) {
 }
 
 // "Thank you" and what happened, announced to screen readers.
-std::string ThanksHtml(const BulletinFrame& frame, std::string_view back_url, FormWord said) {
+std::string ThanksHtml(const BulletinFrame& frame, std::string_view back_url, FormWord said,
+                       std::string_view more_html = "") {
   const std::string& lang = frame.language;
   const BulletinFrame one = OneLanguage(frame);
   return BulletinPageStart(one, FW(lang, kThanks), back_url) + "<h2>" + E(FW(lang, kThanks)) +
-         "</h2><p role=\"status\">" + E(FW(lang, said)) + "</p>" + Back(frame, back_url) +
-         BulletinPageEnd(one);
+         "</h2><p role=\"status\">" + E(FW(lang, said)) + "</p>" + std::string(more_html) +
+         Back(frame, back_url) + BulletinPageEnd(one);
+}
+
+// The person's chat links and what to do with them.
+std::string ChatLinksHtml(std::string_view lang,
+                          const std::vector<std::pair<std::string, std::string>>& links) {
+  if (links.empty()) return "";
+  std::string out = "<p role=\"status\">" + E(FW(lang, kChatOpen)) + "</p><ul class=\"chat\">";
+  for (const auto& [app, link] : links) {
+    out += "<li><a rel=\"noopener\" href=\"" + E(link) + "\">" + E(app) + "</a></li>";
+  }
+  return out + "</ul>";
 }
 
 }  // namespace
@@ -474,8 +538,11 @@ std::string BulletinReplyFormHtml(const BulletinFormView& view) {
   out += "<label for=\"f-message\">" + E(FW(lang, kMessage)) + "</label>" + w.ErrorLine("message") +
          "<textarea id=\"f-message\" name=\"message\" required maxlength=\"2000\" rows=\"8\"" +
          w.Invalid("message") + ">" + E(view.values.message) + "</textarea>";
-  out += "<fieldset><legend>" + E(FW(lang, kReachBack)) + "</legend>" + w.EmailAndPhone() +
-         "</fieldset>";
+  // Chat apps reach back without an address: the reader follows the link the page after
+  // shows.
+  const bool chats = !view.chat_channels.empty();
+  out += "<fieldset><legend>" + E(FW(lang, chats ? kReachBackChat : kReachBack)) + "</legend>" +
+         w.EmailAndPhone() + w.ChatChecks("channels") + "</fieldset>";
   out += w.Close(kConsentReply);
   return out + BulletinPageEnd(view.frame);
 }
@@ -487,28 +554,21 @@ std::string BulletinSubscribeFormHtml(const BulletinFormView& view) {
   std::string out = BulletinPageStart(view.frame, heading, view.form_url);
   out += "<h2>" + E(heading) + "</h2><p>" + WithOrg(FW(lang, kPurpose), view.frame.org_name) +
          "</p>" + w.Open();
-  auto chosen = [&](std::string_view c) {
-    for (const std::string& v : view.values.channels) {
-      if (v == c) return true;
-    }
-    return false;
-  };
   out += "<fieldset><legend>" + E(FW(lang, kChannels)) + "</legend>" + w.ErrorLine("channels") +
-         w.Check("f-channels", "channels", "email", E(FW(lang, kByEmail)), chosen("email"),
+         w.Check("f-channels", "channels", "email", E(FW(lang, kByEmail)), w.Chosen("email"),
                  "channels", false) +
-         w.Check("f-channels-sms", "channels", "sms", E(FW(lang, kBySms)), chosen("sms"),
-                 "channels", false);
-  for (const std::string& chat : view.chat_channels) {
-    out += w.Check("f-channels-" + chat, "channels", chat, E(ChatAppName(chat)), chosen(chat),
-                   "channels", false);
-  }
-  out += "</fieldset>";
+         w.Check("f-channels-sms", "channels", "sms", E(FW(lang, kBySms)), w.Chosen("sms"),
+                 "channels", false) +
+         w.ChatChecks("") + "</fieldset>";
   out += w.EmailAndPhone() + w.Close(kConsentSubscribe);
   return out + BulletinPageEnd(view.frame);
 }
 
-std::string BulletinReplyDoneHtml(const BulletinFrame& frame, std::string_view back_url) {
-  return ThanksHtml(frame, back_url, kReplyDone);
+std::string BulletinReplyDoneHtml(
+    const BulletinFrame& frame, std::string_view back_url,
+    const std::vector<std::pair<std::string, std::string>>& chat_links) {
+  return ThanksHtml(frame, back_url, chat_links.empty() ? kReplyDone : kReplyReceived,
+                    ChatLinksHtml(frame.language, chat_links));
 }
 
 std::string BulletinSubscribeNextHtml(const BulletinSubscribeNextView& view) {
@@ -531,13 +591,7 @@ std::string BulletinSubscribeNextHtml(const BulletinSubscribeNextView& view) {
   }
   if (o.by_email) out += "<p role=\"status\">" + E(FW(lang, kSubscribeDone)) + "</p>";
   if (o.chat_links_sent) out += "<p>" + E(FW(lang, kChatInMessage)) + "</p>";
-  if (!o.chat_links.empty()) {
-    out += "<p role=\"status\">" + E(FW(lang, kChatOpen)) + "</p><ul class=\"chat\">";
-    for (const auto& [app, link] : o.chat_links) {
-      out += "<li><a rel=\"noopener\" href=\"" + E(link) + "\">" + E(app) + "</a></li>";
-    }
-    out += "</ul>";
-  }
+  out += ChatLinksHtml(lang, o.chat_links);
   if (!o.code_token.empty()) {
     const std::string invalid =
         code_error.empty() ? "" : " aria-invalid=\"true\" aria-describedby=\"e-code\"";

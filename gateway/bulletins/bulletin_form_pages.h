@@ -23,7 +23,7 @@ struct BulletinFormView {
   std::string entry_title;
   BulletinFormFields values;  // Shown again after an error (never the token or honeypot).
   std::vector<std::pair<std::string, std::string>> errors;  // BulletinFormOutcome::errors.
-  std::vector<std::string> chat_channels;  // The subscription's: BulletinForms::ChatChannels.
+  std::vector<std::string> chat_channels;                   // BulletinForms::ChatChannels.
 };
 
 // The page after a subscription: what to do next (open the e-mail's link, type the code of
@@ -38,8 +38,11 @@ struct BulletinSubscribeNextView {
 
 std::string BulletinReplyFormHtml(const BulletinFormView& view);
 std::string BulletinSubscribeFormHtml(const BulletinFormView& view);
-// After a reply was taken (or a robot's was ignored: it looks the same).
-std::string BulletinReplyDoneHtml(const BulletinFrame& frame, std::string_view back_url);
+// After a reply was taken (or a robot's was ignored: it looks the same); `chat_links`
+// (BulletinFormOutcome::chat_links) when the reader is to be answered on a chat app.
+std::string BulletinReplyDoneHtml(
+    const BulletinFrame& frame, std::string_view back_url,
+    const std::vector<std::pair<std::string, std::string>>& chat_links);
 std::string BulletinSubscribeNextHtml(const BulletinSubscribeNextView& view);
 // After the code of the SMS was accepted.
 std::string BulletinCodeConfirmedHtml(const BulletinFrame& frame, std::string_view back_url);

@@ -71,7 +71,7 @@ std::string_view ChatAppName(std::string_view channel) {
 BulletinForms::BulletinForms(InboundPipeline* inbound, ContactStore* contacts,
                              ConversationLog* conversations, const PersonTokens* tokens,
                              const Clock* clock, int min_fill_seconds, int max_concurrent,
-                             ChatLinksFunction chat_links)
+                             ChatLinkSource chat_links)
     : inbound_(inbound),
       contacts_(contacts),
       conversations_(conversations),
@@ -151,18 +151,30 @@ absl::StatusOr<BulletinFormOutcome> BulletinForms::Reply(const BulletinFormPlace
     outcome.errors.emplace_back("message", "too_long");
   }
   const ReachBack reach = ReadReachBack(place, fields, &outcome.errors);
-  if (fields.email.empty() && fields.phone.empty()) {
-    outcome.errors.emplace_back("email", "reach_back");
+  // A chat app no longer offered (the form is older than the change) is no way to answer:
+  // the reader is asked for one that is.
+  bool unknown_chat = false;
+  const std::vector<std::string> chats = ChosenChats(place, fields, {}, &unknown_chat);
+  if (TrimAsciiSpace(fields.email).empty() && TrimAsciiSpace(fields.phone).empty() &&
+      chats.empty()) {
+    outcome.errors.emplace_back("email",
+                                ChatChannels(place).empty() ? "reach_back" : "reach_back_chat");
   }
   if (!outcome.errors.empty()) {
     outcome.kind = BulletinFormOutcome::Kind::kInvalid;
     return outcome;
   }
 
+  // With an address, the answer goes there and the chat apps are not offered: their links
+  // are shown only for a contact holding nothing but this reply, so nobody ties their chat
+  // to the contact of an address they merely typed.
+  const bool by_address = !reach.email.empty() || !reach.phone.empty();
   InboundMessage m;
   m.provider = "bulletin";
-  m.channel = reach.email.empty() ? Channel::kSms : Channel::kEmail;
-  m.from = reach.email.empty() ? reach.phone : reach.email;
+  m.channel = !reach.email.empty()   ? Channel::kEmail
+              : !reach.phone.empty() ? Channel::kSms
+                                     : ParseChannel(chats.front()).value_or(Channel::kTelegram);
+  m.from = !reach.email.empty() ? reach.email : reach.phone;
   m.text = std::string(message);
   m.subject = place.entry_title;
   m.bulletin_entry = place.form;
@@ -174,54 +186,70 @@ absl::StatusOr<BulletinFormOutcome> BulletinForms::Reply(const BulletinFormPlace
   source.post_id = place.post_id;
   source.provider = "bulletin";
   source.country = place.country;
+
+  ASSIGN_OR_RETURN(std::optional<std::string> stored_for,
+                   inbound_->StoredMessageContact(source, m.provider_message_id));
+  if (stored_for) {
+    m.contact_id = *stored_for;
+  } else if (by_address) {
+    // The owner of the e-mail address, else of the phone; a known person's contact is not
+    // changed by a web form. Else a new contact with both, the name and the language.
+    std::vector<Address> addresses;
+    if (!reach.email.empty()) addresses.push_back(NewAddress(AddressKind::kEmail, reach.email));
+    if (!reach.phone.empty()) addresses.push_back(NewAddress(AddressKind::kPhone, reach.phone));
+    std::vector<std::string> keys;
+    for (const Address& a : addresses) keys.push_back(AddressKey(a.kind, a.value));
+    ASSIGN_OR_RETURN(std::vector<std::string> owners, contacts_->FindOwners(place.org_id, keys));
+    for (const std::string& owner : owners) {
+      if (m.contact_id.empty()) m.contact_id = owner;
+    }
+    if (m.contact_id.empty()) {
+      ASSIGN_OR_RETURN(m.contact_id, CreateContact(place, fields, addresses));
+    }
+  } else {
+    ASSIGN_OR_RETURN(m.contact_id, CreateContact(place, fields, {}));
+  }
   ASSIGN_OR_RETURN(InboundResult stored, inbound_->Receive(source, m));
   outcome.contact_id = stored.contact_id;
   outcome.entry_id = stored.entry_id;
-  // A person new to the organisation: the name and the other way to reach them join the
-  // contact the reply created. A known person's contact is not changed by a web form.
-  if (stored.created_contact) {
-    ASSIGN_OR_RETURN(auto current, contacts_->Get(place.org_id, stored.contact_id));
-    if (current) {
-      Contact contact = current->contact;
-      contact.name = std::string(TrimAsciiSpace(fields.name));
-      if (auto language = CanonicalLanguageTag(fields.language)) contact.languages = {*language};
-      if (!reach.email.empty() && !reach.phone.empty()) {
-        contact.addresses.push_back(NewAddress(AddressKind::kPhone, reach.phone));
-      }
-      contact.updated_at_millis = clock_->NowMillis();
-      auto put = contacts_->Put(contact, current->version, &current->contact);
-      if (!put.ok() || put->code != PutOutcome::Code::kOk) {
-        // The reply is stored; the details are a convenience for the officer answering.
-        spdlog::info("bulletin reply: details not added to {}", stored.contact_id);
-      }
-    }
+  if (!by_address) {
+    ASSIGN_OR_RETURN(outcome.chat_links, ChatLinksOf(place.org_id, stored.contact_id, chats));
   }
   return outcome;
 }
 
 std::vector<std::string> BulletinForms::ChatChannels(const BulletinFormPlace& place) const {
-  std::vector<std::string> channels;
-  if (!chat_links_) return channels;
-  // Which links a contact of the post would get: the accounts alone decide.
-  Contact probe;
-  probe.id = "c_0";
-  probe.org_id = place.org_id;
-  probe.post_id = place.post_id;
-  const nlohmann::json links = chat_links_(place.org_id, probe);
-  for (Channel c : {Channel::kTelegram, Channel::kWhatsApp, Channel::kMessenger}) {
-    if (links.contains(std::string(ChannelName(c)))) channels.emplace_back(ChannelName(c));
+  if (!chat_links_.channels) return {};
+  return chat_links_.channels(place.org_id, place.post_id);
+}
+
+std::vector<std::string> BulletinForms::ChosenChats(const BulletinFormPlace& place,
+                                                    const BulletinFormFields& fields,
+                                                    const std::vector<std::string_view>& also,
+                                                    bool* unknown) const {
+  std::vector<std::string> chats;
+  *unknown = false;
+  if (fields.channels.empty()) return chats;
+  const std::vector<std::string> offered = ChatChannels(place);
+  for (const std::string& c : fields.channels) {
+    if (std::find(also.begin(), also.end(), c) != also.end()) continue;
+    if (std::find(offered.begin(), offered.end(), c) == offered.end()) {
+      *unknown = true;
+    } else if (std::find(chats.begin(), chats.end(), c) == chats.end()) {
+      chats.push_back(c);
+    }
   }
-  return channels;
+  return chats;
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> BulletinForms::ChatLinksOf(
     const std::string& org_id, const std::string& contact_id,
     const std::vector<std::string>& channels) const {
   std::vector<std::pair<std::string, std::string>> out;
-  if (!chat_links_ || channels.empty()) return out;
+  if (!chat_links_.links || channels.empty()) return out;
   ASSIGN_OR_RETURN(auto stored, contacts_->Get(org_id, contact_id));
   if (!stored) return out;
-  const nlohmann::json links = chat_links_(org_id, stored->contact);
+  const nlohmann::json links = chat_links_.links(org_id, stored->contact);
   for (const std::string& channel : channels) {
     auto it = links.find(channel);
     if (it != links.end() && it->is_string()) {
@@ -235,22 +263,15 @@ absl::StatusOr<BulletinFormOutcome> BulletinForms::Subscribe(const BulletinFormP
                                                              const BulletinFormFields& fields) {
   BulletinFormOutcome outcome;
   if (!CheckCommon(place, fields, &outcome)) return outcome;
-  const std::vector<std::string> offered = ChatChannels(place);
-  bool by_email = false;
-  bool by_sms = false;
+  const auto chose = [&](std::string_view channel) {
+    return std::find(fields.channels.begin(), fields.channels.end(), channel) !=
+           fields.channels.end();
+  };
+  const bool by_email = chose("email");
+  const bool by_sms = chose("sms");
   bool unknown_channel = false;
-  std::vector<std::string> chats;
-  for (const std::string& c : fields.channels) {
-    if (c == "email") {
-      by_email = true;
-    } else if (c == "sms") {
-      by_sms = true;
-    } else if (std::find(offered.begin(), offered.end(), c) != offered.end()) {
-      if (std::find(chats.begin(), chats.end(), c) == chats.end()) chats.push_back(c);
-    } else {
-      unknown_channel = true;
-    }
-  }
+  const std::vector<std::string> chats =
+      ChosenChats(place, fields, {"email", "sms"}, &unknown_channel);
   if (unknown_channel || (!by_email && !by_sms && chats.empty())) {
     outcome.errors.emplace_back("channels", "channels");
   }

@@ -82,9 +82,14 @@ struct BulletinFormOutcome {
 // every language.
 std::string_view ChatAppName(std::string_view channel);
 
-// The person's chat links (gateway/providers/chat_links.h): {"telegram": link, ...}.
-using ChatLinksFunction =
-    std::function<nlohmann::json(const std::string& org_id, const Contact& contact)>;
+// The chat links the forms offer (gateway/providers/chat_links.h).
+struct ChatLinkSource {
+  // The chat channels ("telegram", ...) whose account serves a post and can make a link.
+  std::function<std::vector<std::string>(const std::string& org_id, const std::string& post_id)>
+      channels;
+  // A person's links: {"telegram": link, ...}.
+  std::function<nlohmann::json(const std::string& org_id, const Contact& contact)> links;
+};
 
 // Thread-safe; owns nothing.
 class BulletinForms {
@@ -95,10 +100,10 @@ class BulletinForms {
   // How long the code sent by SMS, and the page that asks for it, stay good.
   static constexpr int64_t kCodeMaxAgeSeconds = 86400;
 
-  // `chat_links` may be null: no chat channel is offered.
+  // `chat_links` may hold null functions: no chat channel is offered.
   BulletinForms(InboundPipeline* inbound, ContactStore* contacts, ConversationLog* conversations,
                 const PersonTokens* tokens, const Clock* clock, int min_fill_seconds,
-                int max_concurrent, ChatLinksFunction chat_links);
+                int max_concurrent, ChatLinkSource chat_links);
 
   // One of the `max_concurrent` forms handled at once, held while a form is handled, so a
   // flood of form posts never holds every thread that serves the pages.
@@ -124,7 +129,9 @@ class BulletinForms {
 
   // A reply to the entry place.form: into the conversation of the owner of the e-mail address
   // (else of the phone), else of a new unverified contact of the post, marked as written on
-  // the bulletin entry. Sending the same form twice stores it once.
+  // the bulletin entry. Sending the same form twice stores it once. A reader who gives no
+  // address but chooses chat apps gets a new contact holding nothing but the reply, and its
+  // chat links (outcome.chat_links) to be answered there.
   absl::StatusOr<BulletinFormOutcome> Reply(const BulletinFormPlace& place,
                                             const BulletinFormFields& fields);
 
@@ -137,8 +144,8 @@ class BulletinForms {
   absl::StatusOr<BulletinFormOutcome> Subscribe(const BulletinFormPlace& place,
                                                 const BulletinFormFields& fields);
 
-  // The chat channels a subscription to the bulletin may choose: those whose account serves
-  // the post and can make a chat link.
+  // The chat channels a reader may choose (a subscription, or how to answer a reply): those
+  // whose account serves the post and can make a chat link.
   std::vector<std::string> ChatChannels(const BulletinFormPlace& place) const;
 
   // The code from the SMS, typed on the page after a subscription (fields.code_token and
@@ -155,6 +162,12 @@ class BulletinForms {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ChatLinksOf(
       const std::string& org_id, const std::string& contact_id,
       const std::vector<std::string>& channels) const;
+  // The chat channels of fields.channels the post offers, each once; `*unknown` tells
+  // whether another name was sent (`also` lists the other names the form accepts there).
+  std::vector<std::string> ChosenChats(const BulletinFormPlace& place,
+                                       const BulletinFormFields& fields,
+                                       const std::vector<std::string_view>& also,
+                                       bool* unknown) const;
   // A new unverified contact of the post holding `addresses`; its id, or the owner of an
   // address taken meanwhile.
   absl::StatusOr<std::string> CreateContact(const BulletinFormPlace& place,
@@ -168,7 +181,7 @@ class BulletinForms {
   const Clock* clock_;
   const int min_fill_seconds_;
   const int max_concurrent_;
-  const ChatLinksFunction chat_links_;
+  const ChatLinkSource chat_links_;
   std::atomic<int> running_{0};
 };
 

@@ -7,6 +7,7 @@
 
 #include "gateway/bulletins/bulletin_pages.h"
 #include "gateway/core/crypto.h"
+#include "gateway/core/gzip.h"
 #include "gateway/core/ids.h"
 #include "gateway/invitations/event_store.h"
 #include "gateway/orgs/org_store.h"
@@ -248,6 +249,8 @@ BulletinSite::Answer BulletinSite::Build(const Bulletin& b, const std::string& p
     body = BulletinEntryHtml(frame, entry, event == b.events.end() ? nullptr : &event->second);
   }
   a.etag = "\"" + Sha1Hex(body).substr(0, 20) + "\"";
+  // Compressed here, once per version of the page, instead of per request.
+  a.gzip_body = std::make_shared<const std::string>(Gzip(body));
   a.body = std::make_shared<const std::string>(std::move(body));
   return a;
 }
@@ -300,11 +303,12 @@ absl::StatusOr<BulletinSite::Answer> BulletinSite::Serve(const Request& request)
   if (slot == cache_.end() || slot->second.bulletin != b) return built;
   // One bulletin never holds more than the whole cache: past that its pages are built for
   // each request (readers choosing languages and pages cannot grow memory without bound).
-  if (b->bytes + built.body->size() > max_bytes_) return built;
+  const size_t size = built.body->size() + built.gzip_body->size();
+  if (b->bytes + size > max_bytes_) return built;
   auto [it, added] = b->pages.emplace(page_key, built);
   if (added) {
-    b->bytes += built.body->size();
-    bytes_ += built.body->size();
+    b->bytes += size;
+    bytes_ += size;
     lru_.splice(lru_.begin(), lru_, slot->second.at);
     EvictOverflow();
   }

@@ -39,6 +39,8 @@ class BulletinSite {
     int status = 200;
     std::string content_type;
     std::shared_ptr<const std::string> body;
+    // The body gzipped once when built (status 200 only), for the readers who accept it.
+    std::shared_ptr<const std::string> gzip_body;
     std::string etag;           // Quoted, as the header carries it; "" for errors.
     int64_t last_modified = 0;  // 0 for errors.
     std::string language;

@@ -1,7 +1,8 @@
 #pragma once
 
 // The pages behind the links the gateway puts in messages to confirm a subscription
-// (/c/{token}) and to unsubscribe (/u/{token}), in the reader's language: the same ten
+// (/c/{token}), to unsubscribe (/u/{token}) and to mark a survey done (/done/{token}), in
+// the reader's language: the same ten
 // languages as the gateway's other texts for people, right to left in Arabic. Light: no
 // script, no request to anyone else, one small inline style, readable on a 360-pixel screen.
 
@@ -17,6 +18,7 @@ enum class ConsentPage {
   kConfirmUnsubscribe,  // GET /u/{token}: a button posting List-Unsubscribe=One-Click (RFC 8058).
   kUnsubscribed,        // After POST /u/{token}.
   kTryAgain,            // The change could not be stored (503).
+  kSurveyDone,          // After /done/{token}: the survey's answers are counted.
 };
 
 // The reader's language among the ten: `requested` (a ?lang= value; case and region ignored,

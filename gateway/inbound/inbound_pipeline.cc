@@ -204,6 +204,7 @@ absl::StatusOr<std::string> InboundPipeline::FindOrCreateContact(
     const std::vector<Answered>& answered, AddressKind kind, const std::string& address,
     bool* created) {
   *created = false;
+  if (!message.contact_id.empty()) return message.contact_id;  // Chosen by a bulletin form.
   const std::string key = AddressKey(kind, address);
   ASSIGN_OR_RETURN(std::vector<std::string> owners,
                    deps_.contacts->FindOwners(source.org_id, {key}));
@@ -375,6 +376,9 @@ absl::StatusOr<std::optional<InboundResult>> InboundPipeline::TryStore(
                    FindOrCreateContact(source, message, answered, AddressKindForChannel(channel),
                                        address, &result.created_contact));
   ASSIGN_OR_RETURN(auto stored, deps_.contacts->Get(source.org_id, result.contact_id));
+  if (!stored && !message.contact_id.empty()) {
+    return absl::NotFoundError("contact_id: no such contact");
+  }
   if (!stored) return std::nullopt;  // Erased meanwhile: the sender becomes a new contact.
   const Contact& contact = stored->contact;
   const std::string in_reply_to = InReplyTo(answered, contact.id);
@@ -498,8 +502,14 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
   if (message.provider_message_id.empty() || message.provider_message_id.size() > kMaxIdBytes) {
     return absl::InvalidArgumentError("provider_message_id: must be 1 to 300 bytes");
   }
-  ASSIGN_OR_RETURN(const std::string address,
-                   SenderAddress(AddressKindForChannel(channel), source, message.from));
+  if (!message.contact_id.empty() && message.bulletin_entry.empty()) {
+    return absl::InvalidArgumentError("contact_id: only a bulletin form names the contact");
+  }
+  // A bulletin reader answered on a chat app gave no address at all.
+  std::string address;
+  if (message.contact_id.empty() || !message.from.empty()) {
+    ASSIGN_OR_RETURN(address, SenderAddress(AddressKindForChannel(channel), source, message.from));
+  }
   const std::string seen_key =
       keys::InboundSeen(source.org_id, source.provider, message.provider_message_id);
   // A provider's retry of a stored message: answer at once, create nothing.
@@ -523,12 +533,24 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
   return absl::AbortedError("the sender's contact changed repeatedly; try again");
 }
 
+absl::StatusOr<std::optional<std::string>> InboundPipeline::StoredMessageContact(
+    const InboundSource& source, std::string_view provider_message_id) {
+  ASSIGN_OR_RETURN(RedisReply seen,
+                   deps_.redis->Command({"GET", keys::InboundSeen(source.org_id, source.provider,
+                                                                  provider_message_id)}));
+  if (seen.IsNil()) return std::nullopt;
+  return seen.str.substr(0, seen.str.find('/'));
+}
+
 absl::StatusOr<bool> InboundPipeline::LinkChat(const InboundSource& source,
                                                const InboundMessage& message, Channel channel,
                                                const std::string& address) {
   const bool chat = channel == Channel::kTelegram || channel == Channel::kWhatsApp ||
                     channel == Channel::kMessenger;
-  if (!chat || deps_.tokens == nullptr || message.simulated) return false;
+  // A code pasted into a web form proves no chat.
+  if (!chat || deps_.tokens == nullptr || message.simulated || !message.bulletin_entry.empty()) {
+    return false;
+  }
   std::optional<std::string> contact_id;
   if (!message.link_token.empty()) {
     contact_id = deps_.tokens->ContactOfChatLinkToken(source.org_id, message.link_token);

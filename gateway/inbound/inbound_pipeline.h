@@ -132,7 +132,12 @@ class InboundPipeline {
   // only while that contact exists; else a new unverified contact of source.post_id. When one
   // of message.answers was sent to that same contact, the `in` entry names it as
   // `in_reply_to`.
+  // A bulletin form's message (InboundMessage::contact_id) goes to the contact it names.
   absl::StatusOr<InboundResult> Receive(const InboundSource& source, const InboundMessage& message);
+  // The contact whose conversation already holds the message source.provider delivered as
+  // `provider_message_id`; nullopt when none does (yet).
+  absl::StatusOr<std::optional<std::string>> StoredMessageContact(
+      const InboundSource& source, std::string_view provider_message_id);
 
   // Applies a delivery report: status of the message, a `status` entry in the conversation,
   // the address marked invalid or opted out when the report says so. A report that names only

@@ -7,6 +7,7 @@
 // {{chat_links.telegram}}); following one links the chat with consent (InboundPipeline).
 
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,5 +21,10 @@ namespace ogw {
 // account for the contact's post can make a link; an empty object when none can.
 nlohmann::json ChatLinks(const ProviderDirectory& providers, const PersonTokens& tokens,
                          std::string_view org_id, const Contact& contact);
+
+// The chat channels ChatLinks would give any contact of `post_id` ("" the organisation's):
+// those whose account serves the post and can make a link.
+std::vector<Channel> ChatLinkChannels(const ProviderDirectory& providers, std::string_view org_id,
+                                      std::string_view post_id);
 
 }  // namespace ogw

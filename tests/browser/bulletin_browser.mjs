@@ -440,7 +440,10 @@ async function main() {
   {
     const context = await openContext({ ...DESKTOP });
     const page = await context.newPage();
-    await visit(page, `${bulletin}?lang=fr`);
+    const index = await visit(page, `${bulletin}?lang=fr`);
+    // Chromium takes gzip: the page comes compressed from the gateway's cache.
+    const encoding = index.headers()['content-encoding'];
+    expect(encoding === 'gzip', `French index: Content-Encoding ${encoding} (expected gzip)`);
     const a = await htmlAttributes(page);
     expect(a.lang === 'fr' && a.dir === 'ltr', `French index: html lang="${a.lang}" dir="${a.dir}"`);
     for (const l of ['fr', 'ar', 'en']) {
@@ -463,7 +466,7 @@ async function main() {
     // Pinned first.
     const titles = await page.locator('main article h2').allTextContents();
     expect(titles[0] === 'Service des passeports fermé vendredi', `French index: the pinned entry is not first: ${short(titles)}`);
-    ok('French index: html lang=fr dir=ltr, language switch to fr/ar/en, Atom and JSON feed links (both 200), pinned entry first');
+    ok('French index: gzip, html lang=fr dir=ltr, language switch to fr/ar/en, Atom and JSON feed links (both 200), pinned entry first');
 
     const response = await follow(page, `main a[href*="${ids.days}"]`, 'French index');
     expect(response.status() === 200, `French entry page answered ${response.status()}`);

@@ -65,6 +65,13 @@ class BulletinFormsApiTest : public ApiTest {
                    "application/x-www-form-urlencoded", "");
   }
 
+  // A person's use of a form: it is shown, filled in for 4 s, and sent with its token.
+  HttpResult Fill(const std::string& url, httplib::Params fields) {
+    fields.emplace("token", TokenOf(url));
+    clock_.Advance(4'000);
+    return Send(url, fields);
+  }
+
   // What the sandbox outbox holds for `to`: the texts, in order.
   std::vector<std::string> SentTo(const std::string& to) {
     auto worker = runtime_->NewWorker();
@@ -119,6 +126,32 @@ class BulletinFormsApiTest : public ApiTest {
     source.post_id = paris_;
     source.provider = "bot-paris";
     return runtime_->inbound().Receive(source, m);
+  }
+
+  // Ana Silva, a contact of the post with her e-mail address, its consent `consent`.
+  std::string Ana(const std::string& consent = "granted", const std::string& language = "") {
+    json contact = {
+        {"name", "Ana Silva"},
+        {"post_id", paris_},
+        {"addresses", {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", consent}}}}};
+    if (!language.empty()) contact["languages"] = {language};
+    return CreateContact(contact, admin_token_);
+  }
+
+  // The person of chat `chat` presses Start on `code`'s link: the chat must join contact
+  // `contact_id` as its one address, with consent from the link.
+  void ExpectStartLinks(const std::string& chat, const std::string& code,
+                        const std::string& contact_id) {
+    auto started = TelegramStart(chat, code);
+    ASSERT_TRUE(started.ok()) << started.status();
+    EXPECT_TRUE(started->linked);
+    EXPECT_EQ(started->contact_id, contact_id);
+    const json after = Get("/v1/contacts/" + contact_id, admin_token_).json;
+    ASSERT_EQ(after["addresses"].size(), 1u) << after.dump();
+    EXPECT_EQ(after["addresses"][0]["kind"], "telegram");
+    EXPECT_EQ(after["addresses"][0]["value"], chat);
+    EXPECT_EQ(after["addresses"][0]["consent"]["state"], "granted");
+    EXPECT_EQ(after["addresses"][0]["consent"]["source"], "link:telegram");
   }
 
   json Inbox() {
@@ -178,11 +211,7 @@ TEST_F(BulletinFormsApiTest, AReplyReachesThePostsInboxMarkedWithItsEntry) {
 }
 
 TEST_F(BulletinFormsApiTest, AKnownAddressRepliesIntoItsContactWhichTheFormDoesNotChange) {
-  const std::string ana = CreateContact(
-      {{"name", "Ana Silva"},
-       {"post_id", paris_},
-       {"addresses", {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "granted"}}}}},
-      admin_token_);
+  const std::string ana = Ana();
   const std::string token = TokenOf(ReplyUrl());
   clock_.Advance(4'000);
   // STOP typed in a web form is a message: anyone could have typed Ana's address.
@@ -366,12 +395,7 @@ TEST_F(BulletinFormsApiTest, ASubscriptionIsGrantedOnlyThroughTheConfirmationLin
 }
 
 TEST_F(BulletinFormsApiTest, AnOptedOutAddressStaysOutUntilItsOwnerConfirms) {
-  const std::string ana = CreateContact(
-      {{"name", "Ana Silva"},
-       {"post_id", paris_},
-       {"addresses",
-        {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "withdrawn"}}}}},
-      admin_token_);
+  const std::string ana = Ana("withdrawn");
   const std::string token = TokenOf(SubscribeUrl());
   clock_.Advance(4'000);
   // Someone subscribes Ana's address and a phone of their own: the phone is not added to Ana.
@@ -535,15 +559,7 @@ TEST_F(BulletinFormsApiTest, TelegramAloneIsConfirmedByStartingTheBotFromTheLink
   EXPECT_TRUE(omar["addresses"].empty()) << omar.dump();
 
   // He presses Start: his chat is his contact's, with consent from the bot's own chat.
-  auto started = TelegramStart("5234567890", code);
-  ASSERT_TRUE(started.ok()) << started.status();
-  EXPECT_TRUE(started->linked);
-  EXPECT_EQ(started->contact_id, omar["id"]);
-  const json after = Get("/v1/contacts/" + omar["id"].get<std::string>(), admin_token_).json;
-  ASSERT_EQ(after["addresses"].size(), 1u) << after.dump();
-  EXPECT_EQ(after["addresses"][0]["kind"], "telegram");
-  EXPECT_EQ(after["addresses"][0]["consent"]["state"], "granted");
-  EXPECT_EQ(after["addresses"][0]["consent"]["source"], "link:telegram");
+  ExpectStartLinks("5234567890", code, omar["id"]);
   // A channel the post does not offer is refused by its field.
   const std::string again = TokenOf(SubscribeUrl());
   clock_.Advance(4'000);
@@ -556,12 +572,7 @@ TEST_F(BulletinFormsApiTest, TelegramAloneIsConfirmedByStartingTheBotFromTheLink
 TEST_F(BulletinFormsApiTest, AKnownPersonsChatLinkGoesOnlyToTheirOwnAddress) {
   AddTelegramBot();
   ASSERT_FALSE(HasFatalFailure());
-  const std::string ana = CreateContact(
-      {{"name", "Ana Silva"},
-       {"post_id", paris_},
-       {"languages", {"pt"}},
-       {"addresses", {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "granted"}}}}},
-      admin_token_);
+  const std::string ana = Ana("granted", "pt");
   const std::string token = TokenOf(SubscribeUrl());
   clock_.Advance(4'000);
   // Someone types Ana's address and asks for Telegram: the page shows no link to take.
@@ -586,11 +597,7 @@ TEST_F(BulletinFormsApiTest, AKnownPersonsChatLinkGoesOnlyToTheirOwnAddress) {
 }
 
 TEST_F(BulletinFormsApiTest, ConfirmationAndUnsubscribePagesSpeakTheReadersLanguage) {
-  const std::string ana = CreateContact(
-      {{"name", "Ana Silva"},
-       {"post_id", paris_},
-       {"addresses", {{{"kind", "email"}, {"value", "ana@example.org"}, {"consent", "granted"}}}}},
-      admin_token_);
+  const std::string ana = Ana();
   const std::string unsubscribe = "/u/" + runtime_->tokens().UnsubscribeToken(org_, ana, "email");
   HttpResult page = Get(unsubscribe + "?lang=ar", "");
   ASSERT_EQ(page.status, 200);
@@ -607,6 +614,96 @@ TEST_F(BulletinFormsApiTest, ConfirmationAndUnsubscribePagesSpeakTheReadersLangu
   HttpResult invalid = Get("/c/not-a-token", "");
   EXPECT_EQ(invalid.status, 404);
   EXPECT_EQ(invalid.Header("Content-Language"), "en");
+}
+
+TEST_F(BulletinFormsApiTest, AReaderWithNoAddressIsAnsweredOnTheChatAppTheyChose) {
+  AddTelegramBot();
+  ASSERT_FALSE(HasFatalFailure());
+  HttpResult form = Get(ReplyUrl() + "?lang=en", "");
+  EXPECT_THAT(form.body, HasSubstr("or choose a chat app"));
+  EXPECT_THAT(form.body,
+              HasSubstr("id=\"f-channels-telegram\" name=\"channels\" value=\"telegram\""));
+  const std::string token = TokenOf(ReplyUrl());
+  clock_.Advance(5'000);
+  const httplib::Params fields = {{"token", token},
+                                  {"lang", "en"},
+                                  {"message", "Is the consulate open on Saturday?"},
+                                  {"name", "Omar Farah"},
+                                  {"channels", "telegram"},
+                                  {"consent", "yes"}};
+  HttpResult sent = Send(ReplyUrl(), fields);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_THAT(sent.body, HasSubstr("Your message has reached us."));
+  EXPECT_THAT(sent.body, Not(HasSubstr("at the address you gave")));
+  const std::string code =
+      Find(sent.body, "href=\"https://t\\.me/paris_embassy_bot\\?start=([a-z0-9]+)\"");
+  ASSERT_EQ(code.size(), PersonTokens::kChatLinkTokenChars) << sent.body;
+
+  // Sent again (a reload): one message, one contact, the same link.
+  HttpResult again = Send(ReplyUrl(), fields);
+  EXPECT_THAT(again.body, HasSubstr("?start=" + code + "\""));
+  json inbox = Inbox();
+  ASSERT_EQ(inbox.size(), 1u) << inbox.dump();
+  EXPECT_EQ(inbox[0]["channel"], "telegram");
+  EXPECT_EQ(inbox[0]["bulletin_entry"], entry_);
+  EXPECT_EQ(inbox[0].value("address", ""), "");
+  const json omar = ContactNamed("Omar Farah");
+  ASSERT_TRUE(omar.is_object());
+  EXPECT_EQ(inbox[0]["contact_id"], omar["id"]);
+  EXPECT_TRUE(omar["addresses"].empty()) << omar.dump();
+  EXPECT_EQ(omar["languages"], json::array({"en"}));
+
+  // He presses Start: his chat joins the contact that holds his question, with consent, so
+  // the officer's answer can reach him there.
+  ExpectStartLinks("5234567892", code, omar["id"]);
+}
+
+TEST_F(BulletinFormsApiTest, WithAnAddressTheAnswerGoesThereAndNoChatLinkIsShown) {
+  AddTelegramBot();
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string ana = Ana();
+  // Someone types Ana's address and ticks Telegram: Ana's contact gets the message, and the
+  // page gives nobody a link to tie a chat to it.
+  HttpResult sent = Fill(ReplyUrl(), {{"lang", "en"},
+                                      {"message", "Hello"},
+                                      {"email", "ana@example.org"},
+                                      {"channels", "telegram"},
+                                      {"consent", "yes"}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_THAT(sent.body, HasSubstr("at the address you gave"));
+  EXPECT_THAT(sent.body, Not(HasSubstr("t.me/")));
+  const json inbox = Inbox();
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0]["contact_id"], ana);
+  EXPECT_EQ(inbox[0]["channel"], "email");
+
+  // A chat-link code pasted into the message proves no chat and links nothing.
+  const std::string code = runtime_->tokens().ChatLinkToken(org_, ana);
+  ASSERT_EQ(Fill(ReplyUrl(),
+                 {{"message", "/start " + code}, {"channels", "telegram"}, {"consent", "yes"}})
+                .status,
+            200);
+  EXPECT_EQ(Get("/v1/contacts/" + ana, admin_token_).json["addresses"].size(), 1u);
+}
+
+TEST_F(BulletinFormsApiTest, AWayToAnswerIsRequiredAndOnlyOfferedChatAppsCount) {
+  // No chat app offered (the bot went since the form was shown): an address is asked for,
+  // as the legend says.
+  HttpResult none =
+      Fill(ReplyUrl(),
+           {{"lang", "en"}, {"message", "Hello"}, {"channels", "telegram"}, {"consent", "yes"}});
+  EXPECT_EQ(none.status, 422);
+  EXPECT_THAT(none.body, HasSubstr("aria-describedby=\"e-email\""));
+  EXPECT_THAT(none.body, HasSubstr("<p class=\"error\" id=\"e-email\">Please give an e-mail "
+                                   "address or a phone number.</p>"));
+  EXPECT_THAT(none.body, Not(HasSubstr("e-channels")));
+  AddTelegramBot();
+  ASSERT_FALSE(HasFatalFailure());
+  HttpResult missing =
+      Fill(ReplyUrl(), {{"lang", "fr"}, {"message", "Bonjour"}, {"consent", "yes"}});
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_THAT(missing.body, HasSubstr("ou choisissez une application de messagerie."));
+  EXPECT_TRUE(Inbox().empty());
 }
 
 }  // namespace

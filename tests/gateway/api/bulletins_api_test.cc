@@ -125,6 +125,39 @@ TEST_F(BulletinsApiTest, AnEntryInThreeLanguagesIsReadInTheReadersLanguage) {
   EXPECT_THAT(berlin.body, HasSubstr("There are no notices at the moment."));
 }
 
+TEST_F(BulletinsApiTest, ReadersWhoTakeGzipGetThePageCompressedOnceWithItsOwnTag) {
+  Publish({{"post_id", paris_}, {"texts", CounsellingDays()}}, paris_officer_);
+  const std::string index = Base(paris_) + "/?lang=en";
+  // What a browser receives on the wire, before it inflates.
+  httplib::Client wire("127.0.0.1", server_->port());
+  wire.set_decompress(false);
+  auto zipped = wire.Get(index, {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(zipped);
+  ASSERT_EQ(zipped->status, 200);
+  EXPECT_EQ(zipped->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(zipped->get_header_value("Vary"), "Accept-Language, Accept-Encoding");
+  ASSERT_GE(zipped->body.size(), 2u);
+  EXPECT_EQ(zipped->body.substr(0, 2), "\x1f\x8b");
+  auto plain = wire.Get(index, {{"Accept-Encoding", "identity"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  EXPECT_THAT(plain->body, HasSubstr("Consular days in Lyon"));
+  EXPECT_LT(zipped->body.size() * 2, plain->body.size());
+  // Two representations, two tags: a cache never answers one with the other.
+  const std::string zipped_tag = zipped->get_header_value("ETag");
+  const std::string plain_tag = plain->get_header_value("ETag");
+  EXPECT_EQ(zipped_tag, plain_tag.substr(0, plain_tag.size() - 1) + "-gzip\"");
+  auto again = wire.Get(index, {{"Accept-Encoding", "gzip"}, {"If-None-Match", zipped_tag}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_EQ(again->get_header_value("ETag"), zipped_tag);
+  auto other = wire.Get(index, {{"Accept-Encoding", "gzip"}, {"If-None-Match", plain_tag}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200);
+  // The harness's own client inflates it to the same page.
+  EXPECT_EQ(Read(index, {{"Accept-Encoding", "gzip"}}).body, plain->body);
+}
+
 TEST_F(BulletinsApiTest, ConditionalRequestsGet304UntilTheBulletinChanges) {
   const json entry = Publish({{"post_id", paris_}, {"texts", CounsellingDays()}}, paris_officer_);
   const std::string index = Base(paris_) + "/?lang=en";

@@ -618,6 +618,12 @@ TEST_F(EventsApiTest, ACancelledEventTellsItsPeopleOnceAndTakesNothingMore) {
   ASSERT_EQ(shown.status, 200) << shown.body;
   EXPECT_THAT(shown.body, ::testing::HasSubstr("has been cancelled"));
   EXPECT_THAT(shown.body, ::testing::Not(::testing::HasSubstr("<button")));
+  // The person's key is the URL: no Referer takes it elsewhere, no cache or index keeps it.
+  EXPECT_EQ(shown.Header("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(shown.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(shown.Header("X-Robots-Tag"), "noindex");
+  EXPECT_THAT(shown.Header("Content-Security-Policy"),
+              ::testing::HasSubstr("default-src 'none'; style-src 'unsafe-inline'; form-action"));
   HttpResult pressed = PostRaw(page, "answer=no", "application/x-www-form-urlencoded", "");
   ASSERT_EQ(pressed.status, 200) << pressed.body;
   EXPECT_THAT(pressed.body, ::testing::HasSubstr("has been cancelled"));

@@ -324,6 +324,12 @@ TEST_F(ReportsApiTest, ASurveyCountsWhoCompletedItThroughTheirLinkOrAnOfficer) {
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_THAT(page.Header("Content-Type"), StartsWith("text/html"));
   EXPECT_THAT(page.body, HasSubstr("Thank you"));
+  EXPECT_EQ(page.Header("Referrer-Policy"), "no-referrer");
+  EXPECT_THAT(page.Header("Content-Security-Policy"), HasSubstr("default-src 'none'"));
+  // In the language of the tool's page when it says (?lang=), else of the browser.
+  HttpResult french = Get(completion_url.substr(path) + "?lang=fr", "");
+  EXPECT_THAT(french.body, HasSubstr("Vos réponses sont enregistrées."));
+  EXPECT_EQ(french.Header("Content-Language"), "fr");
   EXPECT_EQ(Post(completion_url.substr(path), json::object(), "").status, 204);
   EXPECT_EQ(Get("/done/" + std::string(60, 'a'), "").status, 404);
   EXPECT_EQ(Post("/done/forged.token", json::object(), "").status, 404);

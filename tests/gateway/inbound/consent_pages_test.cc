@@ -24,6 +24,7 @@ const std::vector<std::string> kLanguages = {"en", "fr", "es", "pt", "de",
 const std::vector<ConsentPage> kPages = {
     ConsentPage::kLinkInvalid,        ConsentPage::kConfirmOptIn, ConsentPage::kOptedIn,
     ConsentPage::kConfirmUnsubscribe, ConsentPage::kUnsubscribed, ConsentPage::kTryAgain,
+    ConsentPage::kSurveyDone,
 };
 
 bool HasButton(ConsentPage page) {
@@ -96,6 +97,8 @@ TEST(ConsentPagesTest, EnglishKeepsItsWords) {
   EXPECT_EQ(text(ConsentPage::kUnsubscribed).text,
             "You will receive no more messages on this channel.");
   EXPECT_EQ(text(ConsentPage::kTryAgain).title, "Please try again");
+  EXPECT_EQ(text(ConsentPage::kSurveyDone).text,
+            "Your answers are recorded. You may close this page.");
 }
 
 TEST(ConsentPagesTest, OnlyTheConfirmPagesHoldAFormPostingToTheSameAddress) {
