@@ -8,11 +8,13 @@
 
 #include "gateway/api/elastic_pool.h"
 #include "gateway/api/openapi.json.h"
+#include "gateway/auth/session_store.h"
 #include "gateway/core/client_network.h"
 #include "gateway/core/crypto.h"
 #include "gateway/core/json_reader.h"
 #include "gateway/core/key_schema.h"
 #include "gateway/core/local_rate_limiter.h"
+#include "gateway/core/text.h"
 
 namespace ogw {
 namespace {
@@ -128,10 +130,53 @@ struct Route {
   Handler handler;
 };
 
-// Who calls: the API key's principal, or the answer to give (401 with WWW-Authenticate).
+// The dashboard's caller: the session the cookie names, its officer as they are now, and,
+// for a request that changes anything, the session's CSRF token in a header (which another
+// site's page cannot set) and no Origin but the gateway's own.
+std::optional<ApiResponse> AuthenticateSession(ApiServices& services, const httplib::Request& req,
+                                               const std::string& cookie, Principal* principal) {
+  auto session = services.sessions->Resolve(cookie);
+  if (!session.ok()) return ProblemFromStatus(session.status());
+  const auto ended = [] {
+    return Problem(401, "Unauthorized", "the session has ended: sign in again");
+  };
+  if (!*session) return ended();
+  const Session& s = **session;
+  auto officer = services.orgs->GetOfficer(s.org_id, s.officer_id);
+  if (!officer.ok()) return ProblemFromStatus(officer.status());
+  if (!*officer || (*officer)->disabled) {
+    if (auto end = services.sessions->End(s.id); !end.ok()) return ProblemFromStatus(end);
+    return ended();
+  }
+  if (req.method != "GET" && req.method != "HEAD") {
+    if (!ConstantTimeEquals(req.get_header_value("X-CSRF-Token"), s.csrf_token)) {
+      return Problem(403, "Forbidden",
+                     "send the session's CSRF token (GET /v1/session) as X-CSRF-Token");
+    }
+    if (!SameOrigin(req, services.public_base_url)) {
+      return Problem(403, "Forbidden", "a request from another site's page is refused");
+    }
+  }
+  principal->org_id = s.org_id;
+  principal->officer_id = s.officer_id;
+  principal->key_id = s.id;
+  principal->session_id = s.id;
+  principal->role = (*officer)->role;
+  principal->scope =
+      (*officer)->role == Role::kAdmin ? PostScope::All() : PostScope::Of((*officer)->posts);
+  return std::nullopt;
+}
+
+// Who calls: the API key's principal (else the dashboard session's), or the answer to give
+// (401 with WWW-Authenticate).
 std::optional<ApiResponse> Authenticate(ApiServices& services, const httplib::Request& req,
                                         Principal* principal) {
-  auto authenticated = services.orgs->Authenticate(BearerToken(req));
+  const std::string bearer = BearerToken(req);
+  if (bearer.empty() && services.sessions != nullptr) {
+    const std::string cookie = CookieValue(req.get_header_value("Cookie"), SessionStore::kCookie);
+    if (!cookie.empty()) return AuthenticateSession(services, req, cookie, principal);
+  }
+  auto authenticated = services.orgs->Authenticate(bearer);
   if (authenticated.ok()) {
     *principal = *std::move(authenticated);
     return std::nullopt;
@@ -162,6 +207,20 @@ std::string ClientAddress(const httplib::Request& req, const std::string& truste
 }
 
 }  // namespace
+
+bool SameOrigin(const httplib::Request& req, std::string_view public_base_url) {
+  const std::string origin = req.get_header_value("Origin");
+  if (origin.empty()) return true;  // Same-origin GETs, and clients that are not browsers.
+  // "scheme://authority" of the base URL, without its path.
+  const size_t authority = public_base_url.find("://");
+  if (authority != std::string_view::npos) {
+    const size_t path = public_base_url.find('/', authority + 3);
+    if (EqualsIgnoreAsciiCase(origin, public_base_url.substr(0, path))) return true;
+  }
+  const std::string host = req.get_header_value("Host");
+  return !host.empty() && (EqualsIgnoreAsciiCase(origin, "http://" + host) ||
+                           EqualsIgnoreAsciiCase(origin, "https://" + host));
+}
 
 std::string RequestContext::ClientAddress() const {
   return ogw::ClientAddress(request, services.settings.trusted_proxy);
@@ -374,6 +433,8 @@ ApiServer::ApiServer(ApiServices services, ServerSettings settings)
   RegisterEventRoutes(*router_);
   // The forms before the pages, whose /{page} would match a form's name.
   RegisterBulletinFormRoutes(*router_);
+  RegisterSessionRoutes(*router_);
+  RegisterUiRoutes(*router_);
   RegisterBulletinRoutes(*router_);
 
   // A request without Content-Length or Transfer-Encoding has no body (RFC 9112, 6.3), as

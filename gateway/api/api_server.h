@@ -53,6 +53,8 @@ class BulletinStore;
 class DestinationPolicy;
 class ScanGate;
 class InboundQuarantine;
+class OfficerSignIn;
+class SessionStore;
 
 // Everything route handlers use. Owned by the caller (main or a test), which outlives the server.
 struct ApiServices {
@@ -99,7 +101,15 @@ struct ApiServices {
   ProviderStore* provider_store = nullptr;
   // How providers and recipients reach the gateway (signed webhook URLs are checked on it).
   std::string public_base_url;
+  // The dashboard's sign-in (may be null: sessions are then refused like unknown keys).
+  SessionStore* sessions = nullptr;
+  OfficerSignIn* sign_in = nullptr;
 };
+
+// Whether the request's Origin header, when it has one, is the gateway's own: the origin of
+// `public_base_url`, or the scheme and Host the request came to. Browsers send Origin with
+// every cross-site POST, so a form on another site posting here is told apart.
+bool SameOrigin(const httplib::Request& req, std::string_view public_base_url);
 
 // What a handler gets: the request, who is calling, and the {name} parameters of its pattern.
 struct RequestContext {
@@ -160,6 +170,8 @@ void RegisterProviderRoutes(ApiRouter& router);
 void RegisterEventRoutes(ApiRouter& router);
 void RegisterBulletinRoutes(ApiRouter& router);
 void RegisterBulletinFormRoutes(ApiRouter& router);
+void RegisterSessionRoutes(ApiRouter& router);
+void RegisterUiRoutes(ApiRouter& router);
 
 // The HTTP API. Start() binds and serves on background threads; Stop() drains and returns.
 class ApiServer {

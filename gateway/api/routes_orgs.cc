@@ -1,6 +1,7 @@
 // Routes for the organisation, its posts, officers and API keys.
 
 #include "gateway/api/route_helpers.h"
+#include "gateway/auth/session_store.h"
 #include "gateway/contacts/normalize.h"
 
 namespace ogw {
@@ -197,6 +198,12 @@ ApiResponse UpdateOfficer(RequestContext& ctx) {
   }
   if (auto s = ctx.services.orgs->UpdateOfficer(*officer); !s.ok()) {
     return ProblemFromStatus(s, "posts");
+  }
+  // A disabled officer's dashboard sessions end now (each request checks it too).
+  if (officer->disabled && ctx.services.sessions != nullptr) {
+    if (auto ended = ctx.services.sessions->EndAllOf(officer->org_id, officer->id); !ended.ok()) {
+      return ProblemFromStatus(ended);
+    }
   }
   return ApiResponse::Json(200, ToJson(*officer));
 }

@@ -31,6 +31,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Open(const GatewayConfig& conf
   (void)pong;
   spdlog::info("redis at {}", endpoint.Describe());
   rt->orgs_ = std::make_unique<OrgStore>(rt->redis_.get(), rt->clock_);
+  rt->sessions_ = std::make_unique<SessionStore>(rt->redis_.get(), rt->clock_);
+  rt->sign_in_ = std::make_unique<OfficerSignIn>(rt->redis_.get(), rt->orgs_.get(), rt->clock_);
   // Keys the suppression list's HMACs: generated once per Redis, shared by every process.
   const std::string suppression_key = keys::GeneratedSecret("suppression");
   ASSIGN_OR_RETURN(RedisReply made,
@@ -251,6 +253,8 @@ ApiServices Runtime::Services() {
   s.providers = providers_.get();
   s.provider_store = provider_store_.get();
   s.public_base_url = config_.links.public_base_url;
+  s.sessions = sessions_.get();
+  s.sign_in = sign_in_.get();
   return s;
 }
 
@@ -262,6 +266,7 @@ absl::StatusOr<std::optional<std::string>> Runtime::BootstrapIfEmpty() {
   Officer admin;
   admin.org_id = org.id;
   admin.name = config_.bootstrap.admin_name;
+  admin.email = config_.bootstrap.admin_email;
   admin.role = Role::kAdmin;
   ASSIGN_OR_RETURN(admin, orgs_->CreateOfficer(std::move(admin)));
   ASSIGN_OR_RETURN(auto key, orgs_->CreateApiKey(org.id, admin.id));

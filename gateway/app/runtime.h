@@ -8,6 +8,8 @@
 #include "gateway/api/api_server.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/scan_gate.h"
+#include "gateway/auth/officer_sign_in.h"
+#include "gateway/auth/session_store.h"
 #include "gateway/bulletins/bulletin_forms.h"
 #include "gateway/bulletins/bulletin_site.h"
 #include "gateway/bulletins/bulletin_store.h"
@@ -58,6 +60,7 @@ class Runtime {
   const GatewayConfig& config() const { return config_; }
   RedisPool& redis() { return *redis_; }
   OrgStore& orgs() { return *orgs_; }
+  OfficerSignIn& sign_in() { return *sign_in_; }
   ContactStore& contacts() { return *contacts_; }
   ContactImporter& importer() { return *importer_; }
   SegmentStore& segments() { return *segments_; }
@@ -91,6 +94,8 @@ class Runtime {
   std::unique_ptr<EmbeddedRedis> embedded_;
   std::unique_ptr<RedisPool> redis_;
   std::unique_ptr<OrgStore> orgs_;
+  std::unique_ptr<SessionStore> sessions_;
+  std::unique_ptr<OfficerSignIn> sign_in_;
   std::unique_ptr<ContactStore> contacts_;
   std::unique_ptr<ContactImporter> importer_;
   std::unique_ptr<SegmentStore> segments_;

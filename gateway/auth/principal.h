@@ -15,11 +15,12 @@ enum class Role { kAdmin, kOfficer, kViewer };
 std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
 
-// Who is calling: resolved from an API key for every request.
+// Who is calling: resolved from an API key, or a dashboard session, for every request.
 struct Principal {
   std::string org_id;
   std::string officer_id;
-  std::string key_id;
+  std::string key_id;      // The API key's id, or the session's ("ses_...").
+  std::string session_id;  // Set when signed in through the dashboard.
   Role role = Role::kViewer;
   PostScope scope;
 

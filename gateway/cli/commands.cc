@@ -100,6 +100,20 @@ int Serve(const CommonOptions& common, int port_override, std::ostream& out, std
     out << "first admin API key (shown once, keep it safe): " << **admin_key << "\n"
         << "try: curl -H 'Authorization: Bearer " << **admin_key << "' http://"
         << config->server.listen << ":" << server.port() << "/v1/me\n";
+    if (!config->bootstrap.admin_email.empty()) {
+      // The dashboard's first sign-in: the admin sets a password through this link.
+      auto admin = (*runtime)->orgs().Authenticate(**admin_key);
+      auto invitation = admin.ok() ? (*runtime)->sign_in().Invite(admin->org_id, admin->officer_id)
+                                   : absl::StatusOr<OfficerInvitation>(admin.status());
+      if (invitation.ok()) {
+        out << "dashboard: set the admin's password (as " << config->bootstrap.admin_email
+            << ") within 7 days at " << config->links.public_base_url
+            << "/ui/#invitation=" << invitation->token << "\n";
+      } else {
+        err << "warning: no dashboard invitation for the admin: " << MessageOf(invitation.status())
+            << "\n";
+      }
+    }
   } else {
     out << "existing data loaded; create more keys with: outreach-gateway key create\n";
   }

@@ -78,6 +78,12 @@ absl::StatusOr<GatewayConfig> GatewayConfig::FromJson(const nlohmann::json& root
     s.String("organisation", &c.bootstrap.organisation);
     s.String("default_language", &c.bootstrap.default_language);
     s.String("admin_name", &c.bootstrap.admin_name);
+    s.String("admin_email", &c.bootstrap.admin_email);
+    if (!c.bootstrap.admin_email.empty() &&
+        (c.bootstrap.admin_email.find('@') == std::string::npos ||
+         c.bootstrap.admin_email.size() > 254)) {
+      s.Error("admin_email", "must be an e-mail address");
+    }
   });
   r.Object("links", [&](JsonReader& s) {
     s.String("public_base_url", &c.links.public_base_url);

@@ -76,6 +76,9 @@ struct BootstrapSettings {
   std::string organisation = "Ministry of Diaspora Affairs";
   std::string default_language = "en";
   std::string admin_name = "Administrator";
+  // The admin's e-mail address: with one, the first start also prints a link to set the
+  // admin's dashboard password (/ui/). "" for none.
+  std::string admin_email;
 };
 
 struct LinkSettings {

@@ -29,6 +29,18 @@ inline std::string GeneratedSecret(std::string_view name) {
   return "ogw:secret:" + std::string(name);
 }
 
+// The officers' dashboard (gateway/auth): a session by its id (HASH org, officer, secret's
+// SHA-256, CSRF token, created, renewed; TTL the idle timeout), found from the cookie alone;
+// the officer an e-mail address signs in to, by the SHA-256 of the lower-cased address
+// ("<org>/<officer>"); an unused invitation by the SHA-256 of its token ("<org>/<officer>").
+inline std::string Session(std::string_view id) { return "ogw:session:" + std::string(id); }
+inline std::string OfficerEmail(std::string_view email_sha256) {
+  return "ogw:officer-email:" + std::string(email_sha256);
+}
+inline std::string OfficerInvitation(std::string_view token_sha256) {
+  return "ogw:officer-invite:" + std::string(token_sha256);
+}
+
 // Provider accounts added through the API: one hash tag, so a definition and the version
 // counter every process watches change in one script.
 inline std::string ProviderDefinitions() { return "{providers}:defs"; }  // HASH name -> JSON
@@ -47,6 +59,21 @@ inline std::string Posts(std::string_view org) { return Tag(org) + ":posts"; }
 inline std::string Suppressed(std::string_view org) { return Tag(org) + ":suppressed"; }
 inline std::string Officers(std::string_view org) { return Tag(org) + ":officers"; }
 inline std::string ApiKeys(std::string_view org) { return Tag(org) + ":keys"; }
+// Officers' password hashes (HASH officer id -> PasswordHash's form), apart from the officers'
+// documents so no answer that shows an officer can carry one.
+inline std::string Passwords(std::string_view org) { return Tag(org) + ":passwords"; }
+// Failed passwords of an officer in the current window (counter with a TTL).
+inline std::string PasswordFailures(std::string_view org, std::string_view officer) {
+  return Tag(org) + ":pwfail:" + std::string(officer);
+}
+// The sessions of an officer (SET of ids; some may have expired), ended together.
+inline std::string OfficerSessions(std::string_view org, std::string_view officer) {
+  return Tag(org) + ":sessions:" + std::string(officer);
+}
+// The SHA-256 of an officer's open invitation, so a new one ends it.
+inline std::string OfficerInvitationOf(std::string_view org, std::string_view officer) {
+  return Tag(org) + ":invite-of:" + std::string(officer);
+}
 inline std::string Contacts(std::string_view org) { return Tag(org) + ":contacts"; }
 inline std::string ContactVersions(std::string_view org) { return Tag(org) + ":cver"; }
 inline std::string AddressIndex(std::string_view org) { return Tag(org) + ":addr"; }
