@@ -379,6 +379,11 @@ MEASURED=("${GATEWAY_PIDS[@]}")
 run_wrk gateway "$GW_URL" "${WRK_ARGS[@]}"
 check_200 "$GW_URL" gateway
 
+# As browsers ask for it: the page gzipped once in the gateway's cache.
+GZIP_BYTES=$(curl -s "${WRK_LIKE[@]}" -H 'Accept-Encoding: gzip' -o - "$GW_URL" | wc -c)
+log "gateway, gzip: wrk ${WRK_ARGS[*]} -H 'Accept-Encoding: gzip' $GW_URL ($GZIP_BYTES bytes)"
+run_wrk gzip "$GW_URL" "${WRK_ARGS[@]}" -H 'Accept-Encoding: gzip'
+
 check_200 "$NGINX_URL" nginx
 log "nginx: warm-up ${WARMUP} s"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$NGINX_URL" >/dev/null
@@ -476,10 +481,11 @@ GW_RATE=$(rate gateway)
 NGINX_RATE=$(rate nginx)
 RATIO=$(awk -v g="$GW_RATE" -v n="$NGINX_RATE" 'BEGIN { printf "%.3f", g / n }')
 printf '%-24s %11s %9s %8s %8s %8s %8s %18s\n' "" "requests/s" "MiB/s" "p50 ms" "p90 ms" "p99 ms" "max ms" "server CPU/request"
-for name in gateway nginx loaded; do
+for name in gateway gzip nginx loaded; do
   [ -n "${R[$name.requests]:-}" ] || continue
   label=$name
   [ "$name" = loaded ] && label="gateway, forms posted"
+  [ "$name" = gzip ] && label="gateway, gzip ($GZIP_BYTES B)"
   printf '%-24s %11s %9s %8s %8s %8s %8s %15s us\n' "$label" "$(rate "$name")" "$(mbps "$name")" \
     "$(ms "$name.p50_us")" "$(ms "$name.p90_us")" "$(ms "$name.p99_us")" "$(ms "$name.max_us")" \
     "$(cpu_per_request "$name")"
