@@ -157,13 +157,8 @@ std::optional<ApiResponse> AuthenticateSession(ApiServices& services, const http
       return Problem(403, "Forbidden", "a request from another site's page is refused");
     }
   }
-  principal->org_id = s.org_id;
-  principal->officer_id = s.officer_id;
-  principal->key_id = s.id;
+  *principal = PrincipalOf(**officer, s.id);
   principal->session_id = s.id;
-  principal->role = (*officer)->role;
-  principal->scope =
-      (*officer)->role == Role::kAdmin ? PostScope::All() : PostScope::Of((*officer)->posts);
   return std::nullopt;
 }
 

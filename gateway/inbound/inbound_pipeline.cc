@@ -513,11 +513,12 @@ absl::StatusOr<InboundResult> InboundPipeline::Receive(const InboundSource& sour
   const std::string seen_key =
       keys::InboundSeen(source.org_id, source.provider, message.provider_message_id);
   // A provider's retry of a stored message: answer at once, create nothing.
-  ASSIGN_OR_RETURN(RedisReply seen, deps_.redis->Command({"GET", seen_key}));
-  if (!seen.IsNil()) {
+  ASSIGN_OR_RETURN(std::optional<std::string> stored_for,
+                   StoredMessageContact(source, message.provider_message_id));
+  if (stored_for) {
     InboundResult result;
     result.kind = InboundResult::Kind::kDuplicate;
-    result.contact_id = seen.str.substr(0, seen.str.find('/'));
+    result.contact_id = *std::move(stored_for);
     return result;
   }
 

@@ -247,12 +247,16 @@ absl::StatusOr<Principal> OrgStore::Authenticate(std::string_view token) {
   }
   ASSIGN_OR_RETURN(auto officer, GetOfficer(org.str, key->info.officer_id));
   if (!officer || officer->disabled) return denied;
+  return PrincipalOf(*officer, std::move(key_id));
+}
+
+Principal PrincipalOf(const Officer& officer, std::string key_id) {
   Principal p;
-  p.org_id = org.str;
-  p.officer_id = officer->id;
-  p.key_id = key_id;
-  p.role = officer->role;
-  p.scope = officer->role == Role::kAdmin ? PostScope::All() : PostScope::Of(officer->posts);
+  p.org_id = officer.org_id;
+  p.officer_id = officer.id;
+  p.key_id = std::move(key_id);
+  p.role = officer.role;
+  p.scope = officer.role == Role::kAdmin ? PostScope::All() : PostScope::Of(officer.posts);
   return p;
 }
 

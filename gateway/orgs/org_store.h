@@ -56,6 +56,10 @@ struct ApiKeyInfo {
   bool revoked = false;
 };
 
+// Who `officer` is when calling with the key or session `key_id`: their organisation and
+// role, and every post for an admin, else their own posts.
+Principal PrincipalOf(const Officer& officer, std::string key_id);
+
 nlohmann::json ToJson(const Organisation& org);
 nlohmann::json ToJson(const Post& post);
 nlohmann::json ToJson(const Officer& officer);
